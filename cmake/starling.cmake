@@ -1,0 +1,35 @@
+# Helpers: one library target per src/ folder, tests beside them.
+# A layering mistake (an inner layer using an outer one) shows up as a link error.
+
+if(STARLING_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(STARLING_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+
+set(STARLING_WARNINGS -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+
+# starling_library(NAME SOURCES a.cc b.cc DEPS other_lib ...)
+function(starling_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(starling_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(starling_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(starling_${name} PRIVATE ${STARLING_WARNINGS})
+  target_link_libraries(starling_${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# starling_test(NAME SOURCES a_test.cc DEPS lib ...) registers a GoogleTest binary with CTest.
+function(starling_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${STARLING_WARNINGS})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_compile_definitions(${name} PRIVATE
+    STARLING_SHARED_DATA="${STARLING_SHARED_DATA}"
+    STARLING_TEST_TMP="${CMAKE_BINARY_DIR}/test-tmp")
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 600 LABELS "unit;${ARG_LABELS}")
+endfunction()

@@ -1,0 +1,81 @@
+// File: model/post.cc
+#include "model/post.h"
+
+namespace starling::model {
+
+std::string_view ProviderName(Provider p) {
+  switch (p) {
+    case Provider::kX: return "x";
+    case Provider::kGitHub: return "github";
+    case Provider::kBluesky: return "bluesky";
+    case Provider::kMastodon: return "mastodon";
+    case Provider::kMeetup: return "meetup";
+    case Provider::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::optional<Provider> ProviderFromName(std::string_view name) {
+  for (auto p : {Provider::kX, Provider::kGitHub, Provider::kBluesky, Provider::kMastodon,
+                 Provider::kMeetup, Provider::kUnknown}) {
+    if (ProviderName(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+std::string_view PostKindName(PostKind k) {
+  switch (k) {
+    case PostKind::kPost: return "post";
+    case PostKind::kRepost: return "repost";
+    case PostKind::kReply: return "reply";
+    case PostKind::kQuote: return "quote";
+  }
+  return "post";
+}
+
+std::optional<PostKind> PostKindFromName(std::string_view name) {
+  for (auto k : {PostKind::kPost, PostKind::kRepost, PostKind::kReply, PostKind::kQuote}) {
+    if (PostKindName(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
+std::string_view ReferenceTypeName(ReferenceType t) {
+  switch (t) {
+    case ReferenceType::kReposted: return "retweeted";
+    case ReferenceType::kQuoted: return "quoted";
+    case ReferenceType::kRepliedTo: return "replied_to";
+  }
+  return "replied_to";
+}
+
+std::optional<ReferenceType> ReferenceTypeFromName(std::string_view name) {
+  for (auto t : {ReferenceType::kReposted, ReferenceType::kQuoted, ReferenceType::kRepliedTo}) {
+    if (ReferenceTypeName(t) == name) return t;
+  }
+  return std::nullopt;
+}
+
+std::string_view Post::ReferencedId() const {
+  ReferenceType want;
+  switch (kind) {
+    case PostKind::kPost: return {};
+    case PostKind::kRepost: want = ReferenceType::kReposted; break;
+    case PostKind::kQuote: want = ReferenceType::kQuoted; break;
+    case PostKind::kReply: want = ReferenceType::kRepliedTo; break;
+  }
+  for (const auto& r : references) {
+    if (r.type == want) return r.id;
+  }
+  return {};
+}
+
+bool Post::SameContent(const Post& o) const {
+  return id == o.id && provider == o.provider && created_at == o.created_at &&
+         author == o.author && text == o.text && lang == o.lang && kind == o.kind &&
+         references == o.references && hashtags == o.hashtags && mentions == o.mentions &&
+         urls == o.urls && cashtags == o.cashtags && metrics == o.metrics && geo == o.geo &&
+         matching_rules == o.matching_rules;
+}
+
+}  // namespace starling::model

@@ -1,0 +1,2 @@
+// File: source/source.cc
+// (being written)
