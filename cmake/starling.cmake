@@ -9,6 +9,10 @@ elseif(STARLING_SANITIZE STREQUAL "thread")
   add_link_options(-fsanitize=thread)
 endif()
 
+if(STARLING_ARCH AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  add_compile_options(-march=${STARLING_ARCH})
+endif()
+
 set(STARLING_WARNINGS -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
 
 # starling_library(NAME SOURCES a.cc b.cc DEPS other_lib ...)
@@ -28,7 +32,8 @@ function(starling_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(${name} PRIVATE
     STARLING_SHARED_DATA="${STARLING_SHARED_DATA}"
-    STARLING_TEST_TMP="${CMAKE_BINARY_DIR}/test-tmp")
+    STARLING_TEST_TMP="${CMAKE_BINARY_DIR}/test-tmp"
+    STARLING_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}/tests")
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES TIMEOUT 600 LABELS "unit;${ARG_LABELS}")

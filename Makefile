@@ -1,0 +1,63 @@
+# Starling: the two commands are `make demo` and `make test` (see README.md).
+JOBS ?= 2
+BUILD := build
+FUZZ_SECONDS ?= 20
+DEMO_DURATION ?= 20s
+
+.PHONY: all deps build release dev asan tsan fuzz-build test test-release test-asan fuzz demo bench format tidy clean
+
+all: release
+
+deps:
+	bash scripts/install-deps.sh
+
+release: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+dev: deps
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev -j $(JOBS)
+
+asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+
+tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+
+fuzz-build: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+
+build: release
+
+# The whole suite: optimised build, then ASan+UBSan build, then short fuzz runs.
+test: test-release test-asan fuzz
+	@echo "make test: all suites passed"
+
+test-release: release
+	ctest --preset release -j $(JOBS)
+
+test-asan: asan
+	ctest --preset asan -j $(JOBS)
+
+fuzz: fuzz-build
+	bash scripts/run-fuzzers.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+demo: release
+	@mkdir -p out
+	$(BUILD)/release/starling demo --duration $(DEMO_DURATION) --db out/demo.db
+
+bench: release
+	bash bench/compare.sh
+
+format:
+	find src tests bench fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
+
+tidy: dev
+	find src -name '*.cc' | xargs clang-tidy -p $(BUILD)/dev --quiet
+
+clean:
+	rm -rf $(BUILD) out

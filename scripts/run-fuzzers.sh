@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for a short while, seeded from the recorded
+# data in ../shared/data (copied at run time, never committed).
+# Usage: scripts/run-fuzzers.sh BUILD_DIR SECONDS
+set -euo pipefail
+build=${1:-build/fuzz}
+seconds=${2:-20}
+root=$(cd "$(dirname "$0")/.." && pwd)
+data=${STARLING_SHARED_DATA:-$root/../shared/data}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+seed() {  # seed DIR FILE... : one corpus file per input line (first 40 lines each)
+  local dir=$1; shift
+  mkdir -p "$dir"
+  local n=0
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    while IFS= read -r line && [ $n -lt 400 ]; do
+      printf '%s' "$line" > "$dir/seed_$n"; n=$((n + 1))
+    done < <(head -n 40 "$f")
+  done
+}
+
+seed "$work/post_parser" "$data"/twarc-csv/*.jsonl "$data"/tweet_parser/*.json "$data"/twitter4j/*.json \
+  "$data"/tweepy/bodies/*.json "$data"/simdjson/twitter_api_compact_response.json
+seed "$work/extract" <(grep -h '^\s*text:' "$data"/twitter-text/extract.yml | sed 's/^\s*text: //')
+seed "$work/timestamp" <(printf '2021-04-01T15:52:31.000Z\nSun Aug 31 00:29:15 +0000 2014\n2021-04-01T17:52:31.123456+02:00\n')
+seed "$work/line_source" "$data"/twarc-csv/streaming_output.jsonl
+gzip -c "$data/twitter4j/streamingapi-testcase.json" > "$work/line_source/seed_gz"
+zstd -q -c "$data/twitter4j/streamingapi-testcase.json" > "$work/line_source/seed_zst"
+
+status=0
+for target in post_parser extract timestamp line_source; do
+  bin="$build/fuzz/${target}_fuzz"
+  if [ ! -x "$bin" ]; then echo "fuzz: missing $bin"; exit 1; fi
+  echo "fuzz: $target for ${seconds}s"
+  mkdir -p "$work/$target"
+  if ! "$bin" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+       -artifact_prefix="$work/${target}-" "$work/$target" > "$work/$target.log" 2>&1; then
+    echo "fuzz: $target FAILED"; tail -n 40 "$work/$target.log"; status=1
+    mkdir -p "$root/$build/fuzz-artifacts"; cp "$work/${target}-"* "$root/$build/fuzz-artifacts/" 2>/dev/null || true
+  else
+    grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs" "$work/$target.log" | tail -n 1 || true
+  fi
+done
+if [ $status -eq 0 ]; then echo "fuzz: 4 passed, 0 failed"; else echo "fuzz: some targets failed"; fi
+exit $status

@@ -1,0 +1,124 @@
+// File: app/cli_util.cc
+#include "app/cli_util.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include "common/log.h"
+
+namespace starling::app {
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_progress_drawn{false};
+
+void OnSignal(int sig) {
+  if (g_stop.exchange(true)) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+}  // namespace
+
+Result<std::chrono::microseconds> ParseDuration(std::string_view text) {
+  if (text.empty()) return InvalidArgument("empty duration");
+  std::size_t i = 0;
+  double v = 0;
+  bool digits = false;
+  double scale = 0.1;
+  bool frac = false;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= '0' && c <= '9') {
+      digits = true;
+      if (frac) {
+        v += (c - '0') * scale;
+        scale /= 10;
+      } else {
+        v = v * 10 + (c - '0');
+      }
+    } else if (c == '.' && !frac) {
+      frac = true;
+    } else {
+      break;
+    }
+  }
+  if (!digits) {
+    return InvalidArgument("bad duration '" + std::string(text) + "' (examples: 30s, 5m, 2h)");
+  }
+  std::string_view unit = text.substr(i);
+  double us;
+  if (unit.empty() || unit == "s") us = v * 1e6;
+  else if (unit == "ms") us = v * 1e3;
+  else if (unit == "m" || unit == "min") us = v * 60e6;
+  else if (unit == "h") us = v * 3600e6;
+  else if (unit == "d") us = v * 86400e6;
+  else return InvalidArgument("bad duration unit in '" + std::string(text) + "' (use ms, s, m, h, d)");
+  return std::chrono::microseconds(static_cast<std::int64_t>(us));
+}
+
+Ui& GlobalUi() {
+  static Ui ui;
+  return ui;
+}
+
+const std::atomic<bool>* InstallStopHandler() {
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  return &g_stop;
+}
+
+std::string Grouped(std::uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+std::function<void(const dataflow::IngestStats&)> ProgressLine(std::string label) {
+  if (!GlobalUi().progress) return {};
+  return [label = std::move(label), last_posts = std::uint64_t{0},
+          last_us = std::int64_t{0}](const dataflow::IngestStats& s) mutable {
+    std::int64_t us = s.elapsed.count();
+    double dt = static_cast<double>(us - last_us) / 1e6;
+    double rate = dt > 0 ? static_cast<double>(s.posts - last_posts) / dt : 0;
+    last_posts = s.posts;
+    last_us = us;
+    std::int64_t secs = us / 1000000;
+    std::fprintf(stderr, "\r\033[K%s  %s posts  %s/s  dead letters %s  %02lld:%02lld:%02lld",
+                 label.c_str(), Grouped(s.posts).c_str(), Grouped(static_cast<std::uint64_t>(rate)).c_str(),
+                 Grouped(s.dead_letters).c_str(), static_cast<long long>(secs / 3600),
+                 static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+    std::fflush(stderr);
+    g_progress_drawn = true;
+  };
+}
+
+void EndProgressLine() {
+  if (g_progress_drawn.exchange(false)) std::fputs("\n", stderr);
+}
+
+void PrintSummary(const dataflow::IngestStats& s, const std::string& dead_letter_path) {
+  EndProgressLine();
+  if (GlobalUi().quiet) return;
+  double secs = static_cast<double>(s.elapsed.count()) / 1e6;
+  double rate = secs > 0 ? static_cast<double>(s.posts) / secs : 0;
+  log::Info("{} posts from {} records in {:.2f} s ({} posts/s); {} control messages; {} dead letters",
+            Grouped(s.posts), Grouped(s.records), secs, Grouped(static_cast<std::uint64_t>(rate)),
+            Grouped(s.controls), Grouped(s.dead_letters));
+  if (GlobalUi().verbose) {
+    for (const auto& [kind, n] : s.controls_by_kind) log::Info("  control {}: {}", kind, n);
+  }
+  if (s.dead_letters > 0) {
+    if (dead_letter_path.empty()) {
+      log::Warn("{} malformed records were dropped (no --dead-letter file)", s.dead_letters);
+    } else {
+      log::Warn("{} malformed records kept in {}", s.dead_letters, dead_letter_path);
+    }
+  }
+}
+
+}  // namespace starling::app

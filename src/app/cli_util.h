@@ -1,0 +1,42 @@
+// File: app/cli_util.h
+// Small pieces the subcommands share: durations, the live progress line,
+// Ctrl-C handling, default dead-letter paths.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "dataflow/ingest.h"
+
+namespace starling::app {
+
+// "90", "90s", "500ms", "5m", "2h", "1d" -> microseconds. InvalidArgument otherwise.
+Result<std::chrono::microseconds> ParseDuration(std::string_view text);
+
+// Global output settings (from --quiet / --verbose / --log-format).
+struct Ui {
+  bool quiet = false;
+  bool verbose = false;
+  bool progress = false;  // stderr is a terminal and not quiet
+};
+Ui& GlobalUi();
+
+// Installs SIGINT/SIGTERM handlers that set the returned flag; a second
+// signal exits at once.
+const std::atomic<bool>* InstallStopHandler();
+
+// Returns a progress callback that redraws one line on stderr (only on a terminal).
+std::function<void(const dataflow::IngestStats&)> ProgressLine(std::string label);
+// Ends the progress line (newline) if one was drawn.
+void EndProgressLine();
+
+// Prints the end-of-run summary to stderr (unless quiet).
+void PrintSummary(const dataflow::IngestStats& stats, const std::string& dead_letter_path);
+
+// Thousands separators: 1234567 -> "1,234,567".
+std::string Grouped(std::uint64_t n);
+
+}  // namespace starling::app

@@ -1,0 +1,283 @@
+// File: app/commands.cc
+// Wiring of sources, parser, sinks and dead letters for each subcommand.
+#include "app/commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "app/cli_util.h"
+#include "common/log.h"
+#include "dataflow/ingest.h"
+#include "model/post_json.h"
+#include "sink/csv_format.h"
+#include "sink/jsonl_sink.h"
+#include "sink/sink.h"
+#include "sink/sqlite_sink.h"
+#include "source/generator.h"
+#include "source/record_source.h"
+#include "text/extract.h"
+
+namespace starling::app {
+namespace {
+
+int Fail(const Status& st) {
+  EndProgressLine();
+  log::Error("{}", st.ToString());
+  return st.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+Result<parse::ParseOptions> MakeParseOptions(const CommonInput& in) {
+  auto f = parse::FormatFromName(in.format);
+  if (!f.ok()) return f.status();
+  parse::ParseOptions o;
+  o.format = *f;
+  o.include_referenced = in.include_referenced;
+  o.extract_missing_entities = !in.no_extract;
+  o.max_record_bytes = in.max_record_bytes;
+  return o;
+}
+
+// The path part of a sink spec ("sqlite:out.db?batch=10" -> "out.db").
+std::string SpecPath(const std::string& spec) {
+  std::string s = spec;
+  std::size_t colon = s.find(':');
+  if (colon != std::string::npos && colon > 1) s = s.substr(colon + 1);
+  std::size_t q = s.find('?');
+  if (q != std::string::npos) s = s.substr(0, q);
+  return s;
+}
+
+std::string DefaultDeadLetterPath(const std::string& sink_spec) {
+  std::string p = SpecPath(sink_spec);
+  if (p.empty() || p == "-") return "starling-dead-letters.jsonl";
+  return p + ".dead-letters.jsonl";
+}
+
+int Ingest(source::RecordSource& src, const std::vector<sink::PostSink*>& sinks,
+           const CommonInput& in, const std::string& first_sink_spec, std::uint64_t limit,
+           std::chrono::microseconds duration, const std::string& label) {
+  auto po = MakeParseOptions(in);
+  if (!po.ok()) return Fail(po.status());
+  std::string dl_path = in.dead_letter.empty() ? DefaultDeadLetterPath(first_sink_spec) : in.dead_letter;
+  dataflow::DeadLetterWriter dead_letters(dl_path);
+  dataflow::IngestOptions io;
+  io.parse = *po;
+  io.limit = limit;
+  io.duration = duration;
+  io.stop = InstallStopHandler();
+  io.on_progress = ProgressLine(label);
+  auto stats = dataflow::RunIngest(src, sinks, dead_letters, io);
+  for (auto* s : sinks) {
+    Status st = s->Close();
+    if (!st.ok()) return Fail(st);
+  }
+  if (!stats.ok()) return Fail(stats.status());
+  PrintSummary(*stats, dead_letters.count() > 0 ? dl_path : "");
+  return 0;
+}
+
+Result<std::unique_ptr<source::RecordSource>> OpenInputs(const std::vector<std::string>& inputs,
+                                                         const source::SourceOptions& so) {
+  std::vector<std::unique_ptr<source::RecordSource>> sources;
+  if (inputs.empty()) {
+    auto s = source::OpenSource("-", so);
+    if (!s.ok()) return s.status();
+    sources.push_back(std::move(*s));
+  }
+  for (const auto& in : inputs) {
+    auto s = source::OpenSource(in, so);
+    if (!s.ok()) return s.status();
+    sources.push_back(std::move(*s));
+  }
+  return source::Concat(std::move(sources));
+}
+
+void AppendStringArray(std::string_view key, const std::vector<text::Entity>& ents,
+                       std::string* out) {
+  out->push_back('"');
+  out->append(key);
+  out->append("\":[");
+  for (std::size_t i = 0; i < ents.size(); ++i) {
+    if (i) out->push_back(',');
+    model::AppendJsonString(ents[i].value, out);
+  }
+  out->push_back(']');
+}
+
+int NormalizeText(const NormalizeArgs& args) {
+  source::SourceOptions so;
+  so.detect_documents = false;
+  auto src = OpenInputs(args.inputs, so);
+  if (!src.ok()) return Fail(src.status());
+  std::string out;
+  source::Record rec;
+  for (;;) {
+    auto more = (*src)->Next(&rec);
+    if (!more.ok()) return Fail(more.status());
+    if (!*more) break;
+    std::string_view line = rec.bytes;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    out += '{';
+    AppendStringArray("hashtags", text::ExtractHashtags(line), &out);
+    out += ',';
+    AppendStringArray("mentions", text::ExtractMentions(line), &out);
+    out += ',';
+    AppendStringArray("urls", text::ExtractUrls(line), &out);
+    out += ',';
+    AppendStringArray("cashtags", text::ExtractCashtags(line), &out);
+    out += "}\n";
+    if (out.size() > (1u << 16)) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace
+
+int RunNormalize(const NormalizeArgs& args) {
+  if (args.text) return NormalizeText(args);
+  auto src = OpenInputs(args.inputs, {});
+  if (!src.ok()) return Fail(src.status());
+  sink::JsonlSinkOptions jo;
+  jo.path = "-";
+  jo.json.include_raw = args.with_raw;
+  auto out = sink::JsonlSink::Open(jo);
+  if (!out.ok()) return Fail(out.status());
+  std::vector<sink::PostSink*> sinks{out->get()};
+  return Ingest(**src, sinks, args.in, "-", 0, std::chrono::microseconds(0), "normalize");
+}
+
+int RunCollect(const CollectArgs& args) {
+  auto src = source::OpenSource(args.source);
+  if (!src.ok()) return Fail(src.status());
+  std::vector<std::unique_ptr<sink::PostSink>> owned;
+  std::vector<sink::PostSink*> sinks;
+  std::vector<std::string> specs = args.sinks.empty() ? std::vector<std::string>{"-"} : args.sinks;
+  for (const auto& spec : specs) {
+    auto s = sink::OpenSink(spec);
+    if (!s.ok()) return Fail(s.status());
+    sinks.push_back(s->get());
+    owned.push_back(std::move(*s));
+  }
+  std::chrono::microseconds duration{0};
+  if (!args.duration.empty()) {
+    auto d = ParseDuration(args.duration);
+    if (!d.ok()) return Fail(d.status());
+    duration = *d;
+  }
+  if (!GlobalUi().quiet) {
+    std::string to;
+    for (auto* s : sinks) to += (to.empty() ? "" : ", ") + s->Describe();
+    log::Info("collecting from {} into {}", (*src)->Describe(), to);
+  }
+  return Ingest(**src, sinks, args.in, specs.front(), args.limit, duration, "collect");
+}
+
+namespace {
+
+enum class StoreKind { kJsonl, kCsv, kSqlite };
+
+StoreKind KindOf(const std::string& spec) {
+  auto ends = [&](std::string_view suf) {
+    std::string p = SpecPath(spec);
+    return p.size() >= suf.size() && p.compare(p.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  if (spec.starts_with("csv:") || ends(".csv")) return StoreKind::kCsv;
+  if (spec.starts_with("sqlite:") || ends(".db") || ends(".sqlite") || ends(".sqlite3")) {
+    return StoreKind::kSqlite;
+  }
+  return StoreKind::kJsonl;
+}
+
+}  // namespace
+
+int RunConvert(const ConvertArgs& args) {
+  auto dst = sink::OpenSink(args.dst);
+  if (!dst.ok()) return Fail(dst.status());
+  StoreKind kind = KindOf(args.src);
+  if (kind == StoreKind::kJsonl) {
+    std::string path = SpecPath(args.src);
+    auto src = source::OpenSource(args.src.starts_with("jsonl:") ? path : args.src);
+    if (!src.ok()) return Fail(src.status());
+    std::vector<sink::PostSink*> sinks{dst->get()};
+    return Ingest(**src, sinks, args.in, args.dst, 0, std::chrono::microseconds(0), "convert");
+  }
+  dataflow::IngestStats stats;
+  auto t0 = std::chrono::steady_clock::now();
+  auto on_post = [&](model::Post&& p) -> Status {
+    ++stats.posts;
+    ++stats.records;
+    return (*dst)->Write(p);
+  };
+  std::string path = SpecPath(args.src);
+  Status st = kind == StoreKind::kCsv ? sink::ReadCsvPosts(path, on_post)
+                                      : sink::ReadSqlitePosts(path, on_post);
+  if (!st.ok()) return Fail(st);
+  st = (*dst)->Close();
+  if (!st.ok()) return Fail(st);
+  stats.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - t0);
+  PrintSummary(stats, "");
+  return 0;
+}
+
+int RunGenerate(const GenerateArgs& args) {
+  std::string spec = "generate:?rate=" + std::to_string(args.rate) +
+                     "&seed=" + std::to_string(args.seed);
+  if (args.count) spec += "&count=" + std::to_string(args.count);
+  if (args.no_pace) spec += "&pace=0";
+  if (!args.start.empty()) spec += "&start=" + args.start;
+  auto src = source::OpenSource(spec);
+  if (!src.ok()) return Fail(src.status());
+  const std::atomic<bool>* stop = InstallStopHandler();
+  std::string out;
+  source::Record rec;
+  while (!stop->load()) {
+    auto more = (*src)->Next(&rec);
+    if (!more.ok()) return Fail(more.status());
+    if (!*more) break;
+    out.append(rec.bytes);
+    out.push_back('\n');
+    if (out.size() > (1u << 16) || !args.no_pace) {
+      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) return 0;  // reader went away
+      if (!args.no_pace) std::fflush(stdout);
+      out.clear();
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
+int RunDemo(const DemoArgs& args) {
+  auto duration = ParseDuration(args.duration);
+  if (!duration.ok()) return Fail(duration.status());
+  std::string spec = "generate:?rate=" + std::to_string(args.rate);
+  auto src = source::OpenSource(spec);
+  if (!src.ok()) return Fail(src.status());
+  std::string sink_spec = "sqlite:" + args.db;
+  auto db = sink::OpenSink(sink_spec);
+  if (!db.ok()) return Fail(db.status());
+  log::Info("demo: generating about {} posts/s into {} for {} (Ctrl-C stops earlier)",
+            static_cast<std::uint64_t>(args.rate), args.db, args.duration);
+  std::vector<sink::PostSink*> sinks{db->get()};
+  CommonInput in;
+  int rc = Ingest(**src, sinks, in, sink_spec, 0, *duration, "demo");
+  if (rc != 0) return rc;
+  std::string abs = std::filesystem::absolute(args.db).string();
+  std::printf(
+      "\nThe data is in %s (SQLite). Try:\n"
+      "  sqlite3 %s \"SELECT tag_lower, COUNT(*) AS n FROM hashtags GROUP BY tag_lower ORDER BY n DESC LIMIT 10\"\n"
+      "  sqlite3 %s \"SELECT lang, COUNT(*) FROM posts GROUP BY lang ORDER BY 2 DESC\"\n"
+      "  starling convert %s posts.csv\n",
+      abs.c_str(), args.db.c_str(), args.db.c_str(), args.db.c_str());
+  return 0;
+}
+
+}  // namespace starling::app

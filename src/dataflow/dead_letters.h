@@ -1,0 +1,44 @@
+// File: dataflow/dead_letters.h
+// Where records that could not be parsed go: a JSONL file, one object per bad
+// record, keeping the original bytes exactly, with the reason and position:
+//   {"time":"...","reason":"...","origin":"in.jsonl","line":8,"offset":30091,"bytes":"..."}
+// "bytes" holds the record as a JSON string when it is valid UTF-8; otherwise
+// "bytes_base64" holds it base64-encoded. Either way it decodes to the exact
+// input bytes. The file is created on the first dead letter only.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace starling::dataflow {
+
+class DeadLetterWriter {
+ public:
+  // path empty: dead letters are counted but not kept (the caller warns).
+  explicit DeadLetterWriter(std::string path);
+  ~DeadLetterWriter();
+  DeadLetterWriter(const DeadLetterWriter&) = delete;
+  DeadLetterWriter& operator=(const DeadLetterWriter&) = delete;
+
+  // Appends one dead letter. Errors are I/O errors (disk full): not routine.
+  Status Write(std::string_view bytes, std::string_view reason, std::string_view origin,
+               std::uint64_t line, std::uint64_t offset);
+  Status Flush();
+  std::uint64_t count() const { return count_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  std::uint64_t count_ = 0;
+  std::string buf_;
+};
+
+bool IsValidUtf8(std::string_view s);
+std::string Base64Encode(std::string_view s);
+
+}  // namespace starling::dataflow

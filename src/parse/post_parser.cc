@@ -1,0 +1,1043 @@
+// File: parse/post_parser.cc
+// One pass over each record with simdjson On-Demand. X v1.1, X v2 and our own
+// normalized format share most field names, so a single field handler reads a
+// tweet object whatever its dialect; the envelope (data/includes/statuses/
+// errors/control keys) is recognised at the top level.
+#include "parse/post_parser.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "model/post_json.h"
+#include "text/extract.h"
+
+namespace starling::parse {
+
+namespace od = simdjson::ondemand;
+using model::Post;
+
+std::string_view FormatName(Format f) {
+  switch (f) {
+    case Format::kAuto: return "auto";
+    case Format::kXV2: return "x-v2";
+    case Format::kXV11: return "x-v11";
+    case Format::kStarling: return "starling";
+  }
+  return "auto";
+}
+
+Result<Format> FormatFromName(std::string_view name) {
+  for (auto f : {Format::kAuto, Format::kXV2, Format::kXV11, Format::kStarling}) {
+    if (FormatName(f) == name) return f;
+  }
+  return InvalidArgument("unknown format '" + std::string(name) +
+                         "' (expected auto, x-v2, x-v11 or starling)");
+}
+
+model::TimestampUs SnowflakeTime(std::string_view id) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), v);
+  if (ec != std::errc() || p != id.data() + id.size() || v < 1'000'000'000'000'000ULL) return 0;
+  constexpr std::int64_t kTwitterEpochMs = 1288834974657LL;
+  return (static_cast<std::int64_t>(v >> 22) + kTwitterEpochMs) * 1000;
+}
+
+namespace {
+
+// A malformed-record error raised inside the parser and turned into a Status
+// at the Parse() boundary. Exceptions never cross the public API.
+class Malformed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+constexpr std::uint32_t Hash(std::string_view s) {
+  std::uint32_t h = 2166136261u;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
+struct Entities {
+  bool present = false;
+  std::vector<model::Hashtag> hashtags;
+  std::vector<model::Mention> mentions;
+  std::vector<model::Url> urls;
+  std::vector<model::Cashtag> cashtags;
+};
+
+enum class Dialect : std::uint8_t { kUnknown, kV2, kV11, kStarling };
+
+// Everything read from one tweet object before it becomes a Post.
+struct TweetBuilder {
+  Post post;
+  std::string id, id_str, id_num;
+  std::string text, full_text, ext_text, note_text;
+  bool has_text = false, has_full_text = false, has_ext_text = false, has_note_text = false;
+  bool has_created = false;
+  Entities ents, ext_ents, note_ents;
+  std::string reply_to, quoted_id, reposted_id;
+  bool has_v2_refs = false;
+  Dialect dialect = Dialect::kUnknown;
+  std::vector<Post> children;  // referenced tweets parsed inline (v1.1), for include_referenced
+};
+
+std::string_view Trim(std::string_view s) {
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view Str(od::value v) { return std::string_view(v.get_string()); }
+
+// Ids: strings, or numbers kept as their exact digits (never through double).
+std::string IdString(od::value v) {
+  od::json_type t = v.type();
+  if (t == od::json_type::string) return std::string(Str(v));
+  if (t == od::json_type::number) return std::string(Trim(v.raw_json_token()));
+  if (t == od::json_type::null) return {};
+  throw Malformed("expected an id (string or number)");
+}
+
+std::optional<std::int64_t> OptInt(od::value v) {
+  if (v.is_null()) return std::nullopt;
+  return static_cast<std::int64_t>(v.get_int64());
+}
+
+bool IsNull(od::value v) { return v.is_null(); }
+
+}  // namespace
+
+struct PostParser::Impl {
+  explicit Impl(const ParseOptions& o) : options(o) {}
+
+  const ParseOptions& options;
+  od::parser parser;
+  std::string padded;
+  const char* buf_begin = nullptr;  // start of the padded copy
+  std::string_view record;          // the trimmed record, for raw spans
+  od::document doc;
+  const char* where = "";  // breadcrumb for error messages
+
+  // Envelope state for one record.
+  struct User {
+    std::string handle, name;
+  };
+  std::unordered_map<std::string, User> users;
+  struct Place {
+    std::string name, country;
+  };
+  std::unordered_map<std::string, Place> places;
+  std::vector<model::MatchingRule> rules;
+  std::vector<TweetBuilder> tweets;    // from data / statuses / top-level arrays
+  std::vector<TweetBuilder> included;  // includes.tweets (only with include_referenced)
+
+  void Reset() {
+    users.clear();
+    places.clear();
+    rules.clear();
+    tweets.clear();
+    included.clear();
+  }
+
+  // Maps a pointer into the padded copy back onto the caller's record.
+  std::string_view SpanToRecord(const char* start, const char* end) const {
+    return record.substr(static_cast<std::size_t>(start - buf_begin),
+                         static_cast<std::size_t>(end - start));
+  }
+
+  // The raw JSON of an object we just finished iterating: from its '{' to the
+  // last byte before the iterator's current token.
+  std::string_view ElementSpan(const char* start) {
+    const char* next = nullptr;
+    if (doc.current_location().get(next) != simdjson::SUCCESS) {
+      next = buf_begin + record.size();
+    }
+    const char* end = next;
+    while (end > start && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r' ||
+                           end[-1] == '\t' || end[-1] == ',')) {
+      --end;
+    }
+    return SpanToRecord(start, end);
+  }
+
+  // ---- entities ----------------------------------------------------------
+
+  enum class EntityKind { kHashtag, kMention, kUrl, kCashtag };
+
+  void ParseEntityArray(od::value v, EntityKind kind, Entities* out) {
+    if (IsNull(v)) return;
+    out->present = true;
+    for (od::value item : v.get_array()) {
+      std::string name, id, url, expanded, display, unwound;
+      std::int32_t start = -1, end = -1;
+      for (auto field : item.get_object()) {
+        std::string_view key = field.unescaped_key();
+        od::value fv = field.value();
+        switch (Hash(key)) {
+          case Hash("start"):
+            if (key != "start") break;
+            start = static_cast<std::int32_t>(fv.get_int64()); break;
+          case Hash("end"):
+            if (key != "end") break;
+            end = static_cast<std::int32_t>(fv.get_int64()); break;
+          case Hash("indices"):
+            if (key != "indices") break;
+            {
+            int i = 0;
+            for (od::value x : fv.get_array()) {
+              if (i == 0) start = static_cast<std::int32_t>(x.get_int64());
+              if (i == 1) end = static_cast<std::int32_t>(x.get_int64());
+              ++i;
+            }
+            break;
+          }
+          case Hash("tag"):
+          case Hash("text"):
+          case Hash("username"):
+          case Hash("screen_name"):
+          case Hash("handle"):
+            if (key != "tag" && key != "text" && key != "username" && key != "screen_name" && key != "handle") break;
+            if (key == "tag" || key == "text" || key == "username" || key == "screen_name" ||
+                key == "handle") {
+              name = Str(fv);
+            }
+            break;
+          case Hash("id"):
+          case Hash("id_str"):
+            if (key != "id" && key != "id_str") break;
+            if (key == "id_str" || id.empty()) id = IdString(fv);
+            break;
+          case Hash("url"):
+            if (key != "url") break;
+            url = IsNull(fv) ? "" : std::string(Str(fv)); break;
+          case Hash("expanded_url"):
+            if (key != "expanded_url") break;
+            expanded = IsNull(fv) ? "" : std::string(Str(fv)); break;
+          case Hash("display_url"):
+            if (key != "display_url") break;
+            display = IsNull(fv) ? "" : std::string(Str(fv)); break;
+          case Hash("unwound_url"):
+            if (key != "unwound_url") break;
+            unwound = IsNull(fv) ? "" : std::string(Str(fv)); break;
+          default: break;
+        }
+      }
+      model::TextRange range{start, end};
+      switch (kind) {
+        case EntityKind::kHashtag: out->hashtags.push_back({std::move(name), range}); break;
+        case EntityKind::kCashtag: out->cashtags.push_back({std::move(name), range}); break;
+        case EntityKind::kMention:
+          out->mentions.push_back({std::move(name), std::move(id), range});
+          break;
+        case EntityKind::kUrl:
+          if (expanded.empty()) expanded = url;
+          out->urls.push_back({std::move(url), std::move(expanded), std::move(display),
+                               std::move(unwound), range});
+          break;
+      }
+    }
+  }
+
+  void ParseEntities(od::value v, Entities* out) {
+    if (IsNull(v)) return;
+    out->present = true;
+    bool media = false;
+    for (auto field : v.get_object()) {
+      std::string_view key = field.unescaped_key();
+      od::value fv = field.value();
+      switch (Hash(key)) {
+        case Hash("hashtags"):
+          if (key != "hashtags") break;
+          ParseEntityArray(fv, EntityKind::kHashtag, out); break;
+        case Hash("mentions"):
+        case Hash("user_mentions"):
+          if (key != "mentions" && key != "user_mentions") break;
+          ParseEntityArray(fv, EntityKind::kMention, out); break;
+        case Hash("urls"):
+          if (key != "urls") break;
+          ParseEntityArray(fv, EntityKind::kUrl, out); break;
+        case Hash("media"):
+          if (key != "media") break;
+          // v1.1 keeps photo links apart; v2 lists them with the URLs.
+          ParseEntityArray(fv, EntityKind::kUrl, out);
+          media = true;
+          break;
+        case Hash("cashtags"):
+        case Hash("symbols"):
+          if (key != "cashtags" && key != "symbols") break;
+          ParseEntityArray(fv, EntityKind::kCashtag, out); break;
+        default: break;
+      }
+    }
+    if (media) {
+      std::stable_sort(out->urls.begin(), out->urls.end(),
+                       [](const model::Url& a, const model::Url& b) {
+                         return a.range.start < b.range.start;
+                       });
+    }
+  }
+
+  // ---- small objects -----------------------------------------------------
+
+  void ParseV11User(od::value v, model::Author* a) {
+    if (IsNull(v)) return;
+    std::string id_num;
+    for (auto field : v.get_object()) {
+      std::string_view key = field.unescaped_key();
+      od::value fv = field.value();
+      switch (Hash(key)) {
+        case Hash("id_str"):
+          if (key != "id_str") break;
+          a->id = Str(fv); break;
+        case Hash("id"):
+          if (key != "id") break;
+          id_num = IdString(fv); break;
+        case Hash("screen_name"):
+          if (key != "screen_name") break;
+          a->handle = Str(fv); break;
+        case Hash("name"):
+          if (key != "name") break;
+          a->name = IsNull(fv) ? "" : std::string(Str(fv)); break;
+        default: break;
+      }
+    }
+    if (a->id.empty()) a->id = std::move(id_num);
+  }
+
+  void ParseStarlingAuthor(od::value v, model::Author* a) {
+    for (auto field : v.get_object()) {
+      std::string_view key = field.unescaped_key();
+      od::value fv = field.value();
+      if (IsNull(fv)) continue;
+      if (key == "id") a->id = IdString(fv);
+      else if (key == "handle") a->handle = Str(fv);
+      else if (key == "name") a->name = Str(fv);
+    }
+  }
+
+  // [lon, lat] (GeoJSON order) or [lat, lon] (v1.1 "geo").
+  static void ReadPoint(od::value v, bool lat_first, model::Geo* g) {
+    double a = 0, b = 0;
+    int i = 0;
+    for (od::value x : v.get_array()) {
+      if (i == 0) a = x.get_double();
+      if (i == 1) b = x.get_double();
+      ++i;
+    }
+    if (i < 2) throw Malformed("a point needs two coordinates");
+    g->lon = lat_first ? b : a;
+    g->lat = lat_first ? a : b;
+  }
+
+  // "geo" in v2 ({place_id, coordinates: {type, coordinates: [lon, lat]}}),
+  // v1.1 ({type: Point, coordinates: [lat, lon]}) and starling ({lon, lat, ...}).
+  void ParseGeo(od::value v, model::Geo* g) {
+    if (IsNull(v)) return;
+    for (auto field : v.get_object()) {
+      std::string_view key = field.unescaped_key();
+      od::value fv = field.value();
+      if (IsNull(fv)) continue;
+      switch (Hash(key)) {
+        case Hash("place_id"):
+          if (key != "place_id") break;
+          g->place_id = Str(fv); break;
+        case Hash("coordinates"):
+          if (key != "coordinates") break;
+          if (fv.type() == od::json_type::array) {
+            if (!g->lon) ReadPoint(fv, /*lat_first=*/true, g);  // v1.1 geo
+          } else {
+            for (auto f2 : fv.get_object()) {
+              if (std::string_view(f2.unescaped_key()) == "coordinates") {
+                ReadPoint(f2.value(), /*lat_first=*/false, g);
+              }
+            }
+          }
+          break;
+        case Hash("lon"):
+          if (key != "lon") break;
+          g->lon = fv.get_double(); break;
+        case Hash("lat"):
+          if (key != "lat") break;
+          g->lat = fv.get_double(); break;
+        case Hash("place_name"):
+          if (key != "place_name") break;
+          g->place_name = Str(fv); break;
+        case Hash("country_code"):
+          if (key != "country_code") break;
+          g->country_code = Str(fv); break;
+        default: break;
+      }
+    }
+  }
+
+  void ParseV11Coordinates(od::value v, model::Geo* g) {
+    if (IsNull(v)) return;
+    for (auto field : v.get_object()) {
+      if (std::string_view(field.unescaped_key()) == "coordinates") {
+        ReadPoint(field.value(), /*lat_first=*/false, g);
+      }
+    }
+  }
+
+  void ParsePlace(od::value v, std::string* id, Place* p) {
+    if (IsNull(v)) return;
+    for (auto field : v.get_object()) {
+      std::string_view key = field.unescaped_key();
+      od::value fv = field.value();
+      if (IsNull(fv)) continue;
+      if (key == "id") *id = Str(fv);
+      else if (key == "full_name") p->name = Str(fv);
+      else if (key == "country_code") p->country = Str(fv);
+    }
+  }
+
+  void ParseRules(od::value v, std::vector<model::MatchingRule>* out) {
+    if (IsNull(v)) return;
+    for (od::value item : v.get_array()) {
+      model::MatchingRule r;
+      std::string id_str;
+      for (auto field : item.get_object()) {
+        std::string_view key = field.unescaped_key();
+        od::value fv = field.value();
+        if (key == "id") r.id = IdString(fv);
+        else if (key == "id_str") id_str = IsNull(fv) ? "" : std::string(Str(fv));
+        else if (key == "tag" && !IsNull(fv)) r.tag = Str(fv);
+      }
+      if (!id_str.empty()) r.id = std::move(id_str);
+      out->push_back(std::move(r));
+    }
+  }
+
+  void ParseV2Metrics(od::value v, model::PublicMetrics* m) {
+    for (auto field : v.get_object()) {
+      std::string_view key = field.unescaped_key();
+      od::value fv = field.value();
+      switch (Hash(key)) {
+        case Hash("retweet_count"):
+        case Hash("reposts"):
+          if (key != "retweet_count" && key != "reposts") break;
+          m->reposts = OptInt(fv); break;
+        case Hash("reply_count"):
+        case Hash("replies"):
+          if (key != "reply_count" && key != "replies") break;
+          m->replies = OptInt(fv); break;
+        case Hash("like_count"):
+        case Hash("likes"):
+          if (key != "like_count" && key != "likes") break;
+          m->likes = OptInt(fv); break;
+        case Hash("quote_count"):
+        case Hash("quotes"):
+          if (key != "quote_count" && key != "quotes") break;
+          m->quotes = OptInt(fv); break;
+        case Hash("impression_count"):
+        case Hash("impressions"):
+          if (key != "impression_count" && key != "impressions") break;
+          m->impressions = OptInt(fv); break;
+        default: break;
+      }
+    }
+  }
+
+  void ParseStarlingRefs(od::value v, TweetBuilder* b) {
+    for (od::value item : v.get_array()) {
+      std::string type, id;
+      for (auto field : item.get_object()) {
+        std::string_view key = field.unescaped_key();
+        if (key == "type") type = Str(field.value());
+        else if (key == "id") id = IdString(field.value());
+      }
+      auto t = model::ReferenceTypeFromName(type);
+      if (!t) throw Malformed("unknown reference type '" + type + "'");
+      b->post.references.push_back({*t, std::move(id)});
+    }
+    b->has_v2_refs = true;
+  }
+
+  // ---- a tweet object ----------------------------------------------------
+
+  void ParseNested(od::value v, TweetBuilder* b, model::ReferenceType type) {
+    if (IsNull(v)) return;
+    const char* start = v.raw_json_token().data();
+    TweetBuilder child;
+    ParseTweetObject(v.get_object(), &child);
+    std::string_view span = ElementSpan(start);
+    Post p = Finish(std::move(child), span);
+    if (type == model::ReferenceType::kReposted) b->reposted_id = p.id;
+    if (type == model::ReferenceType::kQuoted) b->quoted_id = p.id;
+    if (options.include_referenced) b->children.push_back(std::move(p));
+  }
+
+  void HandleTweetField(std::string_view key, od::value v, TweetBuilder* b) {
+    switch (Hash(key)) {
+      case Hash("id"):
+        if (key != "id") break;
+        if (key != "id") break;
+        if (v.type() == od::json_type::number) {
+          b->id_num = IdString(v);
+        } else {
+          b->id = IdString(v);
+        }
+        break;
+      case Hash("id_str"):
+        if (key != "id_str") break;
+        b->id_str = Str(v);
+        b->dialect = Dialect::kV11;
+        break;
+      case Hash("text"):
+        if (key != "text") break;
+        b->text = Str(v);
+        b->has_text = true;
+        break;
+      case Hash("full_text"):
+        if (key != "full_text") break;
+        b->full_text = Str(v);
+        b->has_full_text = true;
+        break;
+      case Hash("created_at"):
+        if (key != "created_at") break;
+        {
+        auto ts = model::ParseTimestamp(Str(v));
+        if (!ts.ok()) throw Malformed("created_at: " + ts.status().message());
+        b->post.created_at = *ts;
+        b->has_created = true;
+        break;
+      }
+      case Hash("author_id"):
+        if (key != "author_id") break;
+        b->post.author.id = IdString(v);
+        if (b->dialect == Dialect::kUnknown) b->dialect = Dialect::kV2;
+        break;
+      case Hash("user"):
+        if (key != "user") break;
+        ParseV11User(v, &b->post.author);
+        b->dialect = Dialect::kV11;
+        break;
+      case Hash("author"):
+        if (key != "author") break;
+        ParseStarlingAuthor(v, &b->post.author);
+        b->dialect = Dialect::kStarling;
+        break;
+      case Hash("lang"):
+        if (key != "lang") break;
+        if (!IsNull(v)) b->post.lang = Str(v);
+        break;
+      case Hash("entities"):
+        if (key != "entities") break;
+        ParseEntities(v, &b->ents); break;
+      case Hash("extended_tweet"):
+        if (key != "extended_tweet") break;
+        for (auto field : v.get_object()) {
+          std::string_view k2 = field.unescaped_key();
+          if (k2 == "full_text") {
+            b->ext_text = Str(field.value());
+            b->has_ext_text = true;
+          } else if (k2 == "entities") {
+            ParseEntities(field.value(), &b->ext_ents);
+          }
+        }
+        break;
+      case Hash("note_tweet"):
+        if (key != "note_tweet") break;
+        for (auto field : v.get_object()) {
+          std::string_view k2 = field.unescaped_key();
+          if (k2 == "text") {
+            b->note_text = Str(field.value());
+            b->has_note_text = true;
+          } else if (k2 == "entities") {
+            ParseEntities(field.value(), &b->note_ents);
+          }
+        }
+        break;
+      case Hash("referenced_tweets"):
+        if (key != "referenced_tweets") break;
+        for (od::value item : v.get_array()) {
+          std::string type, id;
+          for (auto field : item.get_object()) {
+            std::string_view k2 = field.unescaped_key();
+            if (k2 == "type") type = Str(field.value());
+            else if (k2 == "id") id = IdString(field.value());
+          }
+          auto t = model::ReferenceTypeFromName(type);
+          if (t) b->post.references.push_back({*t, std::move(id)});
+        }
+        b->has_v2_refs = true;
+        b->dialect = Dialect::kV2;
+        break;
+      case Hash("references"):
+        if (key != "references") break;
+        ParseStarlingRefs(v, b); break;
+      case Hash("in_reply_to_status_id_str"):
+        if (key != "in_reply_to_status_id_str") break;
+        if (!IsNull(v)) b->reply_to = Str(v);
+        break;
+      case Hash("in_reply_to_status_id"):
+        if (key != "in_reply_to_status_id") break;
+        if (!IsNull(v) && b->reply_to.empty()) b->reply_to = IdString(v);
+        break;
+      case Hash("quoted_status_id_str"):
+        if (key != "quoted_status_id_str") break;
+        if (!IsNull(v)) b->quoted_id = Str(v);
+        break;
+      case Hash("retweeted_status"):
+        if (key != "retweeted_status") break;
+        ParseNested(v, b, model::ReferenceType::kReposted); break;
+      case Hash("quoted_status"):
+        if (key != "quoted_status") break;
+        ParseNested(v, b, model::ReferenceType::kQuoted); break;
+      case Hash("public_metrics"):
+      case Hash("metrics"):
+        if (key != "public_metrics" && key != "metrics") break;
+        ParseV2Metrics(v, &b->post.metrics); break;
+      case Hash("retweet_count"):
+        if (key != "retweet_count") break;
+        b->post.metrics.reposts = OptInt(v); break;
+      case Hash("favorite_count"):
+        if (key != "favorite_count") break;
+        b->post.metrics.likes = OptInt(v); break;
+      case Hash("reply_count"):
+        if (key != "reply_count") break;
+        b->post.metrics.replies = OptInt(v); break;
+      case Hash("quote_count"):
+        if (key != "quote_count") break;
+        b->post.metrics.quotes = OptInt(v); break;
+      case Hash("geo"):
+        if (key != "geo") break;
+        ParseGeo(v, &b->post.geo); break;
+      case Hash("coordinates"):
+        if (key != "coordinates") break;
+        ParseV11Coordinates(v, &b->post.geo); break;
+      case Hash("place"):
+        if (key != "place") break;
+        {
+        Place p;
+        ParsePlace(v, &b->post.geo.place_id, &p);
+        b->post.geo.place_name = std::move(p.name);
+        b->post.geo.country_code = std::move(p.country);
+        break;
+      }
+      case Hash("matching_rules"):
+        if (key != "matching_rules") break;
+        ParseRules(v, &b->post.matching_rules); break;
+      case Hash("provider"):
+        if (key != "provider") break;
+        {
+        auto p = model::ProviderFromName(Str(v));
+        if (!p) throw Malformed("unknown provider");
+        b->post.provider = *p;
+        b->dialect = Dialect::kStarling;
+        break;
+      }
+      case Hash("hashtags"):
+        if (key != "hashtags") break;
+        ParseEntityArray(v, EntityKind::kHashtag, &b->ents); break;
+      case Hash("mentions"):
+        if (key != "mentions") break;
+        ParseEntityArray(v, EntityKind::kMention, &b->ents); break;
+      case Hash("urls"):
+        if (key != "urls") break;
+        ParseEntityArray(v, EntityKind::kUrl, &b->ents); break;
+      case Hash("cashtags"):
+        if (key != "cashtags") break;
+        ParseEntityArray(v, EntityKind::kCashtag, &b->ents); break;
+      case Hash("entities_extracted"):
+        if (key != "entities_extracted") break;
+        b->post.entities_extracted = v.get_bool(); break;
+      case Hash("source_format"):
+        if (key != "source_format") break;
+        b->post.source_format = Str(v); break;
+      case Hash("raw"):
+        if (key != "raw") break;
+        b->post.raw = Str(v); break;
+      default: break;
+    }
+  }
+
+  void ParseTweetObject(od::object obj, TweetBuilder* b) {
+    for (auto field : obj) {
+      std::string_view key = field.unescaped_key();
+      HandleTweetField(key, field.value(), b);
+    }
+  }
+
+  static void ApplyEntities(Entities&& e, Post* p) {
+    p->hashtags = std::move(e.hashtags);
+    p->mentions = std::move(e.mentions);
+    p->urls = std::move(e.urls);
+    p->cashtags = std::move(e.cashtags);
+  }
+
+  void ExtractInto(Post* p) {
+    for (auto& e : text::ExtractEntities(p->text)) {
+      model::TextRange r{e.start, e.end};
+      switch (e.type) {
+        case text::EntityType::kHashtag: p->hashtags.push_back({std::move(e.value), r}); break;
+        case text::EntityType::kCashtag: p->cashtags.push_back({std::move(e.value), r}); break;
+        case text::EntityType::kMention: p->mentions.push_back({std::move(e.value), "", r}); break;
+        case text::EntityType::kUrl: {
+          std::string u = e.value;
+          p->urls.push_back({std::move(u), std::move(e.value), "", "", r});
+          break;
+        }
+      }
+    }
+    p->entities_extracted = true;
+  }
+
+  // Turns a builder into a Post: picks the fullest text and its entities,
+  // settles id, kind and references, validates.
+  Post Finish(TweetBuilder&& b, std::string_view raw) {
+    Post& p = b.post;
+    if (b.dialect == Dialect::kStarling) {
+      if (b.id.empty()) b.id = b.id_num;
+      p.id = std::move(b.id);
+    } else {
+      p.id = !b.id_str.empty() ? std::move(b.id_str) : !b.id.empty() ? std::move(b.id) : std::move(b.id_num);
+    }
+    if (p.id.empty()) throw Malformed("not a post: no id");
+    if (b.has_note_text) {
+      p.text = std::move(b.note_text);
+      ApplyEntities(std::move(b.note_ents.present ? b.note_ents : b.ents), &p);
+    } else if (b.has_ext_text) {
+      p.text = std::move(b.ext_text);
+      ApplyEntities(std::move(b.ext_ents.present ? b.ext_ents : b.ents), &p);
+    } else if (b.has_full_text) {
+      p.text = std::move(b.full_text);
+      ApplyEntities(std::move(b.ents), &p);
+    } else if (b.has_text) {
+      p.text = std::move(b.text);
+      ApplyEntities(std::move(b.ents), &p);
+    } else {
+      throw Malformed("not a post: no text");
+    }
+    bool had_entities = b.ents.present || b.ext_ents.present || b.note_ents.present;
+    if (b.dialect == Dialect::kStarling) {
+      if (p.provider == model::Provider::kUnknown) p.provider = model::Provider::kX;
+    } else {
+      p.provider = model::Provider::kX;
+      p.source_format = b.dialect == Dialect::kV11 ? "x-v11" : "x-v2";
+      if (!had_entities && options.extract_missing_entities) ExtractInto(&p);
+      // References from v1.1 fields, then canonical order.
+      if (!b.has_v2_refs) {
+        if (!b.reposted_id.empty()) p.references.push_back({model::ReferenceType::kReposted, b.reposted_id});
+        if (!b.quoted_id.empty()) p.references.push_back({model::ReferenceType::kQuoted, b.quoted_id});
+        if (!b.reply_to.empty()) p.references.push_back({model::ReferenceType::kRepliedTo, b.reply_to});
+      }
+      std::stable_sort(p.references.begin(), p.references.end(),
+                       [](const model::Reference& x, const model::Reference& y) {
+                         return static_cast<int>(x.type) < static_cast<int>(y.type);
+                       });
+      p.raw.assign(raw);
+    }
+    if (!b.has_created) p.created_at = SnowflakeTime(p.id);
+    p.kind = model::PostKind::kPost;
+    for (auto t : {model::ReferenceType::kReposted, model::ReferenceType::kQuoted,
+                   model::ReferenceType::kRepliedTo}) {
+      bool has = std::any_of(p.references.begin(), p.references.end(),
+                             [t](const model::Reference& r) { return r.type == t; });
+      if (has) {
+        p.kind = t == model::ReferenceType::kReposted ? model::PostKind::kRepost
+                 : t == model::ReferenceType::kQuoted ? model::PostKind::kQuote
+                                                      : model::PostKind::kReply;
+        break;
+      }
+    }
+    return std::move(p);
+  }
+
+  // ---- envelopes ---------------------------------------------------------
+
+  void ParseIncludes(od::value v) {
+    for (auto field : v.get_object()) {
+      std::string_view key = field.unescaped_key();
+      od::value fv = field.value();
+      if (key == "users") {
+        where = "includes.users";
+        for (od::value u : fv.get_array()) {
+          std::string id;
+          User user;
+          for (auto f2 : u.get_object()) {
+            std::string_view k2 = f2.unescaped_key();
+            if (k2 == "id") id = IdString(f2.value());
+            else if (k2 == "username") user.handle = Str(f2.value());
+            else if (k2 == "name") user.name = Str(f2.value());
+          }
+          users.emplace(std::move(id), std::move(user));
+        }
+      } else if (key == "places") {
+        where = "includes.places";
+        for (od::value pl : fv.get_array()) {
+          std::string id;
+          Place place;
+          ParsePlace(pl, &id, &place);
+          places.emplace(std::move(id), std::move(place));
+        }
+      } else if (key == "tweets" && options.include_referenced) {
+        where = "includes.tweets";
+        for (od::value t : fv.get_array()) {
+          const char* start = t.raw_json_token().data();
+          TweetBuilder b;
+          ParseTweetObject(t.get_object(), &b);
+          b.post.raw.assign(ElementSpan(start));
+          included.push_back(std::move(b));
+        }
+      }
+    }
+  }
+
+  void ParseTweetArray(od::value v, const char* what) {
+    for (od::value t : v.get_array()) {
+      where = what;
+      const char* start = t.raw_json_token().data();
+      TweetBuilder b;
+      ParseTweetObject(t.get_object(), &b);
+      b.post.raw.assign(ElementSpan(start));
+      tweets.push_back(std::move(b));
+    }
+  }
+
+  void Join(Post* p) {
+    if (p->author.handle.empty() && !p->author.id.empty()) {
+      auto it = users.find(p->author.id);
+      if (it != users.end()) {
+        p->author.handle = it->second.handle;
+        p->author.name = it->second.name;
+      }
+    }
+    if (!p->geo.place_id.empty() && p->geo.place_name.empty()) {
+      auto it = places.find(p->geo.place_id);
+      if (it != places.end()) {
+        p->geo.place_name = it->second.name;
+        p->geo.country_code = it->second.country;
+      }
+    }
+  }
+
+  void Emit(TweetBuilder&& b, std::string_view raw, std::vector<Post>* posts,
+            bool apply_rules) {
+    std::vector<Post> children = std::move(b.children);
+    Post p = Finish(std::move(b), raw);
+    if (apply_rules && p.matching_rules.empty()) p.matching_rules = rules;
+    Join(&p);
+    std::vector<std::string> refs;
+    if (options.include_referenced) {
+      for (const auto& r : p.references) refs.push_back(r.id);
+    }
+    posts->push_back(std::move(p));
+    for (auto& c : children) {
+      Join(&c);
+      posts->push_back(std::move(c));
+    }
+    for (const auto& id : refs) {
+      for (auto& inc : included) {
+        if (inc.post.raw.empty() || (inc.id != id && inc.id_str != id)) continue;
+        std::string raw_copy = std::move(inc.post.raw);
+        TweetBuilder copy = std::move(inc);
+        inc.post.raw.clear();  // emitted once per record
+        Post rp = Finish(std::move(copy), raw_copy);
+        Join(&rp);
+        posts->push_back(std::move(rp));
+      }
+    }
+  }
+
+  static std::string Summary(std::string_view raw_value) {
+    constexpr std::size_t kMax = 200;
+    return std::string(raw_value.substr(0, kMax));
+  }
+
+  void ParseTopObject(od::object obj, std::vector<Post>* posts,
+                      std::vector<ControlMessage>* controls) {
+    TweetBuilder bare;
+    bool envelope = false, bare_seen = false, page = false;
+    std::string control_kind, control_detail;
+    std::vector<ControlMessage> errors;
+    std::string_view single_tweet_raw;
+    for (auto field : obj) {
+      std::string_view key = field.unescaped_key();
+      od::value v = field.value();
+      switch (Hash(key)) {
+        case Hash("data"):
+          if (key != "data") break;
+          envelope = true;
+          where = "data";
+          if (v.type() == od::json_type::array) {
+            ParseTweetArray(v, "data[]");
+          } else if (v.type() == od::json_type::object) {
+            TweetBuilder b;
+            ParseTweetObject(v.get_object(), &b);
+            tweets.push_back(std::move(b));
+            single_tweet_raw = record;
+          } else if (!IsNull(v)) {
+            throw Malformed("expected an object or array");
+          }
+          break;
+        case Hash("includes"):
+          if (key != "includes") break;
+          envelope = true;
+          where = "includes";
+          ParseIncludes(v);
+          break;
+        case Hash("matching_rules"):
+          if (key != "matching_rules") break;
+          where = "matching_rules";
+          ParseRules(v, &rules);
+          break;
+        case Hash("errors"):
+          if (key != "errors") break;
+          where = "errors";
+          for (od::value e : v.get_array()) {
+            ControlMessage m;
+            for (auto f2 : e.get_object()) {
+              std::string_view k2 = f2.unescaped_key();
+              od::value v2 = f2.value();
+              if (v2.type() != od::json_type::string) continue;
+              if (k2 == "title") m.kind = Str(v2);
+              else if (k2 == "detail") m.detail = Str(v2);
+            }
+            if (m.kind.empty()) m.kind = "error";
+            errors.push_back(std::move(m));
+          }
+          break;
+        case Hash("statuses"):
+          if (key != "statuses") break;
+          page = true;
+          ParseTweetArray(v, "statuses[]");
+          break;
+        case Hash("meta"):
+        case Hash("search_metadata"):
+        case Hash("__twarc"):
+          if (key != "meta" && key != "search_metadata" && key != "__twarc") break;
+          break;
+        case Hash("delete"):
+        case Hash("limit"):
+        case Hash("scrub_geo"):
+        case Hash("warning"):
+        case Hash("status_withheld"):
+        case Hash("user_withheld"):
+        case Hash("disconnect"):
+        case Hash("friends"):
+        case Hash("friends_str"):
+        case Hash("event"):
+        case Hash("control"):
+        case Hash("for_user"):
+          if (key != "delete" && key != "limit" && key != "scrub_geo" && key != "warning" && key != "status_withheld" && key != "user_withheld" && key != "disconnect" && key != "friends" && key != "friends_str" && key != "event" && key != "control" && key != "for_user") break;
+          control_kind = key;
+          if (v.type() == od::json_type::object) {
+            od::object o = v.get_object();
+            control_detail = Summary(Trim(std::string_view(o.raw_json())));
+          } else if (v.type() != od::json_type::array) {
+            control_detail = Summary(Trim(v.raw_json_token()));
+          }
+          break;
+        default:
+          where = "post";
+          bare_seen = true;
+          HandleTweetField(key, v, &bare);
+          break;
+      }
+    }
+    if (!control_kind.empty() && !envelope && !page) {
+      controls->push_back({std::move(control_kind), std::move(control_detail)});
+      return;
+    }
+    if (envelope || page) {
+      if (tweets.empty() && !errors.empty()) {
+        for (auto& e : errors) controls->push_back(std::move(e));
+        return;
+      }
+      for (auto& e : errors) {
+        e.kind = "partial-error: " + e.kind;
+        controls->push_back(std::move(e));
+      }
+      for (auto& b : tweets) {
+        where = "data";
+        std::string raw = std::move(b.post.raw);
+        Emit(std::move(b), single_tweet_raw.empty() ? std::string_view(raw) : single_tweet_raw,
+             posts, /*apply_rules=*/true);
+      }
+      return;
+    }
+    if (bare_seen) {
+      Emit(std::move(bare), record, posts, /*apply_rules=*/true);
+      return;
+    }
+    if (!errors.empty()) {
+      for (auto& e : errors) controls->push_back(std::move(e));
+      return;
+    }
+    throw Malformed("unrecognised JSON object: no post, page or control message");
+  }
+};
+
+PostParser::PostParser(ParseOptions options)
+    : options_(options), impl_(std::make_unique<Impl>(options_)) {}
+
+PostParser::~PostParser() = default;
+
+Status PostParser::Parse(std::string_view record, std::vector<model::Post>* posts,
+                         std::vector<ControlMessage>* controls) {
+  record = Trim(record);
+  if (record.empty()) return Status::Ok();
+  if (record.size() > options_.max_record_bytes) {
+    return ResourceExhausted("record of " + std::to_string(record.size()) +
+                             " bytes exceeds the limit of " +
+                             std::to_string(options_.max_record_bytes));
+  }
+  Impl& im = *impl_;
+  im.Reset();
+  im.padded.resize(record.size() + simdjson::SIMDJSON_PADDING);
+  std::memcpy(im.padded.data(), record.data(), record.size());
+  std::memset(im.padded.data() + record.size(), ' ', simdjson::SIMDJSON_PADDING);
+  im.buf_begin = im.padded.data();
+  im.record = record;
+  im.where = "document";
+  const std::size_t posts_before = posts->size();
+  const std::size_t controls_before = controls->size();
+  try {
+    im.doc = im.parser.iterate(im.padded.data(), record.size(), im.padded.size());
+    od::json_type t = im.doc.type();
+    if (t == od::json_type::object) {
+      im.ParseTopObject(im.doc.get_object(), posts, controls);
+    } else if (t == od::json_type::array) {
+      im.ParseTweetArray(im.doc.get_value(), "[]");
+      for (auto& b : im.tweets) {
+        std::string raw = std::move(b.post.raw);
+        im.Emit(std::move(b), raw, posts, /*apply_rules=*/false);
+      }
+    } else {
+      throw Malformed("expected a JSON object or array");
+    }
+    const char* trailing = nullptr;
+    if (im.doc.current_location().get(trailing) == simdjson::SUCCESS) {
+      throw Malformed("trailing content after the JSON document");
+    }
+    if (options_.format != Format::kAuto) {
+      for (std::size_t i = posts_before; i < posts->size(); ++i) {
+        if ((*posts)[i].source_format != FormatName(options_.format) &&
+            options_.format != Format::kStarling) {
+          throw Malformed("not " + std::string(FormatName(options_.format)) + " (looks like " +
+                          (*posts)[i].source_format + ")");
+        }
+      }
+    }
+  } catch (const simdjson::simdjson_error& e) {
+    posts->erase(posts->begin() + static_cast<std::ptrdiff_t>(posts_before), posts->end());
+    controls->erase(controls->begin() + static_cast<std::ptrdiff_t>(controls_before),
+                    controls->end());
+    return MalformedInput(std::string(im.where) + ": " + simdjson::error_message(e.error()));
+  } catch (const Malformed& e) {
+    posts->erase(posts->begin() + static_cast<std::ptrdiff_t>(posts_before), posts->end());
+    controls->erase(controls->begin() + static_cast<std::ptrdiff_t>(controls_before),
+                    controls->end());
+    return MalformedInput(std::string(im.where) + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
+}  // namespace starling::parse

@@ -1,0 +1,78 @@
+// File: parse/post_parser.h
+// Bytes -> normalized posts. One PostParser turns one record (a JSON document:
+// a line of a JSONL stream, or a whole file holding a JSON document) into the
+// posts it contains, in input order, plus the control messages it carries.
+//
+// Recognised automatically per record (see docs/formats/post.md):
+//   x-v2      X API v2: stream lines {data, includes, matching_rules}, search
+//             and lookup pages {data: [...], includes, meta}, bare v2 tweet
+//             objects, error lines {errors: [...]} (control, not posts)
+//   x-v11     X API v1.1: statuses (standard, extended and enterprise
+//             formats), search pages {statuses: [...]}, arrays of statuses,
+//             stream control messages (delete, limit, scrub_geo, warning, ...)
+//   starling  our own normalized post JSON (what `starling normalize` writes)
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "model/post.h"
+
+namespace starling::parse {
+
+enum class Format : std::uint8_t { kAuto, kXV2, kXV11, kStarling };
+std::string_view FormatName(Format f);  // "auto", "x-v2", "x-v11", "starling"
+Result<Format> FormatFromName(std::string_view name);
+
+// A non-post message a stream carries: X v2 error lines
+// ("operational-disconnect"), v1.1 delete / limit / scrub_geo / warning ...
+struct ControlMessage {
+  std::string kind;    // "operational-disconnect", "delete", "limit", "warning", ...
+  std::string detail;  // short human summary (may be empty)
+};
+
+struct ParseOptions {
+  Format format = Format::kAuto;
+  // Also emit the tweets a post references (retweeted, quoted, included),
+  // each right after the post that references it.
+  bool include_referenced = false;
+  // Run the twitter-text extractor when a post carries no provider entities.
+  bool extract_missing_entities = true;
+  // Records longer than this are rejected (ResourceExhausted) without parsing.
+  std::size_t max_record_bytes = 16u << 20;
+};
+
+// Not thread-safe: one parser per thread. Reuses its buffers across calls.
+class PostParser {
+ public:
+  explicit PostParser(ParseOptions options = {});
+  ~PostParser();
+  PostParser(const PostParser&) = delete;
+  PostParser& operator=(const PostParser&) = delete;
+
+  // Parses one record. On success appends the posts to *posts (after what is
+  // already there) and control messages to *controls. A record is all or
+  // nothing: on error nothing is appended and the Status says why
+  // (MalformedInput for bad JSON, wrong types, invalid UTF-8 or an
+  // unrecognised document; ResourceExhausted for an oversized record).
+  // Leading/trailing whitespace (including "\r") is ignored.
+  Status Parse(std::string_view record, std::vector<model::Post>* posts,
+               std::vector<ControlMessage>* controls);
+
+  const ParseOptions& options() const { return options_; }
+
+ private:
+  struct Impl;
+  ParseOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// X snowflake ids carry their creation time; used when created_at is absent.
+// Returns 0 for ids that are not snowflakes (before 2010-11-04).
+model::TimestampUs SnowflakeTime(std::string_view id);
+
+}  // namespace starling::parse

@@ -1,0 +1,68 @@
+// File: sink/jsonl_sink.cc
+#include "sink/jsonl_sink.h"
+
+namespace starling::sink {
+
+Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(JsonlSinkOptions options) {
+  if (options.path.empty()) return InvalidArgument("jsonl sink: empty path");
+  if (options.path == "-") options.rotate_bytes = 0;
+  std::unique_ptr<JsonlSink> sink(new JsonlSink(std::move(options)));
+  STARLING_RETURN_IF_ERROR(sink->file_.Open(sink->FilePath(0), sink->options_.buffer_bytes));
+  return sink;
+}
+
+JsonlSink::~JsonlSink() { (void)Close(); }
+
+std::string JsonlSink::FilePath(int index) const {
+  if (index == 0) return options_.path;
+  return options_.path + "." + std::to_string(index);
+}
+
+Status JsonlSink::Rotate() {
+  STARLING_RETURN_IF_ERROR(file_.Close());
+  ++file_index_;
+  return file_.Open(FilePath(file_index_), options_.buffer_bytes);
+}
+
+Status JsonlSink::Write(const model::Post& post) {
+  if (closed_) return Internal("jsonl sink: Write after Close");
+  line_.clear();
+  if (options_.raw) {
+    if (post.raw.empty()) {
+      return MalformedInput("post " + post.id + " has no raw provider JSON to write");
+    }
+    line_.append(post.raw);
+    for (char& c : line_) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+  } else {
+    model::AppendPostJson(post, &line_);
+  }
+  line_.push_back('\n');
+  if (options_.rotate_bytes > 0 && file_.size() > 0 &&
+      file_.size() + line_.size() > options_.rotate_bytes) {
+    STARLING_RETURN_IF_ERROR(Rotate());
+  }
+  return file_.Append(line_);
+}
+
+Status JsonlSink::Flush() {
+  if (closed_) return Status::Ok();
+  return file_.Flush();
+}
+
+Status JsonlSink::Close() {
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  return file_.Close();
+}
+
+std::string JsonlSink::Describe() const {
+  const char* what = options_.raw ? " (JSON lines, raw)" : " (JSON lines)";
+  if (options_.path == "-") return std::string("stdout") + what;
+  std::string d = options_.path + what;
+  if (file_index_ > 0) d += ", " + std::to_string(file_index_ + 1) + " files";
+  return d;
+}
+
+}  // namespace starling::sink

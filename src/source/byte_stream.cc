@@ -1,0 +1,202 @@
+// File: source/byte_stream.cc
+#include "source/byte_stream.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace starling::source {
+namespace {
+
+class FdStream final : public ByteStream {
+ public:
+  explicit FdStream(int fd) : fd_(fd) {}
+  ~FdStream() override {
+    if (fd_ > 0) ::close(fd_);
+  }
+  Result<std::size_t> Read(char* buf, std::size_t n) override {
+    for (;;) {
+      ssize_t r = ::read(fd_, buf, n);
+      if (r >= 0) return static_cast<std::size_t>(r);
+      if (errno == EINTR) continue;
+      return IoError(std::string("read failed: ") + std::strerror(errno));
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+// A stream whose first bytes were already read (for magic detection).
+class PrefixedStream final : public ByteStream {
+ public:
+  PrefixedStream(std::string prefix, std::unique_ptr<ByteStream> inner)
+      : prefix_(std::move(prefix)), inner_(std::move(inner)) {}
+  Result<std::size_t> Read(char* buf, std::size_t n) override {
+    if (pos_ < prefix_.size()) {
+      std::size_t k = std::min(n, prefix_.size() - pos_);
+      std::memcpy(buf, prefix_.data() + pos_, k);
+      pos_ += k;
+      return k;
+    }
+    return inner_->Read(buf, n);
+  }
+
+ private:
+  std::string prefix_;
+  std::size_t pos_ = 0;
+  std::unique_ptr<ByteStream> inner_;
+};
+
+class GzipStream final : public ByteStream {
+ public:
+  explicit GzipStream(std::unique_ptr<ByteStream> inner) : inner_(std::move(inner)), in_(1 << 16) {
+    std::memset(&zs_, 0, sizeof zs_);
+    inflateInit2(&zs_, 16 + MAX_WBITS);
+  }
+  ~GzipStream() override { inflateEnd(&zs_); }
+  Result<std::size_t> Read(char* buf, std::size_t n) override {
+    zs_.next_out = reinterpret_cast<Bytef*>(buf);
+    zs_.avail_out = static_cast<uInt>(n);
+    while (zs_.avail_out == n) {
+      if (zs_.avail_in == 0) {
+        if (eof_) {
+          if (!stream_end_) return MalformedInput("gzip stream is truncated");
+          return std::size_t{0};
+        }
+        auto r = inner_->Read(in_.data(), in_.size());
+        if (!r.ok()) return r.status();
+        if (*r == 0) {
+          eof_ = true;
+          continue;
+        }
+        zs_.next_in = reinterpret_cast<Bytef*>(in_.data());
+        zs_.avail_in = static_cast<uInt>(*r);
+      }
+      if (stream_end_) {  // concatenated gzip members
+        inflateReset(&zs_);
+        stream_end_ = false;
+      }
+      int rc = inflate(&zs_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        stream_end_ = true;
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        return MalformedInput(std::string("gzip: ") + (zs_.msg ? zs_.msg : "corrupt data"));
+      }
+    }
+    return n - zs_.avail_out;
+  }
+
+ private:
+  std::unique_ptr<ByteStream> inner_;
+  std::vector<char> in_;
+  z_stream zs_;
+  bool eof_ = false;
+  bool stream_end_ = false;
+};
+
+class ZstdStream final : public ByteStream {
+ public:
+  explicit ZstdStream(std::unique_ptr<ByteStream> inner)
+      : inner_(std::move(inner)), dctx_(ZSTD_createDCtx()), in_(ZSTD_DStreamInSize()) {}
+  ~ZstdStream() override { ZSTD_freeDCtx(dctx_); }
+  Result<std::size_t> Read(char* buf, std::size_t n) override {
+    ZSTD_outBuffer out{buf, n, 0};
+    while (out.pos == 0) {
+      if (input_.pos == input_.size) {
+        if (eof_) {
+          if (last_ret_ != 0) return MalformedInput("zstd stream is truncated");
+          return std::size_t{0};
+        }
+        auto r = inner_->Read(in_.data(), in_.size());
+        if (!r.ok()) return r.status();
+        if (*r == 0) {
+          eof_ = true;
+          continue;
+        }
+        input_ = ZSTD_inBuffer{in_.data(), *r, 0};
+      }
+      std::size_t ret = ZSTD_decompressStream(dctx_, &out, &input_);
+      if (ZSTD_isError(ret)) return MalformedInput(std::string("zstd: ") + ZSTD_getErrorName(ret));
+      last_ret_ = ret;
+    }
+    return out.pos;
+  }
+
+ private:
+  std::unique_ptr<ByteStream> inner_;
+  ZSTD_DCtx* dctx_;
+  std::vector<char> in_;
+  ZSTD_inBuffer input_{nullptr, 0, 0};
+  bool eof_ = false;
+  std::size_t last_ret_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteStream> FdByteStream(int fd) { return std::make_unique<FdStream>(fd); }
+
+std::unique_ptr<ByteStream> AutoDecompress(std::unique_ptr<ByteStream> inner) {
+  std::string head(4, '\0');
+  std::size_t got = 0;
+  while (got < 4) {
+    auto r = inner->Read(head.data() + got, 4 - got);
+    if (!r.ok() || *r == 0) break;
+    got += *r;
+  }
+  head.resize(got);
+  auto u = [&](std::size_t i) { return static_cast<unsigned char>(head[i]); };
+  bool gz = got >= 2 && u(0) == 0x1f && u(1) == 0x8b;
+  bool zst = got >= 4 && u(0) == 0x28 && u(1) == 0xb5 && u(2) == 0x2f && u(3) == 0xfd;
+  auto prefixed = std::make_unique<PrefixedStream>(std::move(head), std::move(inner));
+  if (gz) return std::make_unique<GzipStream>(std::move(prefixed));
+  if (zst) return std::make_unique<ZstdStream>(std::move(prefixed));
+  return prefixed;
+}
+
+Result<std::unique_ptr<ByteStream>> OpenFileStream(const std::string& path) {
+  if (path == "-") return AutoDecompress(FdByteStream(0));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return NotFound("no such file: " + path);
+    return IoError("cannot open " + path + ": " + std::strerror(errno));
+  }
+  return AutoDecompress(FdByteStream(fd));
+}
+
+Result<std::unique_ptr<ByteStream>> ConnectTcp(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  std::string port_s = std::to_string(port);
+  int rc = ::getaddrinfo(host.c_str(), port_s.c_str(), &hints, &res);
+  if (rc != 0) return Unavailable("cannot resolve " + host + ": " + gai_strerror(rc));
+  int fd = -1;
+  int last_errno = 0;
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+    last_errno = errno;
+    ::close(fd);
+    fd = -1;
+  }
+  ::freeaddrinfo(res);
+  if (fd < 0) {
+    return Unavailable("cannot connect to " + host + ":" + port_s + ": " +
+                       std::strerror(last_errno));
+  }
+  return FdByteStream(fd);
+}
+
+}  // namespace starling::source

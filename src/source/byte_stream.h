@@ -1,0 +1,34 @@
+// File: source/byte_stream.h
+// Raw bytes in: files, stdin, sockets, with transparent gzip / zstd
+// decompression. A ByteStream is owned and read by one thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+
+namespace starling::source {
+
+class ByteStream {
+ public:
+  virtual ~ByteStream() = default;
+  // Reads up to n bytes into buf. Returns 0 at end of stream, or an error.
+  virtual Result<std::size_t> Read(char* buf, std::size_t n) = 0;
+};
+
+// Takes ownership of fd (closed on destruction unless it is 0, stdin).
+std::unique_ptr<ByteStream> FdByteStream(int fd);
+
+// Opens a file; "-" is stdin. Compression is detected from the first bytes
+// (gzip 1f 8b, zstd 28 b5 2f fd), not from the name, so pipes work too.
+Result<std::unique_ptr<ByteStream>> OpenFileStream(const std::string& path);
+
+// Connects to host:port over TCP (like Spark's socketTextStream: we are the client).
+Result<std::unique_ptr<ByteStream>> ConnectTcp(const std::string& host, int port);
+
+// Wraps a stream, decompressing when its first bytes are a gzip or zstd magic.
+std::unique_ptr<ByteStream> AutoDecompress(std::unique_ptr<ByteStream> inner);
+
+}  // namespace starling::source

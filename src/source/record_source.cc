@@ -1,0 +1,340 @@
+// File: source/record_source.cc
+#include "source/record_source.h"
+
+#include <charconv>
+#include <cstring>
+
+#include "source/generator.h"
+
+namespace starling::source {
+namespace {
+
+class LineRecordSource final : public RecordSource {
+ public:
+  LineRecordSource(std::unique_ptr<ByteStream> stream, std::string origin,
+                   const SourceOptions& options)
+      : stream_(std::move(stream)), origin_(std::move(origin)), options_(options) {
+    buf_.resize(kChunk);
+  }
+
+  Result<bool> Next(Record* out) override {
+    if (!started_) {
+      started_ = true;
+      auto st = DetectMode();
+      if (!st.ok()) return st;
+    }
+    if (document_mode_) return NextDocument(out);
+    for (;;) {
+      // Look for a newline in what we have.
+      const char* begin = buf_.data() + start_;
+      const char* nl = static_cast<const char*>(std::memchr(begin + scan_, '\n', end_ - start_ - scan_));
+      if (nl != nullptr) {
+        std::size_t len = static_cast<std::size_t>(nl - begin);
+        Emit(out, std::string_view(begin, len), len + 1);
+        return true;
+      }
+      scan_ = end_ - start_;
+      if (eof_) {
+        if (start_ == end_) return false;
+        std::size_t len = end_ - start_;
+        Emit(out, std::string_view(begin, len), len);
+        return true;
+      }
+      if (end_ - start_ >= options_.hard_max_record_bytes) {
+        // Cut an absurd line: deliver what we hold, skip to its end.
+        std::size_t len = end_ - start_;
+        Emit(out, std::string_view(begin, len), len);
+        skipping_ = true;
+        return true;
+      }
+      auto st = Fill();
+      if (!st.ok()) return st;
+    }
+  }
+
+  std::string Describe() const override { return origin_; }
+
+ private:
+  static constexpr std::size_t kChunk = 1 << 20;
+
+  void Emit(Record* out, std::string_view bytes, std::size_t consumed) {
+    out->bytes = bytes;
+    out->origin = origin_;
+    out->line = line_;
+    out->offset = offset_;
+    ++line_;
+    offset_ += consumed;
+    start_ += consumed;
+    scan_ = 0;
+  }
+
+  // Compacts the buffer and reads more bytes; sets eof_.
+  Status Fill() {
+    if (start_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + start_, end_ - start_);
+      end_ -= start_;
+      start_ = 0;
+    }
+    if (end_ + kChunk > buf_.size()) buf_.resize(std::max(buf_.size() * 2, end_ + kChunk));
+    auto r = stream_->Read(buf_.data() + end_, buf_.size() - end_);
+    if (!r.ok()) return Status(r.status().code(), origin_ + ": " + r.status().message());
+    if (*r == 0) {
+      eof_ = true;
+    } else {
+      end_ += *r;
+      if (skipping_) SkipRestOfLine();
+    }
+    return Status::Ok();
+  }
+
+  void SkipRestOfLine() {
+    const char* begin = buf_.data() + start_;
+    const char* nl = static_cast<const char*>(std::memchr(begin, '\n', end_ - start_));
+    if (nl == nullptr) {
+      offset_ += end_ - start_;
+      start_ = end_;
+      return;
+    }
+    std::size_t n = static_cast<std::size_t>(nl - begin) + 1;
+    offset_ += n;
+    start_ += n;
+    skipping_ = false;
+  }
+
+  Status DetectMode() {
+    if (!options_.detect_documents) return Status::Ok();
+    // Read until we see the first non-blank line or EOF.
+    for (;;) {
+      std::string_view have(buf_.data() + start_, end_ - start_);
+      std::size_t first = have.find_first_not_of(" \t\r\n");
+      if (first != std::string_view::npos) {
+        if (have[first] == '[') {
+          document_mode_ = true;
+          return Status::Ok();
+        }
+        std::size_t nl = have.find('\n', first);
+        if (nl != std::string_view::npos || eof_) {
+          std::string_view line = have.substr(first, nl == std::string_view::npos ? have.npos : nl - first);
+          while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) {
+            line.remove_suffix(1);
+          }
+          document_mode_ = line == "{";
+          return Status::Ok();
+        }
+      }
+      if (eof_ || end_ - start_ > (64u << 10)) return Status::Ok();
+      STARLING_RETURN_IF_ERROR(Fill());
+    }
+  }
+
+  Result<bool> NextDocument(Record* out) {
+    if (document_done_) return false;
+    while (!eof_) {
+      if (end_ - start_ > options_.hard_max_record_bytes) {
+        return ResourceExhausted(origin_ + ": JSON document larger than " +
+                                 std::to_string(options_.hard_max_record_bytes) + " bytes");
+      }
+      STARLING_RETURN_IF_ERROR(Fill());
+    }
+    document_done_ = true;
+    Emit(out, std::string_view(buf_.data() + start_, end_ - start_), end_ - start_);
+    return true;
+  }
+
+  std::unique_ptr<ByteStream> stream_;
+  std::string origin_;
+  SourceOptions options_;
+  std::string buf_;
+  std::size_t start_ = 0, end_ = 0, scan_ = 0;
+  std::uint64_t line_ = 1, offset_ = 0;
+  bool eof_ = false, started_ = false, document_mode_ = false, document_done_ = false;
+  bool skipping_ = false;
+};
+
+class ConcatSource final : public RecordSource {
+ public:
+  explicit ConcatSource(std::vector<std::unique_ptr<RecordSource>> s) : sources_(std::move(s)) {}
+  Result<bool> Next(Record* out) override {
+    while (i_ < sources_.size()) {
+      auto r = sources_[i_]->Next(out);
+      if (!r.ok() || *r) return r;
+      ++i_;
+    }
+    return false;
+  }
+  std::string Describe() const override {
+    std::string d;
+    for (const auto& s : sources_) d += (d.empty() ? "" : ", ") + s->Describe();
+    return d;
+  }
+  double pace() const override { return sources_.empty() ? 0 : sources_.front()->pace(); }
+
+ private:
+  std::vector<std::unique_ptr<RecordSource>> sources_;
+  std::size_t i_ = 0;
+};
+
+class PacedFileSource final : public RecordSource {
+ public:
+  PacedFileSource(std::unique_ptr<RecordSource> inner, double speed)
+      : inner_(std::move(inner)), speed_(speed) {}
+  Result<bool> Next(Record* out) override { return inner_->Next(out); }
+  std::string Describe() const override {
+    return inner_->Describe() + " (replay x" + std::to_string(speed_) + ")";
+  }
+  double pace() const override { return speed_; }
+
+ private:
+  std::unique_ptr<RecordSource> inner_;
+  double speed_;
+};
+
+// The built-in firehose, paced in real time by its event clock unless pace=0.
+class GeneratorSource final : public RecordSource {
+ public:
+  GeneratorSource(const GeneratorOptions& o, std::uint64_t count, bool pace, Clock* clock)
+      : gen_(o), count_(count), pace_(pace), clock_(clock), first_event_(o.start) {}
+  Result<bool> Next(Record* out) override {
+    if (count_ != 0 && gen_.sequence() >= count_) return false;
+    line_.clear();
+    model::TimestampUs t = gen_.Next(&line_);
+    if (pace_) {
+      if (!started_) {
+        started_ = true;
+        wall_start_ = clock_->Steady();
+      }
+      clock_->SleepUntil(wall_start_ + std::chrono::microseconds(t - first_event_));
+    }
+    out->bytes = line_;
+    out->origin = "generate";
+    out->line = gen_.sequence();
+    out->offset = 0;
+    return true;
+  }
+  std::string Describe() const override { return "generator"; }
+
+ private:
+  PostGenerator gen_;
+  std::uint64_t count_;
+  bool pace_;
+  Clock* clock_;
+  model::TimestampUs first_event_;
+  bool started_ = false;
+  std::chrono::steady_clock::time_point wall_start_;
+  std::string line_;
+};
+
+std::pair<std::string_view, std::string_view> SplitQuery(std::string_view spec) {
+  std::size_t q = spec.find('?');
+  if (q == std::string_view::npos) return {spec, {}};
+  return {spec.substr(0, q), spec.substr(q + 1)};
+}
+
+// Removes key=value from a query string, returning the value (empty if absent).
+std::string TakeParam(std::string* query, std::string_view key) {
+  std::string out, rest;
+  std::string_view q = *query;
+  while (!q.empty()) {
+    std::size_t amp = q.find('&');
+    std::string_view kv = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+    std::size_t eq = kv.find('=');
+    if (kv.substr(0, eq) == key) {
+      out = eq == std::string_view::npos ? "1" : std::string(kv.substr(eq + 1));
+    } else if (!kv.empty()) {
+      rest += (rest.empty() ? "" : "&") + std::string(kv);
+    }
+  }
+  *query = rest;
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<RecordSource> LineSource(std::unique_ptr<ByteStream> stream, std::string origin,
+                                         const SourceOptions& options) {
+  return std::make_unique<LineRecordSource>(std::move(stream), std::move(origin), options);
+}
+
+std::unique_ptr<RecordSource> Concat(std::vector<std::unique_ptr<RecordSource>> sources) {
+  if (sources.size() == 1) return std::move(sources.front());
+  return std::make_unique<ConcatSource>(std::move(sources));
+}
+
+Result<std::unique_ptr<RecordSource>> OpenSource(std::string_view spec,
+                                                 const SourceOptions& options) {
+  if (spec.empty()) return InvalidArgument("empty source spec");
+  if (spec == "-" || spec == "stdin:" || spec == "stdin") {
+    return LineSource(AutoDecompress(FdByteStream(0)), "-", options);
+  }
+  if (spec.starts_with("tcp://")) {
+    std::string_view hp = spec.substr(6);
+    std::size_t colon = hp.rfind(':');
+    int port = 0;
+    if (colon == std::string_view::npos ||
+        std::from_chars(hp.data() + colon + 1, hp.data() + hp.size(), port).ec != std::errc() ||
+        port <= 0 || port > 65535) {
+      return InvalidArgument("tcp source needs tcp://HOST:PORT, got '" + std::string(spec) + "'");
+    }
+    std::string host(hp.substr(0, colon));
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    auto s = ConnectTcp(host, port);
+    if (!s.ok()) return s.status();
+    return LineSource(std::move(*s), std::string(spec), options);
+  }
+  if (spec.starts_with("generate:") || spec == "generate") {
+    auto [head, query_sv] = SplitQuery(spec);
+    std::string query(query_sv);
+    std::string count_s = TakeParam(&query, "count");
+    std::string pace_s = TakeParam(&query, "pace");
+    std::uint64_t count = 0;
+    if (!count_s.empty() &&
+        std::from_chars(count_s.data(), count_s.data() + count_s.size(), count).ec != std::errc()) {
+      return InvalidArgument("generate: bad count '" + count_s + "'");
+    }
+    bool has_start = query.find("start=") != std::string::npos;
+    auto opts = PostGenerator::ParseQuery(query);
+    if (!opts.ok()) return opts.status();
+    if (!has_start) {
+      opts->start = options.clock->Now().time_since_epoch().count();
+    }
+    bool pace = pace_s.empty() ? true : pace_s != "0";
+    return std::unique_ptr<RecordSource>(
+        std::make_unique<GeneratorSource>(*opts, count, pace, options.clock));
+  }
+  double speed = 0;
+  std::string path;
+  if (spec.starts_with("replay:")) {
+    auto [head, query_sv] = SplitQuery(spec.substr(7));
+    std::string query(query_sv);
+    std::string speed_s = TakeParam(&query, "speed");
+    speed = 1;
+    if (!speed_s.empty()) {
+      auto [p, ec] = std::from_chars(speed_s.data(), speed_s.data() + speed_s.size(), speed);
+      if (ec != std::errc() || speed <= 0) {
+        return InvalidArgument("replay: speed must be a positive number, got '" + speed_s + "'");
+      }
+    }
+    if (!query.empty()) return InvalidArgument("replay: unknown parameter '" + query + "'");
+    path = head;
+  } else if (spec.starts_with("file:")) {
+    path = spec.substr(5);
+  } else {
+    std::size_t colon = spec.find(':');
+    std::size_t slash = spec.find('/');
+    if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash) &&
+        colon > 1) {
+      return InvalidArgument("unknown source '" + std::string(spec) +
+                             "' (expected file:PATH, -, tcp://HOST:PORT, replay:PATH?speed=N "
+                             "or generate:?rate=N)");
+    }
+    path = spec;
+  }
+  auto stream = OpenFileStream(path);
+  if (!stream.ok()) return stream.status();
+  auto src = LineSource(std::move(*stream), path, options);
+  if (speed > 0) return std::unique_ptr<RecordSource>(std::make_unique<PacedFileSource>(std::move(src), speed));
+  return src;
+}
+
+}  // namespace starling::source

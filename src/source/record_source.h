@@ -1,0 +1,71 @@
+// File: source/record_source.h
+// Sources of records: one record is one JSON document as bytes (a line of a
+// JSONL stream, or a whole file holding one pretty-printed document). Sources
+// never parse; they say where each record came from so a bad one can be
+// reported and kept byte-exact.
+//
+// Specs (see `starling collect --help`):
+//   file:PATH | PATH        JSONL or a JSON document; .gz / .zst detected by magic
+//   -                       stdin
+//   tcp://HOST:PORT         connect and read lines (Spark's socketTextStream)
+//   replay:PATH[?speed=N]   a file at its original pace (by created_at), N times faster
+//   generate:[?rate=N&seed=S&count=N&pace=0|1&start=ISO&...]  the built-in firehose
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "source/byte_stream.h"
+
+namespace starling::source {
+
+struct Record {
+  std::string_view bytes;   // valid until the next call to Next()
+  std::string_view origin;  // file name, "-", "tcp://...", "generate"
+  std::uint64_t line = 0;   // 1-based line number of the record's first line
+  std::uint64_t offset = 0; // byte offset of the record in the (decompressed) input
+};
+
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  // Fills *out with the next record and returns true, or returns false at the
+  // end of the input. I/O failures are errors; malformed content is not (it
+  // is the parser's to judge).
+  virtual Result<bool> Next(Record* out) = 0;
+  virtual std::string Describe() const = 0;
+  // Replay speed-up: >0 means the consumer should pace posts by their event
+  // time divided by this factor; 0 means as fast as possible.
+  virtual double pace() const { return 0; }
+};
+
+struct SourceOptions {
+  // A line longer than this is still delivered whole (so it can be kept in
+  // dead letters), up to hard_max_record_bytes; past that it is cut and the
+  // record flagged by an "oversized" origin suffix.
+  std::size_t hard_max_record_bytes = 512u << 20;
+  Clock* clock = &RealClock::Instance();
+  // false: every line is a record even if the input starts with '[' or "{"
+  // (plain-text input such as `normalize --text`).
+  bool detect_documents = true;
+};
+
+// Reads newline-delimited records from a byte stream. If the stream starts
+// with '[' or with a line that is just "{", the whole stream is one record
+// (document mode: pretty-printed JSON such as a saved search page).
+std::unique_ptr<RecordSource> LineSource(std::unique_ptr<ByteStream> stream, std::string origin,
+                                         const SourceOptions& options = {});
+
+// Opens a source from its spec (grammar above).
+Result<std::unique_ptr<RecordSource>> OpenSource(std::string_view spec,
+                                                 const SourceOptions& options = {});
+
+// Several sources one after the other (e.g. the FILES of `starling normalize`).
+std::unique_ptr<RecordSource> Concat(std::vector<std::unique_ptr<RecordSource>> sources);
+
+}  // namespace starling::source

@@ -1,2 +1,0 @@
-// File: source/source.cc
-// (being written)

@@ -1,0 +1,293 @@
+// Tests for parse/post_parser.h on real recorded X traffic from ../shared/data.
+#include "parse/post_parser.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "model/post_json.h"
+
+namespace starling::parse {
+namespace {
+
+using model::Post;
+
+std::string Data(const std::string& rel) { return std::string(STARLING_SHARED_DATA) + "/" + rel; }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  EXPECT_TRUE(f.good()) << "missing " << path;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::vector<std::string> out;
+  std::istringstream in(ReadFile(path));
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+struct Parsed {
+  std::vector<Post> posts;
+  std::vector<ControlMessage> controls;
+  int errors = 0;
+  std::vector<std::string> reasons;
+};
+
+Parsed ParseLines(const std::vector<std::string>& lines, ParseOptions o = {}) {
+  PostParser parser(o);
+  Parsed p;
+  for (const auto& l : lines) {
+    Status st = parser.Parse(l, &p.posts, &p.controls);
+    if (!st.ok()) {
+      ++p.errors;
+      p.reasons.push_back(st.message());
+    }
+  }
+  return p;
+}
+
+TEST(PostParser, V2StreamLinesJoinAuthorsAndCountTheDisconnect) {
+  Parsed p = ParseLines(Lines(Data("twarc-csv/streaming_output.jsonl")));
+  EXPECT_EQ(p.errors, 0);
+  ASSERT_EQ(p.posts.size(), 8u);  // the last tweet arrives twice, as after a reconnect
+  ASSERT_EQ(p.controls.size(), 1u);
+  EXPECT_EQ(p.controls[0].kind, "operational-disconnect");
+  const Post& first = p.posts[0];
+  EXPECT_EQ(first.id, "1377650090978992134");
+  EXPECT_EQ(first.provider, model::Provider::kX);
+  EXPECT_EQ(first.source_format, "x-v2");
+  EXPECT_EQ(model::FormatTimestamp(first.created_at), "2021-04-01T15:52:31.000Z");
+  EXPECT_EQ(first.author.id, "4602771083");
+  EXPECT_EQ(first.author.handle, "blackheart_265");
+  EXPECT_EQ(first.author.name, "Endangered Species");
+  EXPECT_EQ(first.kind, model::PostKind::kQuote);
+  EXPECT_EQ(first.ReferencedId(), "1377640162566496258");
+  ASSERT_EQ(first.urls.size(), 2u);
+  EXPECT_EQ(first.urls[0].expanded_url,
+            "https://twitter.com/blackheart_265/status/1377650090978992134/photo/1");
+  EXPECT_EQ(first.urls[0].range.start, 5);
+  EXPECT_EQ(first.geo.place_name, "Malawi");
+  EXPECT_EQ(first.geo.country_code, "MW");
+  // Rule ids are numbers beyond 2^53 on the wire: kept digit-exact.
+  ASSERT_EQ(first.matching_rules.size(), 1u);
+  EXPECT_EQ(first.matching_rules[0].id, "1377649934414049282");
+  // A stream line's raw is the whole line, byte-exact.
+  EXPECT_EQ(first.raw, Lines(Data("twarc-csv/streaming_output.jsonl"))[0]);
+  EXPECT_EQ(p.posts[1].kind, model::PostKind::kReply);
+  EXPECT_EQ(p.posts[2].kind, model::PostKind::kPost);
+}
+
+TEST(PostParser, V2SearchPageKeepsOrderAndPerTweetRaw) {
+  Parsed p = ParseLines(Lines(Data("twarc-csv/kpop.jsonl")));
+  EXPECT_EQ(p.errors, 0) << (p.reasons.empty() ? "" : p.reasons[0]);
+  ASSERT_EQ(p.posts.size(), 100u);
+  std::size_t hashtags = 0, mentions = 0, urls = 0;
+  for (const auto& post : p.posts) {
+    hashtags += post.hashtags.size();
+    mentions += post.mentions.size();
+    urls += post.urls.size();
+    EXPECT_FALSE(post.author.handle.empty()) << post.id;
+    // Each tweet's raw is its own object from the page and parses alone.
+    simdjson::dom::parser dp;
+    simdjson::dom::element e;
+    ASSERT_EQ(dp.parse(post.raw).get(e), simdjson::SUCCESS) << post.raw.substr(0, 80);
+    std::string_view id;
+    ASSERT_EQ(e["id"].get(id), simdjson::SUCCESS);
+    EXPECT_EQ(id, post.id);
+  }
+  EXPECT_EQ(hashtags, 496u);
+  EXPECT_EQ(mentions, 108u);
+  EXPECT_EQ(urls, 59u);
+  // The page's errors[] entry is counted, not lost.
+  EXPECT_EQ(p.controls.size(), 1u);
+}
+
+TEST(PostParser, V11SearchDocumentWithPrettyPrinting) {
+  std::string doc = ReadFile(Data("simdjson/twitter.json"));
+  Parsed p = ParseLines({doc});
+  ASSERT_EQ(p.errors, 0) << (p.reasons.empty() ? "" : p.reasons[0]);
+  ASSERT_EQ(p.posts.size(), 100u);
+  std::size_t hashtags = 0, mentions = 0, urls = 0, reposts = 0;
+  for (const auto& post : p.posts) {
+    hashtags += post.hashtags.size();
+    mentions += post.mentions.size();
+    urls += post.urls.size();
+    reposts += post.kind == model::PostKind::kRepost;
+    EXPECT_EQ(post.source_format, "x-v11");
+    EXPECT_EQ(post.raw.front(), '{');
+    EXPECT_EQ(post.raw.back(), '}');
+    EXPECT_NE(post.raw.find("\"id_str\": \"" + post.id + "\""), std::string::npos);
+  }
+  EXPECT_EQ(hashtags, 8u);
+  EXPECT_EQ(mentions, 87u);
+  EXPECT_EQ(urls, 13u + 6u);  // v1.1 media links are URLs, as in v2
+  EXPECT_EQ(reposts, 73u);
+  // ids beyond 2^53 come from id_str, exactly.
+  EXPECT_EQ(p.posts[0].id, "505874924095815681");
+  EXPECT_EQ(p.posts[0].author.handle, "ayuu0123");
+}
+
+TEST(PostParser, V11StreamControlMessagesAreNotPosts) {
+  Parsed p = ParseLines(Lines(Data("twitter4j/streamingapi-testcase.json")));
+  EXPECT_EQ(p.errors, 0);
+  EXPECT_EQ(p.posts.size(), 3u);
+  ASSERT_EQ(p.controls.size(), 3u);
+  EXPECT_EQ(p.controls[0].kind, "delete");
+  EXPECT_EQ(p.controls[1].kind, "limit");
+  EXPECT_EQ(p.controls[2].kind, "scrub_geo");
+  // 2009 tweets have no id_str: the numeric id is kept digit-exact.
+  EXPECT_FALSE(p.posts[0].id.empty());
+  Parsed stall = ParseLines(Lines(Data("twitter4j/stallwarning.json")));
+  ASSERT_EQ(stall.controls.size(), 1u);
+  EXPECT_EQ(stall.controls[0].kind, "warning");
+  EXPECT_TRUE(stall.posts.empty());
+}
+
+TEST(PostParser, V11ExtendedTweetsUseFullTextAndItsEntities) {
+  Parsed p = ParseLines(Lines(Data("tweet_parser/original_format_examples.json")));
+  EXPECT_EQ(p.errors, 0) << (p.reasons.empty() ? "" : p.reasons[0]);
+  ASSERT_EQ(p.posts.size(), 25u);
+  int long_texts = 0, with_rules = 0, quotes = 0, reposts = 0;
+  for (const auto& post : p.posts) {
+    long_texts += post.raw.find("\"extended_tweet\"") != std::string::npos &&
+                  post.raw.find("\"truncated\":true") != std::string::npos &&
+                  post.text.find("\u2026") == std::string::npos;
+    with_rules += !post.matching_rules.empty();
+    quotes += post.kind == model::PostKind::kQuote;
+    reposts += post.kind == model::PostKind::kRepost;
+  }
+  EXPECT_GE(long_texts, 1);
+  EXPECT_EQ(with_rules, 25);
+  EXPECT_EQ(reposts, 3);
+  EXPECT_GE(quotes, 1);
+}
+
+TEST(PostParser, SameTweetInV11AndV2NormalizesToTheSameRecord) {
+  Parsed v2 = ParseLines({Lines(Data("twarc-csv/streaming_output.jsonl"))[0]});
+  Parsed v11 = ParseLines({ReadFile(std::string(STARLING_TEST_SOURCE_DIR) +
+                                    "/parse/fixtures/quote_tweet_v11.json")});
+  ASSERT_EQ(v2.posts.size(), 1u);
+  ASSERT_EQ(v11.posts.size(), 1u) << (v11.reasons.empty() ? "" : v11.reasons[0]);
+  const Post& a = v2.posts[0];
+  const Post& b = v11.posts[0];
+  EXPECT_EQ(a.source_format, "x-v2");
+  EXPECT_EQ(b.source_format, "x-v11");
+  std::string ja, jb;
+  model::AppendPostJson(a, &ja);
+  model::AppendPostJson(b, &jb);
+  // Same content; only the provenance differs.
+  EXPECT_TRUE(a.SameContent(b)) << ja << "\n" << jb;
+}
+
+TEST(PostParser, IncludeReferencedEmitsIncludedTweetsAfterTheirReferrer) {
+  ParseOptions o;
+  o.include_referenced = true;
+  Parsed p = ParseLines(Lines(Data("twarc-csv/two_tweets.jsonl")), o);
+  ASSERT_EQ(p.posts.size(), 2u);
+  EXPECT_EQ(p.posts[0].id, "1394735776701816833");
+  EXPECT_EQ(p.posts[0].kind, model::PostKind::kRepost);
+  EXPECT_EQ(p.posts[1].id, "1391677057810288641");
+  EXPECT_EQ(p.posts[1].author.handle, "bibaigna96");
+  Parsed plain = ParseLines(Lines(Data("twarc-csv/two_tweets.jsonl")));
+  EXPECT_EQ(plain.posts.size(), 1u);
+}
+
+TEST(PostParser, V11RetweetsCarryTheirOriginalWhenAskedFor) {
+  std::string doc = ReadFile(Data("simdjson/twitter.json"));
+  ParseOptions o;
+  o.include_referenced = true;
+  Parsed p = ParseLines({doc}, o);
+  EXPECT_EQ(p.posts.size(), 100u + 73u);
+  // The retweeted status follows its retweet and is the one it references.
+  for (std::size_t i = 0; i + 1 < p.posts.size(); ++i) {
+    if (p.posts[i].kind == model::PostKind::kRepost && p.posts[i].source_format == "x-v11") {
+      EXPECT_EQ(p.posts[i].ReferencedId(), p.posts[i + 1].id);
+      break;
+    }
+  }
+}
+
+TEST(PostParser, ExtractsEntitiesWhenTheProviderGivesNone) {
+  // Default-fields v2 tweets (id, text only) from a recorded search.
+  Parsed p = ParseLines({ReadFile(Data("tweepy/bodies/test_client_search_recent_tweets__0.body.json"))});
+  ASSERT_EQ(p.errors, 0) << (p.reasons.empty() ? "" : p.reasons[0]);
+  ASSERT_EQ(p.posts.size(), 10u);
+  bool any_extracted = false;
+  for (const auto& post : p.posts) {
+    EXPECT_TRUE(post.entities_extracted);
+    any_extracted |= !post.hashtags.empty() || !post.mentions.empty() || !post.urls.empty();
+    // created_at absent: taken from the snowflake id.
+    EXPECT_GT(post.created_at, 1600000000000000LL);
+  }
+  EXPECT_TRUE(any_extracted);
+}
+
+TEST(PostParser, MalformedRecordsAreAllOrNothing) {
+  PostParser parser;
+  std::vector<Post> posts;
+  std::vector<ControlMessage> controls;
+  const std::vector<std::string> bad = {
+      R"({"data": {"author_id": "1021159080151404544")",                  // truncated
+      R"({"data": {"id": {"x": 1}, "text": "hi"}})",                      // wrong type
+      "{\"data\": {\"id\": \"1\", \"text\": \"\xff\xfe\"}}",              // invalid UTF-8
+      R"({"data": {"id": "1", "text": "a"}} trailing)",                   // trailing garbage
+      R"({"statuses": [{"id_str": "1", "text": "ok"}, {"id_str": 5, "text": []}]})",
+      R"({"hello": "world"})",                                             // not a post
+      R"("just a string")",
+  };
+  for (const auto& b : bad) {
+    Status st = parser.Parse(b, &posts, &controls);
+    EXPECT_FALSE(st.ok()) << b;
+    EXPECT_EQ(st.code(), StatusCode::kMalformedInput) << b;
+    EXPECT_TRUE(posts.empty()) << b;
+  }
+  ParseOptions small;
+  small.max_record_bytes = 10;
+  PostParser limited(small);
+  Status st = limited.Parse(R"({"data": {"id": "1", "text": "hello"}})", &posts, &controls);
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
+}
+
+TEST(PostParser, ForcedFormatRejectsTheOther) {
+  ParseOptions o;
+  o.format = Format::kXV11;
+  PostParser parser(o);
+  std::vector<Post> posts;
+  std::vector<ControlMessage> controls;
+  EXPECT_FALSE(parser.Parse(Lines(Data("twarc-csv/streaming_output.jsonl"))[0], &posts, &controls).ok());
+  EXPECT_TRUE(posts.empty());
+  EXPECT_TRUE(FormatFromName("x-v2").ok());
+  EXPECT_FALSE(FormatFromName("x-v3").ok());
+}
+
+TEST(PostParser, NormalizedJsonReadsBackToTheSamePost) {
+  Parsed p = ParseLines(Lines(Data("twarc-csv/streaming_output.jsonl")));
+  ASSERT_FALSE(p.posts.empty());
+  PostParser parser;
+  for (const auto& post : p.posts) {
+    std::string json;
+    model::AppendPostJson(post, &json, {.include_raw = true});
+    std::vector<Post> back;
+    std::vector<ControlMessage> controls;
+    ASSERT_TRUE(parser.Parse(json, &back, &controls).ok()) << json.substr(0, 200);
+    ASSERT_EQ(back.size(), 1u);
+    EXPECT_TRUE(back[0].SameContent(post)) << json.substr(0, 300);
+    EXPECT_EQ(back[0].raw, post.raw);
+    EXPECT_EQ(back[0].source_format, "x-v2");
+  }
+}
+
+TEST(SnowflakeTime, DecodesXIds) {
+  // 1377650090978992134 was created at 2021-04-01T15:52:31Z.
+  EXPECT_EQ(SnowflakeTime("1377650090978992134") / 1000000, 1617292351);
+  EXPECT_EQ(SnowflakeTime("6832057002"), 0);
+  EXPECT_EQ(SnowflakeTime("abc"), 0);
+}
+
+}  // namespace
+}  // namespace starling::parse

@@ -1,0 +1,211 @@
+// Tests for source/record_source.h and source/byte_stream.h: line splitting,
+// document mode, gzip/zstd, oversized lines, TCP, specs.
+#include "source/record_source.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace starling::source {
+namespace {
+
+std::string TmpPath(const std::string& name) {
+  return std::string(STARLING_TEST_TMP) + "/record_source_" + name;
+}
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream f(path, std::ios::binary);
+  f << bytes;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+struct Got {
+  std::vector<std::string> records;
+  std::vector<std::uint64_t> lines;
+  std::vector<std::uint64_t> offsets;
+};
+
+Got ReadAll(RecordSource& src) {
+  Got g;
+  Record r;
+  for (;;) {
+    auto more = src.Next(&r);
+    EXPECT_TRUE(more.ok()) << more.status().ToString();
+    if (!more.ok() || !*more) break;
+    g.records.emplace_back(r.bytes);
+    g.lines.push_back(r.line);
+    g.offsets.push_back(r.offset);
+  }
+  return g;
+}
+
+Got ReadSpec(const std::string& spec, SourceOptions o = {}) {
+  auto src = OpenSource(spec, o);
+  EXPECT_TRUE(src.ok()) << src.status().ToString();
+  if (!src.ok()) return {};
+  return ReadAll(**src);
+}
+
+TEST(LineSource, SplitsLinesAndKeepsPositions) {
+  std::string path = TmpPath("lines.jsonl");
+  WriteFile(path, "{\"a\":1}\n\n{\"b\":2}\r\n{\"c\":3}");
+  Got g = ReadSpec("file:" + path);
+  ASSERT_EQ(g.records.size(), 4u);
+  EXPECT_EQ(g.records[0], "{\"a\":1}");
+  EXPECT_EQ(g.records[1], "");
+  EXPECT_EQ(g.records[2], "{\"b\":2}\r");  // the parser trims; the source keeps bytes
+  EXPECT_EQ(g.records[3], "{\"c\":3}");   // no final newline
+  EXPECT_EQ(g.lines[3], 4u);
+  EXPECT_EQ(g.offsets[2], 9u);
+}
+
+TEST(LineSource, PrettyPrintedDocumentIsOneRecord) {
+  std::string doc = ReadFile(std::string(STARLING_SHARED_DATA) + "/simdjson/twitter.json");
+  ASSERT_GT(doc.size(), 600000u);
+  Got g = ReadSpec(std::string(STARLING_SHARED_DATA) + "/simdjson/twitter.json");
+  ASSERT_EQ(g.records.size(), 1u);
+  EXPECT_EQ(g.records[0], doc);
+  std::string path = TmpPath("array.json");
+  WriteFile(path, "[\n {\"id\": 1},\n {\"id\": 2}\n]\n");
+  Got arr = ReadSpec(path);
+  ASSERT_EQ(arr.records.size(), 1u);
+  SourceOptions text;
+  text.detect_documents = false;
+  EXPECT_EQ(ReadSpec(path, text).records.size(), 4u);
+}
+
+TEST(LineSource, GzipAndZstdAreDetectedByMagic) {
+  std::string plain;
+  for (int i = 0; i < 5000; ++i) plain += "{\"n\":" + std::to_string(i) + "}\n";
+  // gzip, two concatenated members.
+  std::string gz_path = TmpPath("in.jsonl.gz");
+  gzFile gz = gzopen(gz_path.c_str(), "wb");
+  gzwrite(gz, plain.data(), static_cast<unsigned>(plain.size() / 2));
+  gzclose(gz);
+  gz = gzopen((gz_path + ".2").c_str(), "wb");
+  gzwrite(gz, plain.data() + plain.size() / 2, static_cast<unsigned>(plain.size() - plain.size() / 2));
+  gzclose(gz);
+  WriteFile(gz_path, ReadFile(gz_path) + ReadFile(gz_path + ".2"));
+  Got g = ReadSpec(gz_path);
+  ASSERT_EQ(g.records.size(), 5000u);
+  EXPECT_EQ(g.records[4999], "{\"n\":4999}");
+  // zstd, under a name that says nothing.
+  std::string z(ZSTD_compressBound(plain.size()), '\0');
+  z.resize(ZSTD_compress(z.data(), z.size(), plain.data(), plain.size(), 3));
+  std::string z_path = TmpPath("in.data");
+  WriteFile(z_path, z);
+  Got gz2 = ReadSpec(z_path);
+  ASSERT_EQ(gz2.records.size(), 5000u);
+  EXPECT_EQ(gz2.records[1234], "{\"n\":1234}");
+  // A truncated compressed file is an error, not silent data loss.
+  WriteFile(z_path, z.substr(0, z.size() / 2));
+  auto src = OpenSource(z_path);
+  ASSERT_TRUE(src.ok());
+  Record r;
+  Status last;
+  for (;;) {
+    auto more = (*src)->Next(&r);
+    if (!more.ok()) {
+      last = more.status();
+      break;
+    }
+    if (!*more) break;
+  }
+  EXPECT_FALSE(last.ok());
+}
+
+TEST(LineSource, HugeLinesAreDeliveredWholeThenTheStreamGoesOn) {
+  std::string path = TmpPath("huge.jsonl");
+  std::string huge(50u << 20, 'x');
+  WriteFile(path, "{\"a\":1}\n" + huge + "\n{\"b\":2}\n");
+  Got g = ReadSpec(path);
+  ASSERT_EQ(g.records.size(), 3u);
+  EXPECT_EQ(g.records[1].size(), huge.size());
+  EXPECT_EQ(g.records[2], "{\"b\":2}");
+  EXPECT_EQ(g.lines[2], 3u);
+  // Past the hard cap the line is cut, and the next line is still found.
+  SourceOptions o;
+  o.hard_max_record_bytes = 1u << 20;
+  Got cut = ReadSpec(path, o);
+  ASSERT_EQ(cut.records.size(), 3u);
+  EXPECT_LE(cut.records[1].size(), 3u << 20);
+  EXPECT_EQ(cut.records[2], "{\"b\":2}");
+}
+
+TEST(TcpSource, ReadsLinesFromAServer) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  std::thread server([listener] {
+    int c = ::accept(listener, nullptr, nullptr);
+    std::string payload;
+    for (int i = 0; i < 1000; ++i) payload += "line " + std::to_string(i) + "\n";
+    std::size_t sent = 0;
+    while (sent < payload.size()) {
+      ssize_t n = ::send(c, payload.data() + sent, std::min<std::size_t>(777, payload.size() - sent), 0);
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+    ::close(c);
+  });
+  SourceOptions o;
+  o.detect_documents = false;
+  Got g = ReadSpec("tcp://127.0.0.1:" + std::to_string(port), o);
+  server.join();
+  ::close(listener);
+  ASSERT_EQ(g.records.size(), 1000u);
+  EXPECT_EQ(g.records[999], "line 999");
+}
+
+TEST(OpenSource, ClearErrors) {
+  EXPECT_EQ(OpenSource("kafka:topic").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenSource("tcp://127.0.0.1").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenSource("/no/such/file.jsonl").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(OpenSource("replay:x.jsonl?speed=-1").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenSource("tcp://127.0.0.1:1").status().code(), StatusCode::kUnavailable);
+}
+
+TEST(GeneratorSource, CountAndNoPace) {
+  Got g = ReadSpec("generate:?count=500&pace=0&seed=3&start=2021-04-01T00:00:00Z");
+  ASSERT_EQ(g.records.size(), 500u);
+  Got again = ReadSpec("generate:?count=500&pace=0&seed=3&start=2021-04-01T00:00:00Z");
+  EXPECT_EQ(g.records, again.records);
+}
+
+TEST(GeneratorSource, PacesWithTheInjectedClock) {
+  ManualClock clock;
+  SourceOptions o;
+  o.clock = &clock;
+  auto src = OpenSource("generate:?count=2000&rate=1000&seed=1&diurnal=0", o);
+  ASSERT_TRUE(src.ok()) << src.status().ToString();
+  auto t0 = clock.Steady();
+  Got g = ReadAll(**src);
+  ASSERT_EQ(g.records.size(), 2000u);
+  double secs = std::chrono::duration<double>(clock.Steady() - t0).count();
+  EXPECT_NEAR(secs, 2.0, 0.3);  // 2000 posts at 1000/s of event time
+}
+
+}  // namespace
+}  // namespace starling::source
