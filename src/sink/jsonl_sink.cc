@@ -36,7 +36,7 @@ Status JsonlSink::Write(const model::Post& post) {
       if (c == '\n' || c == '\r') c = ' ';
     }
   } else {
-    model::AppendPostJson(post, &line_);
+    model::AppendPostJson(post, &line_, options_.json);
   }
   line_.push_back('\n');
   if (options_.rotate_bytes > 0 && file_.size() > 0 &&

@@ -18,6 +18,7 @@ namespace starling::sink {
 struct JsonlSinkOptions {
   std::string path;                // "-" = standard output (rotation ignored)
   bool raw = false;                // write Post::raw instead of the normalized JSON
+  model::PostJsonOptions json;     // for the normalized JSON (e.g. include_raw)
   std::uint64_t rotate_bytes = 0;  // 0 = never rotate
   std::size_t buffer_bytes = BufferedFile::kDefaultBufferSize;
 };

@@ -297,6 +297,10 @@ Result<std::unique_ptr<RecordSource>> OpenSource(std::string_view spec,
     if (!opts.ok()) return opts.status();
     if (!has_start) {
       opts->start = options.clock->Now().time_since_epoch().count();
+      constexpr model::TimestampUs k2019 = 1546300800000000;
+      if (opts->start < k2019) {
+        return InvalidArgument("generate: the clock reads before 2019; pass start=ISO-8601");
+      }
     }
     bool pace = pace_s.empty() ? true : pace_s != "0";
     return std::unique_ptr<RecordSource>(

@@ -214,9 +214,9 @@ TEST(PostParser, V11RetweetsCarryTheirOriginalWhenAskedFor) {
 
 TEST(PostParser, ExtractsEntitiesWhenTheProviderGivesNone) {
   // Default-fields v2 tweets (id, text only) from a recorded search.
-  Parsed p = ParseLines({ReadFile(Data("tweepy/bodies/test_client_search_recent_tweets__0.body.json"))});
+  Parsed p = ParseLines({ReadFile(Data("tweepy/bodies/test_client_get_home_timeline__0.body.json"))});
   ASSERT_EQ(p.errors, 0) << (p.reasons.empty() ? "" : p.reasons[0]);
-  ASSERT_EQ(p.posts.size(), 10u);
+  ASSERT_EQ(p.posts.size(), 98u);
   bool any_extracted = false;
   for (const auto& post : p.posts) {
     EXPECT_TRUE(post.entities_extracted);
@@ -225,6 +225,10 @@ TEST(PostParser, ExtractsEntitiesWhenTheProviderGivesNone) {
     EXPECT_GT(post.created_at, 1600000000000000LL);
   }
   EXPECT_TRUE(any_extracted);
+  // The second tweet starts "@TwitterDev Well, ...".
+  ASSERT_FALSE(p.posts[1].mentions.empty());
+  EXPECT_EQ(p.posts[1].mentions[0].handle, "TwitterDev");
+  EXPECT_EQ(p.posts[1].mentions[0].range.start, 0);
 }
 
 TEST(PostParser, MalformedRecordsAreAllOrNothing) {

@@ -198,7 +198,7 @@ TEST(GeneratorSource, PacesWithTheInjectedClock) {
   ManualClock clock;
   SourceOptions o;
   o.clock = &clock;
-  auto src = OpenSource("generate:?count=2000&rate=1000&seed=1&diurnal=0", o);
+  auto src = OpenSource("generate:?count=2000&rate=1000&seed=1&diurnal=0&start=2021-04-01T00:00:00Z", o);
   ASSERT_TRUE(src.ok()) << src.status().ToString();
   auto t0 = clock.Steady();
   Got g = ReadAll(**src);

@@ -4,6 +4,7 @@
 
 #include <unicode/uidna.h>
 
+#include <algorithm>
 #include <string>
 #include <unordered_set>
 #include <vector>

@@ -1,0 +1,1582 @@
+// File: source/generator.cc
+// The synthetic X v2 firehose (see generator.h for the shape and the
+// distributions). Layout: PRNG and sampling tables, the word lists, the
+// account and vocabulary builders, then the generator itself.
+#include "source/generator.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "model/post_json.h"
+
+namespace starling::source {
+namespace {
+
+using model::TimestampUs;
+using namespace std::string_view_literals;
+
+// ---------------------------------------------------------------------------
+// Randomness. Everything derives from these two functions, so the output is
+// the same wherever the code runs.
+
+inline std::uint64_t SplitMix64(std::uint64_t* state) {
+  std::uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// A hash of two words, for per-index attributes (accounts, vocabulary).
+inline std::uint64_t Mix(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t s = a ^ (b * 0xd1b54a32d192ed03ULL);
+  return SplitMix64(&s);
+}
+
+// xoshiro256**.
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) {
+    for (auto& w : s_) w = SplitMix64(&seed);
+  }
+  std::uint64_t Next() {
+    const std::uint64_t result = Rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = Rotl(s_[3], 45);
+    return result;
+  }
+  // Uniform in [0, n), n >= 1 (multiply-shift; bias < 2^-32, deterministic).
+  std::uint32_t Below(std::uint32_t n) {
+    return static_cast<std::uint32_t>(((Next() >> 32) * n) >> 32);
+  }
+  // True with probability p.
+  bool Chance(double p) {
+    return static_cast<double>(Next() >> 11) < p * 9007199254740992.0;
+  }
+
+ private:
+  static std::uint64_t Rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::array<std::uint64_t, 4> s_;
+};
+
+constexpr std::uint64_t kOne53 = 1ULL << 53;
+
+// Zipf(s) over ranks [0, n): cumulative thresholds quantized to 53 bits, with a
+// guide table on the top 12 bits so that a draw is one short binary search.
+class ZipfTable {
+ public:
+  ZipfTable(std::uint32_t n, double s) : thr_(n) {
+    std::vector<double> w(n);
+    double total = 0;
+    for (std::uint32_t k = 0; k < n; ++k) {
+      w[k] = std::pow(static_cast<double>(k + 1), -s);
+      total += w[k];
+    }
+    double cum = 0;
+    for (std::uint32_t k = 0; k < n; ++k) {
+      cum += w[k];
+      thr_[k] = std::min(kOne53, static_cast<std::uint64_t>(cum / total * static_cast<double>(kOne53)));
+    }
+    thr_[n - 1] = kOne53;
+    guide_.resize(kGuide + 1);
+    std::size_t k = 0;
+    for (std::size_t b = 0; b < kGuide; ++b) {
+      const std::uint64_t lo = static_cast<std::uint64_t>(b) << kShift;
+      while (thr_[k] <= lo) ++k;
+      guide_[b] = static_cast<std::uint32_t>(k);
+    }
+    guide_[kGuide] = n - 1;
+  }
+  std::uint32_t Sample(std::uint64_t bits) const {
+    const std::uint64_t x = bits >> 11;
+    const std::size_t b = x >> kShift;
+    const auto first = thr_.begin() + guide_[b];
+    const auto last = thr_.begin() + guide_[b + 1] + 1;
+    return static_cast<std::uint32_t>(std::upper_bound(first, last, x) - thr_.begin());
+  }
+  // Probability of rank k, as a multiple of 2^-53.
+  std::uint64_t Mass(std::uint32_t k) const { return thr_[k] - (k == 0 ? 0 : thr_[k - 1]); }
+  std::uint32_t size() const { return static_cast<std::uint32_t>(thr_.size()); }
+
+ private:
+  static constexpr std::size_t kGuide = 4096;
+  static constexpr int kShift = 53 - 12;
+  std::vector<std::uint64_t> thr_;
+  std::vector<std::uint32_t> guide_;
+};
+
+// -ln(u) for u at the midpoints of 65536 cells, in 1/65536 units: an
+// exponential(1) inter-arrival from 16 random bits.
+const std::vector<std::uint32_t>& ExponentialTable() {
+  static const std::vector<std::uint32_t> table = [] {
+    std::vector<std::uint32_t> t(65536);
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      t[i] = static_cast<std::uint32_t>(
+          std::llround(-std::log((static_cast<double>(i) + 0.5) / 65536.0) * 65536.0));
+    }
+    return t;
+  }();
+  return table;
+}
+
+constexpr int kMinutesPerDay = 1440;
+constexpr int kPeakMinute = 14 * 60;
+
+// Rate factor per UTC minute, in 1/65536 units: 1 + cos(...)/3.
+const std::vector<std::uint32_t>& DiurnalTable() {
+  static const std::vector<std::uint32_t> table = [] {
+    std::vector<std::uint32_t> t(kMinutesPerDay);
+    const double two_pi = 6.283185307179586;
+    for (int m = 0; m < kMinutesPerDay; ++m) {
+      const double phase = (m + 0.5 - kPeakMinute) / kMinutesPerDay;
+      t[m] = static_cast<std::uint32_t>(std::llround(65536.0 * (1.0 + std::cos(two_pi * phase) / 3.0)));
+    }
+    return t;
+  }();
+  return table;
+}
+
+inline std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+inline std::int32_t CountCodePoints(std::string_view s) {
+  std::int32_t n = 0;
+  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// ---------------------------------------------------------------------------
+// Word lists. Phrases contain no '#', '@', '$', '&', '<', '>', no '.' inside a
+// word and no URL-like token, so the extractor finds nothing in them.
+
+using Words = std::span<const std::string_view>;
+
+constexpr std::string_view kEnPhrases[] = {
+    "can't believe this just happened", "this is so good", "I love this song so much",
+    "who else is watching this", "good morning everyone", "happy friday", "not me crying again",
+    "this made my day", "we need to talk about this", "honestly the best thing today",
+    "so proud of them", "what a game", "I can't wait", "that's insane", "big news today",
+    "thank you so much", "the vibes are immaculate", "let's go", "we are so back",
+    "no way this is real", "just finished work", "coffee first", "stream it now",
+    "new episode tonight", "the weather is perfect", "I need a vacation",
+    "tell me why this is so funny", "nobody is talking about this",
+    "absolutely incredible performance", "this thread is everything", "it’s been a long week",
+    "my timeline is a mess right now", "happy birthday to my favorite person", "same",
+    "read this twice and still don’t get it", "okay but why is this so accurate"};
+constexpr std::string_view kEnEndings[] = {"", "", "", "!", "!!", "?", "...", " lol"};
+
+constexpr std::string_view kJaPhrases[] = {
+    "今日は本当に楽しかった", "ありがとうございます", "これはやばい", "めっちゃ好き",
+    "おはようございます", "明日も頑張ろう", "最高すぎる", "待って無理", "新曲きた",
+    "お疲れ様でした", "眠い", "推しが尊い", "今から配信します", "楽しみにしてます",
+    "天気いいね", "ちょっと聞いて", "やっと届いた", "ライブ行きたい", "お腹すいた",
+    "神回だった", "泣いた", "よろしくお願いします", "リツイートお願いします", "フォローしてね",
+    "今週もお疲れ様", "ガチャ爆死した"};
+constexpr std::string_view kJaEndings[] = {"", "", "！", "。", "w", "www", "…", "？", "笑"};
+
+constexpr std::string_view kEsPhrases[] = {
+    "qué bonito día", "no puedo más", "te quiero mucho", "vamos con todo",
+    "buenos días a todos", "esto es increíble", "qué golazo", "feliz cumpleaños",
+    "me encanta esta canción", "no lo puedo creer", "por fin viernes", "gracias por todo",
+    "mañana será otro día", "estoy muerta de risa", "qué opinan", "jajaja", "ya llegó",
+    "lo mejor del año", "hoy no", "que se repita", "ando bien cansado", "cómo que ya es lunes"};
+constexpr std::string_view kEsEndings[] = {"", "", "!", "!!", "?", "...", " jaja"};
+
+constexpr std::string_view kPtPhrases[] = {
+    "bom dia gente", "não aguento mais", "que saudade", "to muito feliz", "isso é muito bom",
+    "alguém mais", "amo demais", "hoje tem jogo", "que golaço", "obrigado por tudo", "kkkkkk",
+    "tô chorando", "meu deus do céu", "sextou", "vamos que vamos", "que isso", "partiu praia",
+    "ninguém merece"};
+constexpr std::string_view kPtEndings[] = {"", "", "!", "!!", "?", "...", " kkk"};
+
+constexpr std::string_view kArPhrases[] = {
+    "صباح الخير", "الحمد لله", "ما شاء الله", "الله يسعدكم", "جمعة مباركة", "يا رب",
+    "مساء الخير", "شكرا لكم", "هذا رائع", "مبروك للجميع", "كل عام وأنتم بخير", "والله جميل",
+    "لا حول ولا قوة إلا بالله", "اللهم آمين"};
+constexpr std::string_view kArEndings[] = {"", "", "!", "؟", "..", "،"};
+
+constexpr std::string_view kKoPhrases[] = {
+    "오늘 너무 좋았어요", "사랑해요", "진짜 대박", "고마워요", "보고 싶어", "축하해요", "화이팅",
+    "오늘도 수고했어", "너무 귀여워", "컴백 축하해", "새해 복 많이 받으세요", "ㅋㅋㅋㅋ",
+    "좋은 아침", "이거 실화야", "내일 봐요", "노래 진짜 좋다"};
+constexpr std::string_view kKoEndings[] = {"", "", "!", "~", "ㅠㅠ", "?", "ㅎㅎ"};
+
+constexpr std::string_view kInPhrases[] = {
+    "selamat pagi semua", "semangat terus", "terima kasih banyak", "lagi apa", "capek banget",
+    "mantap jiwa", "wkwkwk", "ayo nonton", "aku kangen kamu", "hari ini panas banget",
+    "jangan lupa makan", "seru banget", "gak nyangka", "akhirnya libur"};
+constexpr std::string_view kInEndings[] = {"", "", "!", "?", "...", " wkwk"};
+
+constexpr std::string_view kTrPhrases[] = {
+    "günaydın herkese", "çok güzel", "inanamıyorum", "teşekkürler", "hayırlı cumalar",
+    "harika bir gün", "bu ne ya", "çok mutluyum", "maç başlıyor", "iyi geceler", "helal olsun",
+    "yine mi pazartesi"};
+constexpr std::string_view kTrEndings[] = {"", "", "!", "?", "..."};
+
+constexpr std::string_view kFrPhrases[] = {
+    "bonne journée à tous", "c'est incroyable", "je suis mort de rire", "trop bien",
+    "merci beaucoup", "on y va", "quel match", "j'en peux plus", "vivement le weekend",
+    "c'est la vie", "bon appétit", "j'adore cette chanson", "franchement je valide"};
+constexpr std::string_view kFrEndings[] = {"", "", " !", " ?", "...", "!"};
+
+constexpr std::string_view kThPhrases[] = {
+    "สวัสดีครับ", "ขอบคุณมากค่ะ", "น่ารักมาก", "คิดถึงนะ", "สนุกมาก", "วันนี้อากาศดี",
+    "555555", "ยินดีด้วย", "เหนื่อยจัง", "รักเลย", "ไปกินข้าวกัน"};
+constexpr std::string_view kThEndings[] = {"", "", "!", "~", "?"};
+
+constexpr std::string_view kHiPhrases[] = {
+    "बहुत बढ़िया", "जय हिन्द", "सुप्रभात", "धन्यवाद", "आज का दिन बहुत अच्छा था",
+    "क्या बात है", "शुभ रात्रि", "बधाई हो", "मज़ा आ गया", "हम जीतेंगे", "भारत माता की जय"};
+constexpr std::string_view kHiEndings[] = {"", "", "!", "।", "?"};
+
+constexpr std::string_view kDePhrases[] = {
+    "guten Morgen", "das ist so gut", "ich kann nicht mehr", "schönes Wochenende",
+    "was für ein Spiel", "danke euch allen", "endlich Freitag", "wie geil ist das",
+    "ich liebe es", "gute Nacht", "Montag schon wieder"};
+constexpr std::string_view kDeEndings[] = {"", "", "!", "?", "..."};
+
+constexpr std::string_view kRuPhrases[] = {
+    "доброе утро", "это просто огонь", "спасибо всем", "не могу поверить", "хорошего дня",
+    "всем привет", "какая игра", "люблю вас", "ну и денек", "с праздником"};
+constexpr std::string_view kRuEndings[] = {"", "", "!", "?", "...", ")))"};
+
+constexpr std::string_view kItPhrases[] = {
+    "buongiorno a tutti", "che bello", "non ci credo", "grazie mille", "forza ragazzi",
+    "che partita", "buona serata", "ti amo", "sono felice"};
+constexpr std::string_view kItEndings[] = {"", "", "!", "?", "..."};
+
+constexpr std::string_view kZhPhrases[] = {
+    "今天天气真好", "太好看了", "谢谢大家", "加油", "哈哈哈哈", "我爱你们", "早上好", "晚安",
+    "终于来了", "太厉害了"};
+constexpr std::string_view kZhEndings[] = {"", "", "！", "。", "？", "~"};
+
+constexpr std::string_view kEnFirst[] = {"James", "Olivia", "Liam", "Emma", "Noah", "Ava",
+                                         "Mia", "Ethan", "Chloe", "Jake", "Sophie", "Ryan",
+                                         "Megan", "Tyler", "Hannah", "Zoe"};
+constexpr std::string_view kEnLast[] = {"Smith", "Johnson", "Brown", "Taylor", "Miller",
+                                        "Davis", "Wilson", "Clark", "Lewis", "Walker"};
+constexpr std::string_view kJaFirst[] = {"さくら", "ゆうき", "はると", "みゆ", "たけし",
+                                         "あおい", "れん", "ひなた", "そうた", "ゆい"};
+constexpr std::string_view kJaLast[] = {"田中", "佐藤", "鈴木", "高橋", "山本"};
+constexpr std::string_view kEsFirst[] = {"Sofía", "Mateo", "Valentina", "Santiago", "Camila",
+                                         "Diego", "Lucía", "Alejandro", "Isabella", "Javier"};
+constexpr std::string_view kEsLast[] = {"García", "Rodríguez", "Martínez", "López",
+                                        "Hernández", "González", "Pérez"};
+constexpr std::string_view kPtFirst[] = {"João", "Maria", "Gabriel", "Ana", "Lucas",
+                                         "Júlia", "Pedro", "Beatriz", "Rafael", "Larissa"};
+constexpr std::string_view kPtLast[] = {"Silva", "Santos", "Oliveira", "Souza", "Costa",
+                                        "Ferreira"};
+constexpr std::string_view kArFirst[] = {"محمد", "فاطمة", "أحمد", "نورة", "عبدالله",
+                                         "سارة", "خالد", "ريم", "عمر", "لينا"};
+constexpr std::string_view kArLast[] = {"العتيبي", "الشمري", "القحطاني", "الحربي"};
+constexpr std::string_view kKoFirst[] = {"민준", "서연", "지호", "하은", "도윤", "지우", "예준",
+                                         "수아"};
+constexpr std::string_view kKoLast[] = {"김", "이", "박", "최", "정"};
+constexpr std::string_view kInFirst[] = {"Putri", "Budi", "Ayu", "Rizky", "Dewi", "Agus",
+                                         "Siti", "Fajar"};
+constexpr std::string_view kInLast[] = {"Saputra", "Wijaya", "Pratama", "Lestari"};
+constexpr std::string_view kTrFirst[] = {"Mehmet", "Ayşe", "Mustafa", "Zeynep", "Emre",
+                                         "Elif", "Burak", "Merve"};
+constexpr std::string_view kTrLast[] = {"Yılmaz", "Kaya", "Demir", "Şahin", "Çelik"};
+constexpr std::string_view kFrFirst[] = {"Camille", "Louis", "Léa", "Hugo", "Manon", "Jules",
+                                         "Chloé", "Lucas"};
+constexpr std::string_view kFrLast[] = {"Martin", "Bernard", "Dubois", "Moreau", "Lefèvre"};
+constexpr std::string_view kThFirst[] = {"สมชาย", "มานี", "ปิยะ", "สุดา", "ธนา", "นภา"};
+constexpr std::string_view kHiFirst[] = {"राहुल", "प्रिया", "अमित", "पूजा", "विकास", "नेहा",
+                                         "Rahul", "Priya"};
+constexpr std::string_view kHiLast[] = {"शर्मा", "वर्मा", "सिंह", "Sharma", "Patel"};
+constexpr std::string_view kDeFirst[] = {"Lukas", "Anna", "Leon", "Lena", "Jonas", "Marie",
+                                         "Felix", "Laura"};
+constexpr std::string_view kDeLast[] = {"Müller", "Schmidt", "Schneider", "Fischer", "Weber"};
+constexpr std::string_view kRuFirst[] = {"Алексей", "Мария", "Дмитрий", "Анна", "Иван",
+                                         "Ольга", "Сергей", "Наталья"};
+constexpr std::string_view kRuLast[] = {"Иванов", "Смирнова", "Кузнецов", "Попова"};
+constexpr std::string_view kItFirst[] = {"Giulia", "Marco", "Francesca", "Luca", "Chiara",
+                                         "Matteo"};
+constexpr std::string_view kItLast[] = {"Rossi", "Russo", "Ferrari", "Esposito", "Bianchi"};
+constexpr std::string_view kZhFirst[] = {"小明", "李娜", "王伟", "张静", "刘洋", "陈晨"};
+
+struct LanguageSpec {
+  std::string_view code;
+  double share;             // of all posts
+  bool spaced;              // phrases joined by a space (else mostly directly)
+  bool family_name_first;   // "김민준", "田中さくら": family name, no space
+  Words phrases;            // empty for "und": emoji and entities only
+  Words endings;
+  Words first_names;
+  Words last_names;
+};
+
+constexpr LanguageSpec kLanguages[] = {
+    {"en", 0.38, true, false, kEnPhrases, kEnEndings, kEnFirst, kEnLast},
+    {"ja", 0.15, false, true, kJaPhrases, kJaEndings, kJaFirst, kJaLast},
+    {"es", 0.09, true, false, kEsPhrases, kEsEndings, kEsFirst, kEsLast},
+    {"pt", 0.06, true, false, kPtPhrases, kPtEndings, kPtFirst, kPtLast},
+    {"ar", 0.04, true, false, kArPhrases, kArEndings, kArFirst, kArLast},
+    {"ko", 0.04, true, true, kKoPhrases, kKoEndings, kKoFirst, kKoLast},
+    {"in", 0.04, true, false, kInPhrases, kInEndings, kInFirst, kInLast},
+    {"tr", 0.03, true, false, kTrPhrases, kTrEndings, kTrFirst, kTrLast},
+    {"fr", 0.03, true, false, kFrPhrases, kFrEndings, kFrFirst, kFrLast},
+    {"th", 0.02, true, false, kThPhrases, kThEndings, kThFirst, {}},
+    {"hi", 0.02, true, false, kHiPhrases, kHiEndings, kHiFirst, kHiLast},
+    {"de", 0.015, true, false, kDePhrases, kDeEndings, kDeFirst, kDeLast},
+    {"ru", 0.015, true, false, kRuPhrases, kRuEndings, kRuFirst, kRuLast},
+    {"it", 0.01, true, false, kItPhrases, kItEndings, kItFirst, kItLast},
+    {"zh", 0.01, false, true, kZhPhrases, kZhEndings, kZhFirst, {}},
+    {"und", 0.05, true, false, {}, {}, {}, {}},
+};
+constexpr std::size_t kNumLanguages = std::size(kLanguages);
+constexpr std::uint8_t kUnd = kNumLanguages - 1;
+constexpr double kUndShare = 0.05;
+
+constexpr std::string_view kEmoji[] = {
+    "😂", "❤️", "🔥", "😭", "🙏", "👍", "✨", "🥺", "💜", "😍", "🎉", "👀", "💯", "🤣", "😊",
+    "🥰", "💕", "🤔", "😅", "🫶", "⚽", "☕", "🎶", "🌸", "🙌",
+    "\U0001F44D\U0001F3FD",                                      // thumbs up, medium skin
+    "\U0001F44F\U0001F3FB",                                      // clapping, light skin
+    "\U0001F4AA\U0001F3FF",                                      // flexed biceps, dark skin
+    "\U0001F64C\U0001F3FE",                                      // raising hands, medium-dark
+    "\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466",  // family
+    "\U0001F3F3\uFE0F\u200D\U0001F308",                          // rainbow flag
+    "\U0001F9D1\U0001F3FD\u200D\U0001F4BB",                      // technologist
+    "\u2764\uFE0F\u200D\U0001F525",                              // heart on fire
+    "\U0001F62E\u200D\U0001F4A8",                                // face exhaling
+    "\U0001F1EF\U0001F1F5",                                      // flag JP
+    "\U0001F1E7\U0001F1F7",                                      // flag BR
+};
+
+constexpr std::string_view kCashtags[] = {"BTC",  "ETH", "TSLA", "AAPL", "NVDA", "GME", "AMC",
+                                          "SPY",  "DOGE", "SOL", "MSFT", "AMZN", "META", "XRP"};
+
+// Popular tags, most frequent first.
+constexpr std::string_view kHeadTags[] = {
+    "BTS", "NFT", "Bitcoin", "AI", "拡散希望", "ChatGPT", "WorldCup", "NBA", "anime",
+    "BLACKPINK", "MUFC", "Crypto", "相互フォロー", "F1", "NFL", "Netflix", "Ethereum", "방탄소년단",
+    "Music", "عاجل", "Breaking", "PremierLeague", "LFC", "RealMadrid", "BBB24", "IPL2024",
+    "MondayMotivation", "プレゼント企画", "Olympics", "TikTok", "KPOP", "Love", "News", "Gaming",
+    "イラスト", "StarWars", "Marvel", "ThrowbackThursday", "FridayFeeling", "الهلال", "भारत",
+    "Photography", "Travel", "Foodie", "Fitness", "Caturday", "Galatasaray", "Fenerbahçe", "PSG",
+    "LaLiga", "Flamengo", "Indonesia", "SpaceX", "Tesla", "ClimateChange", "Oscars", "Grammys",
+    "RTした人全員フォローする", "السعودية", "Twitch", "ValentinesDay", "Eurovision", "음악",
+    "новости", "ไทย", "Halloween", "GoodMorning", "NowPlaying", "Bolsonaro", "Messi"};
+
+constexpr std::string_view kLatinTagWords[] = {
+    "music", "love", "news", "game", "day", "night", "vote", "live", "art", "photo", "travel",
+    "food", "tech", "crypto", "football", "anime", "fashion", "fitness", "health", "life",
+    "style", "summer", "winter", "world", "cup", "fan", "team", "win", "gold", "black",
+    "friday", "monday", "motivation", "throwback", "weekend", "vibes", "goals", "movie",
+    "series", "election", "climate", "science", "space", "data", "startup", "market", "stocks",
+    "racing", "gaming", "stream", "chart", "award", "show", "party", "festival", "beach", "city",
+    "coffee", "book", "poetry", "dance", "challenge", "trend", "daily", "family", "friends",
+    "pet", "dog", "cat", "nature", "sunset", "morning", "mood", "happy", "new", "year", "top",
+    "best", "free", "first", "big", "real", "global", "local", "futebol", "noticias", "verano",
+    "amor", "copa", "viernes", "liga", "vida", "musica", "jogo", "festa", "paris", "tokyo",
+    "london", "seoul", "rio", "cairo", "jakarta", "istanbul", "berlin", "mumbai"};
+
+constexpr std::string_view kJaTagWords[] = {"拡散", "希望", "新曲", "発売", "記念", "ライブ",
+                                            "配信", "応援", "誕生日", "おめでとう", "今日", "夏",
+                                            "祭り", "映画", "猫"};
+constexpr std::string_view kKoTagWords[] = {"방탄", "컴백", "생일", "축하", "음악", "사랑",
+                                            "오늘", "뉴스"};
+constexpr std::string_view kArTagWords[] = {"مصر", "السعودية", "الهلال", "اليوم", "عاجل",
+                                            "رمضان", "كرة", "الوطن"};
+constexpr std::string_view kHiTagWords[] = {"भारत", "क्रिकेट", "दिल्ली", "चुनाव", "संगीत",
+                                            "आज"};
+constexpr std::string_view kRuTagWords[] = {"новости", "футбол", "москва", "музыка",
+                                            "праздник"};
+constexpr std::string_view kThTagWords[] = {"ไทย", "ข่าว", "เพลง", "คอนเสิร์ต"};
+constexpr Words kScriptTagWords[] = {kJaTagWords, kKoTagWords, kArTagWords,
+                                     kHiTagWords, kRuTagWords, kThTagWords};
+
+constexpr std::string_view kBurstSyllables[] = {"zor", "vex", "qui", "lyn", "dra", "kai",
+                                                "mor", "thu", "pex", "wen", "bri", "sol",
+                                                "nox", "fae", "gri", "zel"};
+
+constexpr std::string_view kUserSyllables[] = {"ka", "mi", "to", "ra", "ne", "lu", "so", "ja",
+                                               "ri", "ko", "ma", "yu", "el", "an", "da", "vi",
+                                               "no", "sa", "be", "lo", "ta", "ki", "ze", "mo"};
+
+struct UrlTarget {
+  std::string_view prefix;
+  int code_len;
+  std::string_view suffix;
+};
+constexpr UrlTarget kUrlTargets[] = {
+    {"https://www.youtube.com/watch?v=", 11, ""},
+    {"https://youtu.be/", 11, ""},
+    {"https://open.spotify.com/track/", 22, ""},
+    {"https://www.instagram.com/p/", 11, "/"},
+    {"https://www.bbc.com/news/articles/c", 10, ""},
+    {"https://www.nytimes.com/2024/05/12/world/", 12, ".html"},
+    {"https://bit.ly/", 7, ""},
+    {"https://www3.nhk.or.jp/news/html/", 14, ".html"},
+    {"https://g1.globo.com/", 9, ".ghtml"},
+    {"https://www.tiktok.com/@creator/video/", 19, ""},
+    {"https://www.twitch.tv/", 8, ""},
+    {"https://github.com/", 9, ""},
+};
+
+struct PlaceSpec {
+  std::string_view id, full_name, name, country, country_code, place_type, bbox;
+  std::uint8_t lang;
+};
+constexpr PlaceSpec kPlaces[] = {
+    {"01a9a39529b27f36", "Manhattan, NY", "Manhattan", "United States", "US", "city",
+     "[-74.026675,40.683935,-73.910408,40.877483]", 0},
+    {"3b77caf94bfc81fe", "Los Angeles, CA", "Los Angeles", "United States", "US", "city",
+     "[-118.668404,33.704538,-118.155409,34.337041]", 0},
+    {"457b4814b4240d87", "London, England", "London", "United Kingdom", "GB", "city",
+     "[-0.187894,51.483718,-0.109978,51.516466]", 0},
+    {"8f1d7e5a2c3b4a61", "Lagos, Nigeria", "Lagos", "Nigeria", "NG", "city",
+     "[3.098273,6.393351,3.696429,6.702798]", 0},
+    {"6b9ed4869788d40e", "Shibuya-ku, Tokyo", "Shibuya-ku", "Japan", "JP", "city",
+     "[139.661364,35.641247,139.723454,35.692378]", 1},
+    {"0a3f6d3b2b8c7e11", "Osaka-shi, Osaka", "Osaka-shi", "Japan", "JP", "city",
+     "[135.380011,34.565826,135.588007,34.771611]", 1},
+    {"206e932cc0e89fa2", "Madrid, España", "Madrid", "España", "ES", "city",
+     "[-3.888954,40.312061,-3.517916,40.643808]", 2},
+    {"018f1cde6bad9747", "Ciudad Autónoma de Buenos Aires, Argentina",
+     "Ciudad Autónoma de Buenos Aires", "Argentina", "AR", "city",
+     "[-58.531792,-34.674453,-58.335292,-34.526512]", 2},
+    {"25530ba03b7d90c6", "Ciudad de México, México", "Ciudad de México", "México", "MX", "city",
+     "[-99.364924,19.048237,-98.940303,19.592757]", 2},
+    {"68e019afec7d0ba5", "São Paulo, Brasil", "São Paulo", "Brasil", "BR", "city",
+     "[-46.826039,-24.008814,-46.365052,-23.356792]", 3},
+    {"97bcdfca1a2dca59", "Rio de Janeiro, Brasil", "Rio de Janeiro", "Brasil", "BR", "city",
+     "[-43.795449,-23.08302,-43.087707,-22.739823]", 3},
+    {"4a0f7b3d9c2e5f18", "Riyadh, Kingdom of Saudi Arabia", "Riyadh",
+     "Kingdom of Saudi Arabia", "SA", "city", "[46.406,24.4429,46.9881,24.9856]", 4},
+    {"1d7c0e3f5a9b2c44", "Cairo, Egypt", "Cairo", "Egypt", "EG", "city",
+     "[31.1372,29.9561,31.4472,30.1606]", 4},
+    {"b2c9d3e1f0a47e55", "Seoul, Republic of Korea", "Seoul", "Republic of Korea", "KR", "city",
+     "[126.764,37.4283,127.184,37.7015]", 5},
+    {"c5e6f7a8b9d0e166", "Jakarta Capital Region, Indonesia", "Jakarta Capital Region",
+     "Indonesia", "ID", "admin", "[106.6894,-6.3709,106.9737,-6.0886]", 6},
+    {"d7e8f9a0b1c2d377", "İstanbul, Türkiye", "İstanbul", "Türkiye", "TR", "city",
+     "[28.5955,40.8027,29.4293,41.3201]", 7},
+    {"09f6a7c7f8d9a088", "Paris, France", "Paris", "France", "FR", "city",
+     "[2.224101,48.815521,2.469905,48.902146]", 8},
+    {"e9f0a1b2c3d4e599", "Bangkok, Thailand", "Bangkok", "Thailand", "TH", "city",
+     "[100.3279,13.4936,100.9384,13.9551]", 9},
+    {"f1a2b3c4d5e6f7a0", "Mumbai, India", "Mumbai", "India", "IN", "city",
+     "[72.7758,18.8928,72.9864,19.2709]", 10},
+    {"a3b4c5d6e7f8091b", "Berlin, Deutschland", "Berlin", "Deutschland", "DE", "city",
+     "[13.088304,52.338079,13.760909,52.675323]", 11},
+    {"b5c6d7e8f9a0b12c", "Moscow, Russia", "Moscow", "Russia", "RU", "city",
+     "[37.3193,55.4909,37.9457,55.9576]", 12},
+    {"c7d8e9f0a1b2c33d", "Roma, Lazio", "Roma", "Italia", "IT", "city",
+     "[12.2344,41.6556,12.8557,42.1410]", 13},
+    {"d9e0f1a2b3c4d55e", "Shanghai, People's Republic of China", "Shanghai",
+     "People's Republic of China", "CN", "city", "[120.8522,30.6913,122.1183,31.8727]", 14},
+};
+
+constexpr std::string_view kRuleTags[] = {"firehose", "hashtags", "links"};
+
+constexpr std::string_view kBase62 =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+constexpr std::int64_t kTwitterEpochMs = 1288834974657;
+constexpr TimestampUs kMinStartUs = 1546300800000000;  // 2019-01-01T00:00:00Z
+constexpr std::uint64_t kUserSalt = 0x75736572'6964ULL;
+constexpr std::uint64_t kNameSalt = 0x6e616d65'7321ULL;
+constexpr std::uint64_t kVocabSalt = 0x766f6361'6221ULL;
+
+inline std::uint64_t Snowflake(std::int64_t ms, std::uint64_t low_bits) {
+  return (static_cast<std::uint64_t>(ms - kTwitterEpochMs) << 22) | (low_bits & 0x3FFFFF);
+}
+
+// ---------------------------------------------------------------------------
+// Output helpers.
+
+inline void AppendUint(std::uint64_t v, std::string* out) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, r.ptr);
+}
+
+inline void AppendQuotedUint(std::uint64_t v, std::string* out) {
+  out->push_back('"');
+  AppendUint(v, out);
+  out->push_back('"');
+}
+
+// JSON string literal of valid UTF-8 (the generator's own text): escapes
+// '"', '\\' and control characters only.
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out->append("\\\""sv); break;
+      case '\\': out->append("\\\\"sv); break;
+      case '\n': out->append("\\n"sv); break;
+      case '\t': out->append("\\t"sv); break;
+      case '\r': out->append("\\r"sv); break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out->append(esc, 6);
+      }
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+}
+
+void Append2(int v, std::string* out) {
+  out->push_back(static_cast<char>('0' + v / 10));
+  out->push_back(static_cast<char>('0' + v % 10));
+}
+
+// "2021-04-01T15:52:31.000Z".
+void AppendIsoMillis(std::int64_t ms, std::string* out) {
+  const std::int64_t days = FloorDiv(ms, 86400000);
+  std::int64_t in_day = ms - days * 86400000;
+  // Howard Hinnant's civil_from_days.
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  const std::int64_t y = yoe + era * 400 + (m <= 2);
+  char buf[8];
+  const auto r = std::to_chars(buf, buf + sizeof buf, y);
+  out->append(buf, r.ptr);
+  out->push_back('-');
+  Append2(m, out);
+  out->push_back('-');
+  Append2(d, out);
+  out->push_back('T');
+  const int millis = static_cast<int>(in_day % 1000);
+  in_day /= 1000;
+  Append2(static_cast<int>(in_day / 3600), out);
+  out->push_back(':');
+  Append2(static_cast<int>(in_day / 60 % 60), out);
+  out->push_back(':');
+  Append2(static_cast<int>(in_day % 60), out);
+  out->push_back('.');
+  out->push_back(static_cast<char>('0' + millis / 100));
+  Append2(millis % 100, out);
+  out->push_back('Z');
+}
+
+// Ten (or n) base-62 characters from a seed: t.co codes and URL paths.
+void AppendCode(std::uint64_t seed, int n, std::string* out) {
+  std::uint64_t s = seed;
+  std::uint64_t bits = SplitMix64(&s);
+  for (int i = 0; i < n; ++i) {
+    if (i % 10 == 9) bits = SplitMix64(&s);
+    out->push_back(kBase62[bits % 62]);
+    bits /= 62;
+  }
+}
+
+std::string LowerAscii(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// Accounts: id, username and display name are functions of the index.
+
+std::uint64_t UserIdNumber(std::uint32_t index) {
+  const std::uint64_t h = Mix(kUserSalt, index);
+  if (h % 5 < 2) {
+    // Old account: 9-10 digits (bijective in index).
+    return 100000000ULL + ((static_cast<std::uint64_t>(index) * 2654435761ULL) & 0x7FFFFFFFULL);
+  }
+  // Account from 2020 on: a 19-digit snowflake-like id (bijective in index).
+  return 1200000000000000000ULL +
+         ((static_cast<std::uint64_t>(index) * 0x9E3779B97F4A7C15ULL) & ((1ULL << 56) - 1));
+}
+
+// Letters, optional '_', then the index: unique, at most 15 characters.
+void AppendUsername(std::uint32_t index, std::string* out) {
+  const std::uint64_t h = Mix(kUserSalt ^ 0xABCDEF, index);
+  const int syllables = 1 + static_cast<int>(h % 3);
+  const int style = static_cast<int>((h >> 40) % 3);
+  for (int k = 0; k < syllables; ++k) {
+    const std::string_view syl = kUserSyllables[(h >> (8 + 5 * k)) % std::size(kUserSyllables)];
+    out->append(syl);
+    if (k == 0 && style == 2) (*out)[out->size() - syl.size()] -= 'a' - 'A';
+  }
+  if (style == 0) out->push_back('_');
+  AppendUint(index, out);
+}
+
+// ---------------------------------------------------------------------------
+// A composed text with its entities.
+
+enum class EntityKind : std::uint8_t { kHashtag, kMention, kUrl, kCashtag };
+
+constexpr std::uint32_t kBurstRef = 0x80000000u;     // hashtag ref: burst index
+constexpr std::uint32_t kQuoteLinkRef = 0xFFFFFFFFu;  // url ref: link to quoted tweet
+
+struct Entity {
+  EntityKind kind;
+  std::int32_t start;
+  std::int32_t end;
+  std::uint32_t ref;    // vocabulary index | kBurstRef, user index, url target, cashtag
+  std::uint64_t extra;  // url: seed of the t.co code and path
+};
+
+struct Body {
+  std::string text;
+  std::int32_t cps = 0;  // code points in text
+  std::vector<Entity> entities;
+  std::uint32_t quote_author = 0;
+  std::uint64_t quote_id = 0;
+
+  void Clear() {
+    text.clear();
+    cps = 0;
+    entities.clear();
+  }
+  void Append(std::string_view s) {
+    text.append(s);
+    cps += CountCodePoints(s);
+  }
+  // A space (or, when allowed, sometimes a line break) unless at the start.
+  void Separate(Rng* rng, bool allow_newline) {
+    if (text.empty()) return;
+    if (allow_newline && rng->Chance(0.25)) {
+      Append(rng->Chance(0.5) ? "\n" : "\n\n");
+    } else {
+      Append(" ");
+    }
+  }
+};
+
+enum class Kind : std::uint8_t { kPost, kRetweet, kReply, kQuote };
+
+struct PoolEntry {
+  std::uint64_t id;
+  std::int64_t created_ms;
+  std::uint64_t content_seed;
+  std::uint32_t author;
+  std::uint8_t lang;
+  std::uint32_t retweets, replies, quotes, likes;
+};
+
+struct RecentPost {
+  std::uint64_t id;
+  std::uint64_t conversation_id;
+  std::uint32_t author;
+};
+
+// What WriteTweet needs besides the body.
+struct TweetHead {
+  std::uint64_t id = 0;
+  std::int64_t created_ms = 0;
+  std::uint32_t author = 0;
+  std::uint8_t lang = 0;
+  std::uint64_t conversation_id = 0;
+  std::string_view ref_type;  // "retweeted", "quoted", "replied_to" or empty
+  std::uint64_t ref_id = 0;
+  bool is_reply = false;
+  std::uint32_t reply_to_user = 0;
+  std::uint32_t retweets = 0, replies = 0, likes = 0, quotes = 0;
+  std::uint64_t impressions = 0;
+  int place = -1;
+};
+
+constexpr std::size_t kPoolSize = 4096;
+constexpr std::size_t kRecentSize = 1024;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+struct PostGenerator::Impl {
+  explicit Impl(const GeneratorOptions& o);
+  TimestampUs Next(std::string* out);
+
+  void BuildUserLanguages();
+  void BuildVocabulary();
+  void BuildPool();
+  std::string BurstName(std::uint64_t n) const;
+  void ScheduleNextBurst();
+  void Advance();
+
+  void Compose(Rng* r, std::uint8_t lang, std::span<const std::uint32_t> burst_refs, Body* b);
+  void AppendHashtag(std::uint32_t ref, Rng* r, bool allow_newline, Body* b);
+  void AppendMention(std::uint32_t user, Body* b);
+  void AppendUrl(std::uint32_t target, std::uint64_t seed, Body* b);
+  void AppendRetweetOf(std::uint32_t orig_author, const Body& orig, Body* b);
+
+  void AppendDisplayName(std::uint32_t user, std::string* out) const;
+  void AppendUserObject(std::uint32_t user, std::string* out);
+  void WriteTweet(const TweetHead& h, const Body& b, std::string* out);
+  void WriteUrlEntity(const Entity& e, const Body& b, std::string* out);
+  void AppendTagText(std::uint32_t ref, std::string* out) const;
+
+  GeneratorOptions opt;
+  Rng rng;
+  ZipfTable user_zipf;
+  ZipfTable tag_zipf;
+  ZipfTable pool_zipf;
+  std::vector<std::uint8_t> user_lang;
+  std::vector<std::string> vocab;
+  std::unordered_set<std::string> taken_tags;  // lowercase ASCII keys
+  const std::vector<std::uint32_t>& exp_table;
+  const std::vector<std::uint32_t>& diurnal_table;
+
+  double gap_ps;  // mean inter-arrival at factor 1, picoseconds
+  TimestampUs now_us;
+  std::int64_t rem_ps = 0;
+  std::uint64_t seq = 0;
+  std::uint64_t last_id = 0;
+
+  std::int64_t burst_every_us = 0;
+  std::int64_t burst_duration_us = 0;
+  std::vector<InjectedBurst> bursts;
+  std::size_t first_active_burst = 0;
+  std::uint64_t next_burst_index = 0;
+  TimestampUs next_burst_start = std::numeric_limits<TimestampUs>::max();
+  std::vector<std::uint32_t> burst_refs;  // for the current post
+
+  std::vector<PoolEntry> pool;
+  std::vector<RecentPost> recent;
+  std::size_t recent_next = 0;
+  std::array<std::string, 3> rule_ids;
+
+  Body main;
+  Body ref;
+  std::string scratch;
+  std::vector<std::uint32_t> users_out;
+};
+
+PostGenerator::Impl::Impl(const GeneratorOptions& o)
+    : opt(o),
+      rng(o.seed),
+      user_zipf(o.users, 0.8),
+      tag_zipf(o.hashtags, 1.1),
+      pool_zipf(kPoolSize, 0.9),
+      exp_table(ExponentialTable()),
+      diurnal_table(DiurnalTable()),
+      gap_ps(1e12 / o.rate),
+      now_us(o.start) {
+  BuildUserLanguages();
+  BuildVocabulary();
+  BuildPool();
+  for (std::size_t i = 0; i < rule_ids.size(); ++i) {
+    const std::int64_t ms = FloorDiv(o.start, 1000) - 86400000 * static_cast<std::int64_t>(3 - i);
+    rule_ids[i] = std::to_string(Snowflake(ms, Mix(o.seed, 0x72756c65 + i)));
+  }
+  if (o.burst_every_s > 0) {
+    burst_every_us = std::llround(o.burst_every_s * 1e6);
+    burst_duration_us = std::llround(o.burst_duration_s * 1e6);
+    ScheduleNextBurst();
+  }
+  recent.reserve(kRecentSize);
+  main.entities.reserve(32);
+  ref.entities.reserve(32);
+  users_out.reserve(32);
+  burst_refs.reserve(8);
+}
+
+// Home languages such that, weighted by Zipf activity, post volume follows
+// the language shares: each account (most active first) takes the language
+// furthest below its share so far.
+void PostGenerator::Impl::BuildUserLanguages() {
+  user_lang.resize(opt.users);
+  std::array<double, kNumLanguages> assigned{};
+  double cum = 0;
+  for (std::uint32_t u = 0; u < opt.users; ++u) {
+    const double mass = static_cast<double>(user_zipf.Mass(u));
+    cum += mass;
+    std::size_t best = 0;
+    double best_deficit = -std::numeric_limits<double>::infinity();
+    for (std::size_t l = 0; l + 1 < kNumLanguages; ++l) {
+      const double deficit = kLanguages[l].share / (1 - kUndShare) * cum - assigned[l];
+      if (deficit > best_deficit) {
+        best_deficit = deficit;
+        best = l;
+      }
+    }
+    assigned[best] += mass;
+    user_lang[u] = static_cast<std::uint8_t>(best);
+  }
+}
+
+// The vocabulary is the head list, then composed tags ("MusicFestival",
+// "vibes2024", "拡散希望"-like pairs in other scripts), unique ignoring ASCII
+// case. It depends only on its size.
+void PostGenerator::Impl::BuildVocabulary() {
+  vocab.reserve(opt.hashtags);
+  auto add = [&](std::string tag, std::uint64_t i) {
+    std::string key = LowerAscii(tag);
+    while (!taken_tags.insert(key).second) {
+      const std::string suffix = std::to_string(i % 1000);
+      tag += suffix;
+      key += suffix;
+      i = i / 7 + 13;
+    }
+    vocab.push_back(std::move(tag));
+  };
+  for (std::uint64_t i = 0; vocab.size() < opt.hashtags; ++i) {
+    if (i < std::size(kHeadTags)) {
+      add(std::string(kHeadTags[i]), i);
+      continue;
+    }
+    const std::uint64_t h = Mix(kVocabSalt, i);
+    const std::uint32_t type = h % 100;
+    const std::size_t nl = std::size(kLatinTagWords);
+    std::string tag;
+    if (type < 82) {
+      const std::string_view a = kLatinTagWords[(h >> 8) % nl];
+      const std::string_view b = kLatinTagWords[(h >> 24) % nl];
+      const bool camel = (h >> 40) % 5 != 0;
+      tag.append(a);
+      if (camel) tag[0] = static_cast<char>(tag[0] - 'a' + 'A');
+      if (type < 70) {
+        tag.append(b);
+        if (camel) tag[a.size()] = static_cast<char>(tag[a.size()] - 'a' + 'A');
+      } else {
+        tag += std::to_string((h >> 44) % 4 == 0 ? 2015 + (h >> 48) % 12 : (h >> 48) % 100);
+      }
+    } else {
+      const Words words = kScriptTagWords[(h >> 8) % std::size(kScriptTagWords)];
+      tag.append(words[(h >> 16) % words.size()]);
+      tag.append(words[(h >> 32) % words.size()]);
+    }
+    add(std::move(tag), i);
+  }
+}
+
+void PostGenerator::Impl::BuildPool() {
+  pool.resize(kPoolSize);
+  const std::int64_t start_ms = FloorDiv(opt.start, 1000);
+  for (std::size_t k = 0; k < kPoolSize; ++k) {
+    Rng r(Mix(opt.seed, 0x706f6f6c00000000ULL + k));
+    PoolEntry& p = pool[k];
+    p.created_ms = start_ms - 1000 - r.Below(6 * 3600 * 1000);
+    p.id = Snowflake(p.created_ms, r.Next());
+    p.content_seed = r.Next();
+    p.author = user_zipf.Sample(r.Next());
+    p.lang = r.Chance(kUndShare) ? kUnd : user_lang[p.author];
+    p.retweets = static_cast<std::uint32_t>(20000 / (k + 1)) + r.Below(50);
+    p.likes = p.retweets * (2 + r.Below(6)) + r.Below(20);
+    p.replies = p.retweets / 8 + r.Below(5);
+    p.quotes = p.retweets / 20 + r.Below(3);
+  }
+}
+
+// A made-up word and a number, never in the vocabulary nor used before.
+std::string PostGenerator::Impl::BurstName(std::uint64_t n) const {
+  const std::uint64_t h = Mix(opt.seed ^ 0x6275727374ULL, n);
+  std::string name;
+  const int syllables = 2 + static_cast<int>(h % 2);
+  for (int k = 0; k < syllables; ++k) {
+    name.append(kBurstSyllables[(h >> (4 + 4 * k)) % std::size(kBurstSyllables)]);
+  }
+  name[0] = static_cast<char>(name[0] - 'a' + 'A');
+  name += std::to_string(10 + (h >> 20) % 90);
+  std::string key = LowerAscii(name);
+  auto used = [&](const std::string& k) {
+    if (taken_tags.count(k) != 0) return true;
+    for (const InjectedBurst& b : bursts) {
+      if (LowerAscii(b.hashtag) == k) return true;
+    }
+    return false;
+  };
+  while (used(key)) {
+    name.push_back('x');
+    name += std::to_string(n);
+    key = LowerAscii(name);
+  }
+  return name;
+}
+
+void PostGenerator::Impl::ScheduleNextBurst() {
+  const std::uint64_t n = next_burst_index;
+  const std::int64_t jitter_range = burst_every_us / 2 + 1;
+  const std::int64_t jitter =
+      static_cast<std::int64_t>(Mix(opt.seed ^ 0x6a6974746572ULL, n) % static_cast<std::uint64_t>(jitter_range));
+  next_burst_start = opt.start + static_cast<std::int64_t>(n) * burst_every_us + burst_every_us / 4 + jitter;
+}
+
+void PostGenerator::Impl::Advance() {
+  const std::uint32_t e = exp_table[rng.Next() >> 48];
+  std::uint32_t f = 65536;
+  if (opt.diurnal) {
+    const std::int64_t minute = FloorDiv(now_us, 60000000) % kMinutesPerDay;
+    f = diurnal_table[static_cast<std::size_t>(minute < 0 ? minute + kMinutesPerDay : minute)];
+  }
+  // One multiply and one divide, each IEEE-rounded: the same everywhere.
+  const double dt_ps = static_cast<double>(e) * gap_ps / static_cast<double>(f);
+  rem_ps += static_cast<std::int64_t>(dt_ps);
+  now_us += rem_ps / 1000000;
+  rem_ps %= 1000000;
+}
+
+void PostGenerator::Impl::AppendTagText(std::uint32_t ref, std::string* out) const {
+  if (ref & kBurstRef) {
+    out->append(bursts[ref & ~kBurstRef].hashtag);
+  } else {
+    out->append(vocab[ref]);
+  }
+}
+
+void PostGenerator::Impl::AppendHashtag(std::uint32_t ref, Rng* r, bool allow_newline, Body* b) {
+  b->Separate(r, allow_newline);
+  const std::int32_t start = b->cps;
+  const std::size_t before = b->text.size();
+  b->text.push_back('#');
+  AppendTagText(ref, &b->text);
+  b->cps += CountCodePoints(std::string_view(b->text).substr(before));
+  b->entities.push_back({EntityKind::kHashtag, start, b->cps, ref, 0});
+}
+
+void PostGenerator::Impl::AppendMention(std::uint32_t user, Body* b) {
+  const std::int32_t start = b->cps;
+  const std::size_t before = b->text.size();
+  b->text.push_back('@');
+  AppendUsername(user, &b->text);
+  b->cps += static_cast<std::int32_t>(b->text.size() - before);  // ASCII
+  b->entities.push_back({EntityKind::kMention, start, b->cps, user, 0});
+}
+
+void PostGenerator::Impl::AppendUrl(std::uint32_t target, std::uint64_t seed, Body* b) {
+  const std::int32_t start = b->cps;
+  b->text.append("https://t.co/"sv);
+  AppendCode(seed, 10, &b->text);
+  b->cps += 23;
+  b->entities.push_back({EntityKind::kUrl, start, b->cps, target, seed});
+}
+
+// Text: [@mention] [#tags] phrase[ending][emoji] ... [$cashtag] [#tags] [url].
+void PostGenerator::Impl::Compose(Rng* r, std::uint8_t lang,
+                                  std::span<const std::uint32_t> burst, Body* b) {
+  const LanguageSpec& spec = kLanguages[lang];
+  const bool und = spec.phrases.empty();
+
+  const std::uint32_t roll = r->Below(100);
+  int n_tags = roll < 55 ? 0 : roll < 80 ? 1 : roll < 92 ? 2 : roll < 97 ? 3 : 4;
+  if (und && n_tags == 0 && r->Chance(0.3)) n_tags = 1;
+  std::array<std::uint32_t, 16> tags;
+  std::size_t count = 0;
+  for (int i = 0; i < n_tags; ++i) {
+    std::uint32_t t = tag_zipf.Sample(r->Next());
+    for (int retry = 0; retry < 3 && std::find(tags.begin(), tags.begin() + count, t) != tags.begin() + count; ++retry) {
+      t = tag_zipf.Sample(r->Next());
+    }
+    if (std::find(tags.begin(), tags.begin() + count, t) == tags.begin() + count) tags[count++] = t;
+  }
+  for (const std::uint32_t br : burst) {
+    if (count == tags.size()) break;
+    const std::size_t pos = r->Below(static_cast<std::uint32_t>(count + 1));
+    std::copy_backward(tags.begin() + pos, tags.begin() + count, tags.begin() + count + 1);
+    tags[pos] = br;
+    ++count;
+  }
+  const bool tags_first = count > 0 && r->Chance(0.1);
+
+  if (!und && r->Chance(0.08)) {
+    b->Separate(r, false);
+    AppendMention(user_zipf.Sample(r->Next()), b);
+  }
+  if (tags_first) {
+    for (std::size_t i = 0; i < count; ++i) AppendHashtag(tags[i], r, false, b);
+  }
+  auto append_emoji = [&](int n) {
+    for (int i = 0; i < n; ++i) b->Append(kEmoji[r->Below(std::size(kEmoji))]);
+  };
+  if (und) {
+    b->Separate(r, false);
+    append_emoji(1 + static_cast<int>(r->Below(4)));
+  } else {
+    const int phrases = 1 + r->Chance(0.45) + r->Chance(0.15);
+    const std::uint32_t n_phrases = static_cast<std::uint32_t>(spec.phrases.size());
+    std::uint32_t previous = n_phrases;
+    for (int i = 0; i < phrases; ++i) {
+      if (i == 0 || spec.spaced || r->Chance(0.3)) b->Separate(r, i > 0);
+      std::uint32_t p = r->Below(n_phrases);
+      if (p == previous) p = (p + 1) % n_phrases;
+      previous = p;
+      b->Append(spec.phrases[p]);
+      b->Append(spec.endings[r->Below(static_cast<std::uint32_t>(spec.endings.size()))]);
+      if (r->Chance(0.2)) {
+        if (r->Chance(0.5)) b->Append(" ");
+        append_emoji(1 + static_cast<int>(r->Below(2)));
+      }
+    }
+  }
+  if (r->Chance(0.02)) {
+    b->Separate(r, false);
+    const std::int32_t start = b->cps;
+    const std::uint32_t c = r->Below(std::size(kCashtags));
+    b->Append("$");
+    b->Append(kCashtags[c]);
+    b->entities.push_back({EntityKind::kCashtag, start, b->cps, c, 0});
+  }
+  if (!tags_first && count > 0) {
+    for (std::size_t i = 0; i < count; ++i) AppendHashtag(tags[i], r, i == 0, b);
+  }
+  if (r->Chance(0.15)) {
+    b->Separate(r, false);
+    AppendUrl(r->Below(std::size(kUrlTargets)), r->Next(), b);
+  }
+}
+
+// "RT @author: " + the original text, its entities shifted.
+void PostGenerator::Impl::AppendRetweetOf(std::uint32_t orig_author, const Body& orig, Body* b) {
+  b->Append("RT ");
+  AppendMention(orig_author, b);
+  b->Append(": ");
+  const std::int32_t shift = b->cps;
+  b->text.append(orig.text);
+  b->cps += orig.cps;
+  for (Entity e : orig.entities) {
+    e.start += shift;
+    e.end += shift;
+    b->entities.push_back(e);
+  }
+}
+
+void PostGenerator::Impl::AppendDisplayName(std::uint32_t user, std::string* out) const {
+  const std::uint64_t h = Mix(kNameSalt, user);
+  const LanguageSpec& spec = kLanguages[user_lang[user]];
+  const std::string_view first = spec.first_names[h % spec.first_names.size()];
+  const bool with_last = !spec.last_names.empty() && (h >> 16) % 2 == 0;
+  const std::string_view last =
+      with_last ? spec.last_names[(h >> 20) % spec.last_names.size()] : std::string_view();
+  if (with_last && spec.family_name_first) {
+    out->append(last);
+    out->append(first);
+  } else {
+    out->append(first);
+    if (with_last) {
+      out->push_back(' ');
+      out->append(last);
+    }
+  }
+  if ((h >> 32) % 7 == 0) {
+    out->push_back(' ');
+    out->append(kEmoji[(h >> 40) % std::size(kEmoji)]);
+  }
+}
+
+void PostGenerator::Impl::AppendUserObject(std::uint32_t user, std::string* out) {
+  out->append("{\"id\":"sv);
+  AppendQuotedUint(UserIdNumber(user), out);
+  out->append(",\"name\":"sv);
+  scratch.clear();
+  AppendDisplayName(user, &scratch);
+  AppendJsonString(scratch, out);
+  out->append(",\"username\":\""sv);
+  AppendUsername(user, out);
+  out->append("\"}"sv);
+}
+
+void PostGenerator::Impl::WriteUrlEntity(const Entity& e, const Body& b, std::string* out) {
+  scratch.clear();
+  if (e.ref == kQuoteLinkRef) {
+    scratch.append("https://twitter.com/"sv);
+    AppendUsername(b.quote_author, &scratch);
+    scratch.append("/status/"sv);
+    AppendUint(b.quote_id, &scratch);
+  } else {
+    const UrlTarget& t = kUrlTargets[e.ref];
+    scratch.append(t.prefix);
+    AppendCode(e.extra ^ 0x70617468ULL, t.code_len, &scratch);
+    scratch.append(t.suffix);
+  }
+  out->append("{\"start\":"sv);
+  AppendUint(static_cast<std::uint64_t>(e.start), out);
+  out->append(",\"end\":"sv);
+  AppendUint(static_cast<std::uint64_t>(e.end), out);
+  out->append(",\"url\":\"https://t.co/"sv);
+  AppendCode(e.extra, 10, out);
+  out->append("\",\"expanded_url\":"sv);
+  AppendJsonString(scratch, out);
+  // display_url: no scheme, no "www.", cut after 26 characters with '…'.
+  std::string_view display(scratch);
+  display.remove_prefix(display.find("://") + 3);
+  if (display.starts_with("www.")) display.remove_prefix(4);
+  out->append(",\"display_url\":\""sv);
+  if (display.size() > 27) {
+    out->append(display.substr(0, 26));
+    out->append("…"sv);
+  } else {
+    out->append(display);
+  }
+  out->append("\"}"sv);
+}
+
+void PostGenerator::Impl::WriteTweet(const TweetHead& h, const Body& b, std::string* out) {
+  out->append("{\"id\":"sv);
+  AppendQuotedUint(h.id, out);
+  out->append(",\"text\":"sv);
+  AppendJsonString(b.text, out);
+  out->append(",\"created_at\":\""sv);
+  AppendIsoMillis(h.created_ms, out);
+  out->append("\",\"author_id\":"sv);
+  AppendQuotedUint(UserIdNumber(h.author), out);
+  out->append(",\"conversation_id\":"sv);
+  AppendQuotedUint(h.conversation_id, out);
+  out->append(",\"lang\":\""sv);
+  out->append(kLanguages[h.lang].code);
+  out->push_back('"');
+  if (!b.entities.empty()) {
+    out->append(",\"entities\":{"sv);
+    static constexpr std::string_view kNames[] = {"hashtags", "mentions", "urls", "cashtags"};
+    bool first_kind = true;
+    for (int k = 0; k < 4; ++k) {
+      const EntityKind kind = static_cast<EntityKind>(k);
+      bool first = true;
+      for (const Entity& e : b.entities) {
+        if (e.kind != kind) continue;
+        if (first) {
+          if (!first_kind) out->push_back(',');
+          first_kind = false;
+          out->push_back('"');
+          out->append(kNames[k]);
+          out->append("\":["sv);
+        } else {
+          out->push_back(',');
+        }
+        first = false;
+        if (kind == EntityKind::kUrl) {
+          WriteUrlEntity(e, b, out);
+          continue;
+        }
+        out->append("{\"start\":"sv);
+        AppendUint(static_cast<std::uint64_t>(e.start), out);
+        out->append(",\"end\":"sv);
+        AppendUint(static_cast<std::uint64_t>(e.end), out);
+        switch (kind) {
+          case EntityKind::kHashtag:
+            out->append(",\"tag\":\""sv);
+            AppendTagText(e.ref, out);
+            out->append("\"}"sv);
+            break;
+          case EntityKind::kMention:
+            out->append(",\"username\":\""sv);
+            AppendUsername(e.ref, out);
+            out->append("\",\"id\":"sv);
+            AppendQuotedUint(UserIdNumber(e.ref), out);
+            out->push_back('}');
+            break;
+          case EntityKind::kCashtag:
+            out->append(",\"tag\":\""sv);
+            out->append(kCashtags[e.ref]);
+            out->append("\"}"sv);
+            break;
+          case EntityKind::kUrl:
+            break;
+        }
+      }
+      if (!first) out->push_back(']');
+    }
+    out->push_back('}');
+  }
+  if (!h.ref_type.empty()) {
+    out->append(",\"referenced_tweets\":[{\"type\":\""sv);
+    out->append(h.ref_type);
+    out->append("\",\"id\":"sv);
+    AppendQuotedUint(h.ref_id, out);
+    out->append("}]"sv);
+  }
+  if (h.is_reply) {
+    out->append(",\"in_reply_to_user_id\":"sv);
+    AppendQuotedUint(UserIdNumber(h.reply_to_user), out);
+  }
+  out->append(",\"public_metrics\":{\"retweet_count\":"sv);
+  AppendUint(h.retweets, out);
+  out->append(",\"reply_count\":"sv);
+  AppendUint(h.replies, out);
+  out->append(",\"like_count\":"sv);
+  AppendUint(h.likes, out);
+  out->append(",\"quote_count\":"sv);
+  AppendUint(h.quotes, out);
+  out->append(",\"bookmark_count\":0,\"impression_count\":"sv);
+  AppendUint(h.impressions, out);
+  out->push_back('}');
+  if (h.place >= 0) {
+    out->append(",\"geo\":{\"place_id\":\""sv);
+    out->append(kPlaces[h.place].id);
+    out->append("\"}"sv);
+  }
+  out->append(",\"possibly_sensitive\":false,\"edit_history_tweet_ids\":["sv);
+  AppendQuotedUint(h.id, out);
+  out->append("]}"sv);
+}
+
+TimestampUs PostGenerator::Impl::Next(std::string* out) {
+  if (seq > 0) Advance();
+  ++seq;
+  const std::int64_t ms = FloorDiv(now_us, 1000);
+  const TimestampUs t = ms * 1000;
+
+  // Bursts: announce those that started, draw the tags of the active ones.
+  while (next_burst_start <= t) {
+    const std::uint64_t n = next_burst_index;
+    bursts.push_back({BurstName(n), next_burst_start, next_burst_start + burst_duration_us});
+    ++next_burst_index;
+    ScheduleNextBurst();
+  }
+  burst_refs.clear();
+  while (first_active_burst < bursts.size() && bursts[first_active_burst].end <= t) {
+    ++first_active_burst;
+  }
+  TimestampUs burst_start = t;
+  for (std::size_t i = first_active_burst; i < bursts.size(); ++i) {
+    if (bursts[i].start <= t && t < bursts[i].end && rng.Chance(opt.burst_share)) {
+      burst_refs.push_back(kBurstRef | static_cast<std::uint32_t>(i));
+      burst_start = std::min(burst_start, bursts[i].start);
+    }
+  }
+
+  std::uint64_t id = Snowflake(ms, rng.Next());
+  if (id <= last_id) id = last_id + 1 + (rng.Next() & 0xFF);
+  last_id = id;
+
+  const std::uint32_t roll = rng.Below(100);
+  const Kind kind = roll < 30 ? Kind::kRetweet : roll < 55 ? Kind::kReply : roll < 60 ? Kind::kQuote : Kind::kPost;
+  const std::uint32_t author = user_zipf.Sample(rng.Next());
+  const std::uint8_t own_lang = rng.Chance(kUndShare) ? kUnd : user_lang[author];
+  const std::uint64_t content_seed = rng.Next();
+
+  main.Clear();
+  ref.Clear();
+  TweetHead head;
+  head.id = id;
+  head.created_ms = ms;
+  head.author = author;
+  head.lang = own_lang;
+  head.conversation_id = id;
+  TweetHead orig;  // the retweeted or quoted tweet
+  bool has_orig = false;
+
+  auto take_pool_original = [&]() -> PoolEntry& {
+    PoolEntry& p = pool[pool_zipf.Sample(rng.Next())];
+    orig.id = p.id;
+    orig.created_ms = p.created_ms;
+    orig.author = p.author;
+    orig.lang = p.lang;
+    orig.conversation_id = p.id;
+    Rng cr(p.content_seed);
+    Compose(&cr, p.lang, {}, &ref);
+    has_orig = true;
+    return p;
+  };
+  auto set_orig_metrics = [&](const PoolEntry& p) {
+    orig.retweets = p.retweets;
+    orig.replies = p.replies;
+    orig.likes = p.likes;
+    orig.quotes = p.quotes;
+    orig.impressions = 40ULL * p.likes + 150ULL * p.retweets + 97;
+  };
+
+  switch (kind) {
+    case Kind::kRetweet: {
+      if (!burst_refs.empty()) {
+        // A fresh original carrying the burst tag, posted since the burst began.
+        orig.author = user_zipf.Sample(rng.Next());
+        orig.lang = rng.Chance(kUndShare) ? kUnd : user_lang[orig.author];
+        const std::int64_t since = std::min<std::int64_t>(30000, ms - FloorDiv(burst_start, 1000));
+        orig.created_ms = ms - 1 - rng.Below(static_cast<std::uint32_t>(std::max<std::int64_t>(since, 0) + 1));
+        orig.id = Snowflake(orig.created_ms, rng.Next());
+        orig.conversation_id = orig.id;
+        orig.retweets = 1 + rng.Below(40);
+        orig.likes = orig.retweets * 3 + rng.Below(10);
+        orig.impressions = 60ULL * orig.likes + 500;
+        Rng cr(content_seed);
+        Compose(&cr, orig.lang, burst_refs, &ref);
+        has_orig = true;
+      } else {
+        PoolEntry& p = take_pool_original();
+        ++p.retweets;
+        p.likes += 1 + rng.Below(4);
+        set_orig_metrics(p);
+      }
+      AppendRetweetOf(orig.author, ref, &main);
+      head.lang = orig.lang;
+      head.ref_type = "retweeted";
+      head.ref_id = orig.id;
+      head.retweets = orig.retweets;
+      break;
+    }
+    case Kind::kReply: {
+      RecentPost parent;
+      if (!recent.empty() && rng.Chance(0.7)) {
+        parent = recent[rng.Below(static_cast<std::uint32_t>(recent.size()))];
+      } else {
+        PoolEntry& p = pool[pool_zipf.Sample(rng.Next())];
+        ++p.replies;
+        parent = {p.id, p.id, p.author};
+      }
+      AppendMention(parent.author, &main);
+      Rng cr(content_seed);
+      Compose(&cr, own_lang, burst_refs, &main);
+      head.conversation_id = parent.conversation_id;
+      head.ref_type = "replied_to";
+      head.ref_id = parent.id;
+      head.is_reply = true;
+      head.reply_to_user = parent.author;
+      break;
+    }
+    case Kind::kQuote: {
+      PoolEntry& p = take_pool_original();
+      ++p.quotes;
+      set_orig_metrics(p);
+      Rng cr(content_seed);
+      Compose(&cr, own_lang, burst_refs, &main);
+      main.quote_author = orig.author;
+      main.quote_id = orig.id;
+      main.Separate(&rng, false);
+      AppendUrl(kQuoteLinkRef, rng.Next(), &main);
+      head.ref_type = "quoted";
+      head.ref_id = orig.id;
+      break;
+    }
+    case Kind::kPost: {
+      Rng cr(content_seed);
+      Compose(&cr, own_lang, burst_refs, &main);
+      if (burst_refs.empty() && rng.Chance(0.005)) {
+        pool[rng.Below(kPoolSize)] = {id, ms, content_seed, author, own_lang, 0, 0, 0, 0};
+      }
+      break;
+    }
+  }
+  if (kind != Kind::kRetweet) {
+    const RecentPost rp{id, head.conversation_id, author};
+    if (recent.size() < kRecentSize) {
+      recent.push_back(rp);
+    } else {
+      recent[recent_next] = rp;
+      recent_next = (recent_next + 1) % kRecentSize;
+    }
+    if (rng.Chance(0.02)) {
+      int matching = 0;
+      for (const PlaceSpec& p : kPlaces) matching += p.lang == head.lang;
+      const std::uint32_t pick = rng.Below(matching > 0 ? matching : std::size(kPlaces));
+      int seen = 0;
+      for (std::size_t i = 0; i < std::size(kPlaces); ++i) {
+        if (matching > 0 && kPlaces[i].lang != head.lang) continue;
+        if (seen++ == static_cast<int>(pick)) {
+          head.place = static_cast<int>(i);
+          break;
+        }
+      }
+    }
+  }
+
+  // The line.
+  out->append("{\"data\":"sv);
+  WriteTweet(head, main, out);
+  out->append(",\"includes\":{\"users\":["sv);
+  users_out.clear();
+  auto add_user = [&](std::uint32_t u) {
+    if (std::find(users_out.begin(), users_out.end(), u) == users_out.end()) users_out.push_back(u);
+  };
+  add_user(author);
+  if (has_orig) add_user(orig.author);
+  for (const Entity& e : main.entities) {
+    if (e.kind == EntityKind::kMention) add_user(e.ref);
+  }
+  for (std::size_t i = 0; i < users_out.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendUserObject(users_out[i], out);
+  }
+  out->push_back(']');
+  if (has_orig) {
+    out->append(",\"tweets\":["sv);
+    WriteTweet(orig, ref, out);
+    out->push_back(']');
+  }
+  if (head.place >= 0) {
+    const PlaceSpec& p = kPlaces[head.place];
+    out->append(",\"places\":[{\"full_name\":"sv);
+    AppendJsonString(p.full_name, out);
+    out->append(",\"id\":\""sv);
+    out->append(p.id);
+    out->append("\",\"country\":"sv);
+    AppendJsonString(p.country, out);
+    out->append(",\"country_code\":\""sv);
+    out->append(p.country_code);
+    out->append("\",\"geo\":{\"type\":\"Feature\",\"bbox\":"sv);
+    out->append(p.bbox);
+    out->append(",\"properties\":{}},\"name\":"sv);
+    AppendJsonString(p.name, out);
+    out->append(",\"place_type\":\""sv);
+    out->append(p.place_type);
+    out->append("\"}]"sv);
+  }
+  out->append("},\"matching_rules\":["sv);
+  bool has_tags = false, has_urls = false;
+  for (const Entity& e : main.entities) {
+    has_tags |= e.kind == EntityKind::kHashtag;
+    has_urls |= e.kind == EntityKind::kUrl;
+  }
+  const bool rule_on[3] = {true, has_tags, has_urls};
+  bool first_rule = true;
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (!rule_on[i]) continue;
+    if (!first_rule) out->push_back(',');
+    first_rule = false;
+    out->append("{\"id\":\""sv);
+    out->append(rule_ids[i]);
+    out->append("\",\"tag\":\""sv);
+    out->append(kRuleTags[i]);
+    out->append("\"}"sv);
+  }
+  out->append("]}"sv);
+  return t;
+}
+
+// ---------------------------------------------------------------------------
+
+PostGenerator::PostGenerator(const GeneratorOptions& options) {
+  const Status st = Validate(options);
+  if (!st.ok()) throw std::invalid_argument("PostGenerator: " + st.message());
+  impl_ = std::make_unique<Impl>(options);
+}
+
+PostGenerator::~PostGenerator() = default;
+
+TimestampUs PostGenerator::Next(std::string* out) { return impl_->Next(out); }
+std::uint64_t PostGenerator::sequence() const { return impl_->seq; }
+const std::vector<InjectedBurst>& PostGenerator::bursts() const { return impl_->bursts; }
+const GeneratorOptions& PostGenerator::options() const { return impl_->opt; }
+
+Status PostGenerator::Validate(const GeneratorOptions& o) {
+  if (!(o.rate > 0 && o.rate <= 1e8)) return InvalidArgument("rate must be in (0, 1e8]");
+  if (o.start < kMinStartUs) return InvalidArgument("start must be at or after 2019-01-01T00:00:00Z");
+  if (o.start > 4102444800000000) return InvalidArgument("start must be before 2100-01-01");
+  if (o.users < 1 || o.users > 10000000) return InvalidArgument("users must be in [1, 10000000]");
+  if (o.hashtags < 1 || o.hashtags > 1000000) {
+    return InvalidArgument("hashtags must be in [1, 1000000]");
+  }
+  if (!(o.burst_every_s >= 0 && o.burst_every_s <= 1e9)) {
+    return InvalidArgument("burst_every must be in [0, 1e9] seconds");
+  }
+  if (o.burst_every_s > 0 && !(o.burst_duration_s > 0 && o.burst_duration_s <= 1e9)) {
+    return InvalidArgument("burst_duration must be in (0, 1e9] seconds");
+  }
+  if (o.burst_every_s > 0 && o.burst_every_s < 1e-3) {
+    return InvalidArgument("burst_every must be 0 or at least 0.001 seconds");
+  }
+  if (!(o.burst_share >= 0 && o.burst_share <= 1)) {
+    return InvalidArgument("burst_share must be in [0, 1]");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+bool PercentDecode(std::string_view in, std::string* out) {
+  out->clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out->push_back(' ');
+    } else if (in[i] == '%') {
+      if (i + 2 >= in.size()) return false;
+      unsigned v = 0;
+      const auto r = std::from_chars(in.data() + i + 1, in.data() + i + 3, v, 16);
+      if (r.ec != std::errc() || r.ptr != in.data() + i + 3) return false;
+      out->push_back(static_cast<char>(v));
+      i += 2;
+    } else {
+      out->push_back(in[i]);
+    }
+  }
+  return true;
+}
+
+template <typename T>
+bool ParseNumber(std::string_view s, T* v) {
+  if (s.empty()) return false;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), *v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+}  // namespace
+
+Result<GeneratorOptions> PostGenerator::ParseQuery(std::string_view query) {
+  GeneratorOptions o;
+  if (query.starts_with('?')) query.remove_prefix(1);
+  std::string value;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    if (eq == std::string_view::npos) {
+      return InvalidArgument("generator query: '" + std::string(pair) + "' has no '='");
+    }
+    const std::string_view key = pair.substr(0, eq);
+    if (!PercentDecode(pair.substr(eq + 1), &value)) {
+      return InvalidArgument("generator query: bad %-escape in '" + std::string(pair) + "'");
+    }
+    const auto bad = [&] {
+      return InvalidArgument("generator query: bad value for " + std::string(key) + ": '" + value + "'");
+    };
+    bool ok = true;
+    if (key == "seed") {
+      ok = ParseNumber(value, &o.seed);
+    } else if (key == "rate") {
+      ok = ParseNumber(value, &o.rate);
+    } else if (key == "users") {
+      ok = ParseNumber(value, &o.users);
+    } else if (key == "hashtags") {
+      ok = ParseNumber(value, &o.hashtags);
+    } else if (key == "burst_every") {
+      ok = ParseNumber(value, &o.burst_every_s);
+    } else if (key == "burst_duration") {
+      ok = ParseNumber(value, &o.burst_duration_s);
+    } else if (key == "burst_share") {
+      ok = ParseNumber(value, &o.burst_share);
+    } else if (key == "diurnal") {
+      if (value == "1" || value == "true") {
+        o.diurnal = true;
+      } else if (value == "0" || value == "false") {
+        o.diurnal = false;
+      } else {
+        ok = false;
+      }
+    } else if (key == "start") {
+      std::int64_t seconds = 0;
+      if (ParseNumber(value, &seconds)) {
+        ok = seconds > -4102444800 && seconds < 4102444800;
+        o.start = seconds * 1000000;
+      } else {
+        Result<TimestampUs> ts = model::ParseTimestamp(value);
+        ok = ts.ok();
+        if (ok) o.start = *ts;
+      }
+    } else {
+      return InvalidArgument("generator query: unknown key '" + std::string(key) + "'");
+    }
+    if (!ok) return bad();
+  }
+  STARLING_RETURN_IF_ERROR(Validate(o));
+  return o;
+}
+
+}  // namespace starling::source
