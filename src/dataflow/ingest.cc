@@ -50,7 +50,7 @@ Result<IngestStats> RunIngest(source::RecordSource& source, const std::vector<si
     stats.bytes += rec.bytes.size();
     posts.clear();
     controls.clear();
-    Status st = parser.Parse(rec.bytes, &posts, &controls);
+    Status st = parser.Parse(rec.bytes, &posts, &controls, rec.padding);
     if (!st.ok()) {
       ++stats.records;
       ++stats.dead_letters;

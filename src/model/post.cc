@@ -57,7 +57,7 @@ std::optional<ReferenceType> ReferenceTypeFromName(std::string_view name) {
 }
 
 std::string_view Post::ReferencedId() const {
-  ReferenceType want;
+  ReferenceType want = ReferenceType::kRepliedTo;
   switch (kind) {
     case PostKind::kPost: return {};
     case PostKind::kRepost: want = ReferenceType::kReposted; break;

@@ -4,6 +4,7 @@
 // no iostreams and no temporary strings.
 #include "model/post_json.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -149,11 +150,18 @@ class ObjectWriter {
  public:
   explicit ObjectWriter(std::string* out) : out_(out) { out_->push_back('{'); }
   void Key(std::string_view key) {
-    if (!first_) out_->push_back(',');
+    // One append of `,"key":` (keys are short literals).
+    char buf[40];
+    std::size_t n = 0;
+    if (!first_) buf[n++] = ',';
     first_ = false;
-    out_->push_back('"');
-    out_->append(key);
-    out_->append("\":");
+    buf[n++] = '"';
+    const std::size_t k = std::min(key.size(), sizeof buf - 4);
+    std::memcpy(buf + n, key.data(), k);
+    n += k;
+    buf[n++] = '"';
+    buf[n++] = ':';
+    out_->append(buf, n);
   }
   void String(std::string_view key, std::string_view value) {
     Key(key);

@@ -131,7 +131,7 @@ std::string FormatTimestamp(TimestampUs us) {
   std::int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
-  char buf[40];
+  char buf[64];
   int h = static_cast<int>(rem / 3600), mi = static_cast<int>(rem / 60 % 60),
       se = static_cast<int>(rem % 60);
   if (frac % 1000 == 0) {

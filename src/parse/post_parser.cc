@@ -111,6 +111,21 @@ std::optional<std::int64_t> OptInt(od::value v) {
 
 bool IsNull(od::value v) { return v.is_null(); }
 
+// A field's key without unescaping it into simdjson's string buffer: keys of
+// provider JSON never hold escapes, so we read them in place and fall back to
+// unescaping only when a backslash shows up.
+template <typename Field>
+std::string_view Key(Field& field) {
+  od::raw_json_string raw_key = field.key();
+  const char* k = raw_key.raw();
+  const char* q = k;
+  while (*q != '"') {
+    if (*q == '\\') return field.unescaped_key();
+    ++q;
+  }
+  return {k, static_cast<std::size_t>(q - k)};
+}
+
 }  // namespace
 
 struct PostParser::Impl {
@@ -119,16 +134,19 @@ struct PostParser::Impl {
   const ParseOptions& options;
   od::parser parser;
   std::string padded;
-  const char* buf_begin = nullptr;  // start of the padded copy
+  const char* buf_begin = nullptr;  // start of the parsed bytes (record or padded copy)
   std::string_view record;          // the trimmed record, for raw spans
   od::document doc;
   const char* where = "";  // breadcrumb for error messages
 
   // Envelope state for one record.
+  // includes.users of this record; the views point into simdjson's string
+  // buffer, valid until the next record. A line holds a handful: a linear
+  // search beats hashing.
   struct User {
-    std::string handle, name;
+    std::string_view id, handle, name;
   };
-  std::unordered_map<std::string, User> users;
+  std::vector<User> users;
   struct Place {
     std::string name, country;
   };
@@ -177,7 +195,7 @@ struct PostParser::Impl {
       std::string name, id, url, expanded, display, unwound;
       std::int32_t start = -1, end = -1;
       for (auto field : item.get_object()) {
-        std::string_view key = field.unescaped_key();
+        std::string_view key = Key(field);
         od::value fv = field.value();
         switch (Hash(key)) {
           case Hash("start"):
@@ -249,7 +267,7 @@ struct PostParser::Impl {
     out->present = true;
     bool media = false;
     for (auto field : v.get_object()) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key = Key(field);
       od::value fv = field.value();
       switch (Hash(key)) {
         case Hash("hashtags"):
@@ -289,7 +307,7 @@ struct PostParser::Impl {
     if (IsNull(v)) return;
     std::string id_num;
     for (auto field : v.get_object()) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key = Key(field);
       od::value fv = field.value();
       switch (Hash(key)) {
         case Hash("id_str"):
@@ -312,7 +330,7 @@ struct PostParser::Impl {
 
   void ParseStarlingAuthor(od::value v, model::Author* a) {
     for (auto field : v.get_object()) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key = Key(field);
       od::value fv = field.value();
       if (IsNull(fv)) continue;
       if (key == "id") a->id = IdString(fv);
@@ -340,7 +358,7 @@ struct PostParser::Impl {
   void ParseGeo(od::value v, model::Geo* g) {
     if (IsNull(v)) return;
     for (auto field : v.get_object()) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key = Key(field);
       od::value fv = field.value();
       if (IsNull(fv)) continue;
       switch (Hash(key)) {
@@ -353,7 +371,7 @@ struct PostParser::Impl {
             if (!g->lon) ReadPoint(fv, /*lat_first=*/true, g);  // v1.1 geo
           } else {
             for (auto f2 : fv.get_object()) {
-              if (std::string_view(f2.unescaped_key()) == "coordinates") {
+              if (Key(f2) == "coordinates") {
                 ReadPoint(f2.value(), /*lat_first=*/false, g);
               }
             }
@@ -379,7 +397,7 @@ struct PostParser::Impl {
   void ParseV11Coordinates(od::value v, model::Geo* g) {
     if (IsNull(v)) return;
     for (auto field : v.get_object()) {
-      if (std::string_view(field.unescaped_key()) == "coordinates") {
+      if (Key(field) == "coordinates") {
         ReadPoint(field.value(), /*lat_first=*/false, g);
       }
     }
@@ -388,7 +406,7 @@ struct PostParser::Impl {
   void ParsePlace(od::value v, std::string* id, Place* p) {
     if (IsNull(v)) return;
     for (auto field : v.get_object()) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key = Key(field);
       od::value fv = field.value();
       if (IsNull(fv)) continue;
       if (key == "id") *id = Str(fv);
@@ -403,7 +421,7 @@ struct PostParser::Impl {
       model::MatchingRule r;
       std::string id_str;
       for (auto field : item.get_object()) {
-        std::string_view key = field.unescaped_key();
+        std::string_view key = Key(field);
         od::value fv = field.value();
         if (key == "id") r.id = IdString(fv);
         else if (key == "id_str") id_str = IsNull(fv) ? "" : std::string(Str(fv));
@@ -416,7 +434,7 @@ struct PostParser::Impl {
 
   void ParseV2Metrics(od::value v, model::PublicMetrics* m) {
     for (auto field : v.get_object()) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key = Key(field);
       od::value fv = field.value();
       switch (Hash(key)) {
         case Hash("retweet_count"):
@@ -448,7 +466,7 @@ struct PostParser::Impl {
     for (od::value item : v.get_array()) {
       std::string type, id;
       for (auto field : item.get_object()) {
-        std::string_view key = field.unescaped_key();
+        std::string_view key = Key(field);
         if (key == "type") type = Str(field.value());
         else if (key == "id") id = IdString(field.value());
       }
@@ -533,7 +551,7 @@ struct PostParser::Impl {
       case Hash("extended_tweet"):
         if (key != "extended_tweet") break;
         for (auto field : v.get_object()) {
-          std::string_view k2 = field.unescaped_key();
+          std::string_view k2 = Key(field);
           if (k2 == "full_text") {
             b->ext_text = Str(field.value());
             b->has_ext_text = true;
@@ -545,7 +563,7 @@ struct PostParser::Impl {
       case Hash("note_tweet"):
         if (key != "note_tweet") break;
         for (auto field : v.get_object()) {
-          std::string_view k2 = field.unescaped_key();
+          std::string_view k2 = Key(field);
           if (k2 == "text") {
             b->note_text = Str(field.value());
             b->has_note_text = true;
@@ -559,7 +577,7 @@ struct PostParser::Impl {
         for (od::value item : v.get_array()) {
           std::string type, id;
           for (auto field : item.get_object()) {
-            std::string_view k2 = field.unescaped_key();
+            std::string_view k2 = Key(field);
             if (k2 == "type") type = Str(field.value());
             else if (k2 == "id") id = IdString(field.value());
           }
@@ -660,7 +678,7 @@ struct PostParser::Impl {
 
   void ParseTweetObject(od::object obj, TweetBuilder* b) {
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key = Key(field);
       HandleTweetField(key, field.value(), b);
     }
   }
@@ -754,20 +772,27 @@ struct PostParser::Impl {
 
   void ParseIncludes(od::value v) {
     for (auto field : v.get_object()) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key = Key(field);
       od::value fv = field.value();
       if (key == "users") {
         where = "includes.users";
         for (od::value u : fv.get_array()) {
-          std::string id;
           User user;
           for (auto f2 : u.get_object()) {
-            std::string_view k2 = f2.unescaped_key();
-            if (k2 == "id") id = IdString(f2.value());
-            else if (k2 == "username") user.handle = Str(f2.value());
-            else if (k2 == "name") user.name = Str(f2.value());
+            std::string_view k2 = Key(f2);
+            if (k2 == "id") {
+              od::value idv = f2.value();
+              user.id = idv.type() == od::json_type::string ? Str(idv) : Trim(idv.raw_json_token());
+            } else if (k2 == "username") {
+              user.handle = Str(f2.value());
+            } else if (k2 == "name") {
+              user.name = Str(f2.value());
+            }
+            // The rest of a user object (profile, metrics) is not needed:
+            // leave it for simdjson to skip in one go.
+            if (!user.id.empty() && !user.handle.empty() && !user.name.empty()) break;
           }
-          users.emplace(std::move(id), std::move(user));
+          users.push_back(user);
         }
       } else if (key == "places") {
         where = "includes.places";
@@ -803,10 +828,12 @@ struct PostParser::Impl {
 
   void Join(Post* p) {
     if (p->author.handle.empty() && !p->author.id.empty()) {
-      auto it = users.find(p->author.id);
-      if (it != users.end()) {
-        p->author.handle = it->second.handle;
-        p->author.name = it->second.name;
+      for (const User& u : users) {
+        if (u.id == p->author.id) {
+          p->author.handle = u.handle;
+          p->author.name = u.name;
+          break;
+        }
       }
     }
     if (!p->geo.place_id.empty() && p->geo.place_name.empty()) {
@@ -859,7 +886,7 @@ struct PostParser::Impl {
     std::vector<ControlMessage> errors;
     std::string_view single_tweet_raw;
     for (auto field : obj) {
-      std::string_view key = field.unescaped_key();
+      std::string_view key = Key(field);
       od::value v = field.value();
       switch (Hash(key)) {
         case Hash("data"):
@@ -894,7 +921,7 @@ struct PostParser::Impl {
           for (od::value e : v.get_array()) {
             ControlMessage m;
             for (auto f2 : e.get_object()) {
-              std::string_view k2 = f2.unescaped_key();
+              std::string_view k2 = Key(f2);
               od::value v2 = f2.value();
               if (v2.type() != od::json_type::string) continue;
               if (k2 == "title") m.kind = Str(v2);
@@ -981,8 +1008,11 @@ PostParser::PostParser(ParseOptions options)
 PostParser::~PostParser() = default;
 
 Status PostParser::Parse(std::string_view record, std::vector<model::Post>* posts,
-                         std::vector<ControlMessage>* controls) {
+                         std::vector<ControlMessage>* controls, std::size_t padding) {
+  static_assert(kPaddingForInPlace >= simdjson::SIMDJSON_PADDING);
+  const char* record_end = record.data() + record.size();
   record = Trim(record);
+  padding += static_cast<std::size_t>(record_end - (record.data() + record.size()));
   if (record.empty()) return Status::Ok();
   if (record.size() > options_.max_record_bytes) {
     return ResourceExhausted("record of " + std::to_string(record.size()) +
@@ -991,16 +1021,23 @@ Status PostParser::Parse(std::string_view record, std::vector<model::Post>* post
   }
   Impl& im = *impl_;
   im.Reset();
-  im.padded.resize(record.size() + simdjson::SIMDJSON_PADDING);
-  std::memcpy(im.padded.data(), record.data(), record.size());
-  std::memset(im.padded.data() + record.size(), ' ', simdjson::SIMDJSON_PADDING);
-  im.buf_begin = im.padded.data();
+  std::size_t capacity;
+  if (padding >= kPaddingForInPlace) {
+    im.buf_begin = record.data();
+    capacity = record.size() + padding;
+  } else {
+    im.padded.resize(record.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(im.padded.data(), record.data(), record.size());
+    std::memset(im.padded.data() + record.size(), ' ', simdjson::SIMDJSON_PADDING);
+    im.buf_begin = im.padded.data();
+    capacity = im.padded.size();
+  }
   im.record = record;
   im.where = "document";
   const std::size_t posts_before = posts->size();
   const std::size_t controls_before = controls->size();
   try {
-    im.doc = im.parser.iterate(im.padded.data(), record.size(), im.padded.size());
+    im.doc = im.parser.iterate(im.buf_begin, record.size(), capacity);
     od::json_type t = im.doc.type();
     if (t == od::json_type::object) {
       im.ParseTopObject(im.doc.get_object(), posts, controls);

@@ -60,8 +60,13 @@ class PostParser {
   // (MalformedInput for bad JSON, wrong types, invalid UTF-8 or an
   // unrecognised document; ResourceExhausted for an oversized record).
   // Leading/trailing whitespace (including "\r") is ignored.
+  // `padding`: how many bytes after the record may be read. With at least
+  // kPaddingForInPlace the record is parsed where it lies; otherwise it is
+  // first copied into a padded buffer.
   Status Parse(std::string_view record, std::vector<model::Post>* posts,
-               std::vector<ControlMessage>* controls);
+               std::vector<ControlMessage>* controls, std::size_t padding = 0);
+
+  static constexpr std::size_t kPaddingForInPlace = 64;
 
   const ParseOptions& options() const { return options_; }
 

@@ -14,7 +14,7 @@ class LineRecordSource final : public RecordSource {
   LineRecordSource(std::unique_ptr<ByteStream> stream, std::string origin,
                    const SourceOptions& options)
       : stream_(std::move(stream)), origin_(std::move(origin)), options_(options) {
-    buf_.resize(kChunk);
+    buf_.resize(kChunk + kRecordPadding);
   }
 
   Result<bool> Next(Record* out) override {
@@ -62,6 +62,7 @@ class LineRecordSource final : public RecordSource {
     out->origin = origin_;
     out->line = line_;
     out->offset = offset_;
+    out->padding = static_cast<std::size_t>(buf_.data() + buf_.size() - (bytes.data() + bytes.size()));
     ++line_;
     offset_ += consumed;
     start_ += consumed;
@@ -75,8 +76,12 @@ class LineRecordSource final : public RecordSource {
       end_ -= start_;
       start_ = 0;
     }
-    if (end_ + kChunk > buf_.size()) buf_.resize(std::max(buf_.size() * 2, end_ + kChunk));
-    auto r = stream_->Read(buf_.data() + end_, buf_.size() - end_);
+    if (end_ + kChunk + kRecordPadding > buf_.size()) {
+      buf_.resize(std::max(buf_.size() * 2, end_ + kChunk + kRecordPadding));
+    }
+    // The last kRecordPadding bytes are never filled: every record is
+    // followed by at least that many readable bytes (see Record::padding).
+    auto r = stream_->Read(buf_.data() + end_, buf_.size() - kRecordPadding - end_);
     if (!r.ok()) return Status(r.status().code(), origin_ + ": " + r.status().message());
     if (*r == 0) {
       eof_ = true;
