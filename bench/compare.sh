@@ -17,7 +17,7 @@ scratch=bench/.scratch
 mkdir -p "$scratch"
 corpus=$scratch/v2-$lines.jsonl
 [ -s "$corpus" ] || python3 bench/make_v2_corpus.py "$data" "$corpus" "$lines"
-for b in "$bin/src/app/starling" "$bin/bench/simdjson_peer"; do
+for b in "$bin/starling" "$bin/bench/simdjson_peer"; do
   [ -x "$b" ] || { echo "compare: build first (make release): missing $b"; exit 1; }
 done
 
@@ -39,10 +39,10 @@ pin=""
 command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "corpus: $corpus ($(du -h "$corpus" | cut -f1), $lines lines of real X v2 tweets)"
-echo "$bin/src/app/starling -q normalize $corpus | wc -l: $($bin/src/app/starling -q normalize "$corpus" | wc -l)"
+echo "$bin/starling -q normalize $corpus | wc -l: $($bin/starling -q normalize "$corpus" | wc -l)"
 
 cmds=(
-  "$pin $bin/src/app/starling -q normalize $corpus"
+  "$pin $bin/starling -q normalize $corpus"
   "$pin $bin/bench/simdjson_peer $corpus"
   "$pin python3 bench/peer_python.py $corpus"
 )

@@ -7,9 +7,14 @@
 #include <string>
 #include <vector>
 
+#include <cstdio>
+
 #include "model/post_json.h"
 #include "parse/post_parser.h"
+#include "sink/csv_format.h"
+#include "source/generator.h"
 #include "text/extract.h"
+#include "text/tweet_length.h"
 
 namespace {
 
@@ -121,6 +126,77 @@ void BM_WritePostJson(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(n));
 }
 BENCHMARK(BM_WritePostJson);
+
+void BM_WeightedTweetLength(benchmark::State& state) {
+  static const std::vector<std::string> texts = PostTexts();
+  std::size_t n = 0;
+  for (auto _ : state) {
+    for (const auto& t : texts) {
+      auto r = starling::text::ParseTweet(t, starling::text::TweetLengthConfig::V3());
+      benchmark::DoNotOptimize(r);
+      ++n;
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+}
+BENCHMARK(BM_WeightedTweetLength);
+
+void BM_ParseTimestamp(benchmark::State& state) {
+  const std::vector<std::string> stamps = {"2021-04-01T15:52:31.000Z", "Sun Aug 31 00:29:15 +0000 2014",
+                                           "2021-04-01T17:52:31.123456+02:00"};
+  std::size_t n = 0;
+  for (auto _ : state) {
+    for (const auto& t : stamps) {
+      auto r = starling::model::ParseTimestamp(t);
+      benchmark::DoNotOptimize(r);
+      ++n;
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+}
+BENCHMARK(BM_ParseTimestamp);
+
+// CSV reader on the kpop page written as CSV (a temp file), read back in full.
+void BM_ReadCsvPosts(benchmark::State& state) {
+  starling::parse::PostParser parser;
+  std::vector<starling::model::Post> posts;
+  std::vector<starling::parse::ControlMessage> controls;
+  for (const auto& l : Lines("twarc-csv/kpop.jsonl")) (void)parser.Parse(l, &posts, &controls);
+  std::string csv;
+  starling::sink::AppendCsvHeader(&csv);
+  for (int rep = 0; rep < 10; ++rep) {
+    for (const auto& p : posts) starling::sink::AppendCsvRow(p, &csv);
+  }
+  char path[] = "/tmp/starling_bench_csv_XXXXXX";
+  int fd = mkstemp(path);
+  std::FILE* f = fdopen(fd, "wb");
+  std::fwrite(csv.data(), 1, csv.size(), f);
+  std::fclose(f);
+  std::size_t n = 0;
+  for (auto _ : state) {
+    (void)starling::sink::ReadCsvPosts(path, [&](starling::model::Post&& p) {
+      benchmark::DoNotOptimize(p.id.data());
+      ++n;
+      return starling::Status::Ok();
+    });
+  }
+  std::remove(path);
+  state.SetBytesProcessed(static_cast<std::int64_t>(csv.size() * state.iterations()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+}
+BENCHMARK(BM_ReadCsvPosts);
+
+void BM_GeneratePosts(benchmark::State& state) {
+  starling::source::GeneratorOptions o;
+  starling::source::PostGenerator gen(o);
+  std::string line;
+  for (auto _ : state) {
+    line.clear();
+    benchmark::DoNotOptimize(gen.Next(&line));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_GeneratePosts);
 
 }  // namespace
 

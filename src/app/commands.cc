@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -255,6 +257,40 @@ int RunGenerate(const GenerateArgs& args) {
   return 0;
 }
 
+namespace {
+
+// Prints "label: a (n), b (n), ..." from a two-column query, for the demo.
+void PrintTop(sqlite3* db, const char* label, const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) return;
+  std::string line;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* key = sqlite3_column_text(st, 0);
+    line += (line.empty() ? "" : ", ") + std::string(key ? reinterpret_cast<const char*>(key) : "?") +
+            " (" + Grouped(static_cast<std::uint64_t>(sqlite3_column_int64(st, 1))) + ")";
+  }
+  sqlite3_finalize(st);
+  std::printf("  %-18s %s\n", label, line.c_str());
+}
+
+void PrintDemoSummary(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return;
+  }
+  std::printf("\nWhat the stream said:\n");
+  PrintTop(db, "posts by kind:", "SELECT kind, COUNT(*) FROM posts GROUP BY kind ORDER BY 2 DESC");
+  PrintTop(db, "top languages:", "SELECT lang, COUNT(*) FROM posts GROUP BY lang ORDER BY 2 DESC LIMIT 6");
+  PrintTop(db, "top hashtags:",
+           "SELECT '#' || tag_lower, COUNT(*) FROM hashtags GROUP BY tag_lower ORDER BY 2 DESC LIMIT 6");
+  PrintTop(db, "top mentioned:",
+           "SELECT '@' || handle, COUNT(*) FROM mentions GROUP BY handle ORDER BY 2 DESC LIMIT 4");
+  sqlite3_close(db);
+}
+
+}  // namespace
+
 int RunDemo(const DemoArgs& args) {
   auto duration = ParseDuration(args.duration);
   if (!duration.ok()) return Fail(duration.status());
@@ -271,8 +307,9 @@ int RunDemo(const DemoArgs& args) {
   int rc = Ingest(**src, sinks, in, sink_spec, 0, *duration, "demo");
   if (rc != 0) return rc;
   std::string abs = std::filesystem::absolute(args.db).string();
+  PrintDemoSummary(args.db);
   std::printf(
-      "\nThe data is in %s (SQLite). Try:\n"
+      "\nThe data is in %s (SQLite; schema: docs/formats/sqlite.md). Try:\n"
       "  sqlite3 %s \"SELECT tag_lower, COUNT(*) AS n FROM hashtags GROUP BY tag_lower ORDER BY n DESC LIMIT 10\"\n"
       "  sqlite3 %s \"SELECT lang, COUNT(*) FROM posts GROUP BY lang ORDER BY 2 DESC\"\n"
       "  starling convert %s posts.csv\n",

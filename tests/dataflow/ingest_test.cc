@@ -112,6 +112,38 @@ TEST(Ingest, BadBytesAreKeptExactlyAndTheStreamGoesOn) {
   EXPECT_EQ(bytes, wrong_type);
 }
 
+TEST(Ingest, AFiftyMegabyteLineIsADeadLetterAndTheStreamGoesOn) {
+  std::string in = Tmp("huge.jsonl");
+  std::string good = Lines(ReadFile(Data("twarc-csv/streaming_output.jsonl")))[2];
+  // Valid JSON, but 50 MB: over the 16 MiB record limit.
+  std::string huge = R"({"data": {"id": "1", "text": ")" + std::string(50u << 20, 'a') + "\"}}";
+  {
+    std::ofstream f(in, std::ios::binary);
+    f << good << "\n" << huge << "\n" << good << "\n";
+  }
+  std::string dl = Tmp("dead3.jsonl");
+  std::remove(dl.c_str());
+  auto src = source::OpenSource(in);
+  ASSERT_TRUE(src.ok());
+  testing::CollectingSink out;
+  DeadLetterWriter dead(dl);
+  auto stats = RunIngest(**src, {&out}, dead, {});
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->posts, 2u);
+  EXPECT_EQ(stats->dead_letters, 1u);
+  std::string kept = ReadFile(dl);
+  EXPECT_NE(kept.find("resource exhausted"), std::string::npos);
+  EXPECT_NE(kept.find("\"line\":2"), std::string::npos);
+  simdjson::dom::parser p;
+  simdjson::dom::element e;
+  ASSERT_EQ(p.parse(kept).get(e), simdjson::SUCCESS);
+  std::string_view bytes;
+  ASSERT_EQ(e["bytes"].get(bytes), simdjson::SUCCESS);
+  EXPECT_EQ(bytes, huge);
+  std::remove(in.c_str());
+  std::remove(dl.c_str());
+}
+
 TEST(Ingest, ControlMessagesAreCountedByKind) {
   auto src = source::OpenSource(Data("twitter4j/streamingapi-testcase.json"));
   ASSERT_TRUE(src.ok());
