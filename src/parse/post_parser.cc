@@ -155,7 +155,11 @@ struct PostParser::Impl {
   std::vector<TweetBuilder> tweets;    // from data / statuses / top-level arrays
   std::vector<TweetBuilder> included;  // includes.tweets (only with include_referenced)
 
+  // The format of every post finished in this record, for --format checks.
+  std::vector<Format> finished_formats;
+
   void Reset() {
+    finished_formats.clear();
     users.clear();
     places.clear();
     rules.clear();
@@ -711,6 +715,9 @@ struct PostParser::Impl {
   // settles id, kind and references, validates.
   Post Finish(TweetBuilder&& b, std::string_view raw) {
     Post& p = b.post;
+    finished_formats.push_back(b.dialect == Dialect::kStarling ? Format::kStarling
+                               : b.dialect == Dialect::kV11    ? Format::kXV11
+                                                               : Format::kXV2);
     if (b.dialect == Dialect::kStarling) {
       if (b.id.empty()) b.id = b.id_num;
       p.id = std::move(b.id);
@@ -1055,11 +1062,10 @@ Status PostParser::Parse(std::string_view record, std::vector<model::Post>* post
       throw Malformed("trailing content after the JSON document");
     }
     if (options_.format != Format::kAuto) {
-      for (std::size_t i = posts_before; i < posts->size(); ++i) {
-        if ((*posts)[i].source_format != FormatName(options_.format) &&
-            options_.format != Format::kStarling) {
+      for (Format f : im.finished_formats) {
+        if (f != options_.format) {
           throw Malformed("not " + std::string(FormatName(options_.format)) + " (looks like " +
-                          (*posts)[i].source_format + ")");
+                          std::string(FormatName(f)) + ")");
         }
       }
     }

@@ -265,6 +265,15 @@ TEST(PostParser, ForcedFormatRejectsTheOther) {
   std::vector<ControlMessage> controls;
   EXPECT_FALSE(parser.Parse(Lines(Data("twarc-csv/streaming_output.jsonl"))[0], &posts, &controls).ok());
   EXPECT_TRUE(posts.empty());
+  ParseOptions st;
+  st.format = Format::kStarling;
+  PostParser starling_only(st);
+  EXPECT_FALSE(starling_only.Parse(Lines(Data("twarc-csv/streaming_output.jsonl"))[0], &posts, &controls).ok());
+  ParseOptions v2;
+  v2.format = Format::kXV2;
+  PostParser v2_only(v2);
+  EXPECT_TRUE(v2_only.Parse(Lines(Data("twarc-csv/streaming_output.jsonl"))[0], &posts, &controls).ok());
+  EXPECT_EQ(posts.size(), 1u);
   EXPECT_TRUE(FormatFromName("x-v2").ok());
   EXPECT_FALSE(FormatFromName("x-v3").ok());
 }
