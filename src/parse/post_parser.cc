@@ -154,6 +154,7 @@ struct PostParser::Impl {
   std::vector<model::MatchingRule> rules;
   std::vector<TweetBuilder> tweets;    // from data / statuses / top-level arrays
   std::vector<TweetBuilder> included;  // includes.tweets (only with include_referenced)
+  std::vector<bool> included_done;     // parallel to `included`: already emitted
 
   // The format of every post finished in this record, for --format checks.
   std::vector<Format> finished_formats;
@@ -165,6 +166,7 @@ struct PostParser::Impl {
     rules.clear();
     tweets.clear();
     included.clear();
+    included_done.clear();
   }
 
   // Maps a pointer into the padded copy back onto the caller's record.
@@ -817,6 +819,7 @@ struct PostParser::Impl {
           ParseTweetObject(t.get_object(), &b);
           b.post.raw.assign(ElementSpan(start));
           included.push_back(std::move(b));
+          included_done.push_back(false);
         }
       }
     }
@@ -868,12 +871,12 @@ struct PostParser::Impl {
       posts->push_back(std::move(c));
     }
     for (const auto& id : refs) {
-      for (auto& inc : included) {
-        if (inc.post.raw.empty() || (inc.id != id && inc.id_str != id)) continue;
-        std::string raw_copy = std::move(inc.post.raw);
-        TweetBuilder copy = std::move(inc);
-        inc.post.raw.clear();  // emitted once per record
-        Post rp = Finish(std::move(copy), raw_copy);
+      for (std::size_t i = 0; i < included.size(); ++i) {
+        TweetBuilder& inc = included[i];
+        if (included_done[i] || (inc.id != id && inc.id_str != id)) continue;
+        included_done[i] = true;  // each included tweet is emitted once per record
+        std::string raw = std::move(inc.post.raw);
+        Post rp = Finish(std::move(inc), raw);
         Join(&rp);
         posts->push_back(std::move(rp));
       }

@@ -119,7 +119,7 @@ class ZipfTable {
 // -ln(u) for u at the midpoints of 65536 cells, in 1/65536 units: an
 // exponential(1) inter-arrival from 16 random bits.
 const std::vector<std::uint32_t>& ExponentialTable() {
-  static const std::vector<std::uint32_t> table = [] {
+  static const std::vector<std::uint32_t> kTable = [] {
     std::vector<std::uint32_t> t(65536);
     for (std::size_t i = 0; i < t.size(); ++i) {
       t[i] = static_cast<std::uint32_t>(
@@ -127,7 +127,7 @@ const std::vector<std::uint32_t>& ExponentialTable() {
     }
     return t;
   }();
-  return table;
+  return kTable;
 }
 
 constexpr int kMinutesPerDay = 1440;
@@ -135,7 +135,7 @@ constexpr int kPeakMinute = 14 * 60;
 
 // Rate factor per UTC minute, in 1/65536 units: 1 + cos(...)/3.
 const std::vector<std::uint32_t>& DiurnalTable() {
-  static const std::vector<std::uint32_t> table = [] {
+  static const std::vector<std::uint32_t> kTable = [] {
     std::vector<std::uint32_t> t(kMinutesPerDay);
     const double two_pi = 6.283185307179586;
     for (int m = 0; m < kMinutesPerDay; ++m) {
@@ -144,7 +144,7 @@ const std::vector<std::uint32_t>& DiurnalTable() {
     }
     return t;
   }();
-  return table;
+  return kTable;
 }
 
 inline std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
