@@ -39,6 +39,7 @@ test: test-release test-asan fuzz
 
 test-release: release
 	ctest --preset release -j $(JOBS)
+	@$(BUILD)/release/tests/text/twitter_text_conformance_test --gtest_brief=1 | grep '^\[conformance\]' 
 
 test-asan: asan
 	ctest --preset asan -j $(JOBS)
