@@ -34,7 +34,11 @@ fuzz-build: deps
 build: release
 
 # The whole suite: optimised build, then ASan+UBSan build, then short fuzz runs.
-test: test-release test-asan fuzz
+# Run one after the other (also under `make -j`): each step builds a tree of its own.
+test:
+	$(MAKE) --no-print-directory test-release
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory fuzz
 	@echo "make test: all suites passed"
 
 test-release: release

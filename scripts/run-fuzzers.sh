@@ -11,24 +11,31 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 seed() {  # seed DIR FILE... : one corpus file per input line (first 40 lines each)
+  # FILE may be a pipe (<(...)), and a file's last line may lack its newline
+  # (several recorded documents are one line without one).
   local dir=$1; shift
   mkdir -p "$dir"
-  local n=0
+  local n=0 line
   for f in "$@"; do
-    [ -f "$f" ] || continue
-    while IFS= read -r line && [ $n -lt 400 ]; do
+    [ -r "$f" ] || continue
+    while { IFS= read -r line || [ -n "$line" ]; } && [ $n -lt 1000 ]; do
       printf '%s' "$line" > "$dir/seed_$n"; n=$((n + 1))
     done < <(head -n 40 "$f")
   done
+  echo "fuzz: seeded $(basename "$dir") with $n inputs"
 }
 
 seed "$work/post_parser" "$data"/twarc-csv/*.jsonl "$data"/tweet_parser/*.json "$data"/twitter4j/*.json \
   "$data"/tweepy/bodies/*.json "$data"/simdjson/twitter_api_compact_response.json
-seed "$work/extract" <(grep -h '^\s*text:' "$data"/twitter-text/extract.yml | sed 's/^\s*text: //')
+seed "$work/extract" <(grep -h '^\s*text:' "$data"/twitter-text/extract.yml | sed -e 's/^\s*text: //' -e 's/^"\(.*\)"$/\1/')
 seed "$work/timestamp" <(printf '2021-04-01T15:52:31.000Z\nSun Aug 31 00:29:15 +0000 2014\n2021-04-01T17:52:31.123456+02:00\n')
 seed "$work/line_source" "$data"/twarc-csv/streaming_output.jsonl
-gzip -c "$data/twitter4j/streamingapi-testcase.json" > "$work/line_source/seed_gz"
-zstd -q -c "$data/twitter4j/streamingapi-testcase.json" > "$work/line_source/seed_zst"
+if [ -r "$data/twitter4j/streamingapi-testcase.json" ]; then
+  gzip -c "$data/twitter4j/streamingapi-testcase.json" > "$work/line_source/seed_gz"
+  zstd -q -c "$data/twitter4j/streamingapi-testcase.json" > "$work/line_source/seed_zst"
+else
+  echo "fuzz: no recorded data at $data; fuzzing from empty corpora"
+fi
 
 status=0
 for target in post_parser extract timestamp line_source; do
@@ -39,7 +46,8 @@ for target in post_parser extract timestamp line_source; do
   if ! "$bin" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
        -artifact_prefix="$work/${target}-" "$work/$target" > "$work/$target.log" 2>&1; then
     echo "fuzz: $target FAILED"; tail -n 40 "$work/$target.log"; status=1
-    mkdir -p "$root/$build/fuzz-artifacts"; cp "$work/${target}-"* "$root/$build/fuzz-artifacts/" 2>/dev/null || true
+    mkdir -p "$build/fuzz-artifacts"; cp "$work/${target}-"* "$build/fuzz-artifacts/" 2>/dev/null || true
+    echo "fuzz: crashing inputs kept in $build/fuzz-artifacts/"
   else
     grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs" "$work/$target.log" | tail -n 1 || true
   fi

@@ -116,7 +116,7 @@ void PrintSummary(const dataflow::IngestStats& s, const std::string& dead_letter
     if (dead_letter_path.empty()) {
       log::Warn("{} malformed records were dropped (no --dead-letter file)", s.dead_letters);
     } else {
-      log::Warn("{} malformed records kept in {}", s.dead_letters, dead_letter_path);
+      log::Warn("{} malformed records appended to {}", s.dead_letters, dead_letter_path);
     }
   }
 }

@@ -2,11 +2,14 @@
 // Wiring of sources, parser, sinks and dead letters for each subcommand.
 #include "app/commands.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "app/cli_util.h"
@@ -49,6 +52,33 @@ std::string SpecPath(const std::string& spec) {
   std::size_t q = s.find('?');
   if (q != std::string::npos) s = s.substr(0, q);
   return s;
+}
+
+// The file a source spec reads ("" for stdin, sockets, the generator).
+std::string SourcePath(const std::string& spec) {
+  if (spec == "-" || spec.starts_with("tcp://") || spec.starts_with("generate")) return "";
+  if (spec.starts_with("replay:") || spec.starts_with("file:") || spec.starts_with("jsonl:")) {
+    return SpecPath(spec);
+  }
+  return spec;
+}
+
+// True when both paths name the same existing file.
+bool SameFile(const std::string& a, const std::string& b) {
+  struct stat sa {};
+  struct stat sb {};
+  return !a.empty() && !b.empty() && ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 &&
+         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+// Refuses to write into the file being read: the sink would truncate it first.
+Status CheckNotReadingOutput(const std::string& source_path, const std::vector<std::string>& sinks) {
+  for (const auto& spec : sinks) {
+    if (SameFile(source_path, SpecPath(spec))) {
+      return InvalidArgument("'" + spec + "' is the input file itself; writing it would destroy it");
+    }
+  }
+  return Status::Ok();
 }
 
 std::string DefaultDeadLetterPath(const std::string& sink_spec) {
@@ -156,11 +186,13 @@ int RunNormalize(const NormalizeArgs& args) {
 }
 
 int RunCollect(const CollectArgs& args) {
+  std::vector<std::string> specs = args.sinks.empty() ? std::vector<std::string>{"-"} : args.sinks;
+  Status same = CheckNotReadingOutput(SourcePath(args.source), specs);
+  if (!same.ok()) return Fail(same);
   auto src = source::OpenSource(args.source);
   if (!src.ok()) return Fail(src.status());
   std::vector<std::unique_ptr<sink::PostSink>> owned;
   std::vector<sink::PostSink*> sinks;
-  std::vector<std::string> specs = args.sinks.empty() ? std::vector<std::string>{"-"} : args.sinks;
   for (const auto& spec : specs) {
     auto s = sink::OpenSink(spec);
     if (!s.ok()) return Fail(s.status());
@@ -200,16 +232,24 @@ StoreKind KindOf(const std::string& spec) {
 }  // namespace
 
 int RunConvert(const ConvertArgs& args) {
-  auto dst = sink::OpenSink(args.dst);
-  if (!dst.ok()) return Fail(dst.status());
+  // The input is checked and opened before the output, which truncates.
   StoreKind kind = KindOf(args.src);
+  std::string path = kind == StoreKind::kJsonl ? SourcePath(args.src) : SpecPath(args.src);
+  Status same = CheckNotReadingOutput(path, {args.dst});
+  if (!same.ok()) return Fail(same);
   if (kind == StoreKind::kJsonl) {
-    std::string path = SpecPath(args.src);
     auto src = source::OpenSource(args.src.starts_with("jsonl:") ? path : args.src);
     if (!src.ok()) return Fail(src.status());
+    auto dst = sink::OpenSink(args.dst);
+    if (!dst.ok()) return Fail(dst.status());
     std::vector<sink::PostSink*> sinks{dst->get()};
     return Ingest(**src, sinks, args.in, args.dst, 0, std::chrono::microseconds(0), "convert");
   }
+  if (::access(path.c_str(), R_OK) != 0) {
+    return Fail(NotFound("cannot read " + path + ": " + std::strerror(errno)));
+  }
+  auto dst = sink::OpenSink(args.dst);
+  if (!dst.ok()) return Fail(dst.status());
   dataflow::IngestStats stats;
   auto t0 = std::chrono::steady_clock::now();
   auto on_post = [&](model::Post&& p) -> Status {
@@ -217,7 +257,6 @@ int RunConvert(const ConvertArgs& args) {
     ++stats.records;
     return (*dst)->Write(p);
   };
-  std::string path = SpecPath(args.src);
   Status st = kind == StoreKind::kCsv ? sink::ReadCsvPosts(path, on_post)
                                       : sink::ReadSqlitePosts(path, on_post);
   if (!st.ok()) return Fail(st);

@@ -13,6 +13,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kUnavailable: return "unavailable";
     case StatusCode::kUnsupported: return "unsupported";
     case StatusCode::kResourceExhausted: return "resource exhausted";
+    case StatusCode::kTryAgain: return "try again";
     case StatusCode::kInternal: return "internal error";
   }
   return "unknown";

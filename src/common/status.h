@@ -21,6 +21,7 @@ enum class StatusCode {
   kUnavailable,       // a peer (socket, server) is not reachable now
   kUnsupported,       // recognised but not handled (e.g. a control message)
   kResourceExhausted, // a limit was hit (line too long, disk full)
+  kTryAgain,          // nothing yet (an idle live source); not a failure: call again
   kInternal,          // a bug: an invariant did not hold
 };
 
@@ -53,6 +54,7 @@ inline Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std
 inline Status ResourceExhausted(std::string m) {
   return {StatusCode::kResourceExhausted, std::move(m)};
 }
+inline Status TryAgain(std::string m) { return {StatusCode::kTryAgain, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
 // Result<T> holds either a value or a non-OK Status.

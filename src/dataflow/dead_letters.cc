@@ -2,6 +2,7 @@
 #include "dataflow/dead_letters.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "model/post_json.h"
@@ -91,7 +92,11 @@ Status DeadLetterWriter::Write(std::string_view bytes, std::string_view reason,
     }
   }
   buf_.clear();
-  buf_ += "{\"reason\":";
+  buf_ += "{\"time\":\"";
+  buf_ += model::FormatTimestamp(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  buf_ += "\",\"reason\":";
   model::AppendJsonString(reason, &buf_);
   buf_ += ",\"origin\":";
   model::AppendJsonString(origin, &buf_);

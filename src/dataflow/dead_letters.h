@@ -4,7 +4,9 @@
 //   {"time":"...","reason":"...","origin":"in.jsonl","line":8,"offset":30091,"bytes":"..."}
 // "bytes" holds the record as a JSON string when it is valid UTF-8; otherwise
 // "bytes_base64" holds it base64-encoded. Either way it decodes to the exact
-// input bytes. The file is created on the first dead letter only.
+// input bytes (of the first hard-limit bytes for a record cut by the source,
+// which the reason then says). "time" is when it was written (UTC). The file
+// is created on the first dead letter only, and appended to, never truncated.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,16 @@
 // File: dataflow/ingest.cc
 #include "dataflow/ingest.h"
 
+#include <algorithm>
+
 namespace starling::dataflow {
+namespace {
+
+// Longest single sleep while pacing a replay, so that a stop request or the
+// end of --duration is noticed promptly.
+constexpr std::chrono::milliseconds kMaxSleepSlice{100};
+
+}  // namespace
 
 Result<IngestStats> RunIngest(source::RecordSource& source, const std::vector<sink::PostSink*>& sinks,
                               DeadLetterWriter& dead_letters, const IngestOptions& options) {
@@ -11,46 +20,67 @@ Result<IngestStats> RunIngest(source::RecordSource& source, const std::vector<si
   std::vector<parse::ControlMessage> controls;
   Clock& clock = *options.clock;
   const auto t0 = clock.Steady();
+  const auto deadline = options.duration.count() > 0
+                            ? t0 + options.duration
+                            : std::chrono::steady_clock::time_point::max();
   auto next_progress = t0 + options.progress_interval;
   auto next_flush = t0 + options.flush_interval;
   const double pace = source.pace();
   model::TimestampUs first_event = 0;
   bool have_first_event = false;
-  std::uint64_t checks = 0;
 
-  auto finish = [&]() -> Result<IngestStats> {
-    for (auto* s : sinks) STARLING_RETURN_IF_ERROR(s->Flush());
-    STARLING_RETURN_IF_ERROR(dead_letters.Flush());
-    stats.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock.Steady() - t0);
-    if (options.on_progress) options.on_progress(stats);
-    return stats;
+  auto stopped = [&] {
+    return options.stop != nullptr && options.stop->load(std::memory_order_relaxed);
+  };
+  // Periodic work, run before every record and whenever the source is idle.
+  // Returns false when the run should end (duration reached).
+  auto tick = [&]() -> Result<bool> {
+    auto now = clock.Steady();
+    if (now >= deadline) return false;
+    if (now >= next_progress && options.on_progress) {
+      stats.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(now - t0);
+      options.on_progress(stats);
+      next_progress = now + options.progress_interval;
+    }
+    if (now >= next_flush) {
+      for (auto* s : sinks) STARLING_RETURN_IF_ERROR(s->Flush());
+      next_flush = now + options.flush_interval;
+    }
+    return true;
+  };
+  // Sleeps until t in short slices; false if a stop or the deadline came first.
+  auto sleep_until = [&](std::chrono::steady_clock::time_point t) {
+    for (;;) {
+      if (stopped()) return false;
+      auto now = clock.Steady();
+      if (now >= deadline) return false;
+      if (now >= t) return true;
+      clock.SleepUntil(std::min({t, deadline, now + kMaxSleepSlice}));
+    }
   };
 
   source::Record rec;
-  for (;;) {
-    if (options.stop != nullptr && options.stop->load(std::memory_order_relaxed)) break;
+  bool running = true;
+  while (running) {
+    if (stopped()) break;
     if (options.limit != 0 && stats.posts >= options.limit) break;
-    // Reading the clock per record is cheap enough; keep it to every 64 to be sure.
-    if ((++checks & 63) == 0 || pace > 0) {
-      auto now = clock.Steady();
-      if (options.duration.count() > 0 && now - t0 >= options.duration) break;
-      if (now >= next_progress && options.on_progress) {
-        stats.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(now - t0);
-        options.on_progress(stats);
-        next_progress = now + options.progress_interval;
-      }
-      if (now >= next_flush) {
-        for (auto* s : sinks) STARLING_RETURN_IF_ERROR(s->Flush());
-        next_flush = now + options.flush_interval;
-      }
-    }
+    auto go_on = tick();
+    if (!go_on.ok()) return go_on.status();
+    if (!*go_on) break;
     auto more = source.Next(&rec);
-    if (!more.ok()) return more.status();
+    if (!more.ok()) {
+      if (more.status().code() == StatusCode::kTryAgain) continue;  // idle live source
+      return more.status();
+    }
     if (!*more) break;
     stats.bytes += rec.bytes.size();
     posts.clear();
     controls.clear();
-    Status st = parser.Parse(rec.bytes, &posts, &controls, rec.padding);
+    Status st = rec.truncated
+                    ? ResourceExhausted("record longer than the " +
+                                        std::to_string(rec.bytes.size()) +
+                                        "-byte hard limit; only its first bytes are kept")
+                    : parser.Parse(rec.bytes, &posts, &controls, rec.padding);
     if (!st.ok()) {
       ++stats.records;
       ++stats.dead_letters;
@@ -73,13 +103,20 @@ Result<IngestStats> RunIngest(source::RecordSource& source, const std::vector<si
         }
         auto offset = std::chrono::microseconds(
             static_cast<std::int64_t>(static_cast<double>(p.created_at - first_event) / pace));
-        if (offset.count() > 0) clock.SleepUntil(t0 + offset);
+        if (offset.count() > 0 && !sleep_until(t0 + offset)) {
+          running = false;
+          break;
+        }
       }
       for (auto* s : sinks) STARLING_RETURN_IF_ERROR(s->Write(p));
       ++stats.posts;
     }
   }
-  return finish();
+  for (auto* s : sinks) STARLING_RETURN_IF_ERROR(s->Flush());
+  STARLING_RETURN_IF_ERROR(dead_letters.Flush());
+  stats.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock.Steady() - t0);
+  if (options.on_progress) options.on_progress(stats);
+  return stats;
 }
 
 }  // namespace starling::dataflow

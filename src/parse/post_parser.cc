@@ -39,11 +39,14 @@ Result<Format> FormatFromName(std::string_view name) {
                          "' (expected auto, x-v2, x-v11 or starling)");
 }
 
+// Sequential pre-snowflake ids stayed below ~3e10; snowflakes start near 3e16.
+constexpr std::uint64_t kFirstSnowflakeId = 1000000000000000ULL;  // 1e15
+
 model::TimestampUs SnowflakeTime(std::string_view id) {
   std::uint64_t v = 0;
   auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), v);
-  if (ec != std::errc() || p != id.data() + id.size() || v < 1'000'000'000'000'000ULL) return 0;
-  constexpr std::int64_t kTwitterEpochMs = 1288834974657LL;
+  if (ec != std::errc() || p != id.data() + id.size() || v < kFirstSnowflakeId) return 0;
+  constexpr std::int64_t kTwitterEpochMs = 1288834974657LL;  // 2010-11-04T01:42:54.657Z
   return (static_cast<std::int64_t>(v >> 22) + kTwitterEpochMs) * 1000;
 }
 
@@ -84,6 +87,7 @@ struct TweetBuilder {
   bool has_v2_refs = false;
   Dialect dialect = Dialect::kUnknown;
   std::vector<Post> children;  // referenced tweets parsed inline (v1.1), for include_referenced
+  std::string span;            // the object's bytes when it came out of an array
 };
 
 std::string_view Trim(std::string_view s) {
@@ -494,7 +498,11 @@ struct PostParser::Impl {
     Post p = Finish(std::move(child), span);
     if (type == model::ReferenceType::kReposted) b->reposted_id = p.id;
     if (type == model::ReferenceType::kQuoted) b->quoted_id = p.id;
-    if (options.include_referenced) b->children.push_back(std::move(p));
+    if (options.include_referenced) {
+      std::vector<Post> grandchildren = std::move(child.children);
+      b->children.push_back(std::move(p));
+      for (auto& g : grandchildren) b->children.push_back(std::move(g));
+    }
   }
 
   void HandleTweetField(std::string_view key, od::value v, TweetBuilder* b) {
@@ -728,8 +736,10 @@ struct PostParser::Impl {
     }
     if (p.id.empty()) throw Malformed("not a post: no id");
     if (b.has_note_text) {
+      // The top-level entities index the truncated text: never use them for
+      // the note text (extraction fills in below when the note has none).
       p.text = std::move(b.note_text);
-      ApplyEntities(std::move(b.note_ents.present ? b.note_ents : b.ents), &p);
+      ApplyEntities(std::move(b.note_ents), &p);
     } else if (b.has_ext_text) {
       p.text = std::move(b.ext_text);
       ApplyEntities(std::move(b.ext_ents.present ? b.ext_ents : b.ents), &p);
@@ -742,7 +752,8 @@ struct PostParser::Impl {
     } else {
       throw Malformed("not a post: no text");
     }
-    bool had_entities = b.ents.present || b.ext_ents.present || b.note_ents.present;
+    bool had_entities = b.has_note_text ? b.note_ents.present
+                                        : b.ents.present || b.ext_ents.present;
     if (b.dialect == Dialect::kStarling) {
       if (p.provider == model::Provider::kUnknown) p.provider = model::Provider::kX;
     } else {
@@ -751,9 +762,15 @@ struct PostParser::Impl {
       if (!had_entities && options.extract_missing_entities) ExtractInto(&p);
       // References from v1.1 fields, then canonical order.
       if (!b.has_v2_refs) {
-        if (!b.reposted_id.empty()) p.references.push_back({model::ReferenceType::kReposted, b.reposted_id});
-        if (!b.quoted_id.empty()) p.references.push_back({model::ReferenceType::kQuoted, b.quoted_id});
-        if (!b.reply_to.empty()) p.references.push_back({model::ReferenceType::kRepliedTo, b.reply_to});
+        // A v1.1 retweet repeats its original's quote at the top level; v2
+        // (and we) keep only the retweet reference, the quote belongs to the
+        // original.
+        if (!b.reposted_id.empty()) {
+          p.references.push_back({model::ReferenceType::kReposted, b.reposted_id});
+        } else {
+          if (!b.quoted_id.empty()) p.references.push_back({model::ReferenceType::kQuoted, b.quoted_id});
+          if (!b.reply_to.empty()) p.references.push_back({model::ReferenceType::kRepliedTo, b.reply_to});
+        }
       }
       std::stable_sort(p.references.begin(), p.references.end(),
                        [](const model::Reference& x, const model::Reference& y) {
@@ -817,7 +834,7 @@ struct PostParser::Impl {
           const char* start = t.raw_json_token().data();
           TweetBuilder b;
           ParseTweetObject(t.get_object(), &b);
-          b.post.raw.assign(ElementSpan(start));
+          b.span.assign(ElementSpan(start));
           included.push_back(std::move(b));
           included_done.push_back(false);
         }
@@ -831,7 +848,7 @@ struct PostParser::Impl {
       const char* start = t.raw_json_token().data();
       TweetBuilder b;
       ParseTweetObject(t.get_object(), &b);
-      b.post.raw.assign(ElementSpan(start));
+      b.span.assign(ElementSpan(start));
       tweets.push_back(std::move(b));
     }
   }
@@ -875,7 +892,7 @@ struct PostParser::Impl {
         TweetBuilder& inc = included[i];
         if (included_done[i] || (inc.id != id && inc.id_str != id)) continue;
         included_done[i] = true;  // each included tweet is emitted once per record
-        std::string raw = std::move(inc.post.raw);
+        std::string raw = std::move(inc.span);
         Post rp = Finish(std::move(inc), raw);
         Join(&rp);
         posts->push_back(std::move(rp));
@@ -892,7 +909,7 @@ struct PostParser::Impl {
                       std::vector<ControlMessage>* controls) {
     TweetBuilder bare;
     bool envelope = false, bare_seen = false, page = false;
-    std::string control_kind, control_detail;
+    std::string control_kind, control_detail, compliance_action;
     std::vector<ControlMessage> errors;
     std::string_view single_tweet_raw;
     for (auto field : obj) {
@@ -930,14 +947,18 @@ struct PostParser::Impl {
           where = "errors";
           for (od::value e : v.get_array()) {
             ControlMessage m;
+            std::string code;
             for (auto f2 : e.get_object()) {
               std::string_view k2 = Key(f2);
               od::value v2 = f2.value();
+              if (k2 == "code" && v2.type() == od::json_type::number) {
+                code = std::string(Trim(v2.raw_json_token()));  // v1.1 REST errors
+              }
               if (v2.type() != od::json_type::string) continue;
               if (k2 == "title") m.kind = Str(v2);
-              else if (k2 == "detail") m.detail = Str(v2);
+              else if (k2 == "detail" || (k2 == "message" && m.detail.empty())) m.detail = Str(v2);
             }
-            if (m.kind.empty()) m.kind = "error";
+            if (m.kind.empty()) m.kind = code.empty() ? "error" : "error " + code;
             errors.push_back(std::move(m));
           }
           break;
@@ -950,6 +971,12 @@ struct PostParser::Impl {
         case Hash("search_metadata"):
         case Hash("__twarc"):
           if (key != "meta" && key != "search_metadata" && key != "__twarc") break;
+          page = page || key != "__twarc";  // an empty page still is a page
+          break;
+        case Hash("action"):
+          // v2 batch-compliance lines: {id, action, created_at, reason}.
+          if (key != "action") break;
+          if (v.type() == od::json_type::string) compliance_action = Str(v);
           break;
         case Hash("delete"):
         case Hash("limit"):
@@ -994,10 +1021,14 @@ struct PostParser::Impl {
       }
       for (auto& b : tweets) {
         where = "data";
-        std::string raw = std::move(b.post.raw);
+        std::string raw = std::move(b.span);
         Emit(std::move(b), single_tweet_raw.empty() ? std::string_view(raw) : single_tweet_raw,
              posts, /*apply_rules=*/true);
       }
+      return;
+    }
+    if (bare_seen && !compliance_action.empty() && !bare.has_text) {
+      controls->push_back({"compliance " + compliance_action, bare.id});
       return;
     }
     if (bare_seen) {
@@ -1054,7 +1085,7 @@ Status PostParser::Parse(std::string_view record, std::vector<model::Post>* post
     } else if (t == od::json_type::array) {
       im.ParseTweetArray(im.doc.get_value(), "[]");
       for (auto& b : im.tweets) {
-        std::string raw = std::move(b.post.raw);
+        std::string raw = std::move(b.span);
         im.Emit(std::move(b), raw, posts, /*apply_rules=*/false);
       }
     } else {

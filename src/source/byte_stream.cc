@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -19,21 +21,37 @@ namespace {
 
 class FdStream final : public ByteStream {
  public:
-  explicit FdStream(int fd) : fd_(fd) {}
+  explicit FdStream(int fd) : fd_(fd) {
+    struct stat st{};
+    // Regular files never block; pipes, sockets and terminals are polled so
+    // that an idle live source hands control back (TryAgain) now and then.
+    live_ = ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode);
+  }
   ~FdStream() override {
     if (fd_ > 0) ::close(fd_);
   }
   Result<std::size_t> Read(char* buf, std::size_t n) override {
+    if (live_) {
+      pollfd p{fd_, POLLIN, 0};
+      int rc = ::poll(&p, 1, static_cast<int>(kIdleWait.count()));
+      if (rc == 0 || (rc < 0 && errno == EINTR)) return TryAgain("no data yet");
+      if (rc < 0) return IoError(std::string("poll failed: ") + std::strerror(errno));
+    }
     for (;;) {
       ssize_t r = ::read(fd_, buf, n);
       if (r >= 0) return static_cast<std::size_t>(r);
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        if (live_) return TryAgain("interrupted");
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return TryAgain("no data yet");
       return IoError(std::string("read failed: ") + std::strerror(errno));
     }
   }
 
  private:
   int fd_;
+  bool live_ = false;
 };
 
 // A stream whose first bytes were already read (for magic detection).
@@ -112,22 +130,25 @@ class ZstdStream final : public ByteStream {
   Result<std::size_t> Read(char* buf, std::size_t n) override {
     ZSTD_outBuffer out{buf, n, 0};
     while (out.pos == 0) {
-      if (input_.pos == input_.size) {
-        if (eof_) {
-          if (last_ret_ != 0) return MalformedInput("zstd stream is truncated");
-          return std::size_t{0};
-        }
+      if (input_.pos == input_.size && !eof_) {
         auto r = inner_->Read(in_.data(), in_.size());
         if (!r.ok()) return r.status();
         if (*r == 0) {
           eof_ = true;
-          continue;
+        } else {
+          input_ = ZSTD_inBuffer{in_.data(), *r, 0};
         }
-        input_ = ZSTD_inBuffer{in_.data(), *r, 0};
       }
+      // At the end of the input the decoder may still hold output (its last
+      // call filled the caller's buffer): keep draining until it gives none.
+      // A return of 0 means the frame was complete and fully flushed.
+      if (eof_ && last_ret_ == 0) return std::size_t{0};
       std::size_t ret = ZSTD_decompressStream(dctx_, &out, &input_);
       if (ZSTD_isError(ret)) return MalformedInput(std::string("zstd: ") + ZSTD_getErrorName(ret));
       last_ret_ = ret;
+      if (eof_ && out.pos == 0 && last_ret_ != 0) {
+        return MalformedInput("zstd stream is truncated");
+      }
     }
     return out.pos;
   }
@@ -141,26 +162,48 @@ class ZstdStream final : public ByteStream {
   std::size_t last_ret_ = 0;
 };
 
+// Looks at the first bytes (lazily, so an idle live source can still be
+// interrupted) and puts a gzip or zstd decoder in front when they are magic.
+class DetectingStream final : public ByteStream {
+ public:
+  explicit DetectingStream(std::unique_ptr<ByteStream> inner) : inner_(std::move(inner)) {}
+  Result<std::size_t> Read(char* buf, std::size_t n) override {
+    if (decided_ == nullptr) {
+      while (head_.size() < 4 && !eof_) {
+        char tmp[4];
+        auto r = inner_->Read(tmp, 4 - head_.size());
+        if (!r.ok()) return r.status();  // TryAgain keeps what we have
+        if (*r == 0) eof_ = true;
+        head_.append(tmp, *r);
+      }
+      auto u = [&](std::size_t i) { return static_cast<unsigned char>(head_[i]); };
+      bool gz = head_.size() >= 2 && u(0) == 0x1f && u(1) == 0x8b;
+      bool zst = head_.size() >= 4 && u(0) == 0x28 && u(1) == 0xb5 && u(2) == 0x2f && u(3) == 0xfd;
+      auto prefixed = std::make_unique<PrefixedStream>(std::move(head_), std::move(inner_));
+      if (gz) {
+        decided_ = std::make_unique<GzipStream>(std::move(prefixed));
+      } else if (zst) {
+        decided_ = std::make_unique<ZstdStream>(std::move(prefixed));
+      } else {
+        decided_ = std::move(prefixed);
+      }
+    }
+    return decided_->Read(buf, n);
+  }
+
+ private:
+  std::unique_ptr<ByteStream> inner_;
+  std::unique_ptr<ByteStream> decided_;
+  std::string head_;
+  bool eof_ = false;
+};
+
 }  // namespace
 
 std::unique_ptr<ByteStream> FdByteStream(int fd) { return std::make_unique<FdStream>(fd); }
 
 std::unique_ptr<ByteStream> AutoDecompress(std::unique_ptr<ByteStream> inner) {
-  std::string head(4, '\0');
-  std::size_t got = 0;
-  while (got < 4) {
-    auto r = inner->Read(head.data() + got, 4 - got);
-    if (!r.ok() || *r == 0) break;
-    got += *r;
-  }
-  head.resize(got);
-  auto u = [&](std::size_t i) { return static_cast<unsigned char>(head[i]); };
-  bool gz = got >= 2 && u(0) == 0x1f && u(1) == 0x8b;
-  bool zst = got >= 4 && u(0) == 0x28 && u(1) == 0xb5 && u(2) == 0x2f && u(3) == 0xfd;
-  auto prefixed = std::make_unique<PrefixedStream>(std::move(head), std::move(inner));
-  if (gz) return std::make_unique<GzipStream>(std::move(prefixed));
-  if (zst) return std::make_unique<ZstdStream>(std::move(prefixed));
-  return prefixed;
+  return std::make_unique<DetectingStream>(std::move(inner));
 }
 
 Result<std::unique_ptr<ByteStream>> OpenFileStream(const std::string& path) {

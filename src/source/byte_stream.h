@@ -3,6 +3,7 @@
 // decompression. A ByteStream is owned and read by one thread.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -11,10 +12,16 @@
 
 namespace starling::source {
 
+// How long a live stream waits for bytes before returning TryAgain.
+inline constexpr std::chrono::milliseconds kIdleWait{200};
+
 class ByteStream {
  public:
   virtual ~ByteStream() = default;
   // Reads up to n bytes into buf. Returns 0 at end of stream, or an error.
+  // A live stream (pipe, socket, terminal) with nothing to read for
+  // kIdleWait returns TryAgain, as it does when a signal interrupts the
+  // wait; the caller checks its stop conditions and calls again.
   virtual Result<std::size_t> Read(char* buf, std::size_t n) = 0;
 };
 

@@ -1,6 +1,7 @@
 // File: source/record_source.cc
 #include "source/record_source.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -18,38 +19,11 @@ class LineRecordSource final : public RecordSource {
   }
 
   Result<bool> Next(Record* out) override {
-    if (!started_) {
-      started_ = true;
-      auto st = DetectMode();
-      if (!st.ok()) return st;
+    if (!mode_known_) {
+      STARLING_RETURN_IF_ERROR(DetectMode());
+      mode_known_ = true;
     }
-    if (document_mode_) return NextDocument(out);
-    for (;;) {
-      // Look for a newline in what we have.
-      const char* begin = buf_.data() + start_;
-      const char* nl = static_cast<const char*>(std::memchr(begin + scan_, '\n', end_ - start_ - scan_));
-      if (nl != nullptr) {
-        std::size_t len = static_cast<std::size_t>(nl - begin);
-        Emit(out, std::string_view(begin, len), len + 1);
-        return true;
-      }
-      scan_ = end_ - start_;
-      if (eof_) {
-        if (start_ == end_) return false;
-        std::size_t len = end_ - start_;
-        Emit(out, std::string_view(begin, len), len);
-        return true;
-      }
-      if (end_ - start_ >= options_.hard_max_record_bytes) {
-        // Cut an absurd line: deliver what we hold, skip to its end.
-        std::size_t len = end_ - start_;
-        Emit(out, std::string_view(begin, len), len);
-        skipping_ = true;
-        return true;
-      }
-      auto st = Fill();
-      if (!st.ok()) return st;
-    }
+    return document_mode_ ? NextDocument(out) : NextLine(out);
   }
 
   std::string Describe() const override { return origin_; }
@@ -57,19 +31,136 @@ class LineRecordSource final : public RecordSource {
  private:
   static constexpr std::size_t kChunk = 1 << 20;
 
-  void Emit(Record* out, std::string_view bytes, std::size_t consumed) {
-    out->bytes = bytes;
+  Result<bool> NextLine(Record* out) {
+    for (;;) {
+      const char* begin = buf_.data() + start_;
+      const char* nl =
+          static_cast<const char*>(std::memchr(begin + scan_, '\n', end_ - start_ - scan_));
+      if (nl != nullptr) {
+        std::size_t len = static_cast<std::size_t>(nl - begin);
+        Emit(out, len, len + 1, 1);
+        return true;
+      }
+      scan_ = end_ - start_;
+      if (eof_) {
+        if (start_ == end_) return false;
+        std::size_t len = end_ - start_;
+        Emit(out, len, len, 0);
+        return true;
+      }
+      if (end_ - start_ >= options_.hard_max_record_bytes) {
+        // Cut an absurd line: deliver what we hold, flagged, and skip to its end.
+        std::size_t len = end_ - start_;
+        Emit(out, len, len, 0);
+        out->truncated = true;
+        skipping_ = true;
+        return true;
+      }
+      STARLING_RETURN_IF_ERROR(Fill());
+    }
+  }
+
+  // Document mode: records are top-level JSON values, however they are laid
+  // out (a pretty-printed page, `jq .` output with several values). A
+  // string-aware bracket scanner finds where each value ends; text that is
+  // not a JSON object or array runs to the end of its line (and will be a
+  // dead letter).
+  Result<bool> NextDocument(Record* out) {
+    for (;;) {
+      // Skip whitespace between values, counting lines.
+      while (start_ < end_ && scan_ == 0) {
+        char c = buf_[start_];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+        if (c == '\n') ++line_;
+        ++start_;
+        ++offset_;
+      }
+      if (start_ == end_) {
+        if (eof_) return false;
+        STARLING_RETURN_IF_ERROR(Fill());
+        continue;
+      }
+      const char first = buf_[start_];
+      std::size_t i = start_ + scan_;
+      bool done = false;
+      if (first != '{' && first != '[') {
+        const char* nl = static_cast<const char*>(std::memchr(buf_.data() + i, '\n', end_ - i));
+        if (nl != nullptr) {
+          i = static_cast<std::size_t>(nl - buf_.data());
+          done = true;
+        } else {
+          i = end_;
+        }
+      } else {
+        for (; i < end_; ++i) {
+          char c = buf_[i];
+          if (in_string_) {
+            if (escape_) {
+              escape_ = false;
+            } else if (c == '\\') {
+              escape_ = true;
+            } else if (c == '"') {
+              in_string_ = false;
+            }
+          } else if (c == '"') {
+            in_string_ = true;
+          } else if (c == '{' || c == '[') {
+            ++depth_;
+          } else if (c == '}' || c == ']') {
+            if (--depth_ == 0) {
+              ++i;
+              done = true;
+              break;
+            }
+          }
+        }
+      }
+      scan_ = i - start_;
+      if (!done && eof_) done = true;  // unterminated: the rest is one (bad) record
+      if (!done && scan_ >= options_.hard_max_record_bytes) {
+        Emit(out, scan_, scan_, CountLines(scan_));
+        out->truncated = true;
+        ResetScan();
+        return true;
+      }
+      if (done) {
+        std::size_t len = scan_;
+        Emit(out, len, len, CountLines(len));
+        ResetScan();
+        return true;
+      }
+      STARLING_RETURN_IF_ERROR(Fill());
+    }
+  }
+
+  std::uint64_t CountLines(std::size_t len) const {
+    return static_cast<std::uint64_t>(
+        std::count(buf_.data() + start_, buf_.data() + start_ + len, '\n'));
+  }
+
+  void ResetScan() {
+    depth_ = 0;
+    in_string_ = escape_ = false;
+  }
+
+  // Hands out buf_[start_, start_+len) and consumes `consumed` bytes holding
+  // `lines` line breaks.
+  void Emit(Record* out, std::size_t len, std::size_t consumed, std::uint64_t lines) {
+    out->bytes = std::string_view(buf_.data() + start_, len);
     out->origin = origin_;
     out->line = line_;
     out->offset = offset_;
-    out->padding = static_cast<std::size_t>(buf_.data() + buf_.size() - (bytes.data() + bytes.size()));
-    ++line_;
+    out->truncated = false;
+    out->padding =
+        static_cast<std::size_t>(buf_.data() + buf_.size() - (out->bytes.data() + out->bytes.size()));
+    line_ += lines;
     offset_ += consumed;
     start_ += consumed;
     scan_ = 0;
   }
 
-  // Compacts the buffer and reads more bytes; sets eof_.
+  // Compacts the buffer and reads more bytes; sets eof_. TryAgain passes
+  // through untouched (an idle live source).
   Status Fill() {
     if (start_ > 0) {
       std::memmove(buf_.data(), buf_.data() + start_, end_ - start_);
@@ -82,7 +173,10 @@ class LineRecordSource final : public RecordSource {
     // The last kRecordPadding bytes are never filled: every record is
     // followed by at least that many readable bytes (see Record::padding).
     auto r = stream_->Read(buf_.data() + end_, buf_.size() - kRecordPadding - end_);
-    if (!r.ok()) return Status(r.status().code(), origin_ + ": " + r.status().message());
+    if (!r.ok()) {
+      if (r.status().code() == StatusCode::kTryAgain) return r.status();
+      return Status(r.status().code(), origin_ + ": " + r.status().message());
+    }
     if (*r == 0) {
       eof_ = true;
     } else {
@@ -103,27 +197,27 @@ class LineRecordSource final : public RecordSource {
     std::size_t n = static_cast<std::size_t>(nl - begin) + 1;
     offset_ += n;
     start_ += n;
+    ++line_;
     skipping_ = false;
   }
 
+  // Document mode when the first non-blank line is just "{" or "[" (a
+  // pretty-printed document); otherwise one record per line, which also
+  // covers one-line documents and JSONL of arrays.
   Status DetectMode() {
     if (!options_.detect_documents) return Status::Ok();
-    // Read until we see the first non-blank line or EOF.
     for (;;) {
       std::string_view have(buf_.data() + start_, end_ - start_);
       std::size_t first = have.find_first_not_of(" \t\r\n");
       if (first != std::string_view::npos) {
-        if (have[first] == '[') {
-          document_mode_ = true;
-          return Status::Ok();
-        }
         std::size_t nl = have.find('\n', first);
         if (nl != std::string_view::npos || eof_) {
-          std::string_view line = have.substr(first, nl == std::string_view::npos ? have.npos : nl - first);
+          std::string_view line =
+              have.substr(first, nl == std::string_view::npos ? have.npos : nl - first);
           while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) {
             line.remove_suffix(1);
           }
-          document_mode_ = line == "{";
+          document_mode_ = line == "{" || line == "[";
           return Status::Ok();
         }
       }
@@ -132,28 +226,16 @@ class LineRecordSource final : public RecordSource {
     }
   }
 
-  Result<bool> NextDocument(Record* out) {
-    if (document_done_) return false;
-    while (!eof_) {
-      if (end_ - start_ > options_.hard_max_record_bytes) {
-        return ResourceExhausted(origin_ + ": JSON document larger than " +
-                                 std::to_string(options_.hard_max_record_bytes) + " bytes");
-      }
-      STARLING_RETURN_IF_ERROR(Fill());
-    }
-    document_done_ = true;
-    Emit(out, std::string_view(buf_.data() + start_, end_ - start_), end_ - start_);
-    return true;
-  }
-
   std::unique_ptr<ByteStream> stream_;
   std::string origin_;
   SourceOptions options_;
   std::string buf_;
   std::size_t start_ = 0, end_ = 0, scan_ = 0;
   std::uint64_t line_ = 1, offset_ = 0;
-  bool eof_ = false, started_ = false, document_mode_ = false, document_done_ = false;
+  bool eof_ = false, mode_known_ = false, document_mode_ = false;
   bool skipping_ = false;
+  int depth_ = 0;
+  bool in_string_ = false, escape_ = false;
 };
 
 class ConcatSource final : public RecordSource {

@@ -32,6 +32,9 @@ struct Record {
   // Bytes after `bytes` that may be read (not written): lets a parser that
   // needs padding (simdjson) work in place instead of copying the record.
   std::size_t padding = 0;
+  // The record was longer than SourceOptions::hard_max_record_bytes and was
+  // cut there; the rest of it was skipped.
+  bool truncated = false;
 };
 
 // Every LineSource record has at least this much readable padding.
@@ -51,9 +54,9 @@ class RecordSource {
 };
 
 struct SourceOptions {
-  // A line longer than this is still delivered whole (so it can be kept in
-  // dead letters), up to hard_max_record_bytes; past that it is cut and the
-  // record flagged by an "oversized" origin suffix.
+  // Records are delivered whole (so that even one the parser rejects as too
+  // large is kept byte-exact in dead letters) up to this size; past it the
+  // record is cut, flagged `truncated`, and the rest of it skipped.
   std::size_t hard_max_record_bytes = 512u << 20;
   Clock* clock = &RealClock::Instance();
   // false: every line is a record even if the input starts with '[' or "{"
@@ -61,9 +64,10 @@ struct SourceOptions {
   bool detect_documents = true;
 };
 
-// Reads newline-delimited records from a byte stream. If the stream starts
-// with '[' or with a line that is just "{", the whole stream is one record
-// (document mode: pretty-printed JSON such as a saved search page).
+// Reads newline-delimited records from a byte stream. If the first
+// non-blank line is just "{" or "[" (pretty-printed JSON such as a saved
+// search page), records are the top-level JSON values instead, however many
+// lines each spans. Next() passes TryAgain through from an idle live stream.
 std::unique_ptr<RecordSource> LineSource(std::unique_ptr<ByteStream> stream, std::string origin,
                                          const SourceOptions& options = {});
 

@@ -34,7 +34,7 @@ check "normalize reads its own output back" bash -c "
 check "normalize a pretty-printed v1.1 document" bash -c "[ \$('$bin' -q normalize '$data/simdjson/twitter.json' | wc -l) -eq 100 ]"
 check "normalize stdin, gzip and zstd" bash -c "
   gzip -c '$data/twarc-csv/kpop.jsonl' > k.gz && zstd -q -c '$data/twarc-csv/brexit.jsonl' > b.zst &&
-  [ \$(cat '$data/twarc-csv/tweets_compliance.jsonl' '$data/twarc-csv/two_tweets.jsonl' | '$bin' -q normalize --dead-letter dl.jsonl - k.gz b.zst | wc -l) -eq 201 ] &&
+  [ \$( (printf '{broken\\n{\"data\": {\"id\": \"5\"}}\\n'; cat '$data/twarc-csv/tweets_compliance.jsonl' '$data/twarc-csv/two_tweets.jsonl') | '$bin' -q normalize --dead-letter dl.jsonl - k.gz b.zst | wc -l) -eq 201 ] &&
   [ \$(wc -l < dl.jsonl) -eq 2 ]"
 check "normalize --include-referenced" bash -c "[ \$('$bin' -q normalize --include-referenced '$data/twarc-csv/two_tweets.jsonl' | wc -l) -eq 2 ]"
 check "normalize --text gives entity arrays" bash -c "
@@ -77,6 +77,17 @@ check "bad source spec is a clear usage error" bash -c "
   '$bin' collect --source kafka:x --sink - 2> e.txt; [ \$? -eq 2 ] && grep -q 'unknown source' e.txt"
 check "missing file is a clear error" bash -c "
   '$bin' normalize /no/such.jsonl 2> e.txt; [ \$? -eq 1 ] && grep -q 'no such file' e.txt"
+check "convert refuses to overwrite its input" bash -c "
+  cp '$data/twarc-csv/two_tweets.jsonl' same.jsonl && '$bin' convert same.jsonl same.jsonl 2> e.txt; [ \$? -eq 2 ] &&
+  grep -q 'input file itself' e.txt && cmp same.jsonl '$data/twarc-csv/two_tweets.jsonl'"
+check "collect from stdin stops at --duration even when idle" bash -c "
+  (head -n 1 '$data/twarc-csv/streaming_output.jsonl'; sleep 5) | timeout 4 '$bin' -q collect -s - -o jsonl:idle.jsonl -d 1s &&
+  [ \$(wc -l < idle.jsonl) -eq 1 ]"
+check "Ctrl-C on an idle stream stops cleanly and keeps what was read" bash -c "
+  mkfifo ctl.fifo; (head -n 2 '$data/twarc-csv/streaming_output.jsonl'; sleep 6) > ctl.fifo &
+  '$bin' -q collect -s ctl.fifo -o sqlite:ctl.db & pid=\$!
+  sleep 1; kill -INT \$pid; for i in \$(seq 30); do kill -0 \$pid 2>/dev/null || break; sleep 0.1; done
+  ! kill -0 \$pid 2>/dev/null && wait \$pid && [ \$(sqlite3 ctl.db 'SELECT COUNT(*) FROM posts') -eq 2 ]"
 check "log-format json" bash -c "
   '$bin' --log-format json normalize /no/such.jsonl 2>&1 | grep -q '\"level\":\"error\"'"
 check "demo writes a database and says where" bash -c "

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -76,6 +78,9 @@ TEST(Ingest, TruncatedLastLineIsOneDeadLetterAndSevenPosts) {
   EXPECT_EQ(bytes, input_lines.back());
   EXPECT_EQ(line, 8u);
   EXPECT_NE(reason.find("malformed input"), std::string_view::npos);
+  std::string_view time;
+  ASSERT_EQ(e["time"].get(time), simdjson::SUCCESS);
+  EXPECT_TRUE(model::ParseTimestamp(time).ok()) << time;
   EXPECT_NE(origin.find("streaming_output_with_error.jsonl"), std::string_view::npos);
 }
 
@@ -187,6 +192,23 @@ TEST(Ingest, ReplayKeepsTheRecordedPaceScaled) {
   double waited = std::chrono::duration<double>(clock.Steady() - t0).count();
   EXPECT_GT(span_s, 10);
   EXPECT_NEAR(waited, span_s / 10, 0.01);
+}
+
+TEST(Ingest, DurationAndStopWorkWhileTheLiveSourceIsIdle) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::string line = Lines(ReadFile(Data("twarc-csv/streaming_output.jsonl")))[0] + "\n";
+  ASSERT_EQ(::write(fds[1], line.data(), line.size()), static_cast<ssize_t>(line.size()));
+  auto src = source::LineSource(source::AutoDecompress(source::FdByteStream(fds[0])), "pipe");
+  testing::CollectingSink out;
+  DeadLetterWriter dead("");
+  IngestOptions o;
+  o.duration = std::chrono::milliseconds(400);  // the pipe stays open and silent
+  auto stats = RunIngest(*src, {&out}, dead, o);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(out.posts.size(), 1u);
+  EXPECT_GE(out.flushes, 1);  // committed while idle, not only at the end
+  ::close(fds[1]);
 }
 
 TEST(Ingest, StopFlagEndsTheRunCleanly) {

@@ -295,9 +295,74 @@ TEST(PostParser, NormalizedJsonReadsBackToTheSamePost) {
   }
 }
 
+TEST(PostParser, EmptyPagesComplianceAndRestErrorsAreNotDeadLetters) {
+  Parsed p = ParseLines({R"({"meta": {"result_count": 0}})",
+                         R"({"id": "1234", "action": "delete", "created_at": "2021-06-01T00:00:00.000Z", "reason": "deleted"})",
+                         R"({"errors": [{"code": 88, "message": "Rate limit exceeded"}]})"});
+  EXPECT_EQ(p.errors, 0) << (p.reasons.empty() ? "" : p.reasons[0]);
+  EXPECT_TRUE(p.posts.empty());
+  ASSERT_EQ(p.controls.size(), 2u);
+  EXPECT_EQ(p.controls[0].kind, "compliance delete");
+  EXPECT_EQ(p.controls[0].detail, "1234");
+  EXPECT_EQ(p.controls[1].kind, "error 88");
+  EXPECT_EQ(p.controls[1].detail, "Rate limit exceeded");
+  // The recorded compliance file: two lines, no posts, no dead letters.
+  Parsed c = ParseLines(Lines(Data("twarc-csv/tweets_compliance.jsonl")));
+  EXPECT_EQ(c.errors, 0);
+  EXPECT_EQ(c.controls.size(), 2u);
+}
+
+TEST(PostParser, NoteTweetWithoutEntitiesIsExtractedFromTheNoteText) {
+  Parsed p = ParseLines({R"({"data": {"id": "1600000000000000000", "text": "short #a https://t.co/x",
+      "entities": {"hashtags": [{"start": 6, "end": 8, "tag": "a"}]},
+      "note_tweet": {"text": "a much longer note with #b at the end"}}})"});
+  ASSERT_EQ(p.posts.size(), 1u) << (p.reasons.empty() ? "" : p.reasons[0]);
+  ASSERT_EQ(p.posts[0].hashtags.size(), 1u);
+  EXPECT_EQ(p.posts[0].hashtags[0].tag, "b");
+  EXPECT_EQ(p.posts[0].hashtags[0].range.start, 24);
+  EXPECT_TRUE(p.posts[0].entities_extracted);
+}
+
+TEST(PostParser, V11RetweetOfAQuoteReferencesOnlyTheRetweetedTweet) {
+  const std::string line = R"({"created_at": "Sun Aug 31 00:29:15 +0000 2014", "id_str": "3", "text": "RT @b: look",
+    "user": {"id_str": "30", "screen_name": "c"}, "quoted_status_id_str": "1",
+    "retweeted_status": {"created_at": "Sun Aug 31 00:20:00 +0000 2014", "id_str": "2", "text": "look",
+      "user": {"id_str": "20", "screen_name": "b"}, "quoted_status_id_str": "1",
+      "quoted_status": {"created_at": "Sun Aug 31 00:10:00 +0000 2014", "id_str": "1", "text": "original",
+        "user": {"id_str": "10", "screen_name": "a"}}}})";
+  Parsed plain = ParseLines({line});
+  ASSERT_EQ(plain.posts.size(), 1u) << (plain.reasons.empty() ? "" : plain.reasons[0]);
+  ASSERT_EQ(plain.posts[0].references.size(), 1u);
+  EXPECT_EQ(plain.posts[0].kind, model::PostKind::kRepost);
+  ParseOptions o;
+  o.include_referenced = true;
+  Parsed all = ParseLines({line}, o);
+  ASSERT_EQ(all.posts.size(), 3u);
+  EXPECT_EQ(all.posts[1].id, "2");
+  EXPECT_EQ(all.posts[1].kind, model::PostKind::kQuote);
+  EXPECT_EQ(all.posts[2].id, "1");
+}
+
+TEST(PostParser, StarlingPostsInAnArrayKeepTheirRaw) {
+  Parsed p = ParseLines(Lines(Data("twarc-csv/streaming_output.jsonl")));
+  ASSERT_GE(p.posts.size(), 2u);
+  std::string array = "[";
+  for (int i = 0; i < 2; ++i) {
+    if (i) array += ",";
+    model::AppendPostJson(p.posts[i], &array, {.include_raw = true});
+  }
+  array += "]";
+  Parsed back = ParseLines({array});
+  ASSERT_EQ(back.posts.size(), 2u);
+  EXPECT_EQ(back.posts[0].raw, p.posts[0].raw);
+  EXPECT_EQ(back.posts[1].raw, p.posts[1].raw);
+}
+
 TEST(SnowflakeTime, DecodesXIds) {
   // 1377650090978992134 was created at 2021-04-01T15:52:31Z.
   EXPECT_EQ(SnowflakeTime("1377650090978992134") / 1000000, 1617292351);
+  // 2010-2018 ids are below 1e18 but are snowflakes all the same.
+  EXPECT_EQ(model::FormatTimestamp(SnowflakeTime("850006245121695744")).substr(0, 10), "2017-04-06");
   EXPECT_EQ(SnowflakeTime("6832057002"), 0);
   EXPECT_EQ(SnowflakeTime("abc"), 0);
 }
