@@ -41,6 +41,7 @@ Result<parse::ParseOptions> MakeParseOptions(const CommonInput& in) {
   o.include_referenced = in.include_referenced;
   o.extract_missing_entities = !in.no_extract;
   o.max_record_bytes = in.max_record_bytes;
+  o.keep_raw = in.keep_raw;
   return o;
 }
 
@@ -182,7 +183,9 @@ int RunNormalize(const NormalizeArgs& args) {
   auto out = sink::JsonlSink::Open(jo);
   if (!out.ok()) return Fail(out.status());
   std::vector<sink::PostSink*> sinks{out->get()};
-  return Ingest(**src, sinks, args.in, "-", 0, std::chrono::microseconds(0), "normalize");
+  CommonInput in = args.in;
+  in.keep_raw = args.with_raw;
+  return Ingest(**src, sinks, in, "-", 0, std::chrono::microseconds(0), "normalize");
 }
 
 int RunCollect(const CollectArgs& args) {

@@ -15,6 +15,7 @@ struct CommonInput {
   bool no_extract = false;
   std::string dead_letter;  // empty: default beside the output
   std::uint64_t max_record_bytes = 16u << 20;
+  bool keep_raw = true;  // not a flag: set by commands whose output never shows raw
 };
 
 struct NormalizeArgs {

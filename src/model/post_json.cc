@@ -4,6 +4,11 @@
 // no iostreams and no temporary strings.
 #include "model/post_json.h"
 
+#include <simdjson.h>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -126,81 +131,21 @@ inline bool PlainWord(const char* p) {
   return bad == 0;
 }
 
-void AppendInt(std::int64_t v, std::string* out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, r.ptr);
+// True when none of the 8 bytes is '"', '\\' or a control character; bytes
+// >= 0x80 pass (for strings already known to be valid UTF-8).
+inline bool PlainUtf8Word(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  const std::uint64_t bad = ((w - kOnes * 0x20) & ~w & kHigh) | has_zero(w ^ (kOnes * '"')) |
+                            has_zero(w ^ (kOnes * '\\'));
+  return bad == 0;
 }
 
-// Shortest representation that reads back to the same double; null for
-// non-finite values, which JSON cannot hold.
-void AppendDouble(double v, std::string* out) {
-  if (!std::isfinite(v)) {
-    out->append("null");
-    return;
-  }
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, r.ptr);
-}
-
-// Writes `,"key":` (or `"key":` for the first member). Keys are literals that
-// never need escaping.
-class ObjectWriter {
- public:
-  explicit ObjectWriter(std::string* out) : out_(out) { out_->push_back('{'); }
-  void Key(std::string_view key) {
-    // One append of `,"key":` (keys are short literals).
-    char buf[40];
-    std::size_t n = 0;
-    if (!first_) buf[n++] = ',';
-    first_ = false;
-    buf[n++] = '"';
-    const std::size_t k = std::min(key.size(), sizeof buf - 4);
-    std::memcpy(buf + n, key.data(), k);
-    n += k;
-    buf[n++] = '"';
-    buf[n++] = ':';
-    out_->append(buf, n);
-  }
-  void String(std::string_view key, std::string_view value) {
-    Key(key);
-    AppendJsonString(value, out_);
-  }
-  void Int(std::string_view key, std::int64_t value) {
-    Key(key);
-    AppendInt(value, out_);
-  }
-  void Range(const TextRange& r) {
-    if (r.start >= 0) Int("start", r.start);
-    if (r.end >= 0) Int("end", r.end);
-  }
-  void End() { out_->push_back('}'); }
-
- private:
-  std::string* out_;
-  bool first_ = true;
-};
-
-// Writes `"key":[...]` with one object per element, filled by `member`.
-template <typename T, typename F>
-void AppendArray(ObjectWriter& w, std::string* out, std::string_view key, const std::vector<T>& v,
-                 F member) {
-  w.Key(key);
-  out->push_back('[');
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) out->push_back(',');
-    ObjectWriter o(out);
-    member(o, v[i]);
-    o.End();
-  }
-  out->push_back(']');
-}
-
-}  // namespace
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
+// The escaped body (no quotes) of a string holding invalid UTF-8: each
+// ill-formed subsequence becomes one U+FFFD. The rare, slow path.
+void AppendInvalidUtf8Body(std::string_view s, std::string* out) {
   std::size_t run = 0;  // start of the pending run of bytes copied verbatim
   std::size_t i = 0;
   const std::size_t n = s.size();
@@ -246,108 +191,318 @@ void AppendJsonString(std::string_view s, std::string* out) {
     run = i;
   }
   out->append(s.data() + run, n - run);
-  out->push_back('"');
+}
+
+// A cursor over *out: the space is grown in large steps and written through a
+// pointer, so that each key, number and string costs a memcpy, not a
+// std::string::append call. Finish() trims *out to what was written.
+class JsonOut {
+ public:
+  explicit JsonOut(std::string* out) : out_(out) {
+    const std::size_t at = out_->size();
+    out_->resize(at + 1024);
+    p_ = out_->data() + at;
+    end_ = out_->data() + out_->size();
+  }
+  JsonOut(const JsonOut&) = delete;
+  JsonOut& operator=(const JsonOut&) = delete;
+  void Finish() { out_->resize(static_cast<std::size_t>(p_ - out_->data())); }
+
+  void Reserve(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) >= n) return;
+    const std::size_t used = static_cast<std::size_t>(p_ - out_->data());
+    out_->resize(std::max(out_->size() * 2, used + n + 1024));
+    p_ = out_->data() + used;
+    end_ = out_->data() + out_->size();
+  }
+  template <std::size_t N>
+  void Lit(const char (&lit)[N]) {
+    Reserve(N - 1);
+    std::memcpy(p_, lit, N - 1);
+    p_ += N - 1;
+  }
+  void Raw(std::string_view v) {
+    Reserve(v.size());
+    std::memcpy(p_, v.data(), v.size());
+    p_ += v.size();
+  }
+  void Int(std::int64_t v) {
+    Reserve(24);
+    p_ = std::to_chars(p_, p_ + 24, v).ptr;
+  }
+  void Double(double v) {
+    if (!std::isfinite(v)) {
+      Lit("null");
+      return;
+    }
+    Reserve(32);
+    p_ = std::to_chars(p_, p_ + 32, v).ptr;
+  }
+  void Timestamp(TimestampUs us) {
+    std::string tmp;
+    AppendTimestamp(us, &tmp);
+    Reserve(tmp.size() + 2);
+    *p_++ = '"';
+    std::memcpy(p_, tmp.data(), tmp.size());
+    p_ += tmp.size();
+    *p_++ = '"';
+  }
+  // A JSON string literal: escapes, and U+FFFD for invalid UTF-8 (at most 6
+  // output bytes per input byte).
+  void Str(std::string_view s) {
+    Reserve(s.size() * 6 + 2);
+    *p_++ = '"';
+    if (simdjson::validate_utf8(s.data(), s.size())) {
+      ValidUtf8(s);
+    } else {
+      std::string tmp;
+      AppendInvalidUtf8Body(s, &tmp);
+      std::memcpy(p_, tmp.data(), tmp.size());
+      p_ += tmp.size();
+    }
+    *p_++ = '"';
+  }
+
+ private:
+  void Escape(unsigned char c) {
+    *p_++ = '\\';
+    switch (c) {
+      case '"': *p_++ = '"'; break;
+      case '\\': *p_++ = '\\'; break;
+      case '\n': *p_++ = 'n'; break;
+      case '\r': *p_++ = 'r'; break;
+      case '\t': *p_++ = 't'; break;
+      case '\b': *p_++ = 'b'; break;
+      case '\f': *p_++ = 'f'; break;
+      default:
+        *p_++ = 'u';
+        *p_++ = '0';
+        *p_++ = '0';
+        *p_++ = kHex[c >> 4];
+        *p_++ = kHex[c & 0xF];
+    }
+  }
+  void ValidUtf8(std::string_view s) {
+    const char* d = s.data();
+    const std::size_t n = s.size();
+    std::size_t run = 0, i = 0;
+    while (i < n) {
+#ifdef __AVX2__
+      // 32 bytes at a time: none of them '"', '\\' or below 0x20.
+      if (i + 32 <= n) {
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + i));
+        const __m256i special = _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('"')),
+                            _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'))),
+            _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(0x1F)), x));
+        const auto mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(special));
+        if (mask == 0) {
+          i += 32;
+          continue;
+        }
+        i += static_cast<std::size_t>(__builtin_ctz(mask));  // the first special byte
+      }
+#endif
+      if (i + 8 <= n && PlainUtf8Word(d + i)) {
+        i += 8;
+        continue;
+      }
+      const unsigned char c = static_cast<unsigned char>(d[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        ++i;
+        continue;
+      }
+      std::memcpy(p_, d + run, i - run);
+      p_ += i - run;
+      Escape(c);
+      ++i;
+      run = i;
+    }
+    std::memcpy(p_, d + run, n - run);
+    p_ += n - run;
+  }
+
+  std::string* out_;
+  char* p_;
+  char* end_;
+};
+
+void Range(JsonOut& o, const TextRange& r) {
+  if (r.start >= 0) {
+    o.Lit(",\"start\":");
+    o.Int(r.start);
+  }
+  if (r.end >= 0) {
+    o.Lit(",\"end\":");
+    o.Int(r.end);
+  }
+}
+
+// `,"key":[{...},...]` with one object per element, written by `member`
+// (which starts right after the element's '{').
+template <std::size_t N, typename T, typename F>
+void Array(JsonOut& o, const char (&key)[N], const std::vector<T>& v, F member) {
+  o.Lit(key);
+  o.Lit("[");
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i == 0) {
+      o.Lit("{");
+    } else {
+      o.Lit(",{");
+    }
+    member(v[i]);
+    o.Lit("}");
+  }
+  o.Lit("]");
+}
+
+}  // namespace
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  JsonOut o(out);
+  o.Str(s);
+  o.Finish();
 }
 
 void AppendPostJson(const Post& post, std::string* out, const PostJsonOptions& options) {
-  out->reserve(out->size() + 512 + post.text.size() +
-               (options.include_raw ? post.raw.size() + post.raw.size() / 8 : 0));
-  ObjectWriter w(out);
-  w.String("id", post.id);
-  w.String("provider", ProviderName(post.provider));
-  w.Key("created_at");
-  out->push_back('"');
-  AppendTimestamp(post.created_at, out);
-  out->push_back('"');
-
-  w.Key("author");
-  {
-    ObjectWriter a(out);
-    a.String("id", post.author.id);
-    a.String("handle", post.author.handle);
-    a.String("name", post.author.name);
-    a.End();
-  }
-  w.String("text", post.text);
-  w.String("lang", post.lang);
-  w.String("kind", PostKindName(post.kind));
+  JsonOut o(out);
+  o.Reserve(1024 + post.text.size() * 6 + (options.include_raw ? post.raw.size() * 6 : 0));
+  o.Lit("{\"id\":");
+  o.Str(post.id);
+  o.Lit(",\"provider\":\"");
+  o.Raw(ProviderName(post.provider));
+  o.Lit("\",\"created_at\":");
+  o.Timestamp(post.created_at);
+  o.Lit(",\"author\":{\"id\":");
+  o.Str(post.author.id);
+  o.Lit(",\"handle\":");
+  o.Str(post.author.handle);
+  o.Lit(",\"name\":");
+  o.Str(post.author.name);
+  o.Lit("},\"text\":");
+  o.Str(post.text);
+  o.Lit(",\"lang\":");
+  o.Str(post.lang);
+  o.Lit(",\"kind\":\"");
+  o.Raw(PostKindName(post.kind));
+  o.Lit("\",\"ref_id\":");
   const std::string_view ref = post.ReferencedId();
   if (ref.empty()) {
-    w.Key("ref_id");
-    out->append("null");
+    o.Lit("null");
   } else {
-    w.String("ref_id", ref);
+    o.Str(ref);
   }
-
-  AppendArray(w, out, "references", post.references, [](ObjectWriter& o, const Reference& r) {
-    o.String("type", ReferenceTypeName(r.type));
-    o.String("id", r.id);
+  Array(o, ",\"references\":", post.references, [&](const Reference& r) {
+    o.Lit("\"type\":\"");
+    o.Raw(ReferenceTypeName(r.type));
+    o.Lit("\",\"id\":");
+    o.Str(r.id);
   });
-  AppendArray(w, out, "hashtags", post.hashtags, [](ObjectWriter& o, const Hashtag& h) {
-    o.String("tag", h.tag);
-    o.Range(h.range);
+  Array(o, ",\"hashtags\":", post.hashtags, [&](const Hashtag& h) {
+    o.Lit("\"tag\":");
+    o.Str(h.tag);
+    Range(o, h.range);
   });
-  AppendArray(w, out, "mentions", post.mentions, [](ObjectWriter& o, const Mention& m) {
-    o.String("handle", m.handle);
-    o.String("id", m.user_id);
-    o.Range(m.range);
+  Array(o, ",\"mentions\":", post.mentions, [&](const Mention& m) {
+    o.Lit("\"handle\":");
+    o.Str(m.handle);
+    o.Lit(",\"id\":");
+    o.Str(m.user_id);
+    Range(o, m.range);
   });
-  AppendArray(w, out, "urls", post.urls, [](ObjectWriter& o, const Url& u) {
-    o.String("url", u.url);
-    if (!u.expanded_url.empty()) o.String("expanded_url", u.expanded_url);
-    if (!u.display_url.empty()) o.String("display_url", u.display_url);
-    if (!u.unwound_url.empty()) o.String("unwound_url", u.unwound_url);
-    o.Range(u.range);
+  Array(o, ",\"urls\":", post.urls, [&](const Url& u) {
+    o.Lit("\"url\":");
+    o.Str(u.url);
+    if (!u.expanded_url.empty()) {
+      o.Lit(",\"expanded_url\":");
+      o.Str(u.expanded_url);
+    }
+    if (!u.display_url.empty()) {
+      o.Lit(",\"display_url\":");
+      o.Str(u.display_url);
+    }
+    if (!u.unwound_url.empty()) {
+      o.Lit(",\"unwound_url\":");
+      o.Str(u.unwound_url);
+    }
+    Range(o, u.range);
   });
-  AppendArray(w, out, "cashtags", post.cashtags, [](ObjectWriter& o, const Cashtag& c) {
-    o.String("tag", c.tag);
-    o.Range(c.range);
+  Array(o, ",\"cashtags\":", post.cashtags, [&](const Cashtag& c) {
+    o.Lit("\"tag\":");
+    o.Str(c.tag);
+    Range(o, c.range);
   });
 
   const PublicMetrics& m = post.metrics;
   if (m.reposts || m.replies || m.likes || m.quotes || m.impressions) {
-    w.Key("metrics");
-    ObjectWriter o(out);
-    if (m.reposts) o.Int("reposts", *m.reposts);
-    if (m.replies) o.Int("replies", *m.replies);
-    if (m.likes) o.Int("likes", *m.likes);
-    if (m.quotes) o.Int("quotes", *m.quotes);
-    if (m.impressions) o.Int("impressions", *m.impressions);
-    o.End();
+    o.Lit(",\"metrics\":{");
+    bool first = true;
+    auto metric = [&](std::string_view key, const std::optional<std::int64_t>& v) {
+      if (!v) return;
+      o.Raw(first ? "\"" : ",\"");
+      first = false;
+      o.Raw(key);
+      o.Lit("\":");
+      o.Int(*v);
+    };
+    metric("reposts", m.reposts);
+    metric("replies", m.replies);
+    metric("likes", m.likes);
+    metric("quotes", m.quotes);
+    metric("impressions", m.impressions);
+    o.Lit("}");
   }
 
   const Geo& g = post.geo;
   if (!g.empty() || !g.place_name.empty()) {
-    w.Key("geo");
-    ObjectWriter o(out);
+    o.Lit(",\"geo\":{");
+    bool first = true;
+    auto key = [&](std::string_view k) {
+      o.Raw(first ? "\"" : ",\"");
+      first = false;
+      o.Raw(k);
+      o.Lit("\":");
+    };
     if (g.lon) {
-      o.Key("lon");
-      AppendDouble(*g.lon, out);
+      key("lon");
+      o.Double(*g.lon);
     }
     if (g.lat) {
-      o.Key("lat");
-      AppendDouble(*g.lat, out);
+      key("lat");
+      o.Double(*g.lat);
     }
-    if (!g.place_id.empty()) o.String("place_id", g.place_id);
-    if (!g.place_name.empty()) o.String("place_name", g.place_name);
-    if (!g.country_code.empty()) o.String("country_code", g.country_code);
-    o.End();
+    if (!g.place_id.empty()) {
+      key("place_id");
+      o.Str(g.place_id);
+    }
+    if (!g.place_name.empty()) {
+      key("place_name");
+      o.Str(g.place_name);
+    }
+    if (!g.country_code.empty()) {
+      key("country_code");
+      o.Str(g.country_code);
+    }
+    o.Lit("}");
   }
 
   if (!post.matching_rules.empty()) {
-    AppendArray(w, out, "matching_rules", post.matching_rules,
-                [](ObjectWriter& o, const MatchingRule& r) {
-                  o.String("id", r.id);
-                  o.String("tag", r.tag);
-                });
+    Array(o, ",\"matching_rules\":", post.matching_rules, [&](const MatchingRule& r) {
+      o.Lit("\"id\":");
+      o.Str(r.id);
+      o.Lit(",\"tag\":");
+      o.Str(r.tag);
+    });
   }
-  if (post.entities_extracted) {
-    w.Key("entities_extracted");
-    out->append("true");
+  if (post.entities_extracted) o.Lit(",\"entities_extracted\":true");
+  o.Lit(",\"source_format\":");
+  o.Str(post.source_format);
+  if (options.include_raw) {
+    o.Lit(",\"raw\":");
+    o.Str(post.raw);
   }
-  w.String("source_format", post.source_format);
-  if (options.include_raw) w.String("raw", post.raw);
-  w.End();
+  o.Lit("}");
+  o.Finish();
 }
 
 }  // namespace starling::model

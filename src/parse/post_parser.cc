@@ -776,7 +776,7 @@ struct PostParser::Impl {
                        [](const model::Reference& x, const model::Reference& y) {
                          return static_cast<int>(x.type) < static_cast<int>(y.type);
                        });
-      p.raw.assign(raw);
+      if (options.keep_raw) p.raw.assign(raw);
     }
     if (!b.has_created) p.created_at = SnowflakeTime(p.id);
     p.kind = model::PostKind::kPost;

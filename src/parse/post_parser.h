@@ -42,6 +42,10 @@ struct ParseOptions {
   bool include_referenced = false;
   // Run the twitter-text extractor when a post carries no provider entities.
   bool extract_missing_entities = true;
+  // Keep the provider JSON of each post in Post::raw. Off when nothing
+  // downstream reads it (e.g. `normalize` without --with-raw): saves a copy
+  // of every record.
+  bool keep_raw = true;
   // Records longer than this are rejected (ResourceExhausted) without parsing.
   std::size_t max_record_bytes = 16u << 20;
 };
