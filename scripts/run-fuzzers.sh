@@ -37,20 +37,29 @@ else
   echo "fuzz: no recorded data at $data; fuzzing from empty corpora"
 fi
 
-status=0
-for target in post_parser extract timestamp line_source; do
+# CSV reader: twarc-csv style files written by our own binary from recorded JSONL.
+mkdir -p "$work/csv_reader"
+for f in twarc-csv/streaming_output.jsonl tweet_parser/public_api_sample.json; do
+  [ -r "$data/$f" ] && "$build/starling" -q convert "$data/$f" "$work/csv_reader/$(basename "$f").csv" \
+    >/dev/null 2>&1 || true
+done
+echo "fuzz: seeded csv_reader with $(ls "$work/csv_reader" | wc -l) inputs"
+
+targets=(post_parser extract timestamp line_source csv_reader)
+status=0 failed=0
+for target in "${targets[@]}"; do
   bin="$build/fuzz/${target}_fuzz"
-  if [ ! -x "$bin" ]; then echo "fuzz: missing $bin"; exit 1; fi
+  if [ ! -x "$bin" ]; then echo "fuzz: missing $bin"; status=1; failed=$((failed + 1)); continue; fi
   echo "fuzz: $target for ${seconds}s"
   mkdir -p "$work/$target"
   if ! "$bin" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
        -artifact_prefix="$work/${target}-" "$work/$target" > "$work/$target.log" 2>&1; then
-    echo "fuzz: $target FAILED"; tail -n 40 "$work/$target.log"; status=1
+    echo "fuzz: $target FAILED"; tail -n 40 "$work/$target.log"; status=1; failed=$((failed + 1))
     mkdir -p "$build/fuzz-artifacts"; cp "$work/${target}-"* "$build/fuzz-artifacts/" 2>/dev/null || true
     echo "fuzz: crashing inputs kept in $build/fuzz-artifacts/"
   else
     grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs" "$work/$target.log" | tail -n 1 || true
   fi
 done
-if [ $status -eq 0 ]; then echo "fuzz: 4 passed, 0 failed"; else echo "fuzz: some targets failed"; fi
+echo "fuzz: $((${#targets[@]} - failed)) passed, $failed failed"
 exit $status

@@ -167,7 +167,9 @@ class LineRecordSource final : public RecordSource {
       end_ -= start_;
       start_ = 0;
     }
-    if (end_ + kChunk + kRecordPadding > buf_.size()) {
+    // Grow only when little room is left (a record longer than the buffer):
+    // reads then always have at least a quarter chunk to fill.
+    if (buf_.size() - kRecordPadding - end_ < kChunk / 4) {
       buf_.resize(std::max(buf_.size() * 2, end_ + kChunk + kRecordPadding));
     }
     // The last kRecordPadding bytes are never filled: every record is
