@@ -2,12 +2,11 @@
 // real recorded data in ../shared/data. Run: build/release/bench/starling_bench
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <cstdio>
 
 #include "model/post_json.h"
 #include "parse/post_parser.h"
@@ -142,7 +141,8 @@ void BM_WeightedTweetLength(benchmark::State& state) {
 BENCHMARK(BM_WeightedTweetLength);
 
 void BM_ParseTimestamp(benchmark::State& state) {
-  const std::vector<std::string> stamps = {"2021-04-01T15:52:31.000Z", "Sun Aug 31 00:29:15 +0000 2014",
+  const std::vector<std::string> stamps = {"2021-04-01T15:52:31.000Z",
+                                           "Sun Aug 31 00:29:15 +0000 2014",
                                            "2021-04-01T17:52:31.123456+02:00"};
   std::size_t n = 0;
   for (auto _ : state) {

@@ -7,9 +7,9 @@
 
 #include <cstdio>
 #include <cstring>
-#include <vector>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace od = simdjson::ondemand;
 
@@ -28,9 +28,11 @@ void Entities(od::object e) {
     for (od::object item : f.value().get_array()) {
       for (auto g : item) {
         std::string_view k2 = g.unescaped_key();
-        if (k2 == "start" || k2 == "end") total += static_cast<std::size_t>(int64_t(g.value()));
+        if (k2 == "start" || k2 == "end")
+          total += static_cast<std::size_t>(int64_t(g.value()));
         else if (k2 == "tag" || k2 == "username" || k2 == "url" || k2 == "expanded_url" ||
-                 k2 == "display_url" || (k2 == "id" && k == "mentions")) Str(g.value());
+                 k2 == "display_url" || (k2 == "id" && k == "mentions"))
+          Str(g.value());
       }
     }
   }
@@ -108,7 +110,8 @@ int main(int argc, char** argv) {
     if (have == 0) break;
     std::size_t start = 0;
     for (;;) {
-      const char* nl = static_cast<const char*>(std::memchr(buf.data() + start, '\n', have - start));
+      const char* nl =
+          static_cast<const char*>(std::memchr(buf.data() + start, '\n', have - start));
       if (nl == nullptr && got != 0) break;
       std::size_t end = nl == nullptr ? have : static_cast<std::size_t>(nl - buf.data());
       if (end > start) {

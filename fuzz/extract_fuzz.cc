@@ -17,7 +17,8 @@ namespace {
 void CheckEntities(const std::vector<starling::text::Entity>& entities) {
   std::int32_t prev_end = 0;
   for (const auto& e : entities) {
-    if (e.start < 0 || e.end < e.start || e.start_utf16 < e.start || e.end_utf16 < e.end) std::abort();
+    if (e.start < 0 || e.end < e.start || e.start_utf16 < e.start || e.end_utf16 < e.end)
+      std::abort();
     if (e.start < prev_end) std::abort();  // extractors never return overlaps
     prev_end = e.end;
   }
@@ -35,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   CheckEntities(ExtractMentionsOrLists(text));
   CheckEntities(ExtractEntities(text));
   (void)ExtractReplyScreenName(text);
-  for (const TweetLengthConfig& c : {TweetLengthConfig::V1(), TweetLengthConfig::V2(), TweetLengthConfig::V3()}) {
+  for (const TweetLengthConfig& c :
+       {TweetLengthConfig::V1(), TweetLengthConfig::V2(), TweetLengthConfig::V3()}) {
     const TweetLengthResult r = ParseTweet(text, c);
     if (r.weighted_length < 0 || r.valid_range_end > r.display_range_end) std::abort();
   }

@@ -52,12 +52,18 @@ Result<std::chrono::microseconds> ParseDuration(std::string_view text) {
   }
   std::string_view unit = text.substr(i);
   double us;
-  if (unit.empty() || unit == "s") us = v * 1e6;
-  else if (unit == "ms") us = v * 1e3;
-  else if (unit == "m" || unit == "min") us = v * 60e6;
-  else if (unit == "h") us = v * 3600e6;
-  else if (unit == "d") us = v * 86400e6;
-  else return InvalidArgument("bad duration unit in '" + std::string(text) + "' (use ms, s, m, h, d)");
+  if (unit.empty() || unit == "s")
+    us = v * 1e6;
+  else if (unit == "ms")
+    us = v * 1e3;
+  else if (unit == "m" || unit == "min")
+    us = v * 60e6;
+  else if (unit == "h")
+    us = v * 3600e6;
+  else if (unit == "d")
+    us = v * 86400e6;
+  else
+    return InvalidArgument("bad duration unit in '" + std::string(text) + "' (use ms, s, m, h, d)");
   return std::chrono::microseconds(static_cast<std::int64_t>(us));
 }
 
@@ -74,7 +80,8 @@ const std::atomic<bool>* InstallStopHandler() {
 
 std::string Grouped(std::uint64_t n) {
   std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<std::size_t>(i), ",");
   return s;
 }
 
@@ -89,9 +96,10 @@ std::function<void(const dataflow::IngestStats&)> ProgressLine(std::string label
     last_us = us;
     std::int64_t secs = us / 1000000;
     std::fprintf(stderr, "\r\033[K%s  %s posts  %s/s  dead letters %s  %02lld:%02lld:%02lld",
-                 label.c_str(), Grouped(s.posts).c_str(), Grouped(static_cast<std::uint64_t>(rate)).c_str(),
-                 Grouped(s.dead_letters).c_str(), static_cast<long long>(secs / 3600),
-                 static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+                 label.c_str(), Grouped(s.posts).c_str(),
+                 Grouped(static_cast<std::uint64_t>(rate)).c_str(), Grouped(s.dead_letters).c_str(),
+                 static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+                 static_cast<long long>(secs % 60));
     std::fflush(stderr);
     g_progress_drawn = true;
   };
@@ -106,9 +114,10 @@ void PrintSummary(const dataflow::IngestStats& s, const std::string& dead_letter
   if (GlobalUi().quiet) return;
   double secs = static_cast<double>(s.elapsed.count()) / 1e6;
   double rate = secs > 0 ? static_cast<double>(s.posts) / secs : 0;
-  log::Info("{} posts from {} records in {:.2f} s ({} posts/s); {} control messages; {} dead letters",
-            Grouped(s.posts), Grouped(s.records), secs, Grouped(static_cast<std::uint64_t>(rate)),
-            Grouped(s.controls), Grouped(s.dead_letters));
+  log::Info(
+      "{} posts from {} records in {:.2f} s ({} posts/s); {} control messages; {} dead letters",
+      Grouped(s.posts), Grouped(s.records), secs, Grouped(static_cast<std::uint64_t>(rate)),
+      Grouped(s.controls), Grouped(s.dead_letters));
   if (GlobalUi().verbose) {
     for (const auto& [kind, n] : s.controls_by_kind) log::Info("  control {}: {}", kind, n);
   }

@@ -2,10 +2,9 @@
 // Wiring of sources, parser, sinks and dead letters for each subcommand.
 #include "app/commands.h"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -73,10 +72,12 @@ bool SameFile(const std::string& a, const std::string& b) {
 }
 
 // Refuses to write into the file being read: the sink would truncate it first.
-Status CheckNotReadingOutput(const std::string& source_path, const std::vector<std::string>& sinks) {
+Status CheckNotReadingOutput(const std::string& source_path,
+                             const std::vector<std::string>& sinks) {
   for (const auto& spec : sinks) {
     if (SameFile(source_path, SpecPath(spec))) {
-      return InvalidArgument("'" + spec + "' is the input file itself; writing it would destroy it");
+      return InvalidArgument("'" + spec +
+                             "' is the input file itself; writing it would destroy it");
     }
   }
   return Status::Ok();
@@ -93,7 +94,8 @@ int Ingest(source::RecordSource& src, const std::vector<sink::PostSink*>& sinks,
            std::chrono::microseconds duration, const std::string& label) {
   auto po = MakeParseOptions(in);
   if (!po.ok()) return Fail(po.status());
-  std::string dl_path = in.dead_letter.empty() ? DefaultDeadLetterPath(first_sink_spec) : in.dead_letter;
+  std::string dl_path =
+      in.dead_letter.empty() ? DefaultDeadLetterPath(first_sink_spec) : in.dead_letter;
   dataflow::DeadLetterWriter dead_letters(dl_path);
   dataflow::IngestOptions io;
   io.parse = *po;
@@ -265,15 +267,15 @@ int RunConvert(const ConvertArgs& args) {
   if (!st.ok()) return Fail(st);
   st = (*dst)->Close();
   if (!st.ok()) return Fail(st);
-  stats.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - t0);
+  stats.elapsed =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
   PrintSummary(stats, "");
   return 0;
 }
 
 int RunGenerate(const GenerateArgs& args) {
-  std::string spec = "generate:?rate=" + std::to_string(args.rate) +
-                     "&seed=" + std::to_string(args.seed);
+  std::string spec =
+      "generate:?rate=" + std::to_string(args.rate) + "&seed=" + std::to_string(args.seed);
   if (args.count) spec += "&count=" + std::to_string(args.count);
   if (args.no_pace) spec += "&pace=0";
   if (!args.start.empty()) spec += "&start=" + args.start;
@@ -289,7 +291,8 @@ int RunGenerate(const GenerateArgs& args) {
     out.append(rec.bytes);
     out.push_back('\n');
     if (out.size() > (1u << 16) || !args.no_pace) {
-      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) return 0;  // reader went away
+      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size())
+        return 0;  // reader went away
       if (!args.no_pace) std::fflush(stdout);
       out.clear();
     }
@@ -308,8 +311,9 @@ void PrintTop(sqlite3* db, const char* label, const char* sql) {
   std::string line;
   while (sqlite3_step(st) == SQLITE_ROW) {
     const unsigned char* key = sqlite3_column_text(st, 0);
-    line += (line.empty() ? "" : ", ") + std::string(key ? reinterpret_cast<const char*>(key) : "?") +
-            " (" + Grouped(static_cast<std::uint64_t>(sqlite3_column_int64(st, 1))) + ")";
+    line += (line.empty() ? "" : ", ") +
+            std::string(key ? reinterpret_cast<const char*>(key) : "?") + " (" +
+            Grouped(static_cast<std::uint64_t>(sqlite3_column_int64(st, 1))) + ")";
   }
   sqlite3_finalize(st);
   std::printf("  %-18s %s\n", label, line.c_str());
@@ -323,9 +327,11 @@ void PrintDemoSummary(const std::string& path) {
   }
   std::printf("\nWhat the stream said:\n");
   PrintTop(db, "posts by kind:", "SELECT kind, COUNT(*) FROM posts GROUP BY kind ORDER BY 2 DESC");
-  PrintTop(db, "top languages:", "SELECT lang, COUNT(*) FROM posts GROUP BY lang ORDER BY 2 DESC LIMIT 6");
-  PrintTop(db, "top hashtags:",
-           "SELECT '#' || tag_lower, COUNT(*) FROM hashtags GROUP BY tag_lower ORDER BY 2 DESC LIMIT 6");
+  PrintTop(db, "top languages:",
+           "SELECT lang, COUNT(*) FROM posts GROUP BY lang ORDER BY 2 DESC LIMIT 6");
+  PrintTop(
+      db, "top hashtags:",
+      "SELECT '#' || tag_lower, COUNT(*) FROM hashtags GROUP BY tag_lower ORDER BY 2 DESC LIMIT 6");
   PrintTop(db, "top mentioned:",
            "SELECT '@' || handle, COUNT(*) FROM mentions GROUP BY handle ORDER BY 2 DESC LIMIT 4");
   sqlite3_close(db);
@@ -352,7 +358,8 @@ int RunDemo(const DemoArgs& args) {
   PrintDemoSummary(args.db);
   std::printf(
       "\nThe data is in %s (SQLite; schema: docs/formats/sqlite.md). Try:\n"
-      "  sqlite3 %s \"SELECT tag_lower, COUNT(*) AS n FROM hashtags GROUP BY tag_lower ORDER BY n DESC LIMIT 10\"\n"
+      "  sqlite3 %s \"SELECT tag_lower, COUNT(*) AS n FROM hashtags GROUP BY tag_lower ORDER BY n "
+      "DESC LIMIT 10\"\n"
       "  sqlite3 %s \"SELECT lang, COUNT(*) FROM posts GROUP BY lang ORDER BY 2 DESC\"\n"
       "  starling convert %s posts.csv\n",
       abs.c_str(), args.db.c_str(), args.db.c_str(), args.db.c_str());

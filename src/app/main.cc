@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
   app::NormalizeArgs norm;
   auto* normalize = app.add_subcommand(
       "normalize", "Print normalized posts as JSON lines (see docs/formats/post.md)");
-  normalize->add_option("inputs", norm.inputs, "Files, '-' for stdin, or source specs (default: stdin)");
+  normalize->add_option("inputs", norm.inputs,
+                        "Files, '-' for stdin, or source specs (default: stdin)");
   normalize->add_flag("--text", norm.text,
                       "Each input line is plain text: print its hashtags, mentions, urls and "
                       "cashtags (twitter-text rules)");
@@ -95,18 +96,20 @@ int main(int argc, char** argv) {
   convert->footer(kSinkHelp);
 
   app::GenerateArgs gen;
-  auto* generate = app.add_subcommand(
-      "generate", "Write a realistic, seeded X API v2 firehose to stdout");
+  auto* generate =
+      app.add_subcommand("generate", "Write a realistic, seeded X API v2 firehose to stdout");
   generate->add_option("--rate,-r", gen.rate, "Mean posts per second")->capture_default_str();
   generate->add_option("--count,-n", gen.count, "Stop after N posts (default: run until Ctrl-C)");
   generate->add_option("--seed", gen.seed, "Random seed (same seed, same output)")
       ->capture_default_str();
   generate->add_flag("--no-pace", gen.no_pace,
                      "Write as fast as possible (event times still follow --rate)");
-  generate->add_option("--start", gen.start, "Event time of the first post (ISO-8601; default now)");
+  generate->add_option("--start", gen.start,
+                       "Event time of the first post (ISO-8601; default now)");
 
   app::DemoArgs demo_args;
-  auto* demo = app.add_subcommand("demo", "Run the generator into SQLite and show where the data is");
+  auto* demo =
+      app.add_subcommand("demo", "Run the generator into SQLite and show where the data is");
   demo->add_option("--duration,-d", demo_args.duration, "How long to run (Ctrl-C stops earlier)")
       ->capture_default_str();
   demo->add_option("--db", demo_args.db, "SQLite file to write")->capture_default_str();
@@ -123,7 +126,9 @@ int main(int argc, char** argv) {
   ui.quiet = quiet;
   ui.verbose = verbose;
   ui.progress = !quiet && ::isatty(STDERR_FILENO) == 1;
-  log::Configure(verbose ? log::Level::kDebug : quiet ? log::Level::kWarn : log::Level::kInfo,
+  log::Configure(verbose ? log::Level::kDebug
+                 : quiet ? log::Level::kWarn
+                         : log::Level::kInfo,
                  log_format == "json" ? log::Format::kJson : log::Format::kText);
 
   if (*normalize) return app::RunNormalize(norm);

@@ -9,7 +9,9 @@ Clock::TimePoint RealClock::Now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
-std::chrono::steady_clock::time_point RealClock::Steady() { return std::chrono::steady_clock::now(); }
+std::chrono::steady_clock::time_point RealClock::Steady() {
+  return std::chrono::steady_clock::now();
+}
 
 void RealClock::SleepUntil(std::chrono::steady_clock::time_point t) {
   std::this_thread::sleep_until(t);

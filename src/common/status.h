@@ -14,15 +14,15 @@ namespace starling {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // the caller passed something unusable (bad spec, bad flag)
-  kMalformedInput,    // a record could not be parsed; routine, goes to dead letters
-  kNotFound,          // a file, table or key does not exist
-  kIoError,           // the operating system refused a read or write
-  kUnavailable,       // a peer (socket, server) is not reachable now
-  kUnsupported,       // recognised but not handled (e.g. a control message)
-  kResourceExhausted, // a limit was hit (line too long, disk full)
-  kTryAgain,          // nothing yet (an idle live source); not a failure: call again
-  kInternal,          // a bug: an invariant did not hold
+  kInvalidArgument,    // the caller passed something unusable (bad spec, bad flag)
+  kMalformedInput,     // a record could not be parsed; routine, goes to dead letters
+  kNotFound,           // a file, table or key does not exist
+  kIoError,            // the operating system refused a read or write
+  kUnavailable,        // a peer (socket, server) is not reachable now
+  kUnsupported,        // recognised but not handled (e.g. a control message)
+  kResourceExhausted,  // a limit was hit (line too long, disk full)
+  kTryAgain,           // nothing yet (an idle live source); not a failure: call again
+  kInternal,           // a bug: an invariant did not hold
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -45,7 +45,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status MalformedInput(std::string m) { return {StatusCode::kMalformedInput, std::move(m)}; }
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
@@ -61,8 +63,8 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}             // NOLINT(google-explicit-constructor)
-  Result(Status status) : v_(std::move(status)) {}      // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
@@ -83,8 +85,8 @@ class [[nodiscard]] Result {
 }  // namespace starling
 
 // Propagates a non-OK Status out of the current function.
-#define STARLING_RETURN_IF_ERROR(expr)        \
-  do {                                        \
-    ::starling::Status _st = (expr);          \
-    if (!_st.ok()) return _st;                \
+#define STARLING_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    ::starling::Status _st = (expr);   \
+    if (!_st.ok()) return _st;         \
   } while (0)

@@ -33,8 +33,8 @@ struct IngestStats {
 
 struct IngestOptions {
   parse::ParseOptions parse;
-  std::uint64_t limit = 0;                  // stop after this many posts (0: no limit)
-  std::chrono::microseconds duration{0};    // stop after this much time (0: no limit)
+  std::uint64_t limit = 0;                // stop after this many posts (0: no limit)
+  std::chrono::microseconds duration{0};  // stop after this much time (0: no limit)
   Clock* clock = &RealClock::Instance();
   const std::atomic<bool>* stop = nullptr;  // set from a signal handler to stop cleanly
   // Called about every progress_interval with the running totals.
@@ -48,7 +48,8 @@ struct IngestOptions {
 // set. Sinks are flushed (not closed) at the end. Returns an error only for
 // failures that must stop the run: a source I/O error, a sink that cannot
 // write, a dead-letter file that cannot be written.
-Result<IngestStats> RunIngest(source::RecordSource& source, const std::vector<sink::PostSink*>& sinks,
+Result<IngestStats> RunIngest(source::RecordSource& source,
+                              const std::vector<sink::PostSink*>& sinks,
                               DeadLetterWriter& dead_letters, const IngestOptions& options);
 
 }  // namespace starling::dataflow

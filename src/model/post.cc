@@ -5,12 +5,18 @@ namespace starling::model {
 
 std::string_view ProviderName(Provider p) {
   switch (p) {
-    case Provider::kX: return "x";
-    case Provider::kGitHub: return "github";
-    case Provider::kBluesky: return "bluesky";
-    case Provider::kMastodon: return "mastodon";
-    case Provider::kMeetup: return "meetup";
-    case Provider::kUnknown: return "unknown";
+    case Provider::kX:
+      return "x";
+    case Provider::kGitHub:
+      return "github";
+    case Provider::kBluesky:
+      return "bluesky";
+    case Provider::kMastodon:
+      return "mastodon";
+    case Provider::kMeetup:
+      return "meetup";
+    case Provider::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -25,10 +31,14 @@ std::optional<Provider> ProviderFromName(std::string_view name) {
 
 std::string_view PostKindName(PostKind k) {
   switch (k) {
-    case PostKind::kPost: return "post";
-    case PostKind::kRepost: return "repost";
-    case PostKind::kReply: return "reply";
-    case PostKind::kQuote: return "quote";
+    case PostKind::kPost:
+      return "post";
+    case PostKind::kRepost:
+      return "repost";
+    case PostKind::kReply:
+      return "reply";
+    case PostKind::kQuote:
+      return "quote";
   }
   return "post";
 }
@@ -42,9 +52,12 @@ std::optional<PostKind> PostKindFromName(std::string_view name) {
 
 std::string_view ReferenceTypeName(ReferenceType t) {
   switch (t) {
-    case ReferenceType::kReposted: return "retweeted";
-    case ReferenceType::kQuoted: return "quoted";
-    case ReferenceType::kRepliedTo: return "replied_to";
+    case ReferenceType::kReposted:
+      return "retweeted";
+    case ReferenceType::kQuoted:
+      return "quoted";
+    case ReferenceType::kRepliedTo:
+      return "replied_to";
   }
   return "replied_to";
 }
@@ -56,13 +69,54 @@ std::optional<ReferenceType> ReferenceTypeFromName(std::string_view name) {
   return std::nullopt;
 }
 
+// A tripwire for Clear(): a field added to Post changes its size. Checked
+// only where the size below was measured (64-bit libstdc++); update it after
+// adding the new field to Clear().
+#if defined(__x86_64__) && defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
+static_assert(sizeof(Post) == 640, "Post changed: reset the new field in Post::Clear()");
+#endif
+
+void Post::Clear() {
+  id.clear();
+  provider = Provider::kUnknown;
+  created_at = 0;
+  author.id.clear();
+  author.handle.clear();
+  author.name.clear();
+  text.clear();
+  lang.clear();
+  kind = PostKind::kPost;
+  references.clear();
+  hashtags.clear();
+  mentions.clear();
+  urls.clear();
+  cashtags.clear();
+  metrics = PublicMetrics();
+  geo.lon.reset();
+  geo.lat.reset();
+  geo.place_id.clear();
+  geo.place_name.clear();
+  geo.country_code.clear();
+  matching_rules.clear();
+  entities_extracted = false;
+  raw.clear();
+  source_format.clear();
+}
+
 std::string_view Post::ReferencedId() const {
   ReferenceType want = ReferenceType::kRepliedTo;
   switch (kind) {
-    case PostKind::kPost: return {};
-    case PostKind::kRepost: want = ReferenceType::kReposted; break;
-    case PostKind::kQuote: want = ReferenceType::kQuoted; break;
-    case PostKind::kReply: want = ReferenceType::kRepliedTo; break;
+    case PostKind::kPost:
+      return {};
+    case PostKind::kRepost:
+      want = ReferenceType::kReposted;
+      break;
+    case PostKind::kQuote:
+      want = ReferenceType::kQuoted;
+      break;
+    case PostKind::kReply:
+      want = ReferenceType::kRepliedTo;
+      break;
   }
   for (const auto& r : references) {
     if (r.type == want) return r.id;
@@ -71,10 +125,10 @@ std::string_view Post::ReferencedId() const {
 }
 
 bool Post::SameContent(const Post& o) const {
-  return id == o.id && provider == o.provider && created_at == o.created_at &&
-         author == o.author && text == o.text && lang == o.lang && kind == o.kind &&
-         references == o.references && hashtags == o.hashtags && mentions == o.mentions &&
-         urls == o.urls && cashtags == o.cashtags && metrics == o.metrics && geo == o.geo &&
+  return id == o.id && provider == o.provider && created_at == o.created_at && author == o.author &&
+         text == o.text && lang == o.lang && kind == o.kind && references == o.references &&
+         hashtags == o.hashtags && mentions == o.mentions && urls == o.urls &&
+         cashtags == o.cashtags && metrics == o.metrics && geo == o.geo &&
          matching_rules == o.matching_rules;
 }
 

@@ -92,7 +92,7 @@ struct Geo {
   std::optional<double> lon;  // WGS84, from a point when the provider gives one
   std::optional<double> lat;
   std::string place_id;
-  std::string place_name;     // "full_name" on X
+  std::string place_name;  // "full_name" on X
   std::string country_code;
   bool empty() const { return !lon && !lat && place_id.empty(); }
   bool operator==(const Geo&) const = default;
@@ -129,6 +129,12 @@ struct Post {
   std::string raw;
   // Format the post was parsed from ("x-v2", "x-v11", "starling", "csv", ...).
   std::string source_format;
+
+  // Resets every field to its default, as `*this = Post()` would, but keeps
+  // the capacity of the strings and vectors, so that a Post reused for
+  // record after record (parse/ does) stops allocating. Must reset every
+  // field above: post.cc checks the size of Post to catch a new one.
+  void Clear();
 
   // The id referenced by `kind` (empty for a plain post).
   std::string_view ReferencedId() const;

@@ -104,8 +104,8 @@ Result<TimestampUs> ParseTwitterV11(std::string_view s) {
   int d, h, mi, se, y, oh, om;
   if (!ReadDigits(s, 8, 2, &d) || !ReadDigits(s, 11, 2, &h) || s[13] != ':' ||
       !ReadDigits(s, 14, 2, &mi) || s[16] != ':' || !ReadDigits(s, 17, 2, &se) ||
-      (s[20] != '+' && s[20] != '-') || !ReadDigits(s, 21, 2, &oh) ||
-      !ReadDigits(s, 23, 2, &om) || !ReadDigits(s, 26, 4, &y)) {
+      (s[20] != '+' && s[20] != '-') || !ReadDigits(s, 21, 2, &oh) || !ReadDigits(s, 23, 2, &om) ||
+      !ReadDigits(s, 26, 4, &y)) {
     return MalformedInput("bad X v1.1 date");
   }
   int mo = static_cast<int>(mpos / 3) + 1;

@@ -70,12 +70,24 @@ class PostParser {
   Status Parse(std::string_view record, std::vector<model::Post>* posts,
                std::vector<ControlMessage>* controls, std::size_t padding = 0);
 
+  // Like Parse, but the posts stay in the parser: on success *posts is set
+  // to pointers to this record's posts, in order (none for a blank record);
+  // on error it is empty. They are valid until the next call of Parse or
+  // ParseView. The parser reuses their storage for later records (strings
+  // and vectors keep their capacity), so a stream parsed this way allocates
+  // next to nothing per post, and no post is moved or copied.
+  Status ParseView(std::string_view record, std::vector<const model::Post*>* posts,
+                   std::vector<ControlMessage>* controls, std::size_t padding = 0);
+
   static constexpr std::size_t kPaddingForInPlace = 64;
 
   const ParseOptions& options() const { return options_; }
 
  private:
   struct Impl;
+  Status ParseRecord(std::string_view record, std::vector<model::Post>* posts,
+                     std::vector<const model::Post*>* view, std::vector<ControlMessage>* controls,
+                     std::size_t padding);
   ParseOptions options_;
   std::unique_ptr<Impl> impl_;
 };

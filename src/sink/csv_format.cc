@@ -145,8 +145,7 @@ void AppendOptionalDouble(const std::optional<double>& v, std::string* out) {
 
 // Joins f(item) for each item with spaces into *scratch, then writes it as one field.
 template <typename T, typename F>
-void AppendListField(const std::vector<T>& items, F value, std::string* scratch,
-                     std::string* out) {
+void AppendListField(const std::vector<T>& items, F value, std::string* scratch, std::string* out) {
   scratch->clear();
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) scratch->push_back(' ');
@@ -352,12 +351,13 @@ void AppendCsvRow(const model::Post& post, std::string* out) {
   out->push_back(',');
   AppendCsvField(FirstReference(post, ReferenceType::kQuoted), out);
   out->push_back(',');
-  AppendListField(post.hashtags, [](const model::Hashtag& h, std::string* s) { s->append(h.tag); },
-                  &scratch, out);
+  AppendListField(
+      post.hashtags, [](const model::Hashtag& h, std::string* s) { s->append(h.tag); }, &scratch,
+      out);
   out->push_back(',');
-  AppendListField(post.mentions,
-                  [](const model::Mention& m, std::string* s) { s->append(m.handle); }, &scratch,
-                  out);
+  AppendListField(
+      post.mentions, [](const model::Mention& m, std::string* s) { s->append(m.handle); }, &scratch,
+      out);
   out->push_back(',');
   AppendListField(
       post.urls,
@@ -366,8 +366,9 @@ void AppendCsvRow(const model::Post& post, std::string* out) {
       },
       &scratch, out);
   out->push_back(',');
-  AppendListField(post.cashtags, [](const model::Cashtag& c, std::string* s) { s->append(c.tag); },
-                  &scratch, out);
+  AppendListField(
+      post.cashtags, [](const model::Cashtag& c, std::string* s) { s->append(c.tag); }, &scratch,
+      out);
   out->push_back(',');
   AppendOptionalInt(post.metrics.reposts, out);
   out->push_back(',');
@@ -402,8 +403,7 @@ void AppendCsvRow(const model::Post& post, std::string* out) {
   out->push_back('\n');
 }
 
-Status ReadCsvPosts(const std::string& path,
-                    const std::function<Status(model::Post&&)>& on_post) {
+Status ReadCsvPosts(const std::string& path, const std::function<Status(model::Post&&)>& on_post) {
   CsvRecordReader reader;
   STARLING_RETURN_IF_ERROR(reader.Open(path));
   std::vector<std::string> fields;

@@ -56,7 +56,6 @@ void AppendCsvField(std::string_view field, std::string* out);
 // order replied_to, retweeted, quoted; source_format is "csv".
 // NotFound/IoError when the file cannot be read; MalformedInput (naming the
 // line) for an unterminated quote, a bad timestamp, number or type.
-Status ReadCsvPosts(const std::string& path,
-                    const std::function<Status(model::Post&&)>& on_post);
+Status ReadCsvPosts(const std::string& path, const std::function<Status(model::Post&&)>& on_post);
 
 }  // namespace starling::sink

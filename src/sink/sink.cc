@@ -92,15 +92,27 @@ Result<std::uint64_t> ParseSize(std::string_view spec, const Param& p) {
   std::uint64_t mult = 1;
   if (!unit.empty()) {
     switch (Lower(unit[0])) {
-      case 'b': mult = 1; break;
-      case 'k': mult = 1ULL << 10; break;
-      case 'm': mult = 1ULL << 20; break;
-      case 'g': mult = 1ULL << 30; break;
-      case 't': mult = 1ULL << 40; break;
-      default: return bad();
+      case 'b':
+        mult = 1;
+        break;
+      case 'k':
+        mult = 1ULL << 10;
+        break;
+      case 'm':
+        mult = 1ULL << 20;
+        break;
+      case 'g':
+        mult = 1ULL << 30;
+        break;
+      case 't':
+        mult = 1ULL << 40;
+        break;
+      default:
+        return bad();
     }
     std::string_view rest = unit.substr(1);
-    if (mult != 1 && !(rest.empty() || EqualsIgnoreCase(rest, "b") || EqualsIgnoreCase(rest, "ib"))) {
+    if (mult != 1 &&
+        !(rest.empty() || EqualsIgnoreCase(rest, "b") || EqualsIgnoreCase(rest, "ib"))) {
       return bad();
     }
     if (mult == 1 && !rest.empty()) return bad();
@@ -177,8 +189,8 @@ Result<std::unique_ptr<PostSink>> OpenSink(std::string_view spec) {
     for (const Param& p : params) {
       if (!p.used) {
         return InvalidArgument("sink spec '" + spec_str + "': unknown parameter '" +
-                               std::string(p.key) + "' for " + std::string(scheme) + " (valid: " +
-                               std::string(valid) + ")");
+                               std::string(p.key) + "' for " + std::string(scheme) +
+                               " (valid: " + std::string(valid) + ")");
       }
     }
     return Status::Ok();

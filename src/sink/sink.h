@@ -27,7 +27,8 @@ class PostSink {
 };
 
 // Opens a sink from its spec. Specs:
-//   jsonl:PATH[?raw=1&rotate=SIZE]   normalized posts as JSON lines (raw=1: provider JSON as received);
+//   jsonl:PATH[?raw=1&rotate=SIZE]   normalized posts as JSON lines (raw=1: provider JSON as
+//   received);
 //                                    rotate=64M starts PATH.1, PATH.2, ... past that size
 //   csv:PATH                         one row per post, twarc-csv style columns
 //   sqlite:PATH[?batch=N]            posts + entity tables, WAL, upsert by id

@@ -150,13 +150,22 @@ void BindText(sqlite3_stmt* s, int i, std::string_view v, bool null_if_empty = f
   }
 }
 void BindInt(sqlite3_stmt* s, int i, const std::optional<std::int64_t>& v) {
-  if (v) sqlite3_bind_int64(s, i, *v); else sqlite3_bind_null(s, i);
+  if (v)
+    sqlite3_bind_int64(s, i, *v);
+  else
+    sqlite3_bind_null(s, i);
 }
 void BindDouble(sqlite3_stmt* s, int i, const std::optional<double>& v) {
-  if (v) sqlite3_bind_double(s, i, *v); else sqlite3_bind_null(s, i);
+  if (v)
+    sqlite3_bind_double(s, i, *v);
+  else
+    sqlite3_bind_null(s, i);
 }
 void BindPos(sqlite3_stmt* s, int i, std::int32_t v) {
-  if (v >= 0) sqlite3_bind_int(s, i, v); else sqlite3_bind_null(s, i);
+  if (v >= 0)
+    sqlite3_bind_int(s, i, v);
+  else
+    sqlite3_bind_null(s, i);
 }
 
 // Steps a statement that returns no rows, then resets it.
@@ -287,12 +296,12 @@ Status SqliteSink::Init() {
                                    "INSERT INTO urls(post_id, url, expanded_url, display_url, "
                                    "unwound_url, start, \"end\") VALUES (?1,?2,?3,?4,?5,?6,?7)",
                                    &insert_url_));
-  STARLING_RETURN_IF_ERROR(Prepare(
-      db_, "INSERT INTO cashtags(post_id, tag, start, \"end\") VALUES (?1,?2,?3,?4)",
-      &insert_cashtag_));
-  STARLING_RETURN_IF_ERROR(Prepare(
-      db_, "INSERT INTO post_references(post_id, type, ref_id) VALUES (?1,?2,?3)",
-      &insert_reference_));
+  STARLING_RETURN_IF_ERROR(
+      Prepare(db_, "INSERT INTO cashtags(post_id, tag, start, \"end\") VALUES (?1,?2,?3,?4)",
+              &insert_cashtag_));
+  STARLING_RETURN_IF_ERROR(
+      Prepare(db_, "INSERT INTO post_references(post_id, type, ref_id) VALUES (?1,?2,?3)",
+              &insert_reference_));
   STARLING_RETURN_IF_ERROR(Prepare(
       db_, "INSERT INTO matching_rules(post_id, rule_id, tag) VALUES (?1,?2,?3)", &insert_rule_));
   return Status::Ok();
@@ -472,10 +481,10 @@ Status ReadSqlitePosts(const std::string& path,
   STARLING_RETURN_IF_ERROR(d.Prepare(
       "SELECT handle, user_id, start, \"end\" FROM mentions WHERE post_id = ?1 ORDER BY rowid",
       &mentions));
-  STARLING_RETURN_IF_ERROR(d.Prepare(
-      "SELECT url, expanded_url, display_url, unwound_url, start, \"end\" FROM urls "
-      "WHERE post_id = ?1 ORDER BY rowid",
-      &urls));
+  STARLING_RETURN_IF_ERROR(
+      d.Prepare("SELECT url, expanded_url, display_url, unwound_url, start, \"end\" FROM urls "
+                "WHERE post_id = ?1 ORDER BY rowid",
+                &urls));
   STARLING_RETURN_IF_ERROR(d.Prepare(
       "SELECT tag, start, \"end\" FROM cashtags WHERE post_id = ?1 ORDER BY rowid", &cashtags));
   STARLING_RETURN_IF_ERROR(d.Prepare(
@@ -538,7 +547,10 @@ Status ReadSqlitePosts(const std::string& path,
       return Status::Ok();
     }));
     STARLING_RETURN_IF_ERROR(for_rows(urls, p.id, [&](sqlite3_stmt* r) {
-      p.urls.push_back({ColumnText(r, 0), ColumnText(r, 1), ColumnText(r, 2), ColumnText(r, 3),
+      p.urls.push_back({ColumnText(r, 0),
+                        ColumnText(r, 1),
+                        ColumnText(r, 2),
+                        ColumnText(r, 3),
                         {ColumnPos(r, 4), ColumnPos(r, 5)}});
       return Status::Ok();
     }));

@@ -6,8 +6,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -22,7 +22,7 @@ namespace {
 class FdStream final : public ByteStream {
  public:
   explicit FdStream(int fd) : fd_(fd) {
-    struct stat st{};
+    struct stat st {};
     // Regular files never block; pipes, sockets and terminals are polled so
     // that an idle live source hands control back (TryAgain) now and then.
     live_ = ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode);

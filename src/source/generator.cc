@@ -61,9 +61,7 @@ class Rng {
     return static_cast<std::uint32_t>(((Next() >> 32) * n) >> 32);
   }
   // True with probability p.
-  bool Chance(double p) {
-    return static_cast<double>(Next() >> 11) < p * 9007199254740992.0;
-  }
+  bool Chance(double p) { return static_cast<double>(Next() >> 11) < p * 9007199254740992.0; }
 
  private:
   static std::uint64_t Rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -86,7 +84,8 @@ class ZipfTable {
     double cum = 0;
     for (std::uint32_t k = 0; k < n; ++k) {
       cum += w[k];
-      thr_[k] = std::min(kOne53, static_cast<std::uint64_t>(cum / total * static_cast<double>(kOne53)));
+      thr_[k] =
+          std::min(kOne53, static_cast<std::uint64_t>(cum / total * static_cast<double>(kOne53)));
     }
     thr_[n - 1] = kOne53;
     guide_.resize(kGuide + 1);
@@ -140,7 +139,8 @@ const std::vector<std::uint32_t>& DiurnalTable() {
     const double two_pi = 6.283185307179586;
     for (int m = 0; m < kMinutesPerDay; ++m) {
       const double phase = (m + 0.5 - kPeakMinute) / kMinutesPerDay;
-      t[m] = static_cast<std::uint32_t>(std::llround(65536.0 * (1.0 + std::cos(two_pi * phase) / 3.0)));
+      t[m] = static_cast<std::uint32_t>(
+          std::llround(65536.0 * (1.0 + std::cos(two_pi * phase) / 3.0)));
     }
     return t;
   }();
@@ -164,157 +164,249 @@ inline std::int32_t CountCodePoints(std::string_view s) {
 
 using Words = std::span<const std::string_view>;
 
-constexpr std::string_view kEnPhrases[] = {
-    "can't believe this just happened", "this is so good", "I love this song so much",
-    "who else is watching this", "good morning everyone", "happy friday", "not me crying again",
-    "this made my day", "we need to talk about this", "honestly the best thing today",
-    "so proud of them", "what a game", "I can't wait", "that's insane", "big news today",
-    "thank you so much", "the vibes are immaculate", "let's go", "we are so back",
-    "no way this is real", "just finished work", "coffee first", "stream it now",
-    "new episode tonight", "the weather is perfect", "I need a vacation",
-    "tell me why this is so funny", "nobody is talking about this",
-    "absolutely incredible performance", "this thread is everything", "it’s been a long week",
-    "my timeline is a mess right now", "happy birthday to my favorite person", "same",
-    "read this twice and still don’t get it", "okay but why is this so accurate"};
+constexpr std::string_view kEnPhrases[] = {"can't believe this just happened",
+                                           "this is so good",
+                                           "I love this song so much",
+                                           "who else is watching this",
+                                           "good morning everyone",
+                                           "happy friday",
+                                           "not me crying again",
+                                           "this made my day",
+                                           "we need to talk about this",
+                                           "honestly the best thing today",
+                                           "so proud of them",
+                                           "what a game",
+                                           "I can't wait",
+                                           "that's insane",
+                                           "big news today",
+                                           "thank you so much",
+                                           "the vibes are immaculate",
+                                           "let's go",
+                                           "we are so back",
+                                           "no way this is real",
+                                           "just finished work",
+                                           "coffee first",
+                                           "stream it now",
+                                           "new episode tonight",
+                                           "the weather is perfect",
+                                           "I need a vacation",
+                                           "tell me why this is so funny",
+                                           "nobody is talking about this",
+                                           "absolutely incredible performance",
+                                           "this thread is everything",
+                                           "it’s been a long week",
+                                           "my timeline is a mess right now",
+                                           "happy birthday to my favorite person",
+                                           "same",
+                                           "read this twice and still don’t get it",
+                                           "okay but why is this so accurate"};
 constexpr std::string_view kEnEndings[] = {"", "", "", "!", "!!", "?", "...", " lol"};
 
-constexpr std::string_view kJaPhrases[] = {
-    "今日は本当に楽しかった", "ありがとうございます", "これはやばい", "めっちゃ好き",
-    "おはようございます", "明日も頑張ろう", "最高すぎる", "待って無理", "新曲きた",
-    "お疲れ様でした", "眠い", "推しが尊い", "今から配信します", "楽しみにしてます",
-    "天気いいね", "ちょっと聞いて", "やっと届いた", "ライブ行きたい", "お腹すいた",
-    "神回だった", "泣いた", "よろしくお願いします", "リツイートお願いします", "フォローしてね",
-    "今週もお疲れ様", "ガチャ爆死した"};
+constexpr std::string_view kJaPhrases[] = {"今日は本当に楽しかった",
+                                           "ありがとうございます",
+                                           "これはやばい",
+                                           "めっちゃ好き",
+                                           "おはようございます",
+                                           "明日も頑張ろう",
+                                           "最高すぎる",
+                                           "待って無理",
+                                           "新曲きた",
+                                           "お疲れ様でした",
+                                           "眠い",
+                                           "推しが尊い",
+                                           "今から配信します",
+                                           "楽しみにしてます",
+                                           "天気いいね",
+                                           "ちょっと聞いて",
+                                           "やっと届いた",
+                                           "ライブ行きたい",
+                                           "お腹すいた",
+                                           "神回だった",
+                                           "泣いた",
+                                           "よろしくお願いします",
+                                           "リツイートお願いします",
+                                           "フォローしてね",
+                                           "今週もお疲れ様",
+                                           "ガチャ爆死した"};
 constexpr std::string_view kJaEndings[] = {"", "", "！", "。", "w", "www", "…", "？", "笑"};
 
-constexpr std::string_view kEsPhrases[] = {
-    "qué bonito día", "no puedo más", "te quiero mucho", "vamos con todo",
-    "buenos días a todos", "esto es increíble", "qué golazo", "feliz cumpleaños",
-    "me encanta esta canción", "no lo puedo creer", "por fin viernes", "gracias por todo",
-    "mañana será otro día", "estoy muerta de risa", "qué opinan", "jajaja", "ya llegó",
-    "lo mejor del año", "hoy no", "que se repita", "ando bien cansado", "cómo que ya es lunes"};
+constexpr std::string_view kEsPhrases[] = {"qué bonito día",
+                                           "no puedo más",
+                                           "te quiero mucho",
+                                           "vamos con todo",
+                                           "buenos días a todos",
+                                           "esto es increíble",
+                                           "qué golazo",
+                                           "feliz cumpleaños",
+                                           "me encanta esta canción",
+                                           "no lo puedo creer",
+                                           "por fin viernes",
+                                           "gracias por todo",
+                                           "mañana será otro día",
+                                           "estoy muerta de risa",
+                                           "qué opinan",
+                                           "jajaja",
+                                           "ya llegó",
+                                           "lo mejor del año",
+                                           "hoy no",
+                                           "que se repita",
+                                           "ando bien cansado",
+                                           "cómo que ya es lunes"};
 constexpr std::string_view kEsEndings[] = {"", "", "!", "!!", "?", "...", " jaja"};
 
 constexpr std::string_view kPtPhrases[] = {
-    "bom dia gente", "não aguento mais", "que saudade", "to muito feliz", "isso é muito bom",
-    "alguém mais", "amo demais", "hoje tem jogo", "que golaço", "obrigado por tudo", "kkkkkk",
-    "tô chorando", "meu deus do céu", "sextou", "vamos que vamos", "que isso", "partiu praia",
-    "ninguém merece"};
+    "bom dia gente", "não aguento mais", "que saudade",     "to muito feliz", "isso é muito bom",
+    "alguém mais",   "amo demais",       "hoje tem jogo",   "que golaço",     "obrigado por tudo",
+    "kkkkkk",        "tô chorando",      "meu deus do céu", "sextou",         "vamos que vamos",
+    "que isso",      "partiu praia",     "ninguém merece"};
 constexpr std::string_view kPtEndings[] = {"", "", "!", "!!", "?", "...", " kkk"};
 
-constexpr std::string_view kArPhrases[] = {
-    "صباح الخير", "الحمد لله", "ما شاء الله", "الله يسعدكم", "جمعة مباركة", "يا رب",
-    "مساء الخير", "شكرا لكم", "هذا رائع", "مبروك للجميع", "كل عام وأنتم بخير", "والله جميل",
-    "لا حول ولا قوة إلا بالله", "اللهم آمين"};
+constexpr std::string_view kArPhrases[] = {"صباح الخير",
+                                           "الحمد لله",
+                                           "ما شاء الله",
+                                           "الله يسعدكم",
+                                           "جمعة مباركة",
+                                           "يا رب",
+                                           "مساء الخير",
+                                           "شكرا لكم",
+                                           "هذا رائع",
+                                           "مبروك للجميع",
+                                           "كل عام وأنتم بخير",
+                                           "والله جميل",
+                                           "لا حول ولا قوة إلا بالله",
+                                           "اللهم آمين"};
 constexpr std::string_view kArEndings[] = {"", "", "!", "؟", "..", "،"};
 
-constexpr std::string_view kKoPhrases[] = {
-    "오늘 너무 좋았어요", "사랑해요", "진짜 대박", "고마워요", "보고 싶어", "축하해요", "화이팅",
-    "오늘도 수고했어", "너무 귀여워", "컴백 축하해", "새해 복 많이 받으세요", "ㅋㅋㅋㅋ",
-    "좋은 아침", "이거 실화야", "내일 봐요", "노래 진짜 좋다"};
+constexpr std::string_view kKoPhrases[] = {"오늘 너무 좋았어요",
+                                           "사랑해요",
+                                           "진짜 대박",
+                                           "고마워요",
+                                           "보고 싶어",
+                                           "축하해요",
+                                           "화이팅",
+                                           "오늘도 수고했어",
+                                           "너무 귀여워",
+                                           "컴백 축하해",
+                                           "새해 복 많이 받으세요",
+                                           "ㅋㅋㅋㅋ",
+                                           "좋은 아침",
+                                           "이거 실화야",
+                                           "내일 봐요",
+                                           "노래 진짜 좋다"};
 constexpr std::string_view kKoEndings[] = {"", "", "!", "~", "ㅠㅠ", "?", "ㅎㅎ"};
 
-constexpr std::string_view kInPhrases[] = {
-    "selamat pagi semua", "semangat terus", "terima kasih banyak", "lagi apa", "capek banget",
-    "mantap jiwa", "wkwkwk", "ayo nonton", "aku kangen kamu", "hari ini panas banget",
-    "jangan lupa makan", "seru banget", "gak nyangka", "akhirnya libur"};
+constexpr std::string_view kInPhrases[] = {"selamat pagi semua",
+                                           "semangat terus",
+                                           "terima kasih banyak",
+                                           "lagi apa",
+                                           "capek banget",
+                                           "mantap jiwa",
+                                           "wkwkwk",
+                                           "ayo nonton",
+                                           "aku kangen kamu",
+                                           "hari ini panas banget",
+                                           "jangan lupa makan",
+                                           "seru banget",
+                                           "gak nyangka",
+                                           "akhirnya libur"};
 constexpr std::string_view kInEndings[] = {"", "", "!", "?", "...", " wkwk"};
 
 constexpr std::string_view kTrPhrases[] = {
-    "günaydın herkese", "çok güzel", "inanamıyorum", "teşekkürler", "hayırlı cumalar",
-    "harika bir gün", "bu ne ya", "çok mutluyum", "maç başlıyor", "iyi geceler", "helal olsun",
-    "yine mi pazartesi"};
+    "günaydın herkese", "çok güzel",      "inanamıyorum", "teşekkürler",
+    "hayırlı cumalar",  "harika bir gün", "bu ne ya",     "çok mutluyum",
+    "maç başlıyor",     "iyi geceler",    "helal olsun",  "yine mi pazartesi"};
 constexpr std::string_view kTrEndings[] = {"", "", "!", "?", "..."};
 
 constexpr std::string_view kFrPhrases[] = {
     "bonne journée à tous", "c'est incroyable", "je suis mort de rire", "trop bien",
-    "merci beaucoup", "on y va", "quel match", "j'en peux plus", "vivement le weekend",
-    "c'est la vie", "bon appétit", "j'adore cette chanson", "franchement je valide"};
+    "merci beaucoup",       "on y va",          "quel match",           "j'en peux plus",
+    "vivement le weekend",  "c'est la vie",     "bon appétit",          "j'adore cette chanson",
+    "franchement je valide"};
 constexpr std::string_view kFrEndings[] = {"", "", " !", " ?", "...", "!"};
 
-constexpr std::string_view kThPhrases[] = {
-    "สวัสดีครับ", "ขอบคุณมากค่ะ", "น่ารักมาก", "คิดถึงนะ", "สนุกมาก", "วันนี้อากาศดี",
-    "555555", "ยินดีด้วย", "เหนื่อยจัง", "รักเลย", "ไปกินข้าวกัน"};
+constexpr std::string_view kThPhrases[] = {"สวัสดีครับ", "ขอบคุณมากค่ะ", "น่ารักมาก",  "คิดถึงนะ",
+                                           "สนุกมาก",  "วันนี้อากาศดี",  "555555",   "ยินดีด้วย",
+                                           "เหนื่อยจัง", "รักเลย",      "ไปกินข้าวกัน"};
 constexpr std::string_view kThEndings[] = {"", "", "!", "~", "?"};
 
 constexpr std::string_view kHiPhrases[] = {
-    "बहुत बढ़िया", "जय हिन्द", "सुप्रभात", "धन्यवाद", "आज का दिन बहुत अच्छा था",
-    "क्या बात है", "शुभ रात्रि", "बधाई हो", "मज़ा आ गया", "हम जीतेंगे", "भारत माता की जय"};
+    "बहुत बढ़िया", "जय हिन्द", "सुप्रभात",    "धन्यवाद",  "आज का दिन बहुत अच्छा था", "क्या बात है",
+    "शुभ रात्रि",  "बधाई हो", "मज़ा आ गया", "हम जीतेंगे", "भारत माता की जय"};
 constexpr std::string_view kHiEndings[] = {"", "", "!", "।", "?"};
 
 constexpr std::string_view kDePhrases[] = {
-    "guten Morgen", "das ist so gut", "ich kann nicht mehr", "schönes Wochenende",
-    "was für ein Spiel", "danke euch allen", "endlich Freitag", "wie geil ist das",
-    "ich liebe es", "gute Nacht", "Montag schon wieder"};
+    "guten Morgen",      "das ist so gut",   "ich kann nicht mehr", "schönes Wochenende",
+    "was für ein Spiel", "danke euch allen", "endlich Freitag",     "wie geil ist das",
+    "ich liebe es",      "gute Nacht",       "Montag schon wieder"};
 constexpr std::string_view kDeEndings[] = {"", "", "!", "?", "..."};
 
 constexpr std::string_view kRuPhrases[] = {
     "доброе утро", "это просто огонь", "спасибо всем", "не могу поверить", "хорошего дня",
-    "всем привет", "какая игра", "люблю вас", "ну и денек", "с праздником"};
+    "всем привет", "какая игра",       "люблю вас",    "ну и денек",       "с праздником"};
 constexpr std::string_view kRuEndings[] = {"", "", "!", "?", "...", ")))"};
 
-constexpr std::string_view kItPhrases[] = {
-    "buongiorno a tutti", "che bello", "non ci credo", "grazie mille", "forza ragazzi",
-    "che partita", "buona serata", "ti amo", "sono felice"};
+constexpr std::string_view kItPhrases[] = {"buongiorno a tutti", "che bello",     "non ci credo",
+                                           "grazie mille",       "forza ragazzi", "che partita",
+                                           "buona serata",       "ti amo",        "sono felice"};
 constexpr std::string_view kItEndings[] = {"", "", "!", "?", "..."};
 
-constexpr std::string_view kZhPhrases[] = {
-    "今天天气真好", "太好看了", "谢谢大家", "加油", "哈哈哈哈", "我爱你们", "早上好", "晚安",
-    "终于来了", "太厉害了"};
+constexpr std::string_view kZhPhrases[] = {"今天天气真好", "太好看了", "谢谢大家", "加油",
+                                           "哈哈哈哈",     "我爱你们", "早上好",   "晚安",
+                                           "终于来了",     "太厉害了"};
 constexpr std::string_view kZhEndings[] = {"", "", "！", "。", "？", "~"};
 
-constexpr std::string_view kEnFirst[] = {"James", "Olivia", "Liam", "Emma", "Noah", "Ava",
-                                         "Mia", "Ethan", "Chloe", "Jake", "Sophie", "Ryan",
-                                         "Megan", "Tyler", "Hannah", "Zoe"};
+constexpr std::string_view kEnFirst[] = {"James", "Olivia", "Liam",   "Emma", "Noah",   "Ava",
+                                         "Mia",   "Ethan",  "Chloe",  "Jake", "Sophie", "Ryan",
+                                         "Megan", "Tyler",  "Hannah", "Zoe"};
 constexpr std::string_view kEnLast[] = {"Smith", "Johnson", "Brown", "Taylor", "Miller",
-                                        "Davis", "Wilson", "Clark", "Lewis", "Walker"};
-constexpr std::string_view kJaFirst[] = {"さくら", "ゆうき", "はると", "みゆ", "たけし",
-                                         "あおい", "れん", "ひなた", "そうた", "ゆい"};
+                                        "Davis", "Wilson",  "Clark", "Lewis",  "Walker"};
+constexpr std::string_view kJaFirst[] = {"さくら", "ゆうき", "はると", "みゆ",   "たけし",
+                                         "あおい", "れん",   "ひなた", "そうた", "ゆい"};
 constexpr std::string_view kJaLast[] = {"田中", "佐藤", "鈴木", "高橋", "山本"};
 constexpr std::string_view kEsFirst[] = {"Sofía", "Mateo", "Valentina", "Santiago", "Camila",
                                          "Diego", "Lucía", "Alejandro", "Isabella", "Javier"};
-constexpr std::string_view kEsLast[] = {"García", "Rodríguez", "Martínez", "López",
-                                        "Hernández", "González", "Pérez"};
-constexpr std::string_view kPtFirst[] = {"João", "Maria", "Gabriel", "Ana", "Lucas",
+constexpr std::string_view kEsLast[] = {"García",    "Rodríguez", "Martínez", "López",
+                                        "Hernández", "González",  "Pérez"};
+constexpr std::string_view kPtFirst[] = {"João",  "Maria", "Gabriel", "Ana",    "Lucas",
                                          "Júlia", "Pedro", "Beatriz", "Rafael", "Larissa"};
-constexpr std::string_view kPtLast[] = {"Silva", "Santos", "Oliveira", "Souza", "Costa",
-                                        "Ferreira"};
+constexpr std::string_view kPtLast[] = {"Silva", "Santos", "Oliveira",
+                                        "Souza", "Costa",  "Ferreira"};
 constexpr std::string_view kArFirst[] = {"محمد", "فاطمة", "أحمد", "نورة", "عبدالله",
-                                         "سارة", "خالد", "ريم", "عمر", "لينا"};
+                                         "سارة", "خالد",  "ريم",  "عمر",  "لينا"};
 constexpr std::string_view kArLast[] = {"العتيبي", "الشمري", "القحطاني", "الحربي"};
-constexpr std::string_view kKoFirst[] = {"민준", "서연", "지호", "하은", "도윤", "지우", "예준",
-                                         "수아"};
+constexpr std::string_view kKoFirst[] = {"민준", "서연", "지호", "하은",
+                                         "도윤", "지우", "예준", "수아"};
 constexpr std::string_view kKoLast[] = {"김", "이", "박", "최", "정"};
-constexpr std::string_view kInFirst[] = {"Putri", "Budi", "Ayu", "Rizky", "Dewi", "Agus",
-                                         "Siti", "Fajar"};
+constexpr std::string_view kInFirst[] = {"Putri", "Budi", "Ayu",  "Rizky",
+                                         "Dewi",  "Agus", "Siti", "Fajar"};
 constexpr std::string_view kInLast[] = {"Saputra", "Wijaya", "Pratama", "Lestari"};
-constexpr std::string_view kTrFirst[] = {"Mehmet", "Ayşe", "Mustafa", "Zeynep", "Emre",
-                                         "Elif", "Burak", "Merve"};
+constexpr std::string_view kTrFirst[] = {"Mehmet", "Ayşe", "Mustafa", "Zeynep",
+                                         "Emre",   "Elif", "Burak",   "Merve"};
 constexpr std::string_view kTrLast[] = {"Yılmaz", "Kaya", "Demir", "Şahin", "Çelik"};
-constexpr std::string_view kFrFirst[] = {"Camille", "Louis", "Léa", "Hugo", "Manon", "Jules",
-                                         "Chloé", "Lucas"};
+constexpr std::string_view kFrFirst[] = {"Camille", "Louis", "Léa",   "Hugo",
+                                         "Manon",   "Jules", "Chloé", "Lucas"};
 constexpr std::string_view kFrLast[] = {"Martin", "Bernard", "Dubois", "Moreau", "Lefèvre"};
 constexpr std::string_view kThFirst[] = {"สมชาย", "มานี", "ปิยะ", "สุดา", "ธนา", "นภา"};
-constexpr std::string_view kHiFirst[] = {"राहुल", "प्रिया", "अमित", "पूजा", "विकास", "नेहा",
-                                         "Rahul", "Priya"};
+constexpr std::string_view kHiFirst[] = {"राहुल",  "प्रिया", "अमित",  "पूजा",
+                                         "विकास", "नेहा",   "Rahul", "Priya"};
 constexpr std::string_view kHiLast[] = {"शर्मा", "वर्मा", "सिंह", "Sharma", "Patel"};
-constexpr std::string_view kDeFirst[] = {"Lukas", "Anna", "Leon", "Lena", "Jonas", "Marie",
-                                         "Felix", "Laura"};
+constexpr std::string_view kDeFirst[] = {"Lukas", "Anna",  "Leon",  "Lena",
+                                         "Jonas", "Marie", "Felix", "Laura"};
 constexpr std::string_view kDeLast[] = {"Müller", "Schmidt", "Schneider", "Fischer", "Weber"};
-constexpr std::string_view kRuFirst[] = {"Алексей", "Мария", "Дмитрий", "Анна", "Иван",
-                                         "Ольга", "Сергей", "Наталья"};
+constexpr std::string_view kRuFirst[] = {"Алексей", "Мария", "Дмитрий", "Анна",
+                                         "Иван",    "Ольга", "Сергей",  "Наталья"};
 constexpr std::string_view kRuLast[] = {"Иванов", "Смирнова", "Кузнецов", "Попова"};
-constexpr std::string_view kItFirst[] = {"Giulia", "Marco", "Francesca", "Luca", "Chiara",
-                                         "Matteo"};
+constexpr std::string_view kItFirst[] = {"Giulia", "Marco",  "Francesca",
+                                         "Luca",   "Chiara", "Matteo"};
 constexpr std::string_view kItLast[] = {"Rossi", "Russo", "Ferrari", "Esposito", "Bianchi"};
 constexpr std::string_view kZhFirst[] = {"小明", "李娜", "王伟", "张静", "刘洋", "陈晨"};
 
 struct LanguageSpec {
   std::string_view code;
-  double share;             // of all posts
-  bool spaced;              // phrases joined by a space (else mostly directly)
-  bool family_name_first;   // "김민준", "田中さくら": family name, no space
-  Words phrases;            // empty for "und": emoji and entities only
+  double share;            // of all posts
+  bool spaced;             // phrases joined by a space (else mostly directly)
+  bool family_name_first;  // "김민준", "田中さくら": family name, no space
+  Words phrases;           // empty for "und": emoji and entities only
   Words endings;
   Words first_names;
   Words last_names;
@@ -343,60 +435,144 @@ constexpr std::uint8_t kUnd = kNumLanguages - 1;
 constexpr double kUndShare = 0.05;
 
 constexpr std::string_view kEmoji[] = {
-    "😂", "❤️", "🔥", "😭", "🙏", "👍", "✨", "🥺", "💜", "😍", "🎉", "👀", "💯", "🤣", "😊",
-    "🥰", "💕", "🤔", "😅", "🫶", "⚽", "☕", "🎶", "🌸", "🙌",
-    "\U0001F44D\U0001F3FD",                                      // thumbs up, medium skin
-    "\U0001F44F\U0001F3FB",                                      // clapping, light skin
-    "\U0001F4AA\U0001F3FF",                                      // flexed biceps, dark skin
-    "\U0001F64C\U0001F3FE",                                      // raising hands, medium-dark
+    "😂",
+    "❤️",
+    "🔥",
+    "😭",
+    "🙏",
+    "👍",
+    "✨",
+    "🥺",
+    "💜",
+    "😍",
+    "🎉",
+    "👀",
+    "💯",
+    "🤣",
+    "😊",
+    "🥰",
+    "💕",
+    "🤔",
+    "😅",
+    "🫶",
+    "⚽",
+    "☕",
+    "🎶",
+    "🌸",
+    "🙌",
+    "\U0001F44D\U0001F3FD",                                        // thumbs up, medium skin
+    "\U0001F44F\U0001F3FB",                                        // clapping, light skin
+    "\U0001F4AA\U0001F3FF",                                        // flexed biceps, dark skin
+    "\U0001F64C\U0001F3FE",                                        // raising hands, medium-dark
     "\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466",  // family
-    "\U0001F3F3\uFE0F\u200D\U0001F308",                          // rainbow flag
-    "\U0001F9D1\U0001F3FD\u200D\U0001F4BB",                      // technologist
-    "\u2764\uFE0F\u200D\U0001F525",                              // heart on fire
-    "\U0001F62E\u200D\U0001F4A8",                                // face exhaling
-    "\U0001F1EF\U0001F1F5",                                      // flag JP
-    "\U0001F1E7\U0001F1F7",                                      // flag BR
+    "\U0001F3F3\uFE0F\u200D\U0001F308",                            // rainbow flag
+    "\U0001F9D1\U0001F3FD\u200D\U0001F4BB",                        // technologist
+    "\u2764\uFE0F\u200D\U0001F525",                                // heart on fire
+    "\U0001F62E\u200D\U0001F4A8",                                  // face exhaling
+    "\U0001F1EF\U0001F1F5",                                        // flag JP
+    "\U0001F1E7\U0001F1F7",                                        // flag BR
 };
 
-constexpr std::string_view kCashtags[] = {"BTC",  "ETH", "TSLA", "AAPL", "NVDA", "GME", "AMC",
-                                          "SPY",  "DOGE", "SOL", "MSFT", "AMZN", "META", "XRP"};
+constexpr std::string_view kCashtags[] = {"BTC", "ETH",  "TSLA", "AAPL", "NVDA", "GME",  "AMC",
+                                          "SPY", "DOGE", "SOL",  "MSFT", "AMZN", "META", "XRP"};
 
 // Popular tags, most frequent first.
-constexpr std::string_view kHeadTags[] = {
-    "BTS", "NFT", "Bitcoin", "AI", "拡散希望", "ChatGPT", "WorldCup", "NBA", "anime",
-    "BLACKPINK", "MUFC", "Crypto", "相互フォロー", "F1", "NFL", "Netflix", "Ethereum", "방탄소년단",
-    "Music", "عاجل", "Breaking", "PremierLeague", "LFC", "RealMadrid", "BBB24", "IPL2024",
-    "MondayMotivation", "プレゼント企画", "Olympics", "TikTok", "KPOP", "Love", "News", "Gaming",
-    "イラスト", "StarWars", "Marvel", "ThrowbackThursday", "FridayFeeling", "الهلال", "भारत",
-    "Photography", "Travel", "Foodie", "Fitness", "Caturday", "Galatasaray", "Fenerbahçe", "PSG",
-    "LaLiga", "Flamengo", "Indonesia", "SpaceX", "Tesla", "ClimateChange", "Oscars", "Grammys",
-    "RTした人全員フォローする", "السعودية", "Twitch", "ValentinesDay", "Eurovision", "음악",
-    "новости", "ไทย", "Halloween", "GoodMorning", "NowPlaying", "Bolsonaro", "Messi"};
+constexpr std::string_view kHeadTags[] = {"BTS",
+                                          "NFT",
+                                          "Bitcoin",
+                                          "AI",
+                                          "拡散希望",
+                                          "ChatGPT",
+                                          "WorldCup",
+                                          "NBA",
+                                          "anime",
+                                          "BLACKPINK",
+                                          "MUFC",
+                                          "Crypto",
+                                          "相互フォロー",
+                                          "F1",
+                                          "NFL",
+                                          "Netflix",
+                                          "Ethereum",
+                                          "방탄소년단",
+                                          "Music",
+                                          "عاجل",
+                                          "Breaking",
+                                          "PremierLeague",
+                                          "LFC",
+                                          "RealMadrid",
+                                          "BBB24",
+                                          "IPL2024",
+                                          "MondayMotivation",
+                                          "プレゼント企画",
+                                          "Olympics",
+                                          "TikTok",
+                                          "KPOP",
+                                          "Love",
+                                          "News",
+                                          "Gaming",
+                                          "イラスト",
+                                          "StarWars",
+                                          "Marvel",
+                                          "ThrowbackThursday",
+                                          "FridayFeeling",
+                                          "الهلال",
+                                          "भारत",
+                                          "Photography",
+                                          "Travel",
+                                          "Foodie",
+                                          "Fitness",
+                                          "Caturday",
+                                          "Galatasaray",
+                                          "Fenerbahçe",
+                                          "PSG",
+                                          "LaLiga",
+                                          "Flamengo",
+                                          "Indonesia",
+                                          "SpaceX",
+                                          "Tesla",
+                                          "ClimateChange",
+                                          "Oscars",
+                                          "Grammys",
+                                          "RTした人全員フォローする",
+                                          "السعودية",
+                                          "Twitch",
+                                          "ValentinesDay",
+                                          "Eurovision",
+                                          "음악",
+                                          "новости",
+                                          "ไทย",
+                                          "Halloween",
+                                          "GoodMorning",
+                                          "NowPlaying",
+                                          "Bolsonaro",
+                                          "Messi"};
 
 constexpr std::string_view kLatinTagWords[] = {
-    "music", "love", "news", "game", "day", "night", "vote", "live", "art", "photo", "travel",
-    "food", "tech", "crypto", "football", "anime", "fashion", "fitness", "health", "life",
-    "style", "summer", "winter", "world", "cup", "fan", "team", "win", "gold", "black",
-    "friday", "monday", "motivation", "throwback", "weekend", "vibes", "goals", "movie",
-    "series", "election", "climate", "science", "space", "data", "startup", "market", "stocks",
-    "racing", "gaming", "stream", "chart", "award", "show", "party", "festival", "beach", "city",
-    "coffee", "book", "poetry", "dance", "challenge", "trend", "daily", "family", "friends",
-    "pet", "dog", "cat", "nature", "sunset", "morning", "mood", "happy", "new", "year", "top",
-    "best", "free", "first", "big", "real", "global", "local", "futebol", "noticias", "verano",
-    "amor", "copa", "viernes", "liga", "vida", "musica", "jogo", "festa", "paris", "tokyo",
-    "london", "seoul", "rio", "cairo", "jakarta", "istanbul", "berlin", "mumbai"};
+    "music",      "love",      "news",    "game",   "day",     "night",     "vote",     "live",
+    "art",        "photo",     "travel",  "food",   "tech",    "crypto",    "football", "anime",
+    "fashion",    "fitness",   "health",  "life",   "style",   "summer",    "winter",   "world",
+    "cup",        "fan",       "team",    "win",    "gold",    "black",     "friday",   "monday",
+    "motivation", "throwback", "weekend", "vibes",  "goals",   "movie",     "series",   "election",
+    "climate",    "science",   "space",   "data",   "startup", "market",    "stocks",   "racing",
+    "gaming",     "stream",    "chart",   "award",  "show",    "party",     "festival", "beach",
+    "city",       "coffee",    "book",    "poetry", "dance",   "challenge", "trend",    "daily",
+    "family",     "friends",   "pet",     "dog",    "cat",     "nature",    "sunset",   "morning",
+    "mood",       "happy",     "new",     "year",   "top",     "best",      "free",     "first",
+    "big",        "real",      "global",  "local",  "futebol", "noticias",  "verano",   "amor",
+    "copa",       "viernes",   "liga",    "vida",   "musica",  "jogo",      "festa",    "paris",
+    "tokyo",      "london",    "seoul",   "rio",    "cairo",   "jakarta",   "istanbul", "berlin",
+    "mumbai"};
 
-constexpr std::string_view kJaTagWords[] = {"拡散", "希望", "新曲", "発売", "記念", "ライブ",
-                                            "配信", "応援", "誕生日", "おめでとう", "今日", "夏",
-                                            "祭り", "映画", "猫"};
-constexpr std::string_view kKoTagWords[] = {"방탄", "컴백", "생일", "축하", "음악", "사랑",
-                                            "오늘", "뉴스"};
-constexpr std::string_view kArTagWords[] = {"مصر", "السعودية", "الهلال", "اليوم", "عاجل",
-                                            "رمضان", "كرة", "الوطن"};
-constexpr std::string_view kHiTagWords[] = {"भारत", "क्रिकेट", "दिल्ली", "चुनाव", "संगीत",
-                                            "आज"};
-constexpr std::string_view kRuTagWords[] = {"новости", "футбол", "москва", "музыка",
-                                            "праздник"};
+constexpr std::string_view kJaTagWords[] = {"拡散",   "希望", "新曲", "発売",   "記念",
+                                            "ライブ", "配信", "応援", "誕生日", "おめでとう",
+                                            "今日",   "夏",   "祭り", "映画",   "猫"};
+constexpr std::string_view kKoTagWords[] = {"방탄", "컴백", "생일", "축하",
+                                            "음악", "사랑", "오늘", "뉴스"};
+constexpr std::string_view kArTagWords[] = {"مصر",  "السعودية", "الهلال", "اليوم",
+                                            "عاجل", "رمضان",    "كرة",    "الوطن"};
+constexpr std::string_view kHiTagWords[] = {"भारत", "क्रिकेट", "दिल्ली", "चुनाव", "संगीत", "आज"};
+constexpr std::string_view kRuTagWords[] = {"новости", "футбол", "москва", "музыка", "праздник"};
 constexpr std::string_view kThTagWords[] = {"ไทย", "ข่าว", "เพลง", "คอนเสิร์ต"};
 constexpr Words kScriptTagWords[] = {kJaTagWords, kKoTagWords, kArTagWords,
                                      kHiTagWords, kRuTagWords, kThTagWords};
@@ -457,14 +633,14 @@ constexpr PlaceSpec kPlaces[] = {
      "[-46.826039,-24.008814,-46.365052,-23.356792]", 3},
     {"97bcdfca1a2dca59", "Rio de Janeiro, Brasil", "Rio de Janeiro", "Brasil", "BR", "city",
      "[-43.795449,-23.08302,-43.087707,-22.739823]", 3},
-    {"4a0f7b3d9c2e5f18", "Riyadh, Kingdom of Saudi Arabia", "Riyadh",
-     "Kingdom of Saudi Arabia", "SA", "city", "[46.406,24.4429,46.9881,24.9856]", 4},
+    {"4a0f7b3d9c2e5f18", "Riyadh, Kingdom of Saudi Arabia", "Riyadh", "Kingdom of Saudi Arabia",
+     "SA", "city", "[46.406,24.4429,46.9881,24.9856]", 4},
     {"1d7c0e3f5a9b2c44", "Cairo, Egypt", "Cairo", "Egypt", "EG", "city",
      "[31.1372,29.9561,31.4472,30.1606]", 4},
     {"b2c9d3e1f0a47e55", "Seoul, Republic of Korea", "Seoul", "Republic of Korea", "KR", "city",
      "[126.764,37.4283,127.184,37.7015]", 5},
-    {"c5e6f7a8b9d0e166", "Jakarta Capital Region, Indonesia", "Jakarta Capital Region",
-     "Indonesia", "ID", "admin", "[106.6894,-6.3709,106.9737,-6.0886]", 6},
+    {"c5e6f7a8b9d0e166", "Jakarta Capital Region, Indonesia", "Jakarta Capital Region", "Indonesia",
+     "ID", "admin", "[106.6894,-6.3709,106.9737,-6.0886]", 6},
     {"d7e8f9a0b1c2d377", "İstanbul, Türkiye", "İstanbul", "Türkiye", "TR", "city",
      "[28.5955,40.8027,29.4293,41.3201]", 7},
     {"09f6a7c7f8d9a088", "Paris, France", "Paris", "France", "FR", "city",
@@ -524,11 +700,21 @@ void AppendJsonString(std::string_view s, std::string* out) {
     out->append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out->append("\\\""sv); break;
-      case '\\': out->append("\\\\"sv); break;
-      case '\n': out->append("\\n"sv); break;
-      case '\t': out->append("\\t"sv); break;
-      case '\r': out->append("\\r"sv); break;
+      case '"':
+        out->append("\\\""sv);
+        break;
+      case '\\':
+        out->append("\\\\"sv);
+        break;
+      case '\n':
+        out->append("\\n"sv);
+        break;
+      case '\t':
+        out->append("\\t"sv);
+        break;
+      case '\r':
+        out->append("\\r"sv);
+        break;
       default: {
         static constexpr char kHex[] = "0123456789abcdef";
         const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
@@ -632,7 +818,7 @@ void AppendUsername(std::uint32_t index, std::string* out) {
 
 enum class EntityKind : std::uint8_t { kHashtag, kMention, kUrl, kCashtag };
 
-constexpr std::uint32_t kBurstRef = 0x80000000u;     // hashtag ref: burst index
+constexpr std::uint32_t kBurstRef = 0x80000000u;      // hashtag ref: burst index
 constexpr std::uint32_t kQuoteLinkRef = 0xFFFFFFFFu;  // url ref: link to quoted tweet
 
 struct Entity {
@@ -914,9 +1100,10 @@ std::string PostGenerator::Impl::BurstName(std::uint64_t n) const {
 void PostGenerator::Impl::ScheduleNextBurst() {
   const std::uint64_t n = next_burst_index;
   const std::int64_t jitter_range = burst_every_us / 2 + 1;
-  const std::int64_t jitter =
-      static_cast<std::int64_t>(Mix(opt.seed ^ 0x6a6974746572ULL, n) % static_cast<std::uint64_t>(jitter_range));
-  next_burst_start = opt.start + static_cast<std::int64_t>(n) * burst_every_us + burst_every_us / 4 + jitter;
+  const std::int64_t jitter = static_cast<std::int64_t>(Mix(opt.seed ^ 0x6a6974746572ULL, n) %
+                                                        static_cast<std::uint64_t>(jitter_range));
+  next_burst_start =
+      opt.start + static_cast<std::int64_t>(n) * burst_every_us + burst_every_us / 4 + jitter;
 }
 
 void PostGenerator::Impl::Advance() {
@@ -969,8 +1156,8 @@ void PostGenerator::Impl::AppendUrl(std::uint32_t target, std::uint64_t seed, Bo
 }
 
 // Text: [@mention] [#tags] phrase[ending][emoji] ... [$cashtag] [#tags] [url].
-void PostGenerator::Impl::Compose(Rng* r, std::uint8_t lang,
-                                  std::span<const std::uint32_t> burst, Body* b) {
+void PostGenerator::Impl::Compose(Rng* r, std::uint8_t lang, std::span<const std::uint32_t> burst,
+                                  Body* b) {
   const LanguageSpec& spec = kLanguages[lang];
   const bool und = spec.phrases.empty();
 
@@ -981,7 +1168,9 @@ void PostGenerator::Impl::Compose(Rng* r, std::uint8_t lang,
   std::size_t count = 0;
   for (int i = 0; i < n_tags; ++i) {
     std::uint32_t t = tag_zipf.Sample(r->Next());
-    for (int retry = 0; retry < 3 && std::find(tags.begin(), tags.begin() + count, t) != tags.begin() + count; ++retry) {
+    for (int retry = 0;
+         retry < 3 && std::find(tags.begin(), tags.begin() + count, t) != tags.begin() + count;
+         ++retry) {
       t = tag_zipf.Sample(r->Next());
     }
     if (std::find(tags.begin(), tags.begin() + count, t) == tags.begin() + count) tags[count++] = t;
@@ -1256,7 +1445,10 @@ TimestampUs PostGenerator::Impl::Next(std::string* out) {
   last_id = id;
 
   const std::uint32_t roll = rng.Below(100);
-  const Kind kind = roll < 30 ? Kind::kRetweet : roll < 55 ? Kind::kReply : roll < 60 ? Kind::kQuote : Kind::kPost;
+  const Kind kind = roll < 30   ? Kind::kRetweet
+                    : roll < 55 ? Kind::kReply
+                    : roll < 60 ? Kind::kQuote
+                                : Kind::kPost;
   const std::uint32_t author = user_zipf.Sample(rng.Next());
   const std::uint8_t own_lang = rng.Chance(kUndShare) ? kUnd : user_lang[author];
   const std::uint64_t content_seed = rng.Next();
@@ -1299,7 +1491,8 @@ TimestampUs PostGenerator::Impl::Next(std::string* out) {
         orig.author = user_zipf.Sample(rng.Next());
         orig.lang = rng.Chance(kUndShare) ? kUnd : user_lang[orig.author];
         const std::int64_t since = std::min<std::int64_t>(30000, ms - FloorDiv(burst_start, 1000));
-        orig.created_ms = ms - 1 - rng.Below(static_cast<std::uint32_t>(std::max<std::int64_t>(since, 0) + 1));
+        orig.created_ms =
+            ms - 1 - rng.Below(static_cast<std::uint32_t>(std::max<std::int64_t>(since, 0) + 1));
         orig.id = Snowflake(orig.created_ms, rng.Next());
         orig.conversation_id = orig.id;
         orig.retweets = 1 + rng.Below(40);
@@ -1466,7 +1659,8 @@ const GeneratorOptions& PostGenerator::options() const { return impl_->opt; }
 
 Status PostGenerator::Validate(const GeneratorOptions& o) {
   if (!(o.rate > 0 && o.rate <= 1e8)) return InvalidArgument("rate must be in (0, 1e8]");
-  if (o.start < kMinStartUs) return InvalidArgument("start must be at or after 2019-01-01T00:00:00Z");
+  if (o.start < kMinStartUs)
+    return InvalidArgument("start must be at or after 2019-01-01T00:00:00Z");
   if (o.start > 4102444800000000) return InvalidArgument("start must be before 2100-01-01");
   if (o.users < 1 || o.users > 10000000) return InvalidArgument("users must be in [1, 10000000]");
   if (o.hashtags < 1 || o.hashtags > 1000000) {
@@ -1535,7 +1729,8 @@ Result<GeneratorOptions> PostGenerator::ParseQuery(std::string_view query) {
       return InvalidArgument("generator query: bad %-escape in '" + std::string(pair) + "'");
     }
     const auto bad = [&] {
-      return InvalidArgument("generator query: bad value for " + std::string(key) + ": '" + value + "'");
+      return InvalidArgument("generator query: bad value for " + std::string(key) + ": '" + value +
+                             "'");
     };
     bool ok = true;
     if (key == "seed") {

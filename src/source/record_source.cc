@@ -151,8 +151,8 @@ class LineRecordSource final : public RecordSource {
     out->line = line_;
     out->offset = offset_;
     out->truncated = false;
-    out->padding =
-        static_cast<std::size_t>(buf_.data() + buf_.size() - (out->bytes.data() + out->bytes.size()));
+    out->padding = static_cast<std::size_t>(buf_.data() + buf_.size() -
+                                            (out->bytes.data() + out->bytes.size()));
     line_ += lines;
     offset_ += consumed;
     start_ += consumed;
@@ -216,7 +216,8 @@ class LineRecordSource final : public RecordSource {
         if (nl != std::string_view::npos || eof_) {
           std::string_view line =
               have.substr(first, nl == std::string_view::npos ? have.npos : nl - first);
-          while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) {
+          while (!line.empty() &&
+                 (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) {
             line.remove_suffix(1);
           }
           document_mode_ = line == "{" || line == "[";
@@ -366,7 +367,8 @@ Result<std::unique_ptr<RecordSource>> OpenSource(std::string_view spec,
       return InvalidArgument("tcp source needs tcp://HOST:PORT, got '" + std::string(spec) + "'");
     }
     std::string host(hp.substr(0, colon));
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
     auto s = ConnectTcp(host, port);
     if (!s.ok()) return s.status();
     return LineSource(std::move(*s), std::string(spec), options);
@@ -426,7 +428,8 @@ Result<std::unique_ptr<RecordSource>> OpenSource(std::string_view spec,
   auto stream = OpenFileStream(path);
   if (!stream.ok()) return stream.status();
   auto src = LineSource(std::move(*stream), path, options);
-  if (speed > 0) return std::unique_ptr<RecordSource>(std::make_unique<PacedFileSource>(std::move(src), speed));
+  if (speed > 0)
+    return std::unique_ptr<RecordSource>(std::make_unique<PacedFileSource>(std::move(src), speed));
   return src;
 }
 

@@ -25,10 +25,10 @@
 namespace starling::source {
 
 struct Record {
-  std::string_view bytes;   // valid until the next call to Next()
-  std::string_view origin;  // file name, "-", "tcp://...", "generate"
-  std::uint64_t line = 0;   // 1-based line number of the record's first line
-  std::uint64_t offset = 0; // byte offset of the record in the (decompressed) input
+  std::string_view bytes;    // valid until the next call to Next()
+  std::string_view origin;   // file name, "-", "tcp://...", "generate"
+  std::uint64_t line = 0;    // 1-based line number of the record's first line
+  std::uint64_t offset = 0;  // byte offset of the record in the (decompressed) input
   // Bytes after `bytes` that may be read (not written): lets a parser that
   // needs padding (simdjson) work in place instead of copying the record.
   std::size_t padding = 0;

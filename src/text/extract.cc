@@ -194,15 +194,22 @@ void FindCashtags(const DecodedText& t, std::vector<Entity>* out) {
 
 // ---------------------------------------------------------------- URLs
 
-constexpr int kMaxUrlLength = 4096;     // Extractor.MAX_URL_LENGTH
-constexpr int kMaxTcoSlugLength = 40;   // Extractor.MAX_TCO_SLUG_LENGTH
+constexpr int kMaxUrlLength = 4096;        // Extractor.MAX_URL_LENGTH
+constexpr int kMaxTcoSlugLength = 40;      // Extractor.MAX_TCO_SLUG_LENGTH
 constexpr int kDefaultProtocolLength = 8;  // "https://".length()
 
 // URL_VALID_PRECEDING_CHARS (the consuming alternatives).
 bool IsUrlPreceding(char32_t c) {
   if (internal::IsAsciiAlnum(c)) return false;
   switch (c) {
-    case '@': case 0xFF20: case '$': case '#': case 0xFF03: case 0xFFFE: case 0xFEFF: case 0xFFFF:
+    case '@':
+    case 0xFF20:
+    case '$':
+    case '#':
+    case 0xFF03:
+    case 0xFFFE:
+    case 0xFEFF:
+    case 0xFFFF:
       return false;
     default:
       return true;
@@ -237,7 +244,8 @@ class UrlScanner {
 
  private:
   bool LabelChar(char32_t c, LabelKind kind) const {
-    return kind == LabelKind::kUnicode ? internal::IsUrlUnicodeChar(c) : internal::IsUrlValidChar(c);
+    return kind == LabelKind::kUnicode ? internal::IsUrlUnicodeChar(c)
+                                       : internal::IsUrlValidChar(c);
   }
   bool RunChar(char32_t c, LabelKind kind) const {
     if (c == '-') return true;
@@ -462,8 +470,8 @@ bool IsValidHostAndLength(const DecodedText& t, std::size_t url_utf16_len, bool 
       char out[256];
       UIDNAInfo info = UIDNA_INFO_INITIALIZER;
       UErrorCode status = U_ZERO_ERROR;
-      const int32_t len = uidna_labelToASCII_UTF8(idna, label.data(), static_cast<int32_t>(label.size()),
-                                                  out, sizeof(out), &info, &status);
+      const int32_t len = uidna_labelToASCII_UTF8(
+          idna, label.data(), static_cast<int32_t>(label.size()), out, sizeof(out), &info, &status);
       constexpr uint32_t kFatal = UIDNA_ERROR_EMPTY_LABEL | UIDNA_ERROR_LABEL_TOO_LONG |
                                   UIDNA_ERROR_DISALLOWED | UIDNA_ERROR_PUNYCODE |
                                   UIDNA_ERROR_INVALID_ACE_LABEL | UIDNA_ERROR_LABEL_HAS_DOT;
@@ -475,7 +483,8 @@ bool IsValidHostAndLength(const DecodedText& t, std::size_t url_utf16_len, bool 
   }
   const std::size_t host_utf16 = Utf16Length(t, host_begin, host_end);
   const std::size_t url_len = url_utf16_len + punycode_len - host_utf16;
-  return url_len + (protocol ? 0 : kDefaultProtocolLength) <= static_cast<std::size_t>(kMaxUrlLength);
+  return url_len + (protocol ? 0 : kDefaultProtocolLength) <=
+         static_cast<std::size_t>(kMaxUrlLength);
 }
 
 // VALID_URL plus Extractor.extractURLsWithIndices.
@@ -535,7 +544,8 @@ const DecodedText& DecodeScratch(std::string_view text) {
 
 std::vector<Entity> ExtractHashtags(std::string_view text) {
   std::vector<Entity> out;
-  if (text.find('#') == std::string_view::npos && text.find("\xEF\xBC\x83") == std::string_view::npos) {
+  if (text.find('#') == std::string_view::npos &&
+      text.find("\xEF\xBC\x83") == std::string_view::npos) {
     return out;
   }
   const DecodedText& t = DecodeScratch(text);
@@ -566,7 +576,8 @@ std::vector<Entity> ExtractUrls(std::string_view text) {
 
 std::vector<Entity> ExtractMentionsOrLists(std::string_view text) {
   std::vector<Entity> out;
-  if (text.find('@') == std::string_view::npos && text.find("\xEF\xBC\xA0") == std::string_view::npos) {
+  if (text.find('@') == std::string_view::npos &&
+      text.find("\xEF\xBC\xA0") == std::string_view::npos) {
     return out;
   }
   FindMentionsOrLists(DecodeScratch(text), &out);

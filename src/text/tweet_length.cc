@@ -65,7 +65,8 @@ Result<TweetLengthConfig> ParseTweetLengthConfig(std::string_view json) {
     std::int64_t v = 0;
     auto err = root[key].get_int64().get(v);
     if (err == simdjson::NO_SUCH_FIELD) {
-      return required ? InvalidArgument(std::string("tweet length config: missing ") + key) : Status::Ok();
+      return required ? InvalidArgument(std::string("tweet length config: missing ") + key)
+                      : Status::Ok();
     }
     if (err != simdjson::SUCCESS || v < min || v > INT32_MAX) {
       return InvalidArgument(std::string("tweet length config: bad ") + key);
@@ -74,7 +75,8 @@ Result<TweetLengthConfig> ParseTweetLengthConfig(std::string_view json) {
     return Status::Ok();
   };
   STARLING_RETURN_IF_ERROR(get_int("version", true, 0, &c.version));
-  STARLING_RETURN_IF_ERROR(get_int("maxWeightedTweetLength", true, 0, &c.max_weighted_tweet_length));
+  STARLING_RETURN_IF_ERROR(
+      get_int("maxWeightedTweetLength", true, 0, &c.max_weighted_tweet_length));
   STARLING_RETURN_IF_ERROR(get_int("scale", true, 1, &c.scale));
   STARLING_RETURN_IF_ERROR(get_int("defaultWeight", true, 0, &c.default_weight));
   STARLING_RETURN_IF_ERROR(get_int("transformedURLLength", false, 0, &c.transformed_url_length));
@@ -109,7 +111,8 @@ Result<TweetLengthConfig> LoadTweetLengthConfig(const std::string& path) {
   simdjson::padded_string json;
   auto err = simdjson::padded_string::load(path).get(json);
   if (err != simdjson::SUCCESS) {
-    return IoError("tweet length config: cannot read " + path + ": " + simdjson::error_message(err));
+    return IoError("tweet length config: cannot read " + path + ": " +
+                   simdjson::error_message(err));
   }
   return ParseTweetLengthConfig(std::string_view(json.data(), json.size()));
 }
@@ -159,7 +162,8 @@ TweetLengthResult ParseTweet(std::string_view text, const TweetLengthConfig& con
   const std::vector<Entity> urls = ExtractUrls(normalized);
 
   const std::int64_t scale = config.scale;
-  const std::int64_t max_scaled = static_cast<std::int64_t>(config.max_weighted_tweet_length) * scale;
+  const std::int64_t max_scaled =
+      static_cast<std::int64_t>(config.max_weighted_tweet_length) * scale;
   const std::int64_t url_weight = static_cast<std::int64_t>(config.transformed_url_length) * scale;
 
   std::int64_t weighted = 0;

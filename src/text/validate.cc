@@ -27,14 +27,25 @@ bool IsUnreserved(char32_t c) {
 }
 bool IsSubDelim(char32_t c) {
   switch (c) {
-    case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+': case ',':
-    case ';': case '=':
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '*':
+    case '+':
+    case ',':
+    case ';':
+    case '=':
       return true;
     default:
       return false;
   }
 }
-bool IsHex(char32_t c) { return internal::IsAsciiDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+bool IsHex(char32_t c) {
+  return internal::IsAsciiDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
 
 // Sequence of `unit`s covering [b, e): unreserved | %XX | sub-delims | extra.
 template <typename Extra>
@@ -140,7 +151,8 @@ bool IsAuthority(const std::u32string& s, std::size_t b, std::size_t e, bool uni
     if (s[i] == ']') break;
   }
   if (host_e <= host_b) return false;
-  return IsIpv4(s, host_b, host_e) || IsIpv6(s, host_b, host_e) || IsDomain(s, host_b, host_e, unicode);
+  return IsIpv4(s, host_b, host_e) || IsIpv6(s, host_b, host_e) ||
+         IsDomain(s, host_b, host_e, unicode);
 }
 
 }  // namespace
@@ -158,7 +170,8 @@ bool IsValidUsername(std::string_view text) {
 bool IsValidList(std::string_view text) {
   const std::vector<Entity> lists = ExtractMentionsOrLists(text);
   return lists.size() == 1 && lists[0].start == 0 && !lists[0].list_slug.empty() &&
-         lists[0].value.size() + lists[0].list_slug.size() + FirstCodePointBytes(text) == text.size();
+         lists[0].value.size() + lists[0].list_slug.size() + FirstCodePointBytes(text) ==
+             text.size();
 }
 
 bool IsValidHashtag(std::string_view text) {

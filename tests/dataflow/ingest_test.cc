@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,7 +16,9 @@ namespace starling::dataflow {
 namespace {
 
 std::string Data(const std::string& rel) { return std::string(STARLING_SHARED_DATA) + "/" + rel; }
-std::string Tmp(const std::string& name) { return std::string(STARLING_TEST_TMP) + "/ingest_" + name; }
+std::string Tmp(const std::string& name) {
+  return std::string(STARLING_TEST_TMP) + "/ingest_" + name;
+}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -178,7 +179,8 @@ TEST(Ingest, ReplayKeepsTheRecordedPaceScaled) {
   ManualClock clock;
   source::SourceOptions so;
   so.clock = &clock;
-  auto src = source::OpenSource("replay:" + Data("twarc-csv/streaming_output.jsonl") + "?speed=10", so);
+  auto src =
+      source::OpenSource("replay:" + Data("twarc-csv/streaming_output.jsonl") + "?speed=10", so);
   ASSERT_TRUE(src.ok()) << src.status().ToString();
   testing::CollectingSink out;
   DeadLetterWriter dead("");
@@ -188,7 +190,8 @@ TEST(Ingest, ReplayKeepsTheRecordedPaceScaled) {
   auto stats = RunIngest(**src, {&out}, dead, o);
   ASSERT_TRUE(stats.ok());
   ASSERT_EQ(out.posts.size(), 8u);
-  double span_s = static_cast<double>(out.posts.back().created_at - out.posts.front().created_at) / 1e6;
+  double span_s =
+      static_cast<double>(out.posts.back().created_at - out.posts.front().created_at) / 1e6;
   double waited = std::chrono::duration<double>(clock.Steady() - t0).count();
   EXPECT_GT(span_s, 10);
   EXPECT_NEAR(waited, span_s / 10, 0.01);

@@ -42,11 +42,13 @@ TEST(AppendJsonString, KeepsValidUtf8Verbatim) {
 
 TEST(AppendJsonString, ReplacesInvalidUtf8) {
   const std::string fffd = "\xEF\xBF\xBD";
-  EXPECT_EQ(Json("a\xFF" "b"), "\"a" + fffd + "b\"");
-  EXPECT_EQ(Json("\xC0\xAF"), "\"" + fffd + fffd + "\"");              // overlong
-  EXPECT_EQ(Json("\xED\xA0\x80"), "\"" + fffd + fffd + fffd + "\"");  // surrogate
-  EXPECT_EQ(Json("\xE2\x82"), "\"" + fffd + "\"");                      // truncated at end
-  EXPECT_EQ(Json("\xE2\x82x"), "\"" + fffd + "x\"");                    // maximal subpart
+  EXPECT_EQ(Json("a\xFF"
+                 "b"),
+            "\"a" + fffd + "b\"");
+  EXPECT_EQ(Json("\xC0\xAF"), "\"" + fffd + fffd + "\"");                        // overlong
+  EXPECT_EQ(Json("\xED\xA0\x80"), "\"" + fffd + fffd + fffd + "\"");             // surrogate
+  EXPECT_EQ(Json("\xE2\x82"), "\"" + fffd + "\"");                               // truncated at end
+  EXPECT_EQ(Json("\xE2\x82x"), "\"" + fffd + "x\"");                             // maximal subpart
   EXPECT_EQ(Json("\xF4\x90\x80\x80"), "\"" + fffd + fffd + fffd + fffd + "\"");  // > U+10FFFF
   for (std::string bad : {"\x80", "\xC3", "ok\xF0\x9F\x98", "\xF8\x88\x80\x80\x80", "\"\xE0\x80"}) {
     const std::string json = Json(bad);
@@ -65,7 +67,8 @@ Post SamplePost() {
   p.text = "Fury\n#Dogs @m $TSLA https://t.co/x \xFF";
   p.lang = "en";
   p.kind = PostKind::kQuote;
-  p.references = {{ReferenceType::kRepliedTo, "9"}, {ReferenceType::kQuoted, "1377640162566496258"}};
+  p.references = {{ReferenceType::kRepliedTo, "9"},
+                  {ReferenceType::kQuoted, "1377640162566496258"}};
   p.hashtags = {{"Dogs", {5, 10}}};
   p.mentions = {{"m", "", {11, 13}}};
   p.cashtags = {{"TSLA", {-1, -1}}};
@@ -110,11 +113,10 @@ TEST(AppendPostJson, MinimalPostOmitsOptionalParts) {
   p.id = "1";
   std::string out;
   AppendPostJson(p, &out);
-  EXPECT_EQ(out,
-            R"({"id":"1","provider":"unknown","created_at":"1970-01-01T00:00:00.000Z",)"
-            R"("author":{"id":"","handle":"","name":""},"text":"","lang":"","kind":"post",)"
-            R"("ref_id":null,"references":[],"hashtags":[],"mentions":[],"urls":[],)"
-            R"("cashtags":[],"source_format":""})");
+  EXPECT_EQ(out, R"({"id":"1","provider":"unknown","created_at":"1970-01-01T00:00:00.000Z",)"
+                 R"("author":{"id":"","handle":"","name":""},"text":"","lang":"","kind":"post",)"
+                 R"("ref_id":null,"references":[],"hashtags":[],"mentions":[],"urls":[],)"
+                 R"("cashtags":[],"source_format":""})");
 }
 
 TEST(AppendPostJson, IncludesRawAsStringAndParses) {
@@ -138,8 +140,8 @@ TEST(AppendPostJson, IncludesRawAsStringAndParses) {
 }
 
 TEST(AppendPostJson, CreatedAtMatchesFormatTimestamp) {
-  for (TimestampUs us : {0LL, 1LL, 999LL, 1000LL, 1617292351000000LL, 1617292351123456LL,
-                         -1LL, -1000LL, -86400000001LL, 951782400000000LL /* 2000-02-29 */,
+  for (TimestampUs us : {0LL, 1LL, 999LL, 1000LL, 1617292351000000LL, 1617292351123456LL, -1LL,
+                         -1000LL, -86400000001LL, 951782400000000LL /* 2000-02-29 */,
                          253402300799999999LL /* 9999-12-31 */, 253402300800000000LL}) {
     Post p;
     p.created_at = us;

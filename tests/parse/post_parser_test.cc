@@ -169,8 +169,8 @@ TEST(PostParser, V11ExtendedTweetsUseFullTextAndItsEntities) {
 
 TEST(PostParser, SameTweetInV11AndV2NormalizesToTheSameRecord) {
   Parsed v2 = ParseLines({Lines(Data("twarc-csv/streaming_output.jsonl"))[0]});
-  Parsed v11 = ParseLines({ReadFile(std::string(STARLING_TEST_SOURCE_DIR) +
-                                    "/parse/fixtures/quote_tweet_v11.json")});
+  Parsed v11 = ParseLines(
+      {ReadFile(std::string(STARLING_TEST_SOURCE_DIR) + "/parse/fixtures/quote_tweet_v11.json")});
   ASSERT_EQ(v2.posts.size(), 1u);
   ASSERT_EQ(v11.posts.size(), 1u) << (v11.reasons.empty() ? "" : v11.reasons[0]);
   const Post& a = v2.posts[0];
@@ -214,7 +214,8 @@ TEST(PostParser, V11RetweetsCarryTheirOriginalWhenAskedFor) {
 
 TEST(PostParser, ExtractsEntitiesWhenTheProviderGivesNone) {
   // Default-fields v2 tweets (id, text only) from a recorded search.
-  Parsed p = ParseLines({ReadFile(Data("tweepy/bodies/test_client_get_home_timeline__0.body.json"))});
+  Parsed p =
+      ParseLines({ReadFile(Data("tweepy/bodies/test_client_get_home_timeline__0.body.json"))});
   ASSERT_EQ(p.errors, 0) << (p.reasons.empty() ? "" : p.reasons[0]);
   ASSERT_EQ(p.posts.size(), 98u);
   bool any_extracted = false;
@@ -236,12 +237,12 @@ TEST(PostParser, MalformedRecordsAreAllOrNothing) {
   std::vector<Post> posts;
   std::vector<ControlMessage> controls;
   const std::vector<std::string> bad = {
-      R"({"data": {"author_id": "1021159080151404544")",                  // truncated
-      R"({"data": {"id": {"x": 1}, "text": "hi"}})",                      // wrong type
-      "{\"data\": {\"id\": \"1\", \"text\": \"\xff\xfe\"}}",              // invalid UTF-8
-      R"({"data": {"id": "1", "text": "a"}} trailing)",                   // trailing garbage
+      R"({"data": {"author_id": "1021159080151404544")",      // truncated
+      R"({"data": {"id": {"x": 1}, "text": "hi"}})",          // wrong type
+      "{\"data\": {\"id\": \"1\", \"text\": \"\xff\xfe\"}}",  // invalid UTF-8
+      R"({"data": {"id": "1", "text": "a"}} trailing)",       // trailing garbage
       R"({"statuses": [{"id_str": "1", "text": "ok"}, {"id_str": 5, "text": []}]})",
-      R"({"hello": "world"})",                                             // not a post
+      R"({"hello": "world"})",  // not a post
       R"("just a string")",
   };
   for (const auto& b : bad) {
@@ -263,16 +264,20 @@ TEST(PostParser, ForcedFormatRejectsTheOther) {
   PostParser parser(o);
   std::vector<Post> posts;
   std::vector<ControlMessage> controls;
-  EXPECT_FALSE(parser.Parse(Lines(Data("twarc-csv/streaming_output.jsonl"))[0], &posts, &controls).ok());
+  EXPECT_FALSE(
+      parser.Parse(Lines(Data("twarc-csv/streaming_output.jsonl"))[0], &posts, &controls).ok());
   EXPECT_TRUE(posts.empty());
   ParseOptions st;
   st.format = Format::kStarling;
   PostParser starling_only(st);
-  EXPECT_FALSE(starling_only.Parse(Lines(Data("twarc-csv/streaming_output.jsonl"))[0], &posts, &controls).ok());
+  EXPECT_FALSE(
+      starling_only.Parse(Lines(Data("twarc-csv/streaming_output.jsonl"))[0], &posts, &controls)
+          .ok());
   ParseOptions v2;
   v2.format = Format::kXV2;
   PostParser v2_only(v2);
-  EXPECT_TRUE(v2_only.Parse(Lines(Data("twarc-csv/streaming_output.jsonl"))[0], &posts, &controls).ok());
+  EXPECT_TRUE(
+      v2_only.Parse(Lines(Data("twarc-csv/streaming_output.jsonl"))[0], &posts, &controls).ok());
   EXPECT_EQ(posts.size(), 1u);
   EXPECT_TRUE(FormatFromName("x-v2").ok());
   EXPECT_FALSE(FormatFromName("x-v3").ok());
@@ -296,9 +301,10 @@ TEST(PostParser, NormalizedJsonReadsBackToTheSamePost) {
 }
 
 TEST(PostParser, EmptyPagesComplianceAndRestErrorsAreNotDeadLetters) {
-  Parsed p = ParseLines({R"({"meta": {"result_count": 0}})",
-                         R"({"id": "1234", "action": "delete", "created_at": "2021-06-01T00:00:00.000Z", "reason": "deleted"})",
-                         R"({"errors": [{"code": 88, "message": "Rate limit exceeded"}]})"});
+  Parsed p = ParseLines(
+      {R"({"meta": {"result_count": 0}})",
+       R"({"id": "1234", "action": "delete", "created_at": "2021-06-01T00:00:00.000Z", "reason": "deleted"})",
+       R"({"errors": [{"code": 88, "message": "Rate limit exceeded"}]})"});
   EXPECT_EQ(p.errors, 0) << (p.reasons.empty() ? "" : p.reasons[0]);
   EXPECT_TRUE(p.posts.empty());
   ASSERT_EQ(p.controls.size(), 2u);
@@ -313,7 +319,8 @@ TEST(PostParser, EmptyPagesComplianceAndRestErrorsAreNotDeadLetters) {
 }
 
 TEST(PostParser, NoteTweetWithoutEntitiesIsExtractedFromTheNoteText) {
-  Parsed p = ParseLines({R"({"data": {"id": "1600000000000000000", "text": "short #a https://t.co/x",
+  Parsed p =
+      ParseLines({R"({"data": {"id": "1600000000000000000", "text": "short #a https://t.co/x",
       "entities": {"hashtags": [{"start": 6, "end": 8, "tag": "a"}]},
       "note_tweet": {"text": "a much longer note with #b at the end"}}})"});
   ASSERT_EQ(p.posts.size(), 1u) << (p.reasons.empty() ? "" : p.reasons[0]);
@@ -324,7 +331,8 @@ TEST(PostParser, NoteTweetWithoutEntitiesIsExtractedFromTheNoteText) {
 }
 
 TEST(PostParser, V11RetweetOfAQuoteReferencesOnlyTheRetweetedTweet) {
-  const std::string line = R"({"created_at": "Sun Aug 31 00:29:15 +0000 2014", "id_str": "3", "text": "RT @b: look",
+  const std::string line =
+      R"({"created_at": "Sun Aug 31 00:29:15 +0000 2014", "id_str": "3", "text": "RT @b: look",
     "user": {"id_str": "30", "screen_name": "c"}, "quoted_status_id_str": "1",
     "retweeted_status": {"created_at": "Sun Aug 31 00:20:00 +0000 2014", "id_str": "2", "text": "look",
       "user": {"id_str": "20", "screen_name": "b"}, "quoted_status_id_str": "1",
@@ -362,7 +370,8 @@ TEST(SnowflakeTime, DecodesXIds) {
   // 1377650090978992134 was created at 2021-04-01T15:52:31Z.
   EXPECT_EQ(SnowflakeTime("1377650090978992134") / 1000000, 1617292351);
   // 2010-2018 ids are below 1e18 but are snowflakes all the same.
-  EXPECT_EQ(model::FormatTimestamp(SnowflakeTime("850006245121695744")).substr(0, 10), "2017-04-06");
+  EXPECT_EQ(model::FormatTimestamp(SnowflakeTime("850006245121695744")).substr(0, 10),
+            "2017-04-06");
   EXPECT_EQ(SnowflakeTime("6832057002"), 0);
   EXPECT_EQ(SnowflakeTime("abc"), 0);
 }

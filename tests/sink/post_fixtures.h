@@ -47,12 +47,16 @@ inline std::vector<model::Post> SamplePosts() {
   a.text = "Fury, \"quoted\"\nline two \xF0\x9F\x98\x8A #Dogs @Manie_DS $TSLA https://t.co/Yb";
   a.lang = "en";
   a.kind = PostKind::kQuote;
-  a.references = {{ReferenceType::kRepliedTo, "111"}, {ReferenceType::kQuoted, "1377640162566496258"}};
+  a.references = {{ReferenceType::kRepliedTo, "111"},
+                  {ReferenceType::kQuoted, "1377640162566496258"}};
   a.hashtags = {{"Dogs", {33, 38}}};
   a.mentions = {{"Manie_DS", "41783881", {39, 48}}};
   a.cashtags = {{"TSLA", {49, 54}}};
-  a.urls = {{"https://t.co/Yb", "https://twitter.com/x/status/1/photo/1", "pic.twitter.com/Yb",
-             "https://example.com/final?a=1,2", {55, 70}}};
+  a.urls = {{"https://t.co/Yb",
+             "https://twitter.com/x/status/1/photo/1",
+             "pic.twitter.com/Yb",
+             "https://example.com/final?a=1,2",
+             {55, 70}}};
   a.metrics.reposts = 0;
   a.metrics.replies = 2;
   a.metrics.likes = 12345678901LL;
@@ -64,7 +68,8 @@ inline std::vector<model::Post> SamplePosts() {
   a.geo.country_code = "US";
   a.matching_rules = {{"1377649934414049282", "dogs: and cats"}, {"42", ""}};
   a.source_format = "x-v2";
-  a.raw = "{\"data\": {\"id\": \"1377650090978992134\", \"text\": \"Fury\\n\"}, \"x\": \"\xC3\xA9\"}";
+  a.raw =
+      "{\"data\": {\"id\": \"1377650090978992134\", \"text\": \"Fury\\n\"}, \"x\": \"\xC3\xA9\"}";
   v.push_back(a);
 
   Post b;

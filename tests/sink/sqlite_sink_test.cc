@@ -87,8 +87,9 @@ TEST(SqliteSink, CreatesSchemaWalAndEntityRows) {
   EXPECT_EQ(QueryInt(path, "SELECT like_count FROM posts WHERE id='1377650090978992134'"),
             12345678901LL);
   EXPECT_EQ(QueryText(path, "SELECT like_count FROM posts WHERE id='b2'"), "<null>");
-  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
-                           "name IN ('posts_created_at','hashtags_tag_lower','posts_author_id')"),
+  EXPECT_EQ(QueryInt(path,
+                     "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+                     "name IN ('posts_created_at','hashtags_tag_lower','posts_author_id')"),
             3);
 }
 
@@ -98,7 +99,8 @@ TEST(SqliteSink, RerunningTheSameInputUpserts) {
   const char* tables[] = {"posts",    "hashtags",        "mentions",      "urls",
                           "cashtags", "post_references", "matching_rules"};
   std::vector<std::int64_t> before;
-  for (const char* t : tables) before.push_back(QueryInt(path, std::string("SELECT count(*) FROM ") + t));
+  for (const char* t : tables)
+    before.push_back(QueryInt(path, std::string("SELECT count(*) FROM ") + t));
   WriteAll(path, SamplePosts(), 2);
   WriteAll(path, SamplePosts(), 1);
   for (std::size_t i = 0; i < std::size(tables); ++i) {
@@ -114,8 +116,9 @@ TEST(SqliteSink, RerunningTheSameInputUpserts) {
   WriteAll(path, {posts[0]});
   EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM posts"), 3);
   EXPECT_EQ(QueryInt(path, "SELECT like_count FROM posts WHERE id='1377650090978992134'"), 1);
-  EXPECT_EQ(QueryText(path, "SELECT group_concat(tag) FROM hashtags WHERE "
-                            "post_id='1377650090978992134'"),
+  EXPECT_EQ(QueryText(path,
+                      "SELECT group_concat(tag) FROM hashtags WHERE "
+                      "post_id='1377650090978992134'"),
             "Other");
 }
 

@@ -245,10 +245,12 @@ TEST(PostGenerator, LinesAreValidV2WithExactEntities) {
     }
     // Nothing entity-like outside the entities, so an extractor agrees.
     EXPECT_EQ(static_cast<std::size_t>(std::count(text.begin(), text.end(), '#')), n_tags) << text;
-    EXPECT_EQ(static_cast<std::size_t>(std::count(text.begin(), text.end(), '@')), n_mentions) << text;
+    EXPECT_EQ(static_cast<std::size_t>(std::count(text.begin(), text.end(), '@')), n_mentions)
+        << text;
     EXPECT_EQ(static_cast<std::size_t>(std::count(text.begin(), text.end(), '$')), n_cash) << text;
     std::size_t n_https = 0;
-    for (std::size_t p = text.find("https://"); p != std::string_view::npos; p = text.find("https://", p + 1)) {
+    for (std::size_t p = text.find("https://"); p != std::string_view::npos;
+         p = text.find("https://", p + 1)) {
       ++n_https;
     }
     EXPECT_EQ(n_https, n_urls) << text;
@@ -268,7 +270,8 @@ TEST(PostGenerator, LinesAreValidV2WithExactEntities) {
       newlines += c == '\n';
     }
     zwj += text.find("\u200D") != std::string_view::npos;
-    devanagari += text.find("\u0915") != std::string_view::npos || text.find("\u093E") != std::string_view::npos;
+    devanagari += text.find("\u0915") != std::string_view::npos ||
+                  text.find("\u093E") != std::string_view::npos;
   }
   const double n = 20000;
   EXPECT_NEAR(kinds["retweeted"] / n, 0.30, 0.03);
@@ -433,11 +436,26 @@ TEST(PostGenerator, ParseQuery) {
   ASSERT_TRUE(epoch.ok());
   EXPECT_EQ(epoch->start, 1617235200000000);
 
-  for (const char* bad :
-       {"speed=3", "rate=abc", "rate=0", "rate=-5", "rate=1e9", "rate=nan", "seed=-1", "users=0",
-        "users=-1", "hashtags=2000000", "diurnal=2", "start=yesterday", "start=2015-01-01T00:00:00Z",
-        "burst_share=1.5", "burst_every=-1", "burst_duration=0", "rate", "rate=10&bogus=1",
-        "start=2021-04-01T00%3", "users=12abc"}) {
+  for (const char* bad : {"speed=3",
+                          "rate=abc",
+                          "rate=0",
+                          "rate=-5",
+                          "rate=1e9",
+                          "rate=nan",
+                          "seed=-1",
+                          "users=0",
+                          "users=-1",
+                          "hashtags=2000000",
+                          "diurnal=2",
+                          "start=yesterday",
+                          "start=2015-01-01T00:00:00Z",
+                          "burst_share=1.5",
+                          "burst_every=-1",
+                          "burst_duration=0",
+                          "rate",
+                          "rate=10&bogus=1",
+                          "start=2021-04-01T00%3",
+                          "users=12abc"}) {
     auto e = PostGenerator::ParseQuery(bad);
     EXPECT_FALSE(e.ok()) << bad;
     if (!e.ok()) {

@@ -68,7 +68,7 @@ TEST(LineSource, SplitsLinesAndKeepsPositions) {
   EXPECT_EQ(g.records[0], "{\"a\":1}");
   EXPECT_EQ(g.records[1], "");
   EXPECT_EQ(g.records[2], "{\"b\":2}\r");  // the parser trims; the source keeps bytes
-  EXPECT_EQ(g.records[3], "{\"c\":3}");   // no final newline
+  EXPECT_EQ(g.records[3], "{\"c\":3}");    // no final newline
   EXPECT_EQ(g.lines[3], 4u);
   EXPECT_EQ(g.offsets[2], 9u);
 }
@@ -80,7 +80,8 @@ TEST(LineSource, PrettyPrintedDocumentIsOneRecord) {
   ASSERT_EQ(g.records.size(), 1u);
   // The record is the document itself, without the file's final newline.
   std::string_view trimmed(doc);
-  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' ')) trimmed.remove_suffix(1);
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' '))
+    trimmed.remove_suffix(1);
   EXPECT_TRUE(g.records[0] == trimmed);
   std::string path = TmpPath("array.json");
   WriteFile(path, "[\n {\"id\": 1},\n {\"id\": 2}\n]\n");
@@ -103,7 +104,9 @@ TEST(LineSource, JsonlOfArraysIsStillOneRecordPerLine) {
 TEST(LineSource, ConcatenatedPrettyDocumentsAreSplitByValue) {
   // What `jq .` prints for several values, with braces inside strings.
   std::string path = TmpPath("jq.json");
-  WriteFile(path, "{\n  \"a\": \"}{\\\"\",\n  \"b\": [1, {\"c\": 2}]\n}\n{\n  \"d\": 3\n}\nnot json\n{\n  \"e\": 4");
+  WriteFile(path,
+            "{\n  \"a\": \"}{\\\"\",\n  \"b\": [1, {\"c\": 2}]\n}\n{\n  \"d\": 3\n}\nnot json\n{\n "
+            " \"e\": 4");
   Got g = ReadSpec(path);
   ASSERT_EQ(g.records.size(), 4u);
   EXPECT_EQ(g.records[0], "{\n  \"a\": \"}{\\\"\",\n  \"b\": [1, {\"c\": 2}]\n}");
@@ -125,7 +128,8 @@ TEST(LineSource, GzipAndZstdAreDetectedByMagic) {
   gzwrite(gz, plain.data(), static_cast<unsigned>(plain.size() / 2));
   gzclose(gz);
   gz = gzopen((gz_path + ".2").c_str(), "wb");
-  gzwrite(gz, plain.data() + plain.size() / 2, static_cast<unsigned>(plain.size() - plain.size() / 2));
+  gzwrite(gz, plain.data() + plain.size() / 2,
+          static_cast<unsigned>(plain.size() - plain.size() / 2));
   gzclose(gz);
   WriteFile(gz_path, ReadFile(gz_path) + ReadFile(gz_path + ".2"));
   Got g = ReadSpec(gz_path);
@@ -205,7 +209,8 @@ TEST(TcpSource, ReadsLinesFromAServer) {
     for (int i = 0; i < 1000; ++i) payload += "line " + std::to_string(i) + "\n";
     std::size_t sent = 0;
     while (sent < payload.size()) {
-      ssize_t n = ::send(c, payload.data() + sent, std::min<std::size_t>(777, payload.size() - sent), 0);
+      ssize_t n =
+          ::send(c, payload.data() + sent, std::min<std::size_t>(777, payload.size() - sent), 0);
       if (n <= 0) break;
       sent += static_cast<std::size_t>(n);
     }
@@ -258,7 +263,8 @@ TEST(GeneratorSource, PacesWithTheInjectedClock) {
   ManualClock clock;
   SourceOptions o;
   o.clock = &clock;
-  auto src = OpenSource("generate:?count=2000&rate=1000&seed=1&diurnal=0&start=2021-04-01T00:00:00Z", o);
+  auto src =
+      OpenSource("generate:?count=2000&rate=1000&seed=1&diurnal=0&start=2021-04-01T00:00:00Z", o);
   ASSERT_TRUE(src.ok()) << src.status().ToString();
   auto t0 = clock.Steady();
   Got g = ReadAll(**src);

@@ -123,10 +123,11 @@ TEST(ParseTweet, WeightsAndEmoji) {
 TEST(TweetLengthConfig, ParseErrors) {
   EXPECT_FALSE(ParseTweetLengthConfig("{").ok());
   EXPECT_FALSE(ParseTweetLengthConfig(R"({"version": 2})").ok());
-  EXPECT_FALSE(
-      ParseTweetLengthConfig(R"({"version":2,"maxWeightedTweetLength":280,"scale":0,"defaultWeight":1})")
-          .ok());
-  EXPECT_EQ(LoadTweetLengthConfig("/nonexistent/config.json").status().code(), StatusCode::kIoError);
+  EXPECT_FALSE(ParseTweetLengthConfig(
+                   R"({"version":2,"maxWeightedTweetLength":280,"scale":0,"defaultWeight":1})")
+                   .ok());
+  EXPECT_EQ(LoadTweetLengthConfig("/nonexistent/config.json").status().code(),
+            StatusCode::kIoError);
   auto ok = ParseTweetLengthConfig(
       R"({"version":9,"maxWeightedTweetLength":10,"scale":2,"defaultWeight":3,"ranges":[{"start":0,"end":9,"weight":1}]})");
   ASSERT_TRUE(ok.ok());

@@ -76,8 +76,8 @@ std::vector<std::string> Expected(const YAML::Node& n, const char* key, bool wit
   if (!n.IsSequence()) return out;
   for (const auto& x : n) {
     std::ostringstream s;
-    s << x[key].as<std::string>() << "[" << x["indices"][0].as<int>() << "," << x["indices"][1].as<int>()
-      << "]";
+    s << x[key].as<std::string>() << "[" << x["indices"][0].as<int>() << ","
+      << x["indices"][1].as<int>() << "]";
     if (with_slug) s << "/" << (x["list_slug"] ? x["list_slug"].as<std::string>() : "");
     out.push_back(s.str());
   }
@@ -108,14 +108,16 @@ void RunSection(const std::string& file, const std::string& section, const YAML:
     if (mismatch.empty()) {
       ++pass;
     } else if (expect_pass) {
-      ADD_FAILURE() << file << " " << section << ": " << description << "\n  text: "
-                    << c["text"].as<std::string>() << "\n  " << mismatch;
+      ADD_FAILURE() << file << " " << section << ": " << description
+                    << "\n  text: " << c["text"].as<std::string>() << "\n  " << mismatch;
     }
   }
-  std::cout << "[conformance] " << file << " " << section << ": " << pass << "/" << total << std::endl;
+  std::cout << "[conformance] " << file << " " << section << ": " << pass << "/" << total
+            << std::endl;
 }
 
-std::string CompareLists(const std::vector<std::string>& expected, const std::vector<std::string>& actual) {
+std::string CompareLists(const std::vector<std::string>& expected,
+                         const std::vector<std::string>& actual) {
   if (expected == actual) return "";
   return "expected " + Join(expected) + "\n  actual   " + Join(actual);
 }
@@ -125,7 +127,8 @@ Check ValuesCheck(std::vector<Entity> (*extract)(std::string_view)) {
     return CompareLists(Strings(c["expected"]), Values(extract(c["text"].as<std::string>())));
   };
 }
-Check IndicesCheck(std::vector<Entity> (*extract)(std::string_view), const char* key, bool slug = false) {
+Check IndicesCheck(std::vector<Entity> (*extract)(std::string_view), const char* key,
+                   bool slug = false) {
   return [extract, key, slug](const YAML::Node& c) {
     return CompareLists(Expected(c["expected"], key, slug),
                         Actual(extract(c["text"].as<std::string>()), slug));
@@ -138,7 +141,8 @@ TEST(TwitterTextConformance, Extract) {
   const std::map<std::string, Check> runners = {
       {"mentions", ValuesCheck(&ExtractMentions)},
       {"mentions_with_indices", IndicesCheck(&ExtractMentions, "screen_name")},
-      {"mentions_or_lists_with_indices", IndicesCheck(&ExtractMentionsOrLists, "screen_name", true)},
+      {"mentions_or_lists_with_indices",
+       IndicesCheck(&ExtractMentionsOrLists, "screen_name", true)},
       {"replies",
        [](const YAML::Node& c) -> std::string {
          const std::string expected = c["expected"].IsNull() ? "" : c["expected"].as<std::string>();
@@ -187,8 +191,9 @@ Check WeightedCheck(const TweetLengthConfig& config) {
 Check BoolCheck(std::function<bool(std::string_view)> f) {
   return [f](const YAML::Node& c) -> std::string {
     const bool expected = c["expected"].as<bool>();
-    return f(c["text"].as<std::string>()) == expected ? "" : std::string("expected ") +
-                                                                 (expected ? "true" : "false");
+    return f(c["text"].as<std::string>()) == expected
+               ? ""
+               : std::string("expected ") + (expected ? "true" : "false");
   };
 }
 
@@ -197,12 +202,14 @@ TEST(TwitterTextConformance, Validate) {
   if (!LoadSuite("validate.yml", &tests)) return;
   // The "tweets" cases predate weighted counting: they use config v1 (140).
   const std::map<std::string, Check> runners = {
-      {"tweets", BoolCheck([](std::string_view t) { return IsValidTweet(t, TweetLengthConfig::V1()); })},
+      {"tweets",
+       BoolCheck([](std::string_view t) { return IsValidTweet(t, TweetLengthConfig::V1()); })},
       {"usernames", BoolCheck(&IsValidUsername)},
       {"lists", BoolCheck(&IsValidList)},
       {"hashtags", BoolCheck(&IsValidHashtag)},
       {"urls", BoolCheck([](std::string_view t) { return IsValidUrl(t); })},
-      {"urls_without_protocol", BoolCheck([](std::string_view t) { return IsValidUrl(t, true, false); })},
+      {"urls_without_protocol",
+       BoolCheck([](std::string_view t) { return IsValidUrl(t, true, false); })},
       {"WeightedTweetsCounterTest", WeightedCheck(TweetLengthConfig::V2())},
       {"WeightedTweetsWithDiscountedEmojiCounterTest", WeightedCheck(TweetLengthConfig::V3())},
       {"UnicodeDirectionalMarkerCounterTest", WeightedCheck(TweetLengthConfig::V3())},
@@ -228,16 +235,17 @@ TEST(TwitterTextConformance, TldsMeasured) {
     ++sections;
     const std::string name = section.first.as<std::string>();
     int shown = 0;
-    RunSection("tlds.yml", name, section.second,
-               [&shown, name](const YAML::Node& c) {
-                 std::string m = CompareLists(Strings(c["expected"]),
-                                              Values(ExtractUrls(c["text"].as<std::string>())));
-                 if (!m.empty() && shown++ < 10) {
-                   std::cout << "  [tlds " << name << "] " << c["description"].as<std::string>() << "\n";
-                 }
-                 return m;
-               },
-               /*expect_pass=*/false);
+    RunSection(
+        "tlds.yml", name, section.second,
+        [&shown, name](const YAML::Node& c) {
+          std::string m = CompareLists(Strings(c["expected"]),
+                                       Values(ExtractUrls(c["text"].as<std::string>())));
+          if (!m.empty() && shown++ < 10) {
+            std::cout << "  [tlds " << name << "] " << c["description"].as<std::string>() << "\n";
+          }
+          return m;
+        },
+        /*expect_pass=*/false);
   }
   EXPECT_GT(sections, 0);
 }

@@ -33,7 +33,8 @@ class EmojiTrie {
     for (int32_t k = 0; k < items; ++k) {
       UChar32 start = 0, end = 0;
       UErrorCode st = U_ZERO_ERROR;
-      int32_t len = uset_getItem(set, k, &start, &end, buf.data(), static_cast<int32_t>(buf.size()), &st);
+      int32_t len =
+          uset_getItem(set, k, &start, &end, buf.data(), static_cast<int32_t>(buf.size()), &st);
       if (st == U_BUFFER_OVERFLOW_ERROR) {
         buf.resize(static_cast<std::size_t>(len) + 1);
         st = U_ZERO_ERROR;

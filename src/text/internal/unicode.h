@@ -18,7 +18,7 @@ namespace starling::text::internal {
 // they act as a non-word symbol and every byte belongs to exactly one element.
 struct DecodedText {
   std::string_view utf8;
-  std::vector<char32_t> cp;        // code points
+  std::vector<char32_t> cp;         // code points
   std::vector<std::uint32_t> byte;  // byte offset of cp[i]; byte[cp.size()] == utf8.size()
   // UTF-16 offset of cp[i] (size()+1 entries); filled by Utf16Offsets() on demand.
   mutable std::vector<std::uint32_t> u16;
@@ -48,8 +48,19 @@ inline bool IsLatinAccent(char32_t c) {
   if (c <= 0x24F) return true;
   if (c < 0x300) {
     switch (c) {
-      case 0x253: case 0x254: case 0x256: case 0x257: case 0x259: case 0x25B: case 0x263:
-      case 0x268: case 0x26F: case 0x272: case 0x289: case 0x28B: case 0x2BB:
+      case 0x253:
+      case 0x254:
+      case 0x256:
+      case 0x257:
+      case 0x259:
+      case 0x25B:
+      case 0x263:
+      case 0x268:
+      case 0x26F:
+      case 0x272:
+      case 0x289:
+      case 0x28B:
+      case 0x2BB:
         return true;
       default:
         return false;
@@ -93,9 +104,23 @@ inline bool IsHashtagLetter(char32_t c) {
 }
 inline bool IsHashtagSpecial(char32_t c) {
   switch (c) {
-    case '_': case 0x200C: case 0x200D: case 0xA67E: case 0x05BE: case 0x05F3: case 0x05F4:
-    case 0xFF5E: case 0x301C: case 0x309B: case 0x309C: case 0x30A0: case 0x30FB: case 0x3003:
-    case 0x0F0B: case 0x0F0C: case 0x00B7:
+    case '_':
+    case 0x200C:
+    case 0x200D:
+    case 0xA67E:
+    case 0x05BE:
+    case 0x05F3:
+    case 0x05F4:
+    case 0xFF5E:
+    case 0x301C:
+    case 0x309B:
+    case 0x309C:
+    case 0x30A0:
+    case 0x30FB:
+    case 0x3003:
+    case 0x0F0B:
+    case 0x0F0C:
+    case 0x00B7:
       return true;
     default:
       return false;
@@ -127,9 +152,27 @@ inline bool IsUrlPathChar(char32_t c) {
   if (c < 0x80) {
     if (IsAsciiAlnum(c)) return true;
     switch (c) {
-      case '!': case '*': case '\'': case ';': case ':': case '=': case '+': case ',': case '.':
-      case '$': case '/': case '%': case '#': case '[': case ']': case '-': case '_': case '~':
-      case '|': case '&': case '@':
+      case '!':
+      case '*':
+      case '\'':
+      case ';':
+      case ':':
+      case '=':
+      case '+':
+      case ',':
+      case '.':
+      case '$':
+      case '/':
+      case '%':
+      case '#':
+      case '[':
+      case ']':
+      case '-':
+      case '_':
+      case '~':
+      case '|':
+      case '&':
+      case '@':
         return true;
       default:
         return false;
@@ -149,9 +192,30 @@ inline bool IsUrlQueryChar(char32_t c) {
   if (c >= 0x80) return false;
   if (IsAsciiAlnum(c)) return true;
   switch (c) {
-    case '!': case '?': case '*': case '\'': case '(': case ')': case ';': case ':': case '&':
-    case '=': case '+': case '$': case '/': case '%': case '#': case '[': case ']': case '-':
-    case '_': case '.': case ',': case '~': case '|': case '@':
+    case '!':
+    case '?':
+    case '*':
+    case '\'':
+    case '(':
+    case ')':
+    case ';':
+    case ':':
+    case '&':
+    case '=':
+    case '+':
+    case '$':
+    case '/':
+    case '%':
+    case '#':
+    case '[':
+    case ']':
+    case '-':
+    case '_':
+    case '.':
+    case ',':
+    case '~':
+    case '|':
+    case '@':
       return true;
     default:
       return false;
