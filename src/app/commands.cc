@@ -361,8 +361,8 @@ int RunDemo(const DemoArgs& args) {
       "  sqlite3 %s \"SELECT tag_lower, COUNT(*) AS n FROM hashtags GROUP BY tag_lower ORDER BY n "
       "DESC LIMIT 10\"\n"
       "  sqlite3 %s \"SELECT lang, COUNT(*) FROM posts GROUP BY lang ORDER BY 2 DESC\"\n"
-      "  starling convert %s posts.csv\n",
-      abs.c_str(), args.db.c_str(), args.db.c_str(), args.db.c_str());
+      "  %s convert %s posts.csv\n",
+      abs.c_str(), args.db.c_str(), args.db.c_str(), args.program.c_str(), args.db.c_str());
   return 0;
 }
 

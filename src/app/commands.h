@@ -55,6 +55,7 @@ struct DemoArgs {
   std::string duration = "30s";
   std::string db = "starling-demo.db";
   double rate = 2000;
+  std::string program = "starling";  // how the user ran us, for the hints printed at the end
 };
 int RunDemo(const DemoArgs& args);
 

@@ -135,6 +135,9 @@ int main(int argc, char** argv) {
   if (*collect) return app::RunCollect(col);
   if (*convert) return app::RunConvert(conv);
   if (*generate) return app::RunGenerate(gen);
-  if (*demo) return app::RunDemo(demo_args);
+  if (*demo) {
+    demo_args.program = argv[0];
+    return app::RunDemo(demo_args);
+  }
   return 2;
 }
