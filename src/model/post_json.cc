@@ -67,9 +67,11 @@ std::size_t ValidSequenceLength(std::string_view s, std::size_t i, std::size_t* 
   return 0;
 }
 
-// Same text as FormatTimestamp (time.cc), written into *out without a
-// temporary string or snprintf: this runs once per post on the hot path.
-void AppendTimestamp(TimestampUs us, std::string* out) {
+// Same text as FormatTimestamp (time.cc), written into buf (at least 32
+// bytes) without a temporary string or snprintf: this runs once per post on
+// the hot path. Returns the length, or 0 for a year outside 0000..9999, which
+// the fixed layout cannot hold (the caller then uses FormatTimestamp).
+std::size_t WriteTimestamp(TimestampUs us, char* buf) {
   const std::int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
   const std::int64_t frac = us - secs * 1000000;
   const std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
@@ -84,12 +86,8 @@ void AppendTimestamp(TimestampUs us, std::string* out) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
-  if (y < 0 || y > 9999) {  // outside what the fixed layout holds: the slow path
-    out->append(FormatTimestamp(us));
-    return;
-  }
-  char buf[32];
-  auto put = [&buf](int pos, std::int64_t v, int width) {
+  if (y < 0 || y > 9999) return 0;
+  auto put = [buf](int pos, std::int64_t v, int width) {
     for (int i = width - 1; i >= 0; --i) {
       buf[pos + i] = static_cast<char>('0' + v % 10);
       v /= 10;
@@ -116,7 +114,7 @@ void AppendTimestamp(TimestampUs us, std::string* out) {
     len = 26;
   }
   buf[len++] = 'Z';
-  out->append(buf, static_cast<std::size_t>(len));
+  return static_cast<std::size_t>(len);
 }
 
 // True when none of the 8 bytes needs attention (all ASCII, no control,
@@ -175,13 +173,27 @@ void AppendInvalidUtf8Body(std::string_view s, std::string* out) {
     }
     out->append(s.data() + run, i - run);
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
       default: {
         const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
         out->append(esc, 6);
@@ -196,11 +208,25 @@ void AppendInvalidUtf8Body(std::string_view s, std::string* out) {
 // A cursor over *out: the space is grown in large steps and written through a
 // pointer, so that each key, number and string costs a memcpy, not a
 // std::string::append call. Finish() trims *out to what was written.
+//
+// UTF-8: with check_each_utf8, Str() validates every string and writes
+// U+FFFD for invalid UTF-8 (what AppendJsonString promises). Without it,
+// Str() copies bytes >= 0x80 as they are and the caller validates everything
+// written in one call (see AppendPostJson): about 50 strings per post, most
+// of them short, made the per-string validate_utf8 calls a tenth of the
+// writer's time.
 class JsonOut {
  public:
-  explicit JsonOut(std::string* out) : out_(out) {
+  // Str() scans a string after copying it, in whole 32-byte blocks of the
+  // output buffer that may run this far past the string's end.
+  static constexpr std::size_t kScanSlack = 32;
+
+  // `expected`: the space to make at once, so that a good estimate of the
+  // output size means one resize (and one zero-fill) per call.
+  JsonOut(std::string* out, bool check_each_utf8, std::size_t expected = 1024)
+      : out_(out), check_each_utf8_(check_each_utf8) {
     const std::size_t at = out_->size();
-    out_->resize(at + 1024);
+    out_->resize(at + expected);
     p_ = out_->data() + at;
     end_ = out_->data() + out_->size();
   }
@@ -208,12 +234,11 @@ class JsonOut {
   JsonOut& operator=(const JsonOut&) = delete;
   void Finish() { out_->resize(static_cast<std::size_t>(p_ - out_->data())); }
 
+  // Inline check; growing (rare) is out of line so the callers stay small.
   void Reserve(std::size_t n) {
-    if (static_cast<std::size_t>(end_ - p_) >= n) return;
-    const std::size_t used = static_cast<std::size_t>(p_ - out_->data());
-    out_->resize(std::max(out_->size() * 2, used + n + 1024));
-    p_ = out_->data() + used;
-    end_ = out_->data() + out_->size();
+    if (static_cast<std::size_t>(end_ - p_) >= n) [[likely]]
+      return;
+    Grow(n);
   }
   template <std::size_t N>
   void Lit(const char (&lit)[N]) {
@@ -239,21 +264,27 @@ class JsonOut {
     p_ = std::to_chars(p_, p_ + 32, v).ptr;
   }
   void Timestamp(TimestampUs us) {
-    std::string tmp;
-    AppendTimestamp(us, &tmp);
-    Reserve(tmp.size() + 2);
-    *p_++ = '"';
-    std::memcpy(p_, tmp.data(), tmp.size());
-    p_ += tmp.size();
+    Reserve(34);
+    const std::size_t len = WriteTimestamp(us, p_ + 1);
+    if (len == 0) {  // a year the fixed layout cannot hold: the slow path
+      const std::string slow = FormatTimestamp(us);
+      Reserve(slow.size() + 2);
+      *p_++ = '"';
+      Raw(slow);
+      *p_++ = '"';
+      return;
+    }
+    *p_ = '"';
+    p_ += len + 1;
     *p_++ = '"';
   }
-  // A JSON string literal: escapes, and U+FFFD for invalid UTF-8 (at most 6
-  // output bytes per input byte).
+  // A JSON string literal: escapes (at most 6 output bytes per input byte),
+  // and with check_each_utf8 U+FFFD for invalid UTF-8.
   void Str(std::string_view s) {
-    Reserve(s.size() * 6 + 2);
+    Reserve(s.size() * 6 + 2 + kScanSlack);
     *p_++ = '"';
-    if (simdjson::validate_utf8(s.data(), s.size())) {
-      ValidUtf8(s);
+    if (!check_each_utf8_ || simdjson::validate_utf8(s.data(), s.size())) {
+      Escaped(s);
     } else {
       std::string tmp;
       AppendInvalidUtf8Body(s, &tmp);
@@ -264,16 +295,36 @@ class JsonOut {
   }
 
  private:
+  [[gnu::noinline]] void Grow(std::size_t n) {
+    const std::size_t used = static_cast<std::size_t>(p_ - out_->data());
+    out_->resize(std::max(out_->size() * 2, used + n + 1024));
+    p_ = out_->data() + used;
+    end_ = out_->data() + out_->size();
+  }
   void Escape(unsigned char c) {
     *p_++ = '\\';
     switch (c) {
-      case '"': *p_++ = '"'; break;
-      case '\\': *p_++ = '\\'; break;
-      case '\n': *p_++ = 'n'; break;
-      case '\r': *p_++ = 'r'; break;
-      case '\t': *p_++ = 't'; break;
-      case '\b': *p_++ = 'b'; break;
-      case '\f': *p_++ = 'f'; break;
+      case '"':
+        *p_++ = '"';
+        break;
+      case '\\':
+        *p_++ = '\\';
+        break;
+      case '\n':
+        *p_++ = 'n';
+        break;
+      case '\r':
+        *p_++ = 'r';
+        break;
+      case '\t':
+        *p_++ = 't';
+        break;
+      case '\b':
+        *p_++ = 'b';
+        break;
+      case '\f':
+        *p_++ = 'f';
+        break;
       default:
         *p_++ = 'u';
         *p_++ = '0';
@@ -282,7 +333,46 @@ class JsonOut {
         *p_++ = kHex[c & 0xF];
     }
   }
-  void ValidUtf8(std::string_view s) {
+#ifdef __AVX2__
+  // Mask of the bytes of x that need an escape: '"', '\\' or below 0x20.
+  static std::uint32_t SpecialMask(__m256i x) {
+    const __m256i special =
+        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('"')),
+                                        _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'))),
+                        _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(0x1F)), x));
+    return static_cast<std::uint32_t>(_mm256_movemask_epi8(special));
+  }
+#endif
+  // The escaped body of s (no quotes); bytes >= 0x80 are copied as they are.
+  void Escaped(std::string_view s) {
+#ifdef __AVX2__
+    // Copy first, then look for bytes that need an escape in the copy, 32 at
+    // a time, reading past its end into space Str() reserved (never past the
+    // buffer): a short string (ids, handles, URLs: most of them) costs one
+    // memcpy and one block compare instead of a byte loop over its tail.
+    const std::size_t n = s.size();
+    std::memcpy(p_, s.data(), n);
+    std::size_t i = 0;
+    while (i < n) {
+      const std::uint32_t mask =
+          SpecialMask(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p_ + i)));
+      if (mask != 0) {
+        i += static_cast<std::size_t>(__builtin_ctz(mask));  // may land past n: none
+        break;
+      }
+      i += 32;
+    }
+    if (i >= n) {
+      p_ += n;
+      return;
+    }
+    // From the first byte that needs an escape on, the general loop.
+    p_ += i;
+    s.remove_prefix(i);
+#endif
+    EscapedTail(s);
+  }
+  void EscapedTail(std::string_view s) {
     const char* d = s.data();
     const std::size_t n = s.size();
     std::size_t run = 0, i = 0;
@@ -290,12 +380,8 @@ class JsonOut {
 #ifdef __AVX2__
       // 32 bytes at a time: none of them '"', '\\' or below 0x20.
       if (i + 32 <= n) {
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + i));
-        const __m256i special = _mm256_or_si256(
-            _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('"')),
-                            _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'))),
-            _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(0x1F)), x));
-        const auto mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(special));
+        const std::uint32_t mask =
+            SpecialMask(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + i)));
         if (mask == 0) {
           i += 32;
           continue;
@@ -323,6 +409,7 @@ class JsonOut {
   }
 
   std::string* out_;
+  const bool check_each_utf8_;
   char* p_;
   char* end_;
 };
@@ -359,14 +446,20 @@ void Array(JsonOut& o, const char (&key)[N], const std::vector<T>& v, F member) 
 }  // namespace
 
 void AppendJsonString(std::string_view s, std::string* out) {
-  JsonOut o(out);
+  JsonOut o(out, /*check_each_utf8=*/true);
   o.Str(s);
   o.Finish();
 }
 
-void AppendPostJson(const Post& post, std::string* out, const PostJsonOptions& options) {
-  JsonOut o(out);
-  o.Reserve(1024 + post.text.size() * 6 + (options.include_raw ? post.raw.size() * 6 : 0));
+namespace {
+
+// Room for most posts without growing: fixed keys and short fields, plus the
+// worst case for the long strings.
+std::size_t ExpectedPostJsonSize(const Post& post, const PostJsonOptions& options) {
+  return 1024 + post.text.size() * 6 + (options.include_raw ? post.raw.size() * 6 : 0);
+}
+
+void WritePost(JsonOut& o, const Post& post, const PostJsonOptions& options) {
   o.Lit("{\"id\":");
   o.Str(post.id);
   o.Lit(",\"provider\":\"");
@@ -502,6 +595,30 @@ void AppendPostJson(const Post& post, std::string* out, const PostJsonOptions& o
     o.Str(post.raw);
   }
   o.Lit("}");
+}
+
+}  // namespace
+
+void AppendPostJson(const Post& post, std::string* out, const PostJsonOptions& options) {
+  // Optimistic: write the strings without checking their UTF-8, then
+  // validate the whole object in one SIMD pass. The object is valid UTF-8
+  // exactly when every string in it is: everything else is ASCII, escaping
+  // only turns ASCII bytes into other ASCII bytes, and an ASCII byte is never
+  // part of a multi-byte sequence. So a valid object is byte for byte what
+  // per-string checking writes. Posts parsed by simdjson are always valid;
+  // a rare invalid one (from CSV, say) is written again, string by string,
+  // with U+FFFD.
+  const std::size_t start = out->size();
+  const std::size_t expected = ExpectedPostJsonSize(post, options);
+  {
+    JsonOut o(out, /*check_each_utf8=*/false, expected);
+    WritePost(o, post, options);
+    o.Finish();
+  }
+  if (simdjson::validate_utf8(out->data() + start, out->size() - start)) return;
+  out->resize(start);
+  JsonOut o(out, /*check_each_utf8=*/true, expected);
+  WritePost(o, post, options);
   o.Finish();
 }
 

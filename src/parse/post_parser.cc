@@ -6,10 +6,14 @@
 #include "parse/post_parser.h"
 
 #include <simdjson.h>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <deque>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -23,10 +27,14 @@ using model::Post;
 
 std::string_view FormatName(Format f) {
   switch (f) {
-    case Format::kAuto: return "auto";
-    case Format::kXV2: return "x-v2";
-    case Format::kXV11: return "x-v11";
-    case Format::kStarling: return "starling";
+    case Format::kAuto:
+      return "auto";
+    case Format::kXV2:
+      return "x-v2";
+    case Format::kXV11:
+      return "x-v11";
+    case Format::kStarling:
+      return "starling";
   }
   return "auto";
 }
@@ -59,10 +67,26 @@ class Malformed : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The switch value for a field name: its length, first, middle and last
+// byte. Not a general hash, but enough to tell apart the names one switch
+// looks for, at a fraction of the cost of hashing every byte: two labels of
+// one switch that collide fail to compile (duplicate case value), and every
+// case still compares the whole key (Is) before acting.
 constexpr std::uint32_t Hash(std::string_view s) {
-  std::uint32_t h = 2166136261u;
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-  return h;
+  if (s.empty()) return 0;
+  const auto b = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(s[i]));
+  };
+  return (static_cast<std::uint32_t>(s.size()) << 24) ^ (b(0) << 16) ^ (b(s.size() / 2) << 8) ^
+         b(s.size() - 1);
+}
+
+// Whether a key equals a literal; with the length known at compile time the
+// compare is inlined as a few loads (std::string_view's operator== was a
+// call to memcmp for each of the 100-odd compares per record).
+template <std::size_t N>
+inline bool Is(std::string_view key, const char (&lit)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), lit, N - 1) == 0;
 }
 
 struct Entities {
@@ -71,11 +95,23 @@ struct Entities {
   std::vector<model::Mention> mentions;
   std::vector<model::Url> urls;
   std::vector<model::Cashtag> cashtags;
+
+  // Back to the default state, keeping the vectors' capacity.
+  void Clear() {
+    present = false;
+    hashtags.clear();
+    mentions.clear();
+    urls.clear();
+    cashtags.clear();
+  }
 };
 
 enum class Dialect : std::uint8_t { kUnknown, kV2, kV11, kStarling };
 
-// Everything read from one tweet object before it becomes a Post.
+// Everything read from one tweet object before it becomes a Post. Builders
+// are pooled by the parser and reused from record to record (see
+// Impl::NewBuilder), so that their strings and vectors, and those of the post
+// they build, keep their capacity instead of being allocated for every tweet.
 struct TweetBuilder {
   Post post;
   std::string id, id_str, id_num;
@@ -88,6 +124,31 @@ struct TweetBuilder {
   Dialect dialect = Dialect::kUnknown;
   std::vector<Post> children;  // referenced tweets parsed inline (v1.1), for include_referenced
   std::string span;            // the object's bytes when it came out of an array
+
+  // Back to the state of a new builder, keeping capacity. Every member above
+  // must be reset here.
+  void Clear() {
+    post.Clear();
+    id.clear();
+    id_str.clear();
+    id_num.clear();
+    text.clear();
+    full_text.clear();
+    ext_text.clear();
+    note_text.clear();
+    has_text = has_full_text = has_ext_text = has_note_text = false;
+    has_created = false;
+    ents.Clear();
+    ext_ents.Clear();
+    note_ents.Clear();
+    reply_to.clear();
+    quoted_id.clear();
+    reposted_id.clear();
+    has_v2_refs = false;
+    dialect = Dialect::kUnknown;
+    children.clear();
+    span.clear();
+  }
 };
 
 std::string_view Trim(std::string_view s) {
@@ -100,12 +161,33 @@ std::string_view Trim(std::string_view s) {
 std::string_view Str(od::value v) { return std::string_view(v.get_string()); }
 
 // Ids: strings, or numbers kept as their exact digits (never through double).
-std::string IdString(od::value v) {
+// Assigned into *out, so that a reused string keeps its capacity.
+void IdInto(od::value v, std::string* out) {
   od::json_type t = v.type();
-  if (t == od::json_type::string) return std::string(Str(v));
-  if (t == od::json_type::number) return std::string(Trim(v.raw_json_token()));
-  if (t == od::json_type::null) return {};
-  throw Malformed("expected an id (string or number)");
+  if (t == od::json_type::string) {
+    out->assign(Str(v));
+  } else if (t == od::json_type::number) {
+    out->assign(Trim(v.raw_json_token()));
+  } else if (t == od::json_type::null) {
+    out->clear();
+  } else {
+    throw Malformed("expected an id (string or number)");
+  }
+}
+
+std::string IdString(od::value v) {
+  std::string s;
+  IdInto(v, &s);
+  return s;
+}
+
+// A string, or "" for null.
+void StrOrEmpty(od::value v, std::string* out) {
+  if (v.is_null()) {
+    out->clear();
+  } else {
+    out->assign(Str(v));
+  }
 }
 
 std::optional<std::int64_t> OptInt(od::value v) {
@@ -122,6 +204,22 @@ template <typename Field>
 std::string_view Key(Field& field) {
   od::raw_json_string raw_key = field.key();
   const char* k = raw_key.raw();
+#ifdef __AVX2__
+  // Field names are short: one 32-byte compare finds the closing quote (and
+  // any backslash before it) instead of a loop over each byte. Reading 32
+  // bytes is safe: the document is followed by SIMDJSON_PADDING (64) bytes.
+  const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k));
+  const auto quotes =
+      static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('"'))));
+  if (quotes != 0) {
+    const auto backslashes = static_cast<std::uint32_t>(
+        _mm256_movemask_epi8(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'))));
+    const std::uint32_t before_quote = (quotes & -quotes) - 1;  // bits below the first quote
+    if ((backslashes & before_quote) != 0) return field.unescaped_key();
+    return {k, static_cast<std::size_t>(__builtin_ctz(quotes))};
+  }
+  // A name of 32 bytes or more: the byte loop below.
+#endif
   const char* q = k;
   while (*q != '"') {
     if (*q == '\\') return field.unescaped_key();
@@ -156,9 +254,40 @@ struct PostParser::Impl {
   };
   std::unordered_map<std::string, Place> places;
   std::vector<model::MatchingRule> rules;
-  std::vector<TweetBuilder> tweets;    // from data / statuses / top-level arrays
-  std::vector<TweetBuilder> included;  // includes.tweets (only with include_referenced)
-  std::vector<bool> included_done;     // parallel to `included`: already emitted
+  // Every builder of this record comes from this pool: the first
+  // builders_used are in use, the rest wait for a later record. A deque, so
+  // that taking a new builder (a nested tweet) leaves references to the
+  // others valid.
+  std::deque<TweetBuilder> builder_pool;
+  std::size_t builders_used = 0;
+  std::vector<TweetBuilder*> tweets;    // from data / statuses / top-level arrays
+  std::vector<TweetBuilder*> included;  // includes.tweets (only with include_referenced)
+  std::vector<bool> included_done;      // parallel to `included`: already emitted
+
+  // Where finished posts go: moved to the end of *out (Parse), or, with
+  // view_out set (ParseView), left where they are, in their builders, and
+  // pointed to from *view_out.
+  std::vector<Post>* out = nullptr;
+  std::vector<const Post*>* view_out = nullptr;
+
+  // A cleared builder from the pool, valid until the next record.
+  TweetBuilder& NewBuilder() {
+    if (builders_used == builder_pool.size()) builder_pool.emplace_back();
+    TweetBuilder& b = builder_pool[builders_used++];
+    b.Clear();
+    return b;
+  }
+
+  // Hands a finished post to the caller. `p` lives in a builder of this
+  // record (its post, or one of its children) and stays untouched until the
+  // next record.
+  void Output(Post& p) {
+    if (view_out != nullptr) {
+      view_out->push_back(&p);
+    } else {
+      out->push_back(std::move(p));
+    }
+  }
 
   // The format of every post finished in this record, for --format checks.
   std::vector<Format> finished_formats;
@@ -168,6 +297,7 @@ struct PostParser::Impl {
     users.clear();
     places.clear();
     rules.clear();
+    builders_used = 0;
     tweets.clear();
     included.clear();
     included_done.clear();
@@ -198,77 +328,115 @@ struct PostParser::Impl {
 
   enum class EntityKind { kHashtag, kMention, kUrl, kCashtag };
 
+  // Scratch strings for the entity fields a kind does not keep: they are
+  // still read (and so type-checked) as for the other kinds.
+  std::string unused_name, unused_id, unused_url;
+
+  // Each entity is read straight into a new element of its vector (no
+  // temporaries moved in afterwards): the fields of the element, or a scratch
+  // string for those its kind does not have.
   void ParseEntityArray(od::value v, EntityKind kind, Entities* out) {
     if (IsNull(v)) return;
     out->present = true;
     for (od::value item : v.get_array()) {
-      std::string name, id, url, expanded, display, unwound;
-      std::int32_t start = -1, end = -1;
+      std::string* name = &unused_name;
+      std::string* id = &unused_id;
+      std::string* url = &unused_url;
+      std::string* expanded = &unused_url;
+      std::string* display = &unused_url;
+      std::string* unwound = &unused_url;
+      model::TextRange* range = nullptr;
+      model::Url* u = nullptr;
+      switch (kind) {
+        case EntityKind::kHashtag: {
+          model::Hashtag& h = out->hashtags.emplace_back();
+          name = &h.tag;
+          range = &h.range;
+          break;
+        }
+        case EntityKind::kCashtag: {
+          model::Cashtag& c = out->cashtags.emplace_back();
+          name = &c.tag;
+          range = &c.range;
+          break;
+        }
+        case EntityKind::kMention: {
+          model::Mention& m = out->mentions.emplace_back();
+          name = &m.handle;
+          id = &m.user_id;
+          range = &m.range;
+          break;
+        }
+        case EntityKind::kUrl: {
+          u = &out->urls.emplace_back();
+          url = &u->url;
+          expanded = &u->expanded_url;
+          display = &u->display_url;
+          unwound = &u->unwound_url;
+          range = &u->range;
+          break;
+        }
+      }
+      id->clear();  // the id rule below looks at what an earlier field left
       for (auto field : item.get_object()) {
         std::string_view key = Key(field);
         od::value fv = field.value();
         switch (Hash(key)) {
           case Hash("start"):
-            if (key != "start") break;
-            start = static_cast<std::int32_t>(fv.get_int64()); break;
-          case Hash("end"):
-            if (key != "end") break;
-            end = static_cast<std::int32_t>(fv.get_int64()); break;
-          case Hash("indices"):
-            if (key != "indices") break;
-            {
-            int i = 0;
-            for (od::value x : fv.get_array()) {
-              if (i == 0) start = static_cast<std::int32_t>(x.get_int64());
-              if (i == 1) end = static_cast<std::int32_t>(x.get_int64());
-              ++i;
-            }
+            if (!Is(key, "start")) break;
+            range->start = static_cast<std::int32_t>(fv.get_int64());
             break;
-          }
+          case Hash("end"):
+            if (!Is(key, "end")) break;
+            range->end = static_cast<std::int32_t>(fv.get_int64());
+            break;
+          case Hash("indices"):
+            if (!Is(key, "indices")) break;
+            {
+              int i = 0;
+              for (od::value x : fv.get_array()) {
+                if (i == 0) range->start = static_cast<std::int32_t>(x.get_int64());
+                if (i == 1) range->end = static_cast<std::int32_t>(x.get_int64());
+                ++i;
+              }
+              break;
+            }
           case Hash("tag"):
           case Hash("text"):
           case Hash("username"):
           case Hash("screen_name"):
           case Hash("handle"):
-            if (key != "tag" && key != "text" && key != "username" && key != "screen_name" && key != "handle") break;
-            if (key == "tag" || key == "text" || key == "username" || key == "screen_name" ||
-                key == "handle") {
-              name = Str(fv);
-            }
+            if (!Is(key, "tag") && !Is(key, "text") && !Is(key, "username") &&
+                !Is(key, "screen_name") && !Is(key, "handle"))
+              break;
+            *name = Str(fv);
             break;
           case Hash("id"):
           case Hash("id_str"):
-            if (key != "id" && key != "id_str") break;
-            if (key == "id_str" || id.empty()) id = IdString(fv);
+            if (!Is(key, "id") && !Is(key, "id_str")) break;
+            if (Is(key, "id_str") || id->empty()) IdInto(fv, id);
             break;
           case Hash("url"):
-            if (key != "url") break;
-            url = IsNull(fv) ? "" : std::string(Str(fv)); break;
+            if (!Is(key, "url")) break;
+            StrOrEmpty(fv, url);
+            break;
           case Hash("expanded_url"):
-            if (key != "expanded_url") break;
-            expanded = IsNull(fv) ? "" : std::string(Str(fv)); break;
+            if (!Is(key, "expanded_url")) break;
+            StrOrEmpty(fv, expanded);
+            break;
           case Hash("display_url"):
-            if (key != "display_url") break;
-            display = IsNull(fv) ? "" : std::string(Str(fv)); break;
+            if (!Is(key, "display_url")) break;
+            StrOrEmpty(fv, display);
+            break;
           case Hash("unwound_url"):
-            if (key != "unwound_url") break;
-            unwound = IsNull(fv) ? "" : std::string(Str(fv)); break;
-          default: break;
+            if (!Is(key, "unwound_url")) break;
+            StrOrEmpty(fv, unwound);
+            break;
+          default:
+            break;
         }
       }
-      model::TextRange range{start, end};
-      switch (kind) {
-        case EntityKind::kHashtag: out->hashtags.push_back({std::move(name), range}); break;
-        case EntityKind::kCashtag: out->cashtags.push_back({std::move(name), range}); break;
-        case EntityKind::kMention:
-          out->mentions.push_back({std::move(name), std::move(id), range});
-          break;
-        case EntityKind::kUrl:
-          if (expanded.empty()) expanded = url;
-          out->urls.push_back({std::move(url), std::move(expanded), std::move(display),
-                               std::move(unwound), range});
-          break;
-      }
+      if (u != nullptr && u->expanded_url.empty()) u->expanded_url = u->url;
     }
   }
 
@@ -281,33 +449,37 @@ struct PostParser::Impl {
       od::value fv = field.value();
       switch (Hash(key)) {
         case Hash("hashtags"):
-          if (key != "hashtags") break;
-          ParseEntityArray(fv, EntityKind::kHashtag, out); break;
+          if (!Is(key, "hashtags")) break;
+          ParseEntityArray(fv, EntityKind::kHashtag, out);
+          break;
         case Hash("mentions"):
         case Hash("user_mentions"):
-          if (key != "mentions" && key != "user_mentions") break;
-          ParseEntityArray(fv, EntityKind::kMention, out); break;
+          if (!Is(key, "mentions") && !Is(key, "user_mentions")) break;
+          ParseEntityArray(fv, EntityKind::kMention, out);
+          break;
         case Hash("urls"):
-          if (key != "urls") break;
-          ParseEntityArray(fv, EntityKind::kUrl, out); break;
+          if (!Is(key, "urls")) break;
+          ParseEntityArray(fv, EntityKind::kUrl, out);
+          break;
         case Hash("media"):
-          if (key != "media") break;
+          if (!Is(key, "media")) break;
           // v1.1 keeps photo links apart; v2 lists them with the URLs.
           ParseEntityArray(fv, EntityKind::kUrl, out);
           media = true;
           break;
         case Hash("cashtags"):
         case Hash("symbols"):
-          if (key != "cashtags" && key != "symbols") break;
-          ParseEntityArray(fv, EntityKind::kCashtag, out); break;
-        default: break;
+          if (!Is(key, "cashtags") && !Is(key, "symbols")) break;
+          ParseEntityArray(fv, EntityKind::kCashtag, out);
+          break;
+        default:
+          break;
       }
     }
     if (media) {
-      std::stable_sort(out->urls.begin(), out->urls.end(),
-                       [](const model::Url& a, const model::Url& b) {
-                         return a.range.start < b.range.start;
-                       });
+      std::stable_sort(
+          out->urls.begin(), out->urls.end(),
+          [](const model::Url& a, const model::Url& b) { return a.range.start < b.range.start; });
     }
   }
 
@@ -321,18 +493,23 @@ struct PostParser::Impl {
       od::value fv = field.value();
       switch (Hash(key)) {
         case Hash("id_str"):
-          if (key != "id_str") break;
-          a->id = Str(fv); break;
+          if (!Is(key, "id_str")) break;
+          a->id = Str(fv);
+          break;
         case Hash("id"):
-          if (key != "id") break;
-          id_num = IdString(fv); break;
+          if (!Is(key, "id")) break;
+          id_num = IdString(fv);
+          break;
         case Hash("screen_name"):
-          if (key != "screen_name") break;
-          a->handle = Str(fv); break;
+          if (!Is(key, "screen_name")) break;
+          a->handle = Str(fv);
+          break;
         case Hash("name"):
-          if (key != "name") break;
-          a->name = IsNull(fv) ? "" : std::string(Str(fv)); break;
-        default: break;
+          if (!Is(key, "name")) break;
+          a->name = IsNull(fv) ? "" : std::string(Str(fv));
+          break;
+        default:
+          break;
       }
     }
     if (a->id.empty()) a->id = std::move(id_num);
@@ -343,9 +520,12 @@ struct PostParser::Impl {
       std::string_view key = Key(field);
       od::value fv = field.value();
       if (IsNull(fv)) continue;
-      if (key == "id") a->id = IdString(fv);
-      else if (key == "handle") a->handle = Str(fv);
-      else if (key == "name") a->name = Str(fv);
+      if (Is(key, "id"))
+        a->id = IdString(fv);
+      else if (Is(key, "handle"))
+        a->handle = Str(fv);
+      else if (Is(key, "name"))
+        a->name = Str(fv);
     }
   }
 
@@ -373,33 +553,39 @@ struct PostParser::Impl {
       if (IsNull(fv)) continue;
       switch (Hash(key)) {
         case Hash("place_id"):
-          if (key != "place_id") break;
-          g->place_id = Str(fv); break;
+          if (!Is(key, "place_id")) break;
+          g->place_id = Str(fv);
+          break;
         case Hash("coordinates"):
-          if (key != "coordinates") break;
+          if (!Is(key, "coordinates")) break;
           if (fv.type() == od::json_type::array) {
             if (!g->lon) ReadPoint(fv, /*lat_first=*/true, g);  // v1.1 geo
           } else {
             for (auto f2 : fv.get_object()) {
-              if (Key(f2) == "coordinates") {
+              if (Is(Key(f2), "coordinates")) {
                 ReadPoint(f2.value(), /*lat_first=*/false, g);
               }
             }
           }
           break;
         case Hash("lon"):
-          if (key != "lon") break;
-          g->lon = fv.get_double(); break;
+          if (!Is(key, "lon")) break;
+          g->lon = fv.get_double();
+          break;
         case Hash("lat"):
-          if (key != "lat") break;
-          g->lat = fv.get_double(); break;
+          if (!Is(key, "lat")) break;
+          g->lat = fv.get_double();
+          break;
         case Hash("place_name"):
-          if (key != "place_name") break;
-          g->place_name = Str(fv); break;
+          if (!Is(key, "place_name")) break;
+          g->place_name = Str(fv);
+          break;
         case Hash("country_code"):
-          if (key != "country_code") break;
-          g->country_code = Str(fv); break;
-        default: break;
+          if (!Is(key, "country_code")) break;
+          g->country_code = Str(fv);
+          break;
+        default:
+          break;
       }
     }
   }
@@ -407,7 +593,7 @@ struct PostParser::Impl {
   void ParseV11Coordinates(od::value v, model::Geo* g) {
     if (IsNull(v)) return;
     for (auto field : v.get_object()) {
-      if (Key(field) == "coordinates") {
+      if (Is(Key(field), "coordinates")) {
         ReadPoint(field.value(), /*lat_first=*/false, g);
       }
     }
@@ -419,26 +605,31 @@ struct PostParser::Impl {
       std::string_view key = Key(field);
       od::value fv = field.value();
       if (IsNull(fv)) continue;
-      if (key == "id") *id = Str(fv);
-      else if (key == "full_name") p->name = Str(fv);
-      else if (key == "country_code") p->country = Str(fv);
+      if (Is(key, "id"))
+        *id = Str(fv);
+      else if (Is(key, "full_name"))
+        p->name = Str(fv);
+      else if (Is(key, "country_code"))
+        p->country = Str(fv);
     }
   }
 
   void ParseRules(od::value v, std::vector<model::MatchingRule>* out) {
     if (IsNull(v)) return;
     for (od::value item : v.get_array()) {
-      model::MatchingRule r;
+      model::MatchingRule& r = out->emplace_back();  // filled in place
       std::string id_str;
       for (auto field : item.get_object()) {
         std::string_view key = Key(field);
         od::value fv = field.value();
-        if (key == "id") r.id = IdString(fv);
-        else if (key == "id_str") id_str = IsNull(fv) ? "" : std::string(Str(fv));
-        else if (key == "tag" && !IsNull(fv)) r.tag = Str(fv);
+        if (Is(key, "id"))
+          IdInto(fv, &r.id);
+        else if (Is(key, "id_str"))
+          StrOrEmpty(fv, &id_str);
+        else if (Is(key, "tag") && !IsNull(fv))
+          r.tag = Str(fv);
       }
       if (!id_str.empty()) r.id = std::move(id_str);
-      out->push_back(std::move(r));
     }
   }
 
@@ -449,25 +640,31 @@ struct PostParser::Impl {
       switch (Hash(key)) {
         case Hash("retweet_count"):
         case Hash("reposts"):
-          if (key != "retweet_count" && key != "reposts") break;
-          m->reposts = OptInt(fv); break;
+          if (!Is(key, "retweet_count") && !Is(key, "reposts")) break;
+          m->reposts = OptInt(fv);
+          break;
         case Hash("reply_count"):
         case Hash("replies"):
-          if (key != "reply_count" && key != "replies") break;
-          m->replies = OptInt(fv); break;
+          if (!Is(key, "reply_count") && !Is(key, "replies")) break;
+          m->replies = OptInt(fv);
+          break;
         case Hash("like_count"):
         case Hash("likes"):
-          if (key != "like_count" && key != "likes") break;
-          m->likes = OptInt(fv); break;
+          if (!Is(key, "like_count") && !Is(key, "likes")) break;
+          m->likes = OptInt(fv);
+          break;
         case Hash("quote_count"):
         case Hash("quotes"):
-          if (key != "quote_count" && key != "quotes") break;
-          m->quotes = OptInt(fv); break;
+          if (!Is(key, "quote_count") && !Is(key, "quotes")) break;
+          m->quotes = OptInt(fv);
+          break;
         case Hash("impression_count"):
         case Hash("impressions"):
-          if (key != "impression_count" && key != "impressions") break;
-          m->impressions = OptInt(fv); break;
-        default: break;
+          if (!Is(key, "impression_count") && !Is(key, "impressions")) break;
+          m->impressions = OptInt(fv);
+          break;
+        default:
+          break;
       }
     }
   }
@@ -477,8 +674,10 @@ struct PostParser::Impl {
       std::string type, id;
       for (auto field : item.get_object()) {
         std::string_view key = Key(field);
-        if (key == "type") type = Str(field.value());
-        else if (key == "id") id = IdString(field.value());
+        if (Is(key, "type"))
+          type = Str(field.value());
+        else if (Is(key, "id"))
+          id = IdString(field.value());
       }
       auto t = model::ReferenceTypeFromName(type);
       if (!t) throw Malformed("unknown reference type '" + type + "'");
@@ -492,201 +691,228 @@ struct PostParser::Impl {
   void ParseNested(od::value v, TweetBuilder* b, model::ReferenceType type) {
     if (IsNull(v)) return;
     const char* start = v.raw_json_token().data();
-    TweetBuilder child;
+    TweetBuilder& child = NewBuilder();
     ParseTweetObject(v.get_object(), &child);
     std::string_view span = ElementSpan(start);
-    Post p = Finish(std::move(child), span);
-    if (type == model::ReferenceType::kReposted) b->reposted_id = p.id;
-    if (type == model::ReferenceType::kQuoted) b->quoted_id = p.id;
+    Finish(child, span);
+    if (type == model::ReferenceType::kReposted) b->reposted_id = child.post.id;
+    if (type == model::ReferenceType::kQuoted) b->quoted_id = child.post.id;
     if (options.include_referenced) {
-      std::vector<Post> grandchildren = std::move(child.children);
-      b->children.push_back(std::move(p));
-      for (auto& g : grandchildren) b->children.push_back(std::move(g));
+      b->children.push_back(std::move(child.post));
+      for (auto& g : child.children) b->children.push_back(std::move(g));
     }
   }
 
   void HandleTweetField(std::string_view key, od::value v, TweetBuilder* b) {
     switch (Hash(key)) {
       case Hash("id"):
-        if (key != "id") break;
-        if (key != "id") break;
+        if (!Is(key, "id")) break;
+        if (!Is(key, "id")) break;
         if (v.type() == od::json_type::number) {
-          b->id_num = IdString(v);
+          IdInto(v, &b->id_num);
         } else {
-          b->id = IdString(v);
+          IdInto(v, &b->id);
         }
         break;
       case Hash("id_str"):
-        if (key != "id_str") break;
+        if (!Is(key, "id_str")) break;
         b->id_str = Str(v);
         b->dialect = Dialect::kV11;
         break;
       case Hash("text"):
-        if (key != "text") break;
+        if (!Is(key, "text")) break;
         b->text = Str(v);
         b->has_text = true;
         break;
       case Hash("full_text"):
-        if (key != "full_text") break;
+        if (!Is(key, "full_text")) break;
         b->full_text = Str(v);
         b->has_full_text = true;
         break;
       case Hash("created_at"):
-        if (key != "created_at") break;
+        if (!Is(key, "created_at")) break;
         {
-        auto ts = model::ParseTimestamp(Str(v));
-        if (!ts.ok()) throw Malformed("created_at: " + ts.status().message());
-        b->post.created_at = *ts;
-        b->has_created = true;
-        break;
-      }
+          auto ts = model::ParseTimestamp(Str(v));
+          if (!ts.ok()) throw Malformed("created_at: " + ts.status().message());
+          b->post.created_at = *ts;
+          b->has_created = true;
+          break;
+        }
       case Hash("author_id"):
-        if (key != "author_id") break;
-        b->post.author.id = IdString(v);
+        if (!Is(key, "author_id")) break;
+        IdInto(v, &b->post.author.id);
         if (b->dialect == Dialect::kUnknown) b->dialect = Dialect::kV2;
         break;
       case Hash("user"):
-        if (key != "user") break;
+        if (!Is(key, "user")) break;
         ParseV11User(v, &b->post.author);
         b->dialect = Dialect::kV11;
         break;
       case Hash("author"):
-        if (key != "author") break;
+        if (!Is(key, "author")) break;
         ParseStarlingAuthor(v, &b->post.author);
         b->dialect = Dialect::kStarling;
         break;
       case Hash("lang"):
-        if (key != "lang") break;
+        if (!Is(key, "lang")) break;
         if (!IsNull(v)) b->post.lang = Str(v);
         break;
       case Hash("entities"):
-        if (key != "entities") break;
-        ParseEntities(v, &b->ents); break;
+        if (!Is(key, "entities")) break;
+        ParseEntities(v, &b->ents);
+        break;
       case Hash("extended_tweet"):
-        if (key != "extended_tweet") break;
+        if (!Is(key, "extended_tweet")) break;
         for (auto field : v.get_object()) {
           std::string_view k2 = Key(field);
-          if (k2 == "full_text") {
+          if (Is(k2, "full_text")) {
             b->ext_text = Str(field.value());
             b->has_ext_text = true;
-          } else if (k2 == "entities") {
+          } else if (Is(k2, "entities")) {
             ParseEntities(field.value(), &b->ext_ents);
           }
         }
         break;
       case Hash("note_tweet"):
-        if (key != "note_tweet") break;
+        if (!Is(key, "note_tweet")) break;
         for (auto field : v.get_object()) {
           std::string_view k2 = Key(field);
-          if (k2 == "text") {
+          if (Is(k2, "text")) {
             b->note_text = Str(field.value());
             b->has_note_text = true;
-          } else if (k2 == "entities") {
+          } else if (Is(k2, "entities")) {
             ParseEntities(field.value(), &b->note_ents);
           }
         }
         break;
       case Hash("referenced_tweets"):
-        if (key != "referenced_tweets") break;
+        if (!Is(key, "referenced_tweets")) break;
         for (od::value item : v.get_array()) {
-          std::string type, id;
+          // Filled in place; dropped again when the type is one we do not know.
+          model::Reference& r = b->post.references.emplace_back();
+          std::string_view type;
           for (auto field : item.get_object()) {
             std::string_view k2 = Key(field);
-            if (k2 == "type") type = Str(field.value());
-            else if (k2 == "id") id = IdString(field.value());
+            if (Is(k2, "type"))
+              type = Str(field.value());
+            else if (Is(k2, "id"))
+              IdInto(field.value(), &r.id);
           }
           auto t = model::ReferenceTypeFromName(type);
-          if (t) b->post.references.push_back({*t, std::move(id)});
+          if (t) {
+            r.type = *t;
+          } else {
+            b->post.references.pop_back();
+          }
         }
         b->has_v2_refs = true;
         b->dialect = Dialect::kV2;
         break;
       case Hash("references"):
-        if (key != "references") break;
-        ParseStarlingRefs(v, b); break;
+        if (!Is(key, "references")) break;
+        ParseStarlingRefs(v, b);
+        break;
       case Hash("in_reply_to_status_id_str"):
-        if (key != "in_reply_to_status_id_str") break;
+        if (!Is(key, "in_reply_to_status_id_str")) break;
         if (!IsNull(v)) b->reply_to = Str(v);
         break;
       case Hash("in_reply_to_status_id"):
-        if (key != "in_reply_to_status_id") break;
-        if (!IsNull(v) && b->reply_to.empty()) b->reply_to = IdString(v);
+        if (!Is(key, "in_reply_to_status_id")) break;
+        if (!IsNull(v) && b->reply_to.empty()) IdInto(v, &b->reply_to);
         break;
       case Hash("quoted_status_id_str"):
-        if (key != "quoted_status_id_str") break;
+        if (!Is(key, "quoted_status_id_str")) break;
         if (!IsNull(v)) b->quoted_id = Str(v);
         break;
       case Hash("retweeted_status"):
-        if (key != "retweeted_status") break;
-        ParseNested(v, b, model::ReferenceType::kReposted); break;
+        if (!Is(key, "retweeted_status")) break;
+        ParseNested(v, b, model::ReferenceType::kReposted);
+        break;
       case Hash("quoted_status"):
-        if (key != "quoted_status") break;
-        ParseNested(v, b, model::ReferenceType::kQuoted); break;
+        if (!Is(key, "quoted_status")) break;
+        ParseNested(v, b, model::ReferenceType::kQuoted);
+        break;
       case Hash("public_metrics"):
       case Hash("metrics"):
-        if (key != "public_metrics" && key != "metrics") break;
-        ParseV2Metrics(v, &b->post.metrics); break;
+        if (!Is(key, "public_metrics") && !Is(key, "metrics")) break;
+        ParseV2Metrics(v, &b->post.metrics);
+        break;
       case Hash("retweet_count"):
-        if (key != "retweet_count") break;
-        b->post.metrics.reposts = OptInt(v); break;
+        if (!Is(key, "retweet_count")) break;
+        b->post.metrics.reposts = OptInt(v);
+        break;
       case Hash("favorite_count"):
-        if (key != "favorite_count") break;
-        b->post.metrics.likes = OptInt(v); break;
+        if (!Is(key, "favorite_count")) break;
+        b->post.metrics.likes = OptInt(v);
+        break;
       case Hash("reply_count"):
-        if (key != "reply_count") break;
-        b->post.metrics.replies = OptInt(v); break;
+        if (!Is(key, "reply_count")) break;
+        b->post.metrics.replies = OptInt(v);
+        break;
       case Hash("quote_count"):
-        if (key != "quote_count") break;
-        b->post.metrics.quotes = OptInt(v); break;
+        if (!Is(key, "quote_count")) break;
+        b->post.metrics.quotes = OptInt(v);
+        break;
       case Hash("geo"):
-        if (key != "geo") break;
-        ParseGeo(v, &b->post.geo); break;
+        if (!Is(key, "geo")) break;
+        ParseGeo(v, &b->post.geo);
+        break;
       case Hash("coordinates"):
-        if (key != "coordinates") break;
-        ParseV11Coordinates(v, &b->post.geo); break;
+        if (!Is(key, "coordinates")) break;
+        ParseV11Coordinates(v, &b->post.geo);
+        break;
       case Hash("place"):
-        if (key != "place") break;
+        if (!Is(key, "place")) break;
         {
-        Place p;
-        ParsePlace(v, &b->post.geo.place_id, &p);
-        b->post.geo.place_name = std::move(p.name);
-        b->post.geo.country_code = std::move(p.country);
-        break;
-      }
+          Place p;
+          ParsePlace(v, &b->post.geo.place_id, &p);
+          b->post.geo.place_name = std::move(p.name);
+          b->post.geo.country_code = std::move(p.country);
+          break;
+        }
       case Hash("matching_rules"):
-        if (key != "matching_rules") break;
-        ParseRules(v, &b->post.matching_rules); break;
-      case Hash("provider"):
-        if (key != "provider") break;
-        {
-        auto p = model::ProviderFromName(Str(v));
-        if (!p) throw Malformed("unknown provider");
-        b->post.provider = *p;
-        b->dialect = Dialect::kStarling;
+        if (!Is(key, "matching_rules")) break;
+        ParseRules(v, &b->post.matching_rules);
         break;
-      }
+      case Hash("provider"):
+        if (!Is(key, "provider")) break;
+        {
+          auto p = model::ProviderFromName(Str(v));
+          if (!p) throw Malformed("unknown provider");
+          b->post.provider = *p;
+          b->dialect = Dialect::kStarling;
+          break;
+        }
       case Hash("hashtags"):
-        if (key != "hashtags") break;
-        ParseEntityArray(v, EntityKind::kHashtag, &b->ents); break;
+        if (!Is(key, "hashtags")) break;
+        ParseEntityArray(v, EntityKind::kHashtag, &b->ents);
+        break;
       case Hash("mentions"):
-        if (key != "mentions") break;
-        ParseEntityArray(v, EntityKind::kMention, &b->ents); break;
+        if (!Is(key, "mentions")) break;
+        ParseEntityArray(v, EntityKind::kMention, &b->ents);
+        break;
       case Hash("urls"):
-        if (key != "urls") break;
-        ParseEntityArray(v, EntityKind::kUrl, &b->ents); break;
+        if (!Is(key, "urls")) break;
+        ParseEntityArray(v, EntityKind::kUrl, &b->ents);
+        break;
       case Hash("cashtags"):
-        if (key != "cashtags") break;
-        ParseEntityArray(v, EntityKind::kCashtag, &b->ents); break;
+        if (!Is(key, "cashtags")) break;
+        ParseEntityArray(v, EntityKind::kCashtag, &b->ents);
+        break;
       case Hash("entities_extracted"):
-        if (key != "entities_extracted") break;
-        b->post.entities_extracted = v.get_bool(); break;
+        if (!Is(key, "entities_extracted")) break;
+        b->post.entities_extracted = v.get_bool();
+        break;
       case Hash("source_format"):
-        if (key != "source_format") break;
-        b->post.source_format = Str(v); break;
+        if (!Is(key, "source_format")) break;
+        b->post.source_format = Str(v);
+        break;
       case Hash("raw"):
-        if (key != "raw") break;
-        b->post.raw = Str(v); break;
-      default: break;
+        if (!Is(key, "raw")) break;
+        b->post.raw = Str(v);
+        break;
+      default:
+        break;
     }
   }
 
@@ -697,20 +923,28 @@ struct PostParser::Impl {
     }
   }
 
-  static void ApplyEntities(Entities&& e, Post* p) {
-    p->hashtags = std::move(e.hashtags);
-    p->mentions = std::move(e.mentions);
-    p->urls = std::move(e.urls);
-    p->cashtags = std::move(e.cashtags);
+  // Swapped rather than moved: the builder's vectors take the post's old
+  // ones, so both keep their capacity for the next record.
+  static void ApplyEntities(Entities& e, Post* p) {
+    p->hashtags.swap(e.hashtags);
+    p->mentions.swap(e.mentions);
+    p->urls.swap(e.urls);
+    p->cashtags.swap(e.cashtags);
   }
 
   void ExtractInto(Post* p) {
     for (auto& e : text::ExtractEntities(p->text)) {
       model::TextRange r{e.start, e.end};
       switch (e.type) {
-        case text::EntityType::kHashtag: p->hashtags.push_back({std::move(e.value), r}); break;
-        case text::EntityType::kCashtag: p->cashtags.push_back({std::move(e.value), r}); break;
-        case text::EntityType::kMention: p->mentions.push_back({std::move(e.value), "", r}); break;
+        case text::EntityType::kHashtag:
+          p->hashtags.push_back({std::move(e.value), r});
+          break;
+        case text::EntityType::kCashtag:
+          p->cashtags.push_back({std::move(e.value), r});
+          break;
+        case text::EntityType::kMention:
+          p->mentions.push_back({std::move(e.value), "", r});
+          break;
         case text::EntityType::kUrl: {
           std::string u = e.value;
           p->urls.push_back({std::move(u), std::move(e.value), "", "", r});
@@ -721,9 +955,10 @@ struct PostParser::Impl {
     p->entities_extracted = true;
   }
 
-  // Turns a builder into a Post: picks the fullest text and its entities,
-  // settles id, kind and references, validates.
-  Post Finish(TweetBuilder&& b, std::string_view raw) {
+  // Completes b.post: picks the fullest text and its entities, settles id,
+  // kind and references, validates. (Strings are moved from the builder into
+  // the post: libstdc++ then swaps the buffers, so neither loses capacity.)
+  void Finish(TweetBuilder& b, std::string_view raw) {
     Post& p = b.post;
     finished_formats.push_back(b.dialect == Dialect::kStarling ? Format::kStarling
                                : b.dialect == Dialect::kV11    ? Format::kXV11
@@ -732,28 +967,30 @@ struct PostParser::Impl {
       if (b.id.empty()) b.id = b.id_num;
       p.id = std::move(b.id);
     } else {
-      p.id = !b.id_str.empty() ? std::move(b.id_str) : !b.id.empty() ? std::move(b.id) : std::move(b.id_num);
+      p.id = !b.id_str.empty() ? std::move(b.id_str)
+             : !b.id.empty()   ? std::move(b.id)
+                               : std::move(b.id_num);
     }
     if (p.id.empty()) throw Malformed("not a post: no id");
     if (b.has_note_text) {
       // The top-level entities index the truncated text: never use them for
       // the note text (extraction fills in below when the note has none).
       p.text = std::move(b.note_text);
-      ApplyEntities(std::move(b.note_ents), &p);
+      ApplyEntities(b.note_ents, &p);
     } else if (b.has_ext_text) {
       p.text = std::move(b.ext_text);
-      ApplyEntities(std::move(b.ext_ents.present ? b.ext_ents : b.ents), &p);
+      ApplyEntities(b.ext_ents.present ? b.ext_ents : b.ents, &p);
     } else if (b.has_full_text) {
       p.text = std::move(b.full_text);
-      ApplyEntities(std::move(b.ents), &p);
+      ApplyEntities(b.ents, &p);
     } else if (b.has_text) {
       p.text = std::move(b.text);
-      ApplyEntities(std::move(b.ents), &p);
+      ApplyEntities(b.ents, &p);
     } else {
       throw Malformed("not a post: no text");
     }
-    bool had_entities = b.has_note_text ? b.note_ents.present
-                                        : b.ents.present || b.ext_ents.present;
+    bool had_entities =
+        b.has_note_text ? b.note_ents.present : b.ents.present || b.ext_ents.present;
     if (b.dialect == Dialect::kStarling) {
       if (p.provider == model::Provider::kUnknown) p.provider = model::Provider::kX;
     } else {
@@ -768,14 +1005,20 @@ struct PostParser::Impl {
         if (!b.reposted_id.empty()) {
           p.references.push_back({model::ReferenceType::kReposted, b.reposted_id});
         } else {
-          if (!b.quoted_id.empty()) p.references.push_back({model::ReferenceType::kQuoted, b.quoted_id});
-          if (!b.reply_to.empty()) p.references.push_back({model::ReferenceType::kRepliedTo, b.reply_to});
+          if (!b.quoted_id.empty())
+            p.references.push_back({model::ReferenceType::kQuoted, b.quoted_id});
+          if (!b.reply_to.empty())
+            p.references.push_back({model::ReferenceType::kRepliedTo, b.reply_to});
         }
       }
-      std::stable_sort(p.references.begin(), p.references.end(),
-                       [](const model::Reference& x, const model::Reference& y) {
-                         return static_cast<int>(x.type) < static_cast<int>(y.type);
-                       });
+      // (Only when there is something to order: libstdc++'s stable_sort
+      // allocates a buffer even for a single element.)
+      if (p.references.size() > 1) {
+        std::stable_sort(p.references.begin(), p.references.end(),
+                         [](const model::Reference& x, const model::Reference& y) {
+                           return static_cast<int>(x.type) < static_cast<int>(y.type);
+                         });
+      }
       if (options.keep_raw) p.raw.assign(raw);
     }
     if (!b.has_created) p.created_at = SnowflakeTime(p.id);
@@ -791,7 +1034,6 @@ struct PostParser::Impl {
         break;
       }
     }
-    return std::move(p);
   }
 
   // ---- envelopes ---------------------------------------------------------
@@ -800,18 +1042,18 @@ struct PostParser::Impl {
     for (auto field : v.get_object()) {
       std::string_view key = Key(field);
       od::value fv = field.value();
-      if (key == "users") {
+      if (Is(key, "users")) {
         where = "includes.users";
         for (od::value u : fv.get_array()) {
           User user;
           for (auto f2 : u.get_object()) {
             std::string_view k2 = Key(f2);
-            if (k2 == "id") {
+            if (Is(k2, "id")) {
               od::value idv = f2.value();
               user.id = idv.type() == od::json_type::string ? Str(idv) : Trim(idv.raw_json_token());
-            } else if (k2 == "username") {
+            } else if (Is(k2, "username")) {
               user.handle = Str(f2.value());
-            } else if (k2 == "name") {
+            } else if (Is(k2, "name")) {
               user.name = Str(f2.value());
             }
             // The rest of a user object (profile, metrics) is not needed:
@@ -820,7 +1062,7 @@ struct PostParser::Impl {
           }
           users.push_back(user);
         }
-      } else if (key == "places") {
+      } else if (Is(key, "places")) {
         where = "includes.places";
         for (od::value pl : fv.get_array()) {
           std::string id;
@@ -828,14 +1070,14 @@ struct PostParser::Impl {
           ParsePlace(pl, &id, &place);
           places.emplace(std::move(id), std::move(place));
         }
-      } else if (key == "tweets" && options.include_referenced) {
+      } else if (Is(key, "tweets") && options.include_referenced) {
         where = "includes.tweets";
         for (od::value t : fv.get_array()) {
           const char* start = t.raw_json_token().data();
-          TweetBuilder b;
+          TweetBuilder& b = NewBuilder();
           ParseTweetObject(t.get_object(), &b);
           b.span.assign(ElementSpan(start));
-          included.push_back(std::move(b));
+          included.push_back(&b);
           included_done.push_back(false);
         }
       }
@@ -846,10 +1088,10 @@ struct PostParser::Impl {
     for (od::value t : v.get_array()) {
       where = what;
       const char* start = t.raw_json_token().data();
-      TweetBuilder b;
+      TweetBuilder& b = NewBuilder();
       ParseTweetObject(t.get_object(), &b);
       b.span.assign(ElementSpan(start));
-      tweets.push_back(std::move(b));
+      tweets.push_back(&b);
     }
   }
 
@@ -872,30 +1114,30 @@ struct PostParser::Impl {
     }
   }
 
-  void Emit(TweetBuilder&& b, std::string_view raw, std::vector<Post>* posts,
-            bool apply_rules) {
-    std::vector<Post> children = std::move(b.children);
-    Post p = Finish(std::move(b), raw);
+  // Finishes b's post and outputs it, then the tweets it references when
+  // include_referenced: its nested children and its includes.tweets.
+  void Emit(TweetBuilder& b, std::string_view raw, bool apply_rules) {
+    Finish(b, raw);
+    Post& p = b.post;
     if (apply_rules && p.matching_rules.empty()) p.matching_rules = rules;
     Join(&p);
     std::vector<std::string> refs;
     if (options.include_referenced) {
       for (const auto& r : p.references) refs.push_back(r.id);
     }
-    posts->push_back(std::move(p));
-    for (auto& c : children) {
+    Output(p);
+    for (auto& c : b.children) {
       Join(&c);
-      posts->push_back(std::move(c));
+      Output(c);
     }
     for (const auto& id : refs) {
       for (std::size_t i = 0; i < included.size(); ++i) {
-        TweetBuilder& inc = included[i];
+        TweetBuilder& inc = *included[i];
         if (included_done[i] || (inc.id != id && inc.id_str != id)) continue;
         included_done[i] = true;  // each included tweet is emitted once per record
-        std::string raw = std::move(inc.span);
-        Post rp = Finish(std::move(inc), raw);
-        Join(&rp);
-        posts->push_back(std::move(rp));
+        Finish(inc, inc.span);
+        Join(&inc.post);
+        Output(inc.post);
       }
     }
   }
@@ -905,10 +1147,9 @@ struct PostParser::Impl {
     return std::string(raw_value.substr(0, kMax));
   }
 
-  void ParseTopObject(od::object obj, std::vector<Post>* posts,
-                      std::vector<ControlMessage>* controls) {
-    TweetBuilder bare;
-    bool envelope = false, bare_seen = false, page = false;
+  void ParseTopObject(od::object obj, std::vector<ControlMessage>* controls) {
+    TweetBuilder* bare = nullptr;  // a bare tweet object: taken at its first tweet field
+    bool envelope = false, page = false;
     std::string control_kind, control_detail, compliance_action;
     std::vector<ControlMessage> errors;
     std::string_view single_tweet_raw;
@@ -917,33 +1158,33 @@ struct PostParser::Impl {
       od::value v = field.value();
       switch (Hash(key)) {
         case Hash("data"):
-          if (key != "data") break;
+          if (!Is(key, "data")) break;
           envelope = true;
           where = "data";
           if (v.type() == od::json_type::array) {
             ParseTweetArray(v, "data[]");
           } else if (v.type() == od::json_type::object) {
-            TweetBuilder b;
+            TweetBuilder& b = NewBuilder();
             ParseTweetObject(v.get_object(), &b);
-            tweets.push_back(std::move(b));
+            tweets.push_back(&b);
             single_tweet_raw = record;
           } else if (!IsNull(v)) {
             throw Malformed("expected an object or array");
           }
           break;
         case Hash("includes"):
-          if (key != "includes") break;
+          if (!Is(key, "includes")) break;
           envelope = true;
           where = "includes";
           ParseIncludes(v);
           break;
         case Hash("matching_rules"):
-          if (key != "matching_rules") break;
+          if (!Is(key, "matching_rules")) break;
           where = "matching_rules";
           ParseRules(v, &rules);
           break;
         case Hash("errors"):
-          if (key != "errors") break;
+          if (!Is(key, "errors")) break;
           where = "errors";
           for (od::value e : v.get_array()) {
             ControlMessage m;
@@ -951,31 +1192,33 @@ struct PostParser::Impl {
             for (auto f2 : e.get_object()) {
               std::string_view k2 = Key(f2);
               od::value v2 = f2.value();
-              if (k2 == "code" && v2.type() == od::json_type::number) {
+              if (Is(k2, "code") && v2.type() == od::json_type::number) {
                 code = std::string(Trim(v2.raw_json_token()));  // v1.1 REST errors
               }
               if (v2.type() != od::json_type::string) continue;
-              if (k2 == "title") m.kind = Str(v2);
-              else if (k2 == "detail" || (k2 == "message" && m.detail.empty())) m.detail = Str(v2);
+              if (Is(k2, "title"))
+                m.kind = Str(v2);
+              else if (Is(k2, "detail") || (Is(k2, "message") && m.detail.empty()))
+                m.detail = Str(v2);
             }
             if (m.kind.empty()) m.kind = code.empty() ? "error" : "error " + code;
             errors.push_back(std::move(m));
           }
           break;
         case Hash("statuses"):
-          if (key != "statuses") break;
+          if (!Is(key, "statuses")) break;
           page = true;
           ParseTweetArray(v, "statuses[]");
           break;
         case Hash("meta"):
         case Hash("search_metadata"):
         case Hash("__twarc"):
-          if (key != "meta" && key != "search_metadata" && key != "__twarc") break;
-          page = page || key != "__twarc";  // an empty page still is a page
+          if (!Is(key, "meta") && !Is(key, "search_metadata") && !Is(key, "__twarc")) break;
+          page = page || !Is(key, "__twarc");  // an empty page still is a page
           break;
         case Hash("action"):
           // v2 batch-compliance lines: {id, action, created_at, reason}.
-          if (key != "action") break;
+          if (!Is(key, "action")) break;
           if (v.type() == od::json_type::string) compliance_action = Str(v);
           break;
         case Hash("delete"):
@@ -990,7 +1233,11 @@ struct PostParser::Impl {
         case Hash("event"):
         case Hash("control"):
         case Hash("for_user"):
-          if (key != "delete" && key != "limit" && key != "scrub_geo" && key != "warning" && key != "status_withheld" && key != "user_withheld" && key != "disconnect" && key != "friends" && key != "friends_str" && key != "event" && key != "control" && key != "for_user") break;
+          if (!Is(key, "delete") && !Is(key, "limit") && !Is(key, "scrub_geo") &&
+              !Is(key, "warning") && !Is(key, "status_withheld") && !Is(key, "user_withheld") &&
+              !Is(key, "disconnect") && !Is(key, "friends") && !Is(key, "friends_str") &&
+              !Is(key, "event") && !Is(key, "control") && !Is(key, "for_user"))
+            break;
           control_kind = key;
           if (v.type() == od::json_type::object) {
             od::object o = v.get_object();
@@ -1001,8 +1248,8 @@ struct PostParser::Impl {
           break;
         default:
           where = "post";
-          bare_seen = true;
-          HandleTweetField(key, v, &bare);
+          if (bare == nullptr) bare = &NewBuilder();
+          HandleTweetField(key, v, bare);
           break;
       }
     }
@@ -1019,20 +1266,19 @@ struct PostParser::Impl {
         e.kind = "partial-error: " + e.kind;
         controls->push_back(std::move(e));
       }
-      for (auto& b : tweets) {
+      for (TweetBuilder* b : tweets) {
         where = "data";
-        std::string raw = std::move(b.span);
-        Emit(std::move(b), single_tweet_raw.empty() ? std::string_view(raw) : single_tweet_raw,
-             posts, /*apply_rules=*/true);
+        Emit(*b, single_tweet_raw.empty() ? std::string_view(b->span) : single_tweet_raw,
+             /*apply_rules=*/true);
       }
       return;
     }
-    if (bare_seen && !compliance_action.empty() && !bare.has_text) {
-      controls->push_back({"compliance " + compliance_action, bare.id});
+    if (bare != nullptr && !compliance_action.empty() && !bare->has_text) {
+      controls->push_back({"compliance " + compliance_action, bare->id});
       return;
     }
-    if (bare_seen) {
-      Emit(std::move(bare), record, posts, /*apply_rules=*/true);
+    if (bare != nullptr) {
+      Emit(*bare, record, /*apply_rules=*/true);
       return;
     }
     if (!errors.empty()) {
@@ -1050,6 +1296,21 @@ PostParser::~PostParser() = default;
 
 Status PostParser::Parse(std::string_view record, std::vector<model::Post>* posts,
                          std::vector<ControlMessage>* controls, std::size_t padding) {
+  return ParseRecord(record, posts, nullptr, controls, padding);
+}
+
+Status PostParser::ParseView(std::string_view record, std::vector<const model::Post*>* posts,
+                             std::vector<ControlMessage>* controls, std::size_t padding) {
+  posts->clear();
+  Status st = ParseRecord(record, nullptr, posts, controls, padding);
+  if (!st.ok()) posts->clear();
+  return st;
+}
+
+// Exactly one of posts (Parse) and view (ParseView) is set.
+Status PostParser::ParseRecord(std::string_view record, std::vector<model::Post>* posts,
+                               std::vector<const model::Post*>* view,
+                               std::vector<ControlMessage>* controls, std::size_t padding) {
   static_assert(kPaddingForInPlace >= simdjson::SIMDJSON_PADDING);
   const char* record_end = record.data() + record.size();
   record = Trim(record);
@@ -1075,19 +1336,18 @@ Status PostParser::Parse(std::string_view record, std::vector<model::Post>* post
   }
   im.record = record;
   im.where = "document";
-  const std::size_t posts_before = posts->size();
+  im.out = posts;
+  im.view_out = view;
+  const std::size_t posts_before = posts != nullptr ? posts->size() : 0;
   const std::size_t controls_before = controls->size();
   try {
     im.doc = im.parser.iterate(im.buf_begin, record.size(), capacity);
     od::json_type t = im.doc.type();
     if (t == od::json_type::object) {
-      im.ParseTopObject(im.doc.get_object(), posts, controls);
+      im.ParseTopObject(im.doc.get_object(), controls);
     } else if (t == od::json_type::array) {
       im.ParseTweetArray(im.doc.get_value(), "[]");
-      for (auto& b : im.tweets) {
-        std::string raw = std::move(b.span);
-        im.Emit(std::move(b), raw, posts, /*apply_rules=*/false);
-      }
+      for (TweetBuilder* b : im.tweets) im.Emit(*b, b->span, /*apply_rules=*/false);
     } else {
       throw Malformed("expected a JSON object or array");
     }
@@ -1104,12 +1364,16 @@ Status PostParser::Parse(std::string_view record, std::vector<model::Post>* post
       }
     }
   } catch (const simdjson::simdjson_error& e) {
-    posts->erase(posts->begin() + static_cast<std::ptrdiff_t>(posts_before), posts->end());
+    if (posts != nullptr) {
+      posts->erase(posts->begin() + static_cast<std::ptrdiff_t>(posts_before), posts->end());
+    }
     controls->erase(controls->begin() + static_cast<std::ptrdiff_t>(controls_before),
                     controls->end());
     return MalformedInput(std::string(im.where) + ": " + simdjson::error_message(e.error()));
   } catch (const Malformed& e) {
-    posts->erase(posts->begin() + static_cast<std::ptrdiff_t>(posts_before), posts->end());
+    if (posts != nullptr) {
+      posts->erase(posts->begin() + static_cast<std::ptrdiff_t>(posts_before), posts->end());
+    }
     controls->erase(controls->begin() + static_cast<std::ptrdiff_t>(controls_before),
                     controls->end());
     return MalformedInput(std::string(im.where) + ": " + e.what());
