@@ -6,11 +6,11 @@
 #   - DuckDB via @duckdb/node-api (bench/peer_duckdb.mjs), one thread
 # Prints wall times (hyperfine) and the ratios. Scratch files live in
 # bench/.scratch (ignored by git).
-# Usage: bench/compare.sh [LINES]   (default 20000 lines, about 90 MB)
+# Usage: bench/compare.sh [LINES]   (default 100000 lines, about 440 MB; RUNS=3)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-lines=${1:-${LINES:-20000}}
+lines=${1:-${LINES:-100000}}
 data=${STARLING_SHARED_DATA:-$root/../shared/data}
 bin=${STARLING_BUILD:-build/release}
 scratch=bench/.scratch
@@ -48,7 +48,7 @@ cmds=(
 )
 [ -n "$duck" ] && cmds+=("$pin $duck")
 json=$scratch/compare.json
-hyperfine --warmup 1 --runs "${RUNS:-5}" --output=null --export-json "$json" "${cmds[@]}"
+hyperfine --warmup 1 --runs "${RUNS:-3}" --output=null --export-json "$json" "${cmds[@]}"
 
 python3 - "$json" <<'PY'
 import json, sys
