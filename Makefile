@@ -4,7 +4,7 @@ BUILD := build
 FUZZ_SECONDS ?= 20
 DEMO_DURATION ?= 20s
 
-.PHONY: all deps build release dev asan tsan fuzz-build test test-release test-asan fuzz demo bench format tidy clean
+.PHONY: all deps build release dev asan tsan fuzz-build test test-release test-asan test-tsan fuzz demo bench format tidy clean
 
 all: release
 
@@ -47,6 +47,12 @@ test-release: release
 
 test-asan: asan
 	ctest --preset asan -j $(JOBS)
+
+# ThreadSanitizer: not part of `make test` while the pipeline is
+# single-threaded (the TCP and generator tests are its only threads);
+# the engine's parallel workers will add it.
+test-tsan: tsan
+	ctest --preset tsan -j $(JOBS)
 
 fuzz: fuzz-build
 	bash scripts/run-fuzzers.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
