@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "common/json_escape.h"
+
 namespace starling::log {
 namespace {
 
@@ -31,28 +33,11 @@ std::string_view LevelName(Level l) {
 
 void AppendEscaped(std::string_view s, std::string* out) {
   for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          *out += fmt::format("\\u{:04x}", c);
-        } else {
-          *out += static_cast<char>(c);
-        }
+    if (JsonNeedsEscape(c)) {
+      char esc[6];
+      out->append(esc, JsonEscape(c, esc));
+    } else {
+      out->push_back(static_cast<char>(c));
     }
   }
 }

@@ -5,6 +5,8 @@
 #include "model/post_json.h"
 
 #include <simdjson.h>
+
+#include "common/json_escape.h"
 #ifdef __AVX2__
 #include <immintrin.h>
 #endif
@@ -31,7 +33,6 @@ constexpr std::array<std::uint8_t, 256> MakeClassTable() {
 }
 constexpr std::array<std::uint8_t, 256> kClass = MakeClassTable();
 
-constexpr char kHex[] = "0123456789abcdef";
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 // Length of the valid UTF-8 sequence starting at s[i] (2..4), or 0 when it is
@@ -172,33 +173,8 @@ void AppendInvalidUtf8Body(std::string_view s, std::string* out) {
       continue;
     }
     out->append(s.data() + run, i - run);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out->append(esc, 6);
-      }
-    }
+    char esc[6];
+    out->append(esc, JsonEscape(c, esc));
     ++i;
     run = i;
   }
@@ -301,38 +277,7 @@ class JsonOut {
     p_ = out_->data() + used;
     end_ = out_->data() + out_->size();
   }
-  void Escape(unsigned char c) {
-    *p_++ = '\\';
-    switch (c) {
-      case '"':
-        *p_++ = '"';
-        break;
-      case '\\':
-        *p_++ = '\\';
-        break;
-      case '\n':
-        *p_++ = 'n';
-        break;
-      case '\r':
-        *p_++ = 'r';
-        break;
-      case '\t':
-        *p_++ = 't';
-        break;
-      case '\b':
-        *p_++ = 'b';
-        break;
-      case '\f':
-        *p_++ = 'f';
-        break;
-      default:
-        *p_++ = 'u';
-        *p_++ = '0';
-        *p_++ = '0';
-        *p_++ = kHex[c >> 4];
-        *p_++ = kHex[c & 0xF];
-    }
-  }
+  void Escape(unsigned char c) { p_ += JsonEscape(c, p_); }
 #ifdef __AVX2__
   // Mask of the bytes of x that need an escape: '"', '\\' or below 0x20.
   static std::uint32_t SpecialMask(__m256i x) {
