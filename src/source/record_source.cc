@@ -29,7 +29,11 @@ class LineRecordSource final : public RecordSource {
   std::string Describe() const override { return origin_; }
 
  private:
-  static constexpr std::size_t kChunk = 1 << 20;
+  // The buffer starts small (cheap for short inputs and many small sources)
+  // and doubles whenever less than kMinRead is free, i.e. only for records
+  // longer than what it holds.
+  static constexpr std::size_t kChunk = 64 << 10;
+  static constexpr std::size_t kMinRead = 16 << 10;
 
   Result<bool> NextLine(Record* out) {
     for (;;) {
@@ -168,9 +172,9 @@ class LineRecordSource final : public RecordSource {
       start_ = 0;
     }
     // Grow only when little room is left (a record longer than the buffer):
-    // reads then always have at least a quarter chunk to fill.
-    if (buf_.size() - kRecordPadding - end_ < kChunk / 4) {
-      buf_.resize(std::max(buf_.size() * 2, end_ + kChunk + kRecordPadding));
+    // reads then always have at least kMinRead bytes to fill.
+    if (buf_.size() - kRecordPadding - end_ < kMinRead) {
+      buf_.resize(std::max(buf_.size() * 2, end_ + kMinRead + kRecordPadding));
     }
     // The last kRecordPadding bytes are never filled: every record is
     // followed by at least that many readable bytes (see Record::padding).
