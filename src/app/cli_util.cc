@@ -115,9 +115,10 @@ void PrintSummary(const dataflow::IngestStats& s, const std::string& dead_letter
   double secs = static_cast<double>(s.elapsed.count()) / 1e6;
   double rate = secs > 0 ? static_cast<double>(s.posts) / secs : 0;
   log::Info(
-      "{} posts from {} records in {:.2f} s ({} posts/s); {} control messages; {} dead letters",
-      Grouped(s.posts), Grouped(s.records), secs, Grouped(static_cast<std::uint64_t>(rate)),
-      Grouped(s.controls), Grouped(s.dead_letters));
+      "{} posts from {} records ({:.1f} MB) in {:.2f} s ({} posts/s); {} control messages; {} "
+      "dead letters",
+      Grouped(s.posts), Grouped(s.records), static_cast<double>(s.bytes) / 1e6, secs,
+      Grouped(static_cast<std::uint64_t>(rate)), Grouped(s.controls), Grouped(s.dead_letters));
   if (GlobalUi().verbose) {
     for (const auto& [kind, n] : s.controls_by_kind) log::Info("  control {}: {}", kind, n);
   }

@@ -1,6 +1,6 @@
 // File: app/cli_util.h
 // Small pieces the subcommands share: durations, the live progress line,
-// Ctrl-C handling, default dead-letter paths.
+// Ctrl-C handling, the end-of-run summary.
 #pragma once
 
 #include <atomic>

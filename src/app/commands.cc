@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -223,10 +224,9 @@ namespace {
 enum class StoreKind { kJsonl, kCsv, kSqlite };
 
 StoreKind KindOf(const std::string& spec) {
-  auto ends = [&](std::string_view suf) {
-    std::string p = SpecPath(spec);
-    return p.size() >= suf.size() && p.compare(p.size() - suf.size(), suf.size(), suf) == 0;
-  };
+  std::string p = SpecPath(spec);
+  for (char& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto ends = [&](std::string_view suf) { return p.ends_with(suf); };
   if (spec.starts_with("csv:") || ends(".csv")) return StoreKind::kCsv;
   if (spec.starts_with("sqlite:") || ends(".db") || ends(".sqlite") || ends(".sqlite3")) {
     return StoreKind::kSqlite;
@@ -274,18 +274,23 @@ int RunConvert(const ConvertArgs& args) {
 }
 
 int RunGenerate(const GenerateArgs& args) {
-  std::string spec =
-      "generate:?rate=" + std::to_string(args.rate) + "&seed=" + std::to_string(args.seed);
-  if (args.count) spec += "&count=" + std::to_string(args.count);
-  if (args.no_pace) spec += "&pace=0";
-  if (!args.start.empty()) spec += "&start=" + args.start;
-  auto src = source::OpenSource(spec);
+  source::GeneratorOptions go;
+  go.rate = args.rate;
+  go.seed = args.seed;
+  go.start = 0;  // now
+  if (!args.start.empty()) {
+    auto t = model::ParseTimestamp(args.start);
+    if (!t.ok()) return Fail(InvalidArgument("--start: " + t.status().message()));
+    go.start = *t;
+  }
+  auto src = source::OpenGenerator(go, args.count, !args.no_pace);
   if (!src.ok()) return Fail(src.status());
   const std::atomic<bool>* stop = InstallStopHandler();
   std::string out;
   source::Record rec;
   while (!stop->load()) {
     auto more = (*src)->Next(&rec);
+    if (!more.ok() && more.status().code() == StatusCode::kTryAgain) continue;  // pacing
     if (!more.ok()) return Fail(more.status());
     if (!*more) break;
     out.append(rec.bytes);
@@ -342,8 +347,10 @@ void PrintDemoSummary(const std::string& path) {
 int RunDemo(const DemoArgs& args) {
   auto duration = ParseDuration(args.duration);
   if (!duration.ok()) return Fail(duration.status());
-  std::string spec = "generate:?rate=" + std::to_string(args.rate);
-  auto src = source::OpenSource(spec);
+  source::GeneratorOptions go;
+  go.rate = args.rate;
+  go.start = 0;  // now
+  auto src = source::OpenGenerator(go, 0, /*pace=*/true);
   if (!src.ok()) return Fail(src.status());
   std::string sink_spec = "sqlite:" + args.db;
   auto db = sink::OpenSink(sink_spec);

@@ -20,7 +20,7 @@ class Clock {
   virtual void SleepUntil(std::chrono::steady_clock::time_point t) = 0;
 };
 
-// The process's real clocks. A process-wide instance is Clock::Real().
+// The process's real clocks. A process-wide instance is RealClock::Instance().
 class RealClock final : public Clock {
  public:
   TimePoint Now() override;

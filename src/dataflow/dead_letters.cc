@@ -1,6 +1,8 @@
 // File: dataflow/dead_letters.cc
 #include "dataflow/dead_letters.h"
 
+#include <simdjson.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -9,42 +11,7 @@
 
 namespace starling::dataflow {
 
-bool IsValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  std::size_t n = s.size(), i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    std::uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
+namespace {
 
 std::string Base64Encode(std::string_view s) {
   static constexpr char kAlphabet[] =
@@ -75,6 +42,8 @@ std::string Base64Encode(std::string_view s) {
   return out;
 }
 
+}  // namespace
+
 DeadLetterWriter::DeadLetterWriter(std::string path) : path_(std::move(path)) {}
 
 DeadLetterWriter::~DeadLetterWriter() {
@@ -101,7 +70,7 @@ Status DeadLetterWriter::Write(std::string_view bytes, std::string_view reason,
   buf_ += ",\"origin\":";
   model::AppendJsonString(origin, &buf_);
   buf_ += ",\"line\":" + std::to_string(line) + ",\"offset\":" + std::to_string(offset);
-  if (IsValidUtf8(bytes)) {
+  if (simdjson::validate_utf8(bytes.data(), bytes.size())) {
     buf_ += ",\"bytes\":";
     model::AppendJsonString(bytes, &buf_);
   } else {

@@ -40,7 +40,4 @@ class DeadLetterWriter {
   std::string buf_;
 };
 
-bool IsValidUtf8(std::string_view s);
-std::string Base64Encode(std::string_view s);
-
 }  // namespace starling::dataflow

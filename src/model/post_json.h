@@ -1,6 +1,7 @@
 // File: model/post_json.h
 // The normalized post as JSON (the "starling" format, documented in
-// docs/formats/post.md): writing it, and reading it back losslessly.
+// docs/formats/post.md): writing it (parse/ reads it back, losslessly), and
+// the timestamps of every format (implemented in model/time.cc).
 #pragma once
 
 #include <string>

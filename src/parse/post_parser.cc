@@ -123,7 +123,7 @@ struct TweetBuilder {
   bool has_v2_refs = false;
   Dialect dialect = Dialect::kUnknown;
   std::vector<Post> children;  // referenced tweets parsed inline (v1.1), for include_referenced
-  std::string span;            // the object's bytes when it came out of an array
+  std::string_view span;       // the object's bytes in the record when it came out of an array
 
   // Back to the state of a new builder, keeping capacity. Every member above
   // must be reset here.
@@ -147,7 +147,7 @@ struct TweetBuilder {
     has_v2_refs = false;
     dialect = Dialect::kUnknown;
     children.clear();
-    span.clear();
+    span = {};
   }
 };
 
@@ -1076,7 +1076,7 @@ struct PostParser::Impl {
           const char* start = t.raw_json_token().data();
           TweetBuilder& b = NewBuilder();
           ParseTweetObject(t.get_object(), &b);
-          b.span.assign(ElementSpan(start));
+          b.span = ElementSpan(start);
           included.push_back(&b);
           included_done.push_back(false);
         }
@@ -1090,7 +1090,7 @@ struct PostParser::Impl {
       const char* start = t.raw_json_token().data();
       TweetBuilder& b = NewBuilder();
       ParseTweetObject(t.get_object(), &b);
-      b.span.assign(ElementSpan(start));
+      b.span = ElementSpan(start);
       tweets.push_back(&b);
     }
   }

@@ -33,7 +33,8 @@ class PostSink {
 //   csv:PATH                         one row per post, twarc-csv style columns
 //   sqlite:PATH[?batch=N]            posts + entity tables, WAL, upsert by id
 //   -  or jsonl:-                    normalized JSON lines to stdout
-// A bare path is accepted and typed by its extension (.jsonl/.json, .csv, .db/.sqlite).
+// A bare path is accepted and typed by its extension (.jsonl/.json/.ndjson, .csv,
+// .db/.sqlite/.sqlite3; case does not matter).
 Result<std::unique_ptr<PostSink>> OpenSink(std::string_view spec);
 
 }  // namespace starling::sink

@@ -284,25 +284,39 @@ class PacedFileSource final : public RecordSource {
 };
 
 // The built-in firehose, paced in real time by its event clock unless pace=0.
+// Pacing sleeps in short slices and says TryAgain in between, so that the
+// consumer's stop and duration checks run even at a low rate.
 class GeneratorSource final : public RecordSource {
  public:
   GeneratorSource(const GeneratorOptions& o, std::uint64_t count, bool pace, Clock* clock)
       : gen_(o), count_(count), pace_(pace), clock_(clock), first_event_(o.start) {}
   Result<bool> Next(Record* out) override {
-    if (count_ != 0 && gen_.sequence() >= count_) return false;
-    line_.clear();
-    model::TimestampUs t = gen_.Next(&line_);
+    if (!pending_) {
+      if (count_ != 0 && gen_.sequence() >= count_) return false;
+      line_.clear();
+      event_ = gen_.Next(&line_);
+      size_ = line_.size();
+      line_.resize(size_ + kRecordPadding, ' ');  // lets the parser work in place
+      pending_ = true;
+    }
     if (pace_) {
       if (!started_) {
         started_ = true;
         wall_start_ = clock_->Steady();
       }
-      clock_->SleepUntil(wall_start_ + std::chrono::microseconds(t - first_event_));
+      const auto due = wall_start_ + std::chrono::microseconds(event_ - first_event_);
+      const auto now = clock_->Steady();
+      if (now < due) {
+        clock_->SleepUntil(std::min(due, now + kIdleWait));
+        if (clock_->Steady() < due) return TryAgain("pacing");
+      }
     }
-    out->bytes = line_;
+    pending_ = false;
+    *out = Record{};
+    out->bytes = std::string_view(line_.data(), size_);
     out->origin = "generate";
     out->line = gen_.sequence();
-    out->offset = 0;
+    out->padding = kRecordPadding;
     return true;
   }
   std::string Describe() const override { return "generator"; }
@@ -313,7 +327,10 @@ class GeneratorSource final : public RecordSource {
   bool pace_;
   Clock* clock_;
   model::TimestampUs first_event_;
+  model::TimestampUs event_ = 0;
   bool started_ = false;
+  bool pending_ = false;  // a generated line waits for its time
+  std::size_t size_ = 0;
   std::chrono::steady_clock::time_point wall_start_;
   std::string line_;
 };
@@ -348,6 +365,15 @@ std::string TakeParam(std::string* query, std::string_view key) {
 std::unique_ptr<RecordSource> LineSource(std::unique_ptr<ByteStream> stream, std::string origin,
                                          const SourceOptions& options) {
   return std::make_unique<LineRecordSource>(std::move(stream), std::move(origin), options);
+}
+
+Result<std::unique_ptr<RecordSource>> OpenGenerator(GeneratorOptions generator, std::uint64_t count,
+                                                    bool pace, const SourceOptions& options) {
+  if (generator.start == 0) generator.start = options.clock->Now().time_since_epoch().count();
+  Status valid = PostGenerator::Validate(generator);
+  if (!valid.ok()) return Status(valid.code(), "generate: " + valid.message());
+  return std::unique_ptr<RecordSource>(
+      std::make_unique<GeneratorSource>(generator, count, pace, options.clock));
 }
 
 std::unique_ptr<RecordSource> Concat(std::vector<std::unique_ptr<RecordSource>> sources) {
@@ -387,19 +413,12 @@ Result<std::unique_ptr<RecordSource>> OpenSource(std::string_view spec,
         std::from_chars(count_s.data(), count_s.data() + count_s.size(), count).ec != std::errc()) {
       return InvalidArgument("generate: bad count '" + count_s + "'");
     }
-    bool has_start = query.find("start=") != std::string::npos;
+    const bool has_start =
+        query.starts_with("start=") || query.find("&start=") != std::string::npos;
     auto opts = PostGenerator::ParseQuery(query);
     if (!opts.ok()) return opts.status();
-    if (!has_start) {
-      opts->start = options.clock->Now().time_since_epoch().count();
-      constexpr model::TimestampUs k2019 = 1546300800000000;
-      if (opts->start < k2019) {
-        return InvalidArgument("generate: the clock reads before 2019; pass start=ISO-8601");
-      }
-    }
-    bool pace = pace_s.empty() ? true : pace_s != "0";
-    return std::unique_ptr<RecordSource>(
-        std::make_unique<GeneratorSource>(*opts, count, pace, options.clock));
+    if (!has_start) opts->start = 0;  // now
+    return OpenGenerator(*opts, count, pace_s.empty() || pace_s != "0", options);
   }
   double speed = 0;
   std::string path;

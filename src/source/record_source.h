@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "source/byte_stream.h"
+#include "source/generator.h"
 
 namespace starling::source {
 
@@ -74,6 +75,13 @@ std::unique_ptr<RecordSource> LineSource(std::unique_ptr<ByteStream> stream, std
 // Opens a source from its spec (grammar above).
 Result<std::unique_ptr<RecordSource>> OpenSource(std::string_view spec,
                                                  const SourceOptions& options = {});
+
+// The built-in firehose (what `generate:` specs open). generator.start == 0
+// means "now" by options.clock. count == 0: no end. pace: deliver each post
+// at its event time (relative to the first), else as fast as asked.
+// InvalidArgument for options PostGenerator::Validate refuses.
+Result<std::unique_ptr<RecordSource>> OpenGenerator(GeneratorOptions generator, std::uint64_t count,
+                                                    bool pace, const SourceOptions& options = {});
 
 // Several sources one after the other (e.g. the FILES of `starling normalize`).
 std::unique_ptr<RecordSource> Concat(std::vector<std::unique_ptr<RecordSource>> sources);

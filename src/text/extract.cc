@@ -613,6 +613,9 @@ std::string ExtractReplyScreenName(std::string_view text) {
 
 std::vector<Entity> ExtractEntities(std::string_view text) {
   std::vector<Entity> out;
+  // Every entity needs one of these bytes (URLs a '.'; the full-width sigils
+  // ＃ and ＠ start with 0xEF): most plain texts skip decoding altogether.
+  if (text.find_first_of("#@$.\xEF") == std::string_view::npos) return out;
   const DecodedText& t = DecodeScratch(text);
   FindUrls(t, &out);
   FindHashtags(t, &out);

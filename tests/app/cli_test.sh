@@ -63,6 +63,12 @@ check "generate is reproducible" bash -c "
   '$bin' generate --count 300 --no-pace --seed 5 --start 2021-04-01T00:00:00Z > g1 &&
   '$bin' generate --count 300 --no-pace --seed 5 --start 2021-04-01T00:00:00Z > g2 && cmp g1 g2 &&
   [ \$('$bin' -q normalize g1 | wc -l) -eq 300 ]"
+check "a file then the generator in one normalize" bash -c "
+  [ \$('$bin' -q normalize '$data/twarc-csv/two_tweets.jsonl' 'generate:?count=3&pace=0' | wc -l) -eq 4 ]"
+check "generate --start takes an offset" bash -c "
+  '$bin' generate --count 1 --no-pace --start 2021-04-01T17:00:00+02:00 | grep -q '\"created_at\":\"2021-04-01T15:00:00'"
+check "convert types stores by extension whatever the case" bash -c "
+  '$bin' -q convert o.csv UP.CSV && '$bin' -q convert UP.CSV up.db && eq \$(sqlite3 up.db 'SELECT COUNT(*) FROM posts') 20"
 check "collect from a tcp socket" bash -c "
   python3 -c '
 import socket,sys
