@@ -68,56 +68,6 @@ std::size_t ValidSequenceLength(std::string_view s, std::size_t i, std::size_t* 
   return 0;
 }
 
-// Same text as FormatTimestamp (time.cc), written into buf (at least 32
-// bytes) without a temporary string or snprintf: this runs once per post on
-// the hot path. Returns the length, or 0 for a year outside 0000..9999, which
-// the fixed layout cannot hold (the caller then uses FormatTimestamp).
-std::size_t WriteTimestamp(TimestampUs us, char* buf) {
-  const std::int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
-  const std::int64_t frac = us - secs * 1000000;
-  const std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  const std::int64_t rem = secs - days * 86400;
-  // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
-  if (y < 0 || y > 9999) return 0;
-  auto put = [buf](int pos, std::int64_t v, int width) {
-    for (int i = width - 1; i >= 0; --i) {
-      buf[pos + i] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    }
-  };
-  put(0, y, 4);
-  buf[4] = '-';
-  put(5, m, 2);
-  buf[7] = '-';
-  put(8, d, 2);
-  buf[10] = 'T';
-  put(11, rem / 3600, 2);
-  buf[13] = ':';
-  put(14, rem / 60 % 60, 2);
-  buf[16] = ':';
-  put(17, rem % 60, 2);
-  buf[19] = '.';
-  int len;
-  if (frac % 1000 == 0) {
-    put(20, frac / 1000, 3);
-    len = 23;
-  } else {
-    put(20, frac, 6);
-    len = 26;
-  }
-  buf[len++] = 'Z';
-  return static_cast<std::size_t>(len);
-}
-
 // True when none of the 8 bytes needs attention (all ASCII, no control,
 // no '"', no '\\'): the common case for post text, skipped a word at a time.
 inline bool PlainWord(const char* p) {

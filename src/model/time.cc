@@ -123,23 +123,77 @@ Result<TimestampUs> ParseTimestamp(std::string_view text) {
   return MalformedInput("unrecognised timestamp '" + std::string(text.substr(0, 40)) + "'");
 }
 
+namespace {
+
+struct CivilTime {
+  std::int64_t year;
+  unsigned month, day;
+  int hour, minute, second;
+  std::int64_t micros;
+};
+
+CivilTime ToCivil(TimestampUs us) {
+  const std::int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
+  const std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  const std::int64_t rem = secs - days * 86400;
+  CivilTime c{};
+  CivilFromDays(days, &c.year, &c.month, &c.day);
+  c.hour = static_cast<int>(rem / 3600);
+  c.minute = static_cast<int>(rem / 60 % 60);
+  c.second = static_cast<int>(rem % 60);
+  c.micros = us - secs * 1000000;
+  return c;
+}
+
+}  // namespace
+
+std::size_t WriteTimestamp(TimestampUs us, char* buf) {
+  const CivilTime c = ToCivil(us);
+  if (c.year < 0 || c.year > 9999) return 0;
+  auto put = [buf](int pos, std::int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      buf[pos + i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  put(0, c.year, 4);
+  buf[4] = '-';
+  put(5, c.month, 2);
+  buf[7] = '-';
+  put(8, c.day, 2);
+  buf[10] = 'T';
+  put(11, c.hour, 2);
+  buf[13] = ':';
+  put(14, c.minute, 2);
+  buf[16] = ':';
+  put(17, c.second, 2);
+  buf[19] = '.';
+  int len;
+  if (c.micros % 1000 == 0) {
+    put(20, c.micros / 1000, 3);
+    len = 23;
+  } else {
+    put(20, c.micros, 6);
+    len = 26;
+  }
+  buf[len++] = 'Z';
+  return static_cast<std::size_t>(len);
+}
+
 std::string FormatTimestamp(TimestampUs us) {
-  std::int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
-  std::int64_t frac = us - secs * 1000000;
-  std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  std::int64_t rem = secs - days * 86400;
-  std::int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
   char buf[64];
-  int h = static_cast<int>(rem / 3600), mi = static_cast<int>(rem / 60 % 60),
-      se = static_cast<int>(rem % 60);
-  if (frac % 1000 == 0) {
+  std::size_t n = WriteTimestamp(us, buf);
+  if (n != 0) return std::string(buf, n);
+  // Years the fixed four digits cannot hold (e.g. a garbage negative time).
+  const CivilTime c = ToCivil(us);
+  if (c.micros % 1000 == 0) {
     std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03lldZ",
-                  static_cast<long long>(y), m, d, h, mi, se, static_cast<long long>(frac / 1000));
+                  static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second,
+                  static_cast<long long>(c.micros / 1000));
   } else {
     std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ",
-                  static_cast<long long>(y), m, d, h, mi, se, static_cast<long long>(frac));
+                  static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second,
+                  static_cast<long long>(c.micros));
   }
   return buf;
 }

@@ -726,44 +726,11 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-void Append2(int v, std::string* out) {
-  out->push_back(static_cast<char>('0' + v / 10));
-  out->push_back(static_cast<char>('0' + v % 10));
-}
-
-// "2021-04-01T15:52:31.000Z".
+// "2021-04-01T15:52:31.000Z" (the generator's times are whole milliseconds
+// after 2019, so the fixed layout always holds them).
 void AppendIsoMillis(std::int64_t ms, std::string* out) {
-  const std::int64_t days = FloorDiv(ms, 86400000);
-  std::int64_t in_day = ms - days * 86400000;
-  // Howard Hinnant's civil_from_days.
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  const std::int64_t y = yoe + era * 400 + (m <= 2);
-  char buf[8];
-  const auto r = std::to_chars(buf, buf + sizeof buf, y);
-  out->append(buf, r.ptr);
-  out->push_back('-');
-  Append2(m, out);
-  out->push_back('-');
-  Append2(d, out);
-  out->push_back('T');
-  const int millis = static_cast<int>(in_day % 1000);
-  in_day /= 1000;
-  Append2(static_cast<int>(in_day / 3600), out);
-  out->push_back(':');
-  Append2(static_cast<int>(in_day / 60 % 60), out);
-  out->push_back(':');
-  Append2(static_cast<int>(in_day % 60), out);
-  out->push_back('.');
-  out->push_back(static_cast<char>('0' + millis / 100));
-  Append2(millis % 100, out);
-  out->push_back('Z');
+  char buf[32];
+  out->append(buf, model::WriteTimestamp(ms * 1000, buf));
 }
 
 // Ten (or n) base-62 characters from a seed: t.co codes and URL paths.
