@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev            # libFuzzer targets and sanitizer runtimes
   llvm                                 # llvm-symbolizer: source lines in ASan/UBSan/TSan reports
-  libsimdjson-dev libcli11-dev libyaml-cpp-dev libfmt-dev
+  libsimdjson-dev libcli11-dev libyaml-cpp-dev libxxhash-dev libfmt-dev
   libsqlite3-dev sqlite3 libicu-dev zlib1g-dev libzstd-dev zstd gzip
   publicsuffix                         # TLD list for URL extraction (twitter-text rules)
   libgtest-dev libgmock-dev libbenchmark-dev
