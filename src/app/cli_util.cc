@@ -24,48 +24,6 @@ void OnSignal(int sig) {
 
 }  // namespace
 
-Result<std::chrono::microseconds> ParseDuration(std::string_view text) {
-  if (text.empty()) return InvalidArgument("empty duration");
-  std::size_t i = 0;
-  double v = 0;
-  bool digits = false;
-  double scale = 0.1;
-  bool frac = false;
-  for (; i < text.size(); ++i) {
-    char c = text[i];
-    if (c >= '0' && c <= '9') {
-      digits = true;
-      if (frac) {
-        v += (c - '0') * scale;
-        scale /= 10;
-      } else {
-        v = v * 10 + (c - '0');
-      }
-    } else if (c == '.' && !frac) {
-      frac = true;
-    } else {
-      break;
-    }
-  }
-  if (!digits) {
-    return InvalidArgument("bad duration '" + std::string(text) + "' (examples: 30s, 5m, 2h)");
-  }
-  std::string_view unit = text.substr(i);
-  double us;
-  if (unit.empty() || unit == "s")
-    us = v * 1e6;
-  else if (unit == "ms")
-    us = v * 1e3;
-  else if (unit == "m" || unit == "min")
-    us = v * 60e6;
-  else if (unit == "h")
-    us = v * 3600e6;
-  else if (unit == "d")
-    us = v * 86400e6;
-  else
-    return InvalidArgument("bad duration unit in '" + std::string(text) + "' (use ms, s, m, h, d)");
-  return std::chrono::microseconds(static_cast<std::int64_t>(us));
-}
 
 Ui& GlobalUi() {
   static Ui ui;

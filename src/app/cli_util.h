@@ -8,13 +8,14 @@
 #include <string>
 #include <string_view>
 
+#include "common/duration.h"
 #include "common/status.h"
 #include "dataflow/ingest.h"
 
 namespace starling::app {
 
-// "90", "90s", "500ms", "5m", "2h", "1d" -> microseconds. InvalidArgument otherwise.
-Result<std::chrono::microseconds> ParseDuration(std::string_view text);
+// Durations: "90", "90s", "500ms", "1.5s", "5m", "2h", "1d" (common/duration.h).
+using starling::ParseDuration;
 
 // Global output settings (from --quiet / --verbose / --log-format).
 struct Ui {

@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "app/cli_util.h"
+#include "app/command_support.h"
 #include "common/log.h"
 #include "dataflow/ingest.h"
 #include "model/post_json.h"
@@ -25,7 +26,6 @@
 #include "text/extract.h"
 
 namespace starling::app {
-namespace {
 
 int Fail(const Status& st) {
   EndProgressLine();
@@ -174,7 +174,6 @@ int NormalizeText(const NormalizeArgs& args) {
   return 0;
 }
 
-}  // namespace
 
 int RunNormalize(const NormalizeArgs& args) {
   if (args.text) return NormalizeText(args);

@@ -60,3 +60,43 @@ struct DemoArgs {
 int RunDemo(const DemoArgs& args);
 
 }  // namespace starling::app
+
+namespace starling::app {
+
+struct RunArgs {
+  std::string pipeline;  // YAML file
+  std::vector<std::string> sources;  // override the file's sources
+  std::string checkpoint_dir;
+  bool resume = false;
+  std::string mode;  // "", record, microbatch
+  int workers = 0;   // 0: the file's, else the number of cores
+  std::uint64_t limit = 0;
+  std::string duration;
+  std::vector<std::string> results;  // override sinks.results
+  bool print_results = false;        // also print results as JSON lines on stdout
+  CommonInput in;
+};
+int RunPipelineFile(const RunArgs& args);
+
+struct TopArgs {
+  std::vector<std::string> inputs;  // files, '-' or source specs; empty = stdin
+  std::string by = "hashtag";
+  std::size_t k = 10;
+  std::string window;  // empty: the whole input
+  std::string format = "table";
+  int workers = 0;
+  std::uint64_t limit = 0;
+  std::string duration;
+  bool approximate = false;
+  CommonInput in;
+};
+int RunTop(const TopArgs& args);
+
+struct SentimentArgs {
+  std::vector<std::string> inputs;
+  bool text = false;
+  CommonInput in;
+};
+int RunSentiment(const SentimentArgs& args);
+
+}  // namespace starling::app

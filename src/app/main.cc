@@ -30,8 +30,10 @@ constexpr const char* kSinkHelp =
     "  -                              normalized JSON lines on stdout\n"
     "A bare path is typed by its extension (.jsonl .json .csv .db .sqlite).\n";
 
-void AddInputOptions(CLI::App* cmd, starling::app::CommonInput* in) {
-  cmd->add_option("--format", in->format,
+// `top` and `sentiment` use --format for their output, so their input format is --input-format.
+void AddInputOptions(CLI::App* cmd, starling::app::CommonInput* in,
+                     const char* format_flag = "--format") {
+  cmd->add_option(format_flag, in->format,
                   "Input format: auto (detected per record), x-v2, x-v11, starling")
       ->capture_default_str();
   cmd->add_flag("--include-referenced", in->include_referenced,
@@ -115,6 +117,56 @@ int main(int argc, char** argv) {
   demo->add_option("--db", demo_args.db, "SQLite file to write")->capture_default_str();
   demo->add_option("--rate,-r", demo_args.rate, "Posts per second")->capture_default_str();
 
+  app::RunArgs run_args;
+  auto* run = app.add_subcommand(
+      "run", "Run a pipeline file: windowed analytics from a source into result stores");
+  run->add_option("pipeline", run_args.pipeline, "Pipeline YAML (see docs/pipelines.md, examples/)")
+      ->required();
+  run->add_option("--source,-s", run_args.sources, "Source spec(s), replacing the file's");
+  run->add_option("--results,-o", run_args.results,
+                  "Result sink(s) (sqlite:PATH, jsonl:PATH, -), replacing the file's");
+  run->add_flag("--print", run_args.print_results, "Also print every result as JSON on stdout");
+  run->add_option("--checkpoint-dir", run_args.checkpoint_dir,
+                  "Write checkpoints here (state + source position, atomically)");
+  run->add_flag("--resume", run_args.resume, "Start from the checkpoint in --checkpoint-dir");
+  run->add_option("--mode", run_args.mode, "Processing model: record or microbatch")
+      ->check(CLI::IsMember({"record", "microbatch"}));
+  run->add_option("--workers,-w", run_args.workers, "Worker threads (default: the file's, else cores)")
+      ->check(CLI::Range(1, 256));
+  run->add_option("--limit,-n", run_args.limit, "Stop after N records");
+  run->add_option("--duration,-d", run_args.duration, "Stop after this long (30s, 5m, 2h)");
+  AddInputOptions(run, &run_args.in);
+  run->footer(kSourceHelp);
+
+  app::TopArgs top_args;
+  auto* top = app.add_subcommand(
+      "top", "The most frequent hashtags (mentions, urls, ...) of a file or a live source");
+  top->add_option("inputs", top_args.inputs, "Files, '-' for stdin, or source specs (default: stdin)");
+  top->add_option("--by", top_args.by,
+                  "hashtag, mention, url, domain, cashtag, word, author, lang, kind, provider, rule")
+      ->capture_default_str();
+  top->add_option("-k", top_args.k, "How many")->capture_default_str();
+  top->add_option("--window", top_args.window,
+                  "Count per event-time window (1m, 'sliding 10m 1m'); default: the whole input");
+  top->add_option("--format", top_args.format, "table, tsv (key<TAB>count) or json")
+      ->check(CLI::IsMember({"table", "tsv", "json"}))
+      ->capture_default_str();
+  top->add_flag("--approximate", top_args.approximate,
+                "Space-Saving counters (bounded memory; counts carry an error bound)");
+  top->add_option("--workers,-w", top_args.workers, "Worker threads (default: cores)")
+      ->check(CLI::Range(1, 256));
+  top->add_option("--limit,-n", top_args.limit, "Stop after N records");
+  top->add_option("--duration,-d", top_args.duration, "Stop after this long");
+  AddInputOptions(top, &top_args.in, "--input-format");
+  top->footer(kSourceHelp);
+
+  app::SentimentArgs senti;
+  auto* sentiment = app.add_subcommand(
+      "sentiment", "VADER sentiment of each post (or, with --text, each line) as JSON lines");
+  sentiment->add_option("inputs", senti.inputs, "Files, '-' or source specs (default: stdin)");
+  sentiment->add_flag("--text", senti.text, "Each input line is plain text");
+  AddInputOptions(sentiment, &senti.in);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -135,6 +187,9 @@ int main(int argc, char** argv) {
   if (*collect) return app::RunCollect(col);
   if (*convert) return app::RunConvert(conv);
   if (*generate) return app::RunGenerate(gen);
+  if (*run) return app::RunPipelineFile(run_args);
+  if (*top) return app::RunTop(top_args);
+  if (*sentiment) return app::RunSentiment(senti);
   if (*demo) {
     demo_args.program = argv[0];
     return app::RunDemo(demo_args);

@@ -1,0 +1,24 @@
+// File: app/command_support.h
+// Helpers the subcommands share (defined in commands.cc).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "common/status.h"
+#include "parse/post_parser.h"
+#include "source/record_source.h"
+
+namespace starling::app {
+
+// Logs the error and returns the exit code (2 for usage errors, else 1).
+int Fail(const Status& st);
+Result<parse::ParseOptions> MakeParseOptions(const CommonInput& in);
+// Files, '-' or source specs, read one after the other (stdin when empty).
+Result<std::unique_ptr<source::RecordSource>> OpenInputs(const std::vector<std::string>& inputs,
+                                                         const source::SourceOptions& so);
+std::string DefaultDeadLetterPath(const std::string& sink_spec);
+
+}  // namespace starling::app

@@ -1,0 +1,386 @@
+// File: app/engine_commands.cc
+// The subcommands that run the windowed engine: run (a pipeline file), top
+// (the quick answer), sentiment (per post), and the engine part of demo.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+#include "app/cli_util.h"
+#include "app/command_support.h"
+#include "app/commands.h"
+#include "common/log.h"
+#include "dataflow/pipeline_yaml.h"
+#include "dataflow/runtime.h"
+#include "model/post_json.h"
+#include "sink/result_sink.h"
+#include "text/sentiment.h"
+
+namespace starling::app {
+
+namespace {
+
+int DefaultWorkers() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(std::min(n, 64u));
+}
+
+std::function<void(const dataflow::RunStats&)> EngineProgress(std::string label) {
+  if (!GlobalUi().progress) return nullptr;
+  return [label](const dataflow::RunStats& s) {
+    const double secs = std::max(1e-6, static_cast<double>(s.elapsed.count()) / 1e6);
+    std::string wm = s.watermark > 0 && s.watermark < INT64_MAX
+                         ? model::FormatTimestamp(s.watermark).substr(11, 8)
+                         : "-";
+    std::fprintf(stderr,
+                 "\r\033[K%s: %s records, %s posts (%.0f/s), %s results, %s late, %s dead, "
+                 "watermark %s",
+                 label.c_str(), Grouped(s.records).c_str(), Grouped(s.posts).c_str(),
+                 static_cast<double>(s.posts) / secs, Grouped(s.results).c_str(),
+                 Grouped(s.late_posts).c_str(), Grouped(s.dead_letters).c_str(), wm.c_str());
+  };
+}
+
+void PrintRunSummary(const dataflow::RunStats& s, const std::string& dead_letters) {
+  EndProgressLine();
+  if (GlobalUi().quiet) return;
+  const double secs = std::max(1e-6, static_cast<double>(s.elapsed.count()) / 1e6);
+  std::fprintf(stderr,
+               "done: %s records, %s posts in %.2fs (%s posts/s); %s window results (%s final); "
+               "%s late posts; %s dead letters%s%s; %s checkpoints\n",
+               Grouped(s.records).c_str(), Grouped(s.posts).c_str(), secs,
+               Grouped(static_cast<std::uint64_t>(static_cast<double>(s.posts) / secs)).c_str(),
+               Grouped(s.results).c_str(), Grouped(s.final_results).c_str(),
+               Grouped(s.late_posts).c_str(), Grouped(s.dead_letters).c_str(),
+               dead_letters.empty() ? "" : " in ", dead_letters.c_str(),
+               Grouped(s.checkpoints).c_str());
+}
+
+// Opens a sink list; the pointers stay owned by *owned.
+template <typename Sink, typename Open>
+Status OpenAll(const std::vector<std::string>& specs, Open open,
+               std::vector<std::unique_ptr<Sink>>* owned, std::vector<Sink*>* raw) {
+  for (const std::string& spec : specs) {
+    auto s = open(spec);
+    if (!s.ok()) return s.status();
+    raw->push_back(s->get());
+    owned->push_back(std::move(*s));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunPipelineFile(const RunArgs& args) {
+  auto file = dataflow::LoadPipelineFile(args.pipeline);
+  if (!file.ok()) return Fail(file.status());
+  dataflow::PipelineFile& f = *file;
+  if (!args.mode.empty()) {
+    f.spec.mode = args.mode == "record" ? dataflow::ProcessingMode::kRecord
+                                        : dataflow::ProcessingMode::kMicroBatch;
+  }
+  if (!args.sources.empty()) f.sources = args.sources;
+  if (f.sources.empty()) {
+    return Fail(InvalidArgument(args.pipeline + ": no source (set 'source:' or pass --source)"));
+  }
+  if (!args.results.empty()) f.result_sinks = args.results;
+  if (!args.checkpoint_dir.empty()) f.checkpoint_dir = args.checkpoint_dir;
+  const int workers = args.workers > 0 ? args.workers : f.workers > 0 ? f.workers : DefaultWorkers();
+  auto duration = args.duration.empty() ? Result<std::chrono::microseconds>(std::chrono::microseconds(0))
+                                        : ParseDuration(args.duration);
+  if (!duration.ok()) return Fail(duration.status());
+
+  CommonInput in = args.in;
+  in.keep_raw = false;
+  for (const std::string& s : f.post_sinks) {
+    if (s.starts_with("sqlite:") || s.find("raw=1") != std::string::npos || s.ends_with(".db")) {
+      in.keep_raw = true;
+    }
+  }
+  auto po = MakeParseOptions(in);
+  if (!po.ok()) return Fail(po.status());
+  auto src = OpenInputs(f.sources, {});
+  if (!src.ok()) return Fail(src.status());
+
+  std::vector<std::unique_ptr<sink::ResultSink>> results_owned;
+  std::vector<sink::ResultSink*> results;
+  std::vector<std::unique_ptr<sink::PostSink>> posts_owned;
+  std::vector<sink::PostSink*> posts;
+  Status st = OpenAll<sink::ResultSink>(f.result_sinks, sink::OpenResultSink, &results_owned, &results);
+  if (st.ok()) st = OpenAll<sink::PostSink>(f.post_sinks, sink::OpenSink, &posts_owned, &posts);
+  if (!st.ok()) return Fail(st);
+  std::unique_ptr<sink::PostSink> late;
+  if (!f.late_sink.empty()) {
+    auto l = sink::OpenSink(f.late_sink);
+    if (!l.ok()) return Fail(l.status());
+    late = std::move(*l);
+  }
+  std::unique_ptr<sink::ResultSink> printer;
+  if (args.print_results || results.empty()) {
+    auto p = sink::OpenResultSink("-");
+    if (!p.ok()) return Fail(p.status());
+    printer = std::move(*p);
+    results.push_back(printer.get());
+  }
+  const std::string dl_path = !args.in.dead_letter.empty() ? args.in.dead_letter
+                              : !f.dead_letters.empty()    ? f.dead_letters
+                                                           : f.spec.name + ".dead-letters.jsonl";
+  dataflow::DeadLetterWriter dead_letters(dl_path);
+
+  dataflow::RunOptions o;
+  o.workers = workers;
+  o.parse = *po;
+  o.stop = InstallStopHandler();
+  o.limit = args.limit;
+  o.duration = *duration;
+  o.post_sinks = posts;
+  o.result_sinks = results;
+  o.late_sink = late.get();
+  o.dead_letters = &dead_letters;
+  o.checkpoint_dir = f.checkpoint_dir;
+  o.checkpoint_interval = f.checkpoint_interval;
+  o.resume = args.resume;
+  o.on_progress = EngineProgress(f.spec.name);
+  log::Info("{}: {} analyses, {} mode, {} worker(s), source {}", f.spec.name,
+            f.spec.analyses.size(), dataflow::ProcessingModeName(f.spec.mode), workers,
+            (*src)->Describe());
+  auto stats = dataflow::RunPipeline(f.spec, **src, o);
+  for (auto* s : results) {
+    Status c = s->Close();
+    if (!c.ok() && stats.ok()) return Fail(c);
+  }
+  for (auto* s : posts) {
+    Status c = s->Close();
+    if (!c.ok() && stats.ok()) return Fail(c);
+  }
+  if (late) (void)late->Close();
+  if (!stats.ok()) return Fail(stats.status());
+  PrintRunSummary(*stats, dead_letters.count() > 0 ? dl_path : "");
+  if (!GlobalUi().quiet) {
+    for (const auto& s : results_owned) {
+      std::fprintf(stderr, "results: %s\n", s->Describe().c_str());
+    }
+  }
+  return 0;
+}
+
+namespace {
+
+std::string WindowLabel(const model::WindowResult& r) {
+  if (r.window_start == INT64_MIN) return "all";
+  return model::FormatTimestamp(r.window_start) + " .. " + model::FormatTimestamp(r.window_end);
+}
+
+void PrintTable(const model::WindowResult& r, const std::string& dim, bool windowed) {
+  if (windowed) std::printf("%s\n", WindowLabel(r).c_str());
+  std::size_t width = dim.size();
+  for (const auto& row : r.rows) width = std::max(width, row.key.size());
+  width = std::min<std::size_t>(width, 60);
+  std::printf("%4s  %-*s  %12s\n", "rank", static_cast<int>(width), dim.c_str(), "count");
+  for (const auto& row : r.rows) {
+    std::string count = Grouped(static_cast<std::uint64_t>(row.count));
+    if (row.error > 0) count += " (±" + Grouped(row.error) + ")";
+    std::printf("%4d  %-*s  %12s\n", row.rank, static_cast<int>(width), row.key.c_str(),
+                count.c_str());
+  }
+  std::printf("(%s %ss counted%s)\n", Grouped(r.total).c_str(), dim.c_str(),
+              r.error_bound > 0 ? (", Space-Saving error bound " + Grouped(r.error_bound)).c_str()
+                                : "");
+}
+
+}  // namespace
+
+int RunTop(const TopArgs& args) {
+  auto dim = dataflow::ParseDimension(args.by);
+  if (!dim.ok()) return Fail(dim.status());
+  if (args.k == 0) return Fail(InvalidArgument("-k must be at least 1"));
+  dataflow::AnalysisSpec a;
+  a.name = "top";
+  a.kind = model::ResultKind::kTopK;
+  a.by = *dim;
+  a.k = args.k;
+  a.space_saving = args.approximate;
+  a.capacity = std::max<std::size_t>(10000, args.k * 10);
+  if (!args.window.empty()) {
+    auto w = dataflow::ParseWindowSpec(args.window);
+    if (!w.ok()) return Fail(w.status());
+    a.window = *w;
+  }
+  dataflow::PipelineSpec spec;
+  spec.name = "top";
+  spec.analyses.push_back(a);
+  // Windowed answers wait for stragglers a little; the whole-input answer never needs to.
+  spec.watermark_bound = std::chrono::seconds(args.window.empty() ? 0 : 5);
+  Status st = spec.Validate();
+  if (!st.ok()) return Fail(st);
+
+  CommonInput in = args.in;
+  in.keep_raw = false;
+  auto po = MakeParseOptions(in);
+  if (!po.ok()) return Fail(po.status());
+  auto src = OpenInputs(args.inputs, {});
+  if (!src.ok()) return Fail(src.status());
+  auto duration = args.duration.empty() ? Result<std::chrono::microseconds>(std::chrono::microseconds(0))
+                                        : ParseDuration(args.duration);
+  if (!duration.ok()) return Fail(duration.status());
+  const std::string dl_path = args.in.dead_letter;  // empty: counted, not kept
+  dataflow::DeadLetterWriter dead_letters(dl_path);
+
+  const bool windowed = !args.window.empty();
+  const std::string dim_name = dataflow::DimensionName(*dim);
+  std::vector<model::WindowResult> finals;
+  dataflow::RunOptions o;
+  o.workers = args.workers > 0 ? args.workers : DefaultWorkers();
+  o.parse = *po;
+  o.stop = InstallStopHandler();
+  o.limit = args.limit;
+  o.duration = *duration;
+  o.dead_letters = &dead_letters;
+  o.on_progress = EngineProgress("top");
+  o.on_result = [&](const model::WindowResult& r) {
+    if (!r.final) return;
+    if (!windowed) {
+      finals.push_back(r);
+      return;
+    }
+    // Live: print each window as it closes.
+    EndProgressLine();
+    if (args.format == "tsv") {
+      for (const auto& row : r.rows) {
+        std::printf("%s\t%s\t%" PRId64 "\n", model::FormatTimestamp(r.window_start).c_str(),
+                    row.key.c_str(), row.count);
+      }
+    } else if (args.format == "json") {
+      std::string line;
+      sink::AppendResultJson(r, &line);
+      std::printf("%s\n", line.c_str());
+    } else {
+      PrintTable(r, dim_name, true);
+      std::printf("\n");
+    }
+    std::fflush(stdout);
+  };
+  auto stats = dataflow::RunPipeline(spec, **src, o);
+  EndProgressLine();
+  if (!stats.ok()) return Fail(stats.status());
+  for (const model::WindowResult& r : finals) {
+    if (args.format == "tsv") {
+      for (const auto& row : r.rows) std::printf("%s\t%" PRId64 "\n", row.key.c_str(), row.count);
+    } else if (args.format == "json") {
+      std::string line;
+      sink::AppendResultJson(r, &line);
+      std::printf("%s\n", line.c_str());
+    } else {
+      PrintTable(r, dim_name, false);
+    }
+  }
+  if (!windowed && finals.empty() && args.format == "table") {
+    std::printf("(no %ss in %s posts)\n", dim_name.c_str(), Grouped(stats->posts).c_str());
+  }
+  std::fflush(stdout);
+  if (stats->dead_letters > 0 && !GlobalUi().quiet) {
+    std::fprintf(stderr, "%s records could not be parsed%s%s\n",
+                 Grouped(stats->dead_letters).c_str(),
+                 dl_path.empty() ? " (use --dead-letter FILE to keep them)" : "; kept in ",
+                 dl_path.c_str());
+  }
+  return 0;
+}
+
+namespace {
+
+// Python's repr of a float rounded as VADER rounds it.
+void AppendScore(double v, int decimals, std::string* out) {
+  const double scale = std::pow(10.0, decimals);
+  double r = std::round(v * scale) / scale;
+  if (r == 0) r = 0;  // no "-0"
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*g", 15, r);
+  out->append(buf);
+  if (std::string_view(buf).find_first_of(".e") == std::string_view::npos) out->append(".0");
+}
+
+void AppendSentiment(const text::SentimentScores& s, std::string* out) {
+  out->append("\"sentiment\":{\"compound\":");
+  AppendScore(s.compound, 4, out);
+  out->append(",\"pos\":");
+  AppendScore(s.pos, 3, out);
+  out->append(",\"neu\":");
+  AppendScore(s.neu, 3, out);
+  out->append(",\"neg\":");
+  AppendScore(s.neg, 3, out);
+  out->append("}}\n");
+}
+
+}  // namespace
+
+int RunSentiment(const SentimentArgs& args) {
+  const text::SentimentAnalyzer& vader = text::SentimentAnalyzer::Default();
+  source::SourceOptions so;
+  so.detect_documents = !args.text;
+  auto src = OpenInputs(args.inputs, so);
+  if (!src.ok()) return Fail(src.status());
+  CommonInput in = args.in;
+  in.keep_raw = false;
+  auto po = MakeParseOptions(in);
+  if (!po.ok()) return Fail(po.status());
+  parse::PostParser parser(*po);
+  const std::string dl_path = args.in.dead_letter.empty() ? "" : args.in.dead_letter;
+  dataflow::DeadLetterWriter dead_letters(dl_path);
+  std::vector<const model::Post*> posts;
+  std::vector<parse::ControlMessage> controls;
+  std::string out;
+  source::Record rec;
+  std::uint64_t n = 0;
+  for (;;) {
+    auto more = (*src)->Next(&rec);
+    if (!more.ok()) {
+      if (more.status().code() == StatusCode::kTryAgain) continue;
+      return Fail(more.status());
+    }
+    if (!*more) break;
+    if (args.text) {
+      std::string_view line = rec.bytes;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      out += "{\"line\":" + std::to_string(rec.line) + ",";
+      AppendSentiment(vader.Score(line), &out);
+    } else {
+      Status st = parser.ParseView(rec.bytes, &posts, &controls, rec.padding);
+      if (!st.ok()) {
+        Status w = dead_letters.Write(rec.bytes, st.ToString(), rec.origin, rec.line, rec.offset);
+        if (!w.ok()) return Fail(w);
+        continue;
+      }
+      for (const model::Post* p : posts) {
+        out += '{';
+        if (!p->id.empty()) {
+          out += "\"id\":";
+          model::AppendJsonString(p->id, &out);
+          out += ',';
+        }
+        AppendSentiment(vader.Score(p->text), &out);
+      }
+    }
+    if (out.size() > (1u << 16)) {
+      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) return 0;
+      out.clear();
+    }
+    ++n;
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  Status st = dead_letters.Flush();
+  if (!st.ok()) return Fail(st);
+  if (dead_letters.count() > 0 && !GlobalUi().quiet) {
+    std::fprintf(stderr, "%s records could not be parsed%s%s\n",
+                 Grouped(dead_letters.count()).c_str(),
+                 dl_path.empty() ? " (use --dead-letter FILE to keep them)" : "; kept in ",
+                 dl_path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace starling::app

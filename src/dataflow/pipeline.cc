@@ -1,0 +1,41 @@
+#include "dataflow/pipeline.h"
+
+#include <set>
+
+#include "common/duration.h"
+
+namespace starling::dataflow {
+
+std::string_view ProcessingModeName(ProcessingMode m) {
+  return m == ProcessingMode::kRecord ? "record" : "microbatch";
+}
+
+Status PipelineSpec::Validate() const {
+  if (name.empty()) return InvalidArgument("the pipeline needs a name");
+  if (watermark_bound.count() < 0) return InvalidArgument("watermark bound must be >= 0");
+  if (allowed_lateness.count() < 0) return InvalidArgument("allowed lateness must be >= 0");
+  if (mode == ProcessingMode::kMicroBatch && batch_interval.count() <= 0) {
+    return InvalidArgument("batch interval must be > 0");
+  }
+  std::set<std::string> names;
+  for (const AnalysisSpec& a : analyses) {
+    STARLING_RETURN_IF_ERROR(ValidateAnalysis(a));
+    if (!names.insert(a.name).second) {
+      return InvalidArgument("two analyses are named '" + a.name + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+std::string PipelineSpec::Fingerprint() const {
+  std::string f = name + "|" + (time == TimeMode::kEvent ? "event" : "processing") + "|" +
+                  FormatDuration(watermark_bound) + "|" + FormatDuration(allowed_lateness);
+  for (const AnalysisSpec& a : analyses) {
+    f += "|" + a.name + ":" + std::string(model::ResultKindName(a.kind)) + ":" +
+         DimensionName(a.by) + ":" + FormatWindowSpec(a.window) + ":" + std::to_string(a.k) +
+         (a.space_saving ? ":ss" + std::to_string(a.capacity) : "");
+  }
+  return f;
+}
+
+}  // namespace starling::dataflow

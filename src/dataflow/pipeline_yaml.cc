@@ -1,0 +1,583 @@
+#include "dataflow/pipeline_yaml.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "common/duration.h"
+
+namespace starling::dataflow {
+
+namespace {
+
+struct Ctx {
+  std::string where;
+  Status Error(const std::string& key, const std::string& message) const {
+    return InvalidArgument(where + (key.empty() ? "" : key + ": ") + message);
+  }
+};
+
+Result<std::string> Scalar(const YAML::Node& n, const Ctx& ctx, const std::string& key) {
+  if (!n.IsScalar()) return ctx.Error(key, "expected a single value");
+  return n.Scalar();
+}
+
+Result<std::vector<std::string>> Strings(const YAML::Node& n, const Ctx& ctx,
+                                         const std::string& key) {
+  std::vector<std::string> out;
+  if (n.IsScalar()) {
+    out.push_back(n.Scalar());
+  } else if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      if (!n[i].IsScalar()) return ctx.Error(key, "expected a list of values");
+      out.push_back(n[i].Scalar());
+    }
+  } else {
+    return ctx.Error(key, "expected a value or a list of values");
+  }
+  return out;
+}
+
+Result<std::chrono::microseconds> DurationOf(const YAML::Node& n, const Ctx& ctx,
+                                             const std::string& key) {
+  auto s = Scalar(n, ctx, key);
+  if (!s.ok()) return s.status();
+  auto d = ParseDuration(*s);
+  if (!d.ok()) return ctx.Error(key, d.status().message());
+  return *d;
+}
+
+Result<long long> IntOf(const YAML::Node& n, const Ctx& ctx, const std::string& key, long long lo,
+                        long long hi) {
+  auto s = Scalar(n, ctx, key);
+  if (!s.ok()) return s.status();
+  try {
+    std::size_t used = 0;
+    const long long v = std::stoll(*s, &used);
+    if (used != s->size() || v < lo || v > hi) throw std::out_of_range("");
+    return v;
+  } catch (...) {
+    return ctx.Error(key, "expected an integer in [" + std::to_string(lo) + ", " +
+                              std::to_string(hi) + "], got '" + *s + "'");
+  }
+}
+
+Result<double> DoubleOf(const YAML::Node& n, const Ctx& ctx, const std::string& key, double lo,
+                        double hi) {
+  auto s = Scalar(n, ctx, key);
+  if (!s.ok()) return s.status();
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(*s, &used);
+    if (used != s->size() || !(v >= lo && v <= hi)) throw std::out_of_range("");
+    return v;
+  } catch (...) {
+    return ctx.Error(key, "expected a number in [" + std::to_string(lo) + ", " +
+                              std::to_string(hi) + "], got '" + *s + "'");
+  }
+}
+
+Status CheckKeys(const YAML::Node& map, const Ctx& ctx, std::initializer_list<const char*> known) {
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const std::string k = it->first.as<std::string>();
+    bool ok = false;
+    for (const char* kk : known) ok |= k == kk;
+    if (!ok) {
+      std::string list;
+      for (const char* kk : known) list += std::string(list.empty() ? "" : ", ") + kk;
+      return ctx.Error(k, "unknown key (known: " + list + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+struct KindName {
+  const char* name;
+  ResultKind kind;
+};
+constexpr KindName kKinds[] = {
+    {"count", ResultKind::kCount},       {"top", ResultKind::kTopK},
+    {"trending", ResultKind::kTopK},     {"distinct", ResultKind::kDistinct},
+    {"sentiment", ResultKind::kSentiment}, {"bursts", ResultKind::kBurst},
+    {"clusters", ResultKind::kCluster},  {"cooccurrence", ResultKind::kCooccurrence},
+    {"sessions", ResultKind::kSession},
+};
+
+Result<AnalysisSpec> ParseAnalysis(const YAML::Node& n, const Ctx& ctx) {
+  if (!n.IsMap()) return ctx.Error("", "an analysis is a map (name, type, by, window, ...)");
+  STARLING_RETURN_IF_ERROR(CheckKeys(n, ctx,
+                                     {"name", "type", "by", "of", "window", "k", "mode", "capacity",
+                                      "precision", "z", "alpha", "min_count", "warmup", "decay",
+                                      "dims", "batch", "seed", "terms"}));
+  AnalysisSpec a;
+  if (!n["type"]) return ctx.Error("type", "missing (count, top, distinct, sentiment, bursts, clusters, cooccurrence, sessions)");
+  auto type = Scalar(n["type"], ctx, "type");
+  if (!type.ok()) return type.status();
+  bool found = false;
+  for (const KindName& k : kKinds) {
+    if (*type == k.name) {
+      a.kind = k.kind;
+      found = true;
+    }
+  }
+  if (!found) {
+    return ctx.Error("type", "unknown '" + *type +
+                                 "' (count, top, distinct, sentiment, bursts, clusters, "
+                                 "cooccurrence, sessions)");
+  }
+  a.name = n["name"] ? n["name"].Scalar() : *type;
+  // Defaults per kind.
+  switch (a.kind) {
+    case ResultKind::kCount:
+      a.by = {Dimension::kAll, {}};
+      a.k = 0;
+      break;
+    case ResultKind::kTopK:
+    case ResultKind::kBurst:
+      a.by = {Dimension::kHashtag, {}};
+      break;
+    case ResultKind::kDistinct:
+      a.by = {Dimension::kAll, {}};
+      a.k = 0;
+      break;
+    case ResultKind::kSentiment:
+      a.by = {Dimension::kAll, {}};
+      break;
+    case ResultKind::kSession:
+      a.by = {Dimension::kAuthor, {}};
+      a.k = 0;
+      break;
+    default:
+      break;
+  }
+  if (n["by"]) {
+    auto by = Scalar(n["by"], ctx, "by");
+    if (!by.ok()) return by.status();
+    auto d = ParseDimension(*by);
+    if (!d.ok()) return ctx.Error("by", d.status().message());
+    a.by = *d;
+  }
+  if (n["of"]) {
+    auto of = Scalar(n["of"], ctx, "of");
+    if (!of.ok()) return of.status();
+    auto d = ParseDimension(*of);
+    if (!d.ok()) return ctx.Error("of", d.status().message());
+    a.of = *d;
+  }
+  if (n["window"]) {
+    auto w = Scalar(n["window"], ctx, "window");
+    if (!w.ok()) return w.status();
+    auto spec = ParseWindowSpec(*w);
+    if (!spec.ok()) return ctx.Error("window", spec.status().message());
+    a.window = *spec;
+  } else if (a.kind != ResultKind::kSession) {
+    a.window = ParseWindowSpec("1m").value();
+  }
+  if (n["k"]) {
+    auto k = IntOf(n["k"], ctx, "k", 0, 1000000);
+    if (!k.ok()) return k.status();
+    a.k = static_cast<std::size_t>(*k);
+    if (a.kind == ResultKind::kCluster) a.kmeans.k = static_cast<int>(*k);
+  }
+  if (a.kind == ResultKind::kCluster) a.k = 10;  // top terms per cluster
+  if (n["terms"]) {
+    auto t = IntOf(n["terms"], ctx, "terms", 1, 100);
+    if (!t.ok()) return t.status();
+    a.k = static_cast<std::size_t>(*t);
+  }
+  if (n["mode"]) {
+    auto m = Scalar(n["mode"], ctx, "mode");
+    if (!m.ok()) return m.status();
+    if (*m == "exact") {
+      a.space_saving = false;
+    } else if (*m == "space-saving" || *m == "space_saving" || *m == "approximate") {
+      a.space_saving = true;
+    } else {
+      return ctx.Error("mode", "use exact or space-saving");
+    }
+  }
+  if (n["capacity"]) {
+    auto c = IntOf(n["capacity"], ctx, "capacity", 1, 1 << 30);
+    if (!c.ok()) return c.status();
+    a.capacity = static_cast<std::size_t>(*c);
+  }
+  if (n["precision"]) {
+    auto p = IntOf(n["precision"], ctx, "precision", 4, 18);
+    if (!p.ok()) return p.status();
+    a.hll_precision = static_cast<int>(*p);
+  }
+  if (n["z"]) {
+    auto z = DoubleOf(n["z"], ctx, "z", 0.1, 1000);
+    if (!z.ok()) return z.status();
+    a.bursts.z_threshold = *z;
+  }
+  if (n["alpha"]) {
+    auto v = DoubleOf(n["alpha"], ctx, "alpha", 0.001, 1);
+    if (!v.ok()) return v.status();
+    a.bursts.alpha = *v;
+  }
+  if (n["min_count"]) {
+    auto v = IntOf(n["min_count"], ctx, "min_count", 1, 1LL << 40);
+    if (!v.ok()) return v.status();
+    a.bursts.min_count = static_cast<std::uint64_t>(*v);
+  }
+  if (n["warmup"]) {
+    auto v = IntOf(n["warmup"], ctx, "warmup", 0, 1000);
+    if (!v.ok()) return v.status();
+    a.bursts.warmup_windows = static_cast<int>(*v);
+  }
+  if (n["decay"]) {
+    auto v = DoubleOf(n["decay"], ctx, "decay", 0, 1);
+    if (!v.ok()) return v.status();
+    a.kmeans.decay = *v;
+  }
+  if (n["dims"]) {
+    auto v = IntOf(n["dims"], ctx, "dims", 16, 1 << 22);
+    if (!v.ok()) return v.status();
+    if ((*v & (*v - 1)) != 0) return ctx.Error("dims", "must be a power of two");
+    a.kmeans.dims = static_cast<std::uint32_t>(*v);
+    a.tfidf.dims = static_cast<std::uint32_t>(*v);
+  }
+  if (n["batch"]) {
+    auto v = IntOf(n["batch"], ctx, "batch", 1, 1 << 24);
+    if (!v.ok()) return v.status();
+    a.kmeans_batch = static_cast<std::size_t>(*v);
+  }
+  if (n["seed"]) {
+    auto v = IntOf(n["seed"], ctx, "seed", 0, 1LL << 62);
+    if (!v.ok()) return v.status();
+    a.kmeans.seed = static_cast<std::uint64_t>(*v);
+  }
+  Status st = ValidateAnalysis(a);
+  if (!st.ok()) return ctx.Error("", st.message());
+  return a;
+}
+
+Result<std::vector<Transform>> ParseFilter(const YAML::Node& n, const Ctx& ctx) {
+  if (!n.IsMap()) return ctx.Error("filter", "expected a map (lang, kind, provider, has, contains)");
+  STARLING_RETURN_IF_ERROR(CheckKeys(n, Ctx{ctx.where + "filter."},
+                                     {"lang", "kind", "provider", "has", "contains"}));
+  std::vector<Transform> out;
+  auto set_of = [&](const char* key) -> Result<std::shared_ptr<std::set<std::string>>> {
+    auto v = Strings(n[key], ctx, std::string("filter.") + key);
+    if (!v.ok()) return v.status();
+    return std::make_shared<std::set<std::string>>(v->begin(), v->end());
+  };
+  if (n["lang"]) {
+    auto s = set_of("lang");
+    if (!s.ok()) return s.status();
+    Transform t;
+    t.description = "filter lang";
+    t.filter = [langs = *s](const model::Post& p) { return langs->count(p.lang) > 0; };
+    out.push_back(std::move(t));
+  }
+  if (n["kind"]) {
+    auto s = set_of("kind");
+    if (!s.ok()) return s.status();
+    for (const std::string& k : **s) {
+      if (!model::PostKindFromName(k)) {
+        return ctx.Error("filter.kind", "unknown kind '" + k + "' (post, repost, reply, quote)");
+      }
+    }
+    Transform t;
+    t.description = "filter kind";
+    t.filter = [kinds = *s](const model::Post& p) {
+      return kinds->count(std::string(model::PostKindName(p.kind))) > 0;
+    };
+    out.push_back(std::move(t));
+  }
+  if (n["provider"]) {
+    auto s = set_of("provider");
+    if (!s.ok()) return s.status();
+    Transform t;
+    t.description = "filter provider";
+    t.filter = [providers = *s](const model::Post& p) {
+      return providers->count(std::string(model::ProviderName(p.provider))) > 0;
+    };
+    out.push_back(std::move(t));
+  }
+  if (n["has"]) {
+    auto s = set_of("has");
+    if (!s.ok()) return s.status();
+    for (const std::string& h : **s) {
+      if (h != "hashtags" && h != "mentions" && h != "urls" && h != "cashtags" && h != "geo") {
+        return ctx.Error("filter.has", "unknown '" + h + "' (hashtags, mentions, urls, cashtags, geo)");
+      }
+    }
+    Transform t;
+    t.description = "filter has";
+    t.filter = [has = *s](const model::Post& p) {
+      for (const std::string& h : *has) {
+        if (h == "hashtags" && p.hashtags.empty()) return false;
+        if (h == "mentions" && p.mentions.empty()) return false;
+        if (h == "urls" && p.urls.empty()) return false;
+        if (h == "cashtags" && p.cashtags.empty()) return false;
+        if (h == "geo" && p.geo.empty()) return false;
+      }
+      return true;
+    };
+    out.push_back(std::move(t));
+  }
+  if (n["contains"]) {
+    auto s = Strings(n["contains"], ctx, "filter.contains");
+    if (!s.ok()) return s.status();
+    Transform t;
+    t.description = "filter contains";
+    t.filter = [words = *s](const model::Post& p) {
+      for (const std::string& w : words) {
+        if (p.text.find(w) != std::string::npos) return true;
+      }
+      return false;
+    };
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Transform> CsvJoin(const std::string& path, const std::string& key,
+                          const std::string& key_column) {
+  auto dim = ParseDimension(key);
+  if (!dim.ok()) return dim.status();
+  std::ifstream in(path);
+  if (!in) return NotFound("join table " + path + " cannot be opened");
+  auto split = [](const std::string& line) {
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char ch = line[i];
+      if (quoted) {
+        if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+          cell += '"';
+          ++i;
+        } else if (ch == '"') {
+          quoted = false;
+        } else {
+          cell += ch;
+        }
+      } else if (ch == '"') {
+        quoted = true;
+      } else if (ch == ',') {
+        cells.push_back(std::move(cell));
+        cell.clear();
+      } else if (ch != '\r') {
+        cell += ch;
+      }
+    }
+    cells.push_back(std::move(cell));
+    return cells;
+  };
+  std::string line;
+  if (!std::getline(in, line)) return InvalidArgument("join table " + path + " is empty");
+  const std::vector<std::string> header = split(line);
+  std::size_t key_index = header.size();
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == key_column) key_index = i;
+  }
+  if (key_index == header.size()) {
+    return InvalidArgument("join table " + path + " has no column '" + key_column + "'");
+  }
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  auto table = std::make_shared<std::unordered_map<std::string, Labels>>();
+  std::size_t row = 1;
+  while (std::getline(in, line)) {
+    ++row;
+    if (line.empty()) continue;
+    std::vector<std::string> cells = split(line);
+    if (cells.size() != header.size()) {
+      return InvalidArgument("join table " + path + " row " + std::to_string(row) + " has " +
+                             std::to_string(cells.size()) + " cells, the header has " +
+                             std::to_string(header.size()));
+    }
+    Labels labels;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (i != key_index) labels.emplace_back(header[i], cells[i]);
+    }
+    std::string k;
+    LowerInto(cells[key_index], &k);
+    (*table)[k] = std::move(labels);
+  }
+  Transform t;
+  t.kind = Transform::Kind::kJoin;
+  t.description = "join " + path + " on " + key;
+  t.join = [table, d = *dim](const model::Post& post, Labels& labels) {
+    PostFeatures none;
+    std::string scratch;
+    std::string lowered;
+    ForEachKey(post, none, d, &scratch, [&](std::string_view k) {
+      LowerInto(k, &lowered);
+      auto it = table->find(lowered);
+      if (it != table->end()) labels.insert(labels.end(), it->second.begin(), it->second.end());
+    });
+  };
+  return t;
+}
+
+Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string& base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(std::string("pipeline: not valid YAML: ") + e.what());
+  }
+  Ctx ctx{"pipeline: "};
+  if (!root.IsMap()) return ctx.Error("", "a pipeline file is a YAML map (name, source, analyses, sinks)");
+  try {
+    STARLING_RETURN_IF_ERROR(CheckKeys(root, ctx,
+                                       {"name", "source", "sources", "mode", "batch_interval",
+                                        "time", "watermark", "allowed_lateness", "workers",
+                                        "checkpoint", "filter", "join", "analyses", "sinks"}));
+    PipelineFile f;
+    if (root["name"]) {
+      auto v = Scalar(root["name"], ctx, "name");
+      if (!v.ok()) return v.status();
+      f.spec.name = *v;
+    }
+    for (const char* key : {"source", "sources"}) {
+      if (!root[key]) continue;
+      auto v = Strings(root[key], ctx, key);
+      if (!v.ok()) return v.status();
+      f.sources.insert(f.sources.end(), v->begin(), v->end());
+    }
+    if (root["mode"]) {
+      auto v = Scalar(root["mode"], ctx, "mode");
+      if (!v.ok()) return v.status();
+      if (*v == "record") {
+        f.spec.mode = ProcessingMode::kRecord;
+      } else if (*v == "microbatch" || *v == "micro-batch") {
+        f.spec.mode = ProcessingMode::kMicroBatch;
+      } else {
+        return ctx.Error("mode", "use record or microbatch");
+      }
+    }
+    if (root["batch_interval"]) {
+      auto d = DurationOf(root["batch_interval"], ctx, "batch_interval");
+      if (!d.ok()) return d.status();
+      f.spec.batch_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    }
+    if (root["time"]) {
+      auto v = Scalar(root["time"], ctx, "time");
+      if (!v.ok()) return v.status();
+      if (*v == "event") {
+        f.spec.time = TimeMode::kEvent;
+      } else if (*v == "processing") {
+        f.spec.time = TimeMode::kProcessing;
+      } else {
+        return ctx.Error("time", "use event or processing");
+      }
+    }
+    if (root["watermark"]) {
+      auto d = DurationOf(root["watermark"], ctx, "watermark");
+      if (!d.ok()) return d.status();
+      f.spec.watermark_bound = *d;
+    }
+    if (root["allowed_lateness"]) {
+      auto d = DurationOf(root["allowed_lateness"], ctx, "allowed_lateness");
+      if (!d.ok()) return d.status();
+      f.spec.allowed_lateness = *d;
+    }
+    if (root["workers"]) {
+      auto w = IntOf(root["workers"], ctx, "workers", 1, 256);
+      if (!w.ok()) return w.status();
+      f.workers = static_cast<int>(*w);
+    }
+    if (const YAML::Node c = root["checkpoint"]) {
+      Ctx cc{ctx.where + "checkpoint."};
+      if (!c.IsMap()) return ctx.Error("checkpoint", "expected a map (dir, interval)");
+      STARLING_RETURN_IF_ERROR(CheckKeys(c, cc, {"dir", "interval"}));
+      if (c["dir"]) {
+        auto v = Scalar(c["dir"], cc, "dir");
+        if (!v.ok()) return v.status();
+        f.checkpoint_dir = *v;
+      }
+      if (c["interval"]) {
+        auto d = DurationOf(c["interval"], cc, "interval");
+        if (!d.ok()) return d.status();
+        f.checkpoint_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+      }
+    }
+    if (root["filter"]) {
+      auto t = ParseFilter(root["filter"], ctx);
+      if (!t.ok()) return t.status();
+      for (Transform& tr : *t) f.spec.transforms.push_back(std::move(tr));
+    }
+    if (const YAML::Node joins = root["join"]) {
+      if (!joins.IsSequence()) return ctx.Error("join", "expected a list of {file, on, column}");
+      for (std::size_t i = 0; i < joins.size(); ++i) {
+        Ctx jc{ctx.where + "join[" + std::to_string(i) + "]."};
+        const YAML::Node j = joins[i];
+        if (!j.IsMap() || !j["file"]) return jc.Error("file", "missing");
+        STARLING_RETURN_IF_ERROR(CheckKeys(j, jc, {"file", "on", "column"}));
+        std::string file = j["file"].Scalar();
+        if (!file.empty() && file[0] != '/') file = base_dir + "/" + file;
+        const std::string on = j["on"] ? j["on"].Scalar() : "author";
+        const std::string column = j["column"] ? j["column"].Scalar() : on;
+        auto t = CsvJoin(file, on, column);
+        if (!t.ok()) return jc.Error("", t.status().message());
+        f.spec.transforms.push_back(std::move(*t));
+      }
+    }
+    if (const YAML::Node as = root["analyses"]) {
+      if (!as.IsSequence()) return ctx.Error("analyses", "expected a list");
+      for (std::size_t i = 0; i < as.size(); ++i) {
+        auto a = ParseAnalysis(as[i], Ctx{ctx.where + "analyses[" + std::to_string(i) + "]: "});
+        if (!a.ok()) return a.status();
+        f.spec.analyses.push_back(std::move(*a));
+      }
+    }
+    if (const YAML::Node s = root["sinks"]) {
+      Ctx sc{ctx.where + "sinks."};
+      if (!s.IsMap()) return ctx.Error("sinks", "expected a map (results, posts, late, dead_letters)");
+      STARLING_RETURN_IF_ERROR(CheckKeys(s, sc, {"results", "posts", "late", "dead_letters"}));
+      if (s["results"]) {
+        auto v = Strings(s["results"], sc, "results");
+        if (!v.ok()) return v.status();
+        f.result_sinks = *v;
+      }
+      if (s["posts"]) {
+        auto v = Strings(s["posts"], sc, "posts");
+        if (!v.ok()) return v.status();
+        f.post_sinks = *v;
+      }
+      if (s["late"]) {
+        auto v = Scalar(s["late"], sc, "late");
+        if (!v.ok()) return v.status();
+        f.late_sink = *v;
+      }
+      if (s["dead_letters"]) {
+        auto v = Scalar(s["dead_letters"], sc, "dead_letters");
+        if (!v.ok()) return v.status();
+        f.dead_letters = *v;
+      }
+    }
+    Status st = f.spec.Validate();
+    if (!st.ok()) return ctx.Error("", st.message());
+    return f;
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(std::string("pipeline: ") + e.what());
+  }
+}
+
+Result<PipelineFile> LoadPipelineFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot open pipeline file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  auto f = ParsePipelineYaml(ss.str(), dir.empty() ? "." : dir);
+  if (!f.ok()) {
+    std::string m = f.status().message();
+    if (m.starts_with("pipeline")) m = path + m.substr(8);
+    return InvalidArgument(m);
+  }
+  return f;
+}
+
+}  // namespace starling::dataflow

@@ -1,0 +1,1027 @@
+#include "dataflow/runtime.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <thread>
+#include <tuple>
+
+#include "analytics/hash.h"
+#include "common/codec.h"
+#include "common/log.h"
+#include "dataflow/internal/queue.h"
+
+namespace starling::dataflow {
+
+using model::Post;
+using model::WindowResult;
+
+namespace {
+
+constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-1";
+constexpr std::string_view kCheckpointFile = "checkpoint.bin";
+
+// ---------- the unit of work ----------
+
+struct RawRecord {
+  std::uint32_t offset = 0;  // in Chunk::raw
+  std::uint32_t size = 0;
+  std::uint64_t line = 0;
+  std::uint64_t source_offset = 0;
+  std::uint32_t origin = 0;  // index in Chunk::origins
+  bool truncated = false;
+};
+
+struct DeadRecord {
+  std::uint32_t record = 0;
+  std::string reason;
+};
+
+struct Chunk {
+  std::uint64_t seq = 0;
+  // Read by the reader.
+  std::string raw;  // records, each followed by padding
+  std::vector<RawRecord> records;
+  std::vector<std::string> origins;
+  model::TimestampUs arrival = 0;
+  std::uint64_t position = 0;  // records consumed from the source after this chunk
+  bool end = false;            // no more input: close every window
+  bool force_checkpoint = false;
+  // Stage 1.
+  std::vector<Post> posts;
+  std::size_t post_count = 0;
+  std::vector<PostFeatures> features;
+  std::vector<model::TimestampUs> times;
+  std::vector<std::uint32_t> item_end;  // items of post i: [item_end[i-1], item_end[i])
+  std::vector<Item> items;
+  std::string arena;
+  std::vector<DeadRecord> dead;
+  std::uint64_t controls = 0;
+  std::uint64_t bytes = 0;
+  // Router.
+  std::vector<model::TimestampUs> watermark;  // before post i
+  std::vector<std::uint8_t> late;
+  model::TimestampUs watermark_after = kMinTime;
+  std::uint64_t checkpoint = 0;  // id, when the chunk ends with a checkpoint barrier
+
+  void Reset() {
+    raw.clear();
+    records.clear();
+    origins.clear();
+    arrival = 0;
+    position = 0;
+    end = false;
+    force_checkpoint = false;
+    post_count = 0;
+    item_end.clear();
+    items.clear();
+    arena.clear();
+    dead.clear();
+    controls = 0;
+    bytes = 0;
+    watermark.clear();
+    late.clear();
+    watermark_after = kMinTime;
+    checkpoint = 0;
+  }
+};
+
+struct PartitionOutput {
+  std::uint64_t seq = 0;
+  std::vector<Partial> partials;
+  std::string snapshot;  // state at the chunk's checkpoint barrier
+  std::uint64_t late_items = 0;
+  std::size_t open_windows = 0;
+};
+
+// ---------- state encoding ----------
+
+void SaveResult(ByteWriter& w, const WindowResult& r) {
+  w.PutString(r.analysis);
+  w.PutU8(static_cast<std::uint8_t>(r.kind));
+  w.PutSigned(r.window_start);
+  w.PutSigned(r.window_end);
+  w.PutVarint(r.total);
+  w.PutVarint(r.error_bound);
+  w.PutVarint(r.rows.size());
+  for (const model::ResultRow& row : r.rows) {
+    w.PutSigned(row.rank);
+    w.PutString(row.key);
+    w.PutString(row.key2);
+    w.PutSigned(row.count);
+    w.PutDouble(row.value);
+    w.PutDouble(row.value2);
+    w.PutSigned(row.pos);
+    w.PutSigned(row.neu);
+    w.PutSigned(row.neg);
+    w.PutVarint(row.error);
+    w.PutString(row.text);
+  }
+}
+
+bool LoadResult(ByteReader& r, WindowResult* out) {
+  std::uint8_t kind;
+  std::uint64_t n;
+  if (!r.GetString(&out->analysis) || !r.GetU8(&kind) || !r.GetSigned(&out->window_start) ||
+      !r.GetSigned(&out->window_end) || !r.GetVarint(&out->total) ||
+      !r.GetVarint(&out->error_bound) || !r.GetCount(&n, 8)) {
+    return false;
+  }
+  out->kind = static_cast<model::ResultKind>(kind);
+  out->rows.resize(n);
+  for (model::ResultRow& row : out->rows) {
+    std::int64_t rank;
+    if (!r.GetSigned(&rank) || !r.GetString(&row.key) || !r.GetString(&row.key2) ||
+        !r.GetSigned(&row.count) || !r.GetDouble(&row.value) || !r.GetDouble(&row.value2) ||
+        !r.GetSigned(&row.pos) || !r.GetSigned(&row.neu) || !r.GetSigned(&row.neg) ||
+        !r.GetVarint(&row.error) || !r.GetString(&row.text)) {
+      return false;
+    }
+    row.rank = static_cast<std::int32_t>(rank);
+  }
+  return true;
+}
+
+// ---------- stage 1: parse, transform, extract ----------
+
+class Stage1 {
+ public:
+  Stage1(const PipelineSpec& spec, const parse::ParseOptions& parse) : spec_(spec), parser_(parse) {
+    for (const AnalysisSpec& a : spec.analyses) needs_.Add(NeedsOf(a));
+  }
+
+  void Run(Chunk& c) {
+    c.post_count = 0;
+    c.item_end.clear();
+    c.items.clear();
+    c.arena.clear();
+    for (std::uint32_t r = 0; r < c.records.size(); ++r) {
+      const RawRecord& rec = c.records[r];
+      const std::string_view bytes(c.raw.data() + rec.offset, rec.size);
+      c.bytes += rec.size;
+      if (rec.truncated) {
+        c.dead.push_back({r, "record longer than the reader's hard limit; cut"});
+        continue;
+      }
+      views_.clear();
+      controls_.clear();
+      Status st = parser_.ParseView(bytes, &views_, &controls_, parse::PostParser::kPaddingForInPlace);
+      if (!st.ok()) {
+        c.dead.push_back({r, st.ToString()});
+        continue;
+      }
+      c.controls += controls_.size();
+      for (const Post* p : views_) Emit(c, *p, 0);
+    }
+  }
+
+ private:
+  // Runs transforms from `stage` on, then adds the post to the chunk.
+  void Emit(Chunk& c, const Post& post, std::size_t stage) {
+    for (std::size_t i = stage; i < spec_.transforms.size(); ++i) {
+      const Transform& t = spec_.transforms[i];
+      if (t.kind == Transform::Kind::kFilter) {
+        if (!t.filter(post)) return;
+      } else if (t.kind == Transform::Kind::kFlatMap) {
+        std::vector<Post> outs;
+        t.flat_map(post, outs);
+        for (const Post& o : outs) Emit(c, o, i + 1);
+        return;
+      } else if (t.kind == Transform::Kind::kMap) {
+        Post copy = post;
+        t.map(copy);
+        Emit(c, copy, i + 1);
+        return;
+      }
+    }
+    const std::size_t i = c.post_count++;
+    if (c.posts.size() <= i) c.posts.emplace_back();
+    if (c.features.size() <= i) c.features.emplace_back();
+    if (c.times.size() <= i) c.times.push_back(0);
+    c.posts[i] = post;
+    PostFeatures& f = c.features[i];
+    f.labels.clear();
+    for (const Transform& t : spec_.transforms) {
+      if (t.kind == Transform::Kind::kJoin) t.join(c.posts[i], f.labels);
+    }
+    ComputeFeatures(c.posts[i], needs_, &f);
+    c.times[i] = spec_.time == TimeMode::kEvent ? post.created_at : c.arrival;
+    for (std::uint32_t a = 0; a < spec_.analyses.size(); ++a) {
+      ExtractItems(spec_.analyses[a], a, c.posts[i], f, &c.arena, &c.items);
+    }
+    c.item_end.push_back(static_cast<std::uint32_t>(c.items.size()));
+  }
+
+  const PipelineSpec& spec_;
+  parse::PostParser parser_;
+  FeatureNeeds needs_;
+  std::vector<const Post*> views_;
+  std::vector<parse::ControlMessage> controls_;
+};
+
+// ---------- router: watermark and lateness, in input order ----------
+
+class Router {
+ public:
+  explicit Router(const PipelineSpec& spec) : spec_(spec) {}
+
+  void Run(Chunk& c) {
+    c.watermark.resize(c.post_count);
+    c.late.resize(c.post_count);
+    const std::int64_t bound = spec_.watermark_bound.count();
+    const std::int64_t lateness = spec_.allowed_lateness.count();
+    for (std::size_t i = 0; i < c.post_count; ++i) {
+      const model::TimestampUs t = c.times[i];
+      c.watermark[i] = watermark_;
+      bool late = false;
+      if (!spec_.analyses.empty()) {
+        model::TimestampUs latest_end = kMinTime;
+        for (const AnalysisSpec& a : spec_.analyses) {
+          latest_end = std::max(latest_end, LatestWindowEnd(a.window, t));
+        }
+        late = SaturatingAdd(latest_end, lateness) <= watermark_;
+      }
+      c.late[i] = late ? 1 : 0;
+      if (!late && t > max_seen_) {
+        max_seen_ = t;
+        watermark_ = std::max(watermark_, SaturatingAdd(max_seen_, -bound));
+      }
+    }
+    if (spec_.time == TimeMode::kProcessing && c.arrival != 0) {
+      watermark_ = std::max(watermark_, SaturatingAdd(c.arrival, -bound));
+    }
+    if (c.end) watermark_ = kMaxTime;
+    c.watermark_after = watermark_;
+  }
+
+  model::TimestampUs watermark() const { return watermark_; }
+  void Save(ByteWriter& w) const {
+    w.PutSigned(watermark_);
+    w.PutSigned(max_seen_);
+  }
+  bool Load(ByteReader& r) { return r.GetSigned(&watermark_) && r.GetSigned(&max_seen_); }
+
+ private:
+  const PipelineSpec& spec_;
+  model::TimestampUs watermark_ = kMinTime;
+  model::TimestampUs max_seen_ = kMinTime;
+};
+
+// ---------- partition: keyed window state ----------
+
+class Partition {
+ public:
+  Partition(const PipelineSpec& spec, std::uint32_t index, std::uint32_t count)
+      : index_(index), count_(count) {
+    for (std::uint32_t a = 0; a < spec.analyses.size(); ++a) {
+      states_.push_back(NewAnalysisState(spec.analyses[a], a, spec.allowed_lateness));
+    }
+  }
+
+  void Run(const Chunk& c, PartitionOutput* out) {
+    out->seq = c.seq;
+    out->partials.clear();
+    out->snapshot.clear();
+    std::uint32_t item = 0;
+    for (std::size_t i = 0; i < c.post_count; ++i) {
+      const std::uint32_t end = c.item_end[i];
+      if (c.late[i] != 0) {
+        item = end;
+        continue;
+      }
+      const model::TimestampUs wm = c.watermark[i];
+      EmitAll(wm, &out->partials);
+      for (; item < end; ++item) {
+        const Item& it = c.items[item];
+        if (it.route % count_ != index_) continue;
+        const std::string_view key = std::string_view(c.arena).substr(it.key_offset, it.key_size);
+        states_[it.analysis]->Add(c.times[i], key, it, wm);
+      }
+    }
+    EmitAll(c.watermark_after, &out->partials);
+    out->late_items = 0;
+    out->open_windows = 0;
+    for (const auto& s : states_) {
+      out->late_items += s->late_items();
+      out->open_windows += s->open_windows();
+    }
+    if (c.checkpoint != 0) {
+      ByteWriter w(&out->snapshot);
+      for (const auto& s : states_) s->Save(w);
+    }
+  }
+
+  Status Load(std::string_view snapshot) {
+    ByteReader r(snapshot);
+    for (auto& s : states_) STARLING_RETURN_IF_ERROR(s->Load(r));
+    if (!r.done()) return MalformedInput("checkpoint: partition state has trailing bytes");
+    return Status::Ok();
+  }
+
+ private:
+  // Each state returns at once when nothing of it is due.
+  void EmitAll(model::TimestampUs wm, std::vector<Partial>* out) {
+    for (auto& s : states_) s->Emit(wm, out);
+  }
+
+  std::uint32_t index_;
+  std::uint32_t count_;
+  std::vector<std::unique_ptr<AnalysisState>> states_;
+};
+
+// ---------- collector: merge, sinks, checkpoints ----------
+
+class Collector {
+ public:
+  Collector(const PipelineSpec& spec, const RunOptions& options, std::uint32_t partitions,
+            RunStats* stats)
+      : spec_(spec), options_(options), partitions_(partitions), stats_(stats) {
+    for (const AnalysisSpec& a : spec.analyses) mergers_.push_back(NewAnalysisMerger(a));
+  }
+
+  Status Run(Chunk& c, std::vector<PartitionOutput>& outputs) {
+    // Dead letters and posts, in input order.
+    for (const DeadRecord& d : c.dead) {
+      const RawRecord& rec = c.records[d.record];
+      ++stats_->dead_letters;
+      if (options_.dead_letters != nullptr) {
+        STARLING_RETURN_IF_ERROR(options_.dead_letters->Write(
+            std::string_view(c.raw.data() + rec.offset, rec.size), d.reason,
+            c.origins[rec.origin], rec.line, rec.source_offset));
+      }
+    }
+    stats_->records += c.records.size();
+    stats_->bytes += c.bytes;
+    stats_->controls += c.controls;
+    stats_->posts += c.post_count;
+    for (std::size_t i = 0; i < c.post_count; ++i) {
+      for (sink::PostSink* s : options_.post_sinks) STARLING_RETURN_IF_ERROR(s->Write(c.posts[i]));
+      if (c.late[i] != 0) {
+        ++stats_->late_posts;
+        if (options_.late_sink != nullptr) {
+          STARLING_RETURN_IF_ERROR(options_.late_sink->Write(c.posts[i]));
+        }
+      }
+    }
+    // Partials: the latest per (window, analysis) and partition.
+    std::vector<OpenKey> changed;
+    std::size_t open = 0;
+    for (std::uint32_t p = 0; p < outputs.size(); ++p) {
+      open += outputs[p].open_windows;
+      for (Partial& partial : outputs[p].partials) {
+        const OpenKey key{partial.result.window_end, partial.result.window_start, partial.analysis};
+        auto& slots = open_[key];
+        if (slots.empty()) slots.resize(partitions_);
+        slots[p] = std::make_unique<Partial>(std::move(partial));
+        changed.push_back(key);
+      }
+    }
+    stats_->open_windows = open;
+    stats_->watermark = c.watermark_after;
+    std::sort(changed.begin(), changed.end());
+    changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+    const std::int64_t lateness = spec_.allowed_lateness.count();
+    for (const OpenKey& key : changed) {
+      if (SaturatingAdd(std::get<0>(key), lateness) <= c.watermark_after) continue;  // final below
+      STARLING_RETURN_IF_ERROR(EmitWindow(key, false));
+    }
+    // Finals, in window-end order (bursts read windows in order).
+    while (!open_.empty()) {
+      const OpenKey key = open_.begin()->first;
+      if (SaturatingAdd(std::get<0>(key), lateness) > c.watermark_after) break;
+      STARLING_RETURN_IF_ERROR(EmitWindow(key, true));
+      open_.erase(open_.begin());
+    }
+    return Status::Ok();
+  }
+
+  Status Flush() {
+    for (sink::PostSink* s : options_.post_sinks) STARLING_RETURN_IF_ERROR(s->Flush());
+    for (sink::ResultSink* s : options_.result_sinks) STARLING_RETURN_IF_ERROR(s->Flush());
+    if (options_.late_sink != nullptr) STARLING_RETURN_IF_ERROR(options_.late_sink->Flush());
+    if (options_.dead_letters != nullptr) STARLING_RETURN_IF_ERROR(options_.dead_letters->Flush());
+    return Status::Ok();
+  }
+
+  void Save(ByteWriter& w) const {
+    w.PutVarint(open_.size());
+    for (const auto& [key, slots] : open_) {
+      w.PutSigned(std::get<0>(key));
+      w.PutSigned(std::get<1>(key));
+      w.PutVarint(std::get<2>(key));
+      for (const auto& slot : slots) {
+        w.PutU8(slot ? 1 : 0);
+        if (!slot) continue;
+        SaveResult(w, slot->result);
+        w.PutVarint(slot->sketches.size());
+        for (const std::string& s : slot->sketches) w.PutString(s);
+      }
+    }
+    for (const auto& m : mergers_) m->Save(w);
+  }
+
+  Status Load(ByteReader& r) {
+    std::uint64_t n;
+    if (!r.GetCount(&n)) return r.status("checkpoint collector");
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::int64_t end, start;
+      std::uint64_t analysis;
+      if (!r.GetSigned(&end) || !r.GetSigned(&start) || !r.GetVarint(&analysis) ||
+          analysis >= spec_.analyses.size()) {
+        return MalformedInput("checkpoint: corrupt collector state");
+      }
+      auto& slots = open_[OpenKey{end, start, static_cast<std::uint32_t>(analysis)}];
+      slots.resize(partitions_);
+      for (auto& slot : slots) {
+        std::uint8_t present;
+        if (!r.GetU8(&present)) return r.status("checkpoint collector");
+        if (present == 0) continue;
+        slot = std::make_unique<Partial>();
+        slot->analysis = static_cast<std::uint32_t>(analysis);
+        std::uint64_t sketches;
+        if (!LoadResult(r, &slot->result) || !r.GetCount(&sketches)) {
+          return MalformedInput("checkpoint: corrupt collector state");
+        }
+        slot->sketches.resize(sketches);
+        for (std::string& s : slot->sketches) {
+          if (!r.GetString(&s)) return r.status("checkpoint collector");
+        }
+      }
+    }
+    for (auto& m : mergers_) STARLING_RETURN_IF_ERROR(m->Load(r));
+    return Status::Ok();
+  }
+
+ private:
+  using OpenKey = std::tuple<model::TimestampUs, model::TimestampUs, std::uint32_t>;
+
+  Status EmitWindow(const OpenKey& key, bool final) {
+    auto it = open_.find(key);
+    if (it == open_.end()) return Status::Ok();
+    std::vector<const Partial*> partials;
+    for (const auto& slot : it->second) partials.push_back(slot.get());
+    WindowResult result;
+    const std::uint32_t analysis = std::get<2>(key);
+    if (!mergers_[analysis]->Merge(partials, final, &result)) return Status::Ok();
+    result.pipeline = spec_.name;
+    result.analysis = spec_.analyses[analysis].name;
+    result.kind = spec_.analyses[analysis].kind;
+    result.window_start = std::get<1>(key);
+    result.window_end = std::get<0>(key);
+    result.final = final;
+    ++stats_->results;
+    if (final) ++stats_->final_results;
+    for (sink::ResultSink* s : options_.result_sinks) STARLING_RETURN_IF_ERROR(s->Write(result));
+    if (options_.on_result) options_.on_result(result);
+    return Status::Ok();
+  }
+
+  const PipelineSpec& spec_;
+  const RunOptions& options_;
+  std::uint32_t partitions_;
+  RunStats* stats_;
+  std::vector<std::unique_ptr<AnalysisMerger>> mergers_;
+  std::map<OpenKey, std::vector<std::unique_ptr<Partial>>> open_;
+};
+
+// ---------- reader ----------
+
+class Reader {
+ public:
+  Reader(const PipelineSpec& spec, source::RecordSource& source, const RunOptions& options)
+      : spec_(spec), source_(source), options_(options), clock_(*options.clock) {
+    t0_ = clock_.Steady();
+    deadline_ = options.duration.count() > 0 ? t0_ + options.duration
+                                             : std::chrono::steady_clock::time_point::max();
+  }
+
+  // Skips the records a checkpoint already covers.
+  Status Skip(std::uint64_t records) {
+    source::Record rec;
+    while (consumed_ < records) {
+      Result<bool> more = source_.Next(&rec);
+      if (!more.ok()) {
+        if (more.status().code() == StatusCode::kTryAgain) continue;
+        return more.status();
+      }
+      if (!*more) {
+        return InvalidArgument("cannot resume: the source has " + std::to_string(consumed_) +
+                               " records, the checkpoint is at record " + std::to_string(records));
+      }
+      ++consumed_;
+    }
+    skipped_ = consumed_;
+    return Status::Ok();
+  }
+
+  // Fills the next chunk. Returns false when the input (or the run) is over
+  // and the chunk is the end marker.
+  Result<bool> Fill(Chunk& c, std::size_t max_records) {
+    c.Reset();
+    const auto started = clock_.Steady();
+    const bool batch = spec_.mode == ProcessingMode::kMicroBatch;
+    const auto batch_end = started + spec_.batch_interval;
+    while (true) {
+      if (Stopping()) break;
+      if (!batch && c.records.size() >= max_records) break;
+      if (batch && clock_.Steady() >= batch_end) break;
+      source::Record rec;
+      Result<bool> more = source_.Next(&rec);
+      if (!more.ok()) {
+        if (more.status().code() != StatusCode::kTryAgain) return more.status();
+        // Idle live source: in record mode hand over what we have (or a
+        // watermark tick in processing time); else wait a little.
+        if (!batch && (!c.records.empty() || spec_.time == TimeMode::kProcessing)) break;
+        auto wake = clock_.Steady() + std::chrono::milliseconds(1);
+        if (batch) wake = std::min(wake, batch_end);
+        clock_.SleepUntil(wake);
+        continue;
+      }
+      if (!*more) {
+        done_ = true;
+        break;
+      }
+      ++consumed_;
+      if (options_.limit > 0 && consumed_ - skipped_ >= options_.limit) limit_hit_ = true;
+      RawRecord r;
+      r.offset = static_cast<std::uint32_t>(c.raw.size());
+      r.size = static_cast<std::uint32_t>(rec.bytes.size());
+      r.line = rec.line;
+      r.source_offset = rec.offset;
+      r.truncated = rec.truncated;
+      if (c.origins.empty() || c.origins.back() != rec.origin) c.origins.emplace_back(rec.origin);
+      r.origin = static_cast<std::uint32_t>(c.origins.size() - 1);
+      c.raw.append(rec.bytes);
+      c.raw.append(parse::PostParser::kPaddingForInPlace, '\0');
+      c.records.push_back(r);
+      if (c.raw.size() > (256u << 20)) break;  // keep one chunk's memory sane
+    }
+    c.arrival = std::chrono::duration_cast<std::chrono::microseconds>(
+                    clock_.Now().time_since_epoch())
+                    .count();
+    c.position = consumed_;
+    return !(done_ || Stopping());
+  }
+
+  bool Stopping() {
+    if (limit_hit_) return true;
+    if (options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed)) return true;
+    return clock_.Steady() >= deadline_;
+  }
+  std::uint64_t consumed() const { return consumed_; }
+  // The input ended (as opposed to a stop by limit, duration or signal).
+  bool exhausted() const { return done_; }
+
+ private:
+  const PipelineSpec& spec_;
+  source::RecordSource& source_;
+  const RunOptions& options_;
+  Clock& clock_;
+  std::chrono::steady_clock::time_point t0_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::uint64_t consumed_ = 0;
+  std::uint64_t skipped_ = 0;  // records a resumed run skipped (the limit counts the rest)
+  bool done_ = false;
+  bool limit_hit_ = false;
+};
+
+// ---------- checkpoints ----------
+
+struct CheckpointData {
+  std::string fingerprint;
+  std::uint32_t partitions = 0;
+  std::uint64_t position = 0;
+  std::uint64_t id = 0;
+  std::string router;
+  std::vector<std::string> partition_states;
+  std::string collector;
+  RunStats stats;
+};
+
+void SaveStats(ByteWriter& w, const RunStats& s) {
+  for (std::uint64_t v : {s.records, s.posts, s.bytes, s.dead_letters, s.controls, s.late_posts,
+                          s.results, s.final_results, s.checkpoints}) {
+    w.PutVarint(v);
+  }
+}
+
+bool LoadStats(ByteReader& r, RunStats* s) {
+  for (std::uint64_t* v : {&s->records, &s->posts, &s->bytes, &s->dead_letters, &s->controls,
+                           &s->late_posts, &s->results, &s->final_results, &s->checkpoints}) {
+    if (!r.GetVarint(v)) return false;
+  }
+  return true;
+}
+
+Status WriteCheckpoint(const std::string& dir, const CheckpointData& d) {
+  std::string body;
+  ByteWriter w(&body);
+  w.PutString(d.fingerprint);
+  w.PutVarint(d.partitions);
+  w.PutVarint(d.position);
+  w.PutVarint(d.id);
+  w.PutString(d.router);
+  for (const std::string& p : d.partition_states) w.PutString(p);
+  w.PutString(d.collector);
+  SaveStats(w, d.stats);
+  std::string file(kCheckpointMagic);
+  ByteWriter fw(&file);
+  fw.PutFixed64(analytics::Hash64(body));
+  fw.PutFixed64(body.size());
+  file += body;
+
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string path = dir + "/" + std::string(kCheckpointFile);
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("cannot write checkpoint " + tmp + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < file.size()) {
+    const ssize_t n = ::write(fd, file.data() + done, file.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return IoError("cannot write checkpoint " + tmp + ": " + std::strerror(err));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    return IoError("cannot sync checkpoint " + tmp + ": " + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return IoError("cannot install checkpoint " + path + ": " + std::strerror(errno));
+  }
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
+}
+
+Result<CheckpointData> ReadCheckpoint(const std::string& dir, std::uint32_t partitions) {
+  const std::string path = dir + "/" + std::string(kCheckpointFile);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return NotFound("no checkpoint in " + dir + " (" + path + " is missing)");
+  std::string file;
+  char buf[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) file.append(buf, n);
+  std::fclose(f);
+  const std::string corrupt = "checkpoint " + path + " is corrupt";
+  if (!std::string_view(file).starts_with(kCheckpointMagic)) return MalformedInput(corrupt + " (not a checkpoint)");
+  ByteReader head(std::string_view(file).substr(kCheckpointMagic.size()));
+  std::uint64_t hash, size;
+  if (!head.GetFixed64(&hash) || !head.GetFixed64(&size) || size != head.remaining()) {
+    return MalformedInput(corrupt + " (truncated)");
+  }
+  const std::string_view body = std::string_view(file).substr(file.size() - size);
+  if (analytics::Hash64(body) != hash) return MalformedInput(corrupt + " (checksum mismatch)");
+  ByteReader r(body);
+  CheckpointData d;
+  std::uint64_t parts;
+  if (!r.GetString(&d.fingerprint) || !r.GetVarint(&parts) || !r.GetVarint(&d.position) ||
+      !r.GetVarint(&d.id) || !r.GetString(&d.router)) {
+    return MalformedInput(corrupt);
+  }
+  if (parts != partitions) {
+    return InvalidArgument("checkpoint " + path + " was taken with --workers " +
+                           std::to_string(parts) + "; resume with the same number of workers");
+  }
+  d.partitions = static_cast<std::uint32_t>(parts);
+  d.partition_states.resize(parts);
+  for (std::string& p : d.partition_states) {
+    if (!r.GetString(&p)) return MalformedInput(corrupt);
+  }
+  if (!r.GetString(&d.collector) || !LoadStats(r, &d.stats)) return MalformedInput(corrupt);
+  return d;
+}
+
+// ---------- the run ----------
+
+class Run {
+ public:
+  Run(const PipelineSpec& spec, source::RecordSource& source, const RunOptions& options)
+      : spec_(spec),
+        options_(options),
+        workers_(static_cast<std::uint32_t>(std::max(1, options.workers))),
+        reader_(spec, source, options),
+        router_(spec),
+        collector_(spec, options, workers_, &stats_),
+        clock_(*options.clock) {
+    for (std::uint32_t p = 0; p < workers_; ++p) {
+      partitions_.push_back(std::make_unique<Partition>(spec, p, workers_));
+    }
+    t0_ = clock_.Steady();
+    last_flush_ = last_progress_ = last_checkpoint_ = t0_;
+  }
+
+  Result<RunStats> Go() {
+    STARLING_RETURN_IF_ERROR(spec_.Validate());
+    if (options_.resume) STARLING_RETURN_IF_ERROR(Resume());
+    Status st = workers_ == 1 ? Inline() : Threaded();
+    if (!st.ok()) return st;
+    STARLING_RETURN_IF_ERROR(collector_.Flush());
+    stats_.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock_.Steady() - t0_);
+    if (options_.on_progress) options_.on_progress(stats_);
+    return stats_;
+  }
+
+ private:
+  Status Resume() {
+    if (options_.checkpoint_dir.empty()) return InvalidArgument("--resume needs --checkpoint-dir");
+    auto d = ReadCheckpoint(options_.checkpoint_dir, workers_);
+    if (!d.ok()) return d.status();
+    if (d->fingerprint != spec_.Fingerprint()) {
+      return InvalidArgument("checkpoint in " + options_.checkpoint_dir +
+                             " belongs to a different pipeline (names, analyses or windows "
+                             "changed); use another --checkpoint-dir or remove it");
+    }
+    ByteReader rr(d->router);
+    if (!router_.Load(rr)) return MalformedInput("checkpoint: corrupt router state");
+    for (std::uint32_t p = 0; p < workers_; ++p) {
+      STARLING_RETURN_IF_ERROR(partitions_[p]->Load(d->partition_states[p]));
+    }
+    ByteReader cr(d->collector);
+    STARLING_RETURN_IF_ERROR(collector_.Load(cr));
+    stats_ = d->stats;
+    checkpoint_id_ = d->id;
+    STARLING_RETURN_IF_ERROR(reader_.Skip(d->position));
+    stats_.resumed_records = d->position;
+    log::Info("resumed from checkpoint {} at record {}", d->id, d->position);
+    return Status::Ok();
+  }
+
+  // At the end of the input every window closes (its results become final).
+  // A run stopped early with checkpoints on leaves them open instead, for
+  // --resume to continue: closing them would store results that the resumed
+  // run must then replace (and sessions would end where they did not end).
+  bool CloseWindowsAtEnd() const {
+    return reader_.exhausted() || options_.checkpoint_dir.empty();
+  }
+
+  // Called by the router for each chunk in order: sets the checkpoint barrier.
+  void MaybeBarrier(Chunk& c) {
+    // Never after the end marker: it closes every window, and a resumed run
+    // must find them open.
+    if (options_.checkpoint_dir.empty() || c.end) return;
+    const auto now = clock_.Steady();
+    if (c.force_checkpoint || now - last_checkpoint_ >= options_.checkpoint_interval) {
+      c.checkpoint = ++checkpoint_id_;
+      last_checkpoint_ = now;
+    }
+  }
+
+  // Called by the collector after a chunk's results went to the sinks.
+  Status AfterChunk(const Chunk& c, const std::vector<PartitionOutput>& outputs) {
+    const auto now = clock_.Steady();
+    if (c.checkpoint != 0) {
+      STARLING_RETURN_IF_ERROR(collector_.Flush());
+      last_flush_ = now;
+      CheckpointData d;
+      d.fingerprint = spec_.Fingerprint();
+      d.partitions = workers_;
+      d.position = c.position;
+      d.id = c.checkpoint;
+      {
+        std::lock_guard lock(router_mu_);
+        d.router = std::move(router_snapshots_[c.seq]);
+        router_snapshots_.erase(c.seq);
+      }
+      for (const PartitionOutput& o : outputs) d.partition_states.push_back(o.snapshot);
+      ByteWriter w(&d.collector);
+      collector_.Save(w);
+      ++stats_.checkpoints;
+      d.stats = stats_;
+      STARLING_RETURN_IF_ERROR(WriteCheckpoint(options_.checkpoint_dir, d));
+      checkpoint_written_ = now;
+    } else if (now - last_flush_ >= options_.flush_interval) {
+      STARLING_RETURN_IF_ERROR(collector_.Flush());
+      last_flush_ = now;
+    }
+    if (options_.on_progress && now - last_progress_ >= options_.progress_interval) {
+      last_progress_ = now;
+      stats_.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(now - t0_);
+      stats_.last_checkpoint_age =
+          std::chrono::duration_cast<std::chrono::microseconds>(now - checkpoint_written_);
+      options_.on_progress(stats_);
+    }
+    return Status::Ok();
+  }
+
+  void RouteChunk(Chunk& c) {
+    router_.Run(c);
+    MaybeBarrier(c);
+    if (c.checkpoint != 0) {
+      std::string snap;
+      ByteWriter w(&snap);
+      router_.Save(w);
+      std::lock_guard lock(router_mu_);
+      router_snapshots_[c.seq] = std::move(snap);
+    }
+  }
+
+  // One worker: every stage on this thread.
+  Status Inline() {
+    Stage1 stage1(spec_, options_.parse);
+    Chunk c;
+    std::vector<PartitionOutput> outputs(1);
+    const std::size_t per_chunk = spec_.mode == ProcessingMode::kRecord ? 1 : SIZE_MAX;
+    std::uint64_t seq = 0;
+    bool more = true;
+    while (more) {
+      Result<bool> r = reader_.Fill(c, per_chunk);
+      if (!r.ok()) return r.status();
+      more = *r;
+      c.seq = seq++;
+      if (!more) {
+        // The last records, then the end marker in a chunk of its own.
+        c.force_checkpoint = true;
+        STARLING_RETURN_IF_ERROR(Process(stage1, c, outputs));
+        if (!CloseWindowsAtEnd()) break;
+        c.Reset();
+        c.seq = seq++;
+        c.end = true;
+        c.position = reader_.consumed();
+      }
+      STARLING_RETURN_IF_ERROR(Process(stage1, c, outputs));
+    }
+    return Status::Ok();
+  }
+
+  Status Process(Stage1& stage1, Chunk& c, std::vector<PartitionOutput>& outputs) {
+    stage1.Run(c);
+    RouteChunk(c);
+    partitions_[0]->Run(c, &outputs[0]);
+    STARLING_RETURN_IF_ERROR(collector_.Run(c, outputs));
+    return AfterChunk(c, outputs);
+  }
+
+  // N workers: reader, parse workers, router, partitions, collector (this thread).
+  Status Threaded() {
+    const std::size_t pool_size = options_.max_chunks > 0 ? options_.max_chunks : 4 * workers_ + 4;
+    std::vector<std::unique_ptr<Chunk>> storage;
+    internal::BoundedQueue<Chunk*> free_chunks(pool_size);
+    for (std::size_t i = 0; i < pool_size; ++i) {
+      storage.push_back(std::make_unique<Chunk>());
+      (void)free_chunks.Push(storage.back().get());
+    }
+    internal::BoundedQueue<Chunk*> to_parse(pool_size);
+    internal::BoundedQueue<Chunk*> parsed(pool_size);
+    internal::BoundedQueue<Chunk*> to_collect(pool_size);
+    std::vector<std::unique_ptr<internal::BoundedQueue<Chunk*>>> to_partition;
+    std::vector<std::unique_ptr<internal::BoundedQueue<std::unique_ptr<PartitionOutput>>>> from_partition;
+    for (std::uint32_t p = 0; p < workers_; ++p) {
+      to_partition.push_back(std::make_unique<internal::BoundedQueue<Chunk*>>(pool_size));
+      from_partition.push_back(
+          std::make_unique<internal::BoundedQueue<std::unique_ptr<PartitionOutput>>>(pool_size));
+    }
+    std::mutex error_mu;
+    Status error;
+    auto fail = [&](Status st) {
+      std::lock_guard lock(error_mu);
+      if (error.ok()) error = std::move(st);
+    };
+    auto close_all = [&] {
+      free_chunks.Close();
+      to_parse.Close();
+      parsed.Close();
+      to_collect.Close();
+      for (auto& q : to_partition) q->Close();
+      for (auto& q : from_partition) q->Close();
+    };
+    const std::size_t per_chunk = std::max<std::size_t>(1, options_.chunk_records);
+
+    std::vector<std::thread> threads;
+    threads.emplace_back([&] {  // reader
+      std::uint64_t seq = 0;
+      bool more = true;
+      while (more) {
+        Chunk* c;
+        if (!free_chunks.Pop(&c)) return;
+        Result<bool> r = reader_.Fill(*c, per_chunk);
+        if (!r.ok()) {
+          fail(r.status());
+          close_all();
+          return;
+        }
+        more = *r;
+        c->seq = seq++;
+        if (!more) {
+          c->force_checkpoint = true;
+          if (!to_parse.Push(c)) return;
+          if (!CloseWindowsAtEnd()) {
+            to_parse.Close();
+            return;
+          }
+          if (!free_chunks.Pop(&c)) return;
+          c->Reset();
+          c->seq = seq++;
+          c->end = true;
+          c->position = reader_.consumed();
+        }
+        if (!to_parse.Push(c)) return;
+      }
+      to_parse.Close();
+    });
+    std::atomic<std::uint32_t> parsers_left{workers_};
+    for (std::uint32_t w = 0; w < workers_; ++w) {
+      threads.emplace_back([&] {  // parse workers
+        Stage1 stage1(spec_, options_.parse);
+        Chunk* c;
+        while (to_parse.Pop(&c)) {
+          stage1.Run(*c);
+          if (!parsed.Push(c)) return;
+        }
+        if (parsers_left.fetch_sub(1) == 1) parsed.Close();
+      });
+    }
+    threads.emplace_back([&] {  // router: restores input order
+      std::map<std::uint64_t, Chunk*> waiting;
+      std::uint64_t next = 0;
+      Chunk* c;
+      while (parsed.Pop(&c)) {
+        waiting[c->seq] = c;
+        while (!waiting.empty() && waiting.begin()->first == next) {
+          Chunk* ready = waiting.begin()->second;
+          waiting.erase(waiting.begin());
+          ++next;
+          RouteChunk(*ready);
+          if (!to_collect.Push(ready)) return;
+          for (auto& q : to_partition) {
+            if (!q->Push(ready)) return;
+          }
+        }
+      }
+      to_collect.Close();
+      for (auto& q : to_partition) q->Close();
+    });
+    for (std::uint32_t p = 0; p < workers_; ++p) {
+      threads.emplace_back([&, p] {  // partitions
+        Chunk* c;
+        while (to_partition[p]->Pop(&c)) {
+          auto out = std::make_unique<PartitionOutput>();
+          partitions_[p]->Run(*c, out.get());
+          if (!from_partition[p]->Push(std::move(out))) return;
+        }
+        from_partition[p]->Close();
+      });
+    }
+    // Collector, here.
+    std::vector<PartitionOutput> outputs(workers_);
+    Chunk* c;
+    while (to_collect.Pop(&c)) {
+      bool ok = true;
+      for (std::uint32_t p = 0; p < workers_ && ok; ++p) {
+        std::unique_ptr<PartitionOutput> out;
+        ok = from_partition[p]->Pop(&out);
+        if (ok) outputs[p] = std::move(*out);
+      }
+      if (!ok) break;
+      Status st = collector_.Run(*c, outputs);
+      if (st.ok()) st = AfterChunk(*c, outputs);
+      if (!st.ok()) {
+        fail(st);
+        close_all();
+        break;
+      }
+      (void)free_chunks.Push(c);
+    }
+    close_all();
+    for (std::thread& t : threads) t.join();
+    return error;
+  }
+
+  const PipelineSpec& spec_;
+  const RunOptions& options_;
+  std::uint32_t workers_;
+  RunStats stats_;
+  Reader reader_;
+  Router router_;
+  Collector collector_;
+  std::vector<std::unique_ptr<Partition>> partitions_;
+  Clock& clock_;
+  std::chrono::steady_clock::time_point t0_, last_flush_, last_progress_, last_checkpoint_,
+      checkpoint_written_;
+  std::uint64_t checkpoint_id_ = 0;
+  std::mutex router_mu_;
+  std::map<std::uint64_t, std::string> router_snapshots_;
+};
+
+}  // namespace
+
+Result<RunStats> RunPipeline(const PipelineSpec& spec, source::RecordSource& source,
+                             const RunOptions& options) {
+  Run run(spec, source, options);
+  return run.Go();
+}
+
+}  // namespace starling::dataflow

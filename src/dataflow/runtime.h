@@ -1,0 +1,89 @@
+// File: dataflow/runtime.h
+// Runs a pipeline over a source. The stages and their threads:
+//
+//   reader ──chunks──▶ parse workers (N) ──▶ router ──broadcast──▶ partitions (N) ──▶ collector
+//   (source)           parse, transforms,    watermark,             keyed window       merge partials,
+//                      features, keys        late side output,      state, hash(key)   sinks, checkpoints,
+//                                            checkpoint barriers    % N                subscribers
+//
+// With one worker every stage runs inline on the calling thread. Queues are
+// bounded and chunks come from a fixed pool, so a slow sink slows the source
+// instead of growing memory. Results do not depend on the number of workers,
+// on the processing model, or on how the input was cut into chunks: the
+// watermark and the lateness of each post are functions of the input order.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "dataflow/dead_letters.h"
+#include "dataflow/pipeline.h"
+#include "model/window_result.h"
+#include "parse/post_parser.h"
+#include "sink/result_sink.h"
+#include "sink/sink.h"
+#include "source/record_source.h"
+
+namespace starling::dataflow {
+
+struct RunStats {
+  std::uint64_t records = 0;       // records read (blank lines excluded)
+  std::uint64_t posts = 0;         // posts after transforms
+  std::uint64_t bytes = 0;
+  std::uint64_t dead_letters = 0;
+  std::uint64_t controls = 0;
+  std::uint64_t late_posts = 0;    // posts too late for every window (side output)
+  std::uint64_t results = 0;       // window results emitted (previews and finals)
+  std::uint64_t final_results = 0;
+  std::uint64_t checkpoints = 0;
+  std::uint64_t resumed_records = 0;  // records skipped on --resume
+  std::size_t open_windows = 0;
+  model::TimestampUs watermark = 0;
+  std::chrono::microseconds elapsed{0};
+  std::chrono::microseconds last_checkpoint_age{0};
+};
+
+struct RunOptions {
+  int workers = 1;  // >= 1; the default of the CLI is the number of cores
+  parse::ParseOptions parse;
+  Clock* clock = &RealClock::Instance();
+  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to stop cleanly
+  std::uint64_t limit = 0;                  // stop after this many records (0: none)
+  std::chrono::microseconds duration{0};    // stop after this long (0: none)
+  // Outputs. All are used from one thread (the collector); none is owned.
+  std::vector<sink::PostSink*> post_sinks;      // every post that passed the transforms
+  std::vector<sink::ResultSink*> result_sinks;  // window results
+  sink::PostSink* late_sink = nullptr;          // posts too late for all their windows
+  DeadLetterWriter* dead_letters = nullptr;     // records that could not be parsed
+  // The in-process subscription: called on the collector thread for every
+  // emitted result (after the sinks got it). Must not block for long.
+  std::function<void(const model::WindowResult&)> on_result;
+  std::function<void(const RunStats&)> on_progress;
+  std::chrono::milliseconds progress_interval{500};
+  std::chrono::milliseconds flush_interval{1000};
+  // Checkpoints: a consistent snapshot of all state and the source position,
+  // written atomically to checkpoint_dir every checkpoint_interval and when
+  // the run stops. resume: start from the one found there.
+  std::string checkpoint_dir;
+  std::chrono::milliseconds checkpoint_interval{10000};
+  bool resume = false;
+  // Record mode with several workers: records per chunk (latency vs overhead).
+  std::size_t chunk_records = 64;
+  // Chunks in flight (bounds memory); 0: 4 per worker + 4.
+  std::size_t max_chunks = 0;
+};
+
+// Runs until the source ends, the limit or duration is reached, or *stop is
+// set; then every open window is closed and emitted as final. Errors: an
+// invalid spec, a source I/O error, a sink that cannot write, a checkpoint
+// that cannot be written or (on resume) read.
+Result<RunStats> RunPipeline(const PipelineSpec& spec, source::RecordSource& source,
+                             const RunOptions& options);
+
+}  // namespace starling::dataflow

@@ -1,0 +1,358 @@
+// The engine against a naive recompute, against itself under other processing
+// models / worker counts / chunkings, and across a checkpoint and resume.
+#include "dataflow/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+
+#include "model/post_json.h"
+#include "support/collecting_results.h"
+#include "support/collecting_sink.h"
+#include "support/memory_source.h"
+
+namespace starling::dataflow {
+namespace {
+
+using model::Post;
+using model::ResultKind;
+using model::TimestampUs;
+using testing::CollectingResults;
+using testing::MemorySource;
+
+constexpr TimestampUs kBase = 1617235200000000;  // 2021-04-01T00:00:00Z
+constexpr std::int64_t kSecond = 1000000;
+
+struct Input {
+  std::vector<Post> posts;
+  std::vector<std::string> lines;
+};
+
+// Posts one every `step` microseconds, each displaced by up to +-jitter, so
+// the stream is out of order; a few stragglers are much later than that.
+Input MakeInput(std::uint64_t seed, int n, std::int64_t step, std::int64_t jitter) {
+  std::mt19937_64 rng(seed);
+  const char* tags[] = {"Alpha", "beta", "gamma", "delta", "ALPHA", "eps", "zeta", "eta"};
+  const char* langs[] = {"en", "es", "ja", "fr"};
+  const char* texts[] = {"I love this, great day", "this is terrible and sad", "just a post",
+                         "VERY GOOD news!!!", "not bad at all", "worst thing ever :("};
+  Input in;
+  for (int i = 0; i < n; ++i) {
+    Post p;
+    p.id = std::to_string(1000 + i);
+    p.provider = model::Provider::kX;
+    std::int64_t t = kBase + i * step + static_cast<std::int64_t>(rng() % (2 * jitter + 1)) - jitter;
+    if (rng() % 50 == 0) t -= 20 * kSecond;  // a straggler
+    p.created_at = t;
+    p.author.id = std::to_string(rng() % 40);
+    p.author.handle = "user" + p.author.id;
+    p.lang = langs[rng() % 4];
+    p.text = texts[rng() % 6];
+    const int ntags = static_cast<int>(rng() % 4);
+    for (int h = 0; h < ntags; ++h) {
+      // Skewed: low indexes more often.
+      const std::size_t k = std::min<std::size_t>(rng() % 8, rng() % 8);
+      p.hashtags.push_back({tags[k], {}});
+      p.text += std::string(" #") + tags[k];
+    }
+    std::string line;
+    model::AppendPostJson(p, &line);
+    in.lines.push_back(line);
+    in.posts.push_back(std::move(p));
+  }
+  return in;
+}
+
+PipelineSpec Spec() {
+  PipelineSpec s;
+  s.name = "test";
+  s.watermark_bound = std::chrono::seconds(3);
+  s.allowed_lateness = std::chrono::seconds(4);
+  AnalysisSpec top;
+  top.name = "tags";
+  top.kind = ResultKind::kTopK;
+  top.by = {Dimension::kHashtag, {}};
+  top.k = 1000;
+  top.window = ParseWindowSpec("10s").value();
+  s.analyses.push_back(top);
+  AnalysisSpec langs;
+  langs.name = "langs";
+  langs.kind = ResultKind::kCount;
+  langs.by = {Dimension::kLang, {}};
+  langs.k = 0;
+  langs.window = ParseWindowSpec("sliding 20s 5s").value();
+  s.analyses.push_back(langs);
+  return s;
+}
+
+// Everything the engine offers, for the runs compared with each other.
+PipelineSpec FullSpec() {
+  PipelineSpec s = Spec();
+  AnalysisSpec a;
+  a.name = "authors";
+  a.kind = ResultKind::kDistinct;
+  a.by = {Dimension::kLang, {}};
+  a.k = 0;
+  a.window = ParseWindowSpec("10s").value();
+  s.analyses.push_back(a);
+  a = {};
+  a.name = "mood";
+  a.kind = ResultKind::kSentiment;
+  a.by = {Dimension::kHashtag, {}};
+  a.window = ParseWindowSpec("10s").value();
+  s.analyses.push_back(a);
+  a = {};
+  a.name = "bursts";
+  a.kind = ResultKind::kBurst;
+  a.by = {Dimension::kHashtag, {}};
+  a.bursts.min_count = 2;
+  a.bursts.warmup_windows = 1;
+  a.window = ParseWindowSpec("5s").value();
+  s.analyses.push_back(a);
+  a = {};
+  a.name = "sessions";
+  a.kind = ResultKind::kSession;
+  a.by = {Dimension::kAuthor, {}};
+  a.k = 0;
+  a.window = ParseWindowSpec("session 3s").value();
+  s.analyses.push_back(a);
+  a = {};
+  a.name = "pairs";
+  a.kind = ResultKind::kCooccurrence;
+  a.k = 5;
+  a.window = ParseWindowSpec("10s").value();
+  s.analyses.push_back(a);
+  a = {};
+  a.name = "topics";
+  a.kind = ResultKind::kCluster;
+  a.kmeans.k = 3;
+  a.kmeans.dims = 1024;
+  a.tfidf.dims = 1024;
+  a.kmeans_batch = 50;
+  a.window = ParseWindowSpec("20s").value();
+  s.analyses.push_back(a);
+  return s;
+}
+
+std::map<CollectingResults::Key, model::WindowResult> RunOnce(const PipelineSpec& spec,
+                                                              const Input& in, RunOptions options,
+                                                              std::size_t idle_every = 0,
+                                                              RunStats* stats_out = nullptr) {
+  MemorySource source(in.lines, idle_every);
+  CollectingResults results;
+  options.result_sinks = {&results};
+  auto stats = RunPipeline(spec, source, options);
+  EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+  if (stats_out != nullptr && stats.ok()) *stats_out = *stats;
+  for (const auto& [key, r] : results.latest) EXPECT_TRUE(r.final) << std::get<0>(key);
+  return results.latest;
+}
+
+// The semantics, computed the slow way: walk the input in order, keep the
+// watermark, and count each post into each of its windows that was still
+// open when it arrived.
+std::map<std::pair<std::string, Window>, std::map<std::string, std::int64_t>> Naive(
+    const PipelineSpec& spec, const Input& in, std::uint64_t* late_posts) {
+  std::map<std::pair<std::string, Window>, std::map<std::string, std::int64_t>> out;
+  TimestampUs wm = kMinTime, max_seen = kMinTime;
+  const std::int64_t lateness = spec.allowed_lateness.count();
+  *late_posts = 0;
+  for (const Post& p : in.posts) {
+    const TimestampUs t = p.created_at;
+    TimestampUs latest = kMinTime;
+    for (const AnalysisSpec& a : spec.analyses) latest = std::max(latest, LatestWindowEnd(a.window, t));
+    if (latest + lateness <= wm) {
+      ++*late_posts;
+      continue;
+    }
+    for (const AnalysisSpec& a : spec.analyses) {
+      std::vector<Window> windows;
+      AssignWindows(a.window, t, &windows);
+      for (const Window& w : windows) {
+        if (w.end + lateness <= wm) continue;
+        auto& counts = out[{a.name, w}];
+        if (a.by.dim == Dimension::kLang) {
+          ++counts[p.lang];
+        } else {
+          std::set<std::string> seen;
+          for (const auto& h : p.hashtags) {
+            std::string lower;
+            LowerInto(h.tag, &lower);
+            if (seen.insert(lower).second) ++counts[lower];
+          }
+          if (seen.empty()) out[{a.name, w}];  // the window exists, empty
+        }
+      }
+    }
+    if (t > max_seen) {
+      max_seen = t;
+      wm = std::max(wm, max_seen - spec.watermark_bound.count());
+    }
+  }
+  return out;
+}
+
+TEST(Runtime, IncrementalWindowsMatchNaiveRecomputeOnDisorderedInput) {
+  for (std::uint64_t seed : {1u, 2u, 3u, 4u, 5u}) {
+    const Input in = MakeInput(seed, 3000, 50000, 6 * kSecond);
+    const PipelineSpec spec = Spec();
+    RunStats stats;
+    auto engine = RunOnce(spec, in, RunOptions{}, 0, &stats);
+    std::uint64_t late = 0;
+    auto naive = Naive(spec, in, &late);
+    EXPECT_EQ(stats.late_posts, late) << "seed " << seed;
+    EXPECT_GT(late, 0u) << "the input should have late posts";
+    std::size_t compared = 0;
+    for (const auto& [key, counts] : naive) {
+      if (counts.empty()) continue;
+      const auto it = engine.find({key.first, key.second.start, key.second.end});
+      ASSERT_NE(it, engine.end()) << key.first << " window " << key.second.start;
+      std::map<std::string, std::int64_t> got;
+      for (const auto& row : it->second.rows) got[row.key] = row.count;
+      EXPECT_EQ(got, counts) << "seed " << seed << " " << key.first << " " << key.second.start;
+      ++compared;
+    }
+    std::size_t nonempty = 0;
+    for (const auto& [key, r] : engine) nonempty += r.rows.empty() ? 0 : 1;
+    EXPECT_EQ(nonempty, compared);
+  }
+}
+
+TEST(Runtime, RecordAndMicroBatchAndWorkersGiveIdenticalResults) {
+  const Input in = MakeInput(11, 4000, 40000, 5 * kSecond);
+  PipelineSpec spec = FullSpec();
+  auto reference = RunOnce(spec, in, RunOptions{});
+  ASSERT_FALSE(reference.empty());
+  std::set<std::string> kinds;
+  for (const auto& [key, r] : reference) {
+    if (!r.rows.empty()) kinds.insert(std::string(model::ResultKindName(r.kind)));
+  }
+  EXPECT_EQ(kinds.size(), 8u) << "every kind of analysis produced rows";
+
+  struct Variant {
+    ProcessingMode mode;
+    int workers;
+    std::size_t idle_every;
+    std::size_t chunk;
+  };
+  for (const Variant v : {Variant{ProcessingMode::kMicroBatch, 1, 0, 0},
+                          Variant{ProcessingMode::kMicroBatch, 1, 97, 0},
+                          Variant{ProcessingMode::kRecord, 2, 0, 64},
+                          Variant{ProcessingMode::kRecord, 3, 31, 7},
+                          Variant{ProcessingMode::kMicroBatch, 2, 53, 0}}) {
+    PipelineSpec s = spec;
+    s.mode = v.mode;
+    s.batch_interval = std::chrono::milliseconds(1);
+    RunOptions options;
+    options.workers = v.workers;
+    if (v.chunk > 0) options.chunk_records = v.chunk;
+    auto got = RunOnce(s, in, options, v.idle_every);
+    ASSERT_EQ(got.size(), reference.size()) << "workers " << v.workers;
+    for (const auto& [key, r] : reference) {
+      const auto it = got.find(key);
+      ASSERT_NE(it, got.end());
+      EXPECT_EQ(it->second.rows, r.rows)
+          << std::get<0>(key) << " mode " << ProcessingModeName(v.mode) << " workers " << v.workers;
+    }
+  }
+}
+
+TEST(Runtime, ResumeFromCheckpointGivesTheUninterruptedResult) {
+  const Input in = MakeInput(21, 3000, 40000, 5 * kSecond);
+  const PipelineSpec spec = FullSpec();
+  for (int workers : {1, 2}) {
+    RunOptions plain;
+    plain.workers = workers;
+    auto reference = RunOnce(spec, in, plain);
+
+    const std::string dir =
+        std::string(STARLING_TEST_TMP) + "/ckpt-" + std::to_string(workers);
+    std::filesystem::remove_all(dir);
+    CollectingResults store;  // outlives the runs, like a database
+    std::uint64_t stop_at = 0;
+    for (std::uint64_t limit : {700u, 1500u, 2200u, 0u}) {
+      MemorySource source(in.lines);
+      RunOptions options;
+      options.workers = workers;
+      options.result_sinks = {&store};
+      options.checkpoint_dir = dir;
+      options.checkpoint_interval = std::chrono::milliseconds(5);
+      options.resume = stop_at > 0;
+      options.limit = limit == 0 ? 0 : limit - stop_at;
+      auto stats = RunPipeline(spec, source, options);
+      ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+      if (limit > 0) EXPECT_EQ(stats->records, limit);
+      stop_at = limit;
+    }
+    std::map<std::string, int> per_ref, per_store;
+    for (const auto& [key, r] : reference) ++per_ref[std::get<0>(key)];
+    for (const auto& [key, r] : store.latest) ++per_store[std::get<0>(key)];
+    EXPECT_EQ(per_store, per_ref);
+    ASSERT_EQ(store.latest.size(), reference.size());
+    for (const auto& [key, r] : reference) {
+      const auto it = store.latest.find(key);
+      ASSERT_NE(it, store.latest.end());
+      EXPECT_EQ(it->second.rows, r.rows) << std::get<0>(key) << " workers " << workers;
+    }
+  }
+}
+
+TEST(Runtime, RefusesACheckpointOfAnotherPipeline) {
+  const Input in = MakeInput(3, 200, 40000, kSecond);
+  const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-other";
+  std::filesystem::remove_all(dir);
+  RunOptions options;
+  options.checkpoint_dir = dir;
+  MemorySource first(in.lines);
+  ASSERT_TRUE(RunPipeline(Spec(), first, options).ok());
+  PipelineSpec other = Spec();
+  other.analyses[0].window = ParseWindowSpec("1m").value();
+  options.resume = true;
+  MemorySource second(in.lines);
+  auto r = RunPipeline(other, second, options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("different pipeline"), std::string::npos);
+  // A damaged file is refused, not half-loaded.
+  std::string path = dir + "/checkpoint.bin";
+  { std::FILE* f = std::fopen(path.c_str(), "r+b"); ASSERT_NE(f, nullptr); std::fseek(f, 40, SEEK_SET); std::fputc('X', f); std::fclose(f); }
+  MemorySource third(in.lines);
+  auto bad = RunPipeline(Spec(), third, options);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kMalformedInput) << bad.status().ToString();
+}
+
+TEST(Runtime, LatePostsGoToTheSideOutput) {
+  PipelineSpec spec = Spec();
+  spec.allowed_lateness = std::chrono::seconds(0);
+  spec.watermark_bound = std::chrono::seconds(0);
+  Input in;
+  for (std::int64_t t : {0LL, 25LL, 3LL, 26LL}) {  // seconds; 3 is late for [0,10) and [0,20)...
+    Post p;
+    p.id = std::to_string(t);
+    p.provider = model::Provider::kX;
+    p.created_at = kBase + t * kSecond;
+    p.lang = "en";
+    std::string line;
+    model::AppendPostJson(p, &line);
+    in.lines.push_back(line);
+    in.posts.push_back(p);
+  }
+  MemorySource source(in.lines);
+  testing::CollectingSink late;
+  CollectingResults results;
+  RunOptions options;
+  options.late_sink = &late;
+  options.result_sinks = {&results};
+  auto stats = RunPipeline(spec, source, options);
+  ASSERT_TRUE(stats.ok());
+  // Sliding 20s/5s windows of t=3 end at 5..20; all <= watermark 25: late.
+  EXPECT_EQ(stats->late_posts, 1u);
+  ASSERT_EQ(late.posts.size(), 1u);
+  EXPECT_EQ(late.posts[0].id, "3");
+}
+
+}  // namespace
+}  // namespace starling::dataflow
