@@ -53,8 +53,9 @@ int RunGenerate(const GenerateArgs& args);
 
 struct DemoArgs {
   std::string duration = "30s";
-  std::string db = "starling-demo.db";
+  std::string db = "starling-demo.db";  // window results; posts go to <db stem>-posts.db
   double rate = 2000;
+  int workers = 0;
   std::string program = "starling";  // how the user ran us, for the hints printed at the end
 };
 int RunDemo(const DemoArgs& args);

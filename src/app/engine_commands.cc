@@ -1,22 +1,26 @@
 // File: app/engine_commands.cc
 // The subcommands that run the windowed engine: run (a pipeline file), top
 // (the quick answer), sentiment (per post), and the engine part of demo.
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "app/cli_util.h"
 #include "app/command_support.h"
 #include "app/commands.h"
 #include "common/log.h"
+#include "dataflow/builder.h"
 #include "dataflow/pipeline_yaml.h"
 #include "dataflow/runtime.h"
 #include "model/post_json.h"
 #include "sink/result_sink.h"
+#include "source/generator.h"
 #include "text/sentiment.h"
 
 namespace starling::app {
@@ -380,6 +384,181 @@ int RunSentiment(const SentimentArgs& args) {
                  dl_path.empty() ? " (use --dead-letter FILE to keep them)" : "; kept in ",
                  dl_path.c_str());
   }
+  return 0;
+}
+
+}  // namespace starling::app
+
+namespace starling::app {
+
+namespace {
+
+// The demo's pipeline, built with the C++ API (the YAML twin is
+// examples/firehose.yaml).
+dataflow::PipelineSpec DemoPipeline() {
+  using namespace std::chrono_literals;
+  analytics::BurstOptions bursts;
+  bursts.warmup_windows = 3;
+  return dataflow::PipelineBuilder("demo")
+      .EventTime(2s)
+      .AllowedLateness(5s)
+      .Window("5s")
+      .Count("posts", "all")
+      .Count("languages", "lang")
+      .Count("kinds", "kind")
+      .Count("providers", "provider")
+      .Sentiment("sentiment", "hashtag", 10)
+      .Window("30s")
+      .Top("hashtags", "hashtag", 10)
+      .Top("mentions", "mention", 10)
+      .Top("words", "word", 10)
+      .Distinct("authors", "author")
+      .Cooccurrence("pairs", 10)
+      .Window("10s")
+      .Bursts("bursts", "hashtag", bursts)
+      .Window("1m")
+      .Clusters("topics", 8)
+      .Build();
+}
+
+std::string Percent(std::int64_t part, std::int64_t whole) {
+  if (whole <= 0) return "0%";
+  return std::to_string((part * 100 + whole / 2) / whole) + "%";
+}
+
+// Prints one line per closed 5-second window: volume, sentiment, and the
+// latest trending hashtags and bursts.
+class DemoTicker {
+ public:
+  void OnResult(const model::WindowResult& r) {
+    if (!r.final) return;
+    if (r.analysis == "hashtags") {
+      trending_.clear();
+      for (std::size_t i = 0; i < r.rows.size() && i < 5; ++i) {
+        trending_ += (i ? " " : "") + ("#" + r.rows[i].key);
+      }
+    } else if (r.analysis == "bursts" && !r.rows.empty()) {
+      EndProgressLine();
+      for (const auto& row : r.rows) {
+        std::printf("  burst: #%s %s posts in %s (baseline %.1f, z %.1f)\n", row.key.c_str(),
+                    Grouped(static_cast<std::uint64_t>(row.count)).c_str(),
+                    model::FormatTimestamp(r.window_start).substr(11, 8).c_str(), row.value,
+                    row.value2);
+      }
+    } else if (r.analysis == "sentiment" && !r.rows.empty() && r.rows[0].key == "*") {
+      const auto& s = r.rows[0];
+      EndProgressLine();
+      std::printf("%s  %7s posts  sentiment %+.2f (%s+ %s= %s-)  trending: %s\n",
+                  model::FormatTimestamp(r.window_start).substr(11, 8).c_str(),
+                  Grouped(static_cast<std::uint64_t>(s.count)).c_str(), s.value,
+                  Percent(s.pos, s.count).c_str(), Percent(s.neu, s.count).c_str(),
+                  Percent(s.neg, s.count).c_str(), trending_.empty() ? "(first 30 s window pending)" : trending_.c_str());
+      std::fflush(stdout);
+    }
+  }
+
+ private:
+  std::string trending_;
+};
+
+void PrintRows(sqlite3* db, const char* label, const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) return;
+  std::string line;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* key = sqlite3_column_text(st, 0);
+    line += (line.empty() ? "" : ", ") +
+            std::string(key ? reinterpret_cast<const char*>(key) : "?") + " (" +
+            Grouped(static_cast<std::uint64_t>(sqlite3_column_int64(st, 1))) + ")";
+  }
+  sqlite3_finalize(st);
+  if (!line.empty()) std::printf("  %-16s %s\n", label, line.c_str());
+}
+
+void PrintDemoSummary(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return;
+  }
+  std::printf("\nWhat the stream said (from %s):\n", path.c_str());
+  PrintRows(db, "hashtags:",
+            "SELECT '#' || key, SUM(count) FROM trending WHERE analysis='hashtags' GROUP BY key "
+            "ORDER BY 2 DESC, 1 LIMIT 6");
+  PrintRows(db, "languages:",
+            "SELECT key, SUM(count) FROM counts WHERE analysis='languages' GROUP BY key ORDER BY "
+            "2 DESC, 1 LIMIT 6");
+  PrintRows(db, "post kinds:",
+            "SELECT key, SUM(count) FROM counts WHERE analysis='kinds' GROUP BY key ORDER BY 2 "
+            "DESC, 1");
+  PrintRows(db, "hashtag pairs:",
+            "SELECT '#' || tag_a || ' + #' || tag_b, SUM(count) FROM cooccurrence GROUP BY tag_a, "
+            "tag_b ORDER BY 2 DESC, 1 LIMIT 3");
+  PrintRows(db, "bursts:",
+            "SELECT '#' || term, MAX(count) FROM bursts GROUP BY term ORDER BY 2 DESC, 1 LIMIT 5");
+  PrintRows(db, "topic terms:",
+            "SELECT top_terms, posts FROM clusters WHERE window_end = (SELECT MAX(window_end) FROM "
+            "clusters) ORDER BY posts DESC LIMIT 3");
+  sqlite3_close(db);
+}
+
+std::string PostsDbFor(const std::string& db) {
+  const std::filesystem::path p(db);
+  return (p.parent_path() / (p.stem().string() + "-posts" + p.extension().string())).string();
+}
+
+}  // namespace
+
+int RunDemo(const DemoArgs& args) {
+  auto duration = ParseDuration(args.duration);
+  if (!duration.ok()) return Fail(duration.status());
+  source::GeneratorOptions go;
+  go.rate = args.rate;
+  go.start = 0;  // now
+  auto src = source::OpenGenerator(go, 0, /*pace=*/true);
+  if (!src.ok()) return Fail(src.status());
+  if (const auto dir = std::filesystem::path(args.db).parent_path(); !dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+  }
+  const std::string posts_db = PostsDbFor(args.db);
+  auto results = sink::OpenResultSink("sqlite:" + args.db);
+  if (!results.ok()) return Fail(results.status());
+  auto posts = sink::OpenSink("sqlite:" + posts_db);
+  if (!posts.ok()) return Fail(posts.status());
+
+  const dataflow::PipelineSpec spec = DemoPipeline();
+  DemoTicker ticker;
+  dataflow::DeadLetterWriter dead_letters("");
+  dataflow::RunOptions o;
+  o.workers = args.workers > 0 ? args.workers : DefaultWorkers();
+  o.parse.keep_raw = true;
+  o.stop = InstallStopHandler();
+  o.duration = *duration;
+  o.post_sinks = {posts->get()};
+  o.result_sinks = {results->get()};
+  o.dead_letters = &dead_letters;
+  o.on_result = [&](const model::WindowResult& r) { ticker.OnResult(r); };
+  log::Info("demo: about {} posts/s for {} through {} analyses ({} worker(s)); Ctrl-C stops earlier",
+            static_cast<std::uint64_t>(args.rate), args.duration, spec.analyses.size(), o.workers);
+  auto stats = dataflow::RunPipeline(spec, **src, o);
+  Status closed = (*results)->Close();
+  Status closed_posts = (*posts)->Close();
+  if (!stats.ok()) return Fail(stats.status());
+  if (!closed.ok()) return Fail(closed);
+  if (!closed_posts.ok()) return Fail(closed_posts);
+  PrintRunSummary(*stats, "");
+  PrintDemoSummary(args.db);
+  const std::string abs = std::filesystem::absolute(args.db).string();
+  std::printf(
+      "\nWindow results are in %s (SQLite; tables: docs/formats/results.md),\n"
+      "the posts themselves in %s (docs/formats/sqlite.md). Try:\n"
+      "  sqlite3 %s \"SELECT window_start, rank, key, count FROM trending WHERE "
+      "analysis='hashtags' ORDER BY window_start DESC, rank LIMIT 10\"\n"
+      "  sqlite3 %s \"SELECT window_start, key, posts, round(mean_compound, 3) FROM sentiment "
+      "WHERE key='*' ORDER BY window_start\"\n"
+      "  %s run examples/firehose.yaml      # the same analyses from a pipeline file\n",
+      abs.c_str(), posts_db.c_str(), args.db.c_str(), args.db.c_str(), args.program.c_str());
   return 0;
 }
 

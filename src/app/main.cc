@@ -111,11 +111,13 @@ int main(int argc, char** argv) {
 
   app::DemoArgs demo_args;
   auto* demo =
-      app.add_subcommand("demo", "Run the generator into SQLite and show where the data is");
+      app.add_subcommand("demo", "Run the generator through every analysis into SQLite, with live summaries");
   demo->add_option("--duration,-d", demo_args.duration, "How long to run (Ctrl-C stops earlier)")
       ->capture_default_str();
   demo->add_option("--db", demo_args.db, "SQLite file to write")->capture_default_str();
   demo->add_option("--rate,-r", demo_args.rate, "Posts per second")->capture_default_str();
+  demo->add_option("--workers,-w", demo_args.workers, "Worker threads (default: cores)")
+      ->check(CLI::Range(1, 256));
 
   app::RunArgs run_args;
   auto* run = app.add_subcommand(
