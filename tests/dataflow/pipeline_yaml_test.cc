@@ -1,0 +1,158 @@
+#include "dataflow/pipeline_yaml.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "dataflow/builder.h"
+
+namespace starling::dataflow {
+namespace {
+
+TEST(PipelineYaml, ReadsEveryPart) {
+  auto f = ParsePipelineYaml(R"(
+name: t
+source: [a.jsonl, "generate:?count=5"]
+mode: microbatch
+batch_interval: 250ms
+time: event
+watermark: 10s
+allowed_lateness: 1m
+workers: 3
+checkpoint: {dir: ck, interval: 2s}
+filter: {lang: [en], has: hashtags}
+analyses:
+  - {name: tags, type: top, by: hashtag, k: 5, window: "sliding 10m 1m", mode: space-saving, capacity: 100}
+  - {type: count, by: lang}
+  - {name: who, type: distinct, of: author, by: lang, precision: 12}
+  - {name: s, type: sessions, by: author, window: session 5m}
+  - {name: c, type: clusters, k: 4, decay: 0.5, terms: 6}
+  - {name: b, type: bursts, z: 4, alpha: 0.2, min_count: 7, warmup: 2}
+sinks: {results: [sqlite:r.db, "-"], posts: p.jsonl, late: l.jsonl, dead_letters: d.jsonl}
+)");
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->spec.name, "t");
+  EXPECT_EQ(f->sources.size(), 2u);
+  EXPECT_EQ(f->spec.mode, ProcessingMode::kMicroBatch);
+  EXPECT_EQ(f->spec.batch_interval, std::chrono::milliseconds(250));
+  EXPECT_EQ(f->spec.allowed_lateness, std::chrono::minutes(1));
+  EXPECT_EQ(f->workers, 3);
+  EXPECT_EQ(f->checkpoint_dir, "ck");
+  EXPECT_EQ(f->spec.transforms.size(), 2u);
+  ASSERT_EQ(f->spec.analyses.size(), 6u);
+  const AnalysisSpec& tags = f->spec.analyses[0];
+  EXPECT_TRUE(tags.space_saving);
+  EXPECT_EQ(tags.capacity, 100u);
+  EXPECT_EQ(tags.window.type, WindowType::kSliding);
+  EXPECT_EQ(f->spec.analyses[1].name, "count");
+  EXPECT_EQ(f->spec.analyses[2].hll_precision, 12);
+  EXPECT_EQ(f->spec.analyses[4].kmeans.k, 4);
+  EXPECT_EQ(f->spec.analyses[4].k, 6u);
+  EXPECT_EQ(f->spec.analyses[5].bursts.min_count, 7u);
+  EXPECT_EQ(f->result_sinks.size(), 2u);
+  EXPECT_EQ(f->late_sink, "l.jsonl");
+  // The filter works on posts.
+  model::Post p;
+  p.lang = "en";
+  EXPECT_FALSE(f->spec.transforms[1].filter(p));
+  p.hashtags.push_back({"x", {}});
+  EXPECT_TRUE(f->spec.transforms[0].filter(p) && f->spec.transforms[1].filter(p));
+}
+
+TEST(PipelineYaml, ErrorsNameTheKey) {
+  struct Case {
+    const char* yaml;
+    const char* expect;
+  };
+  for (const Case& c : {
+           Case{"name: x\nanalyses: [{type: top, window: weekly}]", "analyses[0]: window"},
+           Case{"name: x\nanalyses: [{type: nope}]", "type: unknown 'nope'"},
+           Case{"name: x\nanalyses: [{type: top, k: -1}]", "k: expected an integer"},
+           Case{"name: x\nbogus: 1", "bogus: unknown key"},
+           Case{"name: x\nmode: fast", "mode: use record or microbatch"},
+           Case{"name: x\nanalyses: [{type: top}, {type: top}]", "two analyses are named 'top'"},
+           Case{"name: x\nanalyses: [{type: sessions}]", "session window"},
+           Case{"name: x\nfilter: {kind: [tweet]}", "unknown kind 'tweet'"},
+           Case{"[1, 2", "not valid YAML"},
+           Case{"- a\n- b", "a pipeline file is a YAML map"},
+       }) {
+    auto f = ParsePipelineYaml(c.yaml);
+    ASSERT_FALSE(f.ok()) << c.yaml;
+    EXPECT_EQ(f.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(f.status().message().find(c.expect), std::string::npos)
+        << f.status().message() << " should contain " << c.expect;
+  }
+}
+
+TEST(PipelineYaml, ExamplesLoad) {
+  const std::filesystem::path examples =
+      std::filesystem::path(STARLING_TEST_SOURCE_DIR).parent_path() / "examples";
+  int n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(examples)) {
+    if (entry.path().extension() != ".yaml") continue;
+    auto f = LoadPipelineFile(entry.path().string());
+    EXPECT_TRUE(f.ok()) << entry.path() << ": " << f.status().ToString();
+    ++n;
+  }
+  EXPECT_GE(n, 4);
+}
+
+TEST(PipelineYaml, CsvJoinAddsLabels) {
+  const std::string path = std::string(STARLING_TEST_TMP) + "/authors.csv";
+  {
+    std::ofstream out(path);
+    out << "handle,group,\"note\"\nAlice,press,\"says \"\"hi\"\"\"\nbob,bots,\n";
+  }
+  auto join = CsvJoin(path, "author", "handle");
+  ASSERT_TRUE(join.ok()) << join.status().ToString();
+  model::Post p;
+  p.author.handle = "alice";
+  std::vector<std::pair<std::string, std::string>> labels;
+  join->join(p, labels);
+  ASSERT_EQ(labels.size(), 2u);
+  EXPECT_EQ(labels[0], (std::pair<std::string, std::string>{"group", "press"}));
+  EXPECT_EQ(labels[1].second, "says \"hi\"");
+  EXPECT_FALSE(CsvJoin(path, "author", "missing").ok());
+  EXPECT_EQ(CsvJoin(path + ".nope", "author", "handle").status().code(), StatusCode::kNotFound);
+}
+
+TEST(Builder, BuildsTheSameSpecAsYaml) {
+  using namespace std::chrono_literals;
+  PipelineSpec built = PipelineBuilder("p")
+                           .EventTime(10s)
+                           .AllowedLateness(1min)
+                           .Window("1m")
+                           .Top("tags", "hashtag", 5)
+                           .Count("langs", "lang")
+                           .Build();
+  auto yaml = ParsePipelineYaml(R"(
+name: p
+watermark: 10s
+allowed_lateness: 1m
+analyses:
+  - {name: tags, type: top, by: hashtag, k: 5, window: 1m}
+  - {name: langs, type: count, by: lang, window: 1m}
+)");
+  ASSERT_TRUE(yaml.ok());
+  EXPECT_EQ(built.Fingerprint(), yaml->spec.Fingerprint());
+}
+
+TEST(Builder, CustomKeysAndTransforms) {
+  PipelineSpec spec = PipelineBuilder("p")
+                          .Filter([](const model::Post& p) { return !p.text.empty(); })
+                          .Map([](model::Post& p) { p.lang = "xx"; })
+                          .KeyBy([](const model::Post& p, KeyEmitter& out) {
+                            out.Emit(p.text.substr(0, 1));
+                          })
+                          .Count("first_letter")
+                          .Build();
+  ASSERT_EQ(spec.transforms.size(), 2u);
+  ASSERT_TRUE(spec.analyses[0].custom_keys);
+  EXPECT_THROW(PipelineBuilder("p").Window("fortnightly"), std::invalid_argument);
+  EXPECT_THROW(PipelineBuilder("p").Top("a", "hashtag", 1).Top("a", "hashtag", 1).Build(),
+               std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace starling::dataflow
