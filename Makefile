@@ -4,7 +4,7 @@ BUILD := build
 FUZZ_SECONDS ?= 20
 DEMO_DURATION ?= 20s
 
-.PHONY: all deps build release dev asan tsan fuzz-build test test-release test-asan test-tsan fuzz demo bench format tidy clean
+.PHONY: all deps build release dev asan tsan tsan-all fuzz-build test test-release test-asan test-tsan fuzz demo bench format tidy clean
 
 all: release
 
@@ -33,11 +33,13 @@ fuzz-build: deps
 
 build: release
 
-# The whole suite: optimised build, then ASan+UBSan build, then short fuzz runs.
-# Run one after the other (also under `make -j`): each step builds a tree of its own.
+# The whole suite: optimised build, then ASan+UBSan build, then the threaded
+# engine under ThreadSanitizer, then short fuzz runs. Run one after the other
+# (also under `make -j`): each step builds a tree of its own.
 test:
 	$(MAKE) --no-print-directory test-release
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz
 	@echo "make test: all suites passed"
 
@@ -48,10 +50,16 @@ test-release: release
 test-asan: asan
 	ctest --preset asan -j $(JOBS)
 
-# ThreadSanitizer: not part of `make test` while the pipeline is
-# single-threaded (the TCP and generator tests are its only threads);
-# the engine's parallel workers will add it.
-test-tsan: tsan
+# ThreadSanitizer over the code that runs threads: the engine (parallel
+# workers, queues, checkpoints), the sources (TCP) and the ingest loop. Only
+# those test binaries are built, to keep `make test` within CI's time.
+TSAN_TESTS := runtime_test ingest_test record_source_test
+test-tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TESTS)
+	ctest --preset tsan -j $(JOBS) -R '^($(subst $(eval) ,|,$(TSAN_TESTS)))$$'
+
+tsan-all: tsan
 	ctest --preset tsan -j $(JOBS)
 
 fuzz: fuzz-build

@@ -45,7 +45,13 @@ for f in twarc-csv/streaming_output.jsonl tweet_parser/public_api_sample.json; d
 done
 echo "fuzz: seeded csv_reader with $(ls "$work/csv_reader" | wc -l) inputs"
 
-targets=(post_parser extract timestamp line_source csv_reader)
+# Sentiment: the extractor's texts. Pipelines: the example files, whole.
+mkdir -p "$work/sentiment" "$work/pipeline_yaml" "$work/window_state"
+cp "$work"/extract/seed_* "$work/sentiment/" 2>/dev/null || true
+for f in "$root"/examples/*.yaml; do grep -v join "$f" > "$work/pipeline_yaml/$(basename "$f")"; done
+printf '\001\000\001\002' > "$work/window_state/seed_0"
+
+targets=(post_parser extract timestamp line_source csv_reader sentiment pipeline_yaml window_state)
 status=0 failed=0
 for target in "${targets[@]}"; do
   bin="$build/fuzz/${target}_fuzz"
