@@ -47,6 +47,11 @@ struct RunStats {
   model::TimestampUs watermark = 0;
   std::chrono::microseconds elapsed{0};
   std::chrono::microseconds last_checkpoint_age{0};
+  // From reading a record to its chunk's window updates being emitted to the
+  // sinks (record mode: per post; micro-batch: includes the batch wait).
+  std::chrono::microseconds latency_p50{0};
+  std::chrono::microseconds latency_p99{0};
+  std::chrono::microseconds latency_max{0};
 };
 
 struct RunOptions {
