@@ -540,9 +540,14 @@ class Reader {
       Result<bool> more = source_.Next(&rec);
       if (!more.ok()) {
         if (more.status().code() != StatusCode::kTryAgain) return more.status();
-        // Idle live source: in record mode hand over what we have (or a
-        // watermark tick in processing time); else wait a little.
-        if (!batch && (!c.records.empty() || spec_.time == TimeMode::kProcessing)) break;
+        // Idle live source: in record mode hand over what we have, or in
+        // processing time an empty chunk every 10 ms so the watermark follows
+        // the clock; else wait a little.
+        if (!batch && !c.records.empty()) break;
+        if (!batch && spec_.time == TimeMode::kProcessing &&
+            clock_.Steady() - started >= std::chrono::milliseconds(10)) {
+          break;
+        }
         auto wake = clock_.Steady() + std::chrono::milliseconds(1);
         if (batch) wake = std::min(wake, batch_end);
         clock_.SleepUntil(wake);

@@ -418,3 +418,94 @@ TEST(Runtime, RealDataGivesIdenticalResultsInEveryModel) {
 
 }  // namespace
 }  // namespace starling::dataflow
+
+namespace starling::dataflow {
+namespace {
+
+// A live source whose posts arrive at given moments of a ManualClock, idle
+// (TryAgain) in between: processing-time windows with no sleeping.
+class ScheduledSource final : public source::RecordSource {
+ public:
+  ScheduledSource(ManualClock* clock, std::vector<std::pair<std::chrono::milliseconds, std::string>> s)
+      : clock_(clock), schedule_(std::move(s)), t0_(clock->Steady()) {
+    for (auto& [at, line] : schedule_) line.append(source::kRecordPadding, '\0');
+  }
+  Result<bool> Next(source::Record* out) override {
+    if (next_ >= schedule_.size()) return TryAgain("idle");  // live: never ends by itself
+    const auto& [at, line] = schedule_[next_];
+    if (clock_->Steady() < t0_ + at) return TryAgain("idle");
+    out->bytes = std::string_view(line.data(), line.size() - source::kRecordPadding);
+    out->origin = "scheduled";
+    out->line = ++next_;
+    out->padding = source::kRecordPadding;
+    return true;
+  }
+  std::string Describe() const override { return "scheduled"; }
+
+ private:
+  ManualClock* clock_;
+  std::vector<std::pair<std::chrono::milliseconds, std::string>> schedule_;
+  std::chrono::steady_clock::time_point t0_;
+  std::size_t next_ = 0;
+};
+
+TEST(Runtime, ProcessingTimeWindowsFollowTheInjectedClock) {
+  using std::chrono::milliseconds;
+  ManualClock clock;
+  auto line = [](const char* id) {
+    Post p;
+    p.id = id;
+    p.provider = model::Provider::kX;
+    p.created_at = kBase;  // ignored in processing time
+    p.lang = "en";
+    std::string out;
+    model::AppendPostJson(p, &out);
+    return out;
+  };
+  const TimestampUs now0 = clock.Now().time_since_epoch().count();
+  // Arrivals relative to the first whole second after now0.
+  const std::int64_t phase = (1000000 - now0 % 1000000) / 1000;
+  ScheduledSource source(&clock, {{milliseconds(phase + 100), line("a")},
+                                  {milliseconds(phase + 500), line("b")},
+                                  {milliseconds(phase + 1200), line("c")},
+                                  {milliseconds(phase + 2500), line("d")}});
+  PipelineSpec spec;
+  spec.name = "pt";
+  spec.time = TimeMode::kProcessing;
+  spec.watermark_bound = std::chrono::microseconds(0);
+  AnalysisSpec a;
+  a.name = "posts";
+  a.kind = ResultKind::kCount;
+  a.k = 0;
+  a.window = ParseWindowSpec("1s").value();
+  spec.analyses.push_back(a);
+  CollectingResults results;
+  RunOptions options;
+  options.clock = &clock;
+  options.duration = std::chrono::seconds(5);
+  options.result_sinks = {&results};
+  const auto t0 = clock.Steady();
+  std::vector<milliseconds> emitted_at;
+  options.on_result = [&](const model::WindowResult&) {
+    emitted_at.push_back(std::chrono::duration_cast<milliseconds>(clock.Steady() - t0));
+  };
+  auto stats = RunPipeline(spec, source, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  std::vector<std::int64_t> counts;
+  for (const auto& [key, r] : results.latest) {
+    ASSERT_EQ(r.rows.size(), 1u);
+    counts.push_back(r.rows[0].count);
+  }
+  EXPECT_EQ(counts, (std::vector<std::int64_t>{2, 1, 1}));
+  // Each window closed on the clock while the source was idle, within the
+  // 10 ms watermark tick of its end, long before the run ended at 5 s.
+  ASSERT_EQ(emitted_at.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    const milliseconds end(phase + 1000 * (i + 1));
+    EXPECT_GE(emitted_at[static_cast<std::size_t>(i)], end);
+    EXPECT_LE(emitted_at[static_cast<std::size_t>(i)], end + milliseconds(20));
+  }
+}
+
+}  // namespace
+}  // namespace starling::dataflow
