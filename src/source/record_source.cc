@@ -268,6 +268,42 @@ class ConcatSource final : public RecordSource {
   std::size_t i_ = 0;
 };
 
+// Round-robin over sources, skipping idle ones (TryAgain) and dropping ended
+// ones: a union of streams that keeps every one of them moving.
+class UnionSource final : public RecordSource {
+ public:
+  explicit UnionSource(std::vector<std::unique_ptr<RecordSource>> s) : sources_(std::move(s)) {}
+  Result<bool> Next(Record* out) override {
+    std::size_t idle = 0;
+    while (!sources_.empty()) {
+      if (next_ >= sources_.size()) next_ = 0;
+      auto r = sources_[next_]->Next(out);
+      if (!r.ok()) {
+        if (r.status().code() != StatusCode::kTryAgain) return r;
+        ++next_;
+        if (++idle >= sources_.size()) return r;  // all idle now
+        continue;
+      }
+      if (!*r) {
+        sources_.erase(sources_.begin() + static_cast<std::ptrdiff_t>(next_));
+        continue;
+      }
+      ++next_;
+      return true;
+    }
+    return false;
+  }
+  std::string Describe() const override {
+    std::string d;
+    for (const auto& s : sources_) d += (d.empty() ? "" : " | ") + s->Describe();
+    return "union(" + d + ")";
+  }
+
+ private:
+  std::vector<std::unique_ptr<RecordSource>> sources_;
+  std::size_t next_ = 0;
+};
+
 class PacedFileSource final : public RecordSource {
  public:
   PacedFileSource(std::unique_ptr<RecordSource> inner, double speed)
@@ -374,6 +410,11 @@ Result<std::unique_ptr<RecordSource>> OpenGenerator(GeneratorOptions generator, 
   if (!valid.ok()) return Status(valid.code(), "generate: " + valid.message());
   return std::unique_ptr<RecordSource>(
       std::make_unique<GeneratorSource>(generator, count, pace, options.clock));
+}
+
+std::unique_ptr<RecordSource> Union(std::vector<std::unique_ptr<RecordSource>> sources) {
+  if (sources.size() == 1) return std::move(sources.front());
+  return std::make_unique<UnionSource>(std::move(sources));
 }
 
 std::unique_ptr<RecordSource> Concat(std::vector<std::unique_ptr<RecordSource>> sources) {

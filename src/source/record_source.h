@@ -86,4 +86,10 @@ Result<std::unique_ptr<RecordSource>> OpenGenerator(GeneratorOptions generator, 
 // Several sources one after the other (e.g. the FILES of `starling normalize`).
 std::unique_ptr<RecordSource> Concat(std::vector<std::unique_ptr<RecordSource>> sources);
 
+// The union of several streams: one record from each in turn (round-robin),
+// skipping a source that is idle now and dropping one that ended; TryAgain
+// only when all are idle. Deterministic for sources that are never idle
+// (files, the unpaced generator), so a checkpoint's record count resumes it.
+std::unique_ptr<RecordSource> Union(std::vector<std::unique_ptr<RecordSource>> sources);
+
 }  // namespace starling::source

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "model/post_json.h"
+#include "source/generator.h"
 #include "support/collecting_results.h"
 #include "support/collecting_sink.h"
 #include "support/memory_source.h"
@@ -505,6 +506,74 @@ TEST(Runtime, ProcessingTimeWindowsFollowTheInjectedClock) {
     EXPECT_GE(emitted_at[static_cast<std::size_t>(i)], end);
     EXPECT_LE(emitted_at[static_cast<std::size_t>(i)], end + milliseconds(20));
   }
+}
+
+}  // namespace
+}  // namespace starling::dataflow
+
+namespace starling::dataflow {
+namespace {
+
+// The generator injects bursts (ground truth from PostGenerator::bursts());
+// the engine's bursts analysis must flag each of them.
+TEST(Runtime, FindsTheGeneratorsInjectedBursts) {
+  source::GeneratorOptions g;
+  g.seed = 9;
+  g.rate = 10;
+  g.start = kBase;
+  const std::uint64_t count = 2 * 3600 * 10;  // two hours of event time
+  source::PostGenerator truth(g);
+  std::string scratch;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    scratch.clear();
+    truth.Next(&scratch);
+  }
+  const std::vector<source::InjectedBurst> injected = truth.bursts();
+  ASSERT_GE(injected.size(), 10u);
+
+  PipelineSpec spec;
+  spec.name = "bursts";
+  AnalysisSpec a;
+  a.name = "bursts";
+  a.kind = ResultKind::kBurst;
+  a.by = {Dimension::kHashtag, {}};
+  a.window = ParseWindowSpec("1m").value();
+  spec.analyses.push_back(a);
+  auto src = source::OpenGenerator(g, count, /*pace=*/false);
+  ASSERT_TRUE(src.ok());
+  CollectingResults results;
+  RunOptions options;
+  options.workers = 2;
+  options.result_sinks = {&results};
+  ASSERT_TRUE(RunPipeline(spec, **src, options).ok());
+
+  std::size_t found = 0;
+  std::set<std::string> flagged_terms;
+  for (const auto& [key, r] : results.latest) {
+    for (const auto& row : r.rows) flagged_terms.insert(row.key);
+  }
+  for (const source::InjectedBurst& b : injected) {
+    std::string tag;
+    LowerInto(b.hashtag, &tag);
+    bool hit = false;
+    for (const auto& [key, r] : results.latest) {
+      if (r.window_end <= b.start || r.window_start >= b.end) continue;
+      for (const auto& row : r.rows) hit |= row.key == tag;
+    }
+    found += hit ? 1 : 0;
+    EXPECT_TRUE(hit) << "burst #" << b.hashtag << " at " << model::FormatTimestamp(b.start);
+  }
+  EXPECT_EQ(found, injected.size());
+  // Few false alarms: flagged terms are mostly the injected ones.
+  std::set<std::string> injected_tags;
+  for (const auto& b : injected) {
+    std::string tag;
+    LowerInto(b.hashtag, &tag);
+    injected_tags.insert(tag);
+  }
+  std::size_t others = 0;
+  for (const std::string& t : flagged_terms) others += injected_tags.count(t) ? 0 : 1;
+  EXPECT_LE(others, 6u) << "false alarms";
 }
 
 }  // namespace

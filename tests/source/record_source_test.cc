@@ -275,3 +275,70 @@ TEST(GeneratorSource, PacesWithTheInjectedClock) {
 
 }  // namespace
 }  // namespace starling::source
+
+namespace starling::source {
+namespace {
+
+// Yields "name-i" records, saying TryAgain before every `idle_every`-th one.
+class Scripted final : public RecordSource {
+ public:
+  Scripted(std::string name, int n, int idle_every = 0)
+      : name_(std::move(name)), n_(n), idle_every_(idle_every) {}
+  Result<bool> Next(Record* out) override {
+    if (i_ >= n_) return false;
+    if (idle_every_ > 0 && i_ % idle_every_ == 0 && !idled_) {
+      idled_ = true;
+      return TryAgain("idle");
+    }
+    idled_ = false;
+    line_ = name_ + "-" + std::to_string(i_++);
+    out->bytes = line_;
+    return true;
+  }
+  std::string Describe() const override { return name_; }
+
+ private:
+  std::string name_;
+  int n_, idle_every_, i_ = 0;
+  bool idled_ = false;
+  std::string line_;
+};
+
+std::vector<std::string> Drain(RecordSource& s, int* idles) {
+  std::vector<std::string> out;
+  Record r;
+  for (int guard = 0; guard < 1000; ++guard) {
+    auto more = s.Next(&r);
+    if (!more.ok()) {
+      EXPECT_EQ(more.status().code(), StatusCode::kTryAgain);
+      ++*idles;
+      continue;
+    }
+    if (!*more) break;
+    out.emplace_back(r.bytes);
+  }
+  return out;
+}
+
+TEST(UnionSource, InterleavesAndSkipsIdleSources) {
+  std::vector<std::unique_ptr<RecordSource>> v;
+  v.push_back(std::make_unique<Scripted>("a", 3));
+  v.push_back(std::make_unique<Scripted>("b", 1));
+  v.push_back(std::make_unique<Scripted>("c", 2));
+  auto u = Union(std::move(v));
+  int idles = 0;
+  EXPECT_EQ(Drain(*u, &idles), (std::vector<std::string>{"a-0", "b-0", "c-0", "a-1", "c-1", "a-2"}));
+  EXPECT_EQ(idles, 0);
+
+  std::vector<std::unique_ptr<RecordSource>> w;
+  w.push_back(std::make_unique<Scripted>("slow", 2, 1));  // idle before each record
+  w.push_back(std::make_unique<Scripted>("fast", 3));
+  auto u2 = Union(std::move(w));
+  idles = 0;
+  auto got = Drain(*u2, &idles);
+  EXPECT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[0], "fast-0");  // the idle one does not hold the other back
+}
+
+}  // namespace
+}  // namespace starling::source
