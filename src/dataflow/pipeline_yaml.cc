@@ -1,5 +1,6 @@
 #include "dataflow/pipeline_yaml.h"
 
+#include <sqlite3.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
@@ -341,6 +342,13 @@ Result<std::vector<Transform>> ParseFilter(const YAML::Node& n, const Ctx& ctx) 
 
 }  // namespace
 
+using JoinTable =
+    std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>>;
+
+// A join of posts (keyed along `dim`, lower-cased) with a loaded table.
+Transform TableJoin(std::shared_ptr<const JoinTable> table, const DimensionRef& dim,
+                    std::string description);
+
 Result<Transform> CsvJoin(const std::string& path, const std::string& key,
                           const std::string& key_column) {
   auto dim = ParseDimension(key);
@@ -404,10 +412,16 @@ Result<Transform> CsvJoin(const std::string& path, const std::string& key,
     LowerInto(cells[key_index], &k);
     (*table)[k] = std::move(labels);
   }
+  return TableJoin(std::move(table), *dim, "join " + path + " on " + key);
+}
+
+Transform TableJoin(std::shared_ptr<const JoinTable> table, const DimensionRef& dim,
+                    std::string description) {
+  using Labels = std::vector<std::pair<std::string, std::string>>;
   Transform t;
   t.kind = Transform::Kind::kJoin;
-  t.description = "join " + path + " on " + key;
-  t.join = [table, d = *dim](const model::Post& post, Labels& labels) {
+  t.description = std::move(description);
+  t.join = [table, d = dim](const model::Post& post, Labels& labels) {
     PostFeatures none;
     std::string scratch;
     std::string lowered;
@@ -418,6 +432,45 @@ Result<Transform> CsvJoin(const std::string& path, const std::string& key,
     });
   };
   return t;
+}
+
+Result<Transform> SqliteJoin(const std::string& path, const std::string& query,
+                             const std::string& key) {
+  auto dim = ParseDimension(key);
+  if (!dim.ok()) return dim.status();
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return NotFound("join database " + path + " cannot be opened");
+  }
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, query.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    Status err = InvalidArgument("join query on " + path + ": " + sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return err;
+  }
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  auto table = std::make_shared<std::unordered_map<std::string, Labels>>();
+  const int columns = sqlite3_column_count(st);
+  Status err;
+  if (columns < 2) err = InvalidArgument("join query on " + path + " must return a key and at least one label column");
+  int rc = SQLITE_ROW;
+  while (err.ok() && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    auto text = [&](int c) {
+      const unsigned char* v = sqlite3_column_text(st, c);
+      return v == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(v));
+    };
+    Labels labels;
+    for (int c = 1; c < columns; ++c) labels.emplace_back(sqlite3_column_name(st, c), text(c));
+    std::string k;
+    LowerInto(text(0), &k);
+    (*table)[k] = std::move(labels);
+  }
+  if (err.ok() && rc != SQLITE_DONE) err = IoError("join query on " + path + ": " + sqlite3_errmsg(db));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  if (!err.ok()) return err;
+  return TableJoin(std::move(table), *dim, "join " + path + " on " + key);
 }
 
 Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string& base_dir) {
@@ -513,13 +566,16 @@ Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string&
       for (std::size_t i = 0; i < joins.size(); ++i) {
         Ctx jc{ctx.where + "join[" + std::to_string(i) + "]."};
         const YAML::Node j = joins[i];
-        if (!j.IsMap() || !j["file"]) return jc.Error("file", "missing");
-        STARLING_RETURN_IF_ERROR(CheckKeys(j, jc, {"file", "on", "column"}));
-        std::string file = j["file"].Scalar();
+        if (!j.IsMap() || (!j["file"] && !j["sqlite"])) {
+          return jc.Error("", "a join needs file: (CSV) or sqlite: with query:");
+        }
+        STARLING_RETURN_IF_ERROR(CheckKeys(j, jc, {"file", "sqlite", "query", "on", "column"}));
+        std::string file = j["file"] ? j["file"].Scalar() : j["sqlite"].Scalar();
         if (!file.empty() && file[0] != '/') file = base_dir + "/" + file;
         const std::string on = j["on"] ? j["on"].Scalar() : "author";
         const std::string column = j["column"] ? j["column"].Scalar() : on;
-        auto t = CsvJoin(file, on, column);
+        if (j["sqlite"] && !j["query"]) return jc.Error("query", "missing (SELECT key, label, ... FROM ...)");
+        auto t = j["sqlite"] ? SqliteJoin(file, j["query"].Scalar(), on) : CsvJoin(file, on, column);
         if (!t.ok()) return jc.Error("", t.status().message());
         f.spec.transforms.push_back(std::move(*t));
       }

@@ -38,4 +38,9 @@ Result<PipelineFile> LoadPipelineFile(const std::string& path);
 Result<Transform> CsvJoin(const std::string& path, const std::string& key,
                           const std::string& key_column);
 
+// The same from a SQLite query: its first column is the key, the others
+// (by their names in the query) become labels.
+Result<Transform> SqliteJoin(const std::string& path, const std::string& query,
+                             const std::string& key);
+
 }  // namespace starling::dataflow

@@ -1,6 +1,7 @@
 #include "dataflow/pipeline_yaml.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -115,6 +116,32 @@ TEST(PipelineYaml, CsvJoinAddsLabels) {
   EXPECT_EQ(labels[1].second, "says \"hi\"");
   EXPECT_FALSE(CsvJoin(path, "author", "missing").ok());
   EXPECT_EQ(CsvJoin(path + ".nope", "author", "handle").status().code(), StatusCode::kNotFound);
+}
+
+TEST(PipelineYaml, SqliteJoinAddsLabelsFromAQuery) {
+  const std::string path = std::string(STARLING_TEST_TMP) + "/people.db";
+  std::filesystem::remove(path);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE people(handle TEXT, org TEXT, country TEXT);"
+                         "INSERT INTO people VALUES ('Alice', 'press', 'fr'), ('bob', 'bots', NULL);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto f = ParsePipelineYaml("name: j\njoin: [{sqlite: " + path +
+                             ", query: 'SELECT handle, org AS team FROM people', on: author}]\n"
+                             "analyses: [{type: count, by: 'label:team'}]");
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  model::Post p;
+  p.author.handle = "ALICE";
+  std::vector<std::pair<std::string, std::string>> labels;
+  f->spec.transforms[0].join(p, labels);
+  ASSERT_EQ(labels.size(), 1u);
+  EXPECT_EQ(labels[0], (std::pair<std::string, std::string>{"team", "press"}));
+  auto bad = ParsePipelineYaml("name: j\njoin: [{sqlite: " + path + ", query: 'SELECT nope FROM people'}]");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("join[0]"), std::string::npos) << bad.status().message();
 }
 
 TEST(Builder, BuildsTheSameSpecAsYaml) {
