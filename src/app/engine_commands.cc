@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "dataflow/builder.h"
 #include "dataflow/pipeline_yaml.h"
+#include "dataflow/projection.h"
 #include "dataflow/runtime.h"
 #include "model/post_json.h"
 #include "sink/result_sink.h"
@@ -139,6 +140,8 @@ int RunPipelineFile(const RunArgs& args) {
   dataflow::RunOptions o;
   o.workers = workers;
   o.parse = *po;
+  // No post leaves the engine: decode only what the analyses read.
+  if (posts.empty() && !late) o.parse.fields = dataflow::FieldsNeeded(f.spec);
   o.stop = InstallStopHandler();
   o.limit = args.limit;
   o.duration = *duration;
@@ -180,17 +183,53 @@ std::string WindowLabel(const model::WindowResult& r) {
   return model::FormatTimestamp(r.window_start) + " .. " + model::FormatTimestamp(r.window_end);
 }
 
+// Terminal columns of UTF-8 text: East Asian wide characters and emoji
+// take two (enough for aligned tables; not a full wcwidth).
+std::size_t DisplayWidth(std::string_view s) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::uint32_t cp = c;
+    std::size_t len = 1;
+    if (c >= 0xF0 && i + 3 < s.size()) {
+      len = 4;
+      cp = ((c & 0x07u) << 18) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 12) |
+           ((static_cast<unsigned char>(s[i + 2]) & 0x3Fu) << 6) |
+           (static_cast<unsigned char>(s[i + 3]) & 0x3Fu);
+    } else if (c >= 0xE0 && i + 2 < s.size()) {
+      len = 3;
+      cp = ((c & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
+           (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+    } else if (c >= 0xC0 && i + 1 < s.size()) {
+      len = 2;
+      cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+    }
+    const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                      (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1FAFF) ||
+                      (cp >= 0x20000 && cp <= 0x3FFFD);
+    width += wide ? 2 : 1;
+    i += len;
+  }
+  return width;
+}
+
+std::string PadRight(const std::string& s, std::size_t width) {
+  const std::size_t w = DisplayWidth(s);
+  return w >= width ? s : s + std::string(width - w, ' ');
+}
+
 void PrintTable(const model::WindowResult& r, const std::string& dim, bool windowed) {
   if (windowed) std::printf("%s\n", WindowLabel(r).c_str());
   std::size_t width = dim.size();
-  for (const auto& row : r.rows) width = std::max(width, row.key.size());
+  for (const auto& row : r.rows) width = std::max(width, DisplayWidth(row.key));
   width = std::min<std::size_t>(width, 60);
-  std::printf("%4s  %-*s  %12s\n", "rank", static_cast<int>(width), dim.c_str(), "count");
+  std::printf("%4s  %s  %12s\n", "rank", PadRight(dim, width).c_str(), "count");
   for (const auto& row : r.rows) {
     std::string count = Grouped(static_cast<std::uint64_t>(row.count));
     if (row.error > 0) count += " (±" + Grouped(row.error) + ")";
-    std::printf("%4d  %-*s  %12s\n", row.rank, static_cast<int>(width), row.key.c_str(),
-                count.c_str());
+    std::printf("%4d  %s  %12s\n", row.rank, PadRight(row.key, width).c_str(), count.c_str());
   }
   std::printf("(%s %ss counted%s)\n", Grouped(r.total).c_str(), dim.c_str(),
               r.error_bound > 0 ? (", Space-Saving error bound " + Grouped(r.error_bound)).c_str()
@@ -227,6 +266,9 @@ int RunTop(const TopArgs& args) {
   in.keep_raw = false;
   auto po = MakeParseOptions(in);
   if (!po.ok()) return Fail(po.status());
+  // Only what the analysis reads is decoded (for --by hashtag: the hashtags).
+  po->fields = dataflow::FieldsNeeded(spec);
+  po->read_whole_record = false;
   auto src = OpenInputs(args.inputs, {});
   if (!src.ok()) return Fail(src.status());
   auto duration = args.duration.empty() ? Result<std::chrono::microseconds>(std::chrono::microseconds(0))
