@@ -117,6 +117,9 @@ struct TweetBuilder {
   std::string id, id_str, id_num;
   std::string text, full_text, ext_text, note_text;
   bool has_text = false, has_full_text = false, has_ext_text = false, has_note_text = false;
+  // Without Fields::kText: the texts' JSON tokens (quotes and escapes
+  // included), decoded only if entities must be extracted from the text.
+  std::string_view text_raw, full_text_raw, ext_text_raw, note_text_raw;
   bool has_created = false;
   Entities ents, ext_ents, note_ents;
   std::string reply_to, quoted_id, reposted_id;
@@ -137,6 +140,7 @@ struct TweetBuilder {
     ext_text.clear();
     note_text.clear();
     has_text = has_full_text = has_ext_text = has_note_text = false;
+    text_raw = full_text_raw = ext_text_raw = note_text_raw = {};
     has_created = false;
     ents.Clear();
     ext_ents.Clear();
@@ -231,10 +235,38 @@ std::string_view Key(Field& field) {
 }  // namespace
 
 struct PostParser::Impl {
-  explicit Impl(const ParseOptions& o) : options(o) {}
+  explicit Impl(const ParseOptions& o)
+      : options(o),
+        want_text(o.fields.Has(Fields::kText)),
+        want_time(o.fields.Has(Fields::kTime)),
+        want_author(o.fields.Has(Fields::kAuthor)),
+        want_lang(o.fields.Has(Fields::kLang)),
+        want_hashtags(o.fields.Has(Fields::kHashtags)),
+        want_mentions(o.fields.Has(Fields::kMentions)),
+        want_urls(o.fields.Has(Fields::kUrls)),
+        want_cashtags(o.fields.Has(Fields::kCashtags)),
+        want_entities(o.fields.Has(Fields::kEntities)),
+        want_refs(o.fields.Has(Fields::kReferences) || o.include_referenced),
+        want_metrics(o.fields.Has(Fields::kMetrics)),
+        want_geo(o.fields.Has(Fields::kGeo)),
+        want_rules(o.fields.Has(Fields::kRules)),
+        extract(o.extract_missing_entities && want_entities),
+        stop_after_data(!o.read_whole_record && !want_author && !want_geo && !want_rules &&
+                        !o.include_referenced) {}
 
   const ParseOptions& options;
+  // The projection (ParseOptions::fields), one flag per field group.
+  const bool want_text, want_time, want_author, want_lang, want_hashtags, want_mentions,
+      want_urls, want_cashtags, want_entities, want_refs, want_metrics, want_geo, want_rules;
+  const bool extract;  // extract entities from the text when the provider gives none
+  // An X v2 envelope is read no further than its `data` (read_whole_record
+  // off, and nothing of includes / matching_rules wanted).
+  const bool stop_after_data;
+  bool stopped_early = false;  // this record was not read to its end
   od::parser parser;
+  // Decodes a text kept as its JSON token (projection without kText).
+  od::parser text_parser;
+  std::string text_buf;
   std::string padded;
   const char* buf_begin = nullptr;  // start of the parsed bytes (record or padded copy)
   std::string_view record;          // the trimmed record, for raw spans
@@ -293,6 +325,7 @@ struct PostParser::Impl {
   std::vector<Format> finished_formats;
 
   void Reset() {
+    stopped_early = false;
     finished_formats.clear();
     users.clear();
     places.clear();
@@ -335,9 +368,24 @@ struct PostParser::Impl {
   // Each entity is read straight into a new element of its vector (no
   // temporaries moved in afterwards): the fields of the element, or a scratch
   // string for those its kind does not have.
+  bool Wanted(EntityKind kind) const {
+    switch (kind) {
+      case EntityKind::kHashtag:
+        return want_hashtags;
+      case EntityKind::kMention:
+        return want_mentions;
+      case EntityKind::kUrl:
+        return want_urls;
+      case EntityKind::kCashtag:
+        return want_cashtags;
+    }
+    return true;
+  }
+
   void ParseEntityArray(od::value v, EntityKind kind, Entities* out) {
     if (IsNull(v)) return;
     out->present = true;
+    if (!Wanted(kind)) return;  // projected out: skipped unread
     for (od::value item : v.get_array()) {
       std::string* name = &unused_name;
       std::string* id = &unused_id;
@@ -443,6 +491,7 @@ struct PostParser::Impl {
   void ParseEntities(od::value v, Entities* out) {
     if (IsNull(v)) return;
     out->present = true;
+    if (!want_entities) return;  // projected out: skipped unread
     bool media = false;
     for (auto field : v.get_object()) {
       std::string_view key = Key(field);
@@ -476,7 +525,7 @@ struct PostParser::Impl {
           break;
       }
     }
-    if (media) {
+    if (media && want_urls) {
       std::stable_sort(
           out->urls.begin(), out->urls.end(),
           [](const model::Url& a, const model::Url& b) { return a.range.start < b.range.start; });
@@ -703,6 +752,28 @@ struct PostParser::Impl {
     }
   }
 
+  // A text field: decoded into *out, or (projection without kText) only
+  // type-checked and kept as its JSON token in *raw.
+  void TextField(od::value v, std::string* out, std::string_view* raw, bool* has) {
+    if (want_text) {
+      *out = Str(v);
+    } else {
+      if (v.type() != od::json_type::string) {
+        throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);  // as Str would
+      }
+      *raw = v.raw_json_token();
+    }
+    *has = true;
+  }
+
+  // The text of a JSON string token (with its quotes), as Str would give it.
+  void DecodeText(std::string_view token, std::string* out) {
+    text_buf.assign(token);
+    text_buf.append(simdjson::SIMDJSON_PADDING, ' ');
+    od::document d = text_parser.iterate(text_buf.data(), token.size(), text_buf.size());
+    *out = std::string_view(d.get_string());
+  }
+
   void HandleTweetField(std::string_view key, od::value v, TweetBuilder* b) {
     switch (Hash(key)) {
       case Hash("id"):
@@ -721,16 +792,14 @@ struct PostParser::Impl {
         break;
       case Hash("text"):
         if (!Is(key, "text")) break;
-        b->text = Str(v);
-        b->has_text = true;
+        TextField(v, &b->text, &b->text_raw, &b->has_text);
         break;
       case Hash("full_text"):
         if (!Is(key, "full_text")) break;
-        b->full_text = Str(v);
-        b->has_full_text = true;
+        TextField(v, &b->full_text, &b->full_text_raw, &b->has_full_text);
         break;
       case Hash("created_at"):
-        if (!Is(key, "created_at")) break;
+        if (!Is(key, "created_at") || !want_time) break;
         {
           auto ts = model::ParseTimestamp(Str(v));
           if (!ts.ok()) throw Malformed("created_at: " + ts.status().message());
@@ -740,21 +809,21 @@ struct PostParser::Impl {
         }
       case Hash("author_id"):
         if (!Is(key, "author_id")) break;
-        IdInto(v, &b->post.author.id);
+        if (want_author) IdInto(v, &b->post.author.id);
         if (b->dialect == Dialect::kUnknown) b->dialect = Dialect::kV2;
         break;
       case Hash("user"):
         if (!Is(key, "user")) break;
-        ParseV11User(v, &b->post.author);
+        if (want_author) ParseV11User(v, &b->post.author);
         b->dialect = Dialect::kV11;
         break;
       case Hash("author"):
         if (!Is(key, "author")) break;
-        ParseStarlingAuthor(v, &b->post.author);
+        if (want_author) ParseStarlingAuthor(v, &b->post.author);
         b->dialect = Dialect::kStarling;
         break;
       case Hash("lang"):
-        if (!Is(key, "lang")) break;
+        if (!Is(key, "lang") || !want_lang) break;
         if (!IsNull(v)) b->post.lang = Str(v);
         break;
       case Hash("entities"):
@@ -766,8 +835,7 @@ struct PostParser::Impl {
         for (auto field : v.get_object()) {
           std::string_view k2 = Key(field);
           if (Is(k2, "full_text")) {
-            b->ext_text = Str(field.value());
-            b->has_ext_text = true;
+            TextField(field.value(), &b->ext_text, &b->ext_text_raw, &b->has_ext_text);
           } else if (Is(k2, "entities")) {
             ParseEntities(field.value(), &b->ext_ents);
           }
@@ -778,8 +846,7 @@ struct PostParser::Impl {
         for (auto field : v.get_object()) {
           std::string_view k2 = Key(field);
           if (Is(k2, "text")) {
-            b->note_text = Str(field.value());
-            b->has_note_text = true;
+            TextField(field.value(), &b->note_text, &b->note_text_raw, &b->has_note_text);
           } else if (Is(k2, "entities")) {
             ParseEntities(field.value(), &b->note_ents);
           }
@@ -787,6 +854,11 @@ struct PostParser::Impl {
         break;
       case Hash("referenced_tweets"):
         if (!Is(key, "referenced_tweets")) break;
+        if (!want_refs) {
+          b->has_v2_refs = true;
+          b->dialect = Dialect::kV2;
+          break;
+        }
         for (od::value item : v.get_array()) {
           // Filled in place; dropped again when the type is one we do not know.
           model::Reference& r = b->post.references.emplace_back();
@@ -810,59 +882,63 @@ struct PostParser::Impl {
         break;
       case Hash("references"):
         if (!Is(key, "references")) break;
-        ParseStarlingRefs(v, b);
+        if (want_refs) {
+          ParseStarlingRefs(v, b);
+        } else {
+          b->has_v2_refs = true;
+        }
         break;
       case Hash("in_reply_to_status_id_str"):
-        if (!Is(key, "in_reply_to_status_id_str")) break;
+        if (!Is(key, "in_reply_to_status_id_str") || !want_refs) break;
         if (!IsNull(v)) b->reply_to = Str(v);
         break;
       case Hash("in_reply_to_status_id"):
-        if (!Is(key, "in_reply_to_status_id")) break;
+        if (!Is(key, "in_reply_to_status_id") || !want_refs) break;
         if (!IsNull(v) && b->reply_to.empty()) IdInto(v, &b->reply_to);
         break;
       case Hash("quoted_status_id_str"):
-        if (!Is(key, "quoted_status_id_str")) break;
+        if (!Is(key, "quoted_status_id_str") || !want_refs) break;
         if (!IsNull(v)) b->quoted_id = Str(v);
         break;
       case Hash("retweeted_status"):
-        if (!Is(key, "retweeted_status")) break;
+        if (!Is(key, "retweeted_status") || !want_refs) break;
         ParseNested(v, b, model::ReferenceType::kReposted);
         break;
       case Hash("quoted_status"):
-        if (!Is(key, "quoted_status")) break;
+        if (!Is(key, "quoted_status") || !want_refs) break;
         ParseNested(v, b, model::ReferenceType::kQuoted);
         break;
       case Hash("public_metrics"):
       case Hash("metrics"):
-        if (!Is(key, "public_metrics") && !Is(key, "metrics")) break;
+        if ((!Is(key, "public_metrics") && !Is(key, "metrics")) || !want_metrics) break;
         ParseV2Metrics(v, &b->post.metrics);
         break;
       case Hash("retweet_count"):
-        if (!Is(key, "retweet_count")) break;
+        if (!Is(key, "retweet_count") || !want_metrics) break;
         b->post.metrics.reposts = OptInt(v);
         break;
       case Hash("favorite_count"):
-        if (!Is(key, "favorite_count")) break;
+        if (!Is(key, "favorite_count") || !want_metrics) break;
         b->post.metrics.likes = OptInt(v);
         break;
       case Hash("reply_count"):
-        if (!Is(key, "reply_count")) break;
+        if (!Is(key, "reply_count") || !want_metrics) break;
         b->post.metrics.replies = OptInt(v);
         break;
       case Hash("quote_count"):
-        if (!Is(key, "quote_count")) break;
+        if (!Is(key, "quote_count") || !want_metrics) break;
         b->post.metrics.quotes = OptInt(v);
         break;
       case Hash("geo"):
-        if (!Is(key, "geo")) break;
+        if (!Is(key, "geo") || !want_geo) break;
         ParseGeo(v, &b->post.geo);
         break;
       case Hash("coordinates"):
-        if (!Is(key, "coordinates")) break;
+        if (!Is(key, "coordinates") || !want_geo) break;
         ParseV11Coordinates(v, &b->post.geo);
         break;
       case Hash("place"):
-        if (!Is(key, "place")) break;
+        if (!Is(key, "place") || !want_geo) break;
         {
           Place p;
           ParsePlace(v, &b->post.geo.place_id, &p);
@@ -871,7 +947,7 @@ struct PostParser::Impl {
           break;
         }
       case Hash("matching_rules"):
-        if (!Is(key, "matching_rules")) break;
+        if (!Is(key, "matching_rules") || !want_rules) break;
         ParseRules(v, &b->post.matching_rules);
         break;
       case Hash("provider"):
@@ -972,19 +1048,24 @@ struct PostParser::Impl {
                                : std::move(b.id_num);
     }
     if (p.id.empty()) throw Malformed("not a post: no id");
+    std::string_view text_raw;  // the chosen text's JSON token, without kText
     if (b.has_note_text) {
       // The top-level entities index the truncated text: never use them for
       // the note text (extraction fills in below when the note has none).
       p.text = std::move(b.note_text);
+      text_raw = b.note_text_raw;
       ApplyEntities(b.note_ents, &p);
     } else if (b.has_ext_text) {
       p.text = std::move(b.ext_text);
+      text_raw = b.ext_text_raw;
       ApplyEntities(b.ext_ents.present ? b.ext_ents : b.ents, &p);
     } else if (b.has_full_text) {
       p.text = std::move(b.full_text);
+      text_raw = b.full_text_raw;
       ApplyEntities(b.ents, &p);
     } else if (b.has_text) {
       p.text = std::move(b.text);
+      text_raw = b.text_raw;
       ApplyEntities(b.ents, &p);
     } else {
       throw Malformed("not a post: no text");
@@ -996,7 +1077,10 @@ struct PostParser::Impl {
     } else {
       p.provider = model::Provider::kX;
       p.source_format = b.dialect == Dialect::kV11 ? "x-v11" : "x-v2";
-      if (!had_entities && options.extract_missing_entities) ExtractInto(&p);
+      if (!had_entities && extract) {
+        if (!want_text) DecodeText(text_raw, &p.text);
+        ExtractInto(&p);
+      }
       // References from v1.1 fields, then canonical order.
       if (!b.has_v2_refs) {
         // A v1.1 retweet repeats its original's quote at the top level; v2
@@ -1021,7 +1105,7 @@ struct PostParser::Impl {
       }
       if (options.keep_raw) p.raw.assign(raw);
     }
-    if (!b.has_created) p.created_at = SnowflakeTime(p.id);
+    if (!b.has_created && want_time) p.created_at = SnowflakeTime(p.id);
     p.kind = model::PostKind::kPost;
     for (auto t : {model::ReferenceType::kReposted, model::ReferenceType::kQuoted,
                    model::ReferenceType::kRepliedTo}) {
@@ -1042,7 +1126,7 @@ struct PostParser::Impl {
     for (auto field : v.get_object()) {
       std::string_view key = Key(field);
       od::value fv = field.value();
-      if (Is(key, "users")) {
+      if (Is(key, "users") && want_author) {
         where = "includes.users";
         for (od::value u : fv.get_array()) {
           User user;
@@ -1062,7 +1146,7 @@ struct PostParser::Impl {
           }
           users.push_back(user);
         }
-      } else if (Is(key, "places")) {
+      } else if (Is(key, "places") && want_geo) {
         where = "includes.places";
         for (od::value pl : fv.get_array()) {
           std::string id;
@@ -1171,15 +1255,17 @@ struct PostParser::Impl {
           } else if (!IsNull(v)) {
             throw Malformed("expected an object or array");
           }
+          stopped_early = stop_after_data && !tweets.empty();
           break;
         case Hash("includes"):
           if (!Is(key, "includes")) break;
           envelope = true;
           where = "includes";
-          ParseIncludes(v);
+          // Projected out entirely when nothing joins from it: skipped unread.
+          if (want_author || want_geo || options.include_referenced) ParseIncludes(v);
           break;
         case Hash("matching_rules"):
-          if (!Is(key, "matching_rules")) break;
+          if (!Is(key, "matching_rules") || !want_rules) break;
           where = "matching_rules";
           ParseRules(v, &rules);
           break;
@@ -1252,6 +1338,7 @@ struct PostParser::Impl {
           HandleTweetField(key, v, bare);
           break;
       }
+      if (stopped_early) break;  // the rest of the record is not needed
     }
     if (!control_kind.empty() && !envelope && !page) {
       controls->push_back({std::move(control_kind), std::move(control_detail)});
@@ -1352,7 +1439,7 @@ Status PostParser::ParseRecord(std::string_view record, std::vector<model::Post>
       throw Malformed("expected a JSON object or array");
     }
     const char* trailing = nullptr;
-    if (im.doc.current_location().get(trailing) == simdjson::SUCCESS) {
+    if (!im.stopped_early && im.doc.current_location().get(trailing) == simdjson::SUCCESS) {
       throw Malformed("trailing content after the JSON document");
     }
     if (options_.format != Format::kAuto) {

@@ -35,8 +35,47 @@ struct ControlMessage {
   std::string detail;  // short human summary (may be empty)
 };
 
+// Which parts of a post the parser decodes: a projection, so that a pipeline
+// that counts hashtags does not pay for texts, authors and metrics. Fields
+// not requested stay at their defaults (empty; created_at 0; kind kPost) and
+// their JSON is skipped, not decoded. Always read, whatever the projection:
+// the id, provider, source_format and entities_extracted, and enough of the
+// rest to tell a post from a control message and its dialect (so --format
+// checks and "not a post: no id / no text" stay as they are). A projected
+// parse checks only what it reads: a record whose only fault is a wrong
+// type in a field not requested is accepted. With every field requested
+// (the default) the parser behaves exactly as without projections.
+struct Fields {
+  enum : std::uint32_t {
+    kText = 1u << 0,        // Post::text
+    kTime = 1u << 1,        // created_at (not requested: 0, no snowflake fallback)
+    kAuthor = 1u << 2,      // author, and the includes.users join
+    kLang = 1u << 3,        // lang
+    kHashtags = 1u << 4,    // hashtags
+    kMentions = 1u << 5,    // mentions
+    kUrls = 1u << 6,        // urls (v1.1 media included)
+    kCashtags = 1u << 7,    // cashtags
+    kReferences = 1u << 8,  // references and kind
+    kMetrics = 1u << 9,     // metrics
+    kGeo = 1u << 10,        // geo, and the includes.places join
+    kRules = 1u << 11,      // matching_rules
+    kEntities = kHashtags | kMentions | kUrls | kCashtags,
+    kAll = (1u << 12) - 1,
+  };
+  std::uint32_t bits = kAll;
+
+  bool Has(std::uint32_t f) const { return (bits & f) != 0; }  // any of f
+  bool all() const { return (bits & kAll) == kAll; }
+  bool operator==(const Fields&) const = default;
+};
+
 struct ParseOptions {
   Format format = Format::kAuto;
+  // What to decode of each post (see Fields). Entities are still extracted
+  // from the text when the provider gives none and some entity kind is
+  // requested (the text is then decoded for that, even without kText);
+  // include_referenced implies kReferences.
+  Fields fields;
   // Also emit the tweets a post references (retweeted, quoted, included),
   // each right after the post that references it.
   bool include_referenced = false;
@@ -46,6 +85,14 @@ struct ParseOptions {
   // downstream reads it (e.g. `normalize` without --with-raw): saves a copy
   // of every record.
   bool keep_raw = true;
+  // false: read an X v2 envelope ({data, includes, matching_rules, ...}) no
+  // further than its `data` when the projection (fields) needs nothing after
+  // it: no author, geo or rules, and not include_referenced. Faster (the
+  // includes of a stream line are often bigger than its tweet), but the rest
+  // of the record goes unchecked: a line cut or malformed after its data is
+  // not rejected, and errors listed after the data are not reported as
+  // controls. For quick answers over trusted files (`starling top`).
+  bool read_whole_record = true;
   // Records longer than this are rejected (ResourceExhausted) without parsing.
   std::size_t max_record_bytes = 16u << 20;
 };
