@@ -43,8 +43,15 @@ bool LoadWindow(ByteReader& r, Window* win) { return r.GetSigned(&win->start) &&
 
 // ---------- accumulators (one per window) ----------
 
+// Policies whose windows share no state (all but clusters).
+struct NoSharedState {
+  void SaveShared(ByteWriter&) const {}
+  Status LoadShared(ByteReader&) { return Status::Ok(); }
+  void Prepare(std::string_view, const Item&) {}
+};
+
 // Counts keys: top, count, cooccurrence, bursts.
-class CounterPolicy {
+class CounterPolicy : public NoSharedState {
  public:
   struct Acc {
     std::variant<analytics::ExactCounter, analytics::SpaceSavingTopK> counter;
@@ -94,16 +101,13 @@ class CounterPolicy {
     else acc->counter.emplace<analytics::SpaceSavingTopK>(spec_.capacity);
     return std::visit([&](auto& c) { return c.Load(r); }, acc->counter);
   }
-  void SaveShared(ByteWriter&) const {}
-  Status LoadShared(ByteReader&) { return Status::Ok(); }
-  void Prepare(std::string_view, const Item&) {}
 
  private:
   const AnalysisSpec& spec_;
 };
 
 // Distinct counts: one HyperLogLog per group.
-class DistinctPolicy {
+class DistinctPolicy : public NoSharedState {
  public:
   struct Acc {
     std::map<std::string, analytics::HyperLogLog, std::less<>> groups;
@@ -147,16 +151,13 @@ class DistinctPolicy {
     }
     return Status::Ok();
   }
-  void SaveShared(ByteWriter&) const {}
-  Status LoadShared(ByteReader&) { return Status::Ok(); }
-  void Prepare(std::string_view, const Item&) {}
 
  private:
   const AnalysisSpec& spec_;
 };
 
 // Sentiment: count, sum of compound and the pos/neu/neg split per key.
-class SentimentPolicy {
+class SentimentPolicy : public NoSharedState {
  public:
   struct Stats {
     std::int64_t count = 0;
@@ -233,9 +234,6 @@ class SentimentPolicy {
     }
     return Status::Ok();
   }
-  void SaveShared(ByteWriter&) const {}
-  Status LoadShared(ByteReader&) { return Status::Ok(); }
-  void Prepare(std::string_view, const Item&) {}
 
  private:
   const AnalysisSpec& spec_;

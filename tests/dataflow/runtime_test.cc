@@ -138,6 +138,18 @@ PipelineSpec FullSpec() {
   return s;
 }
 
+// Same windows, same rows, analysis by analysis.
+void ExpectSameResults(const std::map<CollectingResults::Key, model::WindowResult>& got,
+                       const std::map<CollectingResults::Key, model::WindowResult>& want,
+                       const std::string& label) {
+  ASSERT_EQ(got.size(), want.size()) << label;
+  for (const auto& [key, r] : want) {
+    const auto it = got.find(key);
+    ASSERT_NE(it, got.end()) << label << " " << std::get<0>(key);
+    EXPECT_EQ(it->second.rows, r.rows) << label << " " << std::get<0>(key);
+  }
+}
+
 std::map<CollectingResults::Key, model::WindowResult> RunOnce(const PipelineSpec& spec,
                                                               const Input& in, RunOptions options,
                                                               std::size_t idle_every = 0,
@@ -251,13 +263,9 @@ TEST(Runtime, RecordAndMicroBatchAndWorkersGiveIdenticalResults) {
     options.workers = v.workers;
     if (v.chunk > 0) options.chunk_records = v.chunk;
     auto got = RunOnce(s, in, options, v.idle_every);
-    ASSERT_EQ(got.size(), reference.size()) << "workers " << v.workers;
-    for (const auto& [key, r] : reference) {
-      const auto it = got.find(key);
-      ASSERT_NE(it, got.end());
-      EXPECT_EQ(it->second.rows, r.rows)
-          << std::get<0>(key) << " mode " << ProcessingModeName(v.mode) << " workers " << v.workers;
-    }
+    ExpectSameResults(got, reference,
+                      std::string(ProcessingModeName(v.mode)) + " workers " +
+                          std::to_string(v.workers));
   }
 }
 
@@ -288,16 +296,7 @@ TEST(Runtime, ResumeFromCheckpointGivesTheUninterruptedResult) {
       if (limit > 0) EXPECT_EQ(stats->records, limit);
       stop_at = limit;
     }
-    std::map<std::string, int> per_ref, per_store;
-    for (const auto& [key, r] : reference) ++per_ref[std::get<0>(key)];
-    for (const auto& [key, r] : store.latest) ++per_store[std::get<0>(key)];
-    EXPECT_EQ(per_store, per_ref);
-    ASSERT_EQ(store.latest.size(), reference.size());
-    for (const auto& [key, r] : reference) {
-      const auto it = store.latest.find(key);
-      ASSERT_NE(it, store.latest.end());
-      EXPECT_EQ(it->second.rows, r.rows) << std::get<0>(key) << " workers " << workers;
-    }
+    ExpectSameResults(store.latest, reference, "resumed, workers " + std::to_string(workers));
   }
 }
 
@@ -408,11 +407,8 @@ TEST(Runtime, RealDataGivesIdenticalResultsInEveryModel) {
       options.workers = workers;
       options.chunk_records = 3;
       auto got = RunOnce(s, in, options, 5);
-      ASSERT_EQ(got.size(), reference.size());
-      for (const auto& [key, r] : reference) {
-        ASSERT_TRUE(got.count(key));
-        EXPECT_EQ(got.at(key).rows, r.rows) << std::get<0>(key);
-      }
+      ExpectSameResults(got, reference,
+                        std::string(ProcessingModeName(mode)) + " workers " + std::to_string(workers));
     }
   }
 }
@@ -617,11 +613,8 @@ TEST(Runtime, GeneratorStreamGivesIdenticalResultsInEveryModel) {
       options.workers = workers;
       options.chunk_records = 17;
       auto got = RunOnce(s, in, options, 41);
-      ASSERT_EQ(got.size(), reference.size());
-      for (const auto& [key, r] : reference) {
-        ASSERT_TRUE(got.count(key));
-        EXPECT_EQ(got.at(key).rows, r.rows) << std::get<0>(key);
-      }
+      ExpectSameResults(got, reference,
+                        std::string(ProcessingModeName(mode)) + " workers " + std::to_string(workers));
     }
   }
 }
