@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Crash recovery, end to end: a checkpointing `starling run` is killed with
+# SIGKILL at random moments, resumed with --resume each time, then runs to
+# completion; every results table must equal that of an uninterrupted run
+# (docs/pipelines.md, "Checkpoints and exactly-once results"). Three times:
+# the generator with --workers 1 and 2, and a file of the generator's posts
+# put out of order (late posts within and beyond the allowed lateness, so
+# windows are updated after their first result) with --workers 2.
+#
+# Usage: kill_resume_test.sh STARLING_BINARY [SECONDS]
+#   SECONDS: the target length of one uninterrupted run (default 12); the
+#   generator's count is calibrated to it on this machine, so the kills land
+#   mid-run whatever the build type, and the test stays bounded.
+# KR_SEED=N replays the kill timings of an earlier run (printed at the start).
+set -uo pipefail
+bin=$(realpath -m "$1")
+target=${2:-12}
+seed=${KR_SEED:-$$}
+RANDOM=$seed
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work" || exit 1
+echo "kill_resume: seed $seed (KR_SEED=$seed replays the kill timings)"
+
+pass=0; fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# A random sleep in [0.5, 3] s.
+random_sleep() { awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.5 + 2.5 * r / 32767 }'; }
+
+gen() { echo "generate:?rate=50&count=$1&pace=0&seed=11&start=2021-04-01T00:00:00Z"; }
+# Every analysis kind, several window kinds; 50 posts/s of event time, so
+# windows close all through the run. A checkpoint every 200 ms.
+pipeline() {  # pipeline SOURCE
+  cat <<EOF
+name: kr
+source: "$1"
+watermark: 5s
+allowed_lateness: 10s
+checkpoint: {interval: 200ms}
+analyses:
+  - {name: hashtags, type: top, by: hashtag, k: 10, window: 1m}
+  - {name: hashtags_approx, type: top, by: hashtag, k: 10, mode: space-saving, capacity: 200, window: 1m}
+  - {name: langs, type: count, by: lang, window: 1m}
+  - {name: kinds, type: count, by: kind, window: "sliding 5m 1m"}
+  - {name: authors, type: distinct, of: author, window: 5m}
+  - {name: mood, type: sentiment, by: hashtag, k: 5, window: 1m}
+  - {name: bursts, type: bursts, by: hashtag, window: 1m, warmup: 3}
+  - {name: topics, type: clusters, k: 4, window: 10m}
+  - {name: pairs, type: cooccurrence, k: 10, window: 1m}
+  - {name: sessions, type: sessions, by: author, window: session 2m}
+sinks:
+  results: sqlite:unused.db
+  late: jsonl:late.jsonl
+EOF
+}
+
+# The generator's posts with each moved by up to 900 lines (about 18 s of
+# event time at 50/s) later in the file: streaming, fixed seed.
+shuffle() {
+  python3 -c '
+import heapq, random, sys
+random.seed(5)
+heap, i = [], 0
+for i, line in enumerate(sys.stdin.buffer):
+    heapq.heappush(heap, (i + random.randint(0, 900), i, line))
+    while heap and heap[0][0] <= i:
+        sys.stdout.buffer.write(heapq.heappop(heap)[2])
+while heap:
+    sys.stdout.buffer.write(heapq.heappop(heap)[2])
+'
+}
+
+# Every table of a results database as sorted SELECT * (REALs in full
+# precision: .mode quote prints 20 significant digits).
+dump_table() { sqlite3 -cmd '.mode quote' "$1" "SELECT * FROM $2" | LC_ALL=C sort; }
+tables() { sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name" | tr '\n' ' '; }
+
+# The generator's count for a run of about $target seconds with $1 workers.
+calibrate() {
+  local workers=$1 n=20000 t0 t1 el
+  for _ in 1 2 3 4; do
+    pipeline "$(gen $n)" > cal.yaml
+    rm -rf cal.db* cal-ck
+    t0=$(now)
+    timeout 120 "$bin" -q run cal.yaml --workers "$workers" --checkpoint-dir cal-ck -o sqlite:cal.db || return 1
+    t1=$(now)
+    el=$(secs "$t0" "$t1")
+    if awk -v e="$el" 'BEGIN { exit !(e >= 1.5) }'; then break; fi
+    n=$((n * 4))
+  done
+  # Linear in the count; at least 30000 posts, at most 3 million.
+  awk -v n="$n" -v e="$el" -v t="$target" 'BEGIN {
+    c = int(n * t / (e > 0.01 ? e : 0.01) / 1000) * 1000
+    if (c < 30000) c = 30000; if (c > 3000000) c = 3000000; print c }'
+}
+
+scenario() {  # scenario WORKERS generator|shuffled
+  local w="$1, $2" count t0 t1 rc kills=0 resumes=0 finished=0 s
+  echo "--- --workers $1, $2 input"
+  count=$(calibrate "$1") || { bad "workers $w: calibration run failed"; return; }
+  rm -rf ref.db* crash.db* ref-ck ck run.log ref-late.jsonl late.jsonl in.jsonl.zst
+  if [ "$2" = generator ]; then
+    pipeline "$(gen "$count")" > p.yaml
+  else
+    count=$((count * 7 / 10))  # reading and decompressing a file is slower than the generator
+    "$bin" generate --count "$count" --rate 50 --no-pace --seed 11 --start 2021-04-01T00:00:00Z |
+      shuffle | zstd -q -1 -o in.jsonl.zst || { bad "workers $w: cannot write the input"; return; }
+    pipeline in.jsonl.zst > p.yaml
+  fi
+
+  # 1. Uninterrupted (checkpoints on too: the same code path, never resumed).
+  t0=$(now)
+  if timeout 300 "$bin" run p.yaml --workers "$1" --checkpoint-dir ref-ck -o sqlite:ref.db 2> ref.log; then
+    t1=$(now); echo "     uninterrupted run: $count posts in $(secs "$t0" "$t1") s; $(grep -o '[0-9,]* window results ([0-9,]* final)' ref.log)"
+    mv late.jsonl ref-late.jsonl
+    if [ "$2" = shuffled ]; then
+      # Out of order for real: some posts come too late for their minute (not
+      # counted), and windows get updated results after their first one.
+      local counted; counted=$(sqlite3 ref.db "SELECT SUM(count) FROM counts WHERE analysis='langs'")
+      local updates; updates=$(grep -o '[0-9,]* window results ([0-9,]* final)' ref.log | tr -d ',()' | awk '{ print $1 - $4 }')
+      if [ "$counted" -lt "$count" ] && [ "$counted" -gt $((count * 9 / 10)) ] && [ "$updates" -gt 100 ]; then
+        ok "workers $w: $((count - counted)) posts too late for their minute, $updates updated results"
+      else bad "workers $w: the input is not out of order enough ($counted of $count counted, $updates updates)"; fi
+    fi
+  else
+    bad "workers $w: the uninterrupted run failed"; return
+  fi
+
+  # 2. kill -9 at a random moment, resume, kill again (4 times), then a clean
+  # stop by SIGINT (windows stay open in the checkpoint), then resume to the end.
+  t0=$(now)
+  local sigint=0
+  for attempt in 1 2 3 4 5 6 7 8; do
+    local args=(run p.yaml --workers "$1" --checkpoint-dir ck -o sqlite:crash.db)
+    # The first run, or after a kill before the first checkpoint: start afresh.
+    if [ -f ck/checkpoint.bin ]; then args+=(--resume); resumes=$((resumes + 1)); fi
+    "$bin" "${args[@]}" >> run.log 2>&1 & pid=$!
+    s=$(random_sleep); sleep "$s"
+    if [ $kills -lt 4 ]; then
+      kill -9 "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null; rc=$?; pid=""
+      if [ $rc -eq 137 ]; then
+        kills=$((kills + 1))
+        echo "     kill -9 after $s s$([ -f ck/checkpoint.bin ] || echo ' (before the first checkpoint)')"
+        continue
+      fi
+    else
+      kill -INT "$pid" 2>/dev/null
+      for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      if kill -0 "$pid" 2>/dev/null; then bad "workers $w: SIGINT did not stop the run within 30 s"; return; fi
+      wait "$pid"; rc=$?; pid=""
+      sigint=1
+    fi
+    # Ended on its own before the kill, or stopped by SIGINT: either way exit 0.
+    [ $rc -eq 0 ] || { bad "workers $w: a run exited $rc"; tail -5 run.log; return; }
+    break
+  done
+  # The summary of the last run that was not killed: all records read?
+  local last; last=$(grep '^done: ' run.log | tail -n 1 | sed -E 's/^done: ([0-9,]+) records.*/\1/' | tr -d ,)
+  [ "$last" = "$count" ] && finished=1
+  if [ $sigint -eq 1 ]; then
+    if [ $finished -eq 0 ]; then echo "     SIGINT after $s s: clean stop, exit 0"; ok "workers $w: SIGINT stops a checkpointing run cleanly"
+    else echo "     (the run had ended before the SIGINT)"; fi
+  fi
+  if [ $finished -eq 0 ]; then
+    timeout 300 "$bin" run p.yaml --workers "$1" --checkpoint-dir ck -o sqlite:crash.db --resume >> run.log 2>&1
+    rc=$?; resumes=$((resumes + 1))
+    [ $rc -eq 0 ] || { bad "workers $w: the final resume failed (exit $rc)"; tail -5 run.log; return; }
+  fi
+  t1=$(now)
+  echo "     interrupted run: $kills kills, $resumes resumes, $(secs "$t0" "$t1") s in all"
+  if [ $kills -ge 3 ]; then ok "workers $w: killed $kills times mid-run"
+  else bad "workers $w: the run ended after $kills kills (needs 3; raise SECONDS)"; fi
+  # (a run killed while it skips to its checkpoint's position has not logged yet)
+  local resumed; resumed=$(grep -c 'resumed from checkpoint' run.log)
+  if [ "$resumed" -ge 1 ] && [ "$resumes" -ge 3 ]; then ok "workers $w: $resumes resumes ($resumed logged 'resumed from checkpoint')"
+  else bad "workers $w: $resumes resumes, $resumed logged 'resumed from checkpoint'"; fi
+
+  # 3. The same tables, row for row.
+  if [ "$(tables ref.db)" = "$(tables crash.db)" ]; then ok "workers $w: the same tables"
+  else bad "workers $w: tables differ: $(tables ref.db) vs $(tables crash.db)"; fi
+  local t differ=0 nonempty=0
+  for t in $(tables ref.db); do
+    dump_table ref.db "$t" > "dump-ref.$t"; dump_table crash.db "$t" > "dump-crash.$t"
+    [ -s "dump-ref.$t" ] && nonempty=$((nonempty + 1))
+    if ! cmp -s "dump-ref.$t" "dump-crash.$t"; then
+      differ=1
+      echo "     $t: $(wc -l < "dump-ref.$t") rows uninterrupted, $(wc -l < "dump-crash.$t") after the crashes; first differences:"
+      diff "dump-ref.$t" "dump-crash.$t" | head -8 | sed 's/^/       /'
+    fi
+  done
+  if [ $differ -eq 0 ]; then ok "workers $w: every results table equals the uninterrupted run's ($(cat dump-ref.* | wc -l) rows)"
+  else bad "workers $w: results differ after kill -9 and --resume"; fi
+  # The late side output is a JSONL sink: it appends, so after a crash it may
+  # hold a post twice (documented), but it must miss none and add none.
+  if cmp -s <(LC_ALL=C sort -u late.jsonl) <(LC_ALL=C sort ref-late.jsonl); then
+    ok "workers $w: the same late posts ($(wc -l < ref-late.jsonl); $(wc -l < late.jsonl) lines after the crashes)"
+  else bad "workers $w: the late posts differ"; fi
+  local ntables; ntables=$(tables ref.db | wc -w)
+  if [ "$ntables" -eq 9 ] && [ "$nonempty" -eq 9 ]; then ok "workers $w: all 9 tables have rows"
+  else bad "workers $w: $nonempty of $ntables tables have rows (expected 9 of 9)"; fi
+  if [ "$(sqlite3 crash.db 'SELECT COUNT(*) FROM windows WHERE final = 0')" -eq 0 ] &&
+     [ "$(sqlite3 ref.db 'SELECT COUNT(*) FROM windows WHERE final = 0')" -eq 0 ]; then
+    ok "workers $w: every stored window is final"
+  else bad "workers $w: windows with final = 0 remain"; fi
+
+  # 4. A checkpoint of another worker count is refused.
+  local other=$(($1 == 1 ? 2 : 1))
+  timeout 60 "$bin" run p.yaml --workers $other --checkpoint-dir ck -o sqlite:other.db --resume > other.log 2>&1
+  rc=$?
+  if [ $rc -eq 2 ] && grep -q 'same number of workers' other.log; then ok "workers $w: resume with --workers $other is refused"
+  else bad "workers $w: resume with --workers $other: exit $rc: $(tail -1 other.log)"; fi
+}
+
+scenario 1 generator
+scenario 2 generator
+scenario 2 shuffled
+echo "kill_resume: $pass passed, $fail failed"
+[ $fail -eq 0 ]
