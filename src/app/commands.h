@@ -89,6 +89,7 @@ struct TopArgs {
   std::uint64_t limit = 0;
   std::string duration;
   bool approximate = false;
+  bool trust_input = false;  // read X v2 lines no further than their `data`
   CommonInput in;
 };
 int RunTop(const TopArgs& args);

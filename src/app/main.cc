@@ -155,6 +155,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   top->add_flag("--approximate", top_args.approximate,
                 "Space-Saving counters (bounded memory; counts carry an error bound)");
+  top->add_flag("--trust-input", top_args.trust_input,
+                "Faster on X v2 files: read each line no further than its tweet, so a line "
+                "malformed after it is counted instead of going to dead letters");
   top->add_option("--workers,-w", top_args.workers, "Worker threads (default: cores)")
       ->check(CLI::Range(1, 256));
   top->add_option("--limit,-n", top_args.limit, "Stop after N records");

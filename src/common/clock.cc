@@ -1,6 +1,8 @@
 // File: common/clock.cc
 #include "common/clock.h"
 
+#include <time.h>
+
 #include <thread>
 
 namespace starling {
@@ -42,6 +44,29 @@ void ManualClock::SleepUntil(std::chrono::steady_clock::time_point t) {
 void ManualClock::Advance(std::chrono::microseconds d) {
   std::lock_guard<std::mutex> lock(mu_);
   elapsed_ += d;
+}
+
+Clock::TimePoint CoarseClock::Now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return TimePoint(std::chrono::seconds(ts.tv_sec) + std::chrono::microseconds(ts.tv_nsec / 1000));
+}
+
+std::chrono::steady_clock::time_point CoarseClock::Steady() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return std::chrono::steady_clock::time_point(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+}
+
+void CoarseClock::SleepUntil(std::chrono::steady_clock::time_point t) {
+  RealClock::Instance().SleepUntil(t);
+}
+
+CoarseClock& CoarseClock::Instance() {
+  static CoarseClock clock;
+  return clock;
 }
 
 }  // namespace starling

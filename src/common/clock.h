@@ -29,6 +29,18 @@ class RealClock final : public Clock {
   static RealClock& Instance();
 };
 
+// The kernel's coarse clocks (CLOCK_*_COARSE): the same epochs as
+// RealClock, a few milliseconds of resolution, and about 4 ns a read instead
+// of ~30: for throughput runs that read the time per record but need it only
+// for deadlines and progress.
+class CoarseClock final : public Clock {
+ public:
+  TimePoint Now() override;
+  std::chrono::steady_clock::time_point Steady() override;
+  void SleepUntil(std::chrono::steady_clock::time_point t) override;
+  static CoarseClock& Instance();
+};
+
 // A clock that moves only when told; SleepUntil advances it instantly.
 class ManualClock final : public Clock {
  public:

@@ -256,8 +256,8 @@ struct PostParser::Impl {
 
   const ParseOptions& options;
   // The projection (ParseOptions::fields), one flag per field group.
-  const bool want_text, want_time, want_author, want_lang, want_hashtags, want_mentions,
-      want_urls, want_cashtags, want_entities, want_refs, want_metrics, want_geo, want_rules;
+  const bool want_text, want_time, want_author, want_lang, want_hashtags, want_mentions, want_urls,
+      want_cashtags, want_entities, want_refs, want_metrics, want_geo, want_rules;
   const bool extract;  // extract entities from the text when the provider gives none
   // An X v2 envelope is read no further than its `data` (read_whole_record
   // off, and nothing of includes / matching_rules wanted).

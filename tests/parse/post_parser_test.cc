@@ -376,5 +376,213 @@ TEST(SnowflakeTime, DecodesXIds) {
   EXPECT_EQ(SnowflakeTime("abc"), 0);
 }
 
+// ---- projections (ParseOptions::fields) ----
+
+// Real recordings of every dialect: X v2 stream lines, search pages (with
+// note tweets and edits), tweets without entities (extracted from the text),
+// v1.1 search documents (escaped text, extended tweets, retweets, quotes),
+// enterprise statuses and stream control lines.
+struct Recording {
+  const char* path;
+  bool lines;  // JSONL; else the whole file is one record
+};
+constexpr Recording kRecordings[] = {
+    {"twarc-csv/streaming_output.jsonl", true},
+    {"twarc-csv/streaming_output_with_error.jsonl", true},
+    {"twarc-csv/kpop.jsonl", true},
+    {"twarc-csv/brexit.jsonl", true},
+    {"twarc-csv/cashtags.jsonl", true},
+    {"twarc-csv/geo_tweets.jsonl", true},
+    {"twarc-csv/many_urls.jsonl", true},
+    {"twarc-csv/mentions_tweet.jsonl", true},
+    {"twarc-csv/edited_after.jsonl", true},
+    {"twarc-csv/edited_before.jsonl", true},
+    {"twarc-csv/two_tweets.jsonl", true},
+    {"twarc-csv/tweets_compliance.jsonl", true},
+    {"twarc-hashtags/tweets1.jsonl", true},
+    {"tweepy/bodies/test_client_get_home_timeline__0.body.json", false},
+    {"tweepy/bodies/test_client_search_recent_tweets__0.body.json", false},
+    {"tweepy/bodies/testsearchtweets__0.body.json", false},
+    {"tweepy/bodies/testhometimeline__0.body.json", false},
+    {"simdjson/twitter.json", false},
+    {"simdjson/twitterescaped.json", false},
+    {"simdjson/twitter_timeline.json", false},
+    {"tweet_parser/original_format_examples.json", true},
+    {"tweet_parser/public_api_sample.json", true},
+    {"twitter4j/streamingapi-testcase.json", true},
+};
+
+Parsed ParseRecording(const Recording& r, const ParseOptions& o) {
+  return r.lines ? ParseLines(Lines(Data(r.path)), o) : ParseLines({ReadFile(Data(r.path))}, o);
+}
+
+// A projected post must equal the full one on every field requested, and
+// hold defaults elsewhere (text: only when entities had to be extracted).
+void ExpectProjectionOf(const Post& full, const Post& got, const ParseOptions& o,
+                        const std::string& where) {
+  const Fields f = o.fields;
+  EXPECT_EQ(got.id, full.id) << where;
+  EXPECT_EQ(got.provider, full.provider) << where;
+  EXPECT_EQ(got.source_format, full.source_format) << where;
+  EXPECT_EQ(got.created_at, f.Has(Fields::kTime) ? full.created_at : 0) << where;
+  EXPECT_EQ(got.author, f.Has(Fields::kAuthor) ? full.author : model::Author{}) << where;
+  EXPECT_EQ(got.lang, f.Has(Fields::kLang) ? full.lang : "") << where;
+  if (f.Has(Fields::kText)) {
+    EXPECT_EQ(got.text, full.text) << where;
+  } else if (!got.text.empty()) {
+    EXPECT_TRUE(got.entities_extracted) << where;  // decoded only to extract from it
+    EXPECT_EQ(got.text, full.text) << where;
+  }
+  const bool refs = f.Has(Fields::kReferences) || o.include_referenced;
+  EXPECT_EQ(got.references, refs ? full.references : std::vector<model::Reference>{}) << where;
+  EXPECT_EQ(got.kind, refs ? full.kind : model::PostKind::kPost) << where;
+  if (f.Has(Fields::kEntities)) {
+    EXPECT_EQ(got.entities_extracted, full.entities_extracted) << where;
+  }
+  // Extraction fills every kind, so an unrequested kind may come with it.
+  if (f.Has(Fields::kHashtags) || got.entities_extracted) {
+    EXPECT_EQ(got.hashtags, full.hashtags) << where;
+  } else {
+    EXPECT_TRUE(got.hashtags.empty()) << where;
+  }
+  if (f.Has(Fields::kMentions) || got.entities_extracted) {
+    EXPECT_EQ(got.mentions, full.mentions) << where;
+  } else {
+    EXPECT_TRUE(got.mentions.empty()) << where;
+  }
+  if (f.Has(Fields::kUrls) || got.entities_extracted) {
+    EXPECT_EQ(got.urls, full.urls) << where;
+  } else {
+    EXPECT_TRUE(got.urls.empty()) << where;
+  }
+  if (f.Has(Fields::kCashtags) || got.entities_extracted) {
+    EXPECT_EQ(got.cashtags, full.cashtags) << where;
+  } else {
+    EXPECT_TRUE(got.cashtags.empty()) << where;
+  }
+  EXPECT_EQ(got.metrics, f.Has(Fields::kMetrics) ? full.metrics : model::PublicMetrics{}) << where;
+  EXPECT_EQ(got.geo, f.Has(Fields::kGeo) ? full.geo : model::Geo{}) << where;
+  EXPECT_EQ(got.matching_rules,
+            f.Has(Fields::kRules) ? full.matching_rules : std::vector<model::MatchingRule>{})
+      << where;
+  EXPECT_EQ(got.raw, full.raw) << where;
+}
+
+void ExpectProjectionMatchesFullParse(ParseOptions projected) {
+  ParseOptions all = projected;
+  all.fields = Fields{};
+  all.read_whole_record = true;
+  std::size_t posts = 0;
+  for (const Recording& r : kRecordings) {
+    const Parsed full = ParseRecording(r, all);
+    const Parsed got = ParseRecording(r, projected);
+    const std::string where =
+        std::string(r.path) + " fields=" + std::to_string(projected.fields.bits);
+    EXPECT_EQ(got.errors, full.errors) << where;
+    ASSERT_EQ(got.posts.size(), full.posts.size()) << where;
+    if (projected.read_whole_record) EXPECT_EQ(got.controls.size(), full.controls.size()) << where;
+    for (std::size_t i = 0; i < full.posts.size(); ++i) {
+      ExpectProjectionOf(full.posts[i], got.posts[i], projected,
+                         where + " post " + std::to_string(i));
+    }
+    posts += full.posts.size();
+  }
+  EXPECT_GT(posts, 900u);
+}
+
+TEST(PostParserProjection, DefaultReadsEveryField) {
+  EXPECT_TRUE(ParseOptions{}.fields.all());
+  EXPECT_TRUE(ParseOptions{}.read_whole_record);
+}
+
+TEST(PostParserProjection, HashtagsAloneMatchTheFullParseOnRealFiles) {
+  ParseOptions o;
+  o.fields = Fields{Fields::kHashtags};
+  ExpectProjectionMatchesFullParse(o);
+  o.fields = Fields{Fields::kHashtags | Fields::kTime};  // windowed top
+  ExpectProjectionMatchesFullParse(o);
+  o.keep_raw = false;
+  ExpectProjectionMatchesFullParse(o);
+}
+
+TEST(PostParserProjection, EachFieldGroupMatchesTheFullParse) {
+  for (std::uint32_t bit = 1; bit < Fields::kAll; bit <<= 1) {
+    ParseOptions o;
+    o.fields = Fields{bit};
+    ExpectProjectionMatchesFullParse(o);
+  }
+  ParseOptions none;
+  none.fields = Fields{0};
+  ExpectProjectionMatchesFullParse(none);
+  ParseOptions no_extract;
+  no_extract.fields = Fields{Fields::kMentions | Fields::kUrls};
+  no_extract.extract_missing_entities = false;
+  ExpectProjectionMatchesFullParse(no_extract);
+}
+
+TEST(PostParserProjection, IncludeReferencedKeepsReferencesAndEmitsTheSamePosts) {
+  ParseOptions o;
+  o.fields = Fields{Fields::kHashtags | Fields::kAuthor};
+  o.include_referenced = true;
+  ExpectProjectionMatchesFullParse(o);
+}
+
+TEST(PostParserProjection, StoppingAfterDataGivesTheSamePosts) {
+  ParseOptions o;
+  o.fields = Fields{Fields::kHashtags};
+  o.read_whole_record = false;
+  ExpectProjectionMatchesFullParse(o);
+  // Needing the author (includes.users) or the rules, the record is read whole.
+  o.fields = Fields{Fields::kHashtags | Fields::kAuthor | Fields::kRules};
+  ExpectProjectionMatchesFullParse(o);
+}
+
+TEST(PostParserProjection, ProjectedOutFieldsAreSkippedUnchecked) {
+  // A wrong type in a field not requested is not looked at ...
+  const std::string bad_metrics =
+      R"({"data": {"id": "1", "text": "#Hi there", "public_metrics": "oops",)"
+      R"( "entities": {"hashtags": [{"start": 0, "end": 3, "tag": "Hi"}]}}})";
+  ParseOptions o;
+  o.fields = Fields{Fields::kHashtags};
+  PostParser projected(o);
+  std::vector<Post> posts;
+  std::vector<ControlMessage> controls;
+  ASSERT_TRUE(projected.Parse(bad_metrics, &posts, &controls).ok());
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].hashtags[0].tag, "Hi");
+  EXPECT_TRUE(posts[0].text.empty());
+  // ... but the full parse rejects it, and a post still needs an id and a
+  // text of the right type whatever the projection.
+  PostParser full;
+  posts.clear();
+  EXPECT_FALSE(full.Parse(bad_metrics, &posts, &controls).ok());
+  for (const char* bad :
+       {R"({"data": {"id": "1", "entities": {}}})", R"({"data": {"text": "no id"}})",
+        R"({"data": {"id": "1", "text": 5}})"}) {
+    posts.clear();
+    EXPECT_EQ(projected.Parse(bad, &posts, &controls).code(), StatusCode::kMalformedInput) << bad;
+    EXPECT_TRUE(posts.empty()) << bad;
+  }
+}
+
+TEST(PostParserProjection, StoppingAfterDataLeavesTheTailUnchecked) {
+  // (A record cut short is still caught either way: simdjson checks that a
+  // document opened with '{' ends with '}'.)
+  const std::string cut =
+      R"({"data": {"id": "1", "text": "#a", "entities": {"hashtags": [{"tag": "a"}]}},)"
+      R"( "includes": {"users": [{"id": "1" 2]}, "x": {"y": [}})";  // malformed, ends in '}'
+  ParseOptions o;
+  o.fields = Fields{Fields::kHashtags};
+  std::vector<Post> posts;
+  std::vector<ControlMessage> controls;
+  PostParser whole(o);
+  EXPECT_FALSE(whole.Parse(cut, &posts, &controls).ok());  // read whole: a dead letter
+  o.read_whole_record = false;
+  PostParser quick(o);
+  ASSERT_TRUE(quick.Parse(cut, &posts, &controls).ok());
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].hashtags[0].tag, "a");
+}
+
 }  // namespace
 }  // namespace starling::parse
