@@ -26,6 +26,9 @@ using model::WindowResult;
 namespace {
 
 constexpr std::size_t kMaxBatchRecords = 65536;
+// A micro-batch travels as chunks of at most this many records, so that the
+// parse workers share a batch and a chunk stays cache-sized.
+constexpr std::size_t kBatchChunkRecords = 4096;
 constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-1";
 constexpr std::string_view kCheckpointFile = "checkpoint.bin";
 
@@ -58,6 +61,9 @@ struct Chunk {
   std::uint64_t position = 0;  // records consumed from the source after this chunk
   bool end = false;            // no more input: close every window
   bool force_checkpoint = false;
+  // The last chunk of a micro-batch (always true in record mode): results
+  // are emitted, and checkpoints taken, only after such a chunk.
+  bool batch_end = true;
   // Stage 1.
   std::vector<Post> posts;
   std::size_t post_count = 0;
@@ -84,6 +90,7 @@ struct Chunk {
     position = 0;
     end = false;
     force_checkpoint = false;
+    batch_end = true;
     post_count = 0;
     item_end.clear();
     items.clear();
@@ -427,6 +434,11 @@ class Collector {
     }
     stats_->open_windows = open;
     stats_->watermark = c.watermark_after;
+    // Within a micro-batch, results wait for its last chunk.
+    changed_.insert(changed_.end(), changed.begin(), changed.end());
+    if (!c.batch_end) return Status::Ok();
+    changed.swap(changed_);
+    changed_.clear();
     std::sort(changed.begin(), changed.end());
     changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
     const std::int64_t lateness = spec_.allowed_lateness.count();
@@ -531,6 +543,7 @@ class Collector {
   RunStats* stats_;
   std::vector<std::unique_ptr<AnalysisMerger>> mergers_;
   std::map<OpenKey, std::vector<std::unique_ptr<Partial>>> open_;
+  std::vector<OpenKey> changed_;  // windows changed in the micro-batch so far
 };
 
 // ---------- reader ----------
@@ -569,15 +582,24 @@ class Reader {
     c.Reset();
     const auto started = clock_.Steady();
     const bool batch = spec_.mode == ProcessingMode::kMicroBatch;
-    const auto batch_end = started + spec_.batch_interval;
+    if (batch && !batch_open_) {
+      batch_open_ = true;
+      batch_deadline_ = started + spec_.batch_interval;
+      batch_records_ = 0;
+    }
+    const auto batch_end = batch_deadline_;
+    if (batch) max_records = kBatchChunkRecords;
+    bool batch_over = false;
     while (true) {
       if (Stopping()) break;
-      if (!batch && c.records.size() >= max_records) break;
+      if (c.records.size() >= max_records) break;
       // A micro-batch also ends at kMaxBatchRecords (Spark's
       // maxOffsetsPerTrigger): an unpaced source would otherwise fill one
       // batch with everything it can read in the interval.
-      if (batch && c.records.size() >= kMaxBatchRecords) break;
-      if (batch && clock_.Steady() >= batch_end) break;
+      if (batch && (batch_records_ >= kMaxBatchRecords || clock_.Steady() >= batch_end)) {
+        batch_over = true;
+        break;
+      }
       source::Record rec;
       Result<bool> more = source_.Next(&rec);
       if (!more.ok()) {
@@ -600,6 +622,7 @@ class Reader {
         break;
       }
       ++consumed_;
+      ++batch_records_;
       if (options_.limit > 0 && consumed_ - skipped_ >= options_.limit) limit_hit_ = true;
       RawRecord r;
       r.offset = static_cast<std::uint32_t>(c.raw.size());
@@ -615,17 +638,29 @@ class Reader {
       c.records.push_back(r);
       if (c.raw.size() > (256u << 20)) break;  // keep one chunk's memory sane
     }
-    c.arrival = std::chrono::duration_cast<std::chrono::microseconds>(
-                    clock_.Now().time_since_epoch())
-                    .count();
+    if (spec_.time == TimeMode::kProcessing) {  // only processing time reads it
+      c.arrival = std::chrono::duration_cast<std::chrono::microseconds>(
+                      clock_.Now().time_since_epoch())
+                      .count();
+    }
     c.position = consumed_;
-    return !(done_ || Stopping());
+    const bool more = !(done_ || Stopping());
+    if (batch) {
+      c.batch_end = batch_over || !more;
+      if (c.batch_end) batch_open_ = false;
+    }
+    return more;
   }
 
   bool Stopping() {
     if (limit_hit_) return true;
     if (options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed)) return true;
-    return clock_.Steady() >= deadline_;
+    // The clock is read only with a --duration, and then every 64th call
+    // (a clock read costs more than a small record).
+    if (deadline_ == std::chrono::steady_clock::time_point::max()) return false;
+    if ((++stop_checks_ & 63) != 0 && !deadline_passed_) return false;
+    deadline_passed_ = deadline_passed_ || clock_.Steady() >= deadline_;
+    return deadline_passed_;
   }
   std::uint64_t consumed() const { return consumed_; }
   // The input ended (as opposed to a stop by limit, duration or signal).
@@ -642,6 +677,11 @@ class Reader {
   std::uint64_t skipped_ = 0;  // records a resumed run skipped (the limit counts the rest)
   bool done_ = false;
   bool limit_hit_ = false;
+  std::uint64_t stop_checks_ = 0;
+  bool deadline_passed_ = false;
+  bool batch_open_ = false;  // micro-batch: a batch spans several chunks
+  std::chrono::steady_clock::time_point batch_deadline_{};
+  std::size_t batch_records_ = 0;
 };
 
 // ---------- checkpoints ----------
@@ -868,7 +908,7 @@ class Run {
   void MaybeBarrier(Chunk& c) {
     // Never after the end marker: it closes every window, and a resumed run
     // must find them open.
-    if (options_.checkpoint_dir.empty() || c.end) return;
+    if (options_.checkpoint_dir.empty() || c.end || !c.batch_end) return;
     const auto now = clock_.Steady();
     if (c.force_checkpoint || now - last_checkpoint_ >= options_.checkpoint_interval) {
       c.checkpoint = ++checkpoint_id_;
@@ -935,7 +975,7 @@ class Run {
     Stage1 stage1(spec_, options_.parse);
     Chunk c;
     std::vector<PartitionOutput> outputs(1);
-    const std::size_t per_chunk = spec_.mode == ProcessingMode::kRecord ? 1 : SIZE_MAX;
+    const std::size_t per_chunk = 1;  // record mode; micro-batches cut their own chunks
     std::uint64_t seq = 0;
     bool more = true;
     while (more) {
