@@ -33,8 +33,8 @@ class SyntheticSource final : public source::RecordSource {
     const std::string tag = distinct_ ? "k" + std::to_string(i_) : "t" + std::to_string(i_ % 50);
     line_ = R"({"id":")" + std::to_string(i_) +
             R"(","provider":"x","created_at":"2021-04-01T00:00:00.000Z","text":"post #)" + tag +
-            R"(","lang":"en","kind":"post","hashtags":[{"tag":")" + tag +
-            R"(","start":5,"end":)" + std::to_string(6 + tag.size()) + "}]}";
+            R"(","lang":"en","kind":"post","hashtags":[{"tag":")" + tag + R"(","start":5,"end":)" +
+            std::to_string(6 + tag.size()) + "}]}";
     line_.append(source::kRecordPadding, '\0');
     out->bytes = std::string_view(line_.data(), line_.size() - source::kRecordPadding);
     out->origin = "synthetic";
@@ -93,7 +93,8 @@ class SlowSink final : public sink::PostSink {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: engine_memory keys N exact|space-saving [workers] | slow N [workers]\n");
+    std::fprintf(stderr,
+                 "usage: engine_memory keys N exact|space-saving [workers] | slow N [workers]\n");
     return 2;
   }
   const std::string what = argv[1];
@@ -116,16 +117,17 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", stats.status().ToString().c_str());
       return 1;
     }
-    std::printf("keys=%llu mode=%s workers=%d posts=%llu seconds=%.1f rss_before_mib=%.0f "
-                "peak_rss_mib=%.0f\n",
-                static_cast<unsigned long long>(n), ss ? "space-saving" : "exact", options.workers,
-                static_cast<unsigned long long>(stats->posts), secs, before / 1024.0,
-                PeakKiB() / 1024.0);
+    std::printf(
+        "keys=%llu mode=%s workers=%d posts=%llu seconds=%.1f rss_before_mib=%.0f "
+        "peak_rss_mib=%.0f\n",
+        static_cast<unsigned long long>(n), ss ? "space-saving" : "exact", options.workers,
+        static_cast<unsigned long long>(stats->posts), secs, before / 1024.0, PeakKiB() / 1024.0);
     return 0;
   }
   if (what == "slow") {
     options.workers = argc > 3 ? std::atoi(argv[3]) : 2;
-    auto spec = dataflow::PipelineBuilder("slow").Window("1m").Top("hashtags", "hashtag", 10).Build();
+    auto spec =
+        dataflow::PipelineBuilder("slow").Window("1m").Top("hashtags", "hashtag", 10).Build();
     SyntheticSource source(n, /*distinct=*/false);
     SlowSink slow(std::chrono::microseconds(20));
     options.post_sinks = {&slow};
@@ -149,11 +151,12 @@ int main(int argc, char** argv) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!stats.ok()) return 1;
-    std::printf("slow sink (20 us/post): posts=%llu seconds=%.1f (%.0f posts/s) workers=%d "
-                "rss_min_mib=%.1f rss_max_mib=%.1f samples=%d\n",
-                static_cast<unsigned long long>(stats->posts), secs,
-                static_cast<double>(stats->posts) / secs, options.workers, lo / 1024.0,
-                hi / 1024.0, samples);
+    std::printf(
+        "slow sink (20 us/post): posts=%llu seconds=%.1f (%.0f posts/s) workers=%d "
+        "rss_min_mib=%.1f rss_max_mib=%.1f samples=%d\n",
+        static_cast<unsigned long long>(stats->posts), secs,
+        static_cast<double>(stats->posts) / secs, options.workers, lo / 1024.0, hi / 1024.0,
+        samples);
     return 0;
   }
   std::fprintf(stderr, "unknown mode %s\n", what.c_str());

@@ -24,7 +24,6 @@ void OnSignal(int sig) {
 
 }  // namespace
 
-
 Ui& GlobalUi() {
   static Ui ui;
   return ui;

@@ -174,7 +174,6 @@ int NormalizeText(const NormalizeArgs& args) {
   return 0;
 }
 
-
 int RunNormalize(const NormalizeArgs& args) {
   if (args.text) return NormalizeText(args);
   auto src = OpenInputs(args.inputs, {});

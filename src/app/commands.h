@@ -65,7 +65,7 @@ int RunDemo(const DemoArgs& args);
 namespace starling::app {
 
 struct RunArgs {
-  std::string pipeline;  // YAML file
+  std::string pipeline;              // YAML file
   std::vector<std::string> sources;  // override the file's sources
   std::string checkpoint_dir;
   bool resume = false;

@@ -95,9 +95,12 @@ int RunPipelineFile(const RunArgs& args) {
   }
   if (!args.results.empty()) f.result_sinks = args.results;
   if (!args.checkpoint_dir.empty()) f.checkpoint_dir = args.checkpoint_dir;
-  const int workers = args.workers > 0 ? args.workers : f.workers > 0 ? f.workers : DefaultWorkers();
-  auto duration = args.duration.empty() ? Result<std::chrono::microseconds>(std::chrono::microseconds(0))
-                                        : ParseDuration(args.duration);
+  const int workers = args.workers > 0 ? args.workers
+                      : f.workers > 0  ? f.workers
+                                       : DefaultWorkers();
+  auto duration = args.duration.empty()
+                      ? Result<std::chrono::microseconds>(std::chrono::microseconds(0))
+                      : ParseDuration(args.duration);
   if (!duration.ok()) return Fail(duration.status());
 
   CommonInput in = args.in;
@@ -116,7 +119,8 @@ int RunPipelineFile(const RunArgs& args) {
   std::vector<sink::ResultSink*> results;
   std::vector<std::unique_ptr<sink::PostSink>> posts_owned;
   std::vector<sink::PostSink*> posts;
-  Status st = OpenAll<sink::ResultSink>(f.result_sinks, sink::OpenResultSink, &results_owned, &results);
+  Status st =
+      OpenAll<sink::ResultSink>(f.result_sinks, sink::OpenResultSink, &results_owned, &results);
   if (st.ok()) st = OpenAll<sink::PostSink>(f.post_sinks, sink::OpenSink, &posts_owned, &posts);
   if (!st.ok()) return Fail(st);
   std::unique_ptr<sink::PostSink> late;
@@ -231,9 +235,9 @@ void PrintTable(const model::WindowResult& r, const std::string& dim, bool windo
     if (row.error > 0) count += " (±" + Grouped(row.error) + ")";
     std::printf("%4d  %s  %12s\n", row.rank, PadRight(row.key, width).c_str(), count.c_str());
   }
-  std::printf("(%s %ss counted%s)\n", Grouped(r.total).c_str(), dim.c_str(),
-              r.error_bound > 0 ? (", Space-Saving error bound " + Grouped(r.error_bound)).c_str()
-                                : "");
+  std::printf(
+      "(%s %ss counted%s)\n", Grouped(r.total).c_str(), dim.c_str(),
+      r.error_bound > 0 ? (", Space-Saving error bound " + Grouped(r.error_bound)).c_str() : "");
 }
 
 }  // namespace
@@ -273,8 +277,9 @@ int RunTop(const TopArgs& args) {
   po->read_whole_record = !args.trust_input;
   auto src = OpenInputs(args.inputs, {});
   if (!src.ok()) return Fail(src.status());
-  auto duration = args.duration.empty() ? Result<std::chrono::microseconds>(std::chrono::microseconds(0))
-                                        : ParseDuration(args.duration);
+  auto duration = args.duration.empty()
+                      ? Result<std::chrono::microseconds>(std::chrono::microseconds(0))
+                      : ParseDuration(args.duration);
   if (!duration.ok()) return Fail(duration.status());
   const std::string dl_path = args.in.dead_letter;  // empty: counted, not kept
   dataflow::DeadLetterWriter dead_letters(dl_path);
@@ -336,10 +341,9 @@ int RunTop(const TopArgs& args) {
   }
   std::fflush(stdout);
   if (stats->dead_letters > 0 && !GlobalUi().quiet) {
-    std::fprintf(stderr, "%s records could not be parsed%s%s\n",
-                 Grouped(stats->dead_letters).c_str(),
-                 dl_path.empty() ? " (use --dead-letter FILE to keep them)" : "; kept in ",
-                 dl_path.c_str());
+    std::fprintf(
+        stderr, "%s records could not be parsed%s%s\n", Grouped(stats->dead_letters).c_str(),
+        dl_path.empty() ? " (use --dead-letter FILE to keep them)" : "; kept in ", dl_path.c_str());
   }
   return 0;
 }
@@ -429,10 +433,9 @@ int RunSentiment(const SentimentArgs& args) {
   Status st = dead_letters.Flush();
   if (!st.ok()) return Fail(st);
   if (dead_letters.count() > 0 && !GlobalUi().quiet) {
-    std::fprintf(stderr, "%s records could not be parsed%s%s\n",
-                 Grouped(dead_letters.count()).c_str(),
-                 dl_path.empty() ? " (use --dead-letter FILE to keep them)" : "; kept in ",
-                 dl_path.c_str());
+    std::fprintf(
+        stderr, "%s records could not be parsed%s%s\n", Grouped(dead_letters.count()).c_str(),
+        dl_path.empty() ? " (use --dead-letter FILE to keep them)" : "; kept in ", dl_path.c_str());
   }
   return 0;
 }
@@ -502,7 +505,8 @@ class DemoTicker {
                   model::FormatTimestamp(r.window_start).substr(11, 8).c_str(),
                   Grouped(static_cast<std::uint64_t>(s.count)).c_str(), s.value,
                   Percent(s.pos, s.count).c_str(), Percent(s.neu, s.count).c_str(),
-                  Percent(s.neg, s.count).c_str(), trending_.empty() ? "(first 30 s window pending)" : trending_.c_str());
+                  Percent(s.neg, s.count).c_str(),
+                  trending_.empty() ? "(first 30 s window pending)" : trending_.c_str());
       std::fflush(stdout);
     }
   }
@@ -589,8 +593,9 @@ int RunDemo(const DemoArgs& args) {
   o.result_sinks = {results->get()};
   o.dead_letters = &dead_letters;
   o.on_result = [&](const model::WindowResult& r) { ticker.OnResult(r); };
-  log::Info("demo: about {} posts/s for {} through {} analyses ({} worker(s)); Ctrl-C stops earlier",
-            static_cast<std::uint64_t>(args.rate), args.duration, spec.analyses.size(), o.workers);
+  log::Info(
+      "demo: about {} posts/s for {} through {} analyses ({} worker(s)); Ctrl-C stops earlier",
+      static_cast<std::uint64_t>(args.rate), args.duration, spec.analyses.size(), o.workers);
   auto stats = dataflow::RunPipeline(spec, **src, o);
   Status closed = (*results)->Close();
   Status closed_posts = (*posts)->Close();

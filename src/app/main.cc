@@ -110,8 +110,8 @@ int main(int argc, char** argv) {
                        "Event time of the first post (ISO-8601; default now)");
 
   app::DemoArgs demo_args;
-  auto* demo =
-      app.add_subcommand("demo", "Run the generator through every analysis into SQLite, with live summaries");
+  auto* demo = app.add_subcommand(
+      "demo", "Run the generator through every analysis into SQLite, with live summaries");
   demo->add_option("--duration,-d", demo_args.duration, "How long to run (Ctrl-C stops earlier)")
       ->capture_default_str();
   demo->add_option("--db", demo_args.db, "SQLite file to write")->capture_default_str();
@@ -133,7 +133,8 @@ int main(int argc, char** argv) {
   run->add_flag("--resume", run_args.resume, "Start from the checkpoint in --checkpoint-dir");
   run->add_option("--mode", run_args.mode, "Processing model: record or microbatch")
       ->check(CLI::IsMember({"record", "microbatch"}));
-  run->add_option("--workers,-w", run_args.workers, "Worker threads (default: the file's, else cores)")
+  run->add_option("--workers,-w", run_args.workers,
+                  "Worker threads (default: the file's, else cores)")
       ->check(CLI::Range(1, 256));
   run->add_option("--limit,-n", run_args.limit, "Stop after N records");
   run->add_option("--duration,-d", run_args.duration, "Stop after this long (30s, 5m, 2h)");
@@ -143,9 +144,11 @@ int main(int argc, char** argv) {
   app::TopArgs top_args;
   auto* top = app.add_subcommand(
       "top", "The most frequent hashtags (mentions, urls, ...) of a file or a live source");
-  top->add_option("inputs", top_args.inputs, "Files, '-' for stdin, or source specs (default: stdin)");
-  top->add_option("--by", top_args.by,
-                  "hashtag, mention, url, domain, cashtag, word, author, lang, kind, provider, rule")
+  top->add_option("inputs", top_args.inputs,
+                  "Files, '-' for stdin, or source specs (default: stdin)");
+  top->add_option(
+         "--by", top_args.by,
+         "hashtag, mention, url, domain, cashtag, word, author, lang, kind, provider, rule")
       ->capture_default_str();
   top->add_option("-k", top_args.k, "How many")->capture_default_str();
   top->add_option("--window", top_args.window,

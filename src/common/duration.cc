@@ -73,9 +73,12 @@ std::string FormatDuration(std::chrono::microseconds d) {
     std::int64_t scale;
     const char* name;
   };
-  static constexpr Unit kUnits[] = {{86400LL * 1000000, "d"}, {3600LL * 1000000, "h"},
-                                    {60LL * 1000000, "m"},    {1000000, "s"},
-                                    {1000, "ms"},             {1, "us"}};
+  static constexpr Unit kUnits[] = {{86400LL * 1000000, "d"},
+                                    {3600LL * 1000000, "h"},
+                                    {60LL * 1000000, "m"},
+                                    {1000000, "s"},
+                                    {1000, "ms"},
+                                    {1, "us"}};
   if (us == 0) return "0s";
   for (const Unit& u : kUnits) {
     if (us % u.scale == 0) return std::to_string(us / u.scale) + u.name;

@@ -39,7 +39,9 @@ void SaveWindow(ByteWriter& w, const Window& win) {
   w.PutSigned(win.start);
   w.PutSigned(win.end);
 }
-bool LoadWindow(ByteReader& r, Window* win) { return r.GetSigned(&win->start) && r.GetSigned(&win->end); }
+bool LoadWindow(ByteReader& r, Window* win) {
+  return r.GetSigned(&win->start) && r.GetSigned(&win->end);
+}
 
 // ---------- accumulators (one per window) ----------
 
@@ -96,9 +98,13 @@ class CounterPolicy : public NoSharedState {
   }
   Status LoadAcc(ByteReader& r, Acc* acc) const {
     std::uint8_t which;
-    if (!r.GetU8(&which) || which > 1) return r.status("counter") .ok() ? MalformedInput("counter: bad variant") : r.status("counter");
-    if (which == 0) acc->counter.emplace<analytics::ExactCounter>();
-    else acc->counter.emplace<analytics::SpaceSavingTopK>(spec_.capacity);
+    if (!r.GetU8(&which) || which > 1)
+      return r.status("counter").ok() ? MalformedInput("counter: bad variant")
+                                      : r.status("counter");
+    if (which == 0)
+      acc->counter.emplace<analytics::ExactCounter>();
+    else
+      acc->counter.emplace<analytics::SpaceSavingTopK>(spec_.capacity);
     return std::visit([&](auto& c) { return c.Load(r); }, acc->counter);
   }
 
@@ -198,7 +204,8 @@ class SentimentPolicy : public NoSharedState {
       rows.push_back(std::move(row));
     }
     // Keys live in one partition each, so the global top k is within the local top k.
-    auto star = std::find_if(rows.begin(), rows.end(), [](const ResultRow& r) { return r.key == "*"; });
+    auto star =
+        std::find_if(rows.begin(), rows.end(), [](const ResultRow& r) { return r.key == "*"; });
     if (star != rows.end()) {
       p->result.rows.push_back(*star);
       rows.erase(star);
@@ -250,7 +257,9 @@ class ClusterPolicy {
   };
   explicit ClusterPolicy(const AnalysisSpec& spec)
       : spec_(spec), tfidf_(spec.tfidf), kmeans_(spec.kmeans) {}
-  Acc NewAcc() const { return Acc{std::vector<std::int64_t>(static_cast<std::size_t>(spec_.kmeans.k), 0)}; }
+  Acc NewAcc() const {
+    return Acc{std::vector<std::int64_t>(static_cast<std::size_t>(spec_.kmeans.k), 0)};
+  }
   void Prepare(std::string_view key, const Item&) {
     words_.clear();
     std::size_t i = 0;
@@ -748,7 +757,8 @@ Status ValidateAnalysis(const AnalysisSpec& spec) {
     return InvalidArgument(where + "precision must be in [4, 18]");
   }
   if (spec.kind == ResultKind::kCluster) {
-    if (spec.kmeans.k < 1 || spec.kmeans.k > 1000) return InvalidArgument(where + "k must be in [1, 1000]");
+    if (spec.kmeans.k < 1 || spec.kmeans.k > 1000)
+      return InvalidArgument(where + "k must be in [1, 1000]");
     if (spec.kmeans.decay < 0 || spec.kmeans.decay > 1) {
       return InvalidArgument(where + "decay must be in [0, 1]");
     }

@@ -42,19 +42,19 @@ using CustomKeyFn = std::function<void(const model::Post&, KeyEmitter&)>;
 struct AnalysisSpec {
   std::string name;  // unique in the pipeline; names its rows in the stores
   ResultKind kind = ResultKind::kTopK;
-  DimensionRef by;   // what is ranked / grouped (top, count, sentiment, bursts, sessions)
+  DimensionRef by;  // what is ranked / grouped (top, count, sentiment, bursts, sessions)
   DimensionRef of{Dimension::kAuthor, {}};  // distinct: what is counted per `by` group
   CustomKeyFn custom_keys;                  // replaces `by` when set (C++ API only)
   WindowSpec window;
   // top, cooccurrence, count (0 = every key), sentiment (rows besides "*"), clusters (terms).
   std::size_t k = 10;
-  bool space_saving = false;      // top/cooccurrence: Space-Saving instead of exact counts
-  std::size_t capacity = 10000;   // Space-Saving counters per window and partition
-  int hll_precision = 14;         // distinct
-  analytics::BurstOptions bursts;        // bursts
-  analytics::KMeansOptions kmeans;       // clusters
-  analytics::TfIdfOptions tfidf;         // clusters
-  std::size_t kmeans_batch = 500;        // clusters: points per model update
+  bool space_saving = false;        // top/cooccurrence: Space-Saving instead of exact counts
+  std::size_t capacity = 10000;     // Space-Saving counters per window and partition
+  int hll_precision = 14;           // distinct
+  analytics::BurstOptions bursts;   // bursts
+  analytics::KMeansOptions kmeans;  // clusters
+  analytics::TfIdfOptions tfidf;    // clusters
+  std::size_t kmeans_batch = 500;   // clusters: points per model update
 };
 
 // InvalidArgument naming the analysis and the field for an unusable spec.
@@ -80,7 +80,7 @@ void ExtractItems(const AnalysisSpec& spec, std::uint32_t index, const model::Po
 // A partial result of one partition for one window.
 struct Partial {
   std::uint32_t analysis = 0;
-  model::WindowResult result;  // rows local to the partition
+  model::WindowResult result;         // rows local to the partition
   std::vector<std::string> sketches;  // distinct: HLL registers per row
   bool final = false;
 };
@@ -93,7 +93,8 @@ class AnalysisState {
   // Adds one item at event time t. `watermark` is the watermark before the
   // post: windows whose end + lateness is at or below it are closed, and
   // the item is counted as late for them instead.
-  virtual void Add(TimestampUs t, std::string_view key, const Item& item, TimestampUs watermark) = 0;
+  virtual void Add(TimestampUs t, std::string_view key, const Item& item,
+                   TimestampUs watermark) = 0;
   // Emits windows that changed and whose end is at or below `watermark`
   // (previews), and closes (emits final, frees) those whose end + lateness
   // is at or below it. Cheap when nothing is due.

@@ -33,7 +33,9 @@ template <typename F>
 concept PostMapper = std::invocable<F&, model::Post&>;
 
 template <typename F>
-concept PostFlatMapper = std::invocable<F&, const model::Post&, std::vector<model::Post>&>;
+concept PostFlatMapper = std::invocable < F&,
+        const model::Post&, std::vector<model::Post>
+& > ;
 
 // A key extractor emits zero or more keys per post (e.g. one per hashtag).
 template <typename F>
@@ -78,7 +80,8 @@ class PipelineBuilder {
   }
 
   // ----- timing -----
-  PipelineBuilder& Mode(ProcessingMode m, std::chrono::milliseconds batch = std::chrono::milliseconds(500)) {
+  PipelineBuilder& Mode(ProcessingMode m,
+                        std::chrono::milliseconds batch = std::chrono::milliseconds(500)) {
     spec_.mode = m;
     spec_.batch_interval = batch;
     return *this;

@@ -32,8 +32,8 @@ enum class TimeMode : std::uint8_t {
 // callables must be thread-safe (they are called from several workers).
 struct Transform {
   enum class Kind : std::uint8_t { kFilter, kMap, kFlatMap, kJoin } kind = Kind::kFilter;
-  std::function<bool(const model::Post&)> filter;  // keep when true
-  std::function<void(model::Post&)> map;           // edit in place
+  std::function<bool(const model::Post&)> filter;                               // keep when true
+  std::function<void(model::Post&)> map;                                        // edit in place
   std::function<void(const model::Post&, std::vector<model::Post>&)> flat_map;  // 0..n posts
   // kJoin: adds (name, value) labels to a post (a stream-table join).
   std::function<void(const model::Post&, std::vector<std::pair<std::string, std::string>>&)> join;

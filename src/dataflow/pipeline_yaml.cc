@@ -102,21 +102,24 @@ struct KindName {
   ResultKind kind;
 };
 constexpr KindName kKinds[] = {
-    {"count", ResultKind::kCount},       {"top", ResultKind::kTopK},
-    {"trending", ResultKind::kTopK},     {"distinct", ResultKind::kDistinct},
+    {"count", ResultKind::kCount},         {"top", ResultKind::kTopK},
+    {"trending", ResultKind::kTopK},       {"distinct", ResultKind::kDistinct},
     {"sentiment", ResultKind::kSentiment}, {"bursts", ResultKind::kBurst},
-    {"clusters", ResultKind::kCluster},  {"cooccurrence", ResultKind::kCooccurrence},
+    {"clusters", ResultKind::kCluster},    {"cooccurrence", ResultKind::kCooccurrence},
     {"sessions", ResultKind::kSession},
 };
 
 Result<AnalysisSpec> ParseAnalysis(const YAML::Node& n, const Ctx& ctx) {
   if (!n.IsMap()) return ctx.Error("", "an analysis is a map (name, type, by, window, ...)");
-  STARLING_RETURN_IF_ERROR(CheckKeys(n, ctx,
-                                     {"name", "type", "by", "of", "window", "k", "mode", "capacity",
-                                      "precision", "z", "alpha", "min_count", "warmup", "decay",
-                                      "dims", "batch", "seed", "terms"}));
+  STARLING_RETURN_IF_ERROR(
+      CheckKeys(n, ctx,
+                {"name", "type", "by", "of", "window", "k", "mode", "capacity", "precision", "z",
+                 "alpha", "min_count", "warmup", "decay", "dims", "batch", "seed", "terms"}));
   AnalysisSpec a;
-  if (!n["type"]) return ctx.Error("type", "missing (count, top, distinct, sentiment, bursts, clusters, cooccurrence, sessions)");
+  if (!n["type"])
+    return ctx.Error(
+        "type",
+        "missing (count, top, distinct, sentiment, bursts, clusters, cooccurrence, sessions)");
   auto type = Scalar(n["type"], ctx, "type");
   if (!type.ok()) return type.status();
   bool found = false;
@@ -260,9 +263,10 @@ Result<AnalysisSpec> ParseAnalysis(const YAML::Node& n, const Ctx& ctx) {
 }
 
 Result<std::vector<Transform>> ParseFilter(const YAML::Node& n, const Ctx& ctx) {
-  if (!n.IsMap()) return ctx.Error("filter", "expected a map (lang, kind, provider, has, contains)");
-  STARLING_RETURN_IF_ERROR(CheckKeys(n, Ctx{ctx.where + "filter."},
-                                     {"lang", "kind", "provider", "has", "contains"}));
+  if (!n.IsMap())
+    return ctx.Error("filter", "expected a map (lang, kind, provider, has, contains)");
+  STARLING_RETURN_IF_ERROR(
+      CheckKeys(n, Ctx{ctx.where + "filter."}, {"lang", "kind", "provider", "has", "contains"}));
   std::vector<Transform> out;
   auto set_of = [&](const char* key) -> Result<std::shared_ptr<std::set<std::string>>> {
     auto v = Strings(n[key], ctx, std::string("filter.") + key);
@@ -307,7 +311,8 @@ Result<std::vector<Transform>> ParseFilter(const YAML::Node& n, const Ctx& ctx) 
     if (!s.ok()) return s.status();
     for (const std::string& h : **s) {
       if (h != "hashtags" && h != "mentions" && h != "urls" && h != "cashtags" && h != "geo") {
-        return ctx.Error("filter.has", "unknown '" + h + "' (hashtags, mentions, urls, cashtags, geo)");
+        return ctx.Error("filter.has",
+                         "unknown '" + h + "' (hashtags, mentions, urls, cashtags, geo)");
       }
     }
     Transform t;
@@ -342,8 +347,7 @@ Result<std::vector<Transform>> ParseFilter(const YAML::Node& n, const Ctx& ctx) 
 
 }  // namespace
 
-using JoinTable =
-    std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>>;
+using JoinTable = std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>>;
 
 // A join of posts (keyed along `dim`, lower-cased) with a loaded table.
 Transform TableJoin(std::shared_ptr<const JoinTable> table, const DimensionRef& dim,
@@ -453,7 +457,9 @@ Result<Transform> SqliteJoin(const std::string& path, const std::string& query,
   auto table = std::make_shared<std::unordered_map<std::string, Labels>>();
   const int columns = sqlite3_column_count(st);
   Status err;
-  if (columns < 2) err = InvalidArgument("join query on " + path + " must return a key and at least one label column");
+  if (columns < 2)
+    err = InvalidArgument("join query on " + path +
+                          " must return a key and at least one label column");
   int rc = SQLITE_ROW;
   while (err.ok() && (rc = sqlite3_step(st)) == SQLITE_ROW) {
     auto text = [&](int c) {
@@ -466,7 +472,8 @@ Result<Transform> SqliteJoin(const std::string& path, const std::string& query,
     LowerInto(text(0), &k);
     (*table)[k] = std::move(labels);
   }
-  if (err.ok() && rc != SQLITE_DONE) err = IoError("join query on " + path + ": " + sqlite3_errmsg(db));
+  if (err.ok() && rc != SQLITE_DONE)
+    err = IoError("join query on " + path + ": " + sqlite3_errmsg(db));
   sqlite3_finalize(st);
   sqlite3_close(db);
   if (!err.ok()) return err;
@@ -481,12 +488,13 @@ Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string&
     return InvalidArgument(std::string("pipeline: not valid YAML: ") + e.what());
   }
   Ctx ctx{"pipeline: "};
-  if (!root.IsMap()) return ctx.Error("", "a pipeline file is a YAML map (name, source, analyses, sinks)");
+  if (!root.IsMap())
+    return ctx.Error("", "a pipeline file is a YAML map (name, source, analyses, sinks)");
   try {
-    STARLING_RETURN_IF_ERROR(CheckKeys(root, ctx,
-                                       {"name", "source", "sources", "mode", "batch_interval",
-                                        "time", "watermark", "allowed_lateness", "workers",
-                                        "checkpoint", "filter", "join", "analyses", "sinks"}));
+    STARLING_RETURN_IF_ERROR(CheckKeys(
+        root, ctx,
+        {"name", "source", "sources", "mode", "batch_interval", "time", "watermark",
+         "allowed_lateness", "workers", "checkpoint", "filter", "join", "analyses", "sinks"}));
     PipelineFile f;
     if (root["name"]) {
       auto v = Scalar(root["name"], ctx, "name");
@@ -574,8 +582,10 @@ Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string&
         if (!file.empty() && file[0] != '/') file = base_dir + "/" + file;
         const std::string on = j["on"] ? j["on"].Scalar() : "author";
         const std::string column = j["column"] ? j["column"].Scalar() : on;
-        if (j["sqlite"] && !j["query"]) return jc.Error("query", "missing (SELECT key, label, ... FROM ...)");
-        auto t = j["sqlite"] ? SqliteJoin(file, j["query"].Scalar(), on) : CsvJoin(file, on, column);
+        if (j["sqlite"] && !j["query"])
+          return jc.Error("query", "missing (SELECT key, label, ... FROM ...)");
+        auto t =
+            j["sqlite"] ? SqliteJoin(file, j["query"].Scalar(), on) : CsvJoin(file, on, column);
         if (!t.ok()) return jc.Error("", t.status().message());
         f.spec.transforms.push_back(std::move(*t));
       }
@@ -590,7 +600,8 @@ Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string&
     }
     if (const YAML::Node s = root["sinks"]) {
       Ctx sc{ctx.where + "sinks."};
-      if (!s.IsMap()) return ctx.Error("sinks", "expected a map (results, posts, late, dead_letters)");
+      if (!s.IsMap())
+        return ctx.Error("sinks", "expected a map (results, posts, late, dead_letters)");
       STARLING_RETURN_IF_ERROR(CheckKeys(s, sc, {"results", "posts", "late", "dead_letters"}));
       if (s["results"]) {
         auto v = Strings(s["results"], sc, "results");

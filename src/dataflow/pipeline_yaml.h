@@ -16,13 +16,13 @@ namespace starling::dataflow {
 
 struct PipelineFile {
   PipelineSpec spec;
-  std::vector<std::string> sources;         // source specs, read one after the other
-  std::vector<std::string> result_sinks;    // sinks.results
-  std::vector<std::string> post_sinks;      // sinks.posts
-  std::string late_sink;                    // sinks.late
-  std::string dead_letters;                 // sinks.dead_letters
-  int workers = 0;                          // 0: not set (the CLI decides)
-  std::string checkpoint_dir;               // checkpoint.dir
+  std::vector<std::string> sources;       // source specs, read one after the other
+  std::vector<std::string> result_sinks;  // sinks.results
+  std::vector<std::string> post_sinks;    // sinks.posts
+  std::string late_sink;                  // sinks.late
+  std::string dead_letters;               // sinks.dead_letters
+  int workers = 0;                        // 0: not set (the CLI decides)
+  std::string checkpoint_dir;             // checkpoint.dir
   std::chrono::milliseconds checkpoint_interval{10000};
 };
 

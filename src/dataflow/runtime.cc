@@ -184,7 +184,8 @@ class Stage1 {
       }
       views_.clear();
       controls_.clear();
-      Status st = parser_.ParseView(bytes, &views_, &controls_, parse::PostParser::kPaddingForInPlace);
+      Status st =
+          parser_.ParseView(bytes, &views_, &controls_, parse::PostParser::kPaddingForInPlace);
       if (!st.ok()) {
         c.dead.push_back({r, st.ToString()});
         continue;
@@ -402,8 +403,8 @@ class Collector {
       ++stats_->dead_letters;
       if (options_.dead_letters != nullptr) {
         STARLING_RETURN_IF_ERROR(options_.dead_letters->Write(
-            std::string_view(c.raw.data() + rec.offset, rec.size), d.reason,
-            c.origins[rec.origin], rec.line, rec.source_offset));
+            std::string_view(c.raw.data() + rec.offset, rec.size), d.reason, c.origins[rec.origin],
+            rec.line, rec.source_offset));
       }
     }
     stats_->records += c.records.size();
@@ -639,9 +640,9 @@ class Reader {
       if (c.raw.size() > (256u << 20)) break;  // keep one chunk's memory sane
     }
     if (spec_.time == TimeMode::kProcessing) {  // only processing time reads it
-      c.arrival = std::chrono::duration_cast<std::chrono::microseconds>(
-                      clock_.Now().time_since_epoch())
-                      .count();
+      c.arrival =
+          std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch())
+              .count();
     }
     c.position = consumed_;
     const bool more = !(done_ || Stopping());
@@ -770,7 +771,8 @@ Result<CheckpointData> ReadCheckpoint(const std::string& dir, std::uint32_t part
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) file.append(buf, n);
   std::fclose(f);
   const std::string corrupt = "checkpoint " + path + " is corrupt";
-  if (!std::string_view(file).starts_with(kCheckpointMagic)) return MalformedInput(corrupt + " (not a checkpoint)");
+  if (!std::string_view(file).starts_with(kCheckpointMagic))
+    return MalformedInput(corrupt + " (not a checkpoint)");
   ByteReader head(std::string_view(file).substr(kCheckpointMagic.size()));
   std::uint64_t hash, size;
   if (!head.GetFixed64(&hash) || !head.GetFixed64(&size) || size != head.remaining()) {
@@ -900,9 +902,7 @@ class Run {
   // A run stopped early with checkpoints on leaves them open instead, for
   // --resume to continue: closing them would store results that the resumed
   // run must then replace (and sessions would end where they did not end).
-  bool CloseWindowsAtEnd() const {
-    return reader_.exhausted() || options_.checkpoint_dir.empty();
-  }
+  bool CloseWindowsAtEnd() const { return reader_.exhausted() || options_.checkpoint_dir.empty(); }
 
   // Called by the router for each chunk in order: sets the checkpoint barrier.
   void MaybeBarrier(Chunk& c) {
@@ -1019,7 +1019,8 @@ class Run {
     internal::BoundedQueue<Chunk*> parsed(pool_size);
     internal::BoundedQueue<Chunk*> to_collect(pool_size);
     std::vector<std::unique_ptr<internal::BoundedQueue<Chunk*>>> to_partition;
-    std::vector<std::unique_ptr<internal::BoundedQueue<std::unique_ptr<PartitionOutput>>>> from_partition;
+    std::vector<std::unique_ptr<internal::BoundedQueue<std::unique_ptr<PartitionOutput>>>>
+        from_partition;
     for (std::uint32_t p = 0; p < workers_; ++p) {
       to_partition.push_back(std::make_unique<internal::BoundedQueue<Chunk*>>(pool_size));
       from_partition.push_back(

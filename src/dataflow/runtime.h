@@ -2,8 +2,10 @@
 // Runs a pipeline over a source. The stages and their threads:
 //
 //   reader ──chunks──▶ parse workers (N) ──▶ router ──broadcast──▶ partitions (N) ──▶ collector
-//   (source)           parse, transforms,    watermark,             keyed window       merge partials,
-//                      features, keys        late side output,      state, hash(key)   sinks, checkpoints,
+//   (source)           parse, transforms,    watermark,             keyed window       merge
+//   partials,
+//                      features, keys        late side output,      state, hash(key)   sinks,
+//                      checkpoints,
 //                                            checkpoint barriers    % N                subscribers
 //
 // With one worker every stage runs inline on the calling thread. Queues are
@@ -33,13 +35,13 @@
 namespace starling::dataflow {
 
 struct RunStats {
-  std::uint64_t records = 0;       // records read (blank lines excluded)
-  std::uint64_t posts = 0;         // posts after transforms
+  std::uint64_t records = 0;  // records read (blank lines excluded)
+  std::uint64_t posts = 0;    // posts after transforms
   std::uint64_t bytes = 0;
   std::uint64_t dead_letters = 0;
   std::uint64_t controls = 0;
-  std::uint64_t late_posts = 0;    // posts too late for every window (side output)
-  std::uint64_t results = 0;       // window results emitted (previews and finals)
+  std::uint64_t late_posts = 0;  // posts too late for every window (side output)
+  std::uint64_t results = 0;     // window results emitted (previews and finals)
   std::uint64_t final_results = 0;
   std::uint64_t checkpoints = 0;
   std::uint64_t resumed_records = 0;  // records skipped on --resume

@@ -29,7 +29,8 @@ Result<std::chrono::microseconds> Positive(std::string_view word, std::string_vi
   if (!d.ok()) {
     return InvalidArgument("window '" + std::string(text) + "': " + d.status().message());
   }
-  if (d->count() <= 0) return InvalidArgument("window '" + std::string(text) + "': size must be > 0");
+  if (d->count() <= 0)
+    return InvalidArgument("window '" + std::string(text) + "': size must be > 0");
   return *d;
 }
 
@@ -38,7 +39,9 @@ Result<std::chrono::microseconds> Positive(std::string_view word, std::string_vi
 Result<WindowSpec> ParseWindowSpec(std::string_view text) {
   std::vector<std::string_view> w = Words(text);
   WindowSpec spec;
-  auto bad = [&] { return InvalidArgument("window '" + std::string(text) + "': " + std::string(kGrammar)); };
+  auto bad = [&] {
+    return InvalidArgument("window '" + std::string(text) + "': " + std::string(kGrammar));
+  };
   if (w.empty()) return bad();
   if (w.size() == 1 && (w[0] == "global" || w[0] == "all")) return spec;
   if (w.size() == 1 || (w.size() == 2 && w[0] == "tumbling")) {

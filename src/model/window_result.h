@@ -17,14 +17,14 @@ namespace starling::model {
 // The kind of an analysis decides what a row's fields mean (and which table
 // a store keeps it in; docs/formats/results.md).
 enum class ResultKind : std::uint8_t {
-  kCount,        // key, count
-  kTopK,         // rank, key, count, error
-  kDistinct,     // key (group), estimate in value, relative standard error in value2
-  kSentiment,    // key ("*" = all posts), count, mean compound in value, pos/neu/neg counts
-  kBurst,        // key (term), count, baseline mean in value, z-score in value2
-  kCluster,      // rank = cluster id, count (posts in window), weight in value, top terms in text
-  kCooccurrence, // key and key2 (a pair, key < key2), count, rank
-  kSession,      // key, count; the window is the session [first post, last post + gap)
+  kCount,         // key, count
+  kTopK,          // rank, key, count, error
+  kDistinct,      // key (group), estimate in value, relative standard error in value2
+  kSentiment,     // key ("*" = all posts), count, mean compound in value, pos/neu/neg counts
+  kBurst,         // key (term), count, baseline mean in value, z-score in value2
+  kCluster,       // rank = cluster id, count (posts in window), weight in value, top terms in text
+  kCooccurrence,  // key and key2 (a pair, key < key2), count, rank
+  kSession,       // key, count; the window is the session [first post, last post + gap)
 };
 
 std::string_view ResultKindName(ResultKind kind);

@@ -108,10 +108,9 @@ const char* InsertSql(ResultKind kind) {
   return "";
 }
 
-constexpr ResultKind kAllKinds[] = {ResultKind::kCount,     ResultKind::kTopK,
-                                    ResultKind::kDistinct,  ResultKind::kSentiment,
-                                    ResultKind::kBurst,     ResultKind::kCluster,
-                                    ResultKind::kCooccurrence, ResultKind::kSession};
+constexpr ResultKind kAllKinds[] = {
+    ResultKind::kCount, ResultKind::kTopK,    ResultKind::kDistinct,     ResultKind::kSentiment,
+    ResultKind::kBurst, ResultKind::kCluster, ResultKind::kCooccurrence, ResultKind::kSession};
 
 // Window bounds as stored: ISO-8601 UTC, '' for the unbounded global window.
 std::string Bound(model::TimestampUs t) {
@@ -125,8 +124,8 @@ class SqliteResultSink final : public ResultSink {
   ~SqliteResultSink() override { (void)Close(); }
 
   Status Open() {
-    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                        nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
       Status st = IoError("cannot open SQLite database " + path_ + ": " +
                           (db_ ? sqlite3_errmsg(db_) : "out of memory"));
       sqlite3_close(db_);
@@ -161,8 +160,10 @@ class SqliteResultSink final : public ResultSink {
     const std::string end = Bound(r.window_end);
     auto bind_head = [&](sqlite3_stmt* s) {
       sqlite3_reset(s);
-      sqlite3_bind_text(s, 1, r.pipeline.data(), static_cast<int>(r.pipeline.size()), SQLITE_STATIC);
-      sqlite3_bind_text(s, 2, r.analysis.data(), static_cast<int>(r.analysis.size()), SQLITE_STATIC);
+      sqlite3_bind_text(s, 1, r.pipeline.data(), static_cast<int>(r.pipeline.size()),
+                        SQLITE_STATIC);
+      sqlite3_bind_text(s, 2, r.analysis.data(), static_cast<int>(r.analysis.size()),
+                        SQLITE_STATIC);
       sqlite3_bind_text(s, 3, start.data(), static_cast<int>(start.size()), SQLITE_STATIC);
       sqlite3_bind_text(s, 4, end.data(), static_cast<int>(end.size()), SQLITE_STATIC);
     };
@@ -285,7 +286,9 @@ class JsonlResultSink final : public ResultSink {
     file_ = nullptr;
     return st;
   }
-  std::string Describe() const override { return path_ == "-" ? "stdout (JSON lines)" : path_ + " (JSON lines)"; }
+  std::string Describe() const override {
+    return path_ == "-" ? "stdout (JSON lines)" : path_ + " (JSON lines)";
+  }
 
  private:
   std::string path_;
@@ -331,7 +334,8 @@ void AppendResultJson(const WindowResult& r, std::string* out) {
     const ResultRow& row = r.rows[i];
     if (i > 0) *out += ',';
     *out += '{';
-    if (row.rank != 0 || r.kind != ResultKind::kSentiment) *out += "\"rank\":" + std::to_string(row.rank) + ",";
+    if (row.rank != 0 || r.kind != ResultKind::kSentiment)
+      *out += "\"rank\":" + std::to_string(row.rank) + ",";
     *out += "\"key\":";
     model::AppendJsonString(row.key, out);
     if (r.kind == ResultKind::kCooccurrence) {
@@ -353,8 +357,9 @@ void AppendResultJson(const WindowResult& r, std::string* out) {
       case ResultKind::kSentiment:
         *out += ",\"mean_compound\":";
         AppendNumber(row.value, out);
-        *out += ",\"positive\":" + std::to_string(row.pos) + ",\"neutral\":" +
-                std::to_string(row.neu) + ",\"negative\":" + std::to_string(row.neg);
+        *out += ",\"positive\":" + std::to_string(row.pos) +
+                ",\"neutral\":" + std::to_string(row.neu) +
+                ",\"negative\":" + std::to_string(row.neg);
         break;
       case ResultKind::kBurst:
         *out += ",\"baseline\":";

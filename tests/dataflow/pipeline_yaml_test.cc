@@ -123,11 +123,12 @@ TEST(PipelineYaml, SqliteJoinAddsLabelsFromAQuery) {
   std::filesystem::remove(path);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TABLE people(handle TEXT, org TEXT, country TEXT);"
-                         "INSERT INTO people VALUES ('Alice', 'press', 'fr'), ('bob', 'bots', NULL);",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "CREATE TABLE people(handle TEXT, org TEXT, country TEXT);"
+                   "INSERT INTO people VALUES ('Alice', 'press', 'fr'), ('bob', 'bots', NULL);",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   auto f = ParsePipelineYaml("name: j\njoin: [{sqlite: " + path +
                              ", query: 'SELECT handle, org AS team FROM people', on: author}]\n"
@@ -139,7 +140,8 @@ TEST(PipelineYaml, SqliteJoinAddsLabelsFromAQuery) {
   f->spec.transforms[0].join(p, labels);
   ASSERT_EQ(labels.size(), 1u);
   EXPECT_EQ(labels[0], (std::pair<std::string, std::string>{"team", "press"}));
-  auto bad = ParsePipelineYaml("name: j\njoin: [{sqlite: " + path + ", query: 'SELECT nope FROM people'}]");
+  auto bad = ParsePipelineYaml("name: j\njoin: [{sqlite: " + path +
+                               ", query: 'SELECT nope FROM people'}]");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("join[0]"), std::string::npos) << bad.status().message();
 }
@@ -166,14 +168,13 @@ analyses:
 }
 
 TEST(Builder, CustomKeysAndTransforms) {
-  PipelineSpec spec = PipelineBuilder("p")
-                          .Filter([](const model::Post& p) { return !p.text.empty(); })
-                          .Map([](model::Post& p) { p.lang = "xx"; })
-                          .KeyBy([](const model::Post& p, KeyEmitter& out) {
-                            out.Emit(p.text.substr(0, 1));
-                          })
-                          .Count("first_letter")
-                          .Build();
+  PipelineSpec spec =
+      PipelineBuilder("p")
+          .Filter([](const model::Post& p) { return !p.text.empty(); })
+          .Map([](model::Post& p) { p.lang = "xx"; })
+          .KeyBy([](const model::Post& p, KeyEmitter& out) { out.Emit(p.text.substr(0, 1)); })
+          .Count("first_letter")
+          .Build();
   ASSERT_EQ(spec.transforms.size(), 2u);
   ASSERT_TRUE(spec.analyses[0].custom_keys);
   EXPECT_THROW(PipelineBuilder("p").Window("fortnightly"), std::invalid_argument);

@@ -38,14 +38,16 @@ Input MakeInput(std::uint64_t seed, int n, std::int64_t step, std::int64_t jitte
   std::mt19937_64 rng(seed);
   const char* tags[] = {"Alpha", "beta", "gamma", "delta", "ALPHA", "eps", "zeta", "eta"};
   const char* langs[] = {"en", "es", "ja", "fr"};
-  const char* texts[] = {"I love this, great day", "this is terrible and sad", "just a post",
-                         "VERY GOOD news!!!", "not bad at all", "worst thing ever :("};
+  const char* texts[] = {
+      "I love this, great day", "this is terrible and sad", "just a post",
+      "VERY GOOD news!!!",      "not bad at all",           "worst thing ever :("};
   Input in;
   for (int i = 0; i < n; ++i) {
     Post p;
     p.id = std::to_string(1000 + i);
     p.provider = model::Provider::kX;
-    std::int64_t t = kBase + i * step + static_cast<std::int64_t>(rng() % (2 * jitter + 1)) - jitter;
+    std::int64_t t =
+        kBase + i * step + static_cast<std::int64_t>(rng() % (2 * jitter + 1)) - jitter;
     if (rng() % 50 == 0) t -= 20 * kSecond;  // a straggler
     p.created_at = t;
     p.author.id = std::to_string(rng() % 40);
@@ -176,7 +178,8 @@ std::map<std::pair<std::string, Window>, std::map<std::string, std::int64_t>> Na
   for (const Post& p : in.posts) {
     const TimestampUs t = p.created_at;
     TimestampUs latest = kMinTime;
-    for (const AnalysisSpec& a : spec.analyses) latest = std::max(latest, LatestWindowEnd(a.window, t));
+    for (const AnalysisSpec& a : spec.analyses)
+      latest = std::max(latest, LatestWindowEnd(a.window, t));
     if (latest + lateness <= wm) {
       ++*late_posts;
       continue;
@@ -251,11 +254,11 @@ TEST(Runtime, RecordAndMicroBatchAndWorkersGiveIdenticalResults) {
     std::size_t idle_every;
     std::size_t chunk;
   };
-  for (const Variant v : {Variant{ProcessingMode::kMicroBatch, 1, 0, 0},
-                          Variant{ProcessingMode::kMicroBatch, 1, 97, 0},
-                          Variant{ProcessingMode::kRecord, 2, 0, 64},
-                          Variant{ProcessingMode::kRecord, 3, 31, 7},
-                          Variant{ProcessingMode::kMicroBatch, 2, 53, 0}}) {
+  for (const Variant v :
+       {Variant{ProcessingMode::kMicroBatch, 1, 0, 0},
+        Variant{ProcessingMode::kMicroBatch, 1, 97, 0}, Variant{ProcessingMode::kRecord, 2, 0, 64},
+        Variant{ProcessingMode::kRecord, 3, 31, 7},
+        Variant{ProcessingMode::kMicroBatch, 2, 53, 0}}) {
     PipelineSpec s = spec;
     s.mode = v.mode;
     s.batch_interval = std::chrono::milliseconds(1);
@@ -263,9 +266,9 @@ TEST(Runtime, RecordAndMicroBatchAndWorkersGiveIdenticalResults) {
     options.workers = v.workers;
     if (v.chunk > 0) options.chunk_records = v.chunk;
     auto got = RunOnce(s, in, options, v.idle_every);
-    ExpectSameResults(got, reference,
-                      std::string(ProcessingModeName(v.mode)) + " workers " +
-                          std::to_string(v.workers));
+    ExpectSameResults(
+        got, reference,
+        std::string(ProcessingModeName(v.mode)) + " workers " + std::to_string(v.workers));
   }
 }
 
@@ -277,8 +280,7 @@ TEST(Runtime, ResumeFromCheckpointGivesTheUninterruptedResult) {
     plain.workers = workers;
     auto reference = RunOnce(spec, in, plain);
 
-    const std::string dir =
-        std::string(STARLING_TEST_TMP) + "/ckpt-" + std::to_string(workers);
+    const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-" + std::to_string(workers);
     std::filesystem::remove_all(dir);
     CollectingResults store;  // outlives the runs, like a database
     std::uint64_t stop_at = 0;
@@ -317,7 +319,13 @@ TEST(Runtime, RefusesACheckpointOfAnotherPipeline) {
   EXPECT_NE(r.status().message().find("different pipeline"), std::string::npos);
   // A damaged file is refused, not half-loaded.
   std::string path = dir + "/checkpoint.bin";
-  { std::FILE* f = std::fopen(path.c_str(), "r+b"); ASSERT_NE(f, nullptr); std::fseek(f, 40, SEEK_SET); std::fputc('X', f); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(path.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    std::fseek(f, 40, SEEK_SET);
+    std::fputc('X', f);
+    std::fclose(f);
+  }
   MemorySource third(in.lines);
   auto bad = RunPipeline(Spec(), third, options);
   ASSERT_FALSE(bad.ok());
@@ -365,9 +373,10 @@ namespace {
 TEST(Runtime, RealDataGivesIdenticalResultsInEveryModel) {
   Input in;
   const std::string dir = std::string(STARLING_SHARED_DATA) + "/twarc-csv/";
-  for (const char* name : {"kpop.jsonl", "brexit.jsonl", "cashtags.jsonl", "geo_tweets.jsonl",
-                           "many_urls.jsonl", "mentions_tweet.jsonl", "streaming_output.jsonl",
-                           "streaming_output_with_error.jsonl", "../twarc-hashtags/tweets1.jsonl"}) {
+  for (const char* name :
+       {"kpop.jsonl", "brexit.jsonl", "cashtags.jsonl", "geo_tweets.jsonl", "many_urls.jsonl",
+        "mentions_tweet.jsonl", "streaming_output.jsonl", "streaming_output_with_error.jsonl",
+        "../twarc-hashtags/tweets1.jsonl"}) {
     std::FILE* f = std::fopen((dir + name).c_str(), "rb");
     ASSERT_NE(f, nullptr) << dir << name;
     std::string line;
@@ -407,8 +416,9 @@ TEST(Runtime, RealDataGivesIdenticalResultsInEveryModel) {
       options.workers = workers;
       options.chunk_records = 3;
       auto got = RunOnce(s, in, options, 5);
-      ExpectSameResults(got, reference,
-                        std::string(ProcessingModeName(mode)) + " workers " + std::to_string(workers));
+      ExpectSameResults(
+          got, reference,
+          std::string(ProcessingModeName(mode)) + " workers " + std::to_string(workers));
     }
   }
 }
@@ -423,7 +433,8 @@ namespace {
 // (TryAgain) in between: processing-time windows with no sleeping.
 class ScheduledSource final : public source::RecordSource {
  public:
-  ScheduledSource(ManualClock* clock, std::vector<std::pair<std::chrono::milliseconds, std::string>> s)
+  ScheduledSource(ManualClock* clock,
+                  std::vector<std::pair<std::chrono::milliseconds, std::string>> s)
       : clock_(clock), schedule_(std::move(s)), t0_(clock->Steady()) {
     for (auto& [at, line] : schedule_) line.append(source::kRecordPadding, '\0');
   }
@@ -595,7 +606,8 @@ TEST(Runtime, GeneratorStreamGivesIdenticalResultsInEveryModel) {
     std::string line;
     gen.Next(&line);
     in.lines.push_back(std::move(line));
-    if (i > 0 && rng() % 5 == 0) std::swap(in.lines[in.lines.size() - 1], in.lines[in.lines.size() - 2]);
+    if (i > 0 && rng() % 5 == 0)
+      std::swap(in.lines[in.lines.size() - 1], in.lines[in.lines.size() - 2]);
   }
   PipelineSpec spec = FullSpec();
   spec.watermark_bound = std::chrono::seconds(1);
@@ -613,8 +625,9 @@ TEST(Runtime, GeneratorStreamGivesIdenticalResultsInEveryModel) {
       options.workers = workers;
       options.chunk_records = 17;
       auto got = RunOnce(s, in, options, 41);
-      ExpectSameResults(got, reference,
-                        std::string(ProcessingModeName(mode)) + " workers " + std::to_string(workers));
+      ExpectSameResults(
+          got, reference,
+          std::string(ProcessingModeName(mode)) + " workers " + std::to_string(workers));
     }
   }
 }

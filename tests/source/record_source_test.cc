@@ -327,7 +327,8 @@ TEST(UnionSource, InterleavesAndSkipsIdleSources) {
   v.push_back(std::make_unique<Scripted>("c", 2));
   auto u = Union(std::move(v));
   int idles = 0;
-  EXPECT_EQ(Drain(*u, &idles), (std::vector<std::string>{"a-0", "b-0", "c-0", "a-1", "c-1", "a-2"}));
+  EXPECT_EQ(Drain(*u, &idles),
+            (std::vector<std::string>{"a-0", "b-0", "c-0", "a-1", "c-1", "a-2"}));
   EXPECT_EQ(idles, 0);
 
   std::vector<std::unique_ptr<RecordSource>> w;
