@@ -531,7 +531,11 @@ void PrintRows(sqlite3* db, const char* label, const char* sql) {
 
 void PrintDemoSummary(const std::string& path) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+  // The writers are closed: read the file as immutable, so this read-only
+  // connection leaves no -wal/-shm files behind.
+  const std::string uri = "file:" + path + "?immutable=1";
+  if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
+      SQLITE_OK) {
     sqlite3_close(db);
     return;
   }
