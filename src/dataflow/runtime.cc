@@ -58,6 +58,9 @@ struct Chunk {
   // When the first record of the chunk was read (steady clock): the start
   // of the latency the collector measures once the chunk's windows changed.
   std::chrono::steady_clock::time_point first_read{};
+  // When the first record of the chunk's micro-batch was read (= first_read
+  // in record mode): results of a batch wait for its end.
+  std::chrono::steady_clock::time_point batch_first_read{};
   std::uint64_t position = 0;  // records consumed from the source after this chunk
   bool end = false;            // no more input: close every window
   bool force_checkpoint = false;
@@ -87,6 +90,7 @@ struct Chunk {
     origins.clear();
     arrival = 0;
     first_read = {};
+    batch_first_read = {};
     position = 0;
     end = false;
     force_checkpoint = false;
@@ -634,6 +638,7 @@ class Reader {
       if (c.origins.empty() || c.origins.back() != rec.origin) c.origins.emplace_back(rec.origin);
       r.origin = static_cast<std::uint32_t>(c.origins.size() - 1);
       if (c.records.empty()) c.first_read = clock_.Steady();
+      if (batch_records_ == 1 || !batch) batch_first_read_ = c.first_read;
       c.raw.append(rec.bytes);
       c.raw.append(parse::PostParser::kPaddingForInPlace, '\0');
       c.records.push_back(r);
@@ -645,6 +650,7 @@ class Reader {
               .count();
     }
     c.position = consumed_;
+    c.batch_first_read = batch_first_read_;
     const bool more = !(done_ || Stopping());
     if (batch) {
       c.batch_end = batch_over || !more;
@@ -683,6 +689,7 @@ class Reader {
   bool batch_open_ = false;  // micro-batch: a batch spans several chunks
   std::chrono::steady_clock::time_point batch_deadline_{};
   std::size_t batch_records_ = 0;
+  std::chrono::steady_clock::time_point batch_first_read_{};
 };
 
 // ---------- checkpoints ----------
@@ -919,9 +926,13 @@ class Run {
   // Called by the collector after a chunk's results went to the sinks.
   Status AfterChunk(const Chunk& c, const std::vector<PartitionOutput>& outputs) {
     const auto now = clock_.Steady();
-    if (!c.records.empty()) {
-      latency_.Add(std::chrono::duration_cast<std::chrono::microseconds>(now - c.first_read),
-                   c.records.size());
+    // Latency counts when results are out: per chunk in record mode, at the
+    // end of a micro-batch for all of its records (from its first record).
+    batch_latency_records_ += c.records.size();
+    if (c.batch_end && batch_latency_records_ > 0) {
+      latency_.Add(std::chrono::duration_cast<std::chrono::microseconds>(now - c.batch_first_read),
+                   batch_latency_records_);
+      batch_latency_records_ = 0;
     }
     if (c.checkpoint != 0) {
       STARLING_RETURN_IF_ERROR(collector_.Flush());
@@ -1155,6 +1166,7 @@ class Run {
       checkpoint_written_;
   std::uint64_t checkpoint_id_ = 0;
   LatencyHistogram latency_;
+  std::uint64_t batch_latency_records_ = 0;
   std::mutex router_mu_;
   std::map<std::uint64_t, std::string> router_snapshots_;
 };
