@@ -1,6 +1,7 @@
 #include "dataflow/analysis.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <unordered_map>
 #include <variant>
@@ -649,7 +650,7 @@ class DistinctMerger final : public AnalysisMerger {
       ResultRow row;
       row.key = key;
       row.value = hll.Estimate();
-      row.count = static_cast<std::int64_t>(row.value + 0.5);
+      row.count = std::llround(row.value);
       row.value2 = hll.relative_standard_error();
       out->rows.push_back(std::move(row));
     }
@@ -914,9 +915,7 @@ std::unique_ptr<AnalysisMerger> NewAnalysisMerger(const AnalysisSpec& spec) {
     case ResultKind::kCluster:
     case ResultKind::kSession:
       return std::make_unique<UnionMerger>(0);
-    case ResultKind::kCount:
-      return std::make_unique<UnionMerger>(spec.k);
-    default:
+    default:  // count, top, cooccurrence: ranked and cut at k
       return std::make_unique<UnionMerger>(spec.k);
   }
 }
