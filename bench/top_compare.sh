@@ -10,35 +10,8 @@
 # in bench/.scratch (ignored by git).
 # Usage: bench/top_compare.sh [LINES]   (default 100000 lines, about 440 MB; RUNS=5)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-lines=${1:-${LINES:-100000}}
-data=${STARLING_SHARED_DATA:-$root/../shared/data}
-bin=${STARLING_BUILD:-build/release}
-scratch=bench/.scratch
-mkdir -p "$scratch"
-corpus=$scratch/v2-$lines.jsonl
-[ -s "$corpus" ] || python3 bench/make_v2_corpus.py "$data" "$corpus" "$lines"
-for b in "$bin/starling" "$bin/bench/simdjson_top_peer"; do
-  [ -x "$b" ] || { echo "top_compare: build first (make release): missing $b"; exit 1; }
-done
-
-# DuckDB from npm, in a scratch folder (never in the repo), as compare.sh.
-duck=""
-if command -v node >/dev/null 2>&1; then
-  if [ ! -d "$scratch/node/node_modules/@duckdb/node-api" ]; then
-    mkdir -p "$scratch/node"
-    (cd "$scratch/node" && npm install --no-audit --no-fund --silent @duckdb/node-api@1.5.6-r.1) ||
-      echo "top_compare: could not install @duckdb/node-api; DuckDB rows skipped"
-  fi
-  if [ -d "$scratch/node/node_modules/@duckdb/node-api" ]; then
-    cp bench/peer_duckdb_top.mjs "$scratch/node/"
-    duck="node $scratch/node/peer_duckdb_top.mjs $root/$corpus"
-  fi
-fi
-
-pin=""
-command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
+source "$(dirname "$0")/lib.sh"
+bench_setup top_compare peer_duckdb_top.mjs "${1:-${LINES:-100000}}" starling bench/simdjson_top_peer
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "corpus: $corpus ($(du -h "$corpus" | cut -f1), $lines lines of real X v2 tweets)"
 
