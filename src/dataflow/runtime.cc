@@ -29,7 +29,7 @@ constexpr std::size_t kMaxBatchRecords = 65536;
 // A micro-batch travels as chunks of at most this many records, so that the
 // parse workers share a batch and a chunk stays cache-sized.
 constexpr std::size_t kBatchChunkRecords = 4096;
-constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-1";
+constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-2";
 constexpr std::string_view kCheckpointFile = "checkpoint.bin";
 
 // ---------- the unit of work ----------
@@ -62,6 +62,7 @@ struct Chunk {
   // in record mode): results of a batch wait for its end.
   std::chrono::steady_clock::time_point batch_first_read{};
   std::uint64_t position = 0;  // records consumed from the source after this chunk
+  std::string source_position;  // the source's own token there (checkpoints only)
   bool end = false;            // no more input: close every window
   bool force_checkpoint = false;
   // The last chunk of a micro-batch (always true in record mode): results
@@ -85,6 +86,7 @@ struct Chunk {
   std::uint64_t checkpoint = 0;  // id, when the chunk ends with a checkpoint barrier
 
   void Reset() {
+    source_position.clear();
     raw.clear();
     records.clear();
     origins.clear();
@@ -562,7 +564,22 @@ class Reader {
                                              : std::chrono::steady_clock::time_point::max();
   }
 
-  // Skips the records a checkpoint already covers.
+  // Continues after the records a checkpoint covers: moves the source to its
+  // saved position when it can seek, else reads and drops that many records.
+  // Returns whether it moved.
+  Result<bool> Resume(std::uint64_t records, std::string_view position) {
+    if (!position.empty()) {
+      Result<bool> moved = source_.Seek(position);
+      if (!moved.ok()) return moved.status();
+      if (*moved) {
+        consumed_ = skipped_ = records;
+        return true;
+      }
+    }
+    STARLING_RETURN_IF_ERROR(Skip(records));
+    return false;
+  }
+
   Status Skip(std::uint64_t records) {
     source::Record rec;
     while (consumed_ < records) {
@@ -643,6 +660,9 @@ class Reader {
       c.raw.append(parse::PostParser::kPaddingForInPlace, '\0');
       c.records.push_back(r);
       if (c.raw.size() > (256u << 20)) break;  // keep one chunk's memory sane
+      // Record mode: records go on as soon as the source would make the next
+      // one wait (a paced or live source); a busy source fills the chunk.
+      if (!batch && max_records > 1 && source_.WouldWait()) break;
     }
     if (spec_.time == TimeMode::kProcessing) {  // only processing time reads it
       c.arrival =
@@ -650,6 +670,7 @@ class Reader {
               .count();
     }
     c.position = consumed_;
+    if (!options_.checkpoint_dir.empty()) c.source_position = source_.Position();
     c.batch_first_read = batch_first_read_;
     const bool more = !(done_ || Stopping());
     if (batch) {
@@ -698,6 +719,7 @@ struct CheckpointData {
   std::string fingerprint;
   std::uint32_t partitions = 0;
   std::uint64_t position = 0;
+  std::string source_position;
   std::uint64_t id = 0;
   std::string router;
   std::vector<std::string> partition_states;
@@ -726,6 +748,7 @@ Status WriteCheckpoint(const std::string& dir, const CheckpointData& d) {
   w.PutString(d.fingerprint);
   w.PutVarint(d.partitions);
   w.PutVarint(d.position);
+  w.PutString(d.source_position);
   w.PutVarint(d.id);
   w.PutString(d.router);
   for (const std::string& p : d.partition_states) w.PutString(p);
@@ -791,7 +814,7 @@ Result<CheckpointData> ReadCheckpoint(const std::string& dir, std::uint32_t part
   CheckpointData d;
   std::uint64_t parts;
   if (!r.GetString(&d.fingerprint) || !r.GetVarint(&parts) || !r.GetVarint(&d.position) ||
-      !r.GetVarint(&d.id) || !r.GetString(&d.router)) {
+      !r.GetString(&d.source_position) || !r.GetVarint(&d.id) || !r.GetString(&d.router)) {
     return MalformedInput(corrupt);
   }
   if (parts != partitions) {
@@ -899,9 +922,12 @@ class Run {
     STARLING_RETURN_IF_ERROR(collector_.Load(cr));
     stats_ = d->stats;
     checkpoint_id_ = d->id;
-    STARLING_RETURN_IF_ERROR(reader_.Skip(d->position));
+    Result<bool> moved = reader_.Resume(d->position, d->source_position);
+    if (!moved.ok()) return moved.status();
     stats_.resumed_records = d->position;
-    log::Info("resumed from checkpoint {} at record {}", d->id, d->position);
+    stats_.resumed_by_seek = *moved;
+    log::Info("resumed from checkpoint {} at record {} ({})", d->id, d->position,
+              *moved ? "the source moved there" : "records read again and skipped");
     return Status::Ok();
   }
 
@@ -941,6 +967,7 @@ class Run {
       d.fingerprint = spec_.Fingerprint();
       d.partitions = workers_;
       d.position = c.position;
+      d.source_position = c.source_position;
       d.id = c.checkpoint;
       {
         std::lock_guard lock(router_mu_);

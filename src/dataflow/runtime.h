@@ -44,7 +44,8 @@ struct RunStats {
   std::uint64_t results = 0;     // window results emitted (previews and finals)
   std::uint64_t final_results = 0;
   std::uint64_t checkpoints = 0;
-  std::uint64_t resumed_records = 0;  // records skipped on --resume
+  std::uint64_t resumed_records = 0;  // records a --resume did not read again
+  bool resumed_by_seek = false;       // ... because the source moved to the position
   std::size_t open_windows = 0;
   model::TimestampUs watermark = 0;
   std::chrono::microseconds elapsed{0};

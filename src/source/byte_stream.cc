@@ -30,6 +30,14 @@ class FdStream final : public ByteStream {
   ~FdStream() override {
     if (fd_ > 0) ::close(fd_);
   }
+  bool live() const override { return live_; }
+  Result<bool> Seek(std::uint64_t offset) override {
+    if (live_) return false;
+    if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+      return IoError(std::string("seek failed: ") + std::strerror(errno));
+    }
+    return true;
+  }
   Result<std::size_t> Read(char* buf, std::size_t n) override {
     if (live_) {
       pollfd p{fd_, POLLIN, 0};
@@ -67,6 +75,12 @@ class PrefixedStream final : public ByteStream {
       return k;
     }
     return inner_->Read(buf, n);
+  }
+  bool live() const override { return inner_->live(); }
+  Result<bool> Seek(std::uint64_t offset) override {
+    auto r = inner_->Seek(offset);
+    if (r.ok() && *r) pos_ = prefix_.size();  // the prefix lies before any offset
+    return r;
   }
 
  private:
@@ -113,6 +127,7 @@ class GzipStream final : public ByteStream {
     }
     return n - zs_.avail_out;
   }
+  bool live() const override { return inner_->live(); }
 
  private:
   std::unique_ptr<ByteStream> inner_;
@@ -152,6 +167,7 @@ class ZstdStream final : public ByteStream {
     }
     return out.pos;
   }
+  bool live() const override { return inner_->live(); }
 
  private:
   std::unique_ptr<ByteStream> inner_;
@@ -168,6 +184,17 @@ class DetectingStream final : public ByteStream {
  public:
   explicit DetectingStream(std::unique_ptr<ByteStream> inner) : inner_(std::move(inner)) {}
   Result<std::size_t> Read(char* buf, std::size_t n) override {
+    STARLING_RETURN_IF_ERROR(Decide());
+    return decided_->Read(buf, n);
+  }
+  bool live() const override { return decided_ != nullptr ? decided_->live() : inner_->live(); }
+  Result<bool> Seek(std::uint64_t offset) override {
+    STARLING_RETURN_IF_ERROR(Decide());
+    return decided_->Seek(offset);
+  }
+
+ private:
+  Status Decide() {
     if (decided_ == nullptr) {
       while (head_.size() < 4 && !eof_) {
         char tmp[4];
@@ -188,10 +215,9 @@ class DetectingStream final : public ByteStream {
         decided_ = std::move(prefixed);
       }
     }
-    return decided_->Read(buf, n);
+    return Status::Ok();
   }
 
- private:
   std::unique_ptr<ByteStream> inner_;
   std::unique_ptr<ByteStream> decided_;
   std::string head_;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,13 @@ class ByteStream {
   // kIdleWait returns TryAgain, as it does when a signal interrupts the
   // wait; the caller checks its stop conditions and calls again.
   virtual Result<std::size_t> Read(char* buf, std::size_t n) = 0;
+  // A pipe, socket or terminal: Read may wait for bytes (a regular file,
+  // compressed or not, never does).
+  virtual bool live() const { return false; }
+  // Moves to byte `offset` of the (decompressed) content, so the next Read
+  // starts there. false: this stream cannot seek (a pipe, socket, or
+  // compressed content); nothing moved. IoError when the seek fails.
+  virtual Result<bool> Seek(std::uint64_t /*offset*/) { return false; }
 };
 
 // Takes ownership of fd (closed on destruction unless it is 0, stdin).

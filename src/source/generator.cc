@@ -1621,6 +1621,7 @@ PostGenerator::~PostGenerator() = default;
 
 TimestampUs PostGenerator::Next(std::string* out) { return impl_->Next(out); }
 std::uint64_t PostGenerator::sequence() const { return impl_->seq; }
+model::TimestampUs PostGenerator::arrival() const { return impl_->now_us; }
 const std::vector<InjectedBurst>& PostGenerator::bursts() const { return impl_->bursts; }
 const GeneratorOptions& PostGenerator::options() const { return impl_->opt; }
 

@@ -112,6 +112,11 @@ class PostGenerator {
   // Posts generated so far.
   std::uint64_t sequence() const;
 
+  // When the last post arrived, to the microsecond (its created_at is this
+  // rounded down to the millisecond). Pacing by it spreads posts out as a
+  // real stream does, instead of in bursts at each millisecond.
+  model::TimestampUs arrival() const;
+
   // Bursts whose start is at or before the last generated post, in start
   // order (ground truth for tests and benchmarks). The reference stays valid
   // until the next call to Next().

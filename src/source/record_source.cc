@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/codec.h"
 #include "source/generator.h"
 
 namespace starling::source {
@@ -16,6 +17,7 @@ class LineRecordSource final : public RecordSource {
                    const SourceOptions& options)
       : stream_(std::move(stream)), origin_(std::move(origin)), options_(options) {
     buf_.resize(kChunk + kRecordPadding);
+    live_ = stream_->live();
   }
 
   Result<bool> Next(Record* out) override {
@@ -27,6 +29,46 @@ class LineRecordSource final : public RecordSource {
   }
 
   std::string Describe() const override { return origin_; }
+
+  bool WouldWait() override {
+    if (!live_ || !mode_known_ || document_mode_ || eof_ || skipping_) return false;
+    const char* begin = buf_.data() + start_;
+    if (std::memchr(begin + scan_, '\n', end_ - start_ - scan_) != nullptr) return false;
+    scan_ = end_ - start_;  // Next() need not look at these bytes again
+    return true;
+  }
+
+  // Line mode only: in document mode a record's end depends on the scan
+  // state, and a line being skipped has no start to return to.
+  std::string Position() const override {
+    if (document_mode_ || skipping_) return {};
+    std::string token;
+    ByteWriter w(&token);
+    w.PutVarint(offset_);
+    w.PutVarint(line_);
+    return token;
+  }
+
+  Result<bool> Seek(std::string_view position) override {
+    ByteReader r(position);
+    std::uint64_t offset = 0, line = 0;
+    if (!r.GetVarint(&offset) || !r.GetVarint(&line) || r.remaining() != 0 || line == 0) {
+      return MalformedInput(origin_ + ": not a position of this source");
+    }
+    if (!mode_known_) {
+      STARLING_RETURN_IF_ERROR(DetectMode());
+      mode_known_ = true;
+    }
+    if (document_mode_) return false;
+    Result<bool> moved = stream_->Seek(offset);
+    if (!moved.ok()) return Status(moved.status().code(), origin_ + ": " + moved.status().message());
+    if (!*moved) return false;
+    start_ = end_ = scan_ = 0;
+    eof_ = skipping_ = false;
+    offset_ = offset;
+    line_ = line;
+    return true;
+  }
 
  private:
   // The buffer starts small (cheap for short inputs and many small sources)
@@ -241,6 +283,7 @@ class LineRecordSource final : public RecordSource {
   std::uint64_t line_ = 1, offset_ = 0;
   bool eof_ = false, mode_known_ = false, document_mode_ = false;
   bool skipping_ = false;
+  bool live_ = false;
   int depth_ = 0;
   bool in_string_ = false, escape_ = false;
 };
@@ -262,6 +305,29 @@ class ConcatSource final : public RecordSource {
     return d;
   }
   double pace() const override { return sources_.empty() ? 0 : sources_.front()->pace(); }
+  bool WouldWait() override { return i_ < sources_.size() && sources_[i_]->WouldWait(); }
+  // The current source's index, then its own position.
+  std::string Position() const override {
+    std::string inner = i_ < sources_.size() ? sources_[i_]->Position() : std::string();
+    if (i_ < sources_.size() && inner.empty()) return {};
+    std::string token;
+    ByteWriter w(&token);
+    w.PutVarint(i_);
+    return token + inner;
+  }
+  Result<bool> Seek(std::string_view position) override {
+    ByteReader r(position);
+    std::uint64_t i = 0;
+    if (!r.GetVarint(&i) || i > sources_.size()) {
+      return MalformedInput("not a position of " + Describe());
+    }
+    if (i < sources_.size()) {
+      Result<bool> moved = sources_[i]->Seek(position.substr(position.size() - r.remaining()));
+      if (!moved.ok() || !*moved) return moved;
+    }
+    i_ = static_cast<std::size_t>(i);
+    return true;
+  }
 
  private:
   std::vector<std::unique_ptr<RecordSource>> sources_;
@@ -312,6 +378,9 @@ class PacedFileSource final : public RecordSource {
   std::string Describe() const override {
     return inner_->Describe() + " (replay x" + std::to_string(speed_) + ")";
   }
+  bool WouldWait() override { return inner_->WouldWait(); }
+  std::string Position() const override { return inner_->Position(); }
+  Result<bool> Seek(std::string_view position) override { return inner_->Seek(position); }
   double pace() const override { return speed_; }
 
  private:
@@ -327,20 +396,13 @@ class GeneratorSource final : public RecordSource {
   GeneratorSource(const GeneratorOptions& o, std::uint64_t count, bool pace, Clock* clock)
       : gen_(o), count_(count), pace_(pace), clock_(clock), first_event_(o.start) {}
   Result<bool> Next(Record* out) override {
-    if (!pending_) {
-      if (count_ != 0 && gen_.sequence() >= count_) return false;
-      line_.clear();
-      event_ = gen_.Next(&line_);
-      size_ = line_.size();
-      line_.resize(size_ + kRecordPadding, ' ');  // lets the parser work in place
-      pending_ = true;
-    }
+    if (!Prepare()) return false;
     if (pace_) {
       if (!started_) {
         started_ = true;
         wall_start_ = clock_->Steady();
       }
-      const auto due = wall_start_ + std::chrono::microseconds(event_ - first_event_);
+      const auto due = wall_start_ + std::chrono::microseconds(arrival_ - first_event_);
       const auto now = clock_->Steady();
       if (now < due) {
         clock_->SleepUntil(std::min(due, now + kIdleWait));
@@ -356,14 +418,31 @@ class GeneratorSource final : public RecordSource {
     return true;
   }
   std::string Describe() const override { return "generator"; }
+  bool WouldWait() override {
+    if (!pace_ || !started_ || !Prepare()) return false;
+    return clock_->Steady() < wall_start_ + std::chrono::microseconds(arrival_ - first_event_);
+  }
 
  private:
+  // Generates the next line unless one is pending; false past `count`.
+  bool Prepare() {
+    if (pending_) return true;
+    if (count_ != 0 && gen_.sequence() >= count_) return false;
+    line_.clear();
+    gen_.Next(&line_);
+    arrival_ = gen_.arrival();
+    size_ = line_.size();
+    line_.resize(size_ + kRecordPadding, ' ');  // lets the parser work in place
+    pending_ = true;
+    return true;
+  }
+
   PostGenerator gen_;
   std::uint64_t count_;
   bool pace_;
   Clock* clock_;
   model::TimestampUs first_event_;
-  model::TimestampUs event_ = 0;
+  model::TimestampUs arrival_ = 0;  // of the pending post (us; paces it)
   bool started_ = false;
   bool pending_ = false;  // a generated line waits for its time
   std::size_t size_ = 0;

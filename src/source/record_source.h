@@ -52,6 +52,18 @@ class RecordSource {
   // Replay speed-up: >0 means the consumer should pace posts by their event
   // time divided by this factor; 0 means as fast as possible.
   virtual double pace() const { return 0; }
+  // true when Next() would have to wait for input now (a live stream with no
+  // whole record buffered, a paced source before the next record is due):
+  // a consumer holding records hands them on first. Never blocks.
+  virtual bool WouldWait() { return false; }
+  // Where the next record starts, as a token for Seek (a byte offset and
+  // line for a plain file). Empty: this source cannot seek (a pipe, socket,
+  // compressed file or generator); a consumer resumes it by skipping records.
+  virtual std::string Position() const { return {}; }
+  // Continues from a token Position() gave on a source opened with the same
+  // spec. false: cannot seek (nothing moved). MalformedInput for a token this
+  // source did not make; IoError when the seek fails.
+  virtual Result<bool> Seek(std::string_view /*position*/) { return false; }
 };
 
 struct SourceOptions {

@@ -60,6 +60,17 @@ Got ReadSpec(const std::string& spec, SourceOptions o = {}) {
   return ReadAll(**src);
 }
 
+bool NextOk(RecordSource& s, Record* r) {
+  auto more = s.Next(r);
+  return more.ok() && *more;
+}
+
+std::unique_ptr<RecordSource> Open(const std::string& spec, SourceOptions o = {}) {
+  auto src = OpenSource(spec, o);
+  EXPECT_TRUE(src.ok()) << src.status().ToString();
+  return src.ok() ? std::move(*src) : nullptr;
+}
+
 TEST(LineSource, SplitsLinesAndKeepsPositions) {
   std::string path = TmpPath("lines.jsonl");
   WriteFile(path, "{\"a\":1}\n\n{\"b\":2}\r\n{\"c\":3}");
@@ -244,6 +255,86 @@ TEST(LineSource, AnIdleLiveStreamSaysTryAgainInsteadOfBlocking) {
   EXPECT_EQ(r.bytes, "{\"b\"");
 }
 
+TEST(LineSource, SaysItWouldWaitOnlyWhenNoWholeLineIsBuffered) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  auto src = LineSource(AutoDecompress(FdByteStream(fds[0])), "pipe");
+  ASSERT_EQ(::write(fds[1], "{\"a\":1}\n{\"b\":2}\n{\"c\"", 20), 20);
+  Record r;
+  ASSERT_TRUE(NextOk(*src, &r));
+  EXPECT_EQ(r.bytes, "{\"a\":1}");
+  EXPECT_FALSE(src->WouldWait());  // the next line is buffered
+  ASSERT_TRUE(NextOk(*src, &r));
+  EXPECT_EQ(r.bytes, "{\"b\":2}");
+  EXPECT_TRUE(src->WouldWait());  // half a line: Next() would poll the pipe
+  ASSERT_EQ(::write(fds[1], ":3}\n", 4), 4);
+  ASSERT_TRUE(NextOk(*src, &r));
+  EXPECT_EQ(r.bytes, "{\"c\":3}");
+  ::close(fds[1]);
+  // A regular file never waits.
+  const std::string path = TmpPath("wait.jsonl");
+  WriteFile(path, "{\"a\":1}\n{\"b\"");
+  auto file = Open(path);
+  ASSERT_TRUE(NextOk(*file, &r));
+  EXPECT_FALSE(file->WouldWait());
+}
+
+TEST(LineSource, SeeksToASavedPosition) {
+  std::string plain;
+  for (int i = 0; i < 5000; ++i) plain += "{\"n\":" + std::to_string(i) + "}\n";
+  const std::string path = TmpPath("seek.jsonl");
+  WriteFile(path, plain);
+  const Got all = ReadSpec(path);
+  ASSERT_EQ(all.records.size(), 5000u);
+  for (std::size_t at : {0u, 1u, 1234u, 4999u, 5000u}) {
+    auto first = Open(path);
+    Record r;
+    for (std::size_t i = 0; i < at; ++i) ASSERT_TRUE(NextOk(*first, &r));
+    const std::string token = first->Position();
+    ASSERT_FALSE(token.empty()) << "a plain file can seek";
+    auto second = Open(path);
+    auto moved = second->Seek(token);
+    ASSERT_TRUE(moved.ok() && *moved) << moved.status().ToString();
+    Got rest = ReadAll(*second);
+    ASSERT_EQ(rest.records.size(), 5000 - at) << at;
+    if (at < 5000) {
+      EXPECT_EQ(rest.records.front(), all.records[at]);
+      EXPECT_EQ(rest.lines.front(), all.lines[at]);
+      EXPECT_EQ(rest.offsets.front(), all.offsets[at]);
+    }
+  }
+  // Several files: the position names the file, then the place in it.
+  auto files = [&] {
+    std::vector<std::unique_ptr<RecordSource>> v;
+    v.push_back(Open(path));
+    v.push_back(Open(path));
+    return Concat(std::move(v));
+  };
+  auto a = files();
+  Record r;
+  for (int i = 0; i < 7000; ++i) ASSERT_TRUE(NextOk(*a, &r));
+  auto b = files();
+  auto moved = b->Seek(a->Position());
+  ASSERT_TRUE(moved.ok() && *moved);
+  ASSERT_TRUE(NextOk(*b, &r));
+  EXPECT_EQ(r.bytes, all.records[2000]);
+  EXPECT_EQ(ReadAll(*b).records.size(), 2999u);
+  // A token from elsewhere is refused; compressed input cannot seek (the
+  // consumer skips records instead) and says so without moving.
+  EXPECT_EQ(Open(path)->Seek("\xff").status().code(), StatusCode::kMalformedInput);
+  const std::string zst_path = TmpPath("seek.jsonl.zst");
+  std::string zst(ZSTD_compressBound(plain.size()), '\0');
+  zst.resize(ZSTD_compress(zst.data(), zst.size(), plain.data(), plain.size(), 1));
+  WriteFile(zst_path, zst);
+  auto z = Open(zst_path);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(NextOk(*z, &r));
+  auto plain_source = Open(path);
+  ASSERT_TRUE(NextOk(*plain_source, &r));
+  auto zmoved = Open(zst_path)->Seek(plain_source->Position());
+  ASSERT_TRUE(zmoved.ok());
+  EXPECT_FALSE(*zmoved);
+}
+
 TEST(OpenSource, ClearErrors) {
   EXPECT_EQ(OpenSource("kafka:topic").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(OpenSource("tcp://127.0.0.1").status().code(), StatusCode::kInvalidArgument);
@@ -271,6 +362,25 @@ TEST(GeneratorSource, PacesWithTheInjectedClock) {
   ASSERT_EQ(g.records.size(), 2000u);
   double secs = std::chrono::duration<double>(clock.Steady() - t0).count();
   EXPECT_NEAR(secs, 2.0, 0.3);  // 2000 posts at 1000/s of event time
+}
+
+TEST(GeneratorSource, SaysItWouldWaitUntilThePostIsDue) {
+  ManualClock clock;
+  SourceOptions o;
+  o.clock = &clock;
+  auto src = Open("generate:?count=100&rate=10&seed=1&diurnal=0&start=2021-04-01T00:00:00Z", o);
+  Record r;
+  ASSERT_TRUE(NextOk(*src, &r));
+  // 10 posts/s: the next one is due about 100 ms later, not now.
+  EXPECT_TRUE(src->WouldWait());
+  clock.Advance(std::chrono::seconds(5));
+  EXPECT_FALSE(src->WouldWait());
+  const auto before = clock.Steady();
+  ASSERT_TRUE(NextOk(*src, &r));
+  EXPECT_EQ(clock.Steady(), before) << "a due post needs no sleep";
+  auto unpaced = Open("generate:?count=10&pace=0&seed=1");
+  ASSERT_TRUE(NextOk(*unpaced, &r));
+  EXPECT_FALSE(unpaced->WouldWait());
 }
 
 }  // namespace
