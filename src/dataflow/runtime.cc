@@ -35,13 +35,19 @@ constexpr std::string_view kCheckpointFile = "checkpoint.bin";
 // ---------- the unit of work ----------
 
 struct RawRecord {
-  std::uint32_t offset = 0;  // in Chunk::raw
+  const char* view = nullptr;  // the bytes, still in the source's buffer; or
+  std::uint32_t offset = 0;    // (view == nullptr) where they are in Chunk::raw
   std::uint32_t size = 0;
   std::uint64_t line = 0;
   std::uint64_t source_offset = 0;
   std::uint32_t origin = 0;  // index in Chunk::origins
   bool truncated = false;
 };
+
+// A record's bytes, followed by at least kPaddingForInPlace readable bytes.
+std::string_view RecordBytes(const std::string& raw, const RawRecord& r) {
+  return {r.view != nullptr ? r.view : raw.data() + r.offset, r.size};
+}
 
 struct DeadRecord {
   std::uint32_t record = 0;
@@ -182,7 +188,7 @@ class Stage1 {
     c.arena.clear();
     for (std::uint32_t r = 0; r < c.records.size(); ++r) {
       const RawRecord& rec = c.records[r];
-      const std::string_view bytes(c.raw.data() + rec.offset, rec.size);
+      const std::string_view bytes = RecordBytes(c.raw, rec);
       c.bytes += rec.size;
       if (rec.truncated) {
         c.dead.push_back({r, "record longer than the reader's hard limit; cut"});
@@ -409,7 +415,7 @@ class Collector {
       ++stats_->dead_letters;
       if (options_.dead_letters != nullptr) {
         STARLING_RETURN_IF_ERROR(options_.dead_letters->Write(
-            std::string_view(c.raw.data() + rec.offset, rec.size), d.reason, c.origins[rec.origin],
+            RecordBytes(c.raw, rec), d.reason, c.origins[rec.origin],
             rec.line, rec.source_offset));
       }
     }
@@ -656,8 +662,13 @@ class Reader {
       r.origin = static_cast<std::uint32_t>(c.origins.size() - 1);
       if (c.records.empty()) c.first_read = clock_.Steady();
       if (batch_records_ == 1 || !batch) batch_first_read_ = c.first_read;
-      c.raw.append(rec.bytes);
-      c.raw.append(parse::PostParser::kPaddingForInPlace, '\0');
+      if (views_ && max_records == 1 && !batch &&
+          rec.padding >= parse::PostParser::kPaddingForInPlace) {
+        r.view = rec.bytes.data();  // valid until the next Fill, which is enough
+      } else {
+        c.raw.append(rec.bytes);
+        c.raw.append(parse::PostParser::kPaddingForInPlace, '\0');
+      }
       c.records.push_back(r);
       if (c.raw.size() > (256u << 20)) break;  // keep one chunk's memory sane
       // Record mode: records go on as soon as the source would make the next
@@ -691,6 +702,9 @@ class Reader {
     return deadline_passed_;
   }
   std::uint64_t consumed() const { return consumed_; }
+  // The caller is done with a one-record chunk before it calls Fill again:
+  // such a record may stay a view into the source's buffer (no copy).
+  void KeepViews() { views_ = true; }
   // The input ended (as opposed to a stop by limit, duration or signal).
   bool exhausted() const { return done_; }
 
@@ -711,6 +725,7 @@ class Reader {
   std::chrono::steady_clock::time_point batch_deadline_{};
   std::size_t batch_records_ = 0;
   std::chrono::steady_clock::time_point batch_first_read_{};
+  bool views_ = false;
 };
 
 // ---------- checkpoints ----------
@@ -1013,6 +1028,7 @@ class Run {
     Stage1 stage1(spec_, options_.parse);
     Chunk c;
     std::vector<PartitionOutput> outputs(1);
+    reader_.KeepViews();  // each chunk is processed before the next Fill
     const std::size_t per_chunk = 1;  // record mode; micro-batches cut their own chunks
     std::uint64_t seq = 0;
     bool more = true;

@@ -74,7 +74,7 @@ class LineRecordSource final : public RecordSource {
   // The buffer starts small (cheap for short inputs and many small sources)
   // and doubles whenever less than kMinRead is free, i.e. only for records
   // longer than what it holds.
-  static constexpr std::size_t kChunk = 64 << 10;
+  static constexpr std::size_t kChunk = 256 << 10;
   static constexpr std::size_t kMinRead = 16 << 10;
 
   Result<bool> NextLine(Record* out) {
