@@ -55,12 +55,16 @@ void PrintRunSummary(const dataflow::RunStats& s, const std::string& dead_letter
   const double secs = std::max(1e-6, static_cast<double>(s.elapsed.count()) / 1e6);
   std::fprintf(stderr,
                "done: %s records, %s posts in %.2fs (%s posts/s); %s window results (%s final); "
-               "%s late posts; %s dead letters%s%s; %s checkpoints; latency p50 %.3f ms, p99 "
+               "%s late posts%s; %s dead letters%s%s; %s checkpoints; latency p50 %.3f ms, p99 "
                "%.3f ms\n",
                Grouped(s.records).c_str(), Grouped(s.posts).c_str(), secs,
                Grouped(static_cast<std::uint64_t>(static_cast<double>(s.posts) / secs)).c_str(),
                Grouped(s.results).c_str(), Grouped(s.final_results).c_str(),
-               Grouped(s.late_posts).c_str(), Grouped(s.dead_letters).c_str(),
+               Grouped(s.late_posts).c_str(),
+               s.late_items == 0
+                   ? ""
+                   : (" (and " + Grouped(s.late_items) + " late items in single analyses)").c_str(),
+               Grouped(s.dead_letters).c_str(),
                dead_letters.empty() ? "" : " in ", dead_letters.c_str(),
                Grouped(s.checkpoints).c_str(), static_cast<double>(s.latency_p50.count()) / 1e3,
                static_cast<double>(s.latency_p99.count()) / 1e3);

@@ -435,8 +435,10 @@ class Collector {
     // Partials: the latest per (window, analysis) and partition.
     std::vector<OpenKey> changed;
     std::size_t open = 0;
+    std::uint64_t late_items = 0;
     for (std::uint32_t p = 0; p < outputs.size(); ++p) {
       open += outputs[p].open_windows;
+      late_items += outputs[p].late_items;
       for (Partial& partial : outputs[p].partials) {
         const OpenKey key{partial.result.window_end, partial.result.window_start, partial.analysis};
         auto& slots = open_[key];
@@ -446,6 +448,7 @@ class Collector {
       }
     }
     stats_->open_windows = open;
+    stats_->late_items = late_items;
     stats_->watermark = c.watermark_after;
     // Within a micro-batch, results wait for its last chunk.
     changed_.insert(changed_.end(), changed.begin(), changed.end());

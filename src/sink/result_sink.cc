@@ -384,18 +384,18 @@ void AppendResultJson(const WindowResult& r, std::string* out) {
 Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view spec) {
   std::string_view path = spec;
   std::string_view scheme;
+  const bool sqlite_name =
+      spec.ends_with(".db") || spec.ends_with(".sqlite") || spec.ends_with(".sqlite3");
+  const bool jsonl_name = spec == "-" || spec.ends_with(".jsonl") || spec.ends_with(".json") ||
+                          spec.ends_with(".ndjson");
   if (spec.starts_with("sqlite:")) {
     scheme = "sqlite";
     path = spec.substr(7);
   } else if (spec.starts_with("jsonl:")) {
     scheme = "jsonl";
     path = spec.substr(6);
-  } else if (spec == "-") {
-    scheme = "jsonl";
-  } else if (spec.ends_with(".db") || spec.ends_with(".sqlite") || spec.ends_with(".sqlite3")) {
-    scheme = "sqlite";
-  } else if (spec.ends_with(".jsonl") || spec.ends_with(".json") || spec.ends_with(".ndjson")) {
-    scheme = "jsonl";
+  } else if (sqlite_name || jsonl_name) {
+    scheme = sqlite_name ? "sqlite" : "jsonl";
   } else {
     return InvalidArgument("result sink '" + std::string(spec) +
                            "': use sqlite:PATH, jsonl:PATH or - (stdout)");
