@@ -12,6 +12,9 @@ PACKAGES=(
   publicsuffix                         # TLD list for URL extraction (twitter-text rules)
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine python3 curl netcat-openbsd
+  libboost-dev libboost-system-dev    # Boost.Beast/Asio: the dashboard's HTTP + WebSocket server
+  prometheus-cpp-dev                  # /metrics in the Prometheus text format
+  chromium                            # the dashboard's browser test (headless, via playwright-core)
 )
 
 missing=()

@@ -22,3 +22,20 @@ Result<std::unique_ptr<source::RecordSource>> OpenInputs(const std::vector<std::
 std::string DefaultDeadLetterPath(const std::string& sink_spec);
 
 }  // namespace starling::app
+
+namespace starling::serve {
+class DashboardServer;
+class DashboardState;
+}  // namespace starling::serve
+
+namespace starling::app {
+
+// Starts the dashboard server (docs/api.md) over `state` and prints
+// "dashboard: http://ADDR:PORT/" on stdout. The token comes from the
+// arguments or STARLING_AUTH_TOKEN; the page from --web-root,
+// STARLING_WEB_ROOT, or the source tree's web/dist. Errors as
+// DashboardServer::Start.
+Result<std::unique_ptr<serve::DashboardServer>> StartDashboard(const ServeArgs& args,
+                                                               serve::DashboardState& state);
+
+}  // namespace starling::app

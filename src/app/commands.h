@@ -3,6 +3,7 @@
 // 0 success, 1 the run failed (I/O, bad data that stops the run), 2 usage error.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -51,8 +52,19 @@ struct GenerateArgs {
 };
 int RunGenerate(const GenerateArgs& args);
 
+// The dashboard server's options (docs/api.md), shared by demo, run and serve.
+struct ServeArgs {
+  bool enabled = false;
+  int port = 8080;  // 0: a free port
+  std::string bind = "127.0.0.1";
+  std::string auth_token;  // or STARLING_AUTH_TOKEN
+  bool insecure = false;
+  std::string web_root;  // default: STARLING_WEB_ROOT, else the source tree's web/dist
+};
+
 struct DemoArgs {
-  std::string duration = "30s";
+  ServeArgs serve{.enabled = true};
+  std::string duration;  // empty: until Ctrl-C when serving, else 30s
   std::string db = "starling-demo.db";  // window results; posts go to <db stem>-posts.db
   double rate = 2000;
   int workers = 0;
@@ -76,8 +88,19 @@ struct RunArgs {
   std::vector<std::string> results;  // override sinks.results
   bool print_results = false;        // also print results as JSON lines on stdout
   CommonInput in;
+  ServeArgs serve;  // --serve: the dashboard while the pipeline runs
 };
 int RunPipelineFile(const RunArgs& args);
+
+// `starling serve --db sqlite:FILE`: the dashboard over a stored run.
+struct ServeCommandArgs {
+  ServeArgs serve{.enabled = true};
+  std::string db;           // results: sqlite:PATH or PATH
+  std::string posts;        // optional posts database (sqlite:PATH or PATH)
+  std::string pipeline;     // which pipeline of the database (default: the one with most windows)
+  std::size_t windows = 240;  // recent windows loaded per analysis
+};
+int RunServe(const ServeCommandArgs& args);
 
 struct TopArgs {
   std::vector<std::string> inputs;  // files, '-' or source specs; empty = stdin

@@ -20,6 +20,8 @@
 #include "dataflow/projection.h"
 #include "dataflow/runtime.h"
 #include "model/post_json.h"
+#include "serve/dashboard_state.h"
+#include "serve/http_server.h"
 #include "sink/result_sink.h"
 #include "source/generator.h"
 #include "text/sentiment.h"
@@ -145,6 +147,17 @@ int RunPipelineFile(const RunArgs& args) {
                                                            : f.spec.name + ".dead-letters.jsonl";
   dataflow::DeadLetterWriter dead_letters(dl_path);
 
+  // --serve: the dashboard watches the run (its feed needs whole posts).
+  serve::DashboardState dashboard;
+  std::unique_ptr<serve::DashboardServer> server;
+  if (args.serve.enabled) {
+    dashboard.SetPipeline(f.spec, (*src)->Describe());
+    auto started = StartDashboard(args.serve, dashboard);
+    if (!started.ok()) return Fail(started.status());
+    server = std::move(*started);
+    posts.push_back(dashboard.post_sink());
+  }
+
   dataflow::RunOptions o;
   o.workers = workers;
   o.parse = *po;
@@ -161,10 +174,24 @@ int RunPipelineFile(const RunArgs& args) {
   o.checkpoint_interval = f.checkpoint_interval;
   o.resume = args.resume;
   o.on_progress = EngineProgress(f.spec.name);
+  if (server) {
+    o.on_progress = [progress = o.on_progress, &dashboard](const dataflow::RunStats& s) {
+      progress(s);
+      dashboard.UpdateStats(s);
+    };
+    o.on_result = [&dashboard](const model::WindowResult& r) { dashboard.bus().Publish(r); };
+    o.early_results = std::chrono::seconds(1);  // the page shows windows in progress
+    dashboard.SetRunning(true);
+  }
   log::Info("{}: {} analyses, {} mode, {} worker(s), source {}", f.spec.name,
             f.spec.analyses.size(), dataflow::ProcessingModeName(f.spec.mode), workers,
             (*src)->Describe());
   auto stats = dataflow::RunPipeline(f.spec, **src, o);
+  if (server) {
+    if (stats.ok()) dashboard.UpdateStats(*stats);
+    dashboard.SetRunning(false);
+    server->Stop();
+  }
   for (auto* s : results) {
     Status c = s->Close();
     if (!c.ok() && stats.ok()) return Fail(c);
@@ -572,7 +599,10 @@ std::string PostsDbFor(const std::string& db) {
 }  // namespace
 
 int RunDemo(const DemoArgs& args) {
-  auto duration = ParseDuration(args.duration);
+  // Serving, the demo runs until Ctrl-C unless told otherwise.
+  const std::string duration_text =
+      !args.duration.empty() ? args.duration : args.serve.enabled ? "0s" : "30s";
+  auto duration = ParseDuration(duration_text);
   if (!duration.ok()) return Fail(duration.status());
   source::GeneratorOptions go;
   go.rate = args.rate;
@@ -592,19 +622,41 @@ int RunDemo(const DemoArgs& args) {
   const dataflow::PipelineSpec spec = DemoPipeline();
   DemoTicker ticker;
   dataflow::DeadLetterWriter dead_letters("");
+  serve::DashboardState dashboard;
+  dashboard.SetPipeline(spec, (*src)->Describe());
+  std::unique_ptr<serve::DashboardServer> server;
+  if (args.serve.enabled) {
+    auto started = StartDashboard(args.serve, dashboard);
+    if (!started.ok()) return Fail(started.status());
+    server = std::move(*started);
+  }
   dataflow::RunOptions o;
   o.workers = args.workers > 0 ? args.workers : DefaultWorkers();
   o.parse.keep_raw = true;
   o.stop = InstallStopHandler();
   o.duration = *duration;
   o.post_sinks = {posts->get()};
+  if (server) o.post_sinks.push_back(dashboard.post_sink());
   o.result_sinks = {results->get()};
   o.dead_letters = &dead_letters;
-  o.on_result = [&](const model::WindowResult& r) { ticker.OnResult(r); };
-  log::Info(
-      "demo: about {} posts/s for {} through {} analyses ({} worker(s)); Ctrl-C stops earlier",
-      static_cast<std::uint64_t>(args.rate), args.duration, spec.analyses.size(), o.workers);
+  o.on_result = [&](const model::WindowResult& r) {
+    ticker.OnResult(r);
+    dashboard.bus().Publish(r);
+  };
+  o.on_progress = [&](const dataflow::RunStats& s) { dashboard.UpdateStats(s); };
+  if (server) o.early_results = std::chrono::seconds(1);  // windows in progress, live
+  dashboard.SetRunning(true);
+  if (duration->count() > 0) {
+    log::Info(
+        "demo: about {} posts/s for {} through {} analyses ({} worker(s)); Ctrl-C stops earlier",
+        static_cast<std::uint64_t>(args.rate), duration_text, spec.analyses.size(), o.workers);
+  } else {
+    log::Info("demo: about {} posts/s through {} analyses ({} worker(s)) until Ctrl-C",
+              static_cast<std::uint64_t>(args.rate), spec.analyses.size(), o.workers);
+  }
   auto stats = dataflow::RunPipeline(spec, **src, o);
+  dashboard.SetRunning(false);
+  if (server) server->Stop();
   Status closed = (*results)->Close();
   Status closed_posts = (*posts)->Close();
   if (!stats.ok()) return Fail(stats.status());

@@ -48,6 +48,23 @@ void AddInputOptions(CLI::App* cmd, starling::app::CommonInput* in,
       ->capture_default_str();
 }
 
+// The dashboard server's options (docs/api.md).
+void AddServeOptions(CLI::App* cmd, starling::app::ServeArgs* serve) {
+  cmd->add_option("--port", serve->port, "Dashboard port (0: any free port)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--bind", serve->bind,
+                  "Dashboard address; anything but loopback needs --auth-token or --insecure")
+      ->capture_default_str();
+  cmd->add_option("--auth-token", serve->auth_token,
+                  "Require 'Authorization: Bearer TOKEN' (or ?token=) on every request "
+                  "(default: $STARLING_AUTH_TOKEN)");
+  cmd->add_flag("--insecure", serve->insecure,
+                "Allow a non-loopback --bind without a token (anyone who reaches it can read)");
+  cmd->add_option("--web-root", serve->web_root,
+                  "The built dashboard page (default: $STARLING_WEB_ROOT, else web/dist)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,8 +129,11 @@ int main(int argc, char** argv) {
   app::DemoArgs demo_args;
   auto* demo = app.add_subcommand(
       "demo", "Run the generator through every analysis into SQLite, with live summaries");
-  demo->add_option("--duration,-d", demo_args.duration, "How long to run (Ctrl-C stops earlier)")
-      ->capture_default_str();
+  demo->add_option("--duration,-d", demo_args.duration,
+                   "How long to run (default: until Ctrl-C with the dashboard, else 30s)");
+  demo->add_flag("--no-serve", [&demo_args](std::int64_t) { demo_args.serve.enabled = false; },
+                 "Do not start the dashboard");
+  AddServeOptions(demo, &demo_args.serve);
   demo->add_option("--db", demo_args.db, "SQLite file to write")->capture_default_str();
   demo->add_option("--rate,-r", demo_args.rate, "Posts per second")->capture_default_str();
   demo->add_option("--workers,-w", demo_args.workers, "Worker threads (default: cores)")
@@ -128,6 +148,9 @@ int main(int argc, char** argv) {
   run->add_option("--results,-o", run_args.results,
                   "Result sink(s) (sqlite:PATH, jsonl:PATH, -), replacing the file's");
   run->add_flag("--print", run_args.print_results, "Also print every result as JSON on stdout");
+  run->add_flag("--serve", run_args.serve.enabled,
+                "Serve the live dashboard while the pipeline runs (see --port)");
+  AddServeOptions(run, &run_args.serve);
   run->add_option("--checkpoint-dir", run_args.checkpoint_dir,
                   "Write checkpoints here (state + source position, atomically)");
   run->add_flag("--resume", run_args.resume, "Start from the checkpoint in --checkpoint-dir");
@@ -168,6 +191,20 @@ int main(int argc, char** argv) {
   AddInputOptions(top, &top_args.in, "--input-format");
   top->footer(kSourceHelp);
 
+  app::ServeCommandArgs serve_args;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "The dashboard over a stored run (the results SQLite of run or demo)");
+  serve_cmd->add_option("--db", serve_args.db, "Results database: sqlite:FILE or FILE")
+      ->required();
+  serve_cmd->add_option("--posts", serve_args.posts,
+                        "Posts database for the feed (e.g. the demo's *-posts.db)");
+  serve_cmd->add_option("--pipeline", serve_args.pipeline,
+                        "Which pipeline of the database (default: the one with most windows)");
+  serve_cmd->add_option("--windows", serve_args.windows, "Recent windows loaded per analysis")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  AddServeOptions(serve_cmd, &serve_args.serve);
+
   app::SentimentArgs senti;
   auto* sentiment = app.add_subcommand(
       "sentiment", "VADER sentiment of each post (or, with --text, each line) as JSON lines");
@@ -198,6 +235,7 @@ int main(int argc, char** argv) {
   if (*run) return app::RunPipelineFile(run_args);
   if (*top) return app::RunTop(top_args);
   if (*sentiment) return app::RunSentiment(senti);
+  if (*serve_cmd) return app::RunServe(serve_args);
   if (*demo) {
     demo_args.program = argv[0];
     return app::RunDemo(demo_args);

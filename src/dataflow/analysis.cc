@@ -419,6 +419,22 @@ class WindowedState final : public AnalysisState {
     next_due_ = next;
   }
 
+  void EmitEarly(TimestampUs watermark, std::vector<Partial>* out) override {
+    for (auto& [w, entry] : windows_) {
+      if (w.end <= watermark || !entry.dirty) continue;
+      Partial p;
+      p.analysis = index_;
+      p.result.analysis = spec_.name;
+      p.result.kind = spec_.kind;
+      p.result.window_start = w.start;
+      p.result.window_end = w.end;
+      p.final = false;
+      policy_.ToPartial(entry.acc, &p);
+      out->push_back(std::move(p));
+      entry.dirty = false;
+    }
+  }
+
   std::uint64_t late_items() const override { return late_; }
   std::size_t open_windows() const override { return windows_.size(); }
 

@@ -99,6 +99,10 @@ class AnalysisState {
   // (previews), and closes (emits final, frees) those whose end + lateness
   // is at or below it. Cheap when nothing is due.
   virtual void Emit(TimestampUs watermark, std::vector<Partial>* out) = 0;
+  // Early results: emits the windows still open (end above `watermark`)
+  // that changed since they were last emitted, as previews. Sessions have
+  // none (a session's bounds are known only when it ends).
+  virtual void EmitEarly(TimestampUs /*watermark*/, std::vector<Partial>* /*out*/) {}
   // Items dropped because all of their windows were closed.
   virtual std::uint64_t late_items() const = 0;
   virtual std::size_t open_windows() const = 0;

@@ -3,6 +3,8 @@
 #include <set>
 
 #include "common/duration.h"
+#include "dataflow/keys.h"
+#include "dataflow/window.h"
 
 namespace starling::dataflow {
 
@@ -36,6 +38,22 @@ std::string PipelineSpec::Fingerprint() const {
          (a.space_saving ? ":ss" + std::to_string(a.capacity) : "");
   }
   return f;
+}
+
+std::vector<model::AnalysisMeta> DescribeAnalyses(const PipelineSpec& spec) {
+  std::vector<model::AnalysisMeta> out;
+  for (const AnalysisSpec& a : spec.analyses) {
+    model::AnalysisMeta m;
+    m.pipeline = spec.name;
+    m.analysis = a.name;
+    m.kind = a.kind;
+    const bool has_by = a.kind != model::ResultKind::kCooccurrence &&
+                        a.kind != model::ResultKind::kCluster && !a.custom_keys;
+    if (has_by) m.by = DimensionName(a.by);
+    m.window = FormatWindowSpec(a.window);
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
 }  // namespace starling::dataflow

@@ -61,4 +61,8 @@ struct PipelineSpec {
   std::string Fingerprint() const;
 };
 
+// What each analysis is (name, kind, by, window as text), for stores and
+// viewers that see only results.
+std::vector<model::AnalysisMeta> DescribeAnalyses(const PipelineSpec& spec);
+
 }  // namespace starling::dataflow

@@ -71,6 +71,7 @@ struct Chunk {
   std::string source_position;  // the source's own token there (checkpoints only)
   bool end = false;            // no more input: close every window
   bool force_checkpoint = false;
+  bool early = false;  // partitions emit open windows that changed (early results)
   // The last chunk of a micro-batch (always true in record mode): results
   // are emitted, and checkpoints taken, only after such a chunk.
   bool batch_end = true;
@@ -92,6 +93,7 @@ struct Chunk {
   std::uint64_t checkpoint = 0;  // id, when the chunk ends with a checkpoint barrier
 
   void Reset() {
+    early = false;
     source_position.clear();
     raw.clear();
     records.clear();
@@ -368,6 +370,9 @@ class Partition {
       }
     }
     EmitAll(c.watermark_after, &out->partials);
+    if (c.early) {
+      for (auto& s : states_) s->EmitEarly(c.watermark_after, &out->partials);
+    }
     out->late_items = 0;
     out->open_windows = 0;
     for (const auto& s : states_) {
@@ -685,6 +690,13 @@ class Reader {
     }
     c.position = consumed_;
     if (!options_.checkpoint_dir.empty()) c.source_position = source_.Position();
+    if (options_.early_results.count() > 0 && (!batch || batch_over || done_)) {
+      const auto now = clock_.Steady();
+      if (now - last_early_ >= options_.early_results) {
+        c.early = true;
+        last_early_ = now;
+      }
+    }
     c.batch_first_read = batch_first_read_;
     const bool more = !(done_ || Stopping());
     if (batch) {
@@ -729,6 +741,7 @@ class Reader {
   std::size_t batch_records_ = 0;
   std::chrono::steady_clock::time_point batch_first_read_{};
   bool views_ = false;
+  std::chrono::steady_clock::time_point last_early_{};
 };
 
 // ---------- checkpoints ----------
@@ -911,6 +924,10 @@ class Run {
 
   Result<RunStats> Go() {
     STARLING_RETURN_IF_ERROR(spec_.Validate());
+    const std::vector<model::AnalysisMeta> metas = DescribeAnalyses(spec_);
+    for (sink::ResultSink* s : options_.result_sinks) {
+      STARLING_RETURN_IF_ERROR(s->DeclareAnalyses(metas));
+    }
     if (options_.resume) STARLING_RETURN_IF_ERROR(Resume());
     Status st = workers_ == 1 ? Inline() : Threaded();
     if (!st.ok()) return st;

@@ -77,6 +77,10 @@ struct RunOptions {
   std::function<void(const model::WindowResult&)> on_result;
   std::function<void(const RunStats&)> on_progress;
   std::chrono::milliseconds progress_interval{500};
+  // Early results: every this often (processing time; 0: never) windows
+  // still open are emitted as previews, so a live view need not wait for a
+  // window to end. Finals are unchanged.
+  std::chrono::milliseconds early_results{0};
   std::chrono::milliseconds flush_interval{1000};
   // Checkpoints: a consistent snapshot of all state and the source position,
   // written atomically to checkpoint_dir every checkpoint_interval and when

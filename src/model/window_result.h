@@ -44,6 +44,16 @@ struct ResultRow {
   bool operator==(const ResultRow&) const = default;
 };
 
+// What an analysis is, for stores and viewers that only see its results
+// (the `analyses` table of a results database).
+struct AnalysisMeta {
+  std::string pipeline;
+  std::string analysis;
+  ResultKind kind = ResultKind::kCount;
+  std::string by;      // "hashtag", "lang", ... (empty where the kind has none)
+  std::string window;  // as written in a pipeline file ("tumbling 5s", "session 5m")
+};
+
 struct WindowResult {
   std::string pipeline;
   std::string analysis;  // the analysis's name in the pipeline ("trending", ...)

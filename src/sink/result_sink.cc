@@ -17,6 +17,10 @@ using model::WindowResult;
 namespace {
 
 constexpr std::string_view kResultsSchema = R"sql(
+CREATE TABLE IF NOT EXISTS analyses (
+  pipeline TEXT NOT NULL, analysis TEXT NOT NULL, kind TEXT NOT NULL, "by" TEXT NOT NULL,
+  window TEXT NOT NULL,
+  PRIMARY KEY (pipeline, analysis));
 CREATE TABLE IF NOT EXISTS windows (
   pipeline TEXT NOT NULL, analysis TEXT NOT NULL, kind TEXT NOT NULL,
   window_start TEXT NOT NULL, window_end TEXT NOT NULL,
@@ -147,6 +151,31 @@ class SqliteResultSink final : public ResultSink {
       STARLING_RETURN_IF_ERROR(Prepare(del.c_str(), &delete_[i]));
     }
     return Status::Ok();
+  }
+
+  Status DeclareAnalyses(const std::vector<model::AnalysisMeta>& analyses) override {
+    if (db_ == nullptr) return IoError("results database " + path_ + " is closed");
+    sqlite3_stmt* st = nullptr;
+    STARLING_RETURN_IF_ERROR(
+        Prepare("INSERT OR REPLACE INTO analyses VALUES (?1,?2,?3,?4,?5)", &st));
+    Status result = Status::Ok();
+    for (const model::AnalysisMeta& a : analyses) {
+      const std::string_view kind = model::ResultKindName(a.kind);
+      sqlite3_reset(st);
+      sqlite3_bind_text(st, 1, a.pipeline.data(), static_cast<int>(a.pipeline.size()),
+                        SQLITE_STATIC);
+      sqlite3_bind_text(st, 2, a.analysis.data(), static_cast<int>(a.analysis.size()),
+                        SQLITE_STATIC);
+      sqlite3_bind_text(st, 3, kind.data(), static_cast<int>(kind.size()), SQLITE_STATIC);
+      sqlite3_bind_text(st, 4, a.by.data(), static_cast<int>(a.by.size()), SQLITE_STATIC);
+      sqlite3_bind_text(st, 5, a.window.data(), static_cast<int>(a.window.size()), SQLITE_STATIC);
+      if (sqlite3_step(st) != SQLITE_DONE) {
+        result = IoError("cannot write analyses to " + path_ + ": " + sqlite3_errmsg(db_));
+        break;
+      }
+    }
+    sqlite3_finalize(st);
+    return result;
   }
 
   Status Write(const WindowResult& r) override {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "model/window_result.h"
@@ -17,6 +18,11 @@ namespace starling::sink {
 class ResultSink {
  public:
   virtual ~ResultSink() = default;
+  // Called once before the first result: what the pipeline's analyses are
+  // (a store may keep it beside the results). Default: ignored.
+  virtual Status DeclareAnalyses(const std::vector<model::AnalysisMeta>& /*analyses*/) {
+    return Status::Ok();
+  }
   virtual Status Write(const model::WindowResult& result) = 0;
   // Makes everything written so far durable (one transaction per flush).
   virtual Status Flush() = 0;

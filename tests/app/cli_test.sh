@@ -97,7 +97,8 @@ check "Ctrl-C on an idle stream stops cleanly and keeps what was read" bash -c "
 check "log-format json" bash -c "
   '$bin' --log-format json normalize /no/such.jsonl 2>&1 | grep -q '\"level\":\"error\"'"
 check "demo writes a database and says where" bash -c "
-  '$bin' demo --duration 2s --db d.db > demo.out 2>&1 && grep -q 'd.db' demo.out &&
+  '$bin' demo --no-serve --duration 2s --db d.db > demo.out 2>&1 && grep -q 'd.db' demo.out &&
+  ! grep -q 'dashboard:' demo.out &&
   [ \$(sqlite3 d-posts.db 'SELECT COUNT(*) FROM posts') -gt 100 ]"
 
 # ---------------------------------------------------------------------------
@@ -563,7 +564,8 @@ check "run: sinks.dead_letters in the YAML" run_dead_letters_yaml
 
 # --- demo
 demo_tables() (
-  rm -rf dm && timeout 30 "$bin" demo --duration 3s --db dm/X.db --rate 500 > dm.out 2>&1 || { tail dm.out; return 1; }
+  rm -rf dm && timeout 30 "$bin" demo --port 0 --duration 3s --db dm/X.db --rate 500 > dm.out 2>&1 || { tail dm.out; return 1; }
+  grep -Eq '^dashboard: http://127\.0\.0\.1:[0-9]+/$' dm.out || { echo "no dashboard line"; return 1; }
   for t in trending counts distinct_counts sentiment clusters cooccurrence; do
     [ "$(sqlite3 dm/X.db "SELECT COUNT(*) FROM $t WHERE pipeline='demo'")" -gt 0 ] || { echo "table $t is empty"; return 1; }
   done
@@ -573,6 +575,33 @@ demo_tables() (
     grep -q 'What the stream said' dm.out
 )
 check "demo --duration 3s --rate 500 fills the results tables" demo_tables
+
+# --- serve: the dashboard over the stored demo run (the demo above made dm/)
+serve_stored() (
+  "$bin" serve --db sqlite:dm/X.db --posts dm/X-posts.db --port 0 > sv.out 2> sv.err &
+  local pid=$!
+  local url=""
+  for i in $(seq 50); do url=$(grep -o 'http://[^ ]*' sv.out 2>/dev/null | head -1); [ -n "$url" ] && break; sleep 0.1; done
+  [ -n "$url" ] || { kill $pid; cat sv.err; return 1; }
+  local ok=0
+  # Every stored window of 'languages' is served, with the rows the database holds.
+  want=$(sqlite3 dm/X.db "SELECT COUNT(*) FROM windows WHERE analysis='languages'")
+  got=$(curl -sf "${url}api/v1/windows?analysis=languages&limit=1000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["windows"]))')
+  [ "$got" = "$want" ] || { echo "windows: got $got, want $want"; ok=1; }
+  top_db=$(sqlite3 dm/X.db "SELECT key FROM trending WHERE analysis='hashtags' AND rank=1 ORDER BY window_end DESC LIMIT 1")
+  top_api=$(curl -sf "${url}api/v1/trending?by=hashtag" | python3 -c 'import json,sys; print(json.load(sys.stdin)["window"]["rows"][0]["key"])')
+  [ "$top_db" = "$top_api" ] || { echo "trending: db $top_db, api $top_api"; ok=1; }
+  posts=$(curl -sf "${url}api/v1/posts?limit=5" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["posts"]))')
+  [ "$posts" = 5 ] || { echo "posts: $posts"; ok=1; }
+  curl -sf "${url}api/v1/stats" | grep -q '"running":false' || { echo "stats"; ok=1; }
+  kill -INT $pid; wait $pid || { echo "serve did not stop cleanly on SIGINT"; ok=1; }
+  return $ok
+)
+check "serve --db: the stored demo run over HTTP" serve_stored
+check "serve refuses a non-loopback bind without a token" bash -c "
+  ! '$bin' serve --db dm/X.db --bind 0.0.0.0 --port 0 > /dev/null 2> nb.err && grep -q 'auth-token' nb.err"
+check "serve: a missing database is a clear error" bash -c "
+  ! '$bin' serve --db /no/such.db --port 0 > /dev/null 2> nd.err && grep -q 'no such database' nd.err"
 
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

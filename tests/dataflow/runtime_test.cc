@@ -378,6 +378,59 @@ TEST(Runtime, ResumeMovesAFileSourceToItsCheckpointedOffset) {
   }
 }
 
+// A source whose records arrive 1 ms apart on a manual clock.
+class TickingSource final : public source::RecordSource {
+ public:
+  TickingSource(std::vector<std::string> lines, ManualClock* clock)
+      : inner_(std::move(lines)), clock_(clock) {}
+  Result<bool> Next(source::Record* out) override {
+    clock_->Advance(std::chrono::milliseconds(1));
+    return inner_.Next(out);
+  }
+  std::string Describe() const override { return "ticking"; }
+
+ private:
+  MemorySource inner_;
+  ManualClock* clock_;
+};
+
+TEST(Runtime, EarlyResultsPreviewOpenWindowsAndLeaveFinalsAlone) {
+  const Input in = MakeInput(31, 3000, 40000, 5 * kSecond);
+  const PipelineSpec spec = FullSpec();
+  for (int workers : {1, 2}) {
+    auto run = [&](std::chrono::milliseconds early, CollectingResults* results) {
+      ManualClock clock;
+      TickingSource source(in.lines, &clock);
+      RunOptions options;
+      options.workers = workers;
+      options.clock = &clock;
+      options.early_results = early;
+      options.result_sinks = {results};
+      auto stats = RunPipeline(spec, source, options);
+      ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    };
+    CollectingResults plain, early;
+    run(std::chrono::milliseconds(0), &plain);
+    run(std::chrono::milliseconds(20), &early);  // every ~20 records
+    const std::string label = "early results, workers " + std::to_string(workers);
+    ExpectSameResults(early.latest, plain.latest, label);
+    auto previews = [](const CollectingResults& r) {
+      return std::count_if(r.all.begin(), r.all.end(), [](const auto& x) { return !x.final; });
+    };
+    EXPECT_GT(previews(early), previews(plain) + 50) << label;
+    // A window's previews grow as its posts arrive, before the window ends.
+    std::map<CollectingResults::Key, std::vector<std::uint64_t>> totals;
+    for (const auto& r : early.all) {
+      if (r.analysis == "tags") totals[{r.analysis, r.window_start, r.window_end}].push_back(r.total);
+    }
+    std::size_t growing = 0;
+    for (const auto& [key, t] : totals) {
+      if (t.size() >= 3 && std::is_sorted(t.begin(), t.end()) && t.front() < t.back()) ++growing;
+    }
+    EXPECT_GT(growing, 0u) << label;
+  }
+}
+
 TEST(Runtime, RefusesACheckpointOfAnotherPipeline) {
   const Input in = MakeInput(3, 200, 40000, kSecond);
   const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-other";

@@ -1,0 +1,66 @@
+// File: app/serve_commands.cc
+// The dashboard server as the commands start it: `demo` and `run --serve`
+// over a running pipeline (engine_commands.cc), `serve` over a stored run.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "app/cli_util.h"
+#include "app/command_support.h"
+#include "common/log.h"
+#include "serve/http_server.h"
+#include "serve/stored_run.h"
+
+namespace starling::app {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+std::string DbPath(std::string spec) {
+  if (spec.starts_with("sqlite:")) spec.erase(0, 7);
+  return spec;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<serve::DashboardServer>> StartDashboard(const ServeArgs& args,
+                                                               serve::DashboardState& state) {
+  serve::ServerOptions o;
+  o.bind = args.bind;
+  o.port = args.port;
+  o.auth_token = !args.auth_token.empty() ? args.auth_token : Env("STARLING_AUTH_TOKEN");
+  o.insecure = args.insecure;
+  o.web_root = !args.web_root.empty()              ? args.web_root
+               : !Env("STARLING_WEB_ROOT").empty() ? Env("STARLING_WEB_ROOT")
+                                                   : std::string(STARLING_DEFAULT_WEB_ROOT);
+  auto server = std::make_unique<serve::DashboardServer>(state, o);
+  STARLING_RETURN_IF_ERROR(server->Start());
+  std::printf("dashboard: %s\n", server->url().c_str());
+  std::fflush(stdout);
+  return server;
+}
+
+int RunServe(const ServeCommandArgs& args) {
+  if (args.db.empty()) return Fail(InvalidArgument("serve needs --db sqlite:FILE"));
+  serve::DashboardState state;
+  Status st = serve::LoadStoredResults(DbPath(args.db), args.pipeline, args.windows, &state);
+  if (!st.ok()) return Fail(st);
+  if (!args.posts.empty()) {
+    st = serve::LoadStoredPosts(DbPath(args.posts), 2000, &state);
+    if (!st.ok()) return Fail(st);
+  }
+  log::Info("serving pipeline '{}' from {} ({} analyses, {} posts in the feed)", state.pipeline(),
+            DbPath(args.db), state.analyses().size(), state.post_count());
+  auto server = StartDashboard(args.serve, state);
+  if (!server.ok()) return Fail(server.status());
+  const std::atomic<bool>* stop = InstallStopHandler();
+  while (!stop->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  (*server)->Stop();
+  return 0;
+}
+
+}  // namespace starling::app
