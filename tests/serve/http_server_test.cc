@@ -1,0 +1,506 @@
+// The dashboard server over real sockets on loopback: every endpoint, the
+// WebSocket push and its cadence, auth, limits, malformed requests and path
+// traversal attempts. Clients are Boost.Beast's, independent of the server
+// code beyond the wire protocol.
+#include "serve/http_server.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dataflow/builder.h"
+#include "serve/api.h"
+
+namespace starling::serve {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+Reply Request(int port, const std::string& target,
+              const std::vector<std::pair<std::string, std::string>>& headers = {},
+              http::verb verb = http::verb::get, const std::string& body = {}) {
+  net::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  if (!body.empty()) req.body() = body;
+  req.prepare_payload();
+  http::write(socket, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  beast::error_code ec;
+  http::read(socket, buffer, res, ec);
+  Reply r;
+  if (ec) return r;
+  r.status = static_cast<int>(res.result_int());
+  r.body = res.body();
+  for (const auto& f : res) r.headers[std::string(f.name_string())] = std::string(f.value());
+  return r;
+}
+
+// Sends raw bytes and returns everything the server answers until it closes.
+std::string Raw(int port, const std::string& bytes) {
+  net::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  net::write(socket, net::buffer(bytes));
+  std::string out;
+  char buf[4096];
+  beast::error_code ec;
+  for (;;) {
+    const std::size_t n = socket.read_some(net::buffer(buf), ec);
+    if (ec) break;
+    out.append(buf, n);
+    if (out.find("\r\n\r\n") != std::string::npos && out.find("Connection: close") != std::string::npos &&
+        out.size() > out.find("\r\n\r\n") + 4) {
+      break;
+    }
+  }
+  return out;
+}
+
+bool ValidJson(const std::string& s) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  return parser.parse(s).get(doc) == simdjson::SUCCESS;
+}
+
+model::WindowResult TopResult(model::TimestampUs start, bool final, std::int64_t bts) {
+  model::WindowResult r;
+  r.pipeline = "test";
+  r.analysis = "hashtags";
+  r.kind = model::ResultKind::kTopK;
+  r.window_start = start;
+  r.window_end = start + 60'000'000;
+  r.final = final;
+  r.total = static_cast<std::uint64_t>(bts + 3);
+  model::ResultRow a;
+  a.rank = 1;
+  a.key = "bts";
+  a.count = bts;
+  model::ResultRow b;
+  b.rank = 2;
+  b.key = "nft";
+  b.count = 3;
+  r.rows = {a, b};
+  return r;
+}
+
+constexpr model::TimestampUs kT0 = 1617235200000000;  // 2021-04-01T00:00:00Z
+
+// A state with a pipeline, stats, results and posts, as a run leaves it.
+void Fill(DashboardState& state) {
+  state.SetPipeline(dataflow::PipelineBuilder("test")
+                        .Window("1m")
+                        .Top("hashtags", "hashtag", 10)
+                        .Count("languages", "lang")
+                        .Sentiment("mood", "hashtag", 5)
+                        .Bursts("bursts", "hashtag")
+                        .Clusters("topics", 2)
+                        .Build(),
+                    "memory");
+  dataflow::RunStats s;
+  s.records = 1234;
+  s.posts = 1200;
+  s.dead_letters = 2;
+  s.watermark = kT0 + 120'000'000;
+  state.UpdateStats(s);
+  state.SetRunning(true);
+  state.bus().Publish(TopResult(kT0, true, 10));
+  state.bus().Publish(TopResult(kT0 + 60'000'000, false, 7));
+  model::WindowResult lang;
+  lang.pipeline = "test";
+  lang.analysis = "languages";
+  lang.kind = model::ResultKind::kCount;
+  lang.window_start = kT0;
+  lang.window_end = kT0 + 60'000'000;
+  model::ResultRow en;
+  en.key = "en";
+  en.count = 5;
+  lang.rows = {en};
+  state.bus().Publish(lang);
+  model::WindowResult mood;
+  mood.pipeline = "test";
+  mood.analysis = "mood";
+  mood.kind = model::ResultKind::kSentiment;
+  mood.window_start = kT0;
+  mood.window_end = kT0 + 60'000'000;
+  model::ResultRow all;
+  all.key = "*";
+  all.count = 9;
+  all.value = 0.25;
+  all.pos = 4;
+  all.neu = 3;
+  all.neg = 2;
+  mood.rows = {all};
+  state.bus().Publish(mood);
+  for (int i = 0; i < 5; ++i) {
+    model::Post p;
+    p.id = std::to_string(100 + i);
+    p.provider = model::Provider::kX;
+    p.created_at = kT0 + i;
+    p.text = i % 2 == 0 ? "Hello #BTS world" : "Another post @Someone";
+    p.lang = i % 2 == 0 ? "en" : "de";
+    if (i % 2 == 0) p.hashtags.push_back({"BTS", {6, 10}});
+    if (i % 2 == 1) p.mentions.push_back({"Someone", "", {13, 21}});
+    state.AddPost(p);
+  }
+}
+
+class Server : public ::testing::Test {
+ protected:
+  void Start(ServerOptions o = {}) {
+    Fill(state_);
+    o.port = 0;
+    if (o.web_root.empty()) o.web_root = web_root_;
+    server_ = std::make_unique<DashboardServer>(state_, o);
+    ASSERT_TRUE(server_->Start().ok());
+    port_ = server_->port();
+    ASSERT_GT(port_, 0);
+  }
+  void SetUp() override {
+    web_root_ = std::string(STARLING_TEST_TMP) + "/web-root";
+    std::filesystem::remove_all(web_root_);
+    std::filesystem::create_directories(web_root_ + "/assets");
+    std::ofstream(web_root_ + "/index.html") << "<!doctype html><title>dash</title>";
+    std::ofstream(web_root_ + "/assets/app.js") << "console.log('app');";
+    std::ofstream(web_root_ + "/.secret") << "hidden";
+    std::ofstream(std::string(STARLING_TEST_TMP) + "/outside.txt") << "outside the root";
+  }
+  DashboardState state_;
+  std::unique_ptr<DashboardServer> server_;
+  std::string web_root_;
+  int port_ = 0;
+};
+
+TEST_F(Server, EveryEndpointAnswersJson) {
+  Start();
+  EXPECT_EQ(server_->url(), "http://127.0.0.1:" + std::to_string(port_) + "/");
+  for (const char* target :
+       {"/healthz", "/api/v1/stats", "/api/v1/analyses", "/api/v1/windows?analysis=hashtags",
+        "/api/v1/trending?analysis=hashtags", "/api/v1/trending?by=hashtag", "/api/v1/sentiment",
+        "/api/v1/languages", "/api/v1/bursts", "/api/v1/clusters", "/api/v1/posts"}) {
+    Reply r = Request(port_, target);
+    EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+    EXPECT_EQ(r.headers["Content-Type"], "application/json") << target;
+    EXPECT_EQ(r.headers["Cache-Control"], "no-store") << target;
+    EXPECT_TRUE(ValidJson(r.body)) << target << ": " << r.body;
+  }
+  Reply stats = Request(port_, "/api/v1/stats");
+  EXPECT_NE(stats.body.find("\"records\":1234"), std::string::npos) << stats.body;
+  EXPECT_NE(stats.body.find("\"dead_letters\":2"), std::string::npos);
+  EXPECT_NE(stats.body.find("\"watermark\":\"2021-04-01T00:02:00.000Z\""), std::string::npos);
+  Reply analyses = Request(port_, "/api/v1/analyses");
+  EXPECT_NE(analyses.body.find(R"({"name":"hashtags","kind":"top","by":"hashtag","window":"tumbling 1m"})"),
+            std::string::npos)
+      << analyses.body;
+  // The newest window, a preview here.
+  Reply trending = Request(port_, "/api/v1/trending?by=hashtag");
+  EXPECT_NE(trending.body.find("\"window_start\":\"2021-04-01T00:01:00.000Z\""), std::string::npos);
+  EXPECT_NE(trending.body.find(R"({"rank":1,"key":"bts","count":7})"), std::string::npos)
+      << trending.body;
+  Reply windows = Request(port_, "/api/v1/windows?analysis=hashtags&final=1");
+  EXPECT_NE(windows.body.find("\"count\":10"), std::string::npos);
+  EXPECT_EQ(windows.body.find("\"count\":7"), std::string::npos) << "final=1 keeps finals only";
+  Reply limited = Request(port_, "/api/v1/windows?analysis=hashtags&limit=1");
+  EXPECT_EQ(limited.body.find("\"count\":10"), std::string::npos) << "limit keeps the newest";
+  Reply since = Request(port_, "/api/v1/windows?analysis=hashtags&since=2021-04-01T00:01:30Z");
+  EXPECT_NE(since.body.find("\"count\":7"), std::string::npos);
+  EXPECT_EQ(since.body.find("\"count\":10"), std::string::npos);
+  Reply mood = Request(port_, "/api/v1/sentiment?analysis=mood");
+  EXPECT_NE(mood.body.find(R"("posts":9,"mean_compound":0.25,"positive":4,"neutral":3,"negative":2)"),
+            std::string::npos)
+      << mood.body;
+  Reply langs = Request(port_, "/api/v1/languages");
+  EXPECT_NE(langs.body.find("\"key\":\"en\""), std::string::npos);
+  // Bursts and clusters exist but have no window yet.
+  EXPECT_NE(Request(port_, "/api/v1/clusters").body.find("\"window\":null"), std::string::npos);
+  EXPECT_NE(Request(port_, "/api/v1/bursts").body.find("\"windows\":[]"), std::string::npos);
+  // Posts: newest first, filtered.
+  Reply posts = Request(port_, "/api/v1/posts?limit=2");
+  EXPECT_LT(posts.body.find("\"104\""), posts.body.find("\"103\"")) << posts.body;
+  EXPECT_EQ(posts.body.find("\"102\""), std::string::npos);
+  Reply tagged = Request(port_, "/api/v1/posts?hashtag=%23bts");
+  EXPECT_NE(tagged.body.find("\"100\""), std::string::npos);
+  EXPECT_EQ(tagged.body.find("\"101\""), std::string::npos) << tagged.body;
+  Reply text = Request(port_, "/api/v1/posts?q=ANOTHER+post&mention=someone&lang=de");
+  EXPECT_NE(text.body.find("\"103\""), std::string::npos);
+  EXPECT_EQ(text.body.find("\"104\""), std::string::npos);
+  EXPECT_EQ(Request(port_, "/api/v1/providers").status, 404) << "no count by provider here";
+}
+
+TEST_F(Server, BadParametersGetClearJsonErrors) {
+  Start();
+  struct Case {
+    const char* target;
+    int status;
+    const char* says;
+  };
+  for (const Case& c : {Case{"/api/v1/windows", 400, "analysis is required"},
+                        Case{"/api/v1/windows?analysis=nope", 404, "no analysis named 'nope'"},
+                        Case{"/api/v1/windows?analysis=hashtags&limit=0", 400, "limit must be"},
+                        Case{"/api/v1/windows?analysis=hashtags&limit=abc", 400, "limit must be"},
+                        Case{"/api/v1/windows?analysis=hashtags&since=yesterday", 400, "since"},
+                        Case{"/api/v1/windows?analysis=hashtags&final=2", 400, "final must be"},
+                        Case{"/api/v1/trending?analysis=languages", 400, "not top"},
+                        Case{"/api/v1/trending?by=cashtag", 404, "no top analysis by cashtag"},
+                        Case{"/api/v1/posts?limit=501", 400, "limit must be"},
+                        Case{"/api/v1/nothing", 404, "no such endpoint"},
+                        Case{"/api/v1/stream", 400, "WebSocket"},
+                        Case{"/api/v1/windows?analysis=%zz", 400, "bad escape"}}) {
+    Reply r = Request(port_, c.target);
+    EXPECT_EQ(r.status, c.status) << c.target << ": " << r.body;
+    EXPECT_TRUE(ValidJson(r.body)) << c.target;
+    EXPECT_NE(r.body.find("\"status\":" + std::to_string(c.status)), std::string::npos);
+    EXPECT_NE(r.body.find(c.says), std::string::npos) << c.target << ": " << r.body;
+  }
+  Reply post = Request(port_, "/api/v1/stats", {}, http::verb::post, "x");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(post.headers["Allow"], "GET, HEAD");
+  Reply head = Request(port_, "/api/v1/stats", {}, http::verb::head);
+  EXPECT_EQ(head.status, 200);
+}
+
+TEST_F(Server, MalformedAndOversizedRequests) {
+  Start();
+  EXPECT_NE(Raw(port_, "this is not http\r\n\r\n").find("HTTP/1.1 400"), std::string::npos);
+  const std::string big_header = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                 std::string(10000, 'a') + "\r\n\r\n";
+  EXPECT_NE(Raw(port_, big_header).find("HTTP/1.1 431"), std::string::npos);
+  const std::string big_body = "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
+                               std::string(100000, 'b');
+  EXPECT_NE(Raw(port_, big_body).find("HTTP/1.1 413"), std::string::npos);
+  // The server is still there.
+  EXPECT_EQ(Request(port_, "/healthz").status, 200);
+}
+
+TEST_F(Server, StaticFilesNeverLeaveTheWebRoot) {
+  Start();
+  Reply index = Request(port_, "/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.body, "<!doctype html><title>dash</title>");
+  EXPECT_EQ(index.headers["Content-Type"], "text/html; charset=utf-8");
+  Reply js = Request(port_, "/assets/app.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.headers["Content-Type"], "text/javascript; charset=utf-8");
+  for (const char* attempt :
+       {"/../outside.txt", "/assets/../../outside.txt", "/%2e%2e/outside.txt",
+        "/assets/%2e%2e/%2e%2e/outside.txt", "/..%2foutside.txt", "/assets%2f..%2f..%2foutside.txt",
+        "/.secret", "/assets/..", "/%5c..%5coutside.txt", "//etc/passwd", "/nope.html",
+        "/assets//app.js"}) {
+    const std::string raw = Raw(port_, std::string("GET ") + attempt +
+                                           " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(raw.find("HTTP/1.1 404"), std::string::npos) << attempt << ": " << raw.substr(0, 60);
+    EXPECT_EQ(raw.find("outside the root"), std::string::npos) << attempt;
+    EXPECT_EQ(raw.find("hidden"), std::string::npos) << attempt;
+  }
+}
+
+TEST_F(Server, TokensAreRequiredAndNeverEchoed) {
+  ServerOptions o;
+  o.auth_token = "s3cret-token";
+  Start(o);
+  EXPECT_EQ(Request(port_, "/healthz").status, 200) << "health checks need no token";
+  Reply none = Request(port_, "/api/v1/stats");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.headers["WWW-Authenticate"], "Bearer");
+  Reply wrong = Request(port_, "/api/v1/stats", {{"Authorization", "Bearer s3cret-tokeX"}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(Request(port_, "/api/v1/stats?token=s3cret").status, 401) << "a prefix is not the token";
+  Reply bearer = Request(port_, "/api/v1/stats", {{"Authorization", "Bearer s3cret-token"}});
+  EXPECT_EQ(bearer.status, 200);
+  Reply query = Request(port_, "/api/v1/posts?token=s3cret-token&limit=1");
+  EXPECT_EQ(query.status, 200) << query.body;
+  EXPECT_EQ(Request(port_, "/", {}).status, 401) << "the page too";
+  for (const Reply& r : {none, wrong, bearer, query}) {
+    EXPECT_EQ(r.body.find("s3cret"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(server_->url().find("s3cret"), std::string::npos);
+  Reply metrics = Request(port_, "/metrics", {{"Authorization", "Bearer s3cret-token"}});
+  EXPECT_EQ(metrics.body.find("s3cret"), std::string::npos);
+}
+
+TEST_F(Server, ListeningBeyondLoopbackNeedsATokenOrInsecure) {
+  Fill(state_);
+  ServerOptions o;
+  o.port = 0;
+  o.bind = "0.0.0.0";
+  DashboardServer refused(state_, o);
+  Status st = refused.Start();
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("--auth-token"), std::string::npos);
+  o.insecure = true;
+  DashboardServer allowed(state_, o);
+  EXPECT_TRUE(allowed.Start().ok());
+  EXPECT_EQ(Request(allowed.port(), "/healthz").status, 200);
+  o.insecure = false;
+  o.auth_token = "t";
+  DashboardServer with_token(state_, o);
+  EXPECT_TRUE(with_token.Start().ok());
+  // A port in use is a clear error.
+  ServerOptions same;
+  same.port = allowed.port();
+  same.bind = "0.0.0.0";
+  same.insecure = true;
+  DashboardServer clash(state_, same);
+  Status busy = clash.Start();
+  EXPECT_EQ(busy.code(), StatusCode::kUnavailable) << busy.ToString();
+  EXPECT_TRUE(IsLoopback("127.0.0.1") && IsLoopback("::1") && IsLoopback("localhost"));
+  EXPECT_FALSE(IsLoopback("0.0.0.0") || IsLoopback("10.1.2.3"));
+}
+
+TEST_F(Server, RateLimitAnswers429) {
+  ServerOptions o;
+  o.requests_per_second = 2;
+  o.request_burst = 5;
+  Start(o);
+  int ok = 0, limited = 0;
+  std::string retry;
+  for (int i = 0; i < 12; ++i) {
+    Reply r = Request(port_, "/healthz");
+    if (r.status == 200) ++ok;
+    if (r.status == 429) {
+      ++limited;
+      retry = r.headers["Retry-After"];
+    }
+  }
+  EXPECT_GE(ok, 5);
+  EXPECT_LE(ok, 7);  // the burst, plus what refilled meanwhile
+  EXPECT_GE(limited, 5);
+  EXPECT_EQ(retry, "1");
+}
+
+TEST_F(Server, MetricsInPrometheusText) {
+  Start();
+  (void)Request(port_, "/api/v1/nothing");
+  Reply m = Request(port_, "/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_EQ(m.headers["Content-Type"], "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(m.body.find("# TYPE starling_records_total counter\nstarling_records_total 1234"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("starling_dead_letters_total 2"), std::string::npos);
+  EXPECT_NE(m.body.find("starling_http_requests_total{code=\"404\"} 1"), std::string::npos);
+  EXPECT_NE(m.body.find("starling_watermark_seconds 1617235320"), std::string::npos);
+}
+
+struct WsClient {
+  net::io_context ioc;
+  websocket::stream<tcp::socket> ws{ioc};
+  explicit WsClient(int port, const std::string& target = "/api/v1/stream") {
+    ws.next_layer().connect(
+        tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    ws.handshake("127.0.0.1", target);
+  }
+  std::string Read() {
+    beast::flat_buffer b;
+    ws.read(b);
+    return beast::buffers_to_string(b.data());
+  }
+};
+
+TEST_F(Server, WebSocketPushesResultsAndStatsOnCadence) {
+  ServerOptions o;
+  o.stats_interval = std::chrono::milliseconds(200);
+  Start(o);
+  WsClient client(port_);
+  const std::string hello = client.Read();
+  EXPECT_TRUE(hello.starts_with(R"({"type":"hello","pipeline":"test","analyses":[{"name":"hashtags")"))
+      << hello;
+  EXPECT_TRUE(ValidJson(hello));
+  // A result published now reaches the client; stats arrive every 200 ms.
+  state_.bus().Publish(TopResult(kT0 + 120'000'000, false, 42));
+  std::vector<std::chrono::steady_clock::time_point> stats_at;
+  bool got_result = false;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (stats_at.size() < 5 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
+    const std::string m = client.Read();
+    EXPECT_TRUE(ValidJson(m)) << m;
+    if (m.starts_with(R"({"type":"result")")) {
+      EXPECT_NE(m.find(R"("count":42)"), std::string::npos) << m;
+      got_result = true;
+    } else if (m.starts_with(R"({"type":"stats","stats":{"pipeline":"test")")) {
+      stats_at.push_back(std::chrono::steady_clock::now());
+    }
+  }
+  EXPECT_TRUE(got_result);
+  ASSERT_EQ(stats_at.size(), 5u);
+  for (std::size_t i = 1; i < stats_at.size(); ++i) {
+    const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(stats_at[i] - stats_at[i - 1]);
+    EXPECT_GE(gap.count(), 100) << "stats every 200 ms, not faster";
+    EXPECT_LE(gap.count(), 1000) << "stats every 200 ms, not slower";
+  }
+  // Unknown upgrade targets are refused.
+  EXPECT_THROW(WsClient(port_, "/api/v1/other"), boost::system::system_error);
+}
+
+TEST_F(Server, ASlowWebSocketClientIsDroppedNotBuffered) {
+  ServerOptions o;
+  o.max_websocket_backlog = 8;
+  Start(o);
+  WsClient client(port_);
+  (void)client.Read();  // hello
+  // A large result, published far faster than the client reads.
+  model::WindowResult big = TopResult(kT0, false, 1);
+  big.rows.resize(2000, big.rows[0]);
+  for (int i = 0; i < 400; ++i) state_.bus().Publish(big);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  int read = 0;
+  beast::error_code ec;
+  for (; read < 400; ++read) {
+    beast::flat_buffer b;
+    client.ws.read(b, ec);
+    if (ec) break;
+  }
+  EXPECT_LT(read, 400) << "the server dropped the client instead of queueing everything";
+  EXPECT_TRUE(ec == websocket::error::closed || ec == net::error::eof ||
+              ec == net::error::connection_reset)
+      << ec.message();
+  if (ec == websocket::error::closed) {
+    EXPECT_EQ(client.ws.reason().code, websocket::close_code::policy_error);
+  }
+  EXPECT_EQ(Request(port_, "/healthz").status, 200);
+}
+
+TEST(Api, QueryParsing) {
+  auto q = ParseQuery("a=1&b=x%20y&c=a+b&d&e=%E2%9C%93");
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ((*q)["a"], "1");
+  EXPECT_EQ((*q)["b"], "x y");
+  EXPECT_EQ((*q)["c"], "a b");
+  EXPECT_EQ((*q)["d"], "");
+  EXPECT_EQ((*q)["e"], "\xE2\x9C\x93");
+  EXPECT_FALSE(ParseQuery("a=%zz").has_value());
+  EXPECT_FALSE(ParseQuery("a=%2").has_value());
+  EXPECT_FALSE(ParseQuery("a=%00").has_value());
+  EXPECT_EQ(PercentDecode("a+b", false), "a+b");
+}
+
+}  // namespace
+}  // namespace starling::serve
