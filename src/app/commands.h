@@ -102,6 +102,18 @@ struct ServeCommandArgs {
 };
 int RunServe(const ServeCommandArgs& args);
 
+// `starling report --db sqlite:FILE --out report.html`: a stored run as one
+// self-contained HTML file.
+struct ReportArgs {
+  std::string db;        // results: sqlite:PATH or PATH
+  std::string posts;     // optional posts database
+  std::string pipeline;  // default: the one with most windows
+  std::string out = "report.html";
+  std::string title;
+  std::size_t windows = 1000;  // recent windows per analysis
+};
+int RunReport(const ReportArgs& args);
+
 struct TopArgs {
   std::vector<std::string> inputs;  // files, '-' or source specs; empty = stdin
   std::string by = "hashtag";

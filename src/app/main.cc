@@ -205,6 +205,19 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   AddServeOptions(serve_cmd, &serve_args.serve);
 
+  app::ReportArgs report_args;
+  auto* report = app.add_subcommand(
+      "report", "A stored run as one self-contained HTML file (inline charts, no network)");
+  report->add_option("--db", report_args.db, "Results database: sqlite:FILE or FILE")->required();
+  report->add_option("--posts", report_args.posts, "Posts database, for the recent posts");
+  report->add_option("--out,-o", report_args.out, "The HTML file to write")->capture_default_str();
+  report->add_option("--pipeline", report_args.pipeline,
+                     "Which pipeline of the database (default: the one with most windows)");
+  report->add_option("--title", report_args.title, "Title (default: 'Starling report: PIPELINE')");
+  report->add_option("--windows", report_args.windows, "Recent windows read per analysis")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+
   app::SentimentArgs senti;
   auto* sentiment = app.add_subcommand(
       "sentiment", "VADER sentiment of each post (or, with --text, each line) as JSON lines");
@@ -236,6 +249,7 @@ int main(int argc, char** argv) {
   if (*top) return app::RunTop(top_args);
   if (*sentiment) return app::RunSentiment(senti);
   if (*serve_cmd) return app::RunServe(serve_args);
+  if (*report) return app::RunReport(report_args);
   if (*demo) {
     demo_args.program = argv[0];
     return app::RunDemo(demo_args);

@@ -4,12 +4,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "app/cli_util.h"
 #include "app/command_support.h"
 #include "common/log.h"
 #include "serve/http_server.h"
+#include "serve/report.h"
 #include "serve/stored_run.h"
 
 namespace starling::app {
@@ -60,6 +62,34 @@ int RunServe(const ServeCommandArgs& args) {
   const std::atomic<bool>* stop = InstallStopHandler();
   while (!stop->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   (*server)->Stop();
+  return 0;
+}
+
+int RunReport(const ReportArgs& args) {
+  if (args.db.empty()) return Fail(InvalidArgument("report needs --db sqlite:FILE"));
+  serve::DashboardState state(/*keep_posts=*/20, /*keep_windows=*/args.windows);
+  Status st = serve::LoadStoredResults(DbPath(args.db), args.pipeline, args.windows, &state);
+  if (!st.ok()) return Fail(st);
+  if (!args.posts.empty()) {
+    st = serve::LoadStoredPosts(DbPath(args.posts), 20, &state);
+    if (!st.ok()) return Fail(st);
+  }
+  serve::ReportOptions o;
+  o.title = args.title;
+  o.source = DbPath(args.db);
+  const std::string html = serve::RenderReport(state, o);
+  const std::string tmp = args.out + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << html;
+    f.close();
+    if (!f) return Fail(IoError("cannot write " + tmp));
+  }
+  if (std::rename(tmp.c_str(), args.out.c_str()) != 0) {
+    return Fail(IoError("cannot write " + args.out));
+  }
+  log::Info("report: {} ({} KiB, {} analyses of pipeline '{}')", args.out, html.size() / 1024,
+            state.analyses().size(), state.pipeline());
   return 0;
 }
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The dashboard in a real browser: starts `starling demo` on a free port with
+# the built page (web/dist), runs tests/web/dashboard_test.mjs (headless
+# Chromium via playwright-core) against it, then stops the demo with SIGINT
+# and checks it exits cleanly. Screenshots land in ARTIFACT_DIR.
+# Usage: tests/web/run_browser_test.sh STARLING_BINARY [ARTIFACT_DIR]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$(realpath "$1")
+artifacts=$(realpath -m "${2:-$root/build/test-artifacts/web}")
+[ -f "$root/web/dist/index.html" ] || { echo "browser test: web/dist is not built (make web)"; exit 1; }
+[ -d "$root/web/node_modules/playwright-core" ] || { echo "browser test: web/node_modules missing (make web)"; exit 1; }
+[ -x /usr/bin/chromium ] || { echo "browser test: /usr/bin/chromium missing (make deps)"; exit 1; }
+mkdir -p "$artifacts"
+work=$(mktemp -d)
+trap 'kill -INT "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+"$bin" demo --port 0 --duration 120s --rate 1500 --db "$work/demo.db" \
+  --web-root "$root/web/dist" > "$work/demo.out" 2> "$work/demo.err" &
+pid=$!
+url=""
+for _ in $(seq 100); do
+  url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/demo.out" 2>/dev/null | head -1 || true)
+  [ -n "$url" ] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$url" ]; then
+  echo "browser test: the demo printed no dashboard URL"; cat "$work/demo.err"; exit 1
+fi
+echo "browser test: demo at $url"
+status=0
+BASE_URL="$url" ARTIFACT_DIR="$artifacts" timeout 150 node "$root/tests/web/dashboard_test.mjs" || status=$?
+kill -INT "$pid"
+if ! wait "$pid"; then
+  echo "browser test: the demo did not exit cleanly on SIGINT"; tail -5 "$work/demo.err"; status=1
+fi
+trap 'rm -rf "$work"' EXIT
+[ "$status" -eq 0 ] && echo "browser test: passed (screenshots in $artifacts)"
+exit "$status"
