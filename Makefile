@@ -2,9 +2,9 @@
 JOBS ?= 2
 BUILD := build
 FUZZ_SECONDS ?= 20
-DEMO_DURATION ?= 20s
+DEMO_PORT ?= 8080
 
-.PHONY: all deps build release dev asan tsan tsan-all fuzz-build test test-release test-asan test-tsan fuzz demo bench format tidy clean
+.PHONY: all deps build release dev asan tsan tsan-all fuzz-build test test-release test-web test-asan test-tsan fuzz demo web bench format tidy clean
 
 all: release
 
@@ -38,6 +38,7 @@ build: release
 # (also under `make -j`): each step builds a tree of its own.
 test:
 	$(MAKE) --no-print-directory test-release
+	$(MAKE) --no-print-directory test-web
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz
@@ -46,6 +47,20 @@ test:
 test-release: release
 	ctest --preset release -j $(JOBS)
 	@$(BUILD)/release/tests/text/twitter_text_conformance_test --gtest_brief=1 | grep '^\[conformance\]' 
+
+# The dashboard page in headless Chromium against a live `starling demo`.
+test-web: release web
+	bash tests/web/run_browser_test.sh $(BUILD)/release/starling $(BUILD)/test-artifacts/web
+
+# The dashboard page: npm packages (once per lockfile), then the static build
+# in web/dist that `starling` serves.
+web: deps web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web/dist/index.html: web/node_modules/.package-lock.json web/build.mjs $(wildcard web/src/*)
+	cd web && npm run --silent build
 
 test-asan: asan
 	ctest --preset asan -j $(JOBS)
@@ -65,9 +80,10 @@ tsan-all: tsan
 fuzz: fuzz-build
 	bash scripts/run-fuzzers.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
-demo: release
+# Runs until Ctrl-C; open the dashboard URL it prints (DEMO_PORT=0: any free port).
+demo: release web
 	@mkdir -p out
-	$(BUILD)/release/starling demo --duration $(DEMO_DURATION) --db out/demo.db
+	$(BUILD)/release/starling demo --port $(DEMO_PORT) --db out/demo.db
 
 bench: release
 	bash bench/compare.sh
