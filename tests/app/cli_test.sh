@@ -598,6 +598,34 @@ serve_stored() (
   return $ok
 )
 check "serve --db: the stored demo run over HTTP" serve_stored
+# --- report: the stored demo run as one self-contained HTML file
+report_file() (
+  "$bin" report --db sqlite:dm/X.db --posts dm/X-posts.db --out rep.html 2> rep.err || { cat rep.err; return 1; }
+  [ "$(grep -c '<svg' rep.html)" -ge 4 ] || { echo "too few charts"; return 1; }
+  # Self-contained: no scripts, nothing fetched from anywhere.
+  ! grep -Eiq '<script|<link|(src|href)=' rep.html || { echo "external reference or script"; return 1; }
+  top=$(sqlite3 dm/X.db "SELECT key FROM trending WHERE analysis='hashtags' GROUP BY key ORDER BY SUM(count) DESC, key LIMIT 1")
+  grep -q "#$top<" rep.html || { echo "top hashtag #$top missing"; return 1; }
+  for h in 'Posts per window' 'Top hashtags' Sentiment Topics 'Recent posts'; do
+    grep -q "$h" rep.html || { echo "section '$h' missing"; return 1; }
+  done
+  python3 -c '
+import html.parser, sys
+class Check(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.stack = []
+    def handle_starttag(self, tag, attrs):
+        if tag not in ("meta", "br", "line", "rect", "circle", "polyline", "input"): self.stack.append(tag)
+    def handle_endtag(self, tag):
+        if tag in ("line", "rect", "circle", "polyline"): return
+        assert self.stack and self.stack[-1] == tag, (tag, self.stack[-3:])
+        self.stack.pop()
+c = Check(); c.feed(open("rep.html").read()); assert not c.stack, c.stack' || { echo "unbalanced HTML"; return 1; }
+)
+check "report: the stored demo run as self-contained HTML" report_file
+check "report: a missing database is a clear error" bash -c "
+  ! '$bin' report --db /no/such.db --out x.html 2> rp.err && grep -q 'no such database' rp.err && [ ! -e x.html ]"
+
 check "serve refuses a non-loopback bind without a token" bash -c "
   ! '$bin' serve --db dm/X.db --bind 0.0.0.0 --port 0 > /dev/null 2> nb.err && grep -q 'auth-token' nb.err"
 check "serve: a missing database is a clear error" bash -c "
