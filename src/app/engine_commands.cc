@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <chrono>
 #include <thread>
 
 #include "app/cli_util.h"
@@ -190,6 +191,13 @@ int RunPipelineFile(const RunArgs& args) {
   if (server) {
     if (stats.ok()) dashboard.UpdateStats(*stats);
     dashboard.SetRunning(false);
+    // The input ended: the results stay on view until Ctrl-C.
+    if (stats.ok() && !o.stop->load()) {
+      EndProgressLine();
+      log::Info("{}: the pipeline finished; the dashboard stays up at {} until Ctrl-C",
+                f.spec.name, server->url());
+      while (!o.stop->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     server->Stop();
   }
   for (auto* s : results) {

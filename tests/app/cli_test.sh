@@ -598,6 +598,32 @@ serve_stored() (
   return $ok
 )
 check "serve --db: the stored demo run over HTTP" serve_stored
+# --- run --serve: a file pipeline with the dashboard, which stays up after the input ends
+run_serve() (
+  cat > rs.yaml <<'YAML'
+name: rs
+source: "generate:?count=3000&pace=0&seed=5&start=2021-04-01T00:00:00Z"
+analyses:
+  - {name: hashtags, type: top, by: hashtag, k: 5, window: 1m}
+sinks:
+  results: sqlite:rs.db
+YAML
+  rm -f rs.db*
+  "$bin" run rs.yaml --serve --port 0 > rs.out 2> rs.err &
+  local pid=$! url="" ok=0
+  for i in $(seq 100); do url=$(grep -o 'http://[^ ]*' rs.out 2>/dev/null | head -1); [ -n "$url" ] && break; sleep 0.1; done
+  [ -n "$url" ] || { kill $pid; cat rs.err; return 1; }
+  for i in $(seq 100); do curl -sf "${url}api/v1/stats" | grep -q '"running":false' && break; sleep 0.1; done
+  curl -sf "${url}api/v1/stats" | grep -q '"posts":3000' || { echo "stats after the run"; ok=1; }
+  grep -q 'stays up' rs.err || { echo "no 'stays up' notice"; ok=1; }
+  want=$(sqlite3 rs.db "SELECT key FROM trending WHERE rank=1 ORDER BY window_end DESC LIMIT 1")
+  got=$(curl -sf "${url}api/v1/trending?by=hashtag" | python3 -c 'import json,sys; print(json.load(sys.stdin)["window"]["rows"][0]["key"])')
+  [ "$want" = "$got" ] || { echo "trending: db $want, api $got"; ok=1; }
+  kill -INT $pid; wait $pid || { echo "run --serve did not exit cleanly"; ok=1; }
+  return $ok
+)
+check "run --serve: the dashboard over a finished file pipeline, until Ctrl-C" run_serve
+
 # --- report: the stored demo run as one self-contained HTML file
 report_file() (
   "$bin" report --db sqlite:dm/X.db --posts dm/X-posts.db --out rep.html 2> rep.err || { cat rep.err; return 1; }

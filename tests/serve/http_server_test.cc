@@ -377,7 +377,7 @@ TEST_F(Server, ListeningBeyondLoopbackNeedsATokenOrInsecure) {
 
 TEST_F(Server, RateLimitAnswers429) {
   ServerOptions o;
-  o.requests_per_second = 2;
+  o.requests_per_second = 1;  // slow refill: the 12 requests take far less than 2 s
   o.request_burst = 5;
   Start(o);
   int ok = 0, limited = 0;
@@ -391,7 +391,7 @@ TEST_F(Server, RateLimitAnswers429) {
     }
   }
   EXPECT_GE(ok, 5);
-  EXPECT_LE(ok, 7);  // the burst, plus what refilled meanwhile
+  EXPECT_LE(ok, 6);  // the burst, plus at most one refilled meanwhile
   EXPECT_GE(limited, 5);
   EXPECT_EQ(retry, "1");
 }
@@ -454,7 +454,7 @@ TEST_F(Server, WebSocketPushesResultsAndStatsOnCadence) {
   for (std::size_t i = 1; i < stats_at.size(); ++i) {
     const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(stats_at[i] - stats_at[i - 1]);
     EXPECT_GE(gap.count(), 100) << "stats every 200 ms, not faster";
-    EXPECT_LE(gap.count(), 1000) << "stats every 200 ms, not slower";
+    EXPECT_LE(gap.count(), 2000) << "stats every 200 ms, not much slower (a loaded machine)";
   }
   // Unknown upgrade targets are refused.
   EXPECT_THROW(WsClient(port_, "/api/v1/other"), boost::system::system_error);
