@@ -177,7 +177,7 @@ int RunPipelineFile(const RunArgs& args) {
   o.on_progress = EngineProgress(f.spec.name);
   if (server) {
     o.on_progress = [progress = o.on_progress, &dashboard](const dataflow::RunStats& s) {
-      progress(s);
+      if (progress) progress(s);  // none when stderr is not a terminal
       dashboard.UpdateStats(s);
     };
     o.on_result = [&dashboard](const model::WindowResult& r) { dashboard.bus().Publish(r); };

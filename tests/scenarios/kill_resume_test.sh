@@ -205,8 +205,9 @@ scenario() {  # scenario WORKERS generator|shuffled
     ok "workers $w: the same late posts ($(wc -l < ref-late.jsonl); $(wc -l < late.jsonl) lines after the crashes)"
   else bad "workers $w: the late posts differ"; fi
   local ntables; ntables=$(tables ref.db | wc -w)
-  if [ "$ntables" -eq 9 ] && [ "$nonempty" -eq 9 ]; then ok "workers $w: all 9 tables have rows"
-  else bad "workers $w: $nonempty of $ntables tables have rows (expected 9 of 9)"; fi
+  # analyses, windows and one table per kind of result.
+  if [ "$ntables" -eq 10 ] && [ "$nonempty" -eq 10 ]; then ok "workers $w: all 10 tables have rows"
+  else bad "workers $w: $nonempty of $ntables tables have rows (expected 10 of 10)"; fi
   if [ "$(sqlite3 crash.db 'SELECT COUNT(*) FROM windows WHERE final = 0')" -eq 0 ] &&
      [ "$(sqlite3 ref.db 'SELECT COUNT(*) FROM windows WHERE final = 0')" -eq 0 ]; then
     ok "workers $w: every stored window is final"

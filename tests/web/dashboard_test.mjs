@@ -7,7 +7,10 @@
 // `starling demo`. Every wait is bounded;
 // READY_TIMEOUT_S (default 45) bounds the wait for the first data, since
 // the demo's hashtag windows are 30 s long and its first trending result can
-// take that long after start. Exit 0 when every check passed, 1 otherwise.
+// take that long after start. PAST_WINDOW_TIMEOUT_S (default 45) bounds the
+// wait for a final past hashtags window in the trending panel's window
+// picker (the first one is final about 37 s after the demo starts).
+// Exit 0 when every check passed, 1 otherwise.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,7 +25,11 @@ const BASE_URL = process.env.BASE_URL;
 const ARTIFACT_DIR = resolve(process.env.ARTIFACT_DIR || join(tmpdir(), 'starling-dashboard-artifacts'));
 const READY_TIMEOUT_MS = 1000 * Number(process.env.READY_TIMEOUT_S || 45);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OVERALL_TIMEOUT_MS = READY_TIMEOUT_MS + 90000; // the rest takes about 25 s
+const PAST_WINDOW_TIMEOUT_MS = 1000 * Number(process.env.PAST_WINDOW_TIMEOUT_S || 45);
+// The rest takes about 40 s, the past-window wait included (it runs while
+// the demo's first 30 s window closes, not after it); under the 150 s that
+// run_browser_test.sh allows.
+const OVERALL_TIMEOUT_MS = READY_TIMEOUT_MS + Math.max(90000, PAST_WINDOW_TIMEOUT_MS + 50000);
 
 function die(message) {
   console.error(`FAIL: ${message}`);
@@ -84,6 +91,38 @@ async function waitFor(page, what, fn, arg, timeout) {
 }
 
 const updates = (page) => page.evaluate(() => Number(document.body.dataset.updates || 0));
+
+// What a one-window panel shows: the window (data-window, data-window-live),
+// the subtitle and the bars in rank order (key and value), exiting bars aside.
+async function shown(page, name) {
+  return page.evaluate((name) => {
+    const el = document.querySelector(`[data-panel="${name}"]`);
+    const bars = [...el.querySelectorAll('svg g.bar[data-rank]:not(.exiting)')]
+      .map((g) => ({ rank: Number(g.dataset.rank), key: g.dataset.key, value: Number(g.dataset.value) }))
+      .sort((a, b) => a.rank - b.rank);
+    return {
+      window: el.dataset.window || '',
+      live: el.dataset.windowLive || '',
+      sub: el.querySelector('.panel-sub')?.textContent || '',
+      bars: bars.map((b) => `${b.key}=${b.value}`),
+      keys: bars.map((b) => b.key),
+      values: bars.map((b) => b.value),
+    };
+  }, name);
+}
+
+// The options of a panel's window picker: [{value, label}].
+async function windowOptions(page, name) {
+  return page.evaluate((name) => {
+    const sel = document.querySelector(`[data-panel="${name}"] [data-testid="window-picker"]`);
+    return sel ? [...sel.options].map((o) => ({ value: o.value, label: o.textContent })) : [];
+  }, name);
+}
+
+// "2026-11-26T15:51:00.000Z|2026-11-26T15:51:30.000Z" -> "15:51:00–15:51:30"
+const spanOf = (key) => key.split('|').map((t) => t.slice(11, 19)).join('–');
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 async function waitForUpdates(page, after, timeout, what) {
   await waitFor(page, what, (n) => Number(document.body.dataset.updates || 0) > n, after, timeout);
@@ -208,7 +247,14 @@ async function main() {
       ok('feed had no hashtag to click (filter by hashtag not exercised)');
     }
 
-    // 7. Downloads: SVG and PNG of the trending chart.
+    // 7. Window picker of the trending panel: a final past hashtags window
+    // shows that window's ranking (as /api/v1/windows has it) and holds
+    // still while the other panels update; "live" follows again.
+    await trendingWindowPicker(page, trending);
+    // ... and of the languages panel (5 s windows).
+    await languagesWindowPicker(page);
+
+    // 8. Downloads: SVG and PNG of the trending chart.
     const svgBtn = trending.getByTestId('download-svg').first();
     const [svgDl] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), svgBtn.click()]);
     const svgPath = join(ARTIFACT_DIR, svgDl.suggestedFilename());
@@ -225,7 +271,7 @@ async function main() {
     if (png.length < 100 || png.readUInt32BE(0) !== 0x89504e47) throw new Error(`the PNG download ${pngDl.suggestedFilename()} is not a PNG`);
     ok(`download-png saved ${pngDl.suggestedFilename()} (${png.length} bytes, ${png.readUInt32BE(16)}x${png.readUInt32BE(20)})`);
 
-    // 8. Screenshots at laptop and phone width; nothing wider than the phone.
+    // 9. Screenshots at laptop and phone width; nothing wider than the phone.
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(800);
     const wide = join(ARTIFACT_DIR, 'dashboard-1280x800.png');
@@ -246,6 +292,113 @@ async function main() {
   } finally {
     await browser.close();
   }
+}
+
+async function trendingWindowPicker(page, trending) {
+  const wp = trending.getByTestId('window-picker');
+  if (!(await wp.isVisible())) throw new Error('the trending panel has no visible window picker');
+  const first = await windowOptions(page, 'trending');
+  if (first[0]?.value !== '' || !first[0]?.label.includes('live')) throw new Error(`the window picker does not start with "live": ${JSON.stringify(first.slice(0, 2))}`);
+  const t0 = Date.now();
+  // Options: live, the newest window, then past ones; wait for a final past one.
+  await waitFor(page, 'a final past window in the trending window picker', () => {
+    const sel = document.querySelector('[data-panel="trending"] [data-testid="window-picker"]');
+    return Boolean(sel) && [...sel.options].slice(2).some((o) => !o.textContent.includes('in progress'));
+  }, null, PAST_WINDOW_TIMEOUT_MS);
+  const opts = await windowOptions(page, 'trending');
+  const past = opts.slice(2).find((o) => !o.label.includes('in progress'));
+  const ends = opts.slice(1).map((o) => o.value.split('|')[1]);
+  if (!same(ends, [...ends].sort().reverse())) throw new Error(`window picker not newest first: ${JSON.stringify(opts.map((o) => o.label))}`);
+  if (past.label !== spanOf(past.value)) throw new Error(`window picker label "${past.label}" is not the window's span ${spanOf(past.value)}`);
+  console.log(`   window picker: ${opts.length - 1} windows after ${((Date.now() - t0) / 1000).toFixed(1)} s (${opts.slice(0, 4).map((o) => o.label).join(', ')}${opts.length > 4 ? ', …' : ''})`);
+
+  const name = await trending.getAttribute('data-analysis');
+  await wp.selectOption(past.value);
+  await waitFor(page, `trending to show the window ${past.label}`, (v) => {
+    const el = document.querySelector('[data-panel="trending"]');
+    return el.dataset.window === v && el.dataset.windowLive === '0';
+  }, past.value, 5000);
+  await page.waitForTimeout(1000); // the bars' transition
+  const pinned = await shown(page, 'trending');
+  const [start, end] = past.value.split('|');
+  const api = await page.evaluate(async ([name, start, end]) => {
+    const r = await fetch(`api/v1/windows?analysis=${encodeURIComponent(name)}&limit=100`);
+    const j = await r.json();
+    const w = (j.windows || []).find((x) => x.window_start === start && x.window_end === end);
+    return w ? { final: w.final, rows: (w.rows || []).slice(0, 15).map((x) => ({ key: String(x.key), count: x.count })) } : null;
+  }, [name, start, end]);
+  if (!api) throw new Error(`/api/v1/windows?analysis=${name} has no window ${past.value}`);
+  if (!api.rows.length) throw new Error(`the window ${past.value} of ${name} has no rows`);
+  if (!same(pinned.keys, api.rows.map((r) => r.key)) || !same(pinned.values, api.rows.map((r) => r.count))) {
+    throw new Error(`trending bars for ${past.label} do not match the API: page ${JSON.stringify(pinned.bars)}, API ${JSON.stringify(api.rows.map((r) => `${r.key}=${r.count}`))}`);
+  }
+  if (!pinned.sub.includes(`${past.label} UTC`) || !pinned.sub.includes('not following')) {
+    throw new Error(`the trending subtitle does not name the chosen window ${past.label}: "${pinned.sub}"`);
+  }
+  ok(`window picker: trending shows ${name} window ${past.label} (${pinned.keys.length} bars, as /api/v1/windows: ${pinned.keys.slice(0, 3).join(', ')}, …)`);
+
+  // Held: no change for 3 s while live updates go on elsewhere.
+  const stats0 = await page.locator('[data-panel="stats"] .tiles').textContent();
+  const u0 = await updates(page);
+  for (let i = 0; i < 10; i += 1) {
+    await page.waitForTimeout(300);
+    const now = await shown(page, 'trending');
+    if (!same(now, pinned)) throw new Error(`the trending panel changed while a past window was chosen: ${JSON.stringify(pinned)} -> ${JSON.stringify(now)}`);
+  }
+  const u1 = await updates(page);
+  const stats1 = await page.locator('[data-panel="stats"] .tiles').textContent();
+  if (u1 <= u0) throw new Error(`no live update arrived during the 3 s hold (data-updates ${u0})`);
+  if (stats1 === stats0) throw new Error('the stats panel did not update while trending held a past window');
+  const picked = await wp.inputValue();
+  if (picked !== past.value) throw new Error(`the window picker lost its selection (${picked})`);
+  ok(`window picker: trending held ${past.label} for 3 s while ${u1 - u0} live updates arrived (stats panel kept updating; selection kept)`);
+
+  // Live again: the newest window, and it keeps changing.
+  await wp.selectOption('');
+  await waitFor(page, 'trending to follow the newest window again', (v) => {
+    const el = document.querySelector('[data-panel="trending"]');
+    return el.dataset.windowLive === '1' && el.dataset.window !== v && (el.querySelector('.panel-sub')?.textContent || '').includes('newest window');
+  }, past.value, 5000);
+  await wp.evaluate((el) => el.blur()); // as a user clicking elsewhere: the list is current again
+  try {
+    await waitFor(page, 'live trending to show the newest window listed', () => {
+      const el = document.querySelector('[data-panel="trending"]');
+      const sel = el.querySelector('[data-testid="window-picker"]');
+      return sel.value === '' && Boolean(el.dataset.window) && el.dataset.window === sel.options[1]?.value;
+    }, null, 5000);
+  } catch (e) {
+    throw new Error(`${e.message}: ${JSON.stringify({ shown: await shown(page, 'trending'), options: (await windowOptions(page, 'trending')).slice(0, 3) })}`);
+  }
+  const live0 = await shown(page, 'trending');
+  const newest = (await windowOptions(page, 'trending'))[1];
+  await waitFor(page, 'the live trending panel to change', (before) => {
+    const el = document.querySelector('[data-panel="trending"]');
+    return `${el.dataset.window}\n${el.querySelector('.panel-sub')?.textContent}` !== before;
+  }, `${live0.window}\n${live0.sub}`, 10000);
+  ok(`window picker: back to live, trending follows the newest window (${newest.label}) and updates`);
+}
+
+async function languagesWindowPicker(page) {
+  const langs = page.locator('[data-panel="languages"]');
+  if (await langs.evaluate((el) => el.hidden)) {
+    ok('window picker: no languages panel (not exercised there)');
+    return;
+  }
+  const wp = langs.getByTestId('window-picker');
+  await waitFor(page, 'a past window in the languages window picker', () => {
+    const sel = document.querySelector('[data-panel="languages"] [data-testid="window-picker"]');
+    return Boolean(sel) && sel.options.length >= 3;
+  }, null, 15000);
+  const lopts = await windowOptions(page, 'languages');
+  const past = lopts.slice(2).find((o) => !o.label.includes('in progress')) ?? lopts[2];
+  await wp.selectOption(past.value);
+  await waitFor(page, `languages to show ${past.label}`, (v) => {
+    const el = document.querySelector('[data-panel="languages"]');
+    return el.dataset.window === v && el.dataset.windowLive === '0' && (el.querySelector('.panel-sub')?.textContent || '').includes('chosen window');
+  }, past.value, 5000);
+  await wp.selectOption('');
+  await waitFor(page, 'languages to follow live again', () => document.querySelector('[data-panel="languages"]').dataset.windowLive === '1', null, 5000);
+  ok(`window picker: languages showed ${past.label}, then live again`);
 }
 
 let failure = null;

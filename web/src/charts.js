@@ -114,7 +114,13 @@ export function drawRanking(svgEl, rows, opts = {}) {
     .attr('dy', '0.35em')
     .attr('x', labelW + 4);
 
-  const merged = enter.merge(items);
+  // data-key, data-rank, data-value: what the bar shows, for tests and tools.
+  const merged = enter
+    .merge(items)
+    .classed('exiting', false)
+    .attr('data-key', (d) => String(d.key).replace(/\u0000/g, ' ')) // NUL (pairs, "others") is not XML
+    .attr('data-rank', (d, i) => i + 1)
+    .attr('data-value', (d) => d.value);
   merged.select('title').text((d) => `${d.label}: ${fmt(d.value)}${d.note ? ` (${d.note})` : ''}`);
   merged.select('text.bar-label').attr('x', labelW - 8).text((d) => truncate(d.label, maxChars));
   merged
@@ -135,7 +141,7 @@ export function drawRanking(svgEl, rows, opts = {}) {
     .transition(t)
     .attr('opacity', 1)
     .attr('transform', (d, i) => `translate(0,${y(i)})`);
-  items.exit().transition(t).attr('opacity', 0).remove();
+  items.exit().classed('exiting', true).attr('data-rank', null).transition(t).attr('opacity', 0).remove();
 }
 
 function legendLayout(items, width) {

@@ -21,12 +21,14 @@ const MAX_QUEUE = 20000; // messages held while paused
 const POSTS_POLL_MS = 3000;
 const FALLBACK_POLL_MS = 2000;
 const RENDER_GAP_MS = 700; // at most one redraw of a panel per this, so transitions can play
+const MAX_PICKER_WINDOWS = 200; // entries of a window picker, newest first
 
 const state = {
   pipeline: '',
   analyses: [],
   byName: new Map(),
   sel: {}, // panel -> analysis name
+  pin: {}, // panel -> {name, key}: the window chosen in its window picker; absent = live
   range: 300, // seconds of event time shown; 0 = all
   paused: false,
   queue: [],
@@ -43,6 +45,8 @@ const state = {
 };
 
 const PANELS = ['stats', 'rate', 'trending', 'sentiment', 'languages', 'providers', 'bursts', 'clusters', 'posts'];
+// Panels that show one window, with a window picker.
+const WINDOW_PANELS = ['trending', 'languages', 'providers', 'clusters'];
 
 // Which analyses feed which panel.
 const FEEDS = {
@@ -138,10 +142,35 @@ function picker(panel) {
     hidden: true,
     onchange: (ev) => {
       state.sel[panel] = ev.target.value;
+      delete state.pin[panel]; // another analysis has other windows: back to live
       panelEl(panel).dataset.analysis = ev.target.value;
-      bg(loadPanel(panel).then(() => renderNow(panel)));
+      bg(loadPanel(panel, { history: true }).then(() => renderNow(panel)));
     },
   });
+}
+
+// The window picker of a panel that shows one window: "live (newest)" or
+// one of the windows held for its analysis. Its options are kept current by
+// syncWindowPicker; while it has focus (its list may be open) they are
+// updated only when it is about to open or loses focus.
+function windowPicker(panel) {
+  const flush = (ev) => applyWindowOptions(ev.currentTarget);
+  return h('select', {
+    class: 'picker window-picker',
+    'data-testid': 'window-picker',
+    'aria-label': `Window shown in ${panel}`,
+    title: 'Window shown: live follows the newest; a chosen window stays until live is chosen again',
+    onmousedown: flush,
+    onpointerdown: flush,
+    onkeydown: flush,
+    onblur: flush,
+    onchange: (ev) => {
+      const key = ev.target.value;
+      if (key && state.sel[panel]) state.pin[panel] = { name: state.sel[panel], key };
+      else delete state.pin[panel];
+      renderNow(panel);
+    },
+  }, h('option', { value: '' }, 'live (newest)'));
 }
 
 function panel(name, title, { wide = false, extra = null, body = [], subtitle = true } = {}) {
@@ -170,7 +199,7 @@ function buildLayout() {
       ],
     }),
     panel('trending', 'Trending', {
-      extra: picker('trending'),
+      extra: [picker('trending'), windowPicker('trending')],
       body: [chartBlock('trending', 'ranking', 'Ranking of the newest window')],
     }),
     panel('sentiment', 'Sentiment', {
@@ -179,11 +208,11 @@ function buildLayout() {
     }),
     h('div', { class: 'stack', id: 'mix' },
       panel('languages', 'Languages', {
-        extra: picker('languages'),
+        extra: [picker('languages'), windowPicker('languages')],
         body: [chartBlock('languages', 'bars', 'Posts by language, newest window')],
       }),
       panel('providers', 'Providers', {
-        extra: picker('providers'),
+        extra: [picker('providers'), windowPicker('providers')],
         body: [chartBlock('providers', 'bars', 'Posts by provider, newest window')],
       })),
     panel('bursts', 'Bursts', {
@@ -194,7 +223,7 @@ function buildLayout() {
       ],
     }),
     panel('clusters', 'Topic clusters', {
-      extra: picker('clusters'),
+      extra: [picker('clusters'), windowPicker('clusters')],
       body: [
         chartBlock('clusters', 'sizes', 'Cluster size (decayed weight)'),
         h('ol', { class: 'cluster-list' }),
@@ -270,7 +299,7 @@ function setAnalyses(list, pipeline) {
     const el = panelEl(panel);
     if (!el) continue;
     el.dataset.analysis = state.sel[panel] ?? '';
-    const pick = el.querySelector('select.picker');
+    const pick = el.querySelector('select[data-testid="analysis-picker"]');
     if (pick) {
       pick.replaceChildren(...candidates.map((a) => h('option', { value: a.name, selected: a.name === state.sel[panel] }, describe(a))));
       pick.hidden = candidates.length < 2;
@@ -348,6 +377,25 @@ function windowsInRange(name) {
   const last = all[all.length - 1]._end;
   if (last === Number.MAX_SAFE_INTEGER) return all;
   return all.filter((w) => w._end > last - state.range * 1000);
+}
+
+// The window a one-window panel shows: the one chosen in its window picker
+// (pinned) or, live, the newest.
+function pinnedKey(panel) {
+  const p = state.pin[panel];
+  return p && p.name === state.sel[panel] ? p.key : '';
+}
+
+function shownWindow(panel) {
+  const name = state.sel[panel];
+  if (!name) return { w: null, pinned: false };
+  const key = pinnedKey(panel);
+  if (key) {
+    const w = state.windows.get(name)?.get(key);
+    if (w) return { w, pinned: true };
+    delete state.pin[panel]; // no longer held (dropped from the store): live again
+  }
+  return { w: latestWindow(name), pinned: false };
 }
 
 function limitFor(panel) {
@@ -442,7 +490,14 @@ async function backfillSentiment(name, keys) {
   return merged;
 }
 
-async function loadPanel(panel) {
+// history: for the one-window panels, fetch the recent windows (as many as
+// the range covers, the newest among them) for their window pickers, rather
+// than the newest only.
+async function loadPanel(panel, { history = false } = {}) {
+  if (history && WINDOW_PANELS.includes(panel)) {
+    await loadWindows(panel);
+    return;
+  }
   switch (panel) {
     case 'stats':
       await loadStats();
@@ -499,7 +554,7 @@ async function loadPanel(panel) {
 }
 
 async function loadAll() {
-  await Promise.all(PANELS.map((p) => loadPanel(p).catch(() => {})));
+  await Promise.all(PANELS.map((p) => loadPanel(p, { history: true }).catch(() => {})));
   renderAll();
 }
 
@@ -750,6 +805,66 @@ function windowLabel(w) {
   return `${span}${w.final === true ? ' · final' : w.final === false ? ' · in progress' : ''}`;
 }
 
+// "16:14:30–16:15:00 (in progress)", for the window pickers.
+function windowOptionLabel(w) {
+  const s = date(w.window_start);
+  const e = date(w.window_end);
+  const span = s && e ? `${fmtTime(s)}–${fmtTime(e)}` : 'whole input';
+  return `${span}${w.final === false ? ' (in progress)' : ''}`;
+}
+
+// Which window a panel's subtitle says it shows.
+function shownLabel(w, pinned) {
+  return pinned
+    ? `chosen window ${windowLabel(w)} · not following live updates`
+    : `newest window ${windowLabel(w)}`;
+}
+
+function windowOptions(panel) {
+  const name = state.sel[panel];
+  if (!name) return [['', 'live (newest)']];
+  const list = windowsInRange(name).filter((w) => !w._partial).slice(-MAX_PICKER_WINDOWS).reverse();
+  const key = pinnedKey(panel);
+  if (key && !list.some((w) => windowKey(w) === key)) {
+    // The chosen window stays listed after it leaves the range.
+    const w = state.windows.get(name)?.get(key);
+    if (w) list.push(w);
+  }
+  return [['', 'live (newest)'], ...list.map((w) => [windowKey(w), windowOptionLabel(w)])];
+}
+
+// Brings a window picker's options to el._want, in place: existing options
+// are kept (and moved if need be), so the selection is never disturbed.
+function applyWindowOptions(sel) {
+  const want = sel._want;
+  if (!want) return;
+  sel._want = null;
+  const byValue = new Map([...sel.options].map((o) => [o.value, o]));
+  want.forEach(([value, label], i) => {
+    let o = byValue.get(value);
+    if (!o) o = h('option', { value }, label);
+    else if (o.textContent !== label) o.textContent = label;
+    if (sel.options[i] !== o) sel.insertBefore(o, sel.options[i] ?? null);
+  });
+  while (sel.options.length > want.length) sel.options[sel.options.length - 1].remove();
+  const value = sel._value ?? '';
+  if (sel.value !== value) sel.value = value;
+}
+
+// Records which window a one-window panel shows (data-window,
+// data-window-live)
+// and keeps its window picker current.
+function showWindow(el, panel, w, pinned) {
+  el.dataset.window = w ? windowKey(w) : '';
+  el.dataset.windowLive = pinned ? '0' : '1';
+  const sel = el.querySelector('select[data-testid="window-picker"]');
+  if (!sel) return;
+  sel._want = windowOptions(panel);
+  sel._value = pinned ? pinnedKey(panel) : '';
+  sel.classList.toggle('pinned', pinned);
+  if (document.activeElement !== sel) applyWindowOptions(sel);
+}
+
 const STAT_TILES = [
   ['posts/s', (s) => fmtNum(s.posts_per_second)],
   ['posts', (s) => fmtInt(s.posts)],
@@ -840,10 +955,11 @@ const RENDER = {
   trending(el) {
     const a = analysis('trending');
     if (!a) return;
-    const w = latestWindow(a.name);
+    const { w, pinned } = shownWindow('trending');
+    showWindow(el, 'trending', w, pinned);
     const svg = svgOf(el, 'ranking');
     if (!w || !arr(w.rows).length) {
-      sub(el, w ? `${windowLabel(w)} · nothing counted yet` : 'waiting for the first window…');
+      sub(el, w ? `${shownLabel(w, pinned)} · nothing counted yet` : 'waiting for the first window…');
       drawEmpty(svg, 'no results yet');
       return;
     }
@@ -860,7 +976,7 @@ const RENDER = {
       note: num(r.error) ? `±${fmtCompact(r.error)}` : '',
       raw: r,
     }));
-    sub(el, `${windowLabel(w)} · ${fmtInt(w.total)} counted${a.by === 'hashtag' ? ' · click a bar to filter the posts' : ''}`);
+    sub(el, `${shownLabel(w, pinned)} · ${fmtInt(w.total)} counted${a.by === 'hashtag' ? ' · click a bar to filter the posts' : ''}`);
     const plural = { hashtag: 'hashtags', mention: 'mentions', url: 'URLs', domain: 'domains', cashtag: 'cashtags', word: 'words', author: 'authors', lang: 'languages' };
     const what = a.kind === 'cooccurrence' ? 'hashtag pairs' : plural[a.by] ?? (a.by || 'keys');
     el.querySelector('.chart-title').textContent = `Top ${what} — ${a.name}, ${a.window}`;
@@ -958,11 +1074,12 @@ const RENDER = {
   clusters(el) {
     const a = analysis('clusters');
     if (!a) return;
-    const w = latestWindow(a.name);
+    const { w, pinned } = shownWindow('clusters');
+    showWindow(el, 'clusters', w, pinned);
     const svg = svgOf(el, 'sizes');
     const rows = arr(w?.rows).map(obj);
     if (!rows.length) {
-      sub(el, 'waiting for the first window…');
+      sub(el, w ? `${a.name}, ${shownLabel(w, pinned)} · no clusters` : 'waiting for the first window…');
       drawEmpty(svg, 'no clusters yet');
       return;
     }
@@ -980,7 +1097,7 @@ const RENDER = {
       };
     }).sort((x, y) => y.value - x.value);
     el.querySelector('.chart-title').textContent = byPosts ? 'Posts per cluster in this window (and decayed size)' : 'Cluster size (decayed weight)';
-    sub(el, `${a.name}, ${windowLabel(w)} · ${rows.length} clusters`);
+    sub(el, `${a.name}, ${shownLabel(w, pinned)} · ${rows.length} clusters`);
     drawRanking(svg, items, { label: 'topic clusters by size', labelWidth: 230, valueWidth: 110, barHeight: 22 });
     el.querySelector('.cluster-list').replaceChildren(...items.map((c, i) => h('li', {},
       h('span', { class: 'swatch', style: `background:${PALETTE[i % PALETTE.length]}` }),
@@ -1005,11 +1122,13 @@ function langName(code) {
 function drawShare(el, panel, nameOf) {
   const a = analysis(panel);
   if (!a) return;
-  const w = latestWindow(a.name);
+  const { w, pinned } = shownWindow(panel);
+  showWindow(el, panel, w, pinned);
+  el.querySelector('.chart-title').textContent = `Posts by ${panel === 'languages' ? 'language' : 'provider'}, ${pinned ? 'chosen' : 'newest'} window`;
   const svg = svgOf(el, 'bars');
   const rows = arr(w?.rows).map(obj).filter((r) => num(r.count) !== null);
   if (!rows.length) {
-    sub(el, 'waiting for the first window…');
+    sub(el, w ? `${a.name} · ${shownLabel(w, pinned)} · nothing counted` : 'waiting for the first window…');
     drawEmpty(svg, 'no results yet');
     return;
   }
@@ -1020,7 +1139,7 @@ function drawShare(el, panel, nameOf) {
   const items = shown.map((r, i) => ({ key: str(r.key), label: nameOf(str(r.key)), value: num(r.count), color: PALETTE[i % PALETTE.length] }));
   if (rest > 0) items.push({ key: '\u0000other', label: `${rows.length - 8} others`, value: rest, color: '#6b7785' });
   for (const it of items) it.note = `${((100 * it.value) / total).toFixed(it.value / total < 0.1 ? 1 : 0)}%`;
-  sub(el, `${a.name} · ${windowLabel(w)} · ${fmtInt(total)} posts`);
+  sub(el, `${a.name} · ${shownLabel(w, pinned)} · ${fmtInt(total)} posts`);
   drawRanking(svg, items, { label: `${panel} mix`, labelWidth: 170, valueWidth: 90, barHeight: 20 });
   setReady(panel);
 }
@@ -1033,7 +1152,7 @@ async function start() {
   $('#range').addEventListener('change', (ev) => {
     state.range = Number(ev.target.value) || 0;
     document.body.dataset.range = String(state.range);
-    bg(Promise.all(['rate', 'sentiment', 'bursts'].map((p) => loadPanel(p))).then(renderAll));
+    bg(Promise.all(['rate', 'sentiment', 'bursts', ...WINDOW_PANELS].map((p) => loadPanel(p, { history: true }))).then(renderAll));
     renderAll();
   });
   state.range = Number($('#range').value) || 0;
