@@ -51,7 +51,17 @@ cp "$work"/extract/seed_* "$work/sentiment/" 2>/dev/null || true
 for f in "$root"/examples/*.yaml; do grep -v join "$f" > "$work/pipeline_yaml/$(basename "$f")"; done
 printf '\001\000\001\002' > "$work/window_state/seed_0"
 
-targets=(post_parser extract timestamp line_source csv_reader sentiment pipeline_yaml window_state)
+# The dashboard API: request targets from docs/api.md.
+mkdir -p "$work/api_request"
+n=0
+for t in '/healthz' '/api/v1/stats' '/api/v1/windows?analysis=hashtags&limit=2&final=1' \
+         '/api/v1/windows?analysis=hashtags&since=2021-04-01T00:01:00Z' '/api/v1/trending?by=hashtag' \
+         '/api/v1/sentiment?analysis=mood&key=%2A' '/api/v1/posts?q=hello&hashtag=%23bts&limit=5' \
+         '/api/v1/bursts?limit=3' '/api/v1/clusters' '/api/v1/languages?analysis=x'; do
+  printf '%s' "$t" > "$work/api_request/seed_$n"; n=$((n + 1))
+done
+
+targets=(post_parser extract timestamp line_source csv_reader sentiment pipeline_yaml window_state api_request)
 status=0 failed=0
 for target in "${targets[@]}"; do
   bin="$build/fuzz/${target}_fuzz"
