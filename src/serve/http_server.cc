@@ -291,9 +291,22 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
     Read();
   }
 
+  // Half-closes, then reads and drops what the client still sends (for at
+  // most 2 s) before the socket closes: closing with unread bytes would
+  // reset the connection and could destroy the response it has not read yet
+  // (a 413 to a client still sending its body).
   void Shutdown() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return;
+    stream_.expires_after(std::chrono::seconds(2));
+    Drain();
+  }
+  void Drain() {
+    stream_.async_read_some(net::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec) self->Drain();
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -302,6 +315,7 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Response> response_;
+  char drain_[4096];
 };
 
 // ---------- the server ----------
