@@ -832,8 +832,16 @@ Result<CheckpointData> ReadCheckpoint(const std::string& dir, std::uint32_t part
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) file.append(buf, n);
   std::fclose(f);
   const std::string corrupt = "checkpoint " + path + " is corrupt";
-  if (!std::string_view(file).starts_with(kCheckpointMagic))
+  if (!std::string_view(file).starts_with(kCheckpointMagic)) {
+    constexpr std::string_view kFamily = "STARLING-CHECKPOINT-";
+    if (std::string_view(file).starts_with(kFamily)) {
+      return InvalidArgument("checkpoint " + path +
+                             " was written by another version of starling (its format is not " +
+                             std::string(kCheckpointMagic.substr(kFamily.size())) +
+                             "); remove it or use another --checkpoint-dir");
+    }
     return MalformedInput(corrupt + " (not a checkpoint)");
+  }
   ByteReader head(std::string_view(file).substr(kCheckpointMagic.size()));
   std::uint64_t hash, size;
   if (!head.GetFixed64(&hash) || !head.GetFixed64(&size) || size != head.remaining()) {

@@ -459,6 +459,18 @@ TEST(Runtime, RefusesACheckpointOfAnotherPipeline) {
   auto bad = RunPipeline(Spec(), third, options);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kMalformedInput) << bad.status().ToString();
+  // One from another version of the format says so.
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fputs("STARLING-CHECKPOINT-1 and the rest of an old file", f);
+    std::fclose(f);
+  }
+  MemorySource fourth(in.lines);
+  auto old = RunPipeline(Spec(), fourth, options);
+  ASSERT_FALSE(old.ok());
+  EXPECT_NE(old.status().message().find("another version of starling"), std::string::npos)
+      << old.status().ToString();
 }
 
 TEST(Runtime, LatePostsGoToTheSideOutput) {
