@@ -398,16 +398,7 @@ class WindowedState final : public AnalysisState {
       const Window& w = it->first;
       const TimestampUs closes = SaturatingAdd(w.end, lateness_);
       if (w.end <= watermark && (it->second.dirty || closes <= watermark)) {
-        Partial p;
-        p.analysis = index_;
-        p.result.analysis = spec_.name;
-        p.result.kind = spec_.kind;
-        p.result.window_start = w.start;
-        p.result.window_end = w.end;
-        p.final = closes <= watermark;
-        policy_.ToPartial(it->second.acc, &p);
-        out->push_back(std::move(p));
-        it->second.dirty = false;
+        EmitWindow(w, it->second, closes <= watermark, out);
         if (closes <= watermark) {
           it = windows_.erase(it);
           continue;
@@ -421,17 +412,7 @@ class WindowedState final : public AnalysisState {
 
   void EmitEarly(TimestampUs watermark, std::vector<Partial>* out) override {
     for (auto& [w, entry] : windows_) {
-      if (w.end <= watermark || !entry.dirty) continue;
-      Partial p;
-      p.analysis = index_;
-      p.result.analysis = spec_.name;
-      p.result.kind = spec_.kind;
-      p.result.window_start = w.start;
-      p.result.window_end = w.end;
-      p.final = false;
-      policy_.ToPartial(entry.acc, &p);
-      out->push_back(std::move(p));
-      entry.dirty = false;
+      if (w.end > watermark && entry.dirty) EmitWindow(w, entry, /*final=*/false, out);
     }
   }
 
@@ -478,6 +459,20 @@ class WindowedState final : public AnalysisState {
   Policy policy_;
   std::map<Window, Entry> windows_;
   std::vector<Window> scratch_;
+  // Emits one window's partial (its accumulator as it stands) and marks it clean.
+  void EmitWindow(const Window& w, Entry& entry, bool final, std::vector<Partial>* out) {
+    Partial p;
+    p.analysis = index_;
+    p.result.analysis = spec_.name;
+    p.result.kind = spec_.kind;
+    p.result.window_start = w.start;
+    p.result.window_end = w.end;
+    p.final = final;
+    policy_.ToPartial(entry.acc, &p);
+    out->push_back(std::move(p));
+    entry.dirty = false;
+  }
+
   TimestampUs next_due_ = kMaxTime;
   std::uint64_t late_ = 0;
 };
