@@ -59,6 +59,8 @@ struct Chunk {
   // Read by the reader.
   std::string raw;  // records, each followed by padding
   std::vector<RawRecord> records;
+  // The source buffers that records with a `view` point into.
+  std::vector<std::shared_ptr<const void>> keeps;
   std::vector<std::string> origins;
   model::TimestampUs arrival = 0;
   // When the first record of the chunk was read (steady clock): the start
@@ -97,6 +99,7 @@ struct Chunk {
     source_position.clear();
     raw.clear();
     records.clear();
+    keeps.clear();
     origins.clear();
     arrival = 0;
     first_read = {};
@@ -673,6 +676,9 @@ class Reader {
       if (views_ && max_records == 1 && !batch &&
           rec.padding >= parse::PostParser::kPaddingForInPlace) {
         r.view = rec.bytes.data();  // valid until the next Fill, which is enough
+      } else if (rec.keep != nullptr && rec.padding >= parse::PostParser::kPaddingForInPlace) {
+        r.view = rec.bytes.data();  // valid while the chunk keeps its buffer
+        if (c.keeps.empty() || c.keeps.back() != *rec.keep) c.keeps.push_back(*rec.keep);
       } else {
         c.raw.append(rec.bytes);
         c.raw.append(parse::PostParser::kPaddingForInPlace, '\0');
@@ -720,6 +726,9 @@ class Reader {
   // The caller is done with a one-record chunk before it calls Fill again:
   // such a record may stay a view into the source's buffer (no copy).
   void KeepViews() { views_ = true; }
+  // Chunks go to other threads: records stay views into the source's
+  // buffers where the source can share them (Record::keep), else are copied.
+  void ShareViews() { source_.ShareBuffers(); }
   // The input ended (as opposed to a stop by limit, duration or signal).
   bool exhausted() const { return done_; }
 
@@ -1124,6 +1133,7 @@ class Run {
     };
     const std::size_t per_chunk = std::max<std::size_t>(1, options_.chunk_records);
 
+    reader_.ShareViews();
     std::vector<std::thread> threads;
     threads.emplace_back([&] {  // reader
       std::uint64_t seq = 0;
@@ -1217,6 +1227,7 @@ class Run {
         close_all();
         break;
       }
+      c->keeps.clear();  // the source may reuse those buffers now
       (void)free_chunks.Push(c);
     }
     close_all();

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <memory>
+#include <mutex>
 
 #include "common/codec.h"
 #include "source/generator.h"
@@ -11,12 +13,49 @@
 namespace starling::source {
 namespace {
 
+// Buffers that come back when the last holder of a record in them lets go
+// (on whatever thread that is), for the next read. Thread-safe.
+class BufferPool : public std::enable_shared_from_this<BufferPool> {
+ public:
+  // A buffer of at least `size` bytes (contents unspecified).
+  std::shared_ptr<std::string> Get(std::size_t size) {
+    std::unique_ptr<std::string> b;
+    {
+      std::lock_guard lock(mu_);
+      for (std::size_t i = free_.size(); i-- > 0;) {
+        if (free_[i]->size() >= size) {
+          b = std::move(free_[i]);
+          free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(i));
+          break;
+        }
+      }
+    }
+    if (b == nullptr) b = std::make_unique<std::string>(size, '\0');
+    std::shared_ptr<BufferPool> self = shared_from_this();
+    return {b.release(), [self](std::string* p) { self->Put(p); }};
+  }
+
+ private:
+  static constexpr std::size_t kMaxFree = 64;
+  static constexpr std::size_t kMaxKeptSize = 4u << 20;  // larger ones are freed
+
+  void Put(std::string* p) {
+    std::unique_ptr<std::string> b(p);
+    if (b->size() > kMaxKeptSize) return;
+    std::lock_guard lock(mu_);
+    if (free_.size() < kMaxFree) free_.push_back(std::move(b));
+  }
+
+  std::mutex mu_;
+  std::vector<std::unique_ptr<std::string>> free_;
+};
+
 class LineRecordSource final : public RecordSource {
  public:
   LineRecordSource(std::unique_ptr<ByteStream> stream, std::string origin,
                    const SourceOptions& options)
       : stream_(std::move(stream)), origin_(std::move(origin)), options_(options) {
-    buf_.resize(kChunk + kRecordPadding);
+    buf_ = std::make_shared<std::string>(kChunk + kRecordPadding, '\0');
     live_ = stream_->live();
   }
 
@@ -30,9 +69,14 @@ class LineRecordSource final : public RecordSource {
 
   std::string Describe() const override { return origin_; }
 
+  void ShareBuffers() override {
+    if (pool_ == nullptr) pool_ = std::make_shared<BufferPool>();
+    keep_ = buf_;
+  }
+
   bool WouldWait() override {
     if (!live_ || !mode_known_ || document_mode_ || eof_ || skipping_) return false;
-    const char* begin = buf_.data() + start_;
+    const char* begin = buf_->data() + start_;
     if (std::memchr(begin + scan_, '\n', end_ - start_ - scan_) != nullptr) return false;
     scan_ = end_ - start_;  // Next() need not look at these bytes again
     return true;
@@ -63,6 +107,7 @@ class LineRecordSource final : public RecordSource {
     Result<bool> moved = stream_->Seek(offset);
     if (!moved.ok()) return Status(moved.status().code(), origin_ + ": " + moved.status().message());
     if (!*moved) return false;
+    if (handed_out_) NewBuffer(kChunk);
     start_ = end_ = scan_ = 0;
     eof_ = skipping_ = false;
     offset_ = offset;
@@ -79,7 +124,7 @@ class LineRecordSource final : public RecordSource {
 
   Result<bool> NextLine(Record* out) {
     for (;;) {
-      const char* begin = buf_.data() + start_;
+      const char* begin = buf_->data() + start_;
       const char* nl =
           static_cast<const char*>(std::memchr(begin + scan_, '\n', end_ - start_ - scan_));
       if (nl != nullptr) {
@@ -115,7 +160,7 @@ class LineRecordSource final : public RecordSource {
     for (;;) {
       // Skip whitespace between values, counting lines.
       while (start_ < end_ && scan_ == 0) {
-        char c = buf_[start_];
+        char c = (*buf_)[start_];
         if (c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
         if (c == '\n') ++line_;
         ++start_;
@@ -126,20 +171,20 @@ class LineRecordSource final : public RecordSource {
         STARLING_RETURN_IF_ERROR(Fill());
         continue;
       }
-      const char first = buf_[start_];
+      const char first = (*buf_)[start_];
       std::size_t i = start_ + scan_;
       bool done = false;
       if (first != '{' && first != '[') {
-        const char* nl = static_cast<const char*>(std::memchr(buf_.data() + i, '\n', end_ - i));
+        const char* nl = static_cast<const char*>(std::memchr(buf_->data() + i, '\n', end_ - i));
         if (nl != nullptr) {
-          i = static_cast<std::size_t>(nl - buf_.data());
+          i = static_cast<std::size_t>(nl - buf_->data());
           done = true;
         } else {
           i = end_;
         }
       } else {
         for (; i < end_; ++i) {
-          char c = buf_[i];
+          char c = (*buf_)[i];
           if (in_string_) {
             if (escape_) {
               escape_ = false;
@@ -181,7 +226,7 @@ class LineRecordSource final : public RecordSource {
 
   std::uint64_t CountLines(std::size_t len) const {
     return static_cast<std::uint64_t>(
-        std::count(buf_.data() + start_, buf_.data() + start_ + len, '\n'));
+        std::count(buf_->data() + start_, buf_->data() + start_ + len, '\n'));
   }
 
   void ResetScan() {
@@ -189,16 +234,22 @@ class LineRecordSource final : public RecordSource {
     in_string_ = escape_ = false;
   }
 
-  // Hands out buf_[start_, start_+len) and consumes `consumed` bytes holding
+  // Hands out (*buf_)[start_, start_+len) and consumes `consumed` bytes holding
   // `lines` line breaks.
   void Emit(Record* out, std::size_t len, std::size_t consumed, std::uint64_t lines) {
-    out->bytes = std::string_view(buf_.data() + start_, len);
+    out->bytes = std::string_view(buf_->data() + start_, len);
     out->origin = origin_;
     out->line = line_;
     out->offset = offset_;
     out->truncated = false;
-    out->padding = static_cast<std::size_t>(buf_.data() + buf_.size() -
+    out->padding = static_cast<std::size_t>(buf_->data() + buf_->size() -
                                             (out->bytes.data() + out->bytes.size()));
+    if (pool_ != nullptr) {
+      out->keep = &keep_;
+      handed_out_ = true;
+    } else {
+      out->keep = nullptr;
+    }
     line_ += lines;
     offset_ += consumed;
     start_ += consumed;
@@ -208,19 +259,23 @@ class LineRecordSource final : public RecordSource {
   // Compacts the buffer and reads more bytes; sets eof_. TryAgain passes
   // through untouched (an idle live source).
   Status Fill() {
-    if (start_ > 0) {
-      std::memmove(buf_.data(), buf_.data() + start_, end_ - start_);
+    if (handed_out_) {
+      // Records out there point into this buffer: it is never written
+      // again. The unconsumed tail moves to a fresh one.
+      NewBuffer(std::max(kChunk, end_ - start_ + kMinRead));
+    } else if (start_ > 0) {
+      std::memmove(buf_->data(), buf_->data() + start_, end_ - start_);
       end_ -= start_;
       start_ = 0;
     }
     // Grow only when little room is left (a record longer than the buffer):
     // reads then always have at least kMinRead bytes to fill.
-    if (buf_.size() - kRecordPadding - end_ < kMinRead) {
-      buf_.resize(std::max(buf_.size() * 2, end_ + kMinRead + kRecordPadding));
+    if (buf_->size() - kRecordPadding - end_ < kMinRead) {
+      buf_->resize(std::max(buf_->size() * 2, end_ + kMinRead + kRecordPadding));
     }
     // The last kRecordPadding bytes are never filled: every record is
     // followed by at least that many readable bytes (see Record::padding).
-    auto r = stream_->Read(buf_.data() + end_, buf_.size() - kRecordPadding - end_);
+    auto r = stream_->Read(buf_->data() + end_, buf_->size() - kRecordPadding - end_);
     if (!r.ok()) {
       if (r.status().code() == StatusCode::kTryAgain) return r.status();
       return Status(r.status().code(), origin_ + ": " + r.status().message());
@@ -234,8 +289,20 @@ class LineRecordSource final : public RecordSource {
     return Status::Ok();
   }
 
+  // Moves the unconsumed bytes to a buffer of at least `size` usable bytes
+  // from the pool (shared mode).
+  void NewBuffer(std::size_t size) {
+    std::shared_ptr<std::string> next = pool_->Get(size + kRecordPadding);
+    std::memcpy(next->data(), buf_->data() + start_, end_ - start_);
+    end_ -= start_;
+    start_ = 0;
+    buf_ = std::move(next);
+    keep_ = buf_;
+    handed_out_ = false;
+  }
+
   void SkipRestOfLine() {
-    const char* begin = buf_.data() + start_;
+    const char* begin = buf_->data() + start_;
     const char* nl = static_cast<const char*>(std::memchr(begin, '\n', end_ - start_));
     if (nl == nullptr) {
       offset_ += end_ - start_;
@@ -255,7 +322,7 @@ class LineRecordSource final : public RecordSource {
   Status DetectMode() {
     if (!options_.detect_documents) return Status::Ok();
     for (;;) {
-      std::string_view have(buf_.data() + start_, end_ - start_);
+      std::string_view have(buf_->data() + start_, end_ - start_);
       std::size_t first = have.find_first_not_of(" \t\r\n");
       if (first != std::string_view::npos) {
         std::size_t nl = have.find('\n', first);
@@ -278,7 +345,12 @@ class LineRecordSource final : public RecordSource {
   std::unique_ptr<ByteStream> stream_;
   std::string origin_;
   SourceOptions options_;
-  std::string buf_;
+  std::shared_ptr<std::string> buf_;
+  // Shared mode (ShareBuffers): buffers come from pool_, keep_ aliases buf_,
+  // and handed_out_ says a record points into buf_.
+  std::shared_ptr<BufferPool> pool_;
+  std::shared_ptr<const void> keep_;
+  bool handed_out_ = false;
   std::size_t start_ = 0, end_ = 0, scan_ = 0;
   std::uint64_t line_ = 1, offset_ = 0;
   bool eof_ = false, mode_known_ = false, document_mode_ = false;
@@ -306,6 +378,9 @@ class ConcatSource final : public RecordSource {
   }
   double pace() const override { return sources_.empty() ? 0 : sources_.front()->pace(); }
   bool WouldWait() override { return i_ < sources_.size() && sources_[i_]->WouldWait(); }
+  void ShareBuffers() override {
+    for (auto& s : sources_) s->ShareBuffers();
+  }
   // The current source's index, then its own position.
   std::string Position() const override {
     std::string inner = i_ < sources_.size() ? sources_[i_]->Position() : std::string();
@@ -364,6 +439,9 @@ class UnionSource final : public RecordSource {
     for (const auto& s : sources_) d += (d.empty() ? "" : " | ") + s->Describe();
     return "union(" + d + ")";
   }
+  void ShareBuffers() override {
+    for (auto& s : sources_) s->ShareBuffers();
+  }
 
  private:
   std::vector<std::unique_ptr<RecordSource>> sources_;
@@ -381,6 +459,7 @@ class PacedFileSource final : public RecordSource {
   bool WouldWait() override { return inner_->WouldWait(); }
   std::string Position() const override { return inner_->Position(); }
   Result<bool> Seek(std::string_view position) override { return inner_->Seek(position); }
+  void ShareBuffers() override { inner_->ShareBuffers(); }
   double pace() const override { return speed_; }
 
  private:

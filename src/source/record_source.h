@@ -36,6 +36,12 @@ struct Record {
   // The record was longer than SourceOptions::hard_max_record_bytes and was
   // cut there; the rest of it was skipped.
   bool truncated = false;
+  // Set only after RecordSource::ShareBuffers(), by a source that can: the
+  // bytes and their padding stay valid, unchanged, for as long as a copy of
+  // *keep lives (not only until the next Next()), so a consumer may hand
+  // the record to another thread instead of copying it. `keep` itself is
+  // valid until the next Next(); consecutive records often share one buffer.
+  const std::shared_ptr<const void>* keep = nullptr;
 };
 
 // Every LineSource record has at least this much readable padding.
@@ -64,6 +70,9 @@ class RecordSource {
   // spec. false: cannot seek (nothing moved). MalformedInput for a token this
   // source did not make; IoError when the seek fails.
   virtual Result<bool> Seek(std::string_view /*position*/) { return false; }
+  // Asks for records that outlive the next Next() (Record::keep). Call
+  // before the first Next(). A source that cannot ignores it.
+  virtual void ShareBuffers() {}
 };
 
 struct SourceOptions {

@@ -335,6 +335,72 @@ TEST(LineSource, SeeksToASavedPosition) {
   EXPECT_FALSE(*zmoved);
 }
 
+// ShareBuffers: records held (through Record::keep) stay valid and unchanged
+// while the source reads on, across buffer refills, a line longer than the
+// buffer and a seek; another thread may read them. Without it, keep is null.
+TEST(LineSource, SharedRecordsOutliveLaterReads) {
+  std::string plain;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 20000; ++i) {
+    std::string line = "{\"n\":" + std::to_string(i) + ",\"pad\":\"" +
+                       std::string(static_cast<std::size_t>(i % 97) * 7, 'x') + "\"}";
+    if (i == 7000) line = "{\"big\":\"" + std::string(1u << 20, 'y') + "\"}";
+    lines.push_back(line);
+    plain += line + "\n";
+  }
+  const std::string path = TmpPath("shared.jsonl");
+  WriteFile(path, plain);
+  {
+    auto unshared = Open(path);
+    Record r;
+    ASSERT_TRUE(NextOk(*unshared, &r));
+    EXPECT_EQ(r.keep, nullptr);
+  }
+  struct Held {
+    std::string_view bytes;
+    std::shared_ptr<const void> keep;
+  };
+  std::vector<Held> held;
+  auto src = Open(path);
+  src->ShareBuffers();
+  Record r;
+  while (NextOk(*src, &r)) {
+    ASSERT_NE(r.keep, nullptr);
+    ASSERT_GE(r.padding, kRecordPadding);
+    held.push_back({r.bytes, *r.keep});
+  }
+  ASSERT_EQ(held.size(), lines.size());
+  // Checked on another thread, after the source read everything.
+  std::size_t mismatches = 0;
+  std::thread checker([&] {
+    for (std::size_t i = 0; i < held.size(); ++i) mismatches += held[i].bytes != lines[i];
+  });
+  checker.join();
+  EXPECT_EQ(mismatches, 0u);
+  // Letting go in any order hands buffers back for reuse; reading on works.
+  held.clear();
+  auto again = Open(path);
+  again->ShareBuffers();
+  std::size_t n = 0;
+  while (NextOk(*again, &r)) {
+    ASSERT_EQ(r.bytes, lines[n]);
+    if (n == 100) {
+      // A seek after records were handed out leaves them intact.
+      const std::string_view kept_bytes = r.bytes;
+      const std::shared_ptr<const void> kept = *r.keep;
+      const std::string token = again->Position();
+      auto moved = again->Seek(token);
+      ASSERT_TRUE(moved.ok() && *moved);
+      ASSERT_TRUE(NextOk(*again, &r));
+      EXPECT_EQ(r.bytes, lines[101]);
+      EXPECT_EQ(kept_bytes, lines[100]);
+      n = 101;
+    }
+    ++n;
+  }
+  EXPECT_EQ(n, lines.size());
+}
+
 TEST(OpenSource, ClearErrors) {
   EXPECT_EQ(OpenSource("kafka:topic").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(OpenSource("tcp://127.0.0.1").status().code(), StatusCode::kInvalidArgument);
