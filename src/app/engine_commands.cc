@@ -75,10 +75,10 @@ void PrintRunSummary(const dataflow::RunStats& s, const std::string& dead_letter
 
 // Opens a sink list; the pointers stay owned by *owned.
 template <typename Sink, typename Open>
-Status OpenAll(const std::vector<std::string>& specs, Open open,
+Status OpenAll(const std::vector<std::string>& specs, Open open, const sink::OpenOptions& how,
                std::vector<std::unique_ptr<Sink>>* owned, std::vector<Sink*>* raw) {
   for (const std::string& spec : specs) {
-    auto s = open(spec);
+    auto s = open(spec, how);
     if (!s.ok()) return s.status();
     raw->push_back(s->get());
     owned->push_back(std::move(*s));
@@ -126,13 +126,18 @@ int RunPipelineFile(const RunArgs& args) {
   std::vector<sink::ResultSink*> results;
   std::vector<std::unique_ptr<sink::PostSink>> posts_owned;
   std::vector<sink::PostSink*> posts;
-  Status st =
-      OpenAll<sink::ResultSink>(f.result_sinks, sink::OpenResultSink, &results_owned, &results);
-  if (st.ok()) st = OpenAll<sink::PostSink>(f.post_sinks, sink::OpenSink, &posts_owned, &posts);
+  // A resumed run keeps what its file sinks hold; the engine then cuts each
+  // back to the checkpoint (exactly-once output).
+  const sink::OpenOptions how{.resume = args.resume};
+  Status st = OpenAll<sink::ResultSink>(f.result_sinks, sink::OpenResultSink, how, &results_owned,
+                                        &results);
+  if (st.ok()) {
+    st = OpenAll<sink::PostSink>(f.post_sinks, sink::OpenSink, how, &posts_owned, &posts);
+  }
   if (!st.ok()) return Fail(st);
   std::unique_ptr<sink::PostSink> late;
   if (!f.late_sink.empty()) {
-    auto l = sink::OpenSink(f.late_sink);
+    auto l = sink::OpenSink(f.late_sink, how);
     if (!l.ok()) return Fail(l.status());
     late = std::move(*l);
   }

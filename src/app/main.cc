@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
   AddServeOptions(run, &run_args.serve);
   run->add_option("--checkpoint-dir", run_args.checkpoint_dir,
                   "Write checkpoints here (state + source position, atomically)");
-  run->add_flag("--resume", run_args.resume, "Start from the checkpoint in --checkpoint-dir");
+  run->add_flag("--resume", run_args.resume, "Go on from the checkpoint in --checkpoint-dir: file outputs are cut back to it (nothing twice); any --workers");
   run->add_option("--mode", run_args.mode, "Processing model: record or microbatch")
       ->check(CLI::IsMember({"record", "microbatch"}));
   run->add_option("--workers,-w", run_args.workers,

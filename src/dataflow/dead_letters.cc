@@ -3,7 +3,12 @@
 
 #include <simdjson.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <charconv>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 
@@ -79,6 +84,40 @@ Status DeadLetterWriter::Write(std::string_view bytes, std::string_view reason,
   buf_ += "}\n";
   if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) {
     return IoError("cannot write dead-letter file " + path_ + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+std::string DeadLetterWriter::CommitToken() const {
+  if (path_.empty()) return {};
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) return "none";
+  return std::to_string(st.st_size);
+}
+
+Status DeadLetterWriter::RestoreCommit(std::string_view token) {
+  if (path_.empty() || token.empty()) return Status::Ok();
+  if (file_ != nullptr) return Internal("dead letters: RestoreCommit after Write");
+  struct stat st {};
+  const bool exists = ::stat(path_.c_str(), &st) == 0;
+  if (token == "none") {
+    if (exists && std::remove(path_.c_str()) != 0) {
+      return IoError("cannot remove " + path_ + ": " + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
+  std::uint64_t size = 0;
+  const auto r = std::from_chars(token.data(), token.data() + token.size(), size);
+  if (r.ec != std::errc() || r.ptr != token.data() + token.size()) {
+    return InvalidArgument("dead letters " + path_ + ": not a checkpoint token");
+  }
+  if (!exists || static_cast<std::uint64_t>(st.st_size) < size) {
+    return InvalidArgument(path_ + " holds " + std::to_string(exists ? st.st_size : 0) +
+                           " bytes, the checkpoint saw " + std::to_string(size) +
+                           ": not the file it was taken with");
+  }
+  if (::truncate(path_.c_str(), static_cast<off_t>(size)) != 0) {
+    return IoError("cannot cut " + path_ + " back: " + std::strerror(errno));
   }
   return Status::Ok();
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <tuple>
 
@@ -29,7 +30,7 @@ constexpr std::size_t kMaxBatchRecords = 65536;
 // A micro-batch travels as chunks of at most this many records, so that the
 // parse workers share a batch and a chunk stays cache-sized.
 constexpr std::size_t kBatchChunkRecords = 4096;
-constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-2";
+constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-3";
 constexpr std::string_view kCheckpointFile = "checkpoint.bin";
 
 // ---------- the unit of work ----------
@@ -765,6 +766,8 @@ struct CheckpointData {
   std::vector<std::string> partition_states;
   std::string collector;
   RunStats stats;
+  // Each file sink's output at the checkpoint: (sink name, CommitToken).
+  std::vector<std::pair<std::string, std::string>> sinks;
 };
 
 void SaveStats(ByteWriter& w, const RunStats& s) {
@@ -794,6 +797,11 @@ Status WriteCheckpoint(const std::string& dir, const CheckpointData& d) {
   for (const std::string& p : d.partition_states) w.PutString(p);
   w.PutString(d.collector);
   SaveStats(w, d.stats);
+  w.PutVarint(d.sinks.size());
+  for (const auto& [name, token] : d.sinks) {
+    w.PutString(name);
+    w.PutString(token);
+  }
   std::string file(kCheckpointMagic);
   ByteWriter fw(&file);
   fw.PutFixed64(analytics::Hash64(body));
@@ -831,7 +839,7 @@ Status WriteCheckpoint(const std::string& dir, const CheckpointData& d) {
   return Status::Ok();
 }
 
-Result<CheckpointData> ReadCheckpoint(const std::string& dir, std::uint32_t partitions) {
+Result<CheckpointData> ReadCheckpoint(const std::string& dir) {
   const std::string path = dir + "/" + std::string(kCheckpointFile);
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return NotFound("no checkpoint in " + dir + " (" + path + " is missing)");
@@ -865,16 +873,20 @@ Result<CheckpointData> ReadCheckpoint(const std::string& dir, std::uint32_t part
       !r.GetString(&d.source_position) || !r.GetVarint(&d.id) || !r.GetString(&d.router)) {
     return MalformedInput(corrupt);
   }
-  if (parts != partitions) {
-    return InvalidArgument("checkpoint " + path + " was taken with --workers " +
-                           std::to_string(parts) + "; resume with the same number of workers");
-  }
+  if (parts == 0 || parts > 4096) return MalformedInput(corrupt);
   d.partitions = static_cast<std::uint32_t>(parts);
   d.partition_states.resize(parts);
   for (std::string& p : d.partition_states) {
     if (!r.GetString(&p)) return MalformedInput(corrupt);
   }
   if (!r.GetString(&d.collector) || !LoadStats(r, &d.stats)) return MalformedInput(corrupt);
+  std::uint64_t sinks;
+  if (!r.GetCount(&sinks)) return MalformedInput(corrupt);
+  d.sinks.resize(sinks);
+  for (auto& [name, token] : d.sinks) {
+    if (!r.GetString(&name) || !r.GetString(&token)) return MalformedInput(corrupt);
+  }
+  if (!r.done()) return MalformedInput(corrupt + " (trailing bytes)");
   return d;
 }
 
@@ -928,13 +940,10 @@ class Run {
       : spec_(spec),
         options_(options),
         workers_(static_cast<std::uint32_t>(std::max(1, options.workers))),
+        partition_count_(workers_),
         reader_(spec, source, options),
         router_(spec),
-        collector_(spec, options, workers_, &stats_),
         clock_(*options.clock) {
-    for (std::uint32_t p = 0; p < workers_; ++p) {
-      partitions_.push_back(std::make_unique<Partition>(spec, p, workers_));
-    }
     t0_ = clock_.Steady();
     last_flush_ = last_progress_ = last_checkpoint_ = t0_;
   }
@@ -945,10 +954,27 @@ class Run {
     for (sink::ResultSink* s : options_.result_sinks) {
       STARLING_RETURN_IF_ERROR(s->DeclareAnalyses(metas));
     }
-    if (options_.resume) STARLING_RETURN_IF_ERROR(Resume());
+    // Keyed state lives in partition_count_ partitions: one per worker,
+    // or as many as the checkpoint being resumed has (any --workers can
+    // resume it: workers then share or skip partitions).
+    std::optional<CheckpointData> checkpoint;
+    if (options_.resume) {
+      if (options_.checkpoint_dir.empty()) {
+        return InvalidArgument("--resume needs --checkpoint-dir");
+      }
+      auto d = ReadCheckpoint(options_.checkpoint_dir);
+      if (!d.ok()) return d.status();
+      checkpoint = std::move(*d);
+      partition_count_ = checkpoint->partitions;
+    }
+    for (std::uint32_t p = 0; p < partition_count_; ++p) {
+      partitions_.push_back(std::make_unique<Partition>(spec_, p, partition_count_));
+    }
+    collector_ = std::make_unique<Collector>(spec_, options_, partition_count_, &stats_);
+    if (checkpoint) STARLING_RETURN_IF_ERROR(Resume(*checkpoint));
     Status st = workers_ == 1 ? Inline() : Threaded();
     if (!st.ok()) return st;
-    STARLING_RETURN_IF_ERROR(collector_.Flush());
+    STARLING_RETURN_IF_ERROR(collector_->Flush());
     stats_.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock_.Steady() - t0_);
     latency_.Fill(&stats_);
     if (options_.on_progress) options_.on_progress(stats_);
@@ -956,10 +982,8 @@ class Run {
   }
 
  private:
-  Status Resume() {
-    if (options_.checkpoint_dir.empty()) return InvalidArgument("--resume needs --checkpoint-dir");
-    auto d = ReadCheckpoint(options_.checkpoint_dir, workers_);
-    if (!d.ok()) return d.status();
+  Status Resume(const CheckpointData& checkpoint) {
+    const CheckpointData* d = &checkpoint;
     if (d->fingerprint != spec_.Fingerprint()) {
       return InvalidArgument("checkpoint in " + options_.checkpoint_dir +
                              " belongs to a different pipeline (names, analyses or windows "
@@ -967,11 +991,12 @@ class Run {
     }
     ByteReader rr(d->router);
     if (!router_.Load(rr)) return MalformedInput("checkpoint: corrupt router state");
-    for (std::uint32_t p = 0; p < workers_; ++p) {
+    for (std::uint32_t p = 0; p < partition_count_; ++p) {
       STARLING_RETURN_IF_ERROR(partitions_[p]->Load(d->partition_states[p]));
     }
     ByteReader cr(d->collector);
-    STARLING_RETURN_IF_ERROR(collector_.Load(cr));
+    STARLING_RETURN_IF_ERROR(collector_->Load(cr));
+    STARLING_RETURN_IF_ERROR(RestoreSinks(d->sinks));
     stats_ = d->stats;
     checkpoint_id_ = d->id;
     Result<bool> moved = reader_.Resume(d->position, d->source_position);
@@ -980,6 +1005,70 @@ class Run {
     stats_.resumed_by_seek = *moved;
     log::Info("resumed from checkpoint {} at record {} ({})", d->id, d->position,
               *moved ? "the source moved there" : "records read again and skipped");
+    if (partition_count_ != workers_) {
+      log::Info("the checkpoint keeps its state in {} partitions; {} worker(s) run them{}",
+                partition_count_, workers_,
+                workers_ > partition_count_ ? " (the extra workers parse)" : "");
+    }
+    return Status::Ok();
+  }
+
+  // The file outputs, by name, for checkpoints (their CommitTokens).
+  std::vector<std::pair<std::string, std::string>> SinkTokens() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto add = [&](std::string name, std::string token) {
+      if (!token.empty()) out.emplace_back(std::move(name), std::move(token));
+    };
+    for (const sink::ResultSink* s : options_.result_sinks) {
+      add("results: " + s->Describe(), s->CommitToken());
+    }
+    for (const sink::PostSink* s : options_.post_sinks) {
+      add("posts: " + s->Describe(), s->CommitToken());
+    }
+    if (options_.late_sink != nullptr) {
+      add("late: " + options_.late_sink->Describe(), options_.late_sink->CommitToken());
+    }
+    if (options_.dead_letters != nullptr) {
+      add("dead letters: " + options_.dead_letters->path(), options_.dead_letters->CommitToken());
+    }
+    return out;
+  }
+
+  // Cuts every file output back to the checkpoint, so what a crashed run
+  // wrote after it is not there twice. A file output the checkpoint does not
+  // know (added since) keeps its contents and is appended to.
+  Status RestoreSinks(const std::vector<std::pair<std::string, std::string>>& saved) {
+    auto token_of = [&](const std::string& name) -> const std::string* {
+      for (const auto& [n, t] : saved) {
+        if (n == name) return &t;
+      }
+      return nullptr;
+    };
+    auto restore = [&](const std::string& name, auto&& apply, bool is_file) -> Status {
+      if (const std::string* t = token_of(name)) return apply(*t);
+      if (is_file) log::Warn("{} is not in the checkpoint: it is appended to as it is", name);
+      return Status::Ok();
+    };
+    for (sink::ResultSink* s : options_.result_sinks) {
+      STARLING_RETURN_IF_ERROR(restore(
+          "results: " + s->Describe(), [&](const std::string& t) { return s->RestoreCommit(t); },
+          !s->CommitToken().empty()));
+    }
+    for (sink::PostSink* s : options_.post_sinks) {
+      STARLING_RETURN_IF_ERROR(restore(
+          "posts: " + s->Describe(), [&](const std::string& t) { return s->RestoreCommit(t); },
+          !s->CommitToken().empty()));
+    }
+    if (sink::PostSink* s = options_.late_sink) {
+      STARLING_RETURN_IF_ERROR(restore(
+          "late: " + s->Describe(), [&](const std::string& t) { return s->RestoreCommit(t); },
+          !s->CommitToken().empty()));
+    }
+    if (DeadLetterWriter* dl = options_.dead_letters) {
+      STARLING_RETURN_IF_ERROR(restore(
+          "dead letters: " + dl->path(),
+          [&](const std::string& t) { return dl->RestoreCommit(t); }, !dl->path().empty()));
+    }
     return Status::Ok();
   }
 
@@ -1013,11 +1102,12 @@ class Run {
       batch_latency_records_ = 0;
     }
     if (c.checkpoint != 0) {
-      STARLING_RETURN_IF_ERROR(collector_.Flush());
+      STARLING_RETURN_IF_ERROR(collector_->Flush());
       last_flush_ = now;
       CheckpointData d;
       d.fingerprint = spec_.Fingerprint();
-      d.partitions = workers_;
+      d.partitions = partition_count_;
+      d.sinks = SinkTokens();
       d.position = c.position;
       d.source_position = c.source_position;
       d.id = c.checkpoint;
@@ -1028,13 +1118,13 @@ class Run {
       }
       for (const PartitionOutput& o : outputs) d.partition_states.push_back(o.snapshot);
       ByteWriter w(&d.collector);
-      collector_.Save(w);
+      collector_->Save(w);
       ++stats_.checkpoints;
       d.stats = stats_;
       STARLING_RETURN_IF_ERROR(WriteCheckpoint(options_.checkpoint_dir, d));
       checkpoint_written_ = now;
     } else if (now - last_flush_ >= options_.flush_interval) {
-      STARLING_RETURN_IF_ERROR(collector_.Flush());
+      STARLING_RETURN_IF_ERROR(collector_->Flush());
       last_flush_ = now;
     }
     if (options_.on_progress && now - last_progress_ >= options_.progress_interval) {
@@ -1064,7 +1154,7 @@ class Run {
   Status Inline() {
     Stage1 stage1(spec_, options_.parse);
     Chunk c;
-    std::vector<PartitionOutput> outputs(1);
+    std::vector<PartitionOutput> outputs(partition_count_);
     reader_.KeepViews();  // each chunk is processed before the next Fill
     const std::size_t per_chunk = 1;  // record mode; micro-batches cut their own chunks
     std::uint64_t seq = 0;
@@ -1092,8 +1182,8 @@ class Run {
   Status Process(Stage1& stage1, Chunk& c, std::vector<PartitionOutput>& outputs) {
     stage1.Run(c);
     RouteChunk(c);
-    partitions_[0]->Run(c, &outputs[0]);
-    STARLING_RETURN_IF_ERROR(collector_.Run(c, outputs));
+    for (std::uint32_t p = 0; p < partition_count_; ++p) partitions_[p]->Run(c, &outputs[p]);
+    STARLING_RETURN_IF_ERROR(collector_->Run(c, outputs));
     return AfterChunk(c, outputs);
   }
 
@@ -1109,11 +1199,17 @@ class Run {
     internal::BoundedQueue<Chunk*> to_parse(pool_size);
     internal::BoundedQueue<Chunk*> parsed(pool_size);
     internal::BoundedQueue<Chunk*> to_collect(pool_size);
+    // Partition threads: one per worker, at most one per partition; thread
+    // t runs the partitions p with p % threads == t (one each, unless a
+    // checkpoint of another worker count was resumed).
+    const std::uint32_t partition_threads = std::min(workers_, partition_count_);
     std::vector<std::unique_ptr<internal::BoundedQueue<Chunk*>>> to_partition;
     std::vector<std::unique_ptr<internal::BoundedQueue<std::unique_ptr<PartitionOutput>>>>
         from_partition;
-    for (std::uint32_t p = 0; p < workers_; ++p) {
+    for (std::uint32_t t = 0; t < partition_threads; ++t) {
       to_partition.push_back(std::make_unique<internal::BoundedQueue<Chunk*>>(pool_size));
+    }
+    for (std::uint32_t p = 0; p < partition_count_; ++p) {
       from_partition.push_back(
           std::make_unique<internal::BoundedQueue<std::unique_ptr<PartitionOutput>>>(pool_size));
     }
@@ -1198,29 +1294,33 @@ class Run {
       to_collect.Close();
       for (auto& q : to_partition) q->Close();
     });
-    for (std::uint32_t p = 0; p < workers_; ++p) {
-      threads.emplace_back([&, p] {  // partitions
+    for (std::uint32_t t = 0; t < partition_threads; ++t) {
+      threads.emplace_back([&, t] {  // partitions
         Chunk* c;
-        while (to_partition[p]->Pop(&c)) {
-          auto out = std::make_unique<PartitionOutput>();
-          partitions_[p]->Run(*c, out.get());
-          if (!from_partition[p]->Push(std::move(out))) return;
+        while (to_partition[t]->Pop(&c)) {
+          for (std::uint32_t p = t; p < partition_count_; p += partition_threads) {
+            auto out = std::make_unique<PartitionOutput>();
+            partitions_[p]->Run(*c, out.get());
+            if (!from_partition[p]->Push(std::move(out))) return;
+          }
         }
-        from_partition[p]->Close();
+        for (std::uint32_t p = t; p < partition_count_; p += partition_threads) {
+          from_partition[p]->Close();
+        }
       });
     }
     // Collector, here.
-    std::vector<PartitionOutput> outputs(workers_);
+    std::vector<PartitionOutput> outputs(partition_count_);
     Chunk* c;
     while (to_collect.Pop(&c)) {
       bool ok = true;
-      for (std::uint32_t p = 0; p < workers_ && ok; ++p) {
+      for (std::uint32_t p = 0; p < partition_count_ && ok; ++p) {
         std::unique_ptr<PartitionOutput> out;
         ok = from_partition[p]->Pop(&out);
         if (ok) outputs[p] = std::move(*out);
       }
       if (!ok) break;
-      Status st = collector_.Run(*c, outputs);
+      Status st = collector_->Run(*c, outputs);
       if (st.ok()) st = AfterChunk(*c, outputs);
       if (!st.ok()) {
         fail(st);
@@ -1238,10 +1338,11 @@ class Run {
   const PipelineSpec& spec_;
   const RunOptions& options_;
   std::uint32_t workers_;
+  std::uint32_t partition_count_;
   RunStats stats_;
   Reader reader_;
   Router router_;
-  Collector collector_;
+  std::unique_ptr<Collector> collector_;
   std::vector<std::unique_ptr<Partition>> partitions_;
   Clock& clock_;
   std::chrono::steady_clock::time_point t0_, last_flush_, last_progress_, last_checkpoint_,

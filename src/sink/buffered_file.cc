@@ -2,6 +2,7 @@
 #include "sink/buffered_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,7 +12,8 @@ namespace starling::sink {
 
 BufferedFile::~BufferedFile() { (void)Close(); }
 
-Status BufferedFile::Open(const std::string& path, std::size_t buffer_size) {
+Status BufferedFile::Open(const std::string& path, std::size_t buffer_size,
+                          bool keep_existing) {
   STARLING_RETURN_IF_ERROR(Close());
   path_ = path;
   capacity_ = buffer_size == 0 ? kDefaultBufferSize : buffer_size;
@@ -23,9 +25,33 @@ Status BufferedFile::Open(const std::string& path, std::size_t buffer_size) {
     owns_fd_ = false;
     return Status::Ok();
   }
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | (keep_existing ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
   if (fd_ < 0) return IoError("cannot open " + path + " for writing: " + std::strerror(errno));
   owns_fd_ = true;
+  if (keep_existing) {
+    const off_t end = ::lseek(fd_, 0, SEEK_END);
+    if (end < 0) return IoError("cannot seek in " + path + ": " + std::strerror(errno));
+    size_ = static_cast<std::uint64_t>(end);
+  }
+  return Status::Ok();
+}
+
+Status BufferedFile::TruncateTo(std::uint64_t size) {
+  if (fd_ < 0) return IoError("truncate of closed file " + path_);
+  if (!owns_fd_) return InvalidArgument("standard output cannot be cut back");
+  STARLING_RETURN_IF_ERROR(Flush());
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return IoError("cannot stat " + path_ + ": " + std::strerror(errno));
+  if (static_cast<std::uint64_t>(st.st_size) < size) {
+    return InvalidArgument(path_ + " holds " + std::to_string(st.st_size) +
+                              " bytes, the checkpoint saw " + std::to_string(size) +
+                              ": not the file it was taken with");
+  }
+  if (::ftruncate(fd_, static_cast<off_t>(size)) != 0 ||
+      ::lseek(fd_, static_cast<off_t>(size), SEEK_SET) < 0) {
+    return IoError("cannot cut " + path_ + " back: " + std::strerror(errno));
+  }
+  size_ = size;
   return Status::Ok();
 }
 

@@ -21,8 +21,11 @@ class BufferedFile {
   BufferedFile& operator=(const BufferedFile&) = delete;
 
   // Creates or truncates `path`; "-" means standard output (never closed).
-  // IoError when the file cannot be opened.
-  Status Open(const std::string& path, std::size_t buffer_size = kDefaultBufferSize);
+  // keep_existing: an existing file is kept and appended to (a resumed run,
+  // which then cuts it back with TruncateTo). IoError when the file cannot
+  // be opened.
+  Status Open(const std::string& path, std::size_t buffer_size = kDefaultBufferSize,
+              bool keep_existing = false);
   bool is_open() const { return fd_ >= 0; }
 
   // Appends bytes; writes the buffer out when it fills. IoError on a failed
@@ -33,8 +36,16 @@ class BufferedFile {
   // Flushes and closes; a no-op when not open.
   Status Close();
 
-  // Bytes appended since Open, buffered ones included.
+  // Writes the buffer out, then cuts the file to `size` bytes and appends
+  // from there: drops what a crashed run wrote after its last checkpoint.
+  // InvalidArgument for standard output or a file shorter than `size`
+  // (not the file the checkpoint saw).
+  Status TruncateTo(std::uint64_t size);
+
+  // The file's size: bytes appended since Open, buffered ones included
+  // (plus what it held, when opened with keep_existing).
   std::uint64_t size() const { return size_; }
+  bool is_stdout() const { return fd_ >= 0 && !owns_fd_; }
   const std::string& path() const { return path_; }
 
  private:

@@ -1,6 +1,8 @@
 // File: sink/csv_sink.cc
 #include "sink/csv_sink.h"
 
+#include <charconv>
+
 #include "sink/csv_format.h"
 
 namespace starling::sink {
@@ -8,10 +10,29 @@ namespace starling::sink {
 Result<std::unique_ptr<CsvSink>> CsvSink::Open(CsvSinkOptions options) {
   if (options.path.empty()) return InvalidArgument("csv sink: empty path");
   std::unique_ptr<CsvSink> sink(new CsvSink(std::move(options)));
-  STARLING_RETURN_IF_ERROR(sink->file_.Open(sink->options_.path));
-  AppendCsvHeader(&sink->row_);
-  STARLING_RETURN_IF_ERROR(sink->file_.Append(sink->row_));
+  STARLING_RETURN_IF_ERROR(sink->file_.Open(sink->options_.path,
+                                            BufferedFile::kDefaultBufferSize,
+                                            sink->options_.resume));
+  if (sink->file_.size() == 0) {  // a resumed file already has its header
+    AppendCsvHeader(&sink->row_);
+    STARLING_RETURN_IF_ERROR(sink->file_.Append(sink->row_));
+  }
   return sink;
+}
+
+std::string CsvSink::CommitToken() const {
+  if (closed_ || file_.is_stdout()) return {};
+  return std::to_string(file_.size());
+}
+
+Status CsvSink::RestoreCommit(std::string_view token) {
+  if (token.empty() || closed_ || file_.is_stdout()) return Status::Ok();
+  std::uint64_t size = 0;
+  const auto r = std::from_chars(token.data(), token.data() + token.size(), size);
+  if (r.ec != std::errc() || r.ptr != token.data() + token.size()) {
+    return InvalidArgument(Describe() + ": not a checkpoint token of this sink");
+  }
+  return file_.TruncateTo(size);
 }
 
 CsvSink::~CsvSink() { (void)Close(); }

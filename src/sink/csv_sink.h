@@ -14,6 +14,7 @@ namespace starling::sink {
 
 struct CsvSinkOptions {
   std::string path;  // "-" = standard output
+  bool resume = false;  // keep the existing file for RestoreCommit (OpenOptions::resume)
 };
 
 class CsvSink final : public PostSink {
@@ -26,6 +27,8 @@ class CsvSink final : public PostSink {
   Status Flush() override;
   Status Close() override;
   std::string Describe() const override;
+  std::string CommitToken() const override;  // the file's size
+  Status RestoreCommit(std::string_view token) override;
 
  private:
   explicit CsvSink(CsvSinkOptions options) : options_(std::move(options)) {}

@@ -1,14 +1,50 @@
 // File: sink/jsonl_sink.cc
 #include "sink/jsonl_sink.h"
 
+#include <charconv>
+#include <cstdio>
+
 namespace starling::sink {
 
 Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(JsonlSinkOptions options) {
   if (options.path.empty()) return InvalidArgument("jsonl sink: empty path");
   if (options.path == "-") options.rotate_bytes = 0;
   std::unique_ptr<JsonlSink> sink(new JsonlSink(std::move(options)));
-  STARLING_RETURN_IF_ERROR(sink->file_.Open(sink->FilePath(0), sink->options_.buffer_bytes));
+  STARLING_RETURN_IF_ERROR(sink->file_.Open(sink->FilePath(0), sink->options_.buffer_bytes,
+                                            sink->options_.resume));
   return sink;
+}
+
+std::string JsonlSink::CommitToken() const {
+  if (closed_ || file_.is_stdout()) return {};
+  return std::to_string(file_index_) + ":" + std::to_string(file_.size());
+}
+
+Status JsonlSink::RestoreCommit(std::string_view token) {
+  if (token.empty() || closed_ || file_.is_stdout()) return Status::Ok();
+  int index = 0;
+  std::uint64_t size = 0;
+  const char* end = token.data() + token.size();
+  auto r = std::from_chars(token.data(), end, index);
+  if (r.ec == std::errc() && r.ptr != end && *r.ptr == ':') {
+    r = std::from_chars(r.ptr + 1, end, size);
+  }
+  if (r.ec != std::errc() || r.ptr != end || index < 0) {
+    return InvalidArgument(Describe() + ": not a checkpoint token of this sink");
+  }
+  if (index != file_index_) {
+    STARLING_RETURN_IF_ERROR(file_.Close());
+    file_index_ = index;
+    STARLING_RETURN_IF_ERROR(
+        file_.Open(FilePath(file_index_), options_.buffer_bytes, /*keep_existing=*/true));
+  }
+  STARLING_RETURN_IF_ERROR(file_.TruncateTo(size));
+  // Files rotated to after the checkpoint are written again.
+  for (int i = file_index_ + 1;; ++i) {
+    const std::string later = FilePath(i);
+    if (std::remove(later.c_str()) != 0) break;
+  }
+  return Status::Ok();
 }
 
 JsonlSink::~JsonlSink() { (void)Close(); }

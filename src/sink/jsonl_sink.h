@@ -21,11 +21,13 @@ struct JsonlSinkOptions {
   model::PostJsonOptions json;     // for the normalized JSON (e.g. include_raw)
   std::uint64_t rotate_bytes = 0;  // 0 = never rotate
   std::size_t buffer_bytes = BufferedFile::kDefaultBufferSize;
+  bool resume = false;  // keep the existing file for RestoreCommit (OpenOptions::resume)
 };
 
 class JsonlSink final : public PostSink {
  public:
-  // Creates (truncates) the first file. IoError when it cannot be opened.
+  // Creates (truncates) the first file, or with `resume` keeps it.
+  // IoError when it cannot be opened.
   static Result<std::unique_ptr<JsonlSink>> Open(JsonlSinkOptions options);
   ~JsonlSink() override;
 
@@ -39,6 +41,9 @@ class JsonlSink final : public PostSink {
   Status Flush() override;
   Status Close() override;
   std::string Describe() const override;
+  // "INDEX:SIZE": the current file (0 = PATH, 1 = PATH.1, ...) and its size.
+  std::string CommitToken() const override;
+  Status RestoreCommit(std::string_view token) override;
 
   // Files started so far (1 + number of rotations).
   int file_count() const { return file_index_ + 1; }

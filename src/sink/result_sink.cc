@@ -1,7 +1,10 @@
 #include "sink/result_sink.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <vector>
 
@@ -318,6 +321,32 @@ class JsonlResultSink final : public ResultSink {
   std::string Describe() const override {
     return path_ == "-" ? "stdout (JSON lines)" : path_ + " (JSON lines)";
   }
+  // The file's size (it is opened for appending, so that is where it ends).
+  std::string CommitToken() const override {
+    struct stat st {};
+    if (file_ == nullptr || file_ == stdout || ::fstat(fileno(file_), &st) != 0) return {};
+    return std::to_string(st.st_size);
+  }
+  Status RestoreCommit(std::string_view token) override {
+    if (token.empty() || file_ == nullptr || file_ == stdout) return Status::Ok();
+    std::uint64_t size = 0;
+    const auto r = std::from_chars(token.data(), token.data() + token.size(), size);
+    if (r.ec != std::errc() || r.ptr != token.data() + token.size()) {
+      return InvalidArgument(Describe() + ": not a checkpoint token of this sink");
+    }
+    STARLING_RETURN_IF_ERROR(Flush());
+    struct stat st {};
+    if (::fstat(fileno(file_), &st) != 0) return IoError("cannot stat " + path_);
+    if (static_cast<std::uint64_t>(st.st_size) < size) {
+      return InvalidArgument(path_ + " holds " + std::to_string(st.st_size) +
+                             " bytes, the checkpoint saw " + std::to_string(size) +
+                             ": not the file it was taken with");
+    }
+    if (::ftruncate(fileno(file_), static_cast<off_t>(size)) != 0) {
+      return IoError("cannot cut " + path_ + " back");
+    }
+    return Status::Ok();
+  }
 
  private:
   std::string path_;
@@ -410,7 +439,8 @@ void AppendResultJson(const WindowResult& r, std::string* out) {
   *out += "]}";
 }
 
-Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view spec) {
+Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view spec,
+                                                   const OpenOptions& /*open*/) {
   std::string_view path = spec;
   std::string_view scheme;
   const bool sqlite_name =

@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "model/window_result.h"
+#include "sink/sink.h"
 
 namespace starling::sink {
 
@@ -28,6 +29,17 @@ class ResultSink {
   virtual Status Flush() = 0;
   virtual Status Close() = 0;
   virtual std::string Describe() const = 0;
+  // Exactly-once output across `--resume` (docs/pipelines.md). At each
+  // checkpoint, right after Flush(): a token for the output as it stands
+  // (a file sink: which file, and its size). Empty: nothing to restore (a
+  // store that replaces by key, such as SQLite, or standard output).
+  virtual std::string CommitToken() const { return {}; }
+  // On --resume, before any Write: puts the output back where the
+  // checkpoint's token says (a file is cut back to that size, and files
+  // rotated after it are removed), so whatever a crashed run wrote after its
+  // last checkpoint is written again once, not twice. InvalidArgument for a
+  // token that does not fit this output (another file, shorter than it was).
+  virtual Status RestoreCommit(std::string_view /*token*/) { return Status::Ok(); }
 };
 
 // Specs:
@@ -36,7 +48,10 @@ class ResultSink {
 //   jsonl:PATH | -  one JSON object per emitted result (previews included;
 //                   the last line of a window is its final value)
 // A bare path is typed by its extension (.db/.sqlite/.sqlite3, .jsonl/.json).
-Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view spec);
+// (A JSONL file is appended to either way; `open` is accepted for symmetry
+// with OpenSink.)
+Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view spec,
+                                                   const OpenOptions& open = {});
 
 // One result as a JSON object (the jsonl sink's line, without newline).
 void AppendResultJson(const model::WindowResult& result, std::string* out);

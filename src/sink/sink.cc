@@ -134,7 +134,7 @@ Result<int> ParseBatch(std::string_view spec, const Param& p) {
 
 }  // namespace
 
-Result<std::unique_ptr<PostSink>> OpenSink(std::string_view spec) {
+Result<std::unique_ptr<PostSink>> OpenSink(std::string_view spec, const OpenOptions& open) {
   const std::string spec_str(spec);
   if (spec.empty()) return InvalidArgument("empty sink spec; " + std::string(kValidSchemes));
 
@@ -199,6 +199,7 @@ Result<std::unique_ptr<PostSink>> OpenSink(std::string_view spec) {
   if (scheme == "jsonl") {
     JsonlSinkOptions o;
     o.path = std::string(path);
+    o.resume = open.resume;
     for (Param& p : params) {
       if (p.key == "raw") {
         Result<bool> b = ParseBool(spec, p);
@@ -222,7 +223,7 @@ Result<std::unique_ptr<PostSink>> OpenSink(std::string_view spec) {
   }
   if (scheme == "csv") {
     STARLING_RETURN_IF_ERROR(unknown_params("none"));
-    auto s = CsvSink::Open({std::string(path)});
+    auto s = CsvSink::Open({std::string(path), open.resume});
     if (!s.ok()) return s.status();
     return std::unique_ptr<PostSink>(std::move(s).value());
   }

@@ -24,6 +24,23 @@ class PostSink {
   virtual Status Close() = 0;
   // Human-readable location for the summary line ("out.db (SQLite)").
   virtual std::string Describe() const = 0;
+  // Exactly-once output across `--resume` (docs/pipelines.md). At each
+  // checkpoint, right after Flush(): a token for the output as it stands
+  // (a file sink: which file, and its size). Empty: nothing to restore (a
+  // store that replaces by key, such as SQLite, or standard output).
+  virtual std::string CommitToken() const { return {}; }
+  // On --resume, before any Write: puts the output back where the
+  // checkpoint's token says (a file is cut back to that size, and files
+  // rotated after it are removed), so whatever a crashed run wrote after its
+  // last checkpoint is written again once, not twice. InvalidArgument for a
+  // token that does not fit this output (another file, shorter than it was).
+  virtual Status RestoreCommit(std::string_view /*token*/) { return Status::Ok(); }
+};
+
+struct OpenOptions {
+  // The sink is opened for a resumed run: a file sink keeps what the file
+  // holds (RestoreCommit then cuts it back) instead of starting it afresh.
+  bool resume = false;
 };
 
 // Opens a sink from its spec. Specs:
@@ -35,6 +52,6 @@ class PostSink {
 //   -  or jsonl:-                    normalized JSON lines to stdout
 // A bare path is accepted and typed by its extension (.jsonl/.json/.ndjson, .csv,
 // .db/.sqlite/.sqlite3; case does not matter).
-Result<std::unique_ptr<PostSink>> OpenSink(std::string_view spec);
+Result<std::unique_ptr<PostSink>> OpenSink(std::string_view spec, const OpenOptions& open = {});
 
 }  // namespace starling::sink

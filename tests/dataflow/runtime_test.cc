@@ -324,6 +324,39 @@ TEST(Runtime, ResumeFromCheckpointGivesTheUninterruptedResult) {
   }
 }
 
+// A checkpoint keeps its keyed state in as many partitions as the run that
+// took it had workers; a resume with any other --workers runs those
+// partitions (several per worker, or some workers only parsing) and gives
+// the uninterrupted result.
+TEST(Runtime, ResumeWithAnotherWorkerCountGivesTheUninterruptedResult) {
+  const Input in = MakeInput(22, 3000, 40000, 5 * kSecond);
+  const PipelineSpec spec = FullSpec();
+  auto reference = RunOnce(spec, in, RunOptions{});
+  for (const std::vector<int>& workers : {std::vector<int>{2, 1, 3, 2}, std::vector<int>{3, 2, 1, 4}}) {
+    std::string label = "workers";
+    for (int w : workers) label += " " + std::to_string(w);
+    const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-rescale";
+    std::filesystem::remove_all(dir);
+    CollectingResults store;
+    std::uint64_t stop_at = 0;
+    const std::uint64_t limits[] = {700, 1500, 2200, 0};
+    for (std::size_t i = 0; i < 4; ++i) {
+      MemorySource source(in.lines);
+      RunOptions options;
+      options.workers = workers[i];
+      options.result_sinks = {&store};
+      options.checkpoint_dir = dir;
+      options.checkpoint_interval = std::chrono::milliseconds(5);
+      options.resume = stop_at > 0;
+      options.limit = limits[i] == 0 ? 0 : limits[i] - stop_at;
+      auto stats = RunPipeline(spec, source, options);
+      ASSERT_TRUE(stats.ok()) << label << ": " << stats.status().ToString();
+      stop_at = limits[i];
+    }
+    ExpectSameResults(store.latest, reference, "resumed, " + label);
+  }
+}
+
 TEST(Runtime, ResumeMovesAFileSourceToItsCheckpointedOffset) {
   const Input in = MakeInput(23, 2000, 40000, 5 * kSecond);
   const PipelineSpec spec = FullSpec();
@@ -429,6 +462,39 @@ TEST(Runtime, EarlyResultsPreviewOpenWindowsAndLeaveFinalsAlone) {
     }
     EXPECT_GT(growing, 0u) << label;
   }
+}
+
+// Dead letters are appended to; a resume cuts the file back to the
+// checkpoint's size, or removes it when it did not exist then.
+TEST(DeadLetterWriter, RestoresTheFileOfTheCheckpoint) {
+  const std::string path = std::string(STARLING_TEST_TMP) + "/dead-restore.jsonl";
+  std::remove(path.c_str());
+  std::string none, one;
+  {
+    DeadLetterWriter w(path);
+    none = w.CommitToken();
+    ASSERT_TRUE(w.Write("{bad", "reason 1", "in", 1, 0).ok());
+    ASSERT_TRUE(w.Flush().ok());
+    one = w.CommitToken();
+    ASSERT_TRUE(w.Write("{worse", "reason 2", "in", 2, 5).ok());
+    ASSERT_TRUE(w.Flush().ok());
+  }
+  EXPECT_EQ(none, "none");
+  const auto size_of = [&] { return std::filesystem::file_size(path); };
+  const auto two_size = size_of();
+  {
+    DeadLetterWriter w(path);
+    ASSERT_TRUE(w.RestoreCommit(one).ok());
+    EXPECT_EQ(std::to_string(size_of()), one);
+    EXPECT_LT(size_of(), two_size);
+    EXPECT_EQ(w.RestoreCommit(std::to_string(two_size + 10)).code(),
+              StatusCode::kInvalidArgument);
+    ASSERT_TRUE(w.RestoreCommit(none).ok());
+    EXPECT_FALSE(std::filesystem::exists(path));
+  }
+  DeadLetterWriter unkept("");
+  EXPECT_TRUE(unkept.CommitToken().empty());
+  EXPECT_TRUE(unkept.RestoreCommit("12").ok());
 }
 
 TEST(Runtime, RefusesACheckpointOfAnotherPipeline) {

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sink/result_sink.h"
 
 #include "sink/post_fixtures.h"
 
@@ -11,6 +15,140 @@ namespace starling::sink {
 namespace {
 
 using testing::TempPath;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// What a crashed run wrote after its checkpoint is cut off on resume: a
+// post sink writes posts 0..n, checkpoints after `at`, writes on (and
+// "crashes"); a resumed sink restores the token and writes from `at` again.
+// The file must equal one uninterrupted run's, for every file post sink
+// (with a rotation in the replayed part, too).
+TEST(OpenSink, FileSinksResumeExactlyOnce) {
+  std::vector<model::Post> posts;
+  for (int round = 0; round < 40; ++round) {
+    for (model::Post p : testing::SamplePosts()) {
+      p.id += "-" + std::to_string(round);
+      posts.push_back(p);
+    }
+  }
+  const std::size_t at = 50;
+  for (const std::string& kind : {"jsonl", "csv", "rotating"}) {
+    const std::string ref = TempPath("-ref." + std::string(kind == "csv" ? "csv" : "jsonl"));
+    const std::string out = TempPath("-out." + std::string(kind == "csv" ? "csv" : "jsonl"));
+    auto spec = [&](const std::string& path) {
+      if (kind == "csv") return "csv:" + path;
+      if (kind == "rotating") return "jsonl:" + path + "?rotate=20K";
+      return "jsonl:" + path;
+    };
+    auto files = [&](const std::string& path) {
+      std::string all;
+      all += Slurp(path);
+      for (int i = 1; std::filesystem::exists(path + "." + std::to_string(i)); ++i) {
+        all += "|" + Slurp(path + "." + std::to_string(i));
+      }
+      return all;
+    };
+    for (int i = 1; i < 20; ++i) std::filesystem::remove(out + "." + std::to_string(i));
+    {
+      auto s = OpenSink(spec(ref));
+      ASSERT_TRUE(s.ok()) << s.status().ToString();
+      for (const auto& p : posts) ASSERT_TRUE((*s)->Write(p).ok());
+      ASSERT_TRUE((*s)->Close().ok());
+    }
+    std::string token;
+    {
+      auto s = OpenSink(spec(out));
+      ASSERT_TRUE(s.ok());
+      for (std::size_t i = 0; i < posts.size(); ++i) {
+        ASSERT_TRUE((*s)->Write(posts[i]).ok());
+        if (i + 1 == at) {
+          ASSERT_TRUE((*s)->Flush().ok());
+          token = (*s)->CommitToken();
+        }
+        if (i == posts.size() * 3 / 4) break;  // the crash: written, never checkpointed
+      }
+      ASSERT_TRUE((*s)->Flush().ok());
+    }
+    ASSERT_FALSE(token.empty()) << kind;
+    ASSERT_NE(files(out), files(ref)) << kind;
+    {
+      auto s = OpenSink(spec(out), {.resume = true});
+      ASSERT_TRUE(s.ok());
+      ASSERT_TRUE((*s)->RestoreCommit(token).ok()) << kind;
+      for (std::size_t i = at; i < posts.size(); ++i) ASSERT_TRUE((*s)->Write(posts[i]).ok());
+      ASSERT_TRUE((*s)->Close().ok());
+    }
+    EXPECT_EQ(files(out), files(ref)) << kind;
+    if (kind == "rotating") EXPECT_TRUE(std::filesystem::exists(out + ".1"));
+    // A fresh (not resumed) open starts the file afresh.
+    {
+      auto s = OpenSink(spec(out));
+      ASSERT_TRUE(s.ok());
+      ASSERT_TRUE((*s)->Close().ok());
+    }
+    EXPECT_LT(Slurp(out).size(), 2000u) << kind;
+    // A token that does not fit the file (longer than it) is refused.
+    {
+      auto s = OpenSink(spec(out), {.resume = true});
+      ASSERT_TRUE(s.ok());
+      const std::string too_far = kind == "csv" ? "999999" : "0:999999";
+      EXPECT_EQ((*s)->RestoreCommit(too_far).code(), StatusCode::kInvalidArgument) << kind;
+      EXPECT_EQ((*s)->RestoreCommit("nonsense").code(), StatusCode::kInvalidArgument) << kind;
+    }
+  }
+  // Standard output and SQLite need nothing restored.
+  auto out = OpenSink("-");
+  ASSERT_TRUE(out.ok());
+  EXPECT_TRUE((*out)->CommitToken().empty());
+  auto db = OpenSink("sqlite:" + TempPath(".db"));
+  ASSERT_TRUE(db.ok());
+  EXPECT_TRUE((*db)->CommitToken().empty());
+}
+
+TEST(OpenResultSink, JsonlResultsResumeExactlyOnce) {
+  const std::string path = TempPath("-results.jsonl");
+  model::WindowResult r;
+  r.pipeline = "p";
+  r.analysis = "a";
+  r.kind = model::ResultKind::kCount;
+  auto write = [&](ResultSink& s, int from, int to) {
+    for (int i = from; i < to; ++i) {
+      r.window_start = i * 60'000'000LL;
+      r.window_end = r.window_start + 60'000'000LL;
+      ASSERT_TRUE(s.Write(r).ok());
+    }
+  };
+  std::string token;
+  {
+    auto s = OpenResultSink("jsonl:" + path);
+    ASSERT_TRUE(s.ok());
+    write(**s, 0, 10);
+    ASSERT_TRUE((*s)->Flush().ok());
+    token = (*s)->CommitToken();
+    write(**s, 10, 15);  // after the checkpoint; then a crash
+    ASSERT_TRUE((*s)->Flush().ok());
+  }
+  {
+    auto s = OpenResultSink("jsonl:" + path, {.resume = true});
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->RestoreCommit(token).ok());
+    write(**s, 10, 20);
+    ASSERT_TRUE((*s)->Close().ok());
+  }
+  const std::string got = Slurp(path);
+  EXPECT_EQ(std::count(got.begin(), got.end(), '\n'), 20);
+  std::remove(path.c_str());
+  auto s = OpenResultSink("jsonl:" + path);
+  ASSERT_TRUE(s.ok());
+  write(**s, 0, 20);
+  ASSERT_TRUE((*s)->Close().ok());
+  EXPECT_EQ(Slurp(path), got);
+}
 
 TEST(OpenSink, OpensEachScheme) {
   const std::string jsonl = TempPath(".jsonl"), csv = TempPath(".csv"), db = TempPath(".db");
