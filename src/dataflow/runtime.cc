@@ -1199,10 +1199,10 @@ class Run {
     internal::BoundedQueue<Chunk*> to_parse(pool_size);
     internal::BoundedQueue<Chunk*> parsed(pool_size);
     internal::BoundedQueue<Chunk*> to_collect(pool_size);
-    // Partition threads: one per worker, at most one per partition; thread
-    // t runs the partitions p with p % threads == t (one each, unless a
-    // checkpoint of another worker count was resumed).
-    const std::uint32_t partition_threads = std::min(workers_, partition_count_);
+    // Partition threads: at most one per partition; thread t runs the
+    // partitions p with p % threads == t. None: this thread routes and runs
+    // every partition itself (RunKeyedHere).
+    const std::uint32_t partition_threads = PartitionThreads();
     std::vector<std::unique_ptr<internal::BoundedQueue<Chunk*>>> to_partition;
     std::vector<std::unique_ptr<internal::BoundedQueue<std::unique_ptr<PartitionOutput>>>>
         from_partition;
@@ -1274,6 +1274,13 @@ class Run {
         if (parsers_left.fetch_sub(1) == 1) parsed.Close();
       });
     }
+    if (partition_threads == 0) {
+      Status st = RunKeyedHere(parsed, free_chunks);
+      if (!st.ok()) fail(st);
+      close_all();
+      for (std::thread& t : threads) t.join();
+      return error;
+    }
     threads.emplace_back([&] {  // router: restores input order
       std::map<std::uint64_t, Chunk*> waiting;
       std::uint64_t next = 0;
@@ -1333,6 +1340,41 @@ class Run {
     close_all();
     for (std::thread& t : threads) t.join();
     return error;
+  }
+
+  std::uint32_t PartitionThreads() const {
+    const int asked = options_.partition_threads;
+    const std::uint32_t n = asked >= 0 ? static_cast<std::uint32_t>(asked)
+                            : workers_ >= 4 ? workers_
+                                            : 0;
+    return std::min(n, partition_count_);
+  }
+
+  // The keyed stage on this thread: parsed chunks back in input order, then
+  // route, every partition, collect, as Inline() does after parsing.
+  Status RunKeyedHere(internal::BoundedQueue<Chunk*>& parsed,
+                      internal::BoundedQueue<Chunk*>& free_chunks) {
+    std::vector<PartitionOutput> outputs(partition_count_);
+    std::map<std::uint64_t, Chunk*> waiting;
+    std::uint64_t next = 0;
+    Chunk* c;
+    while (parsed.Pop(&c)) {
+      waiting[c->seq] = c;
+      while (!waiting.empty() && waiting.begin()->first == next) {
+        Chunk* ready = waiting.begin()->second;
+        waiting.erase(waiting.begin());
+        ++next;
+        RouteChunk(*ready);
+        for (std::uint32_t p = 0; p < partition_count_; ++p) {
+          partitions_[p]->Run(*ready, &outputs[p]);
+        }
+        STARLING_RETURN_IF_ERROR(collector_->Run(*ready, outputs));
+        STARLING_RETURN_IF_ERROR(AfterChunk(*ready, outputs));
+        ready->keeps.clear();  // the source may reuse those buffers now
+        (void)free_chunks.Push(ready);
+      }
+    }
+    return Status::Ok();
   }
 
   const PipelineSpec& spec_;

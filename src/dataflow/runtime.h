@@ -92,6 +92,12 @@ struct RunOptions {
   std::size_t chunk_records = 64;
   // Chunks in flight (bounds memory); 0: 4 per worker + 4.
   std::size_t max_chunks = 0;
+  // Threads for the keyed stage (window state) with several workers.
+  // 0: the collector's thread runs every partition in turn, after routing
+  // (fewer threads and wakeups: the better choice while parsing dominates,
+  // as on a small machine); -1: automatic (one per worker from 4 workers
+  // on, else 0); N: up to N threads, each running partitions p % N.
+  int partition_threads = -1;
 };
 
 // Runs until the source ends, the limit or duration is reached, or *stop is

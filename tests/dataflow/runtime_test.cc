@@ -273,22 +273,27 @@ TEST(Runtime, RecordAndMicroBatchAndWorkersGiveIdenticalResults) {
     int workers;
     std::size_t idle_every;
     std::size_t chunk;
+    int partition_threads = -1;  // RunOptions::partition_threads
   };
   for (const Variant v :
        {Variant{ProcessingMode::kMicroBatch, 1, 0, 0},
         Variant{ProcessingMode::kMicroBatch, 1, 97, 0}, Variant{ProcessingMode::kRecord, 2, 0, 64},
-        Variant{ProcessingMode::kRecord, 3, 31, 7},
-        Variant{ProcessingMode::kMicroBatch, 2, 53, 0}}) {
+        Variant{ProcessingMode::kRecord, 2, 0, 64, 2}, Variant{ProcessingMode::kRecord, 3, 31, 7},
+        Variant{ProcessingMode::kRecord, 3, 31, 7, 3}, Variant{ProcessingMode::kRecord, 4, 0, 16},
+        Variant{ProcessingMode::kMicroBatch, 2, 53, 0},
+        Variant{ProcessingMode::kMicroBatch, 3, 53, 0, 2}}) {
     PipelineSpec s = spec;
     s.mode = v.mode;
     s.batch_interval = std::chrono::milliseconds(1);
     RunOptions options;
     options.workers = v.workers;
+    options.partition_threads = v.partition_threads;
     if (v.chunk > 0) options.chunk_records = v.chunk;
     auto got = RunOnce(s, in, options, v.idle_every);
-    ExpectSameResults(
-        got, reference,
-        std::string(ProcessingModeName(v.mode)) + " workers " + std::to_string(v.workers));
+    ExpectSameResults(got, reference,
+                      std::string(ProcessingModeName(v.mode)) + " workers " +
+                          std::to_string(v.workers) + " partition threads " +
+                          std::to_string(v.partition_threads));
   }
 }
 
@@ -344,6 +349,7 @@ TEST(Runtime, ResumeWithAnotherWorkerCountGivesTheUninterruptedResult) {
       MemorySource source(in.lines);
       RunOptions options;
       options.workers = workers[i];
+      options.partition_threads = i % 2 == 0 ? -1 : workers[i];  // both keyed-stage layouts
       options.result_sinks = {&store};
       options.checkpoint_dir = dir;
       options.checkpoint_interval = std::chrono::milliseconds(5);
