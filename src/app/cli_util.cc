@@ -35,13 +35,6 @@ const std::atomic<bool>* InstallStopHandler() {
   return &g_stop;
 }
 
-std::string Grouped(std::uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
-    s.insert(static_cast<std::size_t>(i), ",");
-  return s;
-}
-
 std::function<void(const dataflow::IngestStats&)> ProgressLine(std::string label) {
   if (!GlobalUi().progress) return {};
   return [label = std::move(label), last_posts = std::uint64_t{0},

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/duration.h"
+#include "common/number_format.h"
 #include "common/status.h"
 #include "dataflow/ingest.h"
 
@@ -37,7 +38,5 @@ void EndProgressLine();
 // Prints the end-of-run summary to stderr (unless quiet).
 void PrintSummary(const dataflow::IngestStats& stats, const std::string& dead_letter_path);
 
-// Thousands separators: 1234567 -> "1,234,567".
-std::string Grouped(std::uint64_t n);
 
 }  // namespace starling::app

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/number_format.h"
 #include "model/post_json.h"
 
 namespace starling::serve {
@@ -47,12 +48,6 @@ std::string Num(double v, int decimals = 0) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
-}
-
-std::string Grouped(std::int64_t n) {
-  std::string s = std::to_string(n < 0 ? -n : n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-  return n < 0 ? "-" + s : s;
 }
 
 std::string Clock(TimestampUs t) {
