@@ -51,6 +51,18 @@ std::vector<model::AnalysisMeta> DescribeAnalyses(const PipelineSpec& spec) {
                         a.kind != model::ResultKind::kCluster && !a.custom_keys;
     if (has_by) m.by = DimensionName(a.by);
     m.window = FormatWindowSpec(a.window);
+    switch (a.kind) {
+      case model::ResultKind::kTopK:
+      case model::ResultKind::kCooccurrence:
+      case model::ResultKind::kCount:
+      case model::ResultKind::kSentiment:
+      case model::ResultKind::kCluster:
+        m.k = a.k;
+        break;
+      default:
+        break;
+    }
+    if (a.kind == model::ResultKind::kDistinct) m.of = DimensionName(a.of);
     out.push_back(std::move(m));
   }
   return out;

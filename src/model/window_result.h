@@ -52,6 +52,10 @@ struct AnalysisMeta {
   ResultKind kind = ResultKind::kCount;
   std::string by;      // "hashtag", "lang", ... (empty where the kind has none)
   std::string window;  // as written in a pipeline file ("tumbling 5s", "session 5m")
+  // The analysis's k (top, cooccurrence, count, sentiment: rows kept;
+  // clusters: terms per cluster); 0 where the kind has none or keeps all.
+  std::uint64_t k = 0;
+  std::string of;  // distinct: what is counted ("author", ...); else empty
 };
 
 struct WindowResult {

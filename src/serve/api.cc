@@ -147,6 +147,12 @@ ApiResponse Analyses(const DashboardState& state) {
     body += ",";
     AppendKey("window", &body);
     model::AppendJsonString(a.window, &body);
+    body += ",";
+    AppendKey("k", &body);
+    body += std::to_string(a.k);
+    body += ",";
+    AppendKey("of", &body);
+    model::AppendJsonString(a.of, &body);
     body += "}";
   }
   body += "]}";

@@ -41,7 +41,8 @@ DashboardState::~DashboardState() = default;
 void DashboardState::SetPipeline(const dataflow::PipelineSpec& spec, std::string source) {
   std::vector<AnalysisInfo> infos;
   for (model::AnalysisMeta& m : dataflow::DescribeAnalyses(spec)) {
-    infos.push_back({std::move(m.analysis), m.kind, std::move(m.by), std::move(m.window)});
+    infos.push_back(
+        {std::move(m.analysis), m.kind, std::move(m.by), std::move(m.window), m.k, std::move(m.of)});
   }
   SetPipeline(spec.name, std::move(infos), std::move(source));
 }

@@ -29,6 +29,8 @@ struct AnalysisInfo {
   model::ResultKind kind = model::ResultKind::kCount;
   std::string by;      // "hashtag", "lang", ... (may be empty)
   std::string window;  // "5s", "sliding 10m 1m", ... (may be empty)
+  std::uint64_t k = 0;  // as model::AnalysisMeta::k (0: none, or every key)
+  std::string of;       // distinct: what is counted (else empty)
 };
 
 // A point-in-time copy of the pipeline's statistics, plus what the API

@@ -185,16 +185,23 @@ Status LoadStoredResults(const std::string& path, const std::string& pipeline,
     while (sqlite3_step(st.st) == SQLITE_ROW) {
       auto kind = KindFromName(Text(st.st, 1));
       if (!kind) continue;
-      analyses.push_back({Text(st.st, 0), *kind, "", ""});
+      analyses.push_back({Text(st.st, 0), *kind, "", "", 0, ""});
     }
   }
   // What the run declared of its analyses (databases written before the
-  // analyses table existed lack it: then by and window stay empty).
+  // analyses table existed lack it: then by and window stay empty; before
+  // k and of were declared, those stay 0 and empty).
   {
     Stmt st;
-    if (sqlite3_prepare_v2(db.db,
-                           "SELECT analysis, \"by\", window FROM analyses WHERE pipeline = ?1",
-                           -1, &st.st, nullptr) == SQLITE_OK) {
+    const bool full =
+        sqlite3_prepare_v2(db.db,
+                           "SELECT analysis, \"by\", window, k, \"of\" FROM analyses "
+                           "WHERE pipeline = ?1",
+                           -1, &st.st, nullptr) == SQLITE_OK;
+    if (full || sqlite3_prepare_v2(db.db,
+                                   "SELECT analysis, \"by\", window FROM analyses "
+                                   "WHERE pipeline = ?1",
+                                   -1, &st.st, nullptr) == SQLITE_OK) {
       Bind(st.st, 1, name);
       while (sqlite3_step(st.st) == SQLITE_ROW) {
         const std::string analysis = Text(st.st, 0);
@@ -202,6 +209,10 @@ Status LoadStoredResults(const std::string& path, const std::string& pipeline,
           if (a.name != analysis) continue;
           a.by = Text(st.st, 1);
           a.window = Text(st.st, 2);
+          if (full) {
+            a.k = static_cast<std::uint64_t>(std::max<sqlite3_int64>(0, sqlite3_column_int64(st.st, 3)));
+            a.of = Text(st.st, 4);
+          }
         }
       }
     }

@@ -22,7 +22,7 @@ namespace {
 constexpr std::string_view kResultsSchema = R"sql(
 CREATE TABLE IF NOT EXISTS analyses (
   pipeline TEXT NOT NULL, analysis TEXT NOT NULL, kind TEXT NOT NULL, "by" TEXT NOT NULL,
-  window TEXT NOT NULL,
+  window TEXT NOT NULL, k INTEGER NOT NULL DEFAULT 0, "of" TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (pipeline, analysis));
 CREATE TABLE IF NOT EXISTS windows (
   pipeline TEXT NOT NULL, analysis TEXT NOT NULL, kind TEXT NOT NULL,
@@ -143,6 +143,22 @@ class SqliteResultSink final : public ResultSink {
     STARLING_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
     STARLING_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
     STARLING_RETURN_IF_ERROR(Exec(std::string(kResultsSchema)));
+    // A database from before `k` and `of` were declared gains them.
+    for (const char* column : {"k", "of"}) {
+      sqlite3_stmt* q = nullptr;
+      STARLING_RETURN_IF_ERROR(
+          Prepare("SELECT COUNT(*) FROM pragma_table_info('analyses') WHERE name = ?1", &q));
+      sqlite3_bind_text(q, 1, column, -1, SQLITE_STATIC);
+      const bool has = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) > 0;
+      sqlite3_finalize(q);
+      if (!has) {
+        STARLING_RETURN_IF_ERROR(Exec(std::string(column) == "k"
+                                          ? "ALTER TABLE analyses ADD COLUMN k INTEGER NOT NULL "
+                                            "DEFAULT 0"
+                                          : "ALTER TABLE analyses ADD COLUMN \"of\" TEXT NOT "
+                                            "NULL DEFAULT ''"));
+      }
+    }
     STARLING_RETURN_IF_ERROR(Prepare(
         "INSERT OR REPLACE INTO windows VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)", &upsert_window_));
     for (ResultKind kind : kAllKinds) {
@@ -160,7 +176,9 @@ class SqliteResultSink final : public ResultSink {
     if (db_ == nullptr) return IoError("results database " + path_ + " is closed");
     sqlite3_stmt* st = nullptr;
     STARLING_RETURN_IF_ERROR(
-        Prepare("INSERT OR REPLACE INTO analyses VALUES (?1,?2,?3,?4,?5)", &st));
+        Prepare("INSERT OR REPLACE INTO analyses (pipeline, analysis, kind, \"by\", window, k, "
+                "\"of\") VALUES (?1,?2,?3,?4,?5,?6,?7)",
+                &st));
     Status result = Status::Ok();
     for (const model::AnalysisMeta& a : analyses) {
       const std::string_view kind = model::ResultKindName(a.kind);
@@ -172,6 +190,8 @@ class SqliteResultSink final : public ResultSink {
       sqlite3_bind_text(st, 3, kind.data(), static_cast<int>(kind.size()), SQLITE_STATIC);
       sqlite3_bind_text(st, 4, a.by.data(), static_cast<int>(a.by.size()), SQLITE_STATIC);
       sqlite3_bind_text(st, 5, a.window.data(), static_cast<int>(a.window.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(st, 6, static_cast<sqlite3_int64>(a.k));
+      sqlite3_bind_text(st, 7, a.of.data(), static_cast<int>(a.of.size()), SQLITE_STATIC);
       if (sqlite3_step(st) != SQLITE_DONE) {
         result = IoError("cannot write analyses to " + path_ + ": " + sqlite3_errmsg(db_));
         break;

@@ -124,6 +124,7 @@ void Fill(DashboardState& state) {
                         .Sentiment("mood", "hashtag", 5)
                         .Bursts("bursts", "hashtag")
                         .Clusters("topics", 2)
+                        .Distinct("authors", "author")
                         .Build(),
                     "memory");
   dataflow::RunStats s;
@@ -218,7 +219,14 @@ TEST_F(Server, EveryEndpointAnswersJson) {
   EXPECT_NE(stats.body.find("\"dead_letters\":2"), std::string::npos);
   EXPECT_NE(stats.body.find("\"watermark\":\"2021-04-01T00:02:00.000Z\""), std::string::npos);
   Reply analyses = Request(port_, "/api/v1/analyses");
-  EXPECT_NE(analyses.body.find(R"({"name":"hashtags","kind":"top","by":"hashtag","window":"tumbling 1m"})"),
+  EXPECT_NE(analyses.body.find(
+                R"({"name":"hashtags","kind":"top","by":"hashtag","window":"tumbling 1m","k":10,"of":""})"),
+            std::string::npos)
+      << analyses.body;
+  EXPECT_NE(analyses.body.find(R"("name":"mood","kind":"sentiment","by":"hashtag","window":"tumbling 1m","k":5,"of":"")"),
+            std::string::npos)
+      << analyses.body;
+  EXPECT_NE(analyses.body.find(R"("kind":"distinct","by":"all","window":"tumbling 1m","k":0,"of":"author")"),
             std::string::npos)
       << analyses.body;
   // The newest window, a preview here.
