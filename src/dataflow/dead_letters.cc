@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <chrono>
 #include <cstring>
 
@@ -88,10 +89,21 @@ Status DeadLetterWriter::Write(std::string_view bytes, std::string_view reason,
   return Status::Ok();
 }
 
-std::string DeadLetterWriter::CommitToken() const {
+std::string DeadLetterWriter::CommitName() const {
   if (path_.empty()) return {};
+  std::error_code ec;
+  const auto abs = std::filesystem::weakly_canonical(path_, ec);
+  return "dead letters:" + (ec ? path_ : abs.string());
+}
+
+Result<std::string> DeadLetterWriter::CheckpointCommit() {
+  if (path_.empty()) return std::string();
+  STARLING_RETURN_IF_ERROR(Flush());
+  if (file_ != nullptr && ::fdatasync(fileno(file_)) != 0) {
+    return IoError("cannot sync dead-letter file " + path_ + ": " + std::strerror(errno));
+  }
   struct stat st {};
-  if (::stat(path_.c_str(), &st) != 0) return "none";
+  if (::stat(path_.c_str(), &st) != 0) return std::string("none");
   return std::to_string(st.st_size);
 }
 

@@ -30,10 +30,12 @@ class DeadLetterWriter {
   Status Write(std::string_view bytes, std::string_view reason, std::string_view origin,
                std::uint64_t line, std::uint64_t offset);
   Status Flush();
-  // Exactly-once across --resume, as sink::PostSink::CommitToken: after
-  // Flush(), the file's size ("none" when it does not exist yet; empty
-  // when dead letters are not kept).
-  std::string CommitToken() const;
+  // Exactly-once across --resume, as sink::PostSink: CommitName is "dead
+  // letters:" and the absolute path (empty when dead letters are not
+  // kept); CheckpointCommit flushes and syncs the file and returns its size ("none"
+  // when it does not exist yet).
+  std::string CommitName() const;
+  Result<std::string> CheckpointCommit();
   // Before the first Write of a resumed run: cuts the file back to the
   // token's size (removes it for "none"). InvalidArgument for a file
   // shorter than the token says.

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -630,6 +631,7 @@ class Reader {
     const auto batch_end = batch_deadline_;
     if (batch) max_records = kBatchChunkRecords;
     bool batch_over = false;
+    std::size_t viewed = 0;  // bytes of records held as views
     while (true) {
       if (Stopping()) break;
       if (c.records.size() >= max_records) break;
@@ -680,12 +682,14 @@ class Reader {
       } else if (rec.keep != nullptr && rec.padding >= parse::PostParser::kPaddingForInPlace) {
         r.view = rec.bytes.data();  // valid while the chunk keeps its buffer
         if (c.keeps.empty() || c.keeps.back() != *rec.keep) c.keeps.push_back(*rec.keep);
+        viewed += rec.bytes.size();
       } else {
         c.raw.append(rec.bytes);
         c.raw.append(parse::PostParser::kPaddingForInPlace, '\0');
       }
       c.records.push_back(r);
-      if (c.raw.size() > (256u << 20)) break;  // keep one chunk's memory sane
+      // Keep one chunk's memory sane, copied or held in source buffers.
+      if (c.raw.size() + viewed > (256u << 20)) break;
       // Record mode: records go on as soon as the source would make the next
       // one wait (a paced or live source); a busy source fills the chunk.
       if (!batch && max_records > 1 && source_.WouldWait()) break;
@@ -766,7 +770,7 @@ struct CheckpointData {
   std::vector<std::string> partition_states;
   std::string collector;
   RunStats stats;
-  // Each file sink's output at the checkpoint: (sink name, CommitToken).
+  // Each file output at the checkpoint: (CommitName, Commit token).
   std::vector<std::pair<std::string, std::string>> sinks;
 };
 
@@ -1013,61 +1017,54 @@ class Run {
     return Status::Ok();
   }
 
-  // The file outputs, by name, for checkpoints (their CommitTokens).
-  std::vector<std::pair<std::string, std::string>> SinkTokens() const {
-    std::vector<std::pair<std::string, std::string>> out;
-    auto add = [&](std::string name, std::string token) {
-      if (!token.empty()) out.emplace_back(std::move(name), std::move(token));
+  // Every output that a resume restores: its CommitName, and a callback
+  // to Commit it or to restore it.
+  struct Output {
+    std::string name;
+    std::function<Result<std::string>()> commit;
+    std::function<Status(std::string_view)> restore;
+  };
+  std::vector<Output> Outputs() const {
+    std::vector<Output> out;
+    auto add = [&](auto* s) {
+      if (s == nullptr) return;
+      std::string name = s->CommitName();
+      if (name.empty()) return;
+      out.push_back({std::move(name), [s] { return s->CheckpointCommit(); },
+                     [s](std::string_view t) { return s->RestoreCommit(t); }});
     };
-    for (const sink::ResultSink* s : options_.result_sinks) {
-      add("results: " + s->Describe(), s->CommitToken());
-    }
-    for (const sink::PostSink* s : options_.post_sinks) {
-      add("posts: " + s->Describe(), s->CommitToken());
-    }
-    if (options_.late_sink != nullptr) {
-      add("late: " + options_.late_sink->Describe(), options_.late_sink->CommitToken());
-    }
-    if (options_.dead_letters != nullptr) {
-      add("dead letters: " + options_.dead_letters->path(), options_.dead_letters->CommitToken());
-    }
+    for (sink::ResultSink* s : options_.result_sinks) add(s);
+    for (sink::PostSink* s : options_.post_sinks) add(s);
+    add(options_.late_sink);
+    add(options_.dead_letters);
     return out;
+  }
+
+  // At a checkpoint: each file output made durable, and where it ends.
+  Result<std::vector<std::pair<std::string, std::string>>> CommitSinks() const {
+    std::vector<std::pair<std::string, std::string>> tokens;
+    for (Output& o : Outputs()) {
+      Result<std::string> token = o.commit();
+      if (!token.ok()) return token.status();
+      if (!token->empty()) tokens.emplace_back(std::move(o.name), std::move(*token));
+    }
+    return tokens;
   }
 
   // Cuts every file output back to the checkpoint, so what a crashed run
   // wrote after it is not there twice. A file output the checkpoint does not
   // know (added since) keeps its contents and is appended to.
   Status RestoreSinks(const std::vector<std::pair<std::string, std::string>>& saved) {
-    auto token_of = [&](const std::string& name) -> const std::string* {
-      for (const auto& [n, t] : saved) {
-        if (n == name) return &t;
+    for (const Output& o : Outputs()) {
+      const std::string* token = nullptr;
+      for (const auto& [name, t] : saved) {
+        if (name == o.name) token = &t;
       }
-      return nullptr;
-    };
-    auto restore = [&](const std::string& name, auto&& apply, bool is_file) -> Status {
-      if (const std::string* t = token_of(name)) return apply(*t);
-      if (is_file) log::Warn("{} is not in the checkpoint: it is appended to as it is", name);
-      return Status::Ok();
-    };
-    for (sink::ResultSink* s : options_.result_sinks) {
-      STARLING_RETURN_IF_ERROR(restore(
-          "results: " + s->Describe(), [&](const std::string& t) { return s->RestoreCommit(t); },
-          !s->CommitToken().empty()));
-    }
-    for (sink::PostSink* s : options_.post_sinks) {
-      STARLING_RETURN_IF_ERROR(restore(
-          "posts: " + s->Describe(), [&](const std::string& t) { return s->RestoreCommit(t); },
-          !s->CommitToken().empty()));
-    }
-    if (sink::PostSink* s = options_.late_sink) {
-      STARLING_RETURN_IF_ERROR(restore(
-          "late: " + s->Describe(), [&](const std::string& t) { return s->RestoreCommit(t); },
-          !s->CommitToken().empty()));
-    }
-    if (DeadLetterWriter* dl = options_.dead_letters) {
-      STARLING_RETURN_IF_ERROR(restore(
-          "dead letters: " + dl->path(),
-          [&](const std::string& t) { return dl->RestoreCommit(t); }, !dl->path().empty()));
+      if (token == nullptr) {
+        log::Warn("{} is not in the checkpoint: it is appended to as it is", o.name);
+        continue;
+      }
+      STARLING_RETURN_IF_ERROR(o.restore(*token));
     }
     return Status::Ok();
   }
@@ -1107,7 +1104,9 @@ class Run {
       CheckpointData d;
       d.fingerprint = spec_.Fingerprint();
       d.partitions = partition_count_;
-      d.sinks = SinkTokens();
+      auto committed = CommitSinks();
+      if (!committed.ok()) return committed.status();
+      d.sinks = std::move(*committed);
       d.position = c.position;
       d.source_position = c.source_position;
       d.id = c.checkpoint;

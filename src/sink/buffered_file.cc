@@ -90,6 +90,14 @@ Status BufferedFile::Flush() {
   return st;
 }
 
+Status BufferedFile::Sync() {
+  STARLING_RETURN_IF_ERROR(Flush());
+  if (fd_ >= 0 && owns_fd_ && ::fdatasync(fd_) != 0) {
+    return IoError("cannot sync " + path_ + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
 Status BufferedFile::Close() {
   if (fd_ < 0) return Status::Ok();
   Status st = Flush();

@@ -33,6 +33,9 @@ class BufferedFile {
   Status Append(std::string_view bytes);
   // Writes the buffer out (no fsync: durable against a crash of this process).
   Status Flush();
+  // Flush, then fdatasync: durable against a crash of the machine too (a
+  // no-op sync for standard output).
+  Status Sync();
   // Flushes and closes; a no-op when not open.
   Status Close();
 

@@ -2,6 +2,7 @@
 #include "sink/csv_sink.h"
 
 #include <charconv>
+#include <filesystem>
 
 #include "sink/csv_format.h"
 
@@ -20,8 +21,17 @@ Result<std::unique_ptr<CsvSink>> CsvSink::Open(CsvSinkOptions options) {
   return sink;
 }
 
-std::string CsvSink::CommitToken() const {
-  if (closed_ || file_.is_stdout()) return {};
+std::string CsvSink::CommitName() const {
+  if (options_.path == "-") return {};
+  std::error_code ec;
+  const auto abs = std::filesystem::weakly_canonical(options_.path, ec);
+  return "csv:" + (ec ? options_.path : abs.string());
+}
+
+Result<std::string> CsvSink::CheckpointCommit() {
+  if (closed_) return Internal("csv sink: CheckpointCommit after Close");
+  STARLING_RETURN_IF_ERROR(file_.Sync());
+  if (file_.is_stdout()) return std::string();
   return std::to_string(file_.size());
 }
 

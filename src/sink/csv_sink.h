@@ -27,7 +27,8 @@ class CsvSink final : public PostSink {
   Status Flush() override;
   Status Close() override;
   std::string Describe() const override;
-  std::string CommitToken() const override;  // the file's size
+  std::string CommitName() const override;  // "csv:" and the absolute path
+  Result<std::string> CheckpointCommit() override;     // the file's size
   Status RestoreCommit(std::string_view token) override;
 
  private:

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 
 namespace starling::sink {
 
@@ -15,8 +16,17 @@ Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(JsonlSinkOptions options) {
   return sink;
 }
 
-std::string JsonlSink::CommitToken() const {
-  if (closed_ || file_.is_stdout()) return {};
+std::string JsonlSink::CommitName() const {
+  if (options_.path == "-") return {};
+  std::error_code ec;
+  const auto abs = std::filesystem::weakly_canonical(options_.path, ec);
+  return "jsonl:" + (ec ? options_.path : abs.string());
+}
+
+Result<std::string> JsonlSink::CheckpointCommit() {
+  if (closed_) return Internal("jsonl sink: CheckpointCommit after Close");
+  STARLING_RETURN_IF_ERROR(file_.Sync());
+  if (file_.is_stdout()) return std::string();
   return std::to_string(file_index_) + ":" + std::to_string(file_.size());
 }
 

@@ -41,8 +41,10 @@ class JsonlSink final : public PostSink {
   Status Flush() override;
   Status Close() override;
   std::string Describe() const override;
+  // "jsonl:" and the absolute path (the same after rotations).
+  std::string CommitName() const override;
   // "INDEX:SIZE": the current file (0 = PATH, 1 = PATH.1, ...) and its size.
-  std::string CommitToken() const override;
+  Result<std::string> CheckpointCommit() override;
   Status RestoreCommit(std::string_view token) override;
 
   // Files started so far (1 + number of rotations).

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <filesystem>
 #include <cstdio>
 #include <vector>
 
@@ -341,10 +342,20 @@ class JsonlResultSink final : public ResultSink {
   std::string Describe() const override {
     return path_ == "-" ? "stdout (JSON lines)" : path_ + " (JSON lines)";
   }
+  std::string CommitName() const override {
+    if (path_ == "-") return {};
+    std::error_code ec;
+    const auto abs = std::filesystem::weakly_canonical(path_, ec);
+    return "jsonl results:" + (ec ? path_ : abs.string());
+  }
   // The file's size (it is opened for appending, so that is where it ends).
-  std::string CommitToken() const override {
+  Result<std::string> CheckpointCommit() override {
+    STARLING_RETURN_IF_ERROR(Flush());
+    if (file_ == nullptr || file_ == stdout) return std::string();
     struct stat st {};
-    if (file_ == nullptr || file_ == stdout || ::fstat(fileno(file_), &st) != 0) return {};
+    if (::fdatasync(fileno(file_)) != 0 || ::fstat(fileno(file_), &st) != 0) {
+      return IoError("cannot sync " + path_);
+    }
     return std::to_string(st.st_size);
   }
   Status RestoreCommit(std::string_view token) override {

@@ -24,13 +24,20 @@ class PostSink {
   virtual Status Close() = 0;
   // Human-readable location for the summary line ("out.db (SQLite)").
   virtual std::string Describe() const = 0;
-  // Exactly-once output across `--resume` (docs/pipelines.md). At each
-  // checkpoint, right after Flush(): a token for the output as it stands
-  // (a file sink: which file, and its size). Empty: nothing to restore (a
-  // store that replaces by key, such as SQLite, or standard output).
-  virtual std::string CommitToken() const { return {}; }
+  // Exactly-once output across `--resume` (docs/pipelines.md).
+  // A stable name for the output a checkpoint restores ("jsonl:/abs/path"),
+  // the same for every run that writes it; empty for a sink that needs no
+  // restore (a store that replaces by key, such as SQLite; standard output).
+  virtual std::string CommitName() const { return {}; }
+  // At each checkpoint: makes everything written so far durable (written
+  // out and, for a file, synced to disk) and returns a token for the output
+  // as it stands (a file sink: which file, and its size).
+  virtual Result<std::string> CheckpointCommit() {
+    STARLING_RETURN_IF_ERROR(Flush());
+    return std::string();
+  }
   // On --resume, before any Write: puts the output back where the
-  // checkpoint's token says (a file is cut back to that size, and files
+  // checkpoint's Commit token says (a file is cut back to that size, and files
   // rotated after it are removed), so whatever a crashed run wrote after its
   // last checkpoint is written again once, not twice. InvalidArgument for a
   // token that does not fit this output (another file, shorter than it was).

@@ -107,8 +107,8 @@ class LineRecordSource final : public RecordSource {
     Result<bool> moved = stream_->Seek(offset);
     if (!moved.ok()) return Status(moved.status().code(), origin_ + ": " + moved.status().message());
     if (!*moved) return false;
+    start_ = end_ = scan_ = 0;  // nothing of the old position is kept
     if (handed_out_) NewBuffer(kChunk);
-    start_ = end_ = scan_ = 0;
     eof_ = skipping_ = false;
     offset_ = offset;
     line_ = line;

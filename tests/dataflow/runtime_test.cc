@@ -13,6 +13,7 @@
 
 #include "model/post_json.h"
 #include "source/generator.h"
+#include "sink/sink.h"
 #include "source/record_source.h"
 #include "support/collecting_results.h"
 #include "support/collecting_sink.h"
@@ -470,6 +471,61 @@ TEST(Runtime, EarlyResultsPreviewOpenWindowsAndLeaveFinalsAlone) {
   }
 }
 
+// File outputs through a crash: a run with a rotating JSONL post sink stops
+// at a checkpoint; what a crashed run would have written after it (more
+// lines, a further rotated file) is there when the run resumes with the sink
+// reopened for resuming. The files must equal an uninterrupted run's.
+TEST(Runtime, ResumeCutsRotatedJsonlOutputsBackToTheCheckpoint) {
+  const Input in = MakeInput(24, 1500, 40000, 5 * kSecond);
+  const PipelineSpec spec = FullSpec();
+  const std::string dir = std::string(STARLING_TEST_TMP) + "/resume-jsonl";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string spec_of = "?rotate=64K";
+  auto run = [&](const std::string& path, std::uint64_t limit, bool resume, int workers,
+                 const std::string& checkpoints) {
+    auto sink = sink::OpenSink("jsonl:" + path + spec_of, {.resume = resume});
+    ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+    MemorySource source(in.lines);
+    RunOptions options;
+    options.workers = workers;
+    options.post_sinks = {sink->get()};
+    options.checkpoint_dir = checkpoints;
+    options.checkpoint_interval = std::chrono::milliseconds(5);
+    options.resume = resume;
+    options.limit = limit;
+    auto stats = RunPipeline(spec, source, options);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    ASSERT_TRUE((*sink)->Close().ok());
+  };
+  auto files = [](const std::string& path) {
+    std::string all;
+    for (int i = 0;; ++i) {
+      const std::string f = i == 0 ? path : path + "." + std::to_string(i);
+      if (!std::filesystem::exists(f)) break;
+      std::ifstream in(f, std::ios::binary);
+      all += std::string(std::istreambuf_iterator<char>(in), {}) + "|";
+    }
+    return all;
+  };
+  const std::string ref = dir + "/ref.jsonl";
+  run(ref, 0, false, 2, dir + "/ck-ref");
+  ASSERT_TRUE(std::filesystem::exists(ref + ".3")) << "the output rotates several times";
+  for (int workers : {1, 2}) {
+    const std::string out = dir + "/out-" + std::to_string(workers) + ".jsonl";
+    const std::string ck = dir + "/ck-" + std::to_string(workers);
+    run(out, 700, false, workers, ck);
+    // The crashed run's tail: lines after the checkpoint, and a later file.
+    int last = 0;
+    while (std::filesystem::exists(out + "." + std::to_string(last + 1))) ++last;
+    const std::string current = last == 0 ? out : out + "." + std::to_string(last);
+    std::ofstream(current, std::ios::app) << "{\"written\":\"after the checkpoint\"}\n";
+    std::ofstream(out + "." + std::to_string(last + 1)) << "{\"rotated\":\"after it\"}\n";
+    run(out, 0, true, 3 - workers, ck);  // and with the other worker count
+    EXPECT_EQ(files(out), files(ref)) << "workers " << workers;
+  }
+}
+
 // Dead letters are appended to; a resume cuts the file back to the
 // checkpoint's size, or removes it when it did not exist then.
 TEST(DeadLetterWriter, RestoresTheFileOfTheCheckpoint) {
@@ -478,10 +534,9 @@ TEST(DeadLetterWriter, RestoresTheFileOfTheCheckpoint) {
   std::string none, one;
   {
     DeadLetterWriter w(path);
-    none = w.CommitToken();
+    none = w.CheckpointCommit().value();
     ASSERT_TRUE(w.Write("{bad", "reason 1", "in", 1, 0).ok());
-    ASSERT_TRUE(w.Flush().ok());
-    one = w.CommitToken();
+    one = w.CheckpointCommit().value();
     ASSERT_TRUE(w.Write("{worse", "reason 2", "in", 2, 5).ok());
     ASSERT_TRUE(w.Flush().ok());
   }
@@ -499,7 +554,8 @@ TEST(DeadLetterWriter, RestoresTheFileOfTheCheckpoint) {
     EXPECT_FALSE(std::filesystem::exists(path));
   }
   DeadLetterWriter unkept("");
-  EXPECT_TRUE(unkept.CommitToken().empty());
+  EXPECT_TRUE(unkept.CommitName().empty());
+  EXPECT_TRUE(unkept.CheckpointCommit().value().empty());
   EXPECT_TRUE(unkept.RestoreCommit("12").ok());
 }
 

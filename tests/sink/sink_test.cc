@@ -38,7 +38,8 @@ TEST(OpenSink, FileSinksResumeExactlyOnce) {
     }
   }
   const std::size_t at = 50;
-  for (const std::string& kind : {"jsonl", "csv", "rotating"}) {
+  for (const char* kind_name : {"jsonl", "csv", "rotating"}) {
+    const std::string kind = kind_name;
     const std::string ref = TempPath("-ref." + std::string(kind == "csv" ? "csv" : "jsonl"));
     const std::string out = TempPath("-out." + std::string(kind == "csv" ? "csv" : "jsonl"));
     auto spec = [&](const std::string& path) {
@@ -61,15 +62,17 @@ TEST(OpenSink, FileSinksResumeExactlyOnce) {
       for (const auto& p : posts) ASSERT_TRUE((*s)->Write(p).ok());
       ASSERT_TRUE((*s)->Close().ok());
     }
-    std::string token;
+    std::string token, name;
     {
       auto s = OpenSink(spec(out));
       ASSERT_TRUE(s.ok());
       for (std::size_t i = 0; i < posts.size(); ++i) {
         ASSERT_TRUE((*s)->Write(posts[i]).ok());
         if (i + 1 == at) {
-          ASSERT_TRUE((*s)->Flush().ok());
-          token = (*s)->CommitToken();
+          auto t = (*s)->CheckpointCommit();
+          ASSERT_TRUE(t.ok()) << t.status().ToString();
+          token = *t;
+          name = (*s)->CommitName();
         }
         if (i == posts.size() * 3 / 4) break;  // the crash: written, never checkpointed
       }
@@ -80,12 +83,24 @@ TEST(OpenSink, FileSinksResumeExactlyOnce) {
     {
       auto s = OpenSink(spec(out), {.resume = true});
       ASSERT_TRUE(s.ok());
+      // The name a checkpoint matches on is stable: not changed by the
+      // rotations the crashed run made, and the same for ./PATH.
+      EXPECT_EQ((*s)->CommitName(), name) << kind;
+      auto dotted = OpenSink(spec("./" + std::filesystem::path(out).lexically_relative(
+                                             std::filesystem::current_path())
+                                             .string()),
+                             {.resume = true});
+      ASSERT_TRUE(dotted.ok());
+      EXPECT_EQ((*dotted)->CommitName(), name) << kind;
+      ASSERT_TRUE((*dotted)->Close().ok());
       ASSERT_TRUE((*s)->RestoreCommit(token).ok()) << kind;
       for (std::size_t i = at; i < posts.size(); ++i) ASSERT_TRUE((*s)->Write(posts[i]).ok());
       ASSERT_TRUE((*s)->Close().ok());
     }
     EXPECT_EQ(files(out), files(ref)) << kind;
-    if (kind == "rotating") EXPECT_TRUE(std::filesystem::exists(out + ".1"));
+    if (kind == "rotating") {
+      EXPECT_TRUE(std::filesystem::exists(out + ".1"));
+    }
     // A fresh (not resumed) open starts the file afresh.
     {
       auto s = OpenSink(spec(out));
@@ -105,10 +120,10 @@ TEST(OpenSink, FileSinksResumeExactlyOnce) {
   // Standard output and SQLite need nothing restored.
   auto out = OpenSink("-");
   ASSERT_TRUE(out.ok());
-  EXPECT_TRUE((*out)->CommitToken().empty());
+  EXPECT_TRUE((*out)->CommitName().empty());
   auto db = OpenSink("sqlite:" + TempPath(".db"));
   ASSERT_TRUE(db.ok());
-  EXPECT_TRUE((*db)->CommitToken().empty());
+  EXPECT_TRUE((*db)->CommitName().empty());
 }
 
 TEST(OpenResultSink, JsonlResultsResumeExactlyOnce) {
@@ -129,8 +144,9 @@ TEST(OpenResultSink, JsonlResultsResumeExactlyOnce) {
     auto s = OpenResultSink("jsonl:" + path);
     ASSERT_TRUE(s.ok());
     write(**s, 0, 10);
-    ASSERT_TRUE((*s)->Flush().ok());
-    token = (*s)->CommitToken();
+    auto t = (*s)->CheckpointCommit();
+    ASSERT_TRUE(t.ok());
+    token = *t;
     write(**s, 10, 15);  // after the checkpoint; then a crash
     ASSERT_TRUE((*s)->Flush().ok());
   }
