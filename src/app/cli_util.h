@@ -38,5 +38,4 @@ void EndProgressLine();
 // Prints the end-of-run summary to stderr (unless quiet).
 void PrintSummary(const dataflow::IngestStats& stats, const std::string& dead_letter_path);
 
-
 }  // namespace starling::app

@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <chrono>
 #include <thread>
 
 #include "app/cli_util.h"
@@ -56,21 +56,20 @@ void PrintRunSummary(const dataflow::RunStats& s, const std::string& dead_letter
   EndProgressLine();
   if (GlobalUi().quiet) return;
   const double secs = std::max(1e-6, static_cast<double>(s.elapsed.count()) / 1e6);
-  std::fprintf(stderr,
-               "done: %s records, %s posts in %.2fs (%s posts/s); %s window results (%s final); "
-               "%s late posts%s; %s dead letters%s%s; %s checkpoints; latency p50 %.3f ms, p99 "
-               "%.3f ms\n",
-               Grouped(s.records).c_str(), Grouped(s.posts).c_str(), secs,
-               Grouped(static_cast<std::uint64_t>(static_cast<double>(s.posts) / secs)).c_str(),
-               Grouped(s.results).c_str(), Grouped(s.final_results).c_str(),
-               Grouped(s.late_posts).c_str(),
-               s.late_items == 0
-                   ? ""
-                   : (" (and " + Grouped(s.late_items) + " late items in single analyses)").c_str(),
-               Grouped(s.dead_letters).c_str(),
-               dead_letters.empty() ? "" : " in ", dead_letters.c_str(),
-               Grouped(s.checkpoints).c_str(), static_cast<double>(s.latency_p50.count()) / 1e3,
-               static_cast<double>(s.latency_p99.count()) / 1e3);
+  std::fprintf(
+      stderr,
+      "done: %s records, %s posts in %.2fs (%s posts/s); %s window results (%s final); "
+      "%s late posts%s; %s dead letters%s%s; %s checkpoints; latency p50 %.3f ms, p99 "
+      "%.3f ms\n",
+      Grouped(s.records).c_str(), Grouped(s.posts).c_str(), secs,
+      Grouped(static_cast<std::uint64_t>(static_cast<double>(s.posts) / secs)).c_str(),
+      Grouped(s.results).c_str(), Grouped(s.final_results).c_str(), Grouped(s.late_posts).c_str(),
+      s.late_items == 0
+          ? ""
+          : (" (and " + Grouped(s.late_items) + " late items in single analyses)").c_str(),
+      Grouped(s.dead_letters).c_str(), dead_letters.empty() ? "" : " in ", dead_letters.c_str(),
+      Grouped(s.checkpoints).c_str(), static_cast<double>(s.latency_p50.count()) / 1e3,
+      static_cast<double>(s.latency_p99.count()) / 1e3);
 }
 
 // Opens a sink list; the pointers stay owned by *owned.
@@ -199,8 +198,8 @@ int RunPipelineFile(const RunArgs& args) {
     // The input ended: the results stay on view until Ctrl-C.
     if (stats.ok() && !o.stop->load()) {
       EndProgressLine();
-      log::Info("{}: the pipeline finished; the dashboard stays up at {} until Ctrl-C",
-                f.spec.name, server->url());
+      log::Info("{}: the pipeline finished; the dashboard stays up at {} until Ctrl-C", f.spec.name,
+                server->url());
       while (!o.stop->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     server->Stop();
@@ -613,8 +612,9 @@ std::string PostsDbFor(const std::string& db) {
 
 int RunDemo(const DemoArgs& args) {
   // Serving, the demo runs until Ctrl-C unless told otherwise.
-  const std::string duration_text =
-      !args.duration.empty() ? args.duration : args.serve.enabled ? "0s" : "30s";
+  const std::string duration_text = !args.duration.empty() ? args.duration
+                                    : args.serve.enabled   ? "0s"
+                                                           : "30s";
   auto duration = ParseDuration(duration_text);
   if (!duration.ok()) return Fail(duration.status());
   source::GeneratorOptions go;

@@ -131,8 +131,9 @@ int main(int argc, char** argv) {
       "demo", "Run the generator through every analysis into SQLite, with live summaries");
   demo->add_option("--duration,-d", demo_args.duration,
                    "How long to run (default: until Ctrl-C with the dashboard, else 30s)");
-  demo->add_flag("--no-serve", [&demo_args](std::int64_t) { demo_args.serve.enabled = false; },
-                 "Do not start the dashboard");
+  demo->add_flag(
+      "--no-serve", [&demo_args](std::int64_t) { demo_args.serve.enabled = false; },
+      "Do not start the dashboard");
   AddServeOptions(demo, &demo_args.serve);
   demo->add_option("--db", demo_args.db, "SQLite file to write")->capture_default_str();
   demo->add_option("--rate,-r", demo_args.rate, "Posts per second")->capture_default_str();
@@ -153,7 +154,9 @@ int main(int argc, char** argv) {
   AddServeOptions(run, &run_args.serve);
   run->add_option("--checkpoint-dir", run_args.checkpoint_dir,
                   "Write checkpoints here (state + source position, atomically)");
-  run->add_flag("--resume", run_args.resume, "Go on from the checkpoint in --checkpoint-dir: file outputs are cut back to it (nothing twice); any --workers");
+  run->add_flag("--resume", run_args.resume,
+                "Go on from the checkpoint in --checkpoint-dir: file outputs are cut back to it "
+                "(nothing twice); any --workers");
   run->add_option("--mode", run_args.mode, "Processing model: record or microbatch")
       ->check(CLI::IsMember({"record", "microbatch"}));
   run->add_option("--workers,-w", run_args.workers,
@@ -194,8 +197,7 @@ int main(int argc, char** argv) {
   app::ServeCommandArgs serve_args;
   auto* serve_cmd = app.add_subcommand(
       "serve", "The dashboard over a stored run (the results SQLite of run or demo)");
-  serve_cmd->add_option("--db", serve_args.db, "Results database: sqlite:FILE or FILE")
-      ->required();
+  serve_cmd->add_option("--db", serve_args.db, "Results database: sqlite:FILE or FILE")->required();
   serve_cmd->add_option("--posts", serve_args.posts,
                         "Posts database for the feed (e.g. the demo's *-posts.db)");
   serve_cmd->add_option("--pipeline", serve_args.pipeline,

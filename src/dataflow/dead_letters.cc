@@ -2,16 +2,15 @@
 #include "dataflow/dead_letters.h"
 
 #include <simdjson.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
-#include <filesystem>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "model/post_json.h"
 

@@ -71,9 +71,9 @@ struct Chunk {
   // When the first record of the chunk's micro-batch was read (= first_read
   // in record mode): results of a batch wait for its end.
   std::chrono::steady_clock::time_point batch_first_read{};
-  std::uint64_t position = 0;  // records consumed from the source after this chunk
+  std::uint64_t position = 0;   // records consumed from the source after this chunk
   std::string source_position;  // the source's own token there (checkpoints only)
-  bool end = false;            // no more input: close every window
+  bool end = false;             // no more input: close every window
   bool force_checkpoint = false;
   bool early = false;  // partitions emit open windows that changed (early results)
   // The last chunk of a micro-batch (always true in record mode): results
@@ -425,8 +425,7 @@ class Collector {
       ++stats_->dead_letters;
       if (options_.dead_letters != nullptr) {
         STARLING_RETURN_IF_ERROR(options_.dead_letters->Write(
-            RecordBytes(c.raw, rec), d.reason, c.origins[rec.origin],
-            rec.line, rec.source_offset));
+            RecordBytes(c.raw, rec), d.reason, c.origins[rec.origin], rec.line, rec.source_offset));
       }
     }
     stats_->records += c.records.size();
@@ -1154,7 +1153,7 @@ class Run {
     Stage1 stage1(spec_, options_.parse);
     Chunk c;
     std::vector<PartitionOutput> outputs(partition_count_);
-    reader_.KeepViews();  // each chunk is processed before the next Fill
+    reader_.KeepViews();              // each chunk is processed before the next Fill
     const std::size_t per_chunk = 1;  // record mode; micro-batches cut their own chunks
     std::uint64_t seq = 0;
     bool more = true;
@@ -1343,7 +1342,7 @@ class Run {
 
   std::uint32_t PartitionThreads() const {
     const int asked = options_.partition_threads;
-    const std::uint32_t n = asked >= 0 ? static_cast<std::uint32_t>(asked)
+    const std::uint32_t n = asked >= 0      ? static_cast<std::uint32_t>(asked)
                             : workers_ >= 4 ? workers_
                                             : 0;
     return std::min(n, partition_count_);

@@ -44,7 +44,7 @@ struct RunStats {
   // Items an analysis dropped because their window had closed, from posts on
   // time for another analysis (a 1 s window closes before a 1 h one).
   std::uint64_t late_items = 0;
-  std::uint64_t results = 0;     // window results emitted (previews and finals)
+  std::uint64_t results = 0;  // window results emitted (previews and finals)
   std::uint64_t final_results = 0;
   std::uint64_t checkpoints = 0;
   std::uint64_t resumed_records = 0;  // records a --resume did not read again

@@ -182,7 +182,8 @@ ApiResponse Windows(const DashboardState& state, const QueryParams& q) {
     if (final_only == "1" && !w.final) continue;
     picked.push_back(std::move(w));
   }
-  if (picked.size() > *limit) picked.erase(picked.begin(), picked.end() - static_cast<std::ptrdiff_t>(*limit));
+  if (picked.size() > *limit)
+    picked.erase(picked.begin(), picked.end() - static_cast<std::ptrdiff_t>(*limit));
   std::string body = "{";
   AppendKey("analysis", &body);
   model::AppendJsonString(name, &body);
@@ -258,7 +259,8 @@ ApiResponse Bursts(const DashboardState& state, const QueryParams& q) {
   for (auto& w : state.bus().Recent(a->name, SIZE_MAX)) {
     if (!w.rows.empty()) fired.push_back(std::move(w));
   }
-  if (fired.size() > *limit) fired.erase(fired.begin(), fired.end() - static_cast<std::ptrdiff_t>(*limit));
+  if (fired.size() > *limit)
+    fired.erase(fired.begin(), fired.end() - static_cast<std::ptrdiff_t>(*limit));
   std::string body = "{";
   AppendKey("analysis", &body);
   model::AppendJsonString(a->name, &body);
@@ -502,8 +504,7 @@ struct Metrics::Impl {
     checkpoints = counter("starling_checkpoints_total", "Checkpoints written");
     open_windows = gauge("starling_open_windows", "Windows open in the engine");
     watermark = gauge("starling_watermark_seconds", "The watermark (event time), Unix seconds");
-    checkpoint_age =
-        gauge("starling_checkpoint_age_seconds", "Seconds since the last checkpoint");
+    checkpoint_age = gauge("starling_checkpoint_age_seconds", "Seconds since the last checkpoint");
     p50 = gauge("starling_latency_p50_seconds", "Read-to-result latency, median");
     p99 = gauge("starling_latency_p99_seconds", "Read-to-result latency, 99th percentile");
     ws_clients = gauge("starling_websocket_clients", "Connected WebSocket clients");

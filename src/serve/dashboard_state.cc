@@ -41,8 +41,8 @@ DashboardState::~DashboardState() = default;
 void DashboardState::SetPipeline(const dataflow::PipelineSpec& spec, std::string source) {
   std::vector<AnalysisInfo> infos;
   for (model::AnalysisMeta& m : dataflow::DescribeAnalyses(spec)) {
-    infos.push_back(
-        {std::move(m.analysis), m.kind, std::move(m.by), std::move(m.window), m.k, std::move(m.of)});
+    infos.push_back({std::move(m.analysis), m.kind, std::move(m.by), std::move(m.window), m.k,
+                     std::move(m.of)});
   }
   SetPipeline(spec.name, std::move(infos), std::move(source));
 }
@@ -131,12 +131,12 @@ std::vector<std::string> DashboardState::FindPosts(const PostQuery& query) const
   std::lock_guard lock(mu_);
   for (auto it = posts_.rbegin(); it != posts_.rend() && out.size() < query.limit; ++it) {
     if (!text.empty() && it->text_lower.find(text) == std::string::npos) continue;
-    if (!tag.empty() && std::find(it->hashtags.begin(), it->hashtags.end(), tag) ==
-                            it->hashtags.end()) {
+    if (!tag.empty() &&
+        std::find(it->hashtags.begin(), it->hashtags.end(), tag) == it->hashtags.end()) {
       continue;
     }
-    if (!mention.empty() && std::find(it->mentions.begin(), it->mentions.end(), mention) ==
-                                it->mentions.end()) {
+    if (!mention.empty() &&
+        std::find(it->mentions.begin(), it->mentions.end(), mention) == it->mentions.end()) {
       continue;
     }
     if (!query.lang.empty() && it->lang != query.lang) continue;

@@ -5,9 +5,9 @@
 // thread-safe: the engine's collector thread writes, the server reads.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -27,8 +27,8 @@ namespace starling::serve {
 struct AnalysisInfo {
   std::string name;
   model::ResultKind kind = model::ResultKind::kCount;
-  std::string by;      // "hashtag", "lang", ... (may be empty)
-  std::string window;  // "5s", "sliding 10m 1m", ... (may be empty)
+  std::string by;       // "hashtag", "lang", ... (may be empty)
+  std::string window;   // "5s", "sliding 10m 1m", ... (may be empty)
   std::uint64_t k = 0;  // as model::AnalysisMeta::k (0: none, or every key)
   std::string of;       // distinct: what is counted (else empty)
 };

@@ -80,8 +80,8 @@ std::string LineChart(const std::vector<Point>& points, const std::string& label
   auto y = [&](double v) { return kTop + (kH - kTop - kBottom) * (1 - (v - lo) / (hi - lo)); };
   std::string svg = "<svg viewBox=\"0 0 " + std::to_string(kW) + " " + std::to_string(kH) +
                     "\" role=img aria-label=\"" + Esc(label) + "\">";
-  svg += "<line class=axis x1=" + Num(kLeft) + " y1=" + Num(kH - kBottom) + " x2=" +
-         Num(kW - kRight) + " y2=" + Num(kH - kBottom) + " />";
+  svg += "<line class=axis x1=" + Num(kLeft) + " y1=" + Num(kH - kBottom) +
+         " x2=" + Num(kW - kRight) + " y2=" + Num(kH - kBottom) + " />";
   svg += "<line class=axis x1=" + Num(kLeft) + " y1=" + Num(kTop) + " x2=" + Num(kLeft) +
          " y2=" + Num(kH - kBottom) + " />";
   svg += "<text x=" + Num(kLeft - 6) + " y=" + Num(kTop + 10) + " text-anchor=end>" +
@@ -92,8 +92,8 @@ std::string LineChart(const std::vector<Point>& points, const std::string& label
   svg += "<text x=" + Num(kW - kRight) + " y=" + Num(kH - 6) + " text-anchor=end>" +
          Esc(Clock(t1)) + "</text>";
   if (lo < 0 && hi > 0) {
-    svg += "<line class=zero x1=" + Num(kLeft) + " y1=" + Num(y(0), 1) + " x2=" +
-           Num(kW - kRight) + " y2=" + Num(y(0), 1) + " />";
+    svg += "<line class=zero x1=" + Num(kLeft) + " y1=" + Num(y(0), 1) + " x2=" + Num(kW - kRight) +
+           " y2=" + Num(y(0), 1) + " />";
   }
   svg += "<polyline class=line points=\"";
   for (const Point& p : points) svg += Num(x(p.t), 1) + "," + Num(y(p.y), 1) + " ";
@@ -142,8 +142,7 @@ std::vector<std::pair<std::string, double>> Totals(const std::vector<model::Wind
   std::map<std::string, double> sum;
   for (const auto& w : ws) {
     for (const auto& r : w.rows) {
-      const std::string key =
-          w.kind == ResultKind::kCooccurrence ? r.key + " + " + r.key2 : r.key;
+      const std::string key = w.kind == ResultKind::kCooccurrence ? r.key + " + " + r.key2 : r.key;
       sum[key] += static_cast<double>(r.count);
     }
   }
@@ -218,7 +217,8 @@ std::string RenderReport(const DashboardState& state, const ReportOptions& optio
       std::int64_t n = 0;
       for (const auto& r : w.rows) n += r.count;
       posts += n;
-      if (w.window_start != INT64_MIN) volume_points.push_back({w.window_start, static_cast<double>(n)});
+      if (w.window_start != INT64_MIN)
+        volume_points.push_back({w.window_start, static_cast<double>(n)});
     }
   }
   std::string kpis = "<div class=kpis>";
@@ -235,7 +235,8 @@ std::string RenderReport(const DashboardState& state, const ReportOptions& optio
   kpis += "</div>";
   body += Section("Overview", "", kpis);
   if (volume != nullptr) {
-    body += Section("Posts per window", Describe(*volume), LineChart(volume_points, "posts per window"));
+    body += Section("Posts per window", Describe(*volume),
+                    LineChart(volume_points, "posts per window"));
   }
 
   // Trending: every top-k and pair analysis, summed over its windows.
@@ -253,8 +254,9 @@ std::string RenderReport(const DashboardState& state, const ReportOptions& optio
     const std::string title = a.kind == ResultKind::kCooccurrence
                                   ? "Hashtag pairs"
                                   : "Top " + (a.by.empty() ? a.name : a.by + "s");
-    body += Section(title, Describe(a) + "; counts summed over the stored windows (each window's top only)",
-                    BarChart(bars, title));
+    body += Section(
+        title, Describe(a) + "; counts summed over the stored windows (each window's top only)",
+        BarChart(bars, title));
   }
 
   // Sentiment over time (all posts), and its top keys.
@@ -275,10 +277,10 @@ std::string RenderReport(const DashboardState& state, const ReportOptions& optio
     std::string table;
     if (!by_key.empty()) {
       std::vector<std::pair<std::string, std::pair<double, std::int64_t>>> rows(by_key.begin(),
-                                                                                 by_key.end());
+                                                                                by_key.end());
       std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {
         return x.second.second != y.second.second ? x.second.second > y.second.second
-                                                   : x.first < y.first;
+                                                  : x.first < y.first;
       });
       if (rows.size() > 10) rows.resize(10);
       table = "<table><tr><th>" + Esc(a.by.empty() ? "key" : a.by) +
@@ -328,7 +330,8 @@ std::string RenderReport(const DashboardState& state, const ReportOptions& optio
     if (!ws.empty()) {
       const auto& w = ws.back();
       table = "<p class=note>Window " + Esc(Clock(w.window_start)) + " .. " +
-              Esc(Clock(w.window_end)) + "</p><table><tr><th>cluster</th><th>posts</th><th>top "
+              Esc(Clock(w.window_end)) +
+              "</p><table><tr><th>cluster</th><th>posts</th><th>top "
               "terms</th></tr>";
       for (const auto& r : w.rows) {
         table += "<tr><td>" + Esc(r.key) + "</td><td class=n>" + Grouped(r.count) + "</td><td>" +
@@ -357,7 +360,8 @@ std::string RenderReport(const DashboardState& state, const ReportOptions& optio
       list += "<div class=post><small>" + Esc(created) + (handle.empty() ? "" : " @") +
               Esc(handle) + "</small><br>" + Esc(text) + "</div>";
     }
-    body += Section("Recent posts", "the newest " + std::to_string(recent.size()) + " posts stored", list);
+    body += Section("Recent posts", "the newest " + std::to_string(recent.size()) + " posts stored",
+                    list);
   }
 
   const std::string title =
@@ -365,10 +369,12 @@ std::string RenderReport(const DashboardState& state, const ReportOptions& optio
   const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  std::string html = "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
-                     "<meta name=viewport content=\"width=device-width,initial-scale=1\">"
-                     "<title>" + Esc(title) + "</title><style>" + std::string(kStyle) +
-                     "</style></head><body><header><h1>" + Esc(title) + "</h1>";
+  std::string html =
+      "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
+      "<meta name=viewport content=\"width=device-width,initial-scale=1\">"
+      "<title>" +
+      Esc(title) + "</title><style>" + std::string(kStyle) + "</style></head><body><header><h1>" +
+      Esc(title) + "</h1>";
   if (!options.source.empty()) html += "<p>From " + Esc(options.source) + "</p>";
   if (first != INT64_MAX && last != INT64_MIN) {
     html += "<p>Event time " + Esc(Clock(first)) + " .. " + Esc(Clock(last)) + " UTC</p>";

@@ -64,9 +64,9 @@ void Bind(sqlite3_stmt* st, int i, const std::string& s) {
 }
 
 std::optional<ResultKind> KindFromName(std::string_view name) {
-  for (ResultKind k :
-       {ResultKind::kCount, ResultKind::kTopK, ResultKind::kDistinct, ResultKind::kSentiment,
-        ResultKind::kBurst, ResultKind::kCluster, ResultKind::kCooccurrence, ResultKind::kSession}) {
+  for (ResultKind k : {ResultKind::kCount, ResultKind::kTopK, ResultKind::kDistinct,
+                       ResultKind::kSentiment, ResultKind::kBurst, ResultKind::kCluster,
+                       ResultKind::kCooccurrence, ResultKind::kSession}) {
     if (model::ResultKindName(k) == name) return k;
   }
   return std::nullopt;
@@ -153,16 +153,16 @@ Result<model::TimestampUs> Time(const std::string& text, bool start) {
 
 }  // namespace
 
-Status LoadStoredResults(const std::string& path, const std::string& pipeline,
-                         std::size_t windows, DashboardState* state) {
+Status LoadStoredResults(const std::string& path, const std::string& pipeline, std::size_t windows,
+                         DashboardState* state) {
   Db db;
   STARLING_RETURN_IF_ERROR(Open(path, &db));
   std::string name = pipeline;
   {
     Stmt st;
-    STARLING_RETURN_IF_ERROR(Prepare(
-        db, "SELECT pipeline, COUNT(*) FROM windows GROUP BY pipeline ORDER BY 2 DESC, 1", &st,
-        path));
+    STARLING_RETURN_IF_ERROR(
+        Prepare(db, "SELECT pipeline, COUNT(*) FROM windows GROUP BY pipeline ORDER BY 2 DESC, 1",
+                &st, path));
     std::vector<std::string> found;
     while (sqlite3_step(st.st) == SQLITE_ROW) found.push_back(Text(st.st, 0));
     if (found.empty()) return NotFound(path + " holds no window results yet");
@@ -193,11 +193,10 @@ Status LoadStoredResults(const std::string& path, const std::string& pipeline,
   // k and of were declared, those stay 0 and empty).
   {
     Stmt st;
-    const bool full =
-        sqlite3_prepare_v2(db.db,
-                           "SELECT analysis, \"by\", window, k, \"of\" FROM analyses "
-                           "WHERE pipeline = ?1",
-                           -1, &st.st, nullptr) == SQLITE_OK;
+    const bool full = sqlite3_prepare_v2(db.db,
+                                         "SELECT analysis, \"by\", window, k, \"of\" FROM analyses "
+                                         "WHERE pipeline = ?1",
+                                         -1, &st.st, nullptr) == SQLITE_OK;
     if (full || sqlite3_prepare_v2(db.db,
                                    "SELECT analysis, \"by\", window FROM analyses "
                                    "WHERE pipeline = ?1",
@@ -210,7 +209,8 @@ Status LoadStoredResults(const std::string& path, const std::string& pipeline,
           a.by = Text(st.st, 1);
           a.window = Text(st.st, 2);
           if (full) {
-            a.k = static_cast<std::uint64_t>(std::max<sqlite3_int64>(0, sqlite3_column_int64(st.st, 3)));
+            a.k = static_cast<std::uint64_t>(
+                std::max<sqlite3_int64>(0, sqlite3_column_int64(st.st, 3)));
             a.of = Text(st.st, 4);
           }
         }
@@ -291,17 +291,17 @@ Status LoadStoredPosts(const std::string& path, std::size_t limit, DashboardStat
   Stmt tags, mentions;
   STARLING_RETURN_IF_ERROR(
       Prepare(db, "SELECT tag, start, \"end\" FROM hashtags WHERE post_id = ?1", &tags, path));
-  STARLING_RETURN_IF_ERROR(Prepare(
-      db, "SELECT handle, user_id, start, \"end\" FROM mentions WHERE post_id = ?1", &mentions,
-      path));
+  STARLING_RETURN_IF_ERROR(
+      Prepare(db, "SELECT handle, user_id, start, \"end\" FROM mentions WHERE post_id = ?1",
+              &mentions, path));
   std::vector<model::Post> posts;
   while (sqlite3_step(st.st) == SQLITE_ROW) {
     model::Post p;
     p.id = Text(st.st, 0);
     const std::string provider = Text(st.st, 1);
-    for (model::Provider v : {model::Provider::kX, model::Provider::kGitHub,
-                              model::Provider::kBluesky, model::Provider::kMastodon,
-                              model::Provider::kMeetup}) {
+    for (model::Provider v :
+         {model::Provider::kX, model::Provider::kGitHub, model::Provider::kBluesky,
+          model::Provider::kMastodon, model::Provider::kMeetup}) {
       if (model::ProviderName(v) == provider) p.provider = v;
     }
     p.created_at = sqlite3_column_int64(st.st, 2);

@@ -12,8 +12,7 @@ namespace starling::sink {
 
 BufferedFile::~BufferedFile() { (void)Close(); }
 
-Status BufferedFile::Open(const std::string& path, std::size_t buffer_size,
-                          bool keep_existing) {
+Status BufferedFile::Open(const std::string& path, std::size_t buffer_size, bool keep_existing) {
   STARLING_RETURN_IF_ERROR(Close());
   path_ = path;
   capacity_ = buffer_size == 0 ? kDefaultBufferSize : buffer_size;
@@ -44,8 +43,8 @@ Status BufferedFile::TruncateTo(std::uint64_t size) {
   if (::fstat(fd_, &st) != 0) return IoError("cannot stat " + path_ + ": " + std::strerror(errno));
   if (static_cast<std::uint64_t>(st.st_size) < size) {
     return InvalidArgument(path_ + " holds " + std::to_string(st.st_size) +
-                              " bytes, the checkpoint saw " + std::to_string(size) +
-                              ": not the file it was taken with");
+                           " bytes, the checkpoint saw " + std::to_string(size) +
+                           ": not the file it was taken with");
   }
   if (::ftruncate(fd_, static_cast<off_t>(size)) != 0 ||
       ::lseek(fd_, static_cast<off_t>(size), SEEK_SET) < 0) {

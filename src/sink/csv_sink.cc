@@ -11,8 +11,7 @@ namespace starling::sink {
 Result<std::unique_ptr<CsvSink>> CsvSink::Open(CsvSinkOptions options) {
   if (options.path.empty()) return InvalidArgument("csv sink: empty path");
   std::unique_ptr<CsvSink> sink(new CsvSink(std::move(options)));
-  STARLING_RETURN_IF_ERROR(sink->file_.Open(sink->options_.path,
-                                            BufferedFile::kDefaultBufferSize,
+  STARLING_RETURN_IF_ERROR(sink->file_.Open(sink->options_.path, BufferedFile::kDefaultBufferSize,
                                             sink->options_.resume));
   if (sink->file_.size() == 0) {  // a resumed file already has its header
     AppendCsvHeader(&sink->row_);

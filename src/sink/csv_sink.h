@@ -13,7 +13,7 @@
 namespace starling::sink {
 
 struct CsvSinkOptions {
-  std::string path;  // "-" = standard output
+  std::string path;     // "-" = standard output
   bool resume = false;  // keep the existing file for RestoreCommit (OpenOptions::resume)
 };
 
@@ -27,8 +27,8 @@ class CsvSink final : public PostSink {
   Status Flush() override;
   Status Close() override;
   std::string Describe() const override;
-  std::string CommitName() const override;  // "csv:" and the absolute path
-  Result<std::string> CheckpointCommit() override;     // the file's size
+  std::string CommitName() const override;          // "csv:" and the absolute path
+  Result<std::string> CheckpointCommit() override;  // the file's size
   Status RestoreCommit(std::string_view token) override;
 
  private:

@@ -11,8 +11,8 @@ Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(JsonlSinkOptions options) {
   if (options.path.empty()) return InvalidArgument("jsonl sink: empty path");
   if (options.path == "-") options.rotate_bytes = 0;
   std::unique_ptr<JsonlSink> sink(new JsonlSink(std::move(options)));
-  STARLING_RETURN_IF_ERROR(sink->file_.Open(sink->FilePath(0), sink->options_.buffer_bytes,
-                                            sink->options_.resume));
+  STARLING_RETURN_IF_ERROR(
+      sink->file_.Open(sink->FilePath(0), sink->options_.buffer_bytes, sink->options_.resume));
   return sink;
 }
 

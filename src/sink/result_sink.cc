@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <vector>
 
 #include "model/post_json.h"

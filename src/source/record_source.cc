@@ -105,7 +105,8 @@ class LineRecordSource final : public RecordSource {
     }
     if (document_mode_) return false;
     Result<bool> moved = stream_->Seek(offset);
-    if (!moved.ok()) return Status(moved.status().code(), origin_ + ": " + moved.status().message());
+    if (!moved.ok())
+      return Status(moved.status().code(), origin_ + ": " + moved.status().message());
     if (!*moved) return false;
     start_ = end_ = scan_ = 0;  // nothing of the old position is kept
     if (handed_out_) NewBuffer(kChunk);

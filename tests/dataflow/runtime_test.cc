@@ -12,8 +12,8 @@
 #include <set>
 
 #include "model/post_json.h"
-#include "source/generator.h"
 #include "sink/sink.h"
+#include "source/generator.h"
 #include "source/record_source.h"
 #include "support/collecting_results.h"
 #include "support/collecting_sink.h"
@@ -193,9 +193,8 @@ std::map<std::pair<std::string, Window>, std::map<std::string, std::int64_t>> Na
     for (const AnalysisSpec& a : spec.analyses) {
       std::vector<Window> windows;
       AssignWindows(a.window, t, &windows);
-      const bool all_closed = std::all_of(windows.begin(), windows.end(), [&](const Window& w) {
-        return w.end + lateness <= wm;
-      });
+      const bool all_closed = std::all_of(windows.begin(), windows.end(),
+                                          [&](const Window& w) { return w.end + lateness <= wm; });
       if (all_closed) {  // on time for another analysis, late for this one
         std::set<std::string> tags;
         for (const auto& h : p.hashtags) {
@@ -338,7 +337,8 @@ TEST(Runtime, ResumeWithAnotherWorkerCountGivesTheUninterruptedResult) {
   const Input in = MakeInput(22, 3000, 40000, 5 * kSecond);
   const PipelineSpec spec = FullSpec();
   auto reference = RunOnce(spec, in, RunOptions{});
-  for (const std::vector<int>& workers : {std::vector<int>{2, 1, 3, 2}, std::vector<int>{3, 2, 1, 4}}) {
+  for (const std::vector<int>& workers :
+       {std::vector<int>{2, 1, 3, 2}, std::vector<int>{3, 2, 1, 4}}) {
     std::string label = "workers";
     for (int w : workers) label += " " + std::to_string(w);
     const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-rescale";
@@ -379,7 +379,8 @@ TEST(Runtime, ResumeMovesAFileSourceToItsCheckpointedOffset) {
     RunOptions plain;
     plain.workers = workers;
     auto reference = RunOnce(spec, in, plain);
-    const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-seek-" + std::to_string(workers);
+    const std::string dir =
+        std::string(STARLING_TEST_TMP) + "/ckpt-seek-" + std::to_string(workers);
     std::filesystem::remove_all(dir);
     CollectingResults store;
     RunOptions options;
@@ -461,7 +462,8 @@ TEST(Runtime, EarlyResultsPreviewOpenWindowsAndLeaveFinalsAlone) {
     // A window's previews grow as its posts arrive, before the window ends.
     std::map<CollectingResults::Key, std::vector<std::uint64_t>> totals;
     for (const auto& r : early.all) {
-      if (r.analysis == "tags") totals[{r.analysis, r.window_start, r.window_end}].push_back(r.total);
+      if (r.analysis == "tags")
+        totals[{r.analysis, r.window_start, r.window_end}].push_back(r.total);
     }
     std::size_t growing = 0;
     for (const auto& [key, t] : totals) {
@@ -548,8 +550,7 @@ TEST(DeadLetterWriter, RestoresTheFileOfTheCheckpoint) {
     ASSERT_TRUE(w.RestoreCommit(one).ok());
     EXPECT_EQ(std::to_string(size_of()), one);
     EXPECT_LT(size_of(), two_size);
-    EXPECT_EQ(w.RestoreCommit(std::to_string(two_size + 10)).code(),
-              StatusCode::kInvalidArgument);
+    EXPECT_EQ(w.RestoreCommit(std::to_string(two_size + 10)).code(), StatusCode::kInvalidArgument);
     ASSERT_TRUE(w.RestoreCommit(none).ok());
     EXPECT_FALSE(std::filesystem::exists(path));
   }

@@ -45,7 +45,8 @@ Reply Request(int port, const std::string& target,
               http::verb verb = http::verb::get, const std::string& body = {}) {
   net::io_context ioc;
   tcp::socket socket(ioc);
-  socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  socket.connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, "127.0.0.1");
   for (const auto& [k, v] : headers) req.set(k, v);
@@ -68,7 +69,8 @@ Reply Request(int port, const std::string& target,
 std::string Raw(int port, const std::string& bytes) {
   net::io_context ioc;
   tcp::socket socket(ioc);
-  socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  socket.connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   beast::error_code ec;
   // The server may answer (413, 431) and stop reading before all is sent.
   net::write(socket, net::buffer(bytes), ec);
@@ -78,7 +80,8 @@ std::string Raw(int port, const std::string& bytes) {
     const std::size_t n = socket.read_some(net::buffer(buf), ec);
     if (ec) break;
     out.append(buf, n);
-    if (out.find("\r\n\r\n") != std::string::npos && out.find("Connection: close") != std::string::npos &&
+    if (out.find("\r\n\r\n") != std::string::npos &&
+        out.find("Connection: close") != std::string::npos &&
         out.size() > out.find("\r\n\r\n") + 4) {
       break;
     }
@@ -219,14 +222,18 @@ TEST_F(Server, EveryEndpointAnswersJson) {
   EXPECT_NE(stats.body.find("\"dead_letters\":2"), std::string::npos);
   EXPECT_NE(stats.body.find("\"watermark\":\"2021-04-01T00:02:00.000Z\""), std::string::npos);
   Reply analyses = Request(port_, "/api/v1/analyses");
+  EXPECT_NE(
+      analyses.body.find(
+          R"({"name":"hashtags","kind":"top","by":"hashtag","window":"tumbling 1m","k":10,"of":""})"),
+      std::string::npos)
+      << analyses.body;
+  EXPECT_NE(
+      analyses.body.find(
+          R"("name":"mood","kind":"sentiment","by":"hashtag","window":"tumbling 1m","k":5,"of":"")"),
+      std::string::npos)
+      << analyses.body;
   EXPECT_NE(analyses.body.find(
-                R"({"name":"hashtags","kind":"top","by":"hashtag","window":"tumbling 1m","k":10,"of":""})"),
-            std::string::npos)
-      << analyses.body;
-  EXPECT_NE(analyses.body.find(R"("name":"mood","kind":"sentiment","by":"hashtag","window":"tumbling 1m","k":5,"of":"")"),
-            std::string::npos)
-      << analyses.body;
-  EXPECT_NE(analyses.body.find(R"("kind":"distinct","by":"all","window":"tumbling 1m","k":0,"of":"author")"),
+                R"("kind":"distinct","by":"all","window":"tumbling 1m","k":0,"of":"author")"),
             std::string::npos)
       << analyses.body;
   // The newest window, a preview here.
@@ -243,8 +250,9 @@ TEST_F(Server, EveryEndpointAnswersJson) {
   EXPECT_NE(since.body.find("\"count\":7"), std::string::npos);
   EXPECT_EQ(since.body.find("\"count\":10"), std::string::npos);
   Reply mood = Request(port_, "/api/v1/sentiment?analysis=mood");
-  EXPECT_NE(mood.body.find(R"("posts":9,"mean_compound":0.25,"positive":4,"neutral":3,"negative":2)"),
-            std::string::npos)
+  EXPECT_NE(
+      mood.body.find(R"("posts":9,"mean_compound":0.25,"positive":4,"neutral":3,"negative":2)"),
+      std::string::npos)
       << mood.body;
   Reply langs = Request(port_, "/api/v1/languages");
   EXPECT_NE(langs.body.find("\"key\":\"en\""), std::string::npos);
@@ -271,18 +279,18 @@ TEST_F(Server, BadParametersGetClearJsonErrors) {
     int status;
     const char* says;
   };
-  for (const Case& c : {Case{"/api/v1/windows", 400, "analysis is required"},
-                        Case{"/api/v1/windows?analysis=nope", 404, "no analysis named 'nope'"},
-                        Case{"/api/v1/windows?analysis=hashtags&limit=0", 400, "limit must be"},
-                        Case{"/api/v1/windows?analysis=hashtags&limit=abc", 400, "limit must be"},
-                        Case{"/api/v1/windows?analysis=hashtags&since=yesterday", 400, "since"},
-                        Case{"/api/v1/windows?analysis=hashtags&final=2", 400, "final must be"},
-                        Case{"/api/v1/trending?analysis=languages", 400, "not top"},
-                        Case{"/api/v1/trending?by=cashtag", 404, "no top analysis by cashtag"},
-                        Case{"/api/v1/posts?limit=501", 400, "limit must be"},
-                        Case{"/api/v1/nothing", 404, "no such endpoint"},
-                        Case{"/api/v1/stream", 400, "WebSocket"},
-                        Case{"/api/v1/windows?analysis=%zz", 400, "bad escape"}}) {
+  for (const Case& c :
+       {Case{"/api/v1/windows", 400, "analysis is required"},
+        Case{"/api/v1/windows?analysis=nope", 404, "no analysis named 'nope'"},
+        Case{"/api/v1/windows?analysis=hashtags&limit=0", 400, "limit must be"},
+        Case{"/api/v1/windows?analysis=hashtags&limit=abc", 400, "limit must be"},
+        Case{"/api/v1/windows?analysis=hashtags&since=yesterday", 400, "since"},
+        Case{"/api/v1/windows?analysis=hashtags&final=2", 400, "final must be"},
+        Case{"/api/v1/trending?analysis=languages", 400, "not top"},
+        Case{"/api/v1/trending?by=cashtag", 404, "no top analysis by cashtag"},
+        Case{"/api/v1/posts?limit=501", 400, "limit must be"},
+        Case{"/api/v1/nothing", 404, "no such endpoint"}, Case{"/api/v1/stream", 400, "WebSocket"},
+        Case{"/api/v1/windows?analysis=%zz", 400, "bad escape"}}) {
     Reply r = Request(port_, c.target);
     EXPECT_EQ(r.status, c.status) << c.target << ": " << r.body;
     EXPECT_TRUE(ValidJson(r.body)) << c.target;
@@ -299,11 +307,12 @@ TEST_F(Server, BadParametersGetClearJsonErrors) {
 TEST_F(Server, MalformedAndOversizedRequests) {
   Start();
   EXPECT_NE(Raw(port_, "this is not http\r\n\r\n").find("HTTP/1.1 400"), std::string::npos);
-  const std::string big_header = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                 std::string(10000, 'a') + "\r\n\r\n";
+  const std::string big_header =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(10000, 'a') + "\r\n\r\n";
   EXPECT_NE(Raw(port_, big_header).find("HTTP/1.1 431"), std::string::npos);
-  const std::string big_body = "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
-                               std::string(100000, 'b');
+  const std::string big_body =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
+      std::string(100000, 'b');
   EXPECT_NE(Raw(port_, big_body).find("HTTP/1.1 413"), std::string::npos);
   // The server is still there.
   EXPECT_EQ(Request(port_, "/healthz").status, 200);
@@ -323,8 +332,8 @@ TEST_F(Server, StaticFilesNeverLeaveTheWebRoot) {
         "/assets/%2e%2e/%2e%2e/outside.txt", "/..%2foutside.txt", "/assets%2f..%2f..%2foutside.txt",
         "/.secret", "/assets/..", "/%5c..%5coutside.txt", "//etc/passwd", "/nope.html",
         "/assets//app.js"}) {
-    const std::string raw = Raw(port_, std::string("GET ") + attempt +
-                                           " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string raw = Raw(
+        port_, std::string("GET ") + attempt + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_NE(raw.find("HTTP/1.1 404"), std::string::npos) << attempt << ": " << raw.substr(0, 60);
     EXPECT_EQ(raw.find("outside the root"), std::string::npos) << attempt;
     EXPECT_EQ(raw.find("hidden"), std::string::npos) << attempt;
@@ -341,7 +350,8 @@ TEST_F(Server, TokensAreRequiredAndNeverEchoed) {
   EXPECT_EQ(none.headers["WWW-Authenticate"], "Bearer");
   Reply wrong = Request(port_, "/api/v1/stats", {{"Authorization", "Bearer s3cret-tokeX"}});
   EXPECT_EQ(wrong.status, 401);
-  EXPECT_EQ(Request(port_, "/api/v1/stats?token=s3cret").status, 401) << "a prefix is not the token";
+  EXPECT_EQ(Request(port_, "/api/v1/stats?token=s3cret").status, 401)
+      << "a prefix is not the token";
   Reply bearer = Request(port_, "/api/v1/stats", {{"Authorization", "Bearer s3cret-token"}});
   EXPECT_EQ(bearer.status, 200);
   Reply query = Request(port_, "/api/v1/posts?token=s3cret-token&limit=1");
@@ -440,7 +450,8 @@ TEST_F(Server, WebSocketPushesResultsAndStatsOnCadence) {
   Start(o);
   WsClient client(port_);
   const std::string hello = client.Read();
-  EXPECT_TRUE(hello.starts_with(R"({"type":"hello","pipeline":"test","analyses":[{"name":"hashtags")"))
+  EXPECT_TRUE(
+      hello.starts_with(R"({"type":"hello","pipeline":"test","analyses":[{"name":"hashtags")"))
       << hello;
   EXPECT_TRUE(ValidJson(hello));
   // A result published now reaches the client; stats arrive every 200 ms.
@@ -461,7 +472,8 @@ TEST_F(Server, WebSocketPushesResultsAndStatsOnCadence) {
   EXPECT_TRUE(got_result);
   ASSERT_EQ(stats_at.size(), 5u);
   for (std::size_t i = 1; i < stats_at.size(); ++i) {
-    const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(stats_at[i] - stats_at[i - 1]);
+    const auto gap =
+        std::chrono::duration_cast<std::chrono::milliseconds>(stats_at[i] - stats_at[i - 1]);
     EXPECT_GE(gap.count(), 100) << "stats every 200 ms, not faster";
     EXPECT_LE(gap.count(), 2000) << "stats every 200 ms, not much slower (a loaded machine)";
   }

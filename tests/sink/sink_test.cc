@@ -8,9 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "sink/result_sink.h"
-
 #include "sink/post_fixtures.h"
+#include "sink/result_sink.h"
 
 namespace starling::sink {
 namespace {
@@ -86,8 +85,8 @@ TEST(OpenSink, FileSinksResumeExactlyOnce) {
       // The name a checkpoint matches on is stable: not changed by the
       // rotations the crashed run made, and the same for ./PATH.
       EXPECT_EQ((*s)->CommitName(), name) << kind;
-      auto dotted = OpenSink(spec("./" + std::filesystem::path(out).lexically_relative(
-                                             std::filesystem::current_path())
+      auto dotted = OpenSink(spec("./" + std::filesystem::path(out)
+                                             .lexically_relative(std::filesystem::current_path())
                                              .string()),
                              {.resume = true});
       ASSERT_TRUE(dotted.ok());
@@ -257,8 +256,8 @@ TEST(OpenResultSink, DeclaresAnalysesAndUpgradesAnOldTable) {
   auto sink = OpenResultSink("sqlite:" + path);
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
   model::AnalysisMeta top{"p", "tags", model::ResultKind::kTopK, "hashtag", "tumbling 1m", 10, ""};
-  model::AnalysisMeta authors{"p", "authors", model::ResultKind::kDistinct, "lang", "5m", 0,
-                              "author"};
+  model::AnalysisMeta authors{"p", "authors", model::ResultKind::kDistinct, "lang", "5m",
+                              0,   "author"};
   ASSERT_TRUE((*sink)->DeclareAnalyses({top, authors}).ok());
   ASSERT_TRUE((*sink)->Close().ok());
   sqlite3* db = nullptr;
@@ -268,7 +267,8 @@ TEST(OpenResultSink, DeclaresAnalysesAndUpgradesAnOldTable) {
       db, "SELECT pipeline, analysis, kind, \"by\", window, k, \"of\" FROM analyses ORDER BY 1, 2",
       [](void* out, int n, char** v, char**) {
         auto* s = static_cast<std::string*>(out);
-        for (int i = 0; i < n; ++i) *s += std::string(v[i] ? v[i] : "NULL") + (i + 1 < n ? "|" : "\n");
+        for (int i = 0; i < n; ++i)
+          *s += std::string(v[i] ? v[i] : "NULL") + (i + 1 < n ? "|" : "\n");
         return 0;
       },
       &rows, nullptr);
