@@ -245,8 +245,15 @@ Status LoadStoredResults(const std::string& path, const std::string& pipeline, s
       auto s = Time(start, true);
       auto e = Time(end, false);
       if (!s.ok() || !e.ok()) {
-        return MalformedInput(path + ": window of " + a.name + " has a bad time '" + start +
-                              "'..'" + end + "'");
+        std::string message = path;
+        message += ": window of ";
+        message += a.name;
+        message += " has a bad time '";
+        message += start;
+        message += "'..'";
+        message += end;
+        message += "'";
+        return MalformedInput(std::move(message));
       }
       r.window_start = *s;
       r.window_end = *e;
