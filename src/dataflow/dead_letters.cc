@@ -10,9 +10,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 
 #include "model/post_json.h"
+#include "sink/sink.h"
 
 namespace starling::dataflow {
 
@@ -90,9 +90,7 @@ Status DeadLetterWriter::Write(std::string_view bytes, std::string_view reason,
 
 std::string DeadLetterWriter::CommitName() const {
   if (path_.empty()) return {};
-  std::error_code ec;
-  const auto abs = std::filesystem::weakly_canonical(path_, ec);
-  return "dead letters:" + (ec ? path_ : abs.string());
+  return sink::FileOutputName("dead letters", path_);
 }
 
 Result<std::string> DeadLetterWriter::CheckpointCommit() {

@@ -295,6 +295,24 @@ class Stage1 {
   std::vector<parse::ControlMessage> controls_;
 };
 
+// Chunks back in input order (by seq) as parse workers finish them.
+class InOrder {
+ public:
+  void Add(Chunk* c) { waiting_[c->seq] = c; }
+  // The next chunk in input order, or nullptr while it is still being parsed.
+  Chunk* Next() {
+    if (waiting_.empty() || waiting_.begin()->first != next_) return nullptr;
+    Chunk* c = waiting_.begin()->second;
+    waiting_.erase(waiting_.begin());
+    ++next_;
+    return c;
+  }
+
+ private:
+  std::map<std::uint64_t, Chunk*> waiting_;
+  std::uint64_t next_ = 0;
+};
+
 // ---------- router: watermark and lateness, in input order ----------
 
 class Router {
@@ -1280,15 +1298,11 @@ class Run {
       return error;
     }
     threads.emplace_back([&] {  // router: restores input order
-      std::map<std::uint64_t, Chunk*> waiting;
-      std::uint64_t next = 0;
+      InOrder order;
       Chunk* c;
       while (parsed.Pop(&c)) {
-        waiting[c->seq] = c;
-        while (!waiting.empty() && waiting.begin()->first == next) {
-          Chunk* ready = waiting.begin()->second;
-          waiting.erase(waiting.begin());
-          ++next;
+        order.Add(c);
+        while (Chunk* ready = order.Next()) {
           RouteChunk(*ready);
           if (!to_collect.Push(ready)) return;
           for (auto& q : to_partition) {
@@ -1353,15 +1367,11 @@ class Run {
   Status RunKeyedHere(internal::BoundedQueue<Chunk*>& parsed,
                       internal::BoundedQueue<Chunk*>& free_chunks) {
     std::vector<PartitionOutput> outputs(partition_count_);
-    std::map<std::uint64_t, Chunk*> waiting;
-    std::uint64_t next = 0;
+    InOrder order;
     Chunk* c;
     while (parsed.Pop(&c)) {
-      waiting[c->seq] = c;
-      while (!waiting.empty() && waiting.begin()->first == next) {
-        Chunk* ready = waiting.begin()->second;
-        waiting.erase(waiting.begin());
-        ++next;
+      order.Add(c);
+      while (Chunk* ready = order.Next()) {
         RouteChunk(*ready);
         for (std::uint32_t p = 0; p < partition_count_; ++p) {
           partitions_[p]->Run(*ready, &outputs[p]);

@@ -2,7 +2,6 @@
 #include "sink/csv_sink.h"
 
 #include <charconv>
-#include <filesystem>
 
 #include "sink/csv_format.h"
 
@@ -20,12 +19,7 @@ Result<std::unique_ptr<CsvSink>> CsvSink::Open(CsvSinkOptions options) {
   return sink;
 }
 
-std::string CsvSink::CommitName() const {
-  if (options_.path == "-") return {};
-  std::error_code ec;
-  const auto abs = std::filesystem::weakly_canonical(options_.path, ec);
-  return "csv:" + (ec ? options_.path : abs.string());
-}
+std::string CsvSink::CommitName() const { return FileOutputName("csv", options_.path); }
 
 Result<std::string> CsvSink::CheckpointCommit() {
   if (closed_) return Internal("csv sink: CheckpointCommit after Close");

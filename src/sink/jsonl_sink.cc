@@ -3,7 +3,6 @@
 
 #include <charconv>
 #include <cstdio>
-#include <filesystem>
 
 namespace starling::sink {
 
@@ -16,12 +15,7 @@ Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(JsonlSinkOptions options) {
   return sink;
 }
 
-std::string JsonlSink::CommitName() const {
-  if (options_.path == "-") return {};
-  std::error_code ec;
-  const auto abs = std::filesystem::weakly_canonical(options_.path, ec);
-  return "jsonl:" + (ec ? options_.path : abs.string());
-}
+std::string JsonlSink::CommitName() const { return FileOutputName("jsonl", options_.path); }
 
 Result<std::string> JsonlSink::CheckpointCommit() {
   if (closed_) return Internal("jsonl sink: CheckpointCommit after Close");

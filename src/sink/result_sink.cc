@@ -6,7 +6,6 @@
 
 #include <charconv>
 #include <cstdio>
-#include <filesystem>
 #include <vector>
 
 #include "model/post_json.h"
@@ -342,12 +341,7 @@ class JsonlResultSink final : public ResultSink {
   std::string Describe() const override {
     return path_ == "-" ? "stdout (JSON lines)" : path_ + " (JSON lines)";
   }
-  std::string CommitName() const override {
-    if (path_ == "-") return {};
-    std::error_code ec;
-    const auto abs = std::filesystem::weakly_canonical(path_, ec);
-    return "jsonl results:" + (ec ? path_ : abs.string());
-  }
+  std::string CommitName() const override { return FileOutputName("jsonl results", path_); }
   // The file's size (it is opened for appending, so that is where it ends).
   Result<std::string> CheckpointCommit() override {
     STARLING_RETURN_IF_ERROR(Flush());

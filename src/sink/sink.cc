@@ -3,6 +3,7 @@
 #include "sink/sink.h"
 
 #include <charconv>
+#include <filesystem>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -133,6 +134,13 @@ Result<int> ParseBatch(std::string_view spec, const Param& p) {
 }
 
 }  // namespace
+
+std::string FileOutputName(std::string_view kind, const std::string& path) {
+  if (path == "-") return {};
+  std::error_code ec;
+  const std::filesystem::path abs = std::filesystem::weakly_canonical(path, ec);
+  return std::string(kind) + ":" + (ec ? path : abs.string());
+}
 
 Result<std::unique_ptr<PostSink>> OpenSink(std::string_view spec, const OpenOptions& open) {
   const std::string spec_str(spec);

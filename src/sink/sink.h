@@ -44,6 +44,10 @@ class PostSink {
   virtual Status RestoreCommit(std::string_view /*token*/) { return Status::Ok(); }
 };
 
+// A file output's CommitName: `kind`, a colon and the absolute path (the
+// same for out.jsonl and ./out.jsonl); empty for "-" (standard output).
+std::string FileOutputName(std::string_view kind, const std::string& path);
+
 struct OpenOptions {
   // The sink is opened for a resumed run: a file sink keeps what the file
   // holds (RestoreCommit then cuts it back) instead of starting it afresh.
