@@ -1197,6 +1197,11 @@ class Run {
 
   Status Process(Stage1& stage1, Chunk& c, std::vector<PartitionOutput>& outputs) {
     stage1.Run(c);
+    return KeyedStage(c, outputs);
+  }
+
+  // A parsed chunk, in input order: route, every partition, collect.
+  Status KeyedStage(Chunk& c, std::vector<PartitionOutput>& outputs) {
     RouteChunk(c);
     for (std::uint32_t p = 0; p < partition_count_; ++p) partitions_[p]->Run(c, &outputs[p]);
     STARLING_RETURN_IF_ERROR(collector_->Run(c, outputs));
@@ -1363,7 +1368,7 @@ class Run {
   }
 
   // The keyed stage on this thread: parsed chunks back in input order, then
-  // route, every partition, collect, as Inline() does after parsing.
+  // KeyedStage, as Inline() does after parsing.
   Status RunKeyedHere(internal::BoundedQueue<Chunk*>& parsed,
                       internal::BoundedQueue<Chunk*>& free_chunks) {
     std::vector<PartitionOutput> outputs(partition_count_);
@@ -1372,12 +1377,7 @@ class Run {
     while (parsed.Pop(&c)) {
       order.Add(c);
       while (Chunk* ready = order.Next()) {
-        RouteChunk(*ready);
-        for (std::uint32_t p = 0; p < partition_count_; ++p) {
-          partitions_[p]->Run(*ready, &outputs[p]);
-        }
-        STARLING_RETURN_IF_ERROR(collector_->Run(*ready, outputs));
-        STARLING_RETURN_IF_ERROR(AfterChunk(*ready, outputs));
+        STARLING_RETURN_IF_ERROR(KeyedStage(*ready, outputs));
         ready->keeps.clear();  // the source may reuse those buffers now
         (void)free_chunks.Push(ready);
       }
