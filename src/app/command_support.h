@@ -9,6 +9,7 @@
 #include "app/commands.h"
 #include "common/status.h"
 #include "parse/post_parser.h"
+#include "source/file_blocks.h"
 #include "source/record_source.h"
 
 namespace starling::app {
@@ -19,6 +20,11 @@ Result<parse::ParseOptions> MakeParseOptions(const CommonInput& in);
 // Files, '-' or source specs, read one after the other (stdin when empty).
 Result<std::unique_ptr<source::RecordSource>> OpenInputs(const std::vector<std::string>& inputs,
                                                          const source::SourceOptions& so);
+// The same inputs for a parallel scan (RunOptions::blocks) when every one
+// is a plain JSONL file; nullptr when not (stdin, a stream, compressed,
+// JSON documents), and the run reads OpenInputs' source.
+Result<std::unique_ptr<source::FileBlocks>> OpenInputBlocks(const std::vector<std::string>& inputs,
+                                                            const source::SourceOptions& so);
 std::string DefaultDeadLetterPath(const std::string& sink_spec);
 
 }  // namespace starling::app

@@ -130,6 +130,18 @@ Result<std::unique_ptr<source::RecordSource>> OpenInputs(const std::vector<std::
   return source::Concat(std::move(sources));
 }
 
+Result<std::unique_ptr<source::FileBlocks>> OpenInputBlocks(const std::vector<std::string>& inputs,
+                                                            const source::SourceOptions& so) {
+  std::vector<std::string> paths;
+  for (const auto& in : inputs) {
+    std::optional<std::string> path = source::PlainFilePath(in);
+    if (!path) return std::unique_ptr<source::FileBlocks>();
+    paths.push_back(std::move(*path));
+  }
+  if (paths.empty()) return std::unique_ptr<source::FileBlocks>();  // stdin
+  return source::FileBlocks::Open(paths, source::FileBlocks::kDefaultBlockBytes, so);
+}
+
 void AppendStringArray(std::string_view key, const std::vector<text::Entity>& ents,
                        std::string* out) {
   out->push_back('"');

@@ -120,6 +120,8 @@ int RunPipelineFile(const RunArgs& args) {
   if (!po.ok()) return Fail(po.status());
   auto src = OpenInputs(f.sources, {});
   if (!src.ok()) return Fail(src.status());
+  auto blocks = OpenInputBlocks(f.sources, {});
+  if (!blocks.ok()) return Fail(blocks.status());
 
   std::vector<std::unique_ptr<sink::ResultSink>> results_owned;
   std::vector<sink::ResultSink*> results;
@@ -168,6 +170,7 @@ int RunPipelineFile(const RunArgs& args) {
   o.parse = *po;
   // No post leaves the engine: decode only what the analyses read.
   if (posts.empty() && !late) o.parse.fields = dataflow::FieldsNeeded(f.spec);
+  o.blocks = blocks->get();  // plain files: read in parallel when the run allows
   o.stop = InstallStopHandler();
   o.limit = args.limit;
   o.duration = *duration;
@@ -320,6 +323,8 @@ int RunTop(const TopArgs& args) {
   po->read_whole_record = !args.trust_input;
   auto src = OpenInputs(args.inputs, {});
   if (!src.ok()) return Fail(src.status());
+  auto blocks = OpenInputBlocks(args.inputs, {});
+  if (!blocks.ok()) return Fail(blocks.status());
   auto duration = args.duration.empty()
                       ? Result<std::chrono::microseconds>(std::chrono::microseconds(0))
                       : ParseDuration(args.duration);
@@ -337,6 +342,7 @@ int RunTop(const TopArgs& args) {
   o.clock = &CoarseClock::Instance();
   o.workers = args.workers > 0 ? args.workers : DefaultWorkers();
   o.parse = *po;
+  o.blocks = blocks->get();
   o.stop = InstallStopHandler();
   o.limit = args.limit;
   o.duration = *duration;

@@ -19,6 +19,7 @@
 #include "common/codec.h"
 #include "common/log.h"
 #include "dataflow/internal/queue.h"
+#include "source/file_blocks.h"
 
 namespace starling::dataflow {
 
@@ -75,6 +76,11 @@ struct Chunk {
   std::string source_position;  // the source's own token there (checkpoints only)
   bool end = false;             // no more input: close every window
   bool force_checkpoint = false;
+  // A block of a parallel scan (RunOptions::blocks): its file, and the line
+  // breaks among its bytes. Its records' lines count from the block's start
+  // until PlaceBlockLines, in input order, adds the earlier blocks'.
+  std::int64_t block_file = -1;
+  std::uint64_t block_newlines = 0;
   bool early = false;  // partitions emit open windows that changed (early results)
   // The last chunk of a micro-batch (always true in record mode): results
   // are emitted, and checkpoints taken, only after such a chunk.
@@ -109,6 +115,8 @@ struct Chunk {
     position = 0;
     end = false;
     force_checkpoint = false;
+    block_file = -1;
+    block_newlines = 0;
     batch_end = true;
     post_count = 0;
     item_end.clear();
@@ -734,13 +742,15 @@ class Reader {
     return more;
   }
 
-  bool Stopping() {
+  // every_call: read the clock each time (once per block of a parallel
+  // scan, where a call stands for many records).
+  bool Stopping(bool every_call = false) {
     if (limit_hit_) return true;
     if (options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed)) return true;
     // The clock is read only with a --duration, and then every 64th call
     // (a clock read costs more than a small record).
     if (deadline_ == std::chrono::steady_clock::time_point::max()) return false;
-    if ((++stop_checks_ & 63) != 0 && !deadline_passed_) return false;
+    if (!every_call && (++stop_checks_ & 63) != 0 && !deadline_passed_) return false;
     deadline_passed_ = deadline_passed_ || clock_.Steady() >= deadline_;
     return deadline_passed_;
   }
@@ -773,6 +783,41 @@ class Reader {
   std::chrono::steady_clock::time_point batch_first_read_{};
   bool views_ = false;
   std::chrono::steady_clock::time_point last_early_{};
+};
+
+// The parallel scan (RunOptions::blocks): parse workers claim the blocks
+// of the input in order and read them themselves, so the kernel's copy of
+// the file runs on every worker instead of on one reader thread. Sequence
+// numbers are block indexes, then one more for the end marker, handed out
+// once: after the last block, or as soon as the run is stopping (signal,
+// --duration).
+class BlockClaims {
+ public:
+  struct Claim {
+    std::uint64_t seq = 0;
+    bool end = false;  // the end marker, not a block
+  };
+
+  BlockClaims(const source::FileBlocks& blocks, Reader& reader)
+      : blocks_(blocks), reader_(reader) {}
+
+  // nullopt once the end marker was handed out.
+  std::optional<Claim> Next() {
+    std::lock_guard lock(mu_);
+    if (ended_) return std::nullopt;
+    if (next_ == blocks_.size() || reader_.Stopping(/*every_call=*/true)) {
+      ended_ = true;
+      return Claim{next_, true};
+    }
+    return Claim{next_++, false};
+  }
+
+ private:
+  const source::FileBlocks& blocks_;
+  Reader& reader_;
+  std::mutex mu_;
+  std::uint64_t next_ = 0;
+  bool ended_ = false;
 };
 
 // ---------- checkpoints ----------
@@ -1155,6 +1200,7 @@ class Run {
   }
 
   void RouteChunk(Chunk& c) {
+    PlaceBlockLines(c);
     router_.Run(c);
     MaybeBarrier(c);
     if (c.checkpoint != 0) {
@@ -1166,11 +1212,75 @@ class Run {
     }
   }
 
+  // The parallel scan is for a run that reads its input once, start to
+  // end, in record mode: checkpoints need the sequential reader's
+  // positions, a limit its record count, micro-batches and early results
+  // its clock.
+  bool UseBlocks() const {
+    return options_.blocks != nullptr && options_.checkpoint_dir.empty() && !options_.resume &&
+           options_.limit == 0 && spec_.mode == ProcessingMode::kRecord &&
+           options_.early_results.count() == 0;
+  }
+
+  // Fills c with block claim.seq (read here, on the caller's thread), or
+  // makes it the end marker.
+  Status FillFromBlock(const BlockClaims::Claim& claim, source::FileBlocks::Block& block,
+                       Chunk& c) {
+    c.Reset();
+    c.seq = claim.seq;
+    c.first_read = c.batch_first_read = clock_.Steady();
+    if (spec_.time == TimeMode::kProcessing) {
+      c.arrival =
+          std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch())
+              .count();
+    }
+    if (claim.end) {
+      c.end = true;
+      return Status::Ok();
+    }
+    STARLING_RETURN_IF_ERROR(options_.blocks->Read(claim.seq, &block));
+    c.block_file = block.file;
+    c.block_newlines = block.newlines;
+    if (block.records.empty()) return Status::Ok();
+    c.origins.emplace_back(block.records.front().origin);
+    c.keeps.push_back(block.keep);
+    c.records.reserve(block.records.size());
+    for (const source::Record& rec : block.records) {
+      RawRecord& r = c.records.emplace_back();
+      r.view = rec.bytes.data();
+      r.size = static_cast<std::uint32_t>(rec.bytes.size());
+      r.line = rec.line;
+      r.source_offset = rec.offset;
+      r.truncated = rec.truncated;
+    }
+    return Status::Ok();
+  }
+
+  // In input order: a block's lines counted from the file's first line.
+  void PlaceBlockLines(Chunk& c) {
+    if (c.block_file < 0) return;
+    if (c.block_file != block_file_) {
+      block_file_ = c.block_file;
+      block_line_base_ = 0;
+    }
+    for (RawRecord& r : c.records) r.line += block_line_base_;
+    block_line_base_ += c.block_newlines;
+  }
+
   // One worker: every stage on this thread.
   Status Inline() {
     Stage1 stage1(spec_, options_.parse);
     Chunk c;
     std::vector<PartitionOutput> outputs(partition_count_);
+    if (UseBlocks()) {
+      BlockClaims claims(*options_.blocks, reader_);
+      source::FileBlocks::Block block;
+      while (std::optional<BlockClaims::Claim> claim = claims.Next()) {
+        STARLING_RETURN_IF_ERROR(FillFromBlock(*claim, block, c));
+        STARLING_RETURN_IF_ERROR(Process(stage1, c, outputs));
+      }
+      return Status::Ok();
+    }
     reader_.KeepViews();              // each chunk is processed before the next Fill
     const std::size_t per_chunk = 1;  // record mode; micro-batches cut their own chunks
     std::uint64_t seq = 0;
@@ -1210,7 +1320,11 @@ class Run {
 
   // N workers: reader, parse workers, router, partitions, collector (this thread).
   Status Threaded() {
-    const std::size_t pool_size = options_.max_chunks > 0 ? options_.max_chunks : 4 * workers_ + 4;
+    // A block of a parallel scan is a big chunk (a MiB): two per worker
+    // keep every worker busy, and more buffers only cost page faults.
+    const std::size_t pool_size = options_.max_chunks > 0 ? options_.max_chunks
+                                  : UseBlocks()           ? 2 * workers_
+                                                          : 4 * workers_ + 4;
     std::vector<std::unique_ptr<Chunk>> storage;
     internal::BoundedQueue<Chunk*> free_chunks(pool_size);
     for (std::size_t i = 0; i < pool_size; ++i) {
@@ -1250,41 +1364,70 @@ class Run {
     };
     const std::size_t per_chunk = std::max<std::size_t>(1, options_.chunk_records);
 
-    reader_.ShareViews();
     std::vector<std::thread> threads;
-    threads.emplace_back([&] {  // reader
-      std::uint64_t seq = 0;
-      bool more = true;
-      while (more) {
-        Chunk* c;
-        if (!free_chunks.Pop(&c)) return;
-        Result<bool> r = reader_.Fill(*c, per_chunk);
-        if (!r.ok()) {
-          fail(r.status());
-          close_all();
-          return;
-        }
-        more = *r;
-        c->seq = seq++;
-        if (!more) {
-          c->force_checkpoint = true;
-          if (!to_parse.Push(c)) return;
-          if (!CloseWindowsAtEnd()) {
-            to_parse.Close();
+    std::atomic<std::uint32_t> parsers_left{workers_};
+    std::optional<BlockClaims> claims;
+    if (UseBlocks()) claims.emplace(*options_.blocks, reader_);
+    for (std::uint32_t w = 0; w < workers_ && claims; ++w) {
+      threads.emplace_back([&] {  // parse workers that read their own blocks
+        Stage1 stage1(spec_, options_.parse);
+        source::FileBlocks::Block block;
+        for (;;) {
+          // A chunk first, then the claim: a claimed block always has a
+          // chunk to go in (the collector waits for it to restore order).
+          Chunk* c;
+          if (!free_chunks.Pop(&c)) return;
+          std::optional<BlockClaims::Claim> claim = claims->Next();
+          if (!claim) {
+            (void)free_chunks.Push(c);
+            break;
+          }
+          Status st = FillFromBlock(*claim, block, *c);
+          if (!st.ok()) {
+            fail(st);
+            close_all();
             return;
           }
-          if (!free_chunks.Pop(&c)) return;
-          c->Reset();
-          c->seq = seq++;
-          c->end = true;
-          c->position = reader_.consumed();
+          stage1.Run(*c);
+          if (!parsed.Push(c)) return;
         }
-        if (!to_parse.Push(c)) return;
-      }
-      to_parse.Close();
-    });
-    std::atomic<std::uint32_t> parsers_left{workers_};
-    for (std::uint32_t w = 0; w < workers_; ++w) {
+        if (parsers_left.fetch_sub(1) == 1) parsed.Close();
+      });
+    }
+    if (!claims) reader_.ShareViews();
+    if (!claims)
+      threads.emplace_back([&] {  // reader
+        std::uint64_t seq = 0;
+        bool more = true;
+        while (more) {
+          Chunk* c;
+          if (!free_chunks.Pop(&c)) return;
+          Result<bool> r = reader_.Fill(*c, per_chunk);
+          if (!r.ok()) {
+            fail(r.status());
+            close_all();
+            return;
+          }
+          more = *r;
+          c->seq = seq++;
+          if (!more) {
+            c->force_checkpoint = true;
+            if (!to_parse.Push(c)) return;
+            if (!CloseWindowsAtEnd()) {
+              to_parse.Close();
+              return;
+            }
+            if (!free_chunks.Pop(&c)) return;
+            c->Reset();
+            c->seq = seq++;
+            c->end = true;
+            c->position = reader_.consumed();
+          }
+          if (!to_parse.Push(c)) return;
+        }
+        to_parse.Close();
+      });
+    for (std::uint32_t w = 0; w < workers_ && !claims; ++w) {
       threads.emplace_back([&] {  // parse workers
         Stage1 stage1(spec_, options_.parse);
         Chunk* c;
@@ -1402,6 +1545,8 @@ class Run {
   std::uint64_t batch_latency_records_ = 0;
   std::mutex router_mu_;
   std::map<std::uint64_t, std::string> router_snapshots_;
+  std::int64_t block_file_ = -1;  // PlaceBlockLines: the file of the last block
+  std::uint64_t block_line_base_ = 0;
 };
 
 }  // namespace

@@ -30,6 +30,7 @@
 #include "parse/post_parser.h"
 #include "sink/result_sink.h"
 #include "sink/sink.h"
+#include "source/file_blocks.h"
 #include "source/record_source.h"
 
 namespace starling::dataflow {
@@ -92,6 +93,14 @@ struct RunOptions {
   std::size_t chunk_records = 64;
   // Chunks in flight (bounds memory); 0: 4 per worker + 4.
   std::size_t max_chunks = 0;
+  // The input as blocks of plain JSONL files, for a parallel scan: the
+  // parse workers read the blocks themselves (pread), in parallel, instead
+  // of one reader thread reading `source`, which is then not read. Same
+  // records, results and dead letters (with their line numbers). Used only
+  // by a run without checkpoints, resume, limit or early results, in record
+  // mode; any other run reads `source`, which must then be the same input.
+  // Not owned.
+  const source::FileBlocks* blocks = nullptr;
   // Threads for the keyed stage (window state) with several workers.
   // 0: the collector's thread runs every partition in turn, after routing
   // (fewer threads and wakeups: the better choice while parsing dominates,

@@ -203,9 +203,9 @@ class DetectingStream final : public ByteStream {
         if (*r == 0) eof_ = true;
         head_.append(tmp, *r);
       }
-      auto u = [&](std::size_t i) { return static_cast<unsigned char>(head_[i]); };
-      bool gz = head_.size() >= 2 && u(0) == 0x1f && u(1) == 0x8b;
-      bool zst = head_.size() >= 4 && u(0) == 0x28 && u(1) == 0xb5 && u(2) == 0x2f && u(3) == 0xfd;
+      const Compression kind = CompressionOf(head_);
+      const bool gz = kind == Compression::kGzip;
+      const bool zst = kind == Compression::kZstd;
       auto prefixed = std::make_unique<PrefixedStream>(std::move(head_), std::move(inner_));
       if (gz) {
         decided_ = std::make_unique<GzipStream>(std::move(prefixed));
@@ -225,6 +225,15 @@ class DetectingStream final : public ByteStream {
 };
 
 }  // namespace
+
+Compression CompressionOf(std::string_view head) {
+  auto u = [&](std::size_t i) { return static_cast<unsigned char>(head[i]); };
+  if (head.size() >= 2 && u(0) == 0x1f && u(1) == 0x8b) return Compression::kGzip;
+  if (head.size() >= 4 && u(0) == 0x28 && u(1) == 0xb5 && u(2) == 0x2f && u(3) == 0xfd) {
+    return Compression::kZstd;
+  }
+  return Compression::kNone;
+}
 
 std::unique_ptr<ByteStream> FdByteStream(int fd) { return std::make_unique<FdStream>(fd); }
 

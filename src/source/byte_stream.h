@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 
@@ -42,6 +43,10 @@ Result<std::unique_ptr<ByteStream>> OpenFileStream(const std::string& path);
 
 // Connects to host:port over TCP (like Spark's socketTextStream: we are the client).
 Result<std::unique_ptr<ByteStream>> ConnectTcp(const std::string& host, int port);
+
+// What the first bytes of a stream say (at least 4 of them, or all there are).
+enum class Compression { kNone, kGzip, kZstd };
+Compression CompressionOf(std::string_view head);
 
 // Wraps a stream, decompressing when its first bytes are a gzip or zstd magic.
 std::unique_ptr<ByteStream> AutoDecompress(std::unique_ptr<ByteStream> inner);

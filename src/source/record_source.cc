@@ -6,49 +6,32 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "common/codec.h"
+#include "source/buffer_pool.h"
 #include "source/generator.h"
 
 namespace starling::source {
-namespace {
 
-// Buffers that come back when the last holder of a record in them lets go
-// (on whatever thread that is), for the next read. Thread-safe.
-class BufferPool : public std::enable_shared_from_this<BufferPool> {
- public:
-  // A buffer of at least `size` bytes (contents unspecified).
-  std::shared_ptr<std::string> Get(std::size_t size) {
-    std::unique_ptr<std::string> b;
-    {
-      std::lock_guard lock(mu_);
-      for (std::size_t i = free_.size(); i-- > 0;) {
-        if (free_[i]->size() >= size) {
-          b = std::move(free_[i]);
-          free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(i));
-          break;
-        }
+std::optional<bool> StartsWithDocument(std::string_view head, bool eof) {
+  std::size_t first = head.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos) {
+    std::size_t nl = head.find('\n', first);
+    if (nl != std::string_view::npos || eof) {
+      std::string_view line =
+          head.substr(first, nl == std::string_view::npos ? head.npos : nl - first);
+      while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) {
+        line.remove_suffix(1);
       }
+      return line == "{" || line == "[";
     }
-    if (b == nullptr) b = std::make_unique<std::string>(size, '\0');
-    std::shared_ptr<BufferPool> self = shared_from_this();
-    return {b.release(), [self](std::string* p) { self->Put(p); }};
   }
+  if (eof || head.size() > kDocumentSniffBytes) return false;
+  return std::nullopt;
+}
 
- private:
-  static constexpr std::size_t kMaxFree = 64;
-  static constexpr std::size_t kMaxKeptSize = 4u << 20;  // larger ones are freed
-
-  void Put(std::string* p) {
-    std::unique_ptr<std::string> b(p);
-    if (b->size() > kMaxKeptSize) return;
-    std::lock_guard lock(mu_);
-    if (free_.size() < kMaxFree) free_.push_back(std::move(b));
-  }
-
-  std::mutex mu_;
-  std::vector<std::unique_ptr<std::string>> free_;
-};
+namespace {
 
 class LineRecordSource final : public RecordSource {
  public:
@@ -323,22 +306,12 @@ class LineRecordSource final : public RecordSource {
   Status DetectMode() {
     if (!options_.detect_documents) return Status::Ok();
     for (;;) {
-      std::string_view have(buf_->data() + start_, end_ - start_);
-      std::size_t first = have.find_first_not_of(" \t\r\n");
-      if (first != std::string_view::npos) {
-        std::size_t nl = have.find('\n', first);
-        if (nl != std::string_view::npos || eof_) {
-          std::string_view line =
-              have.substr(first, nl == std::string_view::npos ? have.npos : nl - first);
-          while (!line.empty() &&
-                 (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) {
-            line.remove_suffix(1);
-          }
-          document_mode_ = line == "{" || line == "[";
-          return Status::Ok();
-        }
+      std::optional<bool> documents =
+          StartsWithDocument(std::string_view(buf_->data() + start_, end_ - start_), eof_);
+      if (documents.has_value()) {
+        document_mode_ = *documents;
+        return Status::Ok();
       }
-      if (eof_ || end_ - start_ > (64u << 10)) return Status::Ok();
       STARLING_RETURN_IF_ERROR(Fill());
     }
   }
@@ -581,6 +554,19 @@ std::unique_ptr<RecordSource> Concat(std::vector<std::unique_ptr<RecordSource>> 
   return std::make_unique<ConcatSource>(std::move(sources));
 }
 
+std::optional<std::string> PlainFilePath(std::string_view spec) {
+  if (spec.starts_with("file:")) return std::string(spec.substr(5));
+  if (spec.empty() || spec == "-" || spec == "stdin" || spec == "generate") return std::nullopt;
+  // A scheme (two letters or more before any slash) is not a path; "C:" is.
+  const std::size_t colon = spec.find(':');
+  const std::size_t slash = spec.find('/');
+  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash) &&
+      colon > 1) {
+    return std::nullopt;
+  }
+  return std::string(spec);
+}
+
 Result<std::unique_ptr<RecordSource>> OpenSource(std::string_view spec,
                                                  const SourceOptions& options) {
   if (spec.empty()) return InvalidArgument("empty source spec");
@@ -635,18 +621,14 @@ Result<std::unique_ptr<RecordSource>> OpenSource(std::string_view spec,
     }
     if (!query.empty()) return InvalidArgument("replay: unknown parameter '" + query + "'");
     path = head;
-  } else if (spec.starts_with("file:")) {
-    path = spec.substr(5);
   } else {
-    std::size_t colon = spec.find(':');
-    std::size_t slash = spec.find('/');
-    if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash) &&
-        colon > 1) {
+    std::optional<std::string> file = PlainFilePath(spec);
+    if (!file.has_value()) {
       return InvalidArgument("unknown source '" + std::string(spec) +
                              "' (expected file:PATH, -, tcp://HOST:PORT, replay:PATH?speed=N "
                              "or generate:?rate=N)");
     }
-    path = spec;
+    path = std::move(*file);
   }
   auto stream = OpenFileStream(path);
   if (!stream.ok()) return stream.status();

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,18 @@ struct SourceOptions {
 // lines each spans. Next() passes TryAgain through from an idle live stream.
 std::unique_ptr<RecordSource> LineSource(std::unique_ptr<ByteStream> stream, std::string origin,
                                          const SourceOptions& options = {});
+
+// The line source's test for JSON documents rather than lines, on the first
+// bytes of an input: true when the first non-blank line is just "{" or "["
+// (after kDocumentSniffBytes without a whole line: lines). nullopt: needs
+// more bytes (unless eof).
+inline constexpr std::size_t kDocumentSniffBytes = 64u << 10;
+std::optional<bool> StartsWithDocument(std::string_view head, bool eof);
+
+// The file a spec names when it is a plain file (file:PATH or PATH), the
+// kind a parallel scan can read (FileBlocks); nullopt for stdin, tcp://,
+// replay:, generate: and unknown schemes.
+std::optional<std::string> PlainFilePath(std::string_view spec);
 
 // Opens a source from its spec (grammar above).
 Result<std::unique_ptr<RecordSource>> OpenSource(std::string_view spec,

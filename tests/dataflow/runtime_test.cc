@@ -13,6 +13,7 @@
 
 #include "model/post_json.h"
 #include "sink/sink.h"
+#include "source/file_blocks.h"
 #include "source/generator.h"
 #include "source/record_source.h"
 #include "support/collecting_results.h"
@@ -640,6 +641,107 @@ namespace {
 
 // Real recorded X traffic (search pages and stream lines from twarc's test
 // data): the same invariance as above on data no one here wrote.
+// The parallel scan (RunOptions::blocks) against the sequential reader on
+// the same file: same results, stats and dead letters (bytes, line, offset,
+// order), with bad lines, empty lines and CRLF among good ones, whatever
+// the block size and worker count.
+TEST(Runtime, ParallelFileScanGivesTheSequentialResultsAndDeadLetters) {
+  const Input in = MakeInput(21, 3000, 40000, 5 * kSecond);
+  const std::string path = std::string(STARLING_TEST_TMP) + "/parallel-scan.jsonl";
+  {
+    std::ofstream f(path, std::ios::binary);
+    for (std::size_t i = 0; i < in.lines.size(); ++i) {
+      f << in.lines[i] << (i % 17 == 0 ? "\r\n" : "\n");
+      if (i % 97 == 5) f << "{\"data\": {\"id\": \"cut here\n";  // malformed
+      if (i % 131 == 7) f << "\n";                               // empty line
+    }
+    f << "{\"not\": \"a post\", \"unfinished\": [";  // last line, no line break
+  }
+  const PipelineSpec spec = FullSpec();
+  auto run = [&](const source::FileBlocks* blocks, int workers, const std::string& dead,
+                 RunStats* stats_out) {
+    std::filesystem::remove(dead);
+    auto src = source::OpenSource(path);
+    EXPECT_TRUE(src.ok());
+    CollectingResults results;
+    DeadLetterWriter dead_letters(dead);
+    RunOptions options;
+    options.workers = workers;
+    options.blocks = blocks;
+    options.result_sinks = {&results};
+    options.dead_letters = &dead_letters;
+    auto stats = RunPipeline(spec, **src, options);
+    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+    EXPECT_TRUE(dead_letters.Flush().ok());
+    if (stats.ok()) *stats_out = *stats;
+    return results.latest;
+  };
+  // Dead letters without their "time" (when each was written).
+  auto read_dead = [](const std::string& file) {
+    std::ifstream f(file);
+    std::string line, all;
+    while (std::getline(f, line)) {
+      const std::size_t reason = line.find(",\"reason\"");
+      all += (reason == std::string::npos ? line : "{" + line.substr(reason + 1)) + "\n";
+    }
+    return all;
+  };
+  const std::string want_dead_path = std::string(STARLING_TEST_TMP) + "/parallel-scan-dead-seq";
+  RunStats want_stats;
+  const auto want = run(nullptr, 1, want_dead_path, &want_stats);
+  const std::string want_dead = read_dead(want_dead_path);
+  EXPECT_EQ(want_stats.dead_letters, 32u);
+  EXPECT_NE(want_dead.find("\"line\":"), std::string::npos);
+  for (std::size_t block : {997u, 64u << 10}) {
+    auto blocks = source::FileBlocks::Open({path}, block);
+    ASSERT_TRUE(blocks.ok());
+    ASSERT_NE(*blocks, nullptr);
+    for (int workers : {1, 2, 3}) {
+      const std::string label =
+          "block " + std::to_string(block) + " workers " + std::to_string(workers);
+      const std::string dead = std::string(STARLING_TEST_TMP) + "/parallel-scan-dead";
+      RunStats stats;
+      const auto got = run(blocks->get(), workers, dead, &stats);
+      ExpectSameResults(got, want, label);
+      EXPECT_EQ(stats.records, want_stats.records) << label;
+      EXPECT_EQ(stats.posts, want_stats.posts) << label;
+      EXPECT_EQ(stats.bytes, want_stats.bytes) << label;
+      EXPECT_EQ(stats.late_posts, want_stats.late_posts) << label;
+      EXPECT_EQ(read_dead(dead), want_dead) << label;
+    }
+  }
+}
+
+// Runs the scan cannot serve read the source instead: a limit counts
+// records of the sequential reader.
+TEST(Runtime, ParallelFileScanLeavesALimitedRunToTheReader) {
+  const Input in = MakeInput(22, 500, 40000, kSecond);
+  const std::string path = std::string(STARLING_TEST_TMP) + "/parallel-scan-limit.jsonl";
+  {
+    std::ofstream f(path, std::ios::binary);
+    for (const std::string& line : in.lines) f << line << "\n";
+  }
+  auto blocks = source::FileBlocks::Open({path}, 4096);
+  ASSERT_TRUE(blocks.ok());
+  for (int workers : {1, 2}) {
+    auto src = source::OpenSource(path);
+    ASSERT_TRUE(src.ok());
+    RunOptions options;
+    options.workers = workers;
+    options.blocks = blocks->get();
+    options.limit = 123;
+    auto stats = RunPipeline(Spec(), **src, options);
+    ASSERT_TRUE(stats.ok());
+    EXPECT_EQ(stats->records, 123u);
+    std::atomic<bool> stop{true};  // stopped before the first block: nothing read
+    options.limit = 0;
+    options.stop = &stop;
+    stats = RunPipeline(Spec(), **src, options);
+    ASSERT_TRUE(stats.ok());
+    EXPECT_EQ(stats->records, 0u);
+  }
+}
+
 TEST(Runtime, RealDataGivesIdenticalResultsInEveryModel) {
   Input in;
   const std::string dir = std::string(STARLING_SHARED_DATA) + "/twarc-csv/";
