@@ -68,7 +68,7 @@ test-asan: asan
 # ThreadSanitizer over the code that runs threads: the engine (parallel
 # workers, queues, checkpoints), the sources (TCP) and the ingest loop. Only
 # those test binaries are built, to keep `make test` within CI's time.
-TSAN_TESTS := runtime_test result_bus_test ingest_test record_source_test http_server_test
+TSAN_TESTS := runtime_test result_bus_test ingest_test record_source_test file_blocks_test http_server_test
 test-tsan: deps
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TESTS)

@@ -30,6 +30,15 @@ seed "$work/post_parser" "$data"/twarc-csv/*.jsonl "$data"/tweet_parser/*.json "
 seed "$work/extract" <(grep -h '^\s*text:' "$data"/twitter-text/extract.yml | sed -e 's/^\s*text: //' -e 's/^"\(.*\)"$/\1/')
 seed "$work/timestamp" <(printf '2021-04-01T15:52:31.000Z\nSun Aug 31 00:29:15 +0000 2014\n2021-04-01T17:52:31.123456+02:00\n')
 seed "$work/line_source" "$data"/twarc-csv/streaming_output.jsonl
+# The parallel scan: a few whole JSONL files (the first byte picks the block size).
+mkdir -p "$work/file_blocks"
+n=0
+for f in "$data"/twarc-csv/streaming_output_with_error.jsonl "$data"/twarc-hashtags/tweets1.jsonl; do
+  [ -r "$f" ] || continue
+  { printf "\\$(printf '%03o' $((n * 7 + 3)))"; head -c 4000 "$f"; } > "$work/file_blocks/seed_$n"
+  n=$((n + 1))
+done
+echo "fuzz: seeded file_blocks with $n inputs"
 if [ -r "$data/twitter4j/streamingapi-testcase.json" ]; then
   gzip -c "$data/twitter4j/streamingapi-testcase.json" > "$work/line_source/seed_gz"
   zstd -q -c "$data/twitter4j/streamingapi-testcase.json" > "$work/line_source/seed_zst"
@@ -61,7 +70,7 @@ for t in '/healthz' '/api/v1/stats' '/api/v1/windows?analysis=hashtags&limit=2&f
   printf '%s' "$t" > "$work/api_request/seed_$n"; n=$((n + 1))
 done
 
-targets=(post_parser extract timestamp line_source csv_reader sentiment pipeline_yaml window_state api_request)
+targets=(post_parser extract timestamp line_source file_blocks csv_reader sentiment pipeline_yaml window_state api_request)
 status=0 failed=0
 for target in "${targets[@]}"; do
   bin="$build/fuzz/${target}_fuzz"
