@@ -331,6 +331,38 @@ top_stdin() (
     cat "$kpop" | "$bin" -q top --format tsv -k 20 - > got2.tsv && cmp want.tsv got2.tsv
 )
 check "top reads stdin" top_stdin
+top_parallel_scan() (
+  # A plain file is read in parallel blocks; stdin sequentially: same counts,
+  # same dead letters (bytes, line, offset), with bad lines in the middle.
+  python3 - "$data/twarc-csv" > mixed.jsonl <<'PY'
+import json, sys
+# The search pages' tweets as stream lines (one tweet each), six times over
+# (several MiB: several blocks), a cut line after every 40th.
+n = 0
+for _ in range(6):
+    for name in ("kpop.jsonl", "brexit.jsonl", "cashtags.jsonl"):
+        for page in open(f"{sys.argv[1]}/{name}", encoding="utf-8"):
+            for tweet in json.loads(page)["data"]:
+                sys.stdout.write(json.dumps({"data": tweet}) + "\n")
+                n += 1
+                if n % 40 == 0:
+                    sys.stdout.write('{"data": {"id": "cut' + str(n) + '\n')
+PY
+  "$bin" -q top --format tsv -k 1000 -w 2 --dead-letter file-dl.jsonl mixed.jsonl > file.tsv &&
+    "$bin" -q top --format tsv -k 1000 -w 2 --dead-letter stdin-dl.jsonl - < mixed.jsonl > stdin.tsv &&
+    cmp file.tsv stdin.tsv && [ "$(wc -l < file.tsv)" -gt 100 ] && [ "$(wc -c < mixed.jsonl)" -gt 2000000 ] &&
+    python3 - <<'PY'
+import json
+def rows(path):
+    return [(d["line"], d["offset"], d["bytes"], d["reason"]) for d in map(json.loads, open(path))]
+a, b = rows("file-dl.jsonl"), rows("stdin-dl.jsonl")
+assert len(a) >= 5 and a == b, (len(a), len(b), a[:2], b[:2])
+lines = open("mixed.jsonl", encoding="utf-8").read().split("\n")
+for line, offset, raw, reason in a:
+    assert lines[line - 1] == raw, (line, raw[:40])
+PY
+)
+check "top reads a plain file in parallel blocks: same counts and dead letters as stdin" top_parallel_scan
 top_errors() (
   "$bin" top --format tsv /no/such.jsonl > out.txt 2> e.txt; [ $? -eq 1 ] && grep -q 'no such file: /no/such.jsonl' e.txt &&
     [ ! -s out.txt ] || return 1
