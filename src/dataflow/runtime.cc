@@ -796,25 +796,42 @@ class BlockClaims {
   struct Claim {
     std::uint64_t seq = 0;
     bool end = false;  // the end marker, not a block
+    // When it was claimed: in input order, as a sequential reader's reads.
+    std::chrono::steady_clock::time_point read_at{};
+    model::TimestampUs arrival = 0;  // wall clock (processing time only)
   };
 
-  BlockClaims(const source::FileBlocks& blocks, Reader& reader)
-      : blocks_(blocks), reader_(reader) {}
+  BlockClaims(const source::FileBlocks& blocks, Reader& reader, Clock& clock, bool stamp_arrival)
+      : blocks_(blocks), reader_(reader), clock_(clock), stamp_arrival_(stamp_arrival) {}
 
   // nullopt once the end marker was handed out.
   std::optional<Claim> Next() {
     std::lock_guard lock(mu_);
     if (ended_) return std::nullopt;
+    Claim c;
+    // The clock is read under the lock, so that later blocks never get an
+    // earlier arrival (processing-time windows would drop them as late).
+    c.read_at = clock_.Steady();
+    if (stamp_arrival_) {
+      c.arrival =
+          std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch())
+              .count();
+    }
     if (next_ == blocks_.size() || reader_.Stopping(/*every_call=*/true)) {
       ended_ = true;
-      return Claim{next_, true};
+      c.seq = next_;
+      c.end = true;
+      return c;
     }
-    return Claim{next_++, false};
+    c.seq = next_++;
+    return c;
   }
 
  private:
   const source::FileBlocks& blocks_;
   Reader& reader_;
+  Clock& clock_;
+  const bool stamp_arrival_;
   std::mutex mu_;
   std::uint64_t next_ = 0;
   bool ended_ = false;
@@ -1228,12 +1245,8 @@ class Run {
                        Chunk& c) {
     c.Reset();
     c.seq = claim.seq;
-    c.first_read = c.batch_first_read = clock_.Steady();
-    if (spec_.time == TimeMode::kProcessing) {
-      c.arrival =
-          std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch())
-              .count();
-    }
+    c.first_read = c.batch_first_read = claim.read_at;
+    c.arrival = claim.arrival;
     if (claim.end) {
       c.end = true;
       return Status::Ok();
@@ -1273,7 +1286,7 @@ class Run {
     Chunk c;
     std::vector<PartitionOutput> outputs(partition_count_);
     if (UseBlocks()) {
-      BlockClaims claims(*options_.blocks, reader_);
+      BlockClaims claims(*options_.blocks, reader_, clock_, spec_.time == TimeMode::kProcessing);
       source::FileBlocks::Block block;
       while (std::optional<BlockClaims::Claim> claim = claims.Next()) {
         STARLING_RETURN_IF_ERROR(FillFromBlock(*claim, block, c));
@@ -1367,7 +1380,9 @@ class Run {
     std::vector<std::thread> threads;
     std::atomic<std::uint32_t> parsers_left{workers_};
     std::optional<BlockClaims> claims;
-    if (UseBlocks()) claims.emplace(*options_.blocks, reader_);
+    if (UseBlocks()) {
+      claims.emplace(*options_.blocks, reader_, clock_, spec_.time == TimeMode::kProcessing);
+    }
     for (std::uint32_t w = 0; w < workers_ && claims; ++w) {
       threads.emplace_back([&] {  // parse workers that read their own blocks
         Stage1 stage1(spec_, options_.parse);

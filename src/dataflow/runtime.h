@@ -91,7 +91,8 @@ struct RunOptions {
   bool resume = false;
   // Record mode with several workers: records per chunk (latency vs overhead).
   std::size_t chunk_records = 64;
-  // Chunks in flight (bounds memory); 0: 4 per worker + 4.
+  // Chunks in flight (bounds memory); 0: 4 per worker + 4 (2 per worker
+  // for a parallel scan, whose chunks are blocks of a MiB).
   std::size_t max_chunks = 0;
   // The input as blocks of plain JSONL files, for a parallel scan: the
   // parse workers read the blocks themselves (pread), in parallel, instead

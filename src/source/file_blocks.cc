@@ -35,6 +35,18 @@ Status PreadFull(int fd, const std::string& path, char* dst, std::size_t n, std:
   return Status::Ok();
 }
 
+// A file of size 0 that still has bytes (/proc and some FUSE files) has no
+// size to cut into blocks: the sequential reader reads it.
+bool SizeIsTrue(int fd, const struct stat& st) {
+  if (st.st_size > 0) return true;
+  char c;
+  ssize_t r;
+  do {
+    r = ::pread(fd, &c, 1, 0);
+  } while (r < 0 && errno == EINTR);
+  return r == 0;
+}
+
 }  // namespace
 
 FileBlocks::FileBlocks(std::vector<File> files, std::size_t block_bytes,
@@ -78,7 +90,7 @@ Result<std::unique_ptr<FileBlocks>> FileBlocks::Open(const std::vector<std::stri
       return IoError("cannot open " + path + ": " + std::strerror(errno));
     }
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !SizeIsTrue(fd, st)) {
       ::close(fd);
       close_all();
       return std::unique_ptr<FileBlocks>();
@@ -92,9 +104,12 @@ Result<std::unique_ptr<FileBlocks>> FileBlocks::Open(const std::vector<std::stri
       close_all();
       return st_read;
     }
+    // Undecided within kDocumentSniffBytes (a first line that long): the
+    // line source decides on what its first read holds; leave it to it.
     const bool eof = head.size() == files.back().size;
+    const std::string_view sniff(head.data(), std::min(head.size(), kDocumentSniffBytes));
     if (CompressionOf(head) != Compression::kNone ||
-        (options.detect_documents && StartsWithDocument(head, eof).value_or(true))) {
+        (options.detect_documents && StartsWithDocument(sniff, eof).value_or(true))) {
       close_all();
       return std::unique_ptr<FileBlocks>();
     }
@@ -103,6 +118,16 @@ Result<std::unique_ptr<FileBlocks>> FileBlocks::Open(const std::vector<std::stri
 }
 
 Status FileBlocks::Read(std::size_t i, Block* out) const {
+  Status st = ReadBlock(i, out);
+  if (!st.ok()) {  // nothing half-read stays (records may point into freed buffers)
+    out->records.clear();
+    out->newlines = 0;
+    out->keep.reset();
+  }
+  return st;
+}
+
+Status FileBlocks::ReadBlock(std::size_t i, Block* out) const {
   out->records.clear();
   out->newlines = 0;
   out->keep.reset();

@@ -7,10 +7,13 @@
 // breaks of the earlier blocks of a file (Block::newlines), has the line
 // source's records with their line numbers.
 //
-// Only for inputs the line source reads as lines: regular files, neither
-// gzip nor zstd, not pretty-printed JSON documents (see
+// Only for inputs the line source reads as lines: regular files with a
+// size, neither gzip nor zstd, not pretty-printed JSON documents (see
 // StartsWithDocument). Open says nullptr for anything else; the caller then
-// reads the input sequentially.
+// reads the input sequentially. One difference: a line longer than
+// SourceOptions::hard_max_record_bytes is always cut at exactly that many
+// bytes (the line source cuts at what its buffer holds, and only when the
+// line's end is not in it yet).
 #pragma once
 
 #include <cstddef>
@@ -43,7 +46,7 @@ class FileBlocks {
 
   // nullptr (and no error) when some path cannot be scanned in blocks (see
   // above); NotFound / IoError as the line source. block_bytes > 0.
-  // options.hard_max_record_bytes applies as in the line source.
+  // options.hard_max_record_bytes: see above.
   static Result<std::unique_ptr<FileBlocks>> Open(const std::vector<std::string>& paths,
                                                   std::size_t block_bytes = kDefaultBlockBytes,
                                                   const SourceOptions& options = {});
@@ -55,9 +58,12 @@ class FileBlocks {
   std::size_t size() const { return first_block_.empty() ? 0 : first_block_.back(); }
   std::uint64_t total_bytes() const { return total_bytes_; }
 
-  // Reads block i < size() into *out (its old contents replaced). Thread-safe:
-  // blocks may be read concurrently and in any order. IoError when a read
-  // fails or the file changed size under us.
+  // Reads block i < size() into *out (its old contents replaced; on error
+  // it is left empty). Thread-safe: blocks may be read concurrently and in
+  // any order. Each record's keep points at out->keep: a Block is not moved
+  // or copied while its records are in use. Sizes are taken at Open: a file
+  // that grows is read to its size then; IoError when a read fails or the
+  // file became shorter.
   Status Read(std::size_t i, Block* out) const;
 
  private:
@@ -67,6 +73,7 @@ class FileBlocks {
     std::uint64_t size = 0;
   };
   FileBlocks(std::vector<File> files, std::size_t block_bytes, const SourceOptions& options);
+  Status ReadBlock(std::size_t i, Block* out) const;
 
   std::vector<File> files_;
   // first_block_[f] = index of file f's first block; one more entry = size().

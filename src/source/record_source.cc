@@ -555,7 +555,11 @@ std::unique_ptr<RecordSource> Concat(std::vector<std::unique_ptr<RecordSource>> 
 }
 
 std::optional<std::string> PlainFilePath(std::string_view spec) {
-  if (spec.starts_with("file:")) return std::string(spec.substr(5));
+  if (spec.starts_with("file:")) {
+    spec.remove_prefix(5);
+    if (spec == "-") return std::nullopt;  // file:- is stdin, as for OpenSource
+    return std::string(spec);
+  }
   if (spec.empty() || spec == "-" || spec == "stdin" || spec == "generate") return std::nullopt;
   // A scheme (two letters or more before any slash) is not a path; "C:" is.
   const std::size_t colon = spec.find(':');

@@ -639,8 +639,6 @@ TEST(Runtime, LatePostsGoToTheSideOutput) {
 namespace starling::dataflow {
 namespace {
 
-// Real recorded X traffic (search pages and stream lines from twarc's test
-// data): the same invariance as above on data no one here wrote.
 // The parallel scan (RunOptions::blocks) against the sequential reader on
 // the same file: same results, stats and dead letters (bytes, line, offset,
 // order), with bad lines, empty lines and CRLF among good ones, whatever
@@ -742,6 +740,8 @@ TEST(Runtime, ParallelFileScanLeavesALimitedRunToTheReader) {
   }
 }
 
+// Real recorded X traffic (search pages and stream lines from twarc's test
+// data): the same invariance as above on data no one here wrote.
 TEST(Runtime, RealDataGivesIdenticalResultsInEveryModel) {
   Input in;
   const std::string dir = std::string(STARLING_SHARED_DATA) + "/twarc-csv/";

@@ -208,6 +208,15 @@ TEST(FileBlocks, LeavesWhatTheLineSourceReadsOtherwiseToIt) {
     ASSERT_TRUE(blocks.ok()) << other << ": " << blocks.status().ToString();
     EXPECT_EQ(*blocks, nullptr) << other;  // read sequentially instead (the FIFO not even opened)
   }
+  // An empty first line 70 KiB long: the line source decides on more than
+  // the blocks look at, so it is left to it. A /proc file has no size.
+  const std::string long_head = TmpPath("long_head.json");
+  WriteFile(long_head, std::string(70 << 10, ' ') + "{\n\"a\": 1}\n");
+  for (const std::string& other : {long_head, std::string("/proc/self/status")}) {
+    auto blocks = FileBlocks::Open({other});
+    ASSERT_TRUE(blocks.ok());
+    EXPECT_EQ(*blocks, nullptr) << other;
+  }
   auto missing = FileBlocks::Open({plain, TmpPath("missing.jsonl")});
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   // Plain text (normalize --text): "{" alone on the first line is a line.
@@ -223,7 +232,7 @@ TEST(PlainFilePath, NamesFilesOnly) {
   EXPECT_EQ(PlainFilePath("file:x.jsonl"), "x.jsonl");
   EXPECT_EQ(PlainFilePath("C:data.jsonl"), "C:data.jsonl");  // a one-letter "scheme" is a path
   EXPECT_EQ(PlainFilePath("./x:y.jsonl"), "./x:y.jsonl");
-  for (const char* spec : {"-", "stdin", "tcp://localhost:9", "replay:x.jsonl?speed=2",
+  for (const char* spec : {"-", "file:-", "stdin", "tcp://localhost:9", "replay:x.jsonl?speed=2",
                            "generate:?rate=5", "generate", "kafka://b/t", ""}) {
     EXPECT_EQ(PlainFilePath(spec), std::nullopt) << spec;
   }
