@@ -187,7 +187,9 @@ int main(int argc, char** argv) {
   top->add_flag("--trust-input", top_args.trust_input,
                 "Faster on X v2 files: read each line no further than its tweet, so a line "
                 "malformed after it is counted instead of going to dead letters");
-  top->add_option("--workers,-w", top_args.workers, "Worker threads (default: cores)")
+  top->add_option("--workers,-w", top_args.workers,
+                  "Worker threads (default: cores); each reads and parses its own blocks of "
+                  "plain JSONL files")
       ->check(CLI::Range(1, 256));
   top->add_option("--limit,-n", top_args.limit, "Stop after N records");
   top->add_option("--duration,-d", top_args.duration, "Stop after this long");
