@@ -9,6 +9,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -614,6 +615,27 @@ std::string PostsDbFor(const std::string& db) {
   return (p.parent_path() / (p.stem().string() + "-posts" + p.extension().string())).string();
 }
 
+// The demo's databases hold one run (its closing summary reads them all):
+// a previous run's files go first. Anything there that is not a SQLite
+// database is left alone, and the demo refuses to start.
+Status ReplaceDemoDatabase(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    char head[16] = {};
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    const std::size_t got = f != nullptr ? std::fread(head, 1, sizeof head, f) : 0;
+    if (f != nullptr) std::fclose(f);
+    if (got != sizeof head || std::memcmp(head, "SQLite format 3", 16) != 0) {
+      return InvalidArgument(path + " exists and is not a SQLite database; not replacing it");
+    }
+  }
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::remove(path + suffix, ec);
+    if (ec) return IoError("cannot remove " + path + suffix + ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunDemo(const DemoArgs& args) {
@@ -633,6 +655,10 @@ int RunDemo(const DemoArgs& args) {
     std::filesystem::create_directories(dir, ec);
   }
   const std::string posts_db = PostsDbFor(args.db);
+  for (const std::string& db : {args.db, posts_db}) {
+    Status replaced = ReplaceDemoDatabase(db);
+    if (!replaced.ok()) return Fail(replaced);
+  }
   auto results = sink::OpenResultSink("sqlite:" + args.db);
   if (!results.ok()) return Fail(results.status());
   auto posts = sink::OpenSink("sqlite:" + posts_db);

@@ -135,7 +135,10 @@ int main(int argc, char** argv) {
       "--no-serve", [&demo_args](std::int64_t) { demo_args.serve.enabled = false; },
       "Do not start the dashboard");
   AddServeOptions(demo, &demo_args.serve);
-  demo->add_option("--db", demo_args.db, "SQLite file to write")->capture_default_str();
+  demo->add_option("--db", demo_args.db,
+                   "SQLite file to write (replaced on each run; posts go beside it, in "
+                   "NAME-posts.db)")
+      ->capture_default_str();
   demo->add_option("--rate,-r", demo_args.rate, "Posts per second")->capture_default_str();
   demo->add_option("--workers,-w", demo_args.workers, "Worker threads (default: cores)")
       ->check(CLI::Range(1, 256));

@@ -604,9 +604,17 @@ demo_tables() (
   eq "$(sqlite3 dm/X.db 'SELECT COUNT(*) FROM windows WHERE final = 0')" 0 &&
     n=$(sqlite3 dm/X.db "SELECT SUM(count) FROM counts WHERE analysis='posts'") &&
     [ "$n" -gt 750 ] && [ "$n" -lt 3000 ] && eq "$(sqlite3 dm/X-posts.db 'SELECT COUNT(*) FROM posts')" "$n" &&
-    grep -q 'What the stream said' dm.out
+    grep -q 'What the stream said' dm.out || return 1
+  # A second run replaces the first one's databases (its summary reads them).
+  timeout 30 "$bin" demo --no-serve --duration 2s --db dm/X.db --rate 500 > dm2.out 2>&1 || { tail dm2.out; return 1; }
+  n2=$(sqlite3 dm/X.db "SELECT SUM(count) FROM counts WHERE analysis='posts'") &&
+    eq "$n2" "$(sed -n 's/^done: [0-9,]* records, \([0-9,]*\) posts.*/\1/p' dm2.out | tr -d ,)" &&
+    eq "$(sqlite3 dm/X-posts.db 'SELECT COUNT(*) FROM posts')" "$n2" || return 1
+  echo "not a database" > notdb.db
+  "$bin" demo --no-serve --duration 1s --db notdb.db > nd.out 2>&1; [ $? -ne 0 ] && grep -q 'not a SQLite database' nd.out &&
+    eq "$(cat notdb.db)" "not a database"
 )
-check "demo --duration 3s --rate 500 fills the results tables" demo_tables
+check "demo --duration 3s --rate 500 fills the results tables; a second run replaces them" demo_tables
 
 # --- serve: the dashboard over the stored demo run (the demo above made dm/)
 serve_stored() (
