@@ -1331,7 +1331,9 @@ class Run {
     return AfterChunk(c, outputs);
   }
 
-  // N workers: reader, parse workers, router, partitions, collector (this thread).
+  // N workers: reader, parse workers, router, partitions, collector (this
+  // thread); or, for a parallel scan, parse workers that read their own
+  // blocks, and no reader.
   Status Threaded() {
     // A block of a parallel scan is a big chunk (a MiB): two per worker
     // keep every worker busy, and more buffers only cost page faults.
@@ -1379,38 +1381,37 @@ class Run {
 
     std::vector<std::thread> threads;
     std::atomic<std::uint32_t> parsers_left{workers_};
-    std::optional<BlockClaims> claims;
-    if (UseBlocks()) {
+    std::optional<BlockClaims> claims;  // outlives the threads
+    if (UseBlocks()) {  // parse workers that read their own blocks: no reader thread
       claims.emplace(*options_.blocks, reader_, clock_, spec_.time == TimeMode::kProcessing);
-    }
-    for (std::uint32_t w = 0; w < workers_ && claims; ++w) {
-      threads.emplace_back([&] {  // parse workers that read their own blocks
-        Stage1 stage1(spec_, options_.parse);
-        source::FileBlocks::Block block;
-        for (;;) {
-          // A chunk first, then the claim: a claimed block always has a
-          // chunk to go in (the collector waits for it to restore order).
-          Chunk* c;
-          if (!free_chunks.Pop(&c)) return;
-          std::optional<BlockClaims::Claim> claim = claims->Next();
-          if (!claim) {
-            (void)free_chunks.Push(c);
-            break;
+      for (std::uint32_t w = 0; w < workers_; ++w) {
+        threads.emplace_back([&] {
+          Stage1 stage1(spec_, options_.parse);
+          source::FileBlocks::Block block;
+          for (;;) {
+            // A chunk first, then the claim: a claimed block always has a
+            // chunk to go in (the collector waits for it to restore order).
+            Chunk* c;
+            if (!free_chunks.Pop(&c)) return;
+            std::optional<BlockClaims::Claim> claim = claims->Next();
+            if (!claim) {
+              (void)free_chunks.Push(c);
+              break;
+            }
+            Status st = FillFromBlock(*claim, block, *c);
+            if (!st.ok()) {
+              fail(st);
+              close_all();
+              return;
+            }
+            stage1.Run(*c);
+            if (!parsed.Push(c)) return;
           }
-          Status st = FillFromBlock(*claim, block, *c);
-          if (!st.ok()) {
-            fail(st);
-            close_all();
-            return;
-          }
-          stage1.Run(*c);
-          if (!parsed.Push(c)) return;
-        }
-        if (parsers_left.fetch_sub(1) == 1) parsed.Close();
-      });
-    }
-    if (!claims) reader_.ShareViews();
-    if (!claims)
+          if (parsers_left.fetch_sub(1) == 1) parsed.Close();
+        });
+      }
+    } else {
+      reader_.ShareViews();
       threads.emplace_back([&] {  // reader
         std::uint64_t seq = 0;
         bool more = true;
@@ -1442,16 +1443,17 @@ class Run {
         }
         to_parse.Close();
       });
-    for (std::uint32_t w = 0; w < workers_ && !claims; ++w) {
-      threads.emplace_back([&] {  // parse workers
-        Stage1 stage1(spec_, options_.parse);
-        Chunk* c;
-        while (to_parse.Pop(&c)) {
-          stage1.Run(*c);
-          if (!parsed.Push(c)) return;
-        }
-        if (parsers_left.fetch_sub(1) == 1) parsed.Close();
-      });
+      for (std::uint32_t w = 0; w < workers_; ++w) {
+        threads.emplace_back([&] {  // parse workers
+          Stage1 stage1(spec_, options_.parse);
+          Chunk* c;
+          while (to_parse.Pop(&c)) {
+            stage1.Run(*c);
+            if (!parsed.Push(c)) return;
+          }
+          if (parsers_left.fetch_sub(1) == 1) parsed.Close();
+        });
+      }
     }
     if (partition_threads == 0) {
       Status st = RunKeyedHere(parsed, free_chunks);
