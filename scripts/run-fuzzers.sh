@@ -70,7 +70,16 @@ for t in '/healthz' '/api/v1/stats' '/api/v1/windows?analysis=hashtags&limit=2&f
   printf '%s' "$t" > "$work/api_request/seed_$n"; n=$((n + 1))
 done
 
-targets=(post_parser extract timestamp line_source file_blocks csv_reader sentiment pipeline_yaml window_state api_request)
+# Specs: every form the docs show, with and without secrets.
+mkdir -p "$work/spec"
+n=0
+for t in 'jsonl:out.jsonl?raw=1&rotate=64M' 'generate:?rate=10&seed=7&start=2021-04-01T00:00:00Z' \
+         'postgres://me:pw%40x@127.0.0.1:5432/db?sslmode=disable' 'kafka://b1:9092,b2:9092/topic?group=g&key=id' \
+         'x:search?query=%23rust+lang&token=abc' 'tcp://[::1]:9999' 'C:\\x.csv' '-'; do
+  printf '%s' "$t" > "$work/spec/seed_$n"; n=$((n + 1))
+done
+
+targets=(spec post_parser extract timestamp line_source file_blocks csv_reader sentiment pipeline_yaml window_state api_request)
 status=0 failed=0
 for target in "${targets[@]}"; do
   bin="$build/fuzz/${target}_fuzz"

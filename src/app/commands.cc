@@ -23,6 +23,7 @@
 #include "sink/sqlite_sink.h"
 #include "source/generator.h"
 #include "source/record_source.h"
+#include "source/registry.h"
 #include "text/extract.h"
 
 namespace starling::app {

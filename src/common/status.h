@@ -77,6 +77,8 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
 
  private:
   std::variant<T, Status> v_;
@@ -90,3 +92,15 @@ class [[nodiscard]] Result {
     ::starling::Status _st = (expr);   \
     if (!_st.ok()) return _st;         \
   } while (0)
+
+// Evaluates `expr` (a Result<T>); on error returns its Status from the
+// current function, else moves the value into `lhs` (a declaration or an
+// lvalue): STARLING_ASSIGN_OR_RETURN(auto sink, OpenSink(spec));
+#define STARLING_ASSIGN_OR_RETURN(lhs, expr) \
+  STARLING_ASSIGN_OR_RETURN_IMPL(STARLING_CONCAT(_starling_r, __LINE__), lhs, expr)
+#define STARLING_CONCAT_INNER(a, b) a##b
+#define STARLING_CONCAT(a, b) STARLING_CONCAT_INNER(a, b)
+#define STARLING_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                   \
+  if (!tmp.ok()) return tmp.status();                  \
+  lhs = std::move(tmp).value()

@@ -4,12 +4,8 @@
 // never parse; they say where each record came from so a bad one can be
 // reported and kept byte-exact.
 //
-// Specs (see `starling collect --help`):
-//   file:PATH | PATH        JSONL or a JSON document; .gz / .zst detected by magic
-//   -                       stdin
-//   tcp://HOST:PORT         connect and read lines (Spark's socketTextStream)
-//   replay:PATH[?speed=N]   a file at its original pace (by created_at), N times faster
-//   generate:[?rate=N&seed=S&count=N&pace=0|1&start=ISO&...]  the built-in firehose
+// Sources are opened from specs through the registry (source/registry.h);
+// each kind lives in connectors/.
 #pragma once
 
 #include <cstdint>
@@ -100,15 +96,6 @@ std::unique_ptr<RecordSource> LineSource(std::unique_ptr<ByteStream> stream, std
 // more bytes (unless eof).
 inline constexpr std::size_t kDocumentSniffBytes = 64u << 10;
 std::optional<bool> StartsWithDocument(std::string_view head, bool eof);
-
-// The file a spec names when it is a plain file (file:PATH or PATH), the
-// kind a parallel scan can read (FileBlocks); nullopt for stdin, tcp://,
-// replay:, generate: and unknown schemes.
-std::optional<std::string> PlainFilePath(std::string_view spec);
-
-// Opens a source from its spec (grammar above).
-Result<std::unique_ptr<RecordSource>> OpenSource(std::string_view spec,
-                                                 const SourceOptions& options = {});
 
 // The built-in firehose (what `generate:` specs open). generator.start == 0
 // means "now" by options.clock. count == 0: no end. pace: deliver each post

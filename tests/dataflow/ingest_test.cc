@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "model/post_json.h"
+#include "source/registry.h"
 #include "support/collecting_sink.h"
 
 namespace starling::dataflow {

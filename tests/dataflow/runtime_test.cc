@@ -16,6 +16,7 @@
 #include "source/file_blocks.h"
 #include "source/generator.h"
 #include "source/record_source.h"
+#include "source/registry.h"
 #include "support/collecting_results.h"
 #include "support/collecting_sink.h"
 #include "support/memory_source.h"

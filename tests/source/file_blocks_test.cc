@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "source/byte_stream.h"
+#include "source/registry.h"
 
 namespace starling::source {
 namespace {

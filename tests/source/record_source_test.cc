@@ -1,6 +1,7 @@
 // Tests for source/record_source.h and source/byte_stream.h: line splitting,
 // document mode, gzip/zstd, oversized lines, TCP, specs.
 #include "source/record_source.h"
+#include "source/registry.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
