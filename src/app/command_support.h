@@ -26,6 +26,11 @@ Result<std::unique_ptr<source::RecordSource>> OpenInputs(const std::vector<std::
 Result<std::unique_ptr<source::FileBlocks>> OpenInputBlocks(const std::vector<std::string>& inputs,
                                                             const source::SourceOptions& so);
 std::string DefaultDeadLetterPath(const std::string& sink_spec);
+// Refuses an output spec (post or result sink, or a plain path) that names a
+// file one of the source specs reads, however it is reached (same inode:
+// symlinks and hard links too): opening it would truncate the input.
+Status CheckNotReadingOutput(const std::vector<std::string>& sources,
+                             const std::vector<std::string>& outputs);
 
 }  // namespace starling::app
 

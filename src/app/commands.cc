@@ -15,12 +15,12 @@
 #include "app/cli_util.h"
 #include "app/command_support.h"
 #include "common/log.h"
+#include "common/spec.h"
 #include "dataflow/ingest.h"
 #include "model/post_json.h"
 #include "sink/csv_format.h"
 #include "sink/jsonl_sink.h"
-#include "sink/sink.h"
-#include "sink/sqlite_sink.h"
+#include "sink/registry.h"
 #include "source/generator.h"
 #include "source/record_source.h"
 #include "source/registry.h"
@@ -46,25 +46,6 @@ Result<parse::ParseOptions> MakeParseOptions(const CommonInput& in) {
   return o;
 }
 
-// The path part of a sink spec ("sqlite:out.db?batch=10" -> "out.db").
-std::string SpecPath(const std::string& spec) {
-  std::string s = spec;
-  std::size_t colon = s.find(':');
-  if (colon != std::string::npos && colon > 1) s = s.substr(colon + 1);
-  std::size_t q = s.find('?');
-  if (q != std::string::npos) s = s.substr(0, q);
-  return s;
-}
-
-// The file a source spec reads ("" for stdin, sockets, the generator).
-std::string SourcePath(const std::string& spec) {
-  if (spec == "-" || spec.starts_with("tcp://") || spec.starts_with("generate")) return "";
-  if (spec.starts_with("replay:") || spec.starts_with("file:") || spec.starts_with("jsonl:")) {
-    return SpecPath(spec);
-  }
-  return spec;
-}
-
 // True when both paths name the same existing file.
 bool SameFile(const std::string& a, const std::string& b) {
   struct stat sa {};
@@ -73,22 +54,27 @@ bool SameFile(const std::string& a, const std::string& b) {
          sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-// Refuses to write into the file being read: the sink would truncate it first.
-Status CheckNotReadingOutput(const std::string& source_path,
-                             const std::vector<std::string>& sinks) {
-  for (const auto& spec : sinks) {
-    if (SameFile(source_path, SpecPath(spec))) {
-      return InvalidArgument("'" + spec +
-                             "' is the input file itself; writing it would destroy it");
+Status CheckNotReadingOutput(const std::vector<std::string>& sources,
+                             const std::vector<std::string>& outputs) {
+  for (const auto& source : sources) {
+    const std::optional<std::string> in = source::InputFile(source);
+    if (!in) continue;
+    for (const auto& spec : outputs) {
+      // A spec no sink takes is a plain path (dead letters).
+      const std::string out = sink::OutputFile(spec).value_or(spec);
+      if (SameFile(*in, out)) {
+        return InvalidArgument("'" + spec::Redact(spec) + "' is the input file itself (" + *in +
+                               "); writing it would destroy it");
+      }
     }
   }
   return Status::Ok();
 }
 
 std::string DefaultDeadLetterPath(const std::string& sink_spec) {
-  std::string p = SpecPath(sink_spec);
-  if (p.empty() || p == "-") return "starling-dead-letters.jsonl";
-  return p + ".dead-letters.jsonl";
+  const std::optional<std::string> p = sink::OutputFile(sink_spec);
+  if (!p) return "starling-dead-letters.jsonl";
+  return *p + ".dead-letters.jsonl";
 }
 
 int Ingest(source::RecordSource& src, const std::vector<sink::PostSink*>& sinks,
@@ -204,7 +190,7 @@ int RunNormalize(const NormalizeArgs& args) {
 
 int RunCollect(const CollectArgs& args) {
   std::vector<std::string> specs = args.sinks.empty() ? std::vector<std::string>{"-"} : args.sinks;
-  Status same = CheckNotReadingOutput(SourcePath(args.source), specs);
+  Status same = CheckNotReadingOutput({args.source}, specs);
   if (!same.ok()) return Fail(same);
   auto src = source::OpenSource(args.source);
   if (!src.ok()) return Fail(src.status());
@@ -230,37 +216,21 @@ int RunCollect(const CollectArgs& args) {
   return Ingest(**src, sinks, args.in, specs.front(), args.limit, duration, "collect");
 }
 
-namespace {
-
-enum class StoreKind { kJsonl, kCsv, kSqlite };
-
-StoreKind KindOf(const std::string& spec) {
-  std::string p = SpecPath(spec);
-  for (char& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto ends = [&](std::string_view suf) { return p.ends_with(suf); };
-  if (spec.starts_with("csv:") || ends(".csv")) return StoreKind::kCsv;
-  if (spec.starts_with("sqlite:") || ends(".db") || ends(".sqlite") || ends(".sqlite3")) {
-    return StoreKind::kSqlite;
-  }
-  return StoreKind::kJsonl;
-}
-
-}  // namespace
-
 int RunConvert(const ConvertArgs& args) {
   // The input is checked and opened before the output, which truncates.
-  StoreKind kind = KindOf(args.src);
-  std::string path = kind == StoreKind::kJsonl ? SourcePath(args.src) : SpecPath(args.src);
-  Status same = CheckNotReadingOutput(path, {args.dst});
+  Status same = CheckNotReadingOutput({args.src}, {args.dst});
   if (!same.ok()) return Fail(same);
-  if (kind == StoreKind::kJsonl) {
-    auto src = source::OpenSource(args.src.starts_with("jsonl:") ? path : args.src);
+  // A store that reads its posts back (CSV, SQLite) does; anything else is a source.
+  auto store = sink::ResolvePostSink(args.src);
+  if (!store.ok() || !store->kind->read_posts) {
+    auto src = source::OpenSource(args.src);
     if (!src.ok()) return Fail(src.status());
     auto dst = sink::OpenSink(args.dst);
     if (!dst.ok()) return Fail(dst.status());
     std::vector<sink::PostSink*> sinks{dst->get()};
     return Ingest(**src, sinks, args.in, args.dst, 0, std::chrono::microseconds(0), "convert");
   }
+  const std::string& path = store->spec.path;
   if (::access(path.c_str(), R_OK) != 0) {
     return Fail(NotFound("cannot read " + path + ": " + std::strerror(errno)));
   }
@@ -273,8 +243,7 @@ int RunConvert(const ConvertArgs& args) {
     ++stats.records;
     return (*dst)->Write(p);
   };
-  Status st = kind == StoreKind::kCsv ? sink::ReadCsvPosts(path, on_post)
-                                      : sink::ReadSqlitePosts(path, on_post);
+  Status st = store->kind->read_posts(store->spec, on_post);
   if (!st.ok()) return Fail(st);
   st = (*dst)->Close();
   if (!st.ok()) return Fail(st);

@@ -24,7 +24,7 @@
 #include "model/post_json.h"
 #include "serve/dashboard_state.h"
 #include "serve/http_server.h"
-#include "sink/result_sink.h"
+#include "sink/registry.h"
 #include "source/generator.h"
 #include "text/sentiment.h"
 
@@ -113,9 +113,7 @@ int RunPipelineFile(const RunArgs& args) {
   CommonInput in = args.in;
   in.keep_raw = false;
   for (const std::string& s : f.post_sinks) {
-    if (s.starts_with("sqlite:") || s.find("raw=1") != std::string::npos || s.ends_with(".db")) {
-      in.keep_raw = true;
-    }
+    if (sink::NeedsRaw(s)) in.keep_raw = true;
   }
   auto po = MakeParseOptions(in);
   if (!po.ok()) return Fail(po.status());
@@ -124,6 +122,14 @@ int RunPipelineFile(const RunArgs& args) {
   auto blocks = OpenInputBlocks(f.sources, {});
   if (!blocks.ok()) return Fail(blocks.status());
 
+  {
+    std::vector<std::string> outputs = f.result_sinks;
+    outputs.insert(outputs.end(), f.post_sinks.begin(), f.post_sinks.end());
+    if (!f.late_sink.empty()) outputs.push_back(f.late_sink);
+    outputs.push_back(!args.in.dead_letter.empty() ? args.in.dead_letter : f.dead_letters);
+    Status same = CheckNotReadingOutput(f.sources, outputs);
+    if (!same.ok()) return Fail(same);
+  }
   std::vector<std::unique_ptr<sink::ResultSink>> results_owned;
   std::vector<sink::ResultSink*> results;
   std::vector<std::unique_ptr<sink::PostSink>> posts_owned;

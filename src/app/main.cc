@@ -9,26 +9,10 @@
 #include "app/cli_util.h"
 #include "app/commands.h"
 #include "common/log.h"
+#include "sink/registry.h"
+#include "source/registry.h"
 
 namespace {
-
-constexpr const char* kSourceHelp =
-    "Source specs:\n"
-    "  file:PATH | PATH        JSONL, or one JSON document (e.g. a v1.1 search page);\n"
-    "                          .gz and .zst are decompressed transparently\n"
-    "  -                       standard input\n"
-    "  tcp://HOST:PORT         connect and read lines (like Spark's socketTextStream)\n"
-    "  replay:PATH?speed=N     replay a file at its original pace (by created_at), N times faster\n"
-    "  generate:?rate=N&seed=S&count=N&pace=0&start=ISO\n"
-    "                          the built-in realistic X v2 firehose\n";
-
-constexpr const char* kSinkHelp =
-    "Sink specs:\n"
-    "  jsonl:PATH[?raw=1&rotate=64M]  normalized posts as JSON lines (raw=1: provider JSON)\n"
-    "  csv:PATH                       one row per post, twarc-csv style columns\n"
-    "  sqlite:PATH[?batch=N]          posts + entity tables (WAL, upsert by id)\n"
-    "  -                              normalized JSON lines on stdout\n"
-    "A bare path is typed by its extension (.jsonl .json .csv .db .sqlite).\n";
 
 // `top` and `sentiment` use --format for their output, so their input format is --input-format.
 void AddInputOptions(CLI::App* cmd, starling::app::CommonInput* in,
@@ -69,12 +53,16 @@ void AddServeOptions(CLI::App* cmd, starling::app::ServeArgs* serve) {
 
 int main(int argc, char** argv) {
   using namespace starling;
+  // The spec lists come from the registries (source/registry.h, sink/registry.h).
+  const std::string kSourceHelp = source::SourceHelp();
+  const std::string kSinkHelp = sink::SinkHelp();
+  const std::string kResultSinkHelp = sink::ResultSinkHelp();
   CLI::App app{
       "Starling: real-time social-stream analytics.\n"
       "Turns X/Twitter data (API v2 and v1.1) into clean, queryable records, fast."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "starling 0.1.0");
-  app.footer(std::string("\n") + kSourceHelp + "\n" + kSinkHelp +
+  app.footer("\n" + kSourceHelp + "\n" + kSinkHelp + "\n" + kResultSinkHelp +
              "\nRun 'starling SUBCOMMAND --help' for the options of each subcommand.");
   bool quiet = false, verbose = false;
   std::string log_format = "text";
@@ -103,7 +91,7 @@ int main(int argc, char** argv) {
   collect->add_option("--limit,-n", col.limit, "Stop after N posts");
   collect->add_option("--duration,-d", col.duration, "Stop after this long (30s, 5m, 2h)");
   AddInputOptions(collect, &col.in);
-  collect->footer(std::string(kSourceHelp) + "\n" + kSinkHelp);
+  collect->footer(kSourceHelp + "\n" + kSinkHelp);
 
   app::ConvertArgs conv;
   auto* convert = app.add_subcommand(
@@ -168,7 +156,7 @@ int main(int argc, char** argv) {
   run->add_option("--limit,-n", run_args.limit, "Stop after N records");
   run->add_option("--duration,-d", run_args.duration, "Stop after this long (30s, 5m, 2h)");
   AddInputOptions(run, &run_args.in);
-  run->footer(kSourceHelp);
+  run->footer(kSourceHelp + "\n" + kResultSinkHelp);
 
   app::TopArgs top_args;
   auto* top = app.add_subcommand(

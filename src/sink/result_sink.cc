@@ -464,33 +464,14 @@ void AppendResultJson(const WindowResult& r, std::string* out) {
   *out += "]}";
 }
 
-Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view spec,
-                                                   const OpenOptions& /*open*/) {
-  std::string_view path = spec;
-  std::string_view scheme;
-  const bool sqlite_name =
-      spec.ends_with(".db") || spec.ends_with(".sqlite") || spec.ends_with(".sqlite3");
-  const bool jsonl_name = spec == "-" || spec.ends_with(".jsonl") || spec.ends_with(".json") ||
-                          spec.ends_with(".ndjson");
-  if (spec.starts_with("sqlite:")) {
-    scheme = "sqlite";
-    path = spec.substr(7);
-  } else if (spec.starts_with("jsonl:")) {
-    scheme = "jsonl";
-    path = spec.substr(6);
-  } else if (sqlite_name || jsonl_name) {
-    scheme = sqlite_name ? "sqlite" : "jsonl";
-  } else {
-    return InvalidArgument("result sink '" + std::string(spec) +
-                           "': use sqlite:PATH, jsonl:PATH or - (stdout)");
-  }
-  if (path.empty()) return InvalidArgument("result sink '" + std::string(spec) + "' has no path");
-  if (scheme == "sqlite") {
-    auto sink = std::make_unique<SqliteResultSink>(std::string(path));
-    STARLING_RETURN_IF_ERROR(sink->Open());
-    return std::unique_ptr<ResultSink>(std::move(sink));
-  }
-  auto sink = std::make_unique<JsonlResultSink>(std::string(path));
+Result<std::unique_ptr<ResultSink>> OpenSqliteResultSink(const std::string& path) {
+  auto sink = std::make_unique<SqliteResultSink>(path);
+  STARLING_RETURN_IF_ERROR(sink->Open());
+  return std::unique_ptr<ResultSink>(std::move(sink));
+}
+
+Result<std::unique_ptr<ResultSink>> OpenJsonlResultSink(const std::string& path) {
+  auto sink = std::make_unique<JsonlResultSink>(path);
   STARLING_RETURN_IF_ERROR(sink->Open());
   return std::unique_ptr<ResultSink>(std::move(sink));
 }

@@ -49,16 +49,14 @@ class ResultSink {
   virtual Status RestoreCommit(std::string_view /*token*/) { return Status::Ok(); }
 };
 
-// Specs:
-//   sqlite:PATH     one table per result kind (docs/formats/results.md), WAL,
-//                   results of a window replaced in place
-//   jsonl:PATH | -  one JSON object per emitted result (previews included;
-//                   the last line of a window is its final value)
-// A bare path is typed by its extension (.db/.sqlite/.sqlite3, .jsonl/.json).
-// (A JSONL file is appended to either way; `open` is accepted for symmetry
-// with OpenSink.)
-Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view spec,
-                                                   const OpenOptions& open = {});
+// Result sinks are opened from specs through the registry (sink/registry.h).
+// The two built-in ones:
+// One table per result kind (docs/formats/results.md), WAL, the results of
+// a window replaced in place. IoError when the file cannot be opened.
+Result<std::unique_ptr<ResultSink>> OpenSqliteResultSink(const std::string& path);
+// One JSON object per emitted result (previews included; the last line of
+// a window is its final value), appended; "-" is standard output.
+Result<std::unique_ptr<ResultSink>> OpenJsonlResultSink(const std::string& path);
 
 // One result as a JSON object (the jsonl sink's line, without newline).
 void AppendResultJson(const model::WindowResult& result, std::string* out);

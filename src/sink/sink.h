@@ -54,15 +54,6 @@ struct OpenOptions {
   bool resume = false;
 };
 
-// Opens a sink from its spec. Specs:
-//   jsonl:PATH[?raw=1&rotate=SIZE]   normalized posts as JSON lines (raw=1: provider JSON as
-//   received);
-//                                    rotate=64M starts PATH.1, PATH.2, ... past that size
-//   csv:PATH                         one row per post, twarc-csv style columns
-//   sqlite:PATH[?batch=N]            posts + entity tables, WAL, upsert by id
-//   -  or jsonl:-                    normalized JSON lines to stdout
-// A bare path is accepted and typed by its extension (.jsonl/.json/.ndjson, .csv,
-// .db/.sqlite/.sqlite3; case does not matter).
-Result<std::unique_ptr<PostSink>> OpenSink(std::string_view spec, const OpenOptions& open = {});
+// Post sinks are opened from specs through the registry (sink/registry.h).
 
 }  // namespace starling::sink

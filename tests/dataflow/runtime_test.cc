@@ -12,7 +12,7 @@
 #include <set>
 
 #include "model/post_json.h"
-#include "sink/sink.h"
+#include "sink/registry.h"
 #include "source/file_blocks.h"
 #include "source/generator.h"
 #include "source/record_source.h"

@@ -1,5 +1,5 @@
-// Tests for OpenSink (sink/sink.h): the spec grammar and its error messages.
-#include "sink/sink.h"
+// Tests for OpenSink (sink/registry.h): the spec grammar and its error messages.
+#include "sink/registry.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -205,14 +205,16 @@ TEST(OpenSink, RejectsBadSpecsWithClearMessages) {
       {"jsonl:", "has no path"},
       {"jsonl:" + dir + "/a.jsonl?rotate=lots", "rotate must be a size"},
       {"jsonl:" + dir + "/a.jsonl?rotate=0", "rotate must be a size"},
-      {"jsonl:" + dir + "/a.jsonl?raw=maybe", "raw must be 0 or 1"},
+      {"jsonl:" + dir + "/a.jsonl?raw=maybe", "raw must be a boolean"},
       {"jsonl:" + dir + "/a.jsonl?gzip=1",
-       "unknown parameter 'gzip' for jsonl (valid: raw, rotate)"},
+       "unknown parameter 'gzip' (valid: raw, rotate)"},
       {"jsonl:" + dir + "/a.jsonl?raw", "is not key=value"},
       {"-?rotate=1M", "rotate needs a file"},
       {"sqlite:" + dir + "/a.db?batch=0", "batch must be a positive integer"},
-      {"sqlite:" + dir + "/a.db?batch=10x", "batch must be a positive integer"},
-      {"csv:" + dir + "/a.csv?raw=1", "unknown parameter 'raw' for csv"},
+      {"sqlite:" + dir + "/a.db?batch=10x", "batch must be a whole number"},
+      {"csv:" + dir + "/a.csv?raw=1", "unknown parameter 'raw' (valid: none)"},
+      {"jsonl:" + dir + "/a.jsonl?raw=1&raw=0", "given twice"},
+      {"PARQUET:x", "unknown sink scheme 'parquet'"},
   };
   for (const auto& c : cases) {
     auto sink = OpenSink(c.spec);
@@ -221,6 +223,59 @@ TEST(OpenSink, RejectsBadSpecsWithClearMessages) {
     EXPECT_NE(sink.status().message().find(c.message_part), std::string::npos)
         << c.spec << " -> " << sink.status().message();
   }
+}
+
+TEST(OpenResultSink, ResolvesLikePostSinks) {
+  const std::string dir = STARLING_TEST_TMP;
+  // Extensions in any case, as for post sinks.
+  for (const std::string& spec : {dir + "/R.DB", dir + "/r.JSONL", std::string("-")}) {
+    auto sink = OpenResultSink(spec);
+    ASSERT_TRUE(sink.ok()) << spec << ": " << sink.status().ToString();
+    EXPECT_TRUE((*sink)->Close().ok());
+  }
+  struct Case {
+    std::string spec;
+    std::string message_part;
+  } cases[] = {
+      {"", "valid schemes: sqlite, jsonl"},
+      {dir + "/r.csv", "cannot tell the result sink type"},
+      {"parquet:x", "unknown result sink scheme 'parquet'"},
+      {"sqlite:", "has no path"},
+      {"sqlite:" + dir + "/r.db?batch=5", "unknown parameter 'batch' (valid: none)"},
+      {"sqlite:-", "SQLite needs a file"},
+  };
+  for (const auto& c : cases) {
+    auto sink = OpenResultSink(c.spec);
+    ASSERT_FALSE(sink.ok()) << c.spec;
+    EXPECT_EQ(sink.status().code(), StatusCode::kInvalidArgument) << c.spec;
+    EXPECT_NE(sink.status().message().find(c.message_part), std::string::npos)
+        << c.spec << " -> " << sink.status().message();
+  }
+}
+
+TEST(SinkRegistry, EveryKindDeclaresItselfAndSecretsStayHidden) {
+  for (const auto& k : PostSinks().kinds()) {
+    EXPECT_FALSE(k.info.usage.empty()) << k.info.scheme;
+    EXPECT_FALSE(k.info.help.empty()) << k.info.scheme;
+    EXPECT_TRUE(k.open) << k.info.scheme;
+    EXPECT_NE(SinkHelp().find(k.info.usage), std::string::npos) << k.info.scheme;
+  }
+  for (const auto& k : ResultSinks().kinds()) {
+    EXPECT_NE(ResultSinkHelp().find(k.info.usage), std::string::npos) << k.info.scheme;
+  }
+  EXPECT_TRUE(NeedsRaw("sqlite:x.db"));
+  EXPECT_TRUE(NeedsRaw("x.SQLITE"));
+  EXPECT_TRUE(NeedsRaw("jsonl:x?raw=yes"));
+  EXPECT_FALSE(NeedsRaw("jsonl:x?raw=0"));
+  EXPECT_FALSE(NeedsRaw("x.csv"));
+  EXPECT_EQ(OutputFile("sqlite:a/b.db?batch=3"), "a/b.db");
+  EXPECT_EQ(OutputFile("x.csv"), "x.csv");
+  EXPECT_EQ(OutputFile("-"), std::nullopt);
+  EXPECT_EQ(OutputFile("jsonl:-"), std::nullopt);
+  auto secret = OpenSink("jsonl:x.jsonl?token=hunter2");
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.status().message().find("hunter2"), std::string::npos)
+      << secret.status().message();
 }
 
 TEST(OpenSink, UnwritablePathIsAnIoError) {

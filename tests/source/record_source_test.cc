@@ -412,6 +412,72 @@ TEST(OpenSource, ClearErrors) {
   EXPECT_EQ(OpenSource("tcp://127.0.0.1:1").status().code(), StatusCode::kUnavailable);
 }
 
+TEST(SourceRegistry, ResolvesEveryForm) {
+  struct Case {
+    std::string spec;
+    std::string_view kind;
+  } cases[] = {
+      {"-", "stdin"},          {"stdin", "stdin"},        {"stdin:", "stdin"},
+      {"file:-", "file"},      {"x.jsonl", "file"},       {"file:x.jsonl", "file"},
+      {"jsonl:x.jsonl", "file"}, {"C:x.jsonl", "file"},   {"tcp://h:1", "tcp"},
+      {"replay:x?speed=2", "replay"}, {"generate", "generate"}, {"generate:?rate=5", "generate"},
+  };
+  for (const auto& c : cases) {
+    auto r = ResolveSource(c.spec);
+    ASSERT_TRUE(r.ok()) << c.spec << ": " << r.status().ToString();
+    EXPECT_EQ(r->kind->info.scheme, c.kind) << c.spec;
+  }
+  EXPECT_EQ(InputFile("jsonl:a/x.jsonl"), "a/x.jsonl");
+  EXPECT_EQ(InputFile("replay:r.jsonl?speed=3"), "r.jsonl");
+  EXPECT_EQ(InputFile("generate:?rate=1"), std::nullopt);
+  EXPECT_EQ(InputFile("file:-"), std::nullopt);
+  for (const auto& k : Sources().kinds()) {
+    EXPECT_NE(SourceHelp().find(k.info.usage), std::string::npos) << k.info.scheme;
+    for (const auto& p : k.info.params) EXPECT_FALSE(p.help.empty()) << p.name;
+  }
+}
+
+TEST(SourceRegistry, ErrorsListWhatIsValid) {
+  auto kafka = OpenSource("kafka://b1/topic");
+  ASSERT_FALSE(kafka.ok());
+  EXPECT_NE(kafka.status().message().find("unknown source scheme 'kafka'"), std::string::npos);
+  EXPECT_NE(kafka.status().message().find("valid: file, stdin, tcp, replay, generate"),
+            std::string::npos)
+      << kafka.status().message();
+  auto param = OpenSource("generate:?rte=5");
+  ASSERT_FALSE(param.ok());
+  EXPECT_NE(param.status().message().find("unknown parameter 'rte' (valid: rate, seed, count"),
+            std::string::npos)
+      << param.status().message();
+  auto pace = OpenSource("generate:?pace=sometimes");
+  ASSERT_FALSE(pace.ok());
+  EXPECT_NE(pace.status().message().find("pace must be a boolean"), std::string::npos);
+  auto tcp = OpenSource("tcp://127.0.0.1:9/path");
+  ASSERT_FALSE(tcp.ok());
+  EXPECT_NE(tcp.status().message().find("tcp://HOST:PORT"), std::string::npos);
+  auto secret = OpenSource("tcp://user:hunter2@127.0.0.1:1");
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.status().message().find("hunter2"), std::string::npos)
+      << secret.status().message();
+}
+
+TEST(GeneratorSource, PaceTakesEveryBoolean) {
+  // pace=false used to mean "paced" (only "0" turned pacing off).
+  for (const char* off : {"0", "false", "no", "off", "1"}) {
+    ManualClock clock;
+    SourceOptions o;
+    o.clock = &clock;
+    auto src = OpenSource(
+        std::string("generate:?count=2000&rate=1000&start=2021-04-01T00:00:00Z&pace=") + off, o);
+    ASSERT_TRUE(src.ok()) << off;
+    const auto t0 = clock.Steady();
+    Got g = ReadAll(**src);
+    EXPECT_EQ(g.records.size(), 2000u) << off;
+    // Paced, 2000 posts at 1000/s take about 2 s of the (manual) clock; unpaced, none.
+    EXPECT_EQ(clock.Steady() > t0 + std::chrono::seconds(1), std::string(off) == "1") << off;
+  }
+}
+
 TEST(GeneratorSource, CountAndNoPace) {
   Got g = ReadSpec("generate:?count=500&pace=0&seed=3&start=2021-04-01T00:00:00Z");
   ASSERT_EQ(g.records.size(), 500u);

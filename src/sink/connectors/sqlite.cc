@@ -1,0 +1,62 @@
+// File: sink/connectors/sqlite.cc
+// SQLite: posts with entity tables (upsert by id), and window results
+// (one table per result kind); both read back.
+#include <limits>
+
+#include "sink/registry.h"
+#include "sink/sqlite_sink.h"
+
+namespace starling::sink {
+namespace {
+constexpr std::string_view kExtensions[] = {".db", ".sqlite", ".sqlite3"};
+}  // namespace
+
+PostSinkKind SqlitePostSinkKind() {
+  PostSinkKind k;
+  k.info = {.scheme = "sqlite",
+            .extensions = {std::begin(kExtensions), std::end(kExtensions)},
+            .usage = "sqlite:PATH[?batch=N]",
+            .help = "posts + entity tables (WAL, upsert by id)",
+            .params = {{"batch", spec::ParamType::kUint, "posts per transaction (default 1000)"}}};
+  k.caps = {.idempotent = true, .readable_back = true};
+  k.needs_raw = [](const spec::Params&) { return true; };  // the raw column
+  k.open = [](const spec::Spec& s, const spec::Params& p,
+              const OpenOptions&) -> Result<std::unique_ptr<PostSink>> {
+    SqliteSinkOptions o;
+    o.path = s.path;
+    const std::uint64_t batch = p.Uint("batch", static_cast<std::uint64_t>(o.batch));
+    if (batch < 1 || batch > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+      return InvalidArgument("sink spec '" + s.redacted +
+                             "': batch must be a positive integer, got '" + *s.Find("batch") +
+                             "'");
+    }
+    o.batch = static_cast<int>(batch);
+    if (o.path == "-") return InvalidArgument("sink spec '" + s.redacted + "': SQLite needs a file");
+    STARLING_ASSIGN_OR_RETURN(auto sink, SqliteSink::Open(std::move(o)));
+    return std::unique_ptr<PostSink>(std::move(sink));
+  };
+  k.read_posts = [](const spec::Spec& s, const PostCallback& on_post) {
+    return ReadSqlitePosts(s.path, on_post);
+  };
+  return k;
+}
+
+ResultSinkKind SqliteResultSinkKind() {
+  ResultSinkKind k;
+  k.info = {.scheme = "sqlite",
+            .extensions = {std::begin(kExtensions), std::end(kExtensions)},
+            .usage = "sqlite:PATH",
+            .help = "one table per result kind (docs/formats/results.md), WAL, the results of a "
+                    "window replaced in place"};
+  k.caps = {.idempotent = true, .readable_back = true};
+  k.open = [](const spec::Spec& s, const spec::Params&,
+              const OpenOptions&) -> Result<std::unique_ptr<ResultSink>> {
+    if (s.path == "-") {
+      return InvalidArgument("result sink spec '" + s.redacted + "': SQLite needs a file");
+    }
+    return OpenSqliteResultSink(s.path);
+  };
+  return k;
+}
+
+}  // namespace starling::sink

@@ -1,0 +1,133 @@
+// File: sink/registry.cc
+// The sink registries: resolution of a spec to its kind, and the lists of
+// built-in kinds. A new store adds its file under connectors/ and one line
+// to each list it belongs to below.
+#include "sink/registry.h"
+
+namespace starling::sink {
+
+// Each defined in connectors/<store>.cc.
+PostSinkKind JsonlPostSinkKind();
+PostSinkKind CsvPostSinkKind();
+PostSinkKind SqlitePostSinkKind();
+ResultSinkKind SqliteResultSinkKind();
+ResultSinkKind JsonlResultSinkKind();
+
+namespace {
+
+constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind,
+                                            SqlitePostSinkKind};
+constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind};
+
+template <typename Kind, std::size_t N>
+Registry<Kind> Build(Kind (*const (&makers)[N])()) {
+  Registry<Kind> r;
+  for (auto make : makers) {
+    Status st = r.Add(make());
+    if (!st.ok()) std::abort();  // two built-ins claim one scheme: a bug caught by every test
+  }
+  return r;
+}
+
+template <typename Kind>
+Result<Resolved<Kind>> Resolve(const Registry<Kind>& registry, std::string_view text,
+                               std::string_view what) {
+  const std::string valid = "valid schemes: " + registry.SchemeList() +
+                            ", '-' for stdout, or a bare path ending in " + [&] {
+                              std::string exts;
+                              for (const Kind& k : registry.kinds()) {
+                                for (std::string_view e : k.info.extensions) {
+                                  exts += (exts.empty() ? "" : ", ") + std::string(e);
+                                }
+                              }
+                              return exts;
+                            }();
+  if (text.empty()) return InvalidArgument("empty " + std::string(what) + " spec; " + valid);
+  Resolved<Kind> r;
+  STARLING_ASSIGN_OR_RETURN(r.spec, spec::Parse(text));
+  if (r.spec.scheme.empty()) {
+    for (const Kind& k : registry.kinds()) {
+      for (std::string_view b : k.bare_names) {
+        if (b == r.spec.path) r.kind = &k;
+      }
+    }
+    if (r.kind == nullptr) r.kind = registry.ForExtension(r.spec.path);
+    if (r.kind == nullptr) {
+      return InvalidArgument("cannot tell the " + std::string(what) + " type of '" +
+                             r.spec.redacted + "' from its extension; " + valid);
+    }
+  } else {
+    r.kind = registry.Find(r.spec.scheme);
+    if (r.kind == nullptr) {
+      return InvalidArgument("unknown " + std::string(what) + " scheme '" + r.spec.scheme +
+                             "' in '" + r.spec.redacted + "'; " + valid);
+    }
+  }
+  if (r.spec.path.empty() && !r.spec.url) {
+    return InvalidArgument(std::string(what) + " spec '" + r.spec.redacted +
+                           "' has no path (use " + std::string(r.kind->info.scheme) + ":PATH)");
+  }
+  STARLING_ASSIGN_OR_RETURN(
+      r.params, spec::Params::Check(r.spec, r.kind->info.params,
+                                    std::string(what) + " " + std::string(r.kind->info.scheme)));
+  return r;
+}
+
+}  // namespace
+
+const Registry<PostSinkKind>& PostSinks() {
+  static const Registry<PostSinkKind> registry = Build(kPostSinks);
+  return registry;
+}
+
+const Registry<ResultSinkKind>& ResultSinks() {
+  static const Registry<ResultSinkKind> registry = Build(kResultSinks);
+  return registry;
+}
+
+Result<Resolved<PostSinkKind>> ResolvePostSink(std::string_view text) {
+  return Resolve(PostSinks(), text, "sink");
+}
+
+Result<Resolved<ResultSinkKind>> ResolveResultSink(std::string_view text) {
+  return Resolve(ResultSinks(), text, "result sink");
+}
+
+Result<std::unique_ptr<PostSink>> OpenSink(std::string_view text, const OpenOptions& open) {
+  STARLING_ASSIGN_OR_RETURN(auto r, ResolvePostSink(text));
+  return r.kind->open(r.spec, r.params, open);
+}
+
+Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view text,
+                                                   const OpenOptions& open) {
+  STARLING_ASSIGN_OR_RETURN(auto r, ResolveResultSink(text));
+  return r.kind->open(r.spec, r.params, open);
+}
+
+std::optional<std::string> OutputFile(std::string_view text) {
+  std::optional<std::string> path;
+  if (auto r = ResolvePostSink(text); r.ok()) {
+    if (!r->spec.url) path = r->spec.path;
+  } else if (auto rr = ResolveResultSink(text); rr.ok()) {
+    if (!rr->spec.url) path = rr->spec.path;
+  }
+  if (path && (path->empty() || *path == "-")) return std::nullopt;
+  return path;
+}
+
+bool NeedsRaw(std::string_view text) {
+  auto r = ResolvePostSink(text);
+  return r.ok() && r->kind->needs_raw && r->kind->needs_raw(r->params);
+}
+
+std::string SinkHelp() {
+  return FormatConnectorHelp("Sink specs", PostSinks().Infos()) +
+         "A bare path is typed by its extension (any case).\n";
+}
+
+std::string ResultSinkHelp() {
+  return FormatConnectorHelp("Result sink specs", ResultSinks().Infos()) +
+         "A bare path is typed by its extension (any case).\n";
+}
+
+}  // namespace starling::sink

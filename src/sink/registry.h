@@ -1,0 +1,89 @@
+// File: sink/registry.h
+// Every kind of post sink and result sink registers here, with its scheme,
+// file extensions, parameters, help and capabilities; OpenSink and
+// OpenResultSink read a spec (common/spec.h) through them. Adding a store is
+// one file under connectors/ that defines its kinds and one line each in
+// registry.cc's lists (docs/extending.md).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/registry.h"
+#include "common/spec.h"
+#include "model/post.h"
+#include "sink/result_sink.h"
+#include "sink/sink.h"
+
+namespace starling::sink {
+
+struct SinkCapabilities {
+  bool idempotent = false;     // writing a post or window twice keeps it once (upsert by key)
+  bool readable_back = false;  // `convert` and the store readers can read it again
+  bool resumable = false;      // CheckpointCommit/RestoreCommit give exactly-once files
+};
+
+using PostCallback = std::function<Status(model::Post&&)>;
+
+struct PostSinkKind {
+  ConnectorInfo info;
+  SinkCapabilities caps;
+  // Whole specs that mean this kind without a scheme ("-": standard output).
+  std::vector<std::string_view> bare_names;
+  // Whether a sink of this spec needs the provider's JSON of each post
+  // (Post::raw). Unset: never.
+  std::function<bool(const spec::Params&)> needs_raw;
+  std::function<Result<std::unique_ptr<PostSink>>(const spec::Spec&, const spec::Params&,
+                                                  const OpenOptions&)>
+      open;
+  // Reads the posts a sink of this kind wrote back, in order (`convert`).
+  // Unset: read it as a source instead (JSONL).
+  std::function<Status(const spec::Spec&, const PostCallback&)> read_posts;
+};
+
+struct ResultSinkKind {
+  ConnectorInfo info;
+  SinkCapabilities caps;
+  std::vector<std::string_view> bare_names;
+  std::function<Result<std::unique_ptr<ResultSink>>(const spec::Spec&, const spec::Params&,
+                                                    const OpenOptions&)>
+      open;
+};
+
+const Registry<PostSinkKind>& PostSinks();
+const Registry<ResultSinkKind>& ResultSinks();
+
+// A spec resolved to its kind: a bare name ("-"), a scheme, or a bare path
+// typed by its extension (any case). InvalidArgument for a spec that does not
+// parse, an unknown scheme, a path whose extension names no kind (each
+// listing the valid ones), a spec without a path, or a bad parameter.
+template <typename Kind>
+struct Resolved {
+  const Kind* kind = nullptr;
+  spec::Spec spec;
+  spec::Params params;
+};
+Result<Resolved<PostSinkKind>> ResolvePostSink(std::string_view text);
+Result<Resolved<ResultSinkKind>> ResolveResultSink(std::string_view text);
+
+// Opens a post sink from its spec (see `starling collect --help`).
+Result<std::unique_ptr<PostSink>> OpenSink(std::string_view text, const OpenOptions& open = {});
+// Opens a result sink from its spec (see `starling run --help`).
+Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view text,
+                                                   const OpenOptions& open = {});
+
+// The file a post or result sink spec writes; nullopt for standard output and
+// specs that do not resolve.
+std::optional<std::string> OutputFile(std::string_view text);
+
+// True when a post sink of this spec keeps the provider's JSON (so the parser must).
+bool NeedsRaw(std::string_view text);
+
+// The "Sink specs:" and "Result sink specs:" blocks of --help.
+std::string SinkHelp();
+std::string ResultSinkHelp();
+
+}  // namespace starling::sink
