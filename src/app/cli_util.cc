@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 
@@ -13,9 +15,12 @@ namespace starling::app {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
 std::atomic<bool> g_progress_drawn{false};
 
 void OnSignal(int sig) {
+  int none = 0;
+  g_signal.compare_exchange_strong(none, sig);
   if (g_stop.exchange(true)) {
     std::signal(sig, SIG_DFL);
     std::raise(sig);
@@ -33,6 +38,45 @@ const std::atomic<bool>* InstallStopHandler() {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   return &g_stop;
+}
+
+int StopSignal() { return g_signal.load(); }
+
+namespace {
+std::atomic<bool> g_signal_is_end{false};
+}  // namespace
+
+void StopSignalEndsNormally() {
+  // A signal already taken stopped work that had more to do: it still counts.
+  if (StopSignal() == 0) g_signal_is_end = true;
+}
+
+int FinalExitCode(int command_code) {
+  const int sig = StopSignal();
+  if (command_code != kExitOk || sig == 0 || g_signal_is_end) return command_code;
+  return 128 + sig;
+}
+
+namespace {
+Status StdoutError(int err) {
+  if (err == EPIPE) return OutputClosed("the reader of standard output went away (broken pipe)");
+  return IoError(std::string("cannot write standard output: ") + std::strerror(err));
+}
+}  // namespace
+
+Status WriteStdout(std::string_view bytes) {
+  if (bytes.empty()) return Status::Ok();
+  errno = 0;
+  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) {
+    return StdoutError(errno);
+  }
+  return Status::Ok();
+}
+
+Status FlushStdout() {
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) return StdoutError(errno);
+  return Status::Ok();
 }
 
 std::function<void(const dataflow::IngestStats&)> ProgressLine(std::string label) {

@@ -31,7 +31,8 @@ namespace starling::app {
 int Fail(const Status& st) {
   EndProgressLine();
   log::Error("{}", st.ToString());
-  return st.code() == StatusCode::kInvalidArgument ? 2 : 1;
+  if (st.code() == StatusCode::kOutputClosed) return kExitOutputClosed;
+  return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailed;
 }
 
 Result<parse::ParseOptions> MakeParseOptions(const CommonInput& in) {
@@ -164,12 +165,14 @@ int NormalizeText(const NormalizeArgs& args) {
     AppendStringArray("cashtags", text::ExtractCashtags(line), &out);
     out += "}\n";
     if (out.size() > (1u << 16)) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
+      Status w = WriteStdout(out);
+      if (!w.ok()) return Fail(w);
       out.clear();
     }
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
+  Status w = WriteStdout(out);
+  if (w.ok()) w = FlushStdout();
+  if (!w.ok()) return Fail(w);
   return 0;
 }
 
@@ -276,14 +279,15 @@ int RunGenerate(const GenerateArgs& args) {
     out.append(rec.bytes);
     out.push_back('\n');
     if (out.size() > (1u << 16) || !args.no_pace) {
-      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size())
-        return 0;  // reader went away
-      if (!args.no_pace) std::fflush(stdout);
+      Status w = WriteStdout(out);
+      if (w.ok() && !args.no_pace) w = FlushStdout();
+      if (!w.ok()) return Fail(w);
       out.clear();
     }
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
+  Status w = WriteStdout(out);
+  if (w.ok()) w = FlushStdout();
+  if (!w.ok()) return Fail(w);
   return 0;
 }
 

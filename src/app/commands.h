@@ -81,6 +81,10 @@ struct RunArgs {
   std::vector<std::string> sources;  // override the file's sources
   std::string checkpoint_dir;
   bool resume = false;
+  // File outputs (JSONL, CSV, dead letters) that already hold something:
+  // refused unless one of these says what to do with them.
+  bool overwrite = false;  // start them afresh
+  bool append = false;     // write on at their end
   std::string mode;  // "", record, microbatch
   int workers = 0;   // 0: the file's, else the number of cores
   std::uint64_t limit = 0;

@@ -86,6 +86,34 @@ Status OpenAll(const std::vector<std::string>& specs, Open open, const sink::Ope
   return Status::Ok();
 }
 
+// Refuses file outputs that already hold something (a rerun would mix two
+// runs, or a torn earlier one), unless told to replace them or write on;
+// --overwrite removes what it replaces here (dead letters are appended to).
+// Stores that replace by key (SQLite) are always fine.
+Status CheckFreshOutputs(const std::vector<std::string>& outputs, bool overwrite, bool append) {
+  std::string held;
+  for (const std::string& spec : outputs) {
+    if (spec.empty() || sink::ReplacesByKey(spec)) continue;
+    const std::string path = sink::OutputFile(spec).value_or(spec);
+    std::error_code ec;
+    if (path == "-" || !std::filesystem::is_regular_file(path, ec)) continue;
+    if (std::filesystem::file_size(path, ec) == 0 || ec) continue;
+    if (overwrite) {
+      if (!std::filesystem::remove(path, ec)) {
+        return IoError("cannot remove " + path + " (--overwrite): " + ec.message());
+      }
+      continue;
+    }
+    if (!append) held += (held.empty() ? "" : ", ") + path;
+  }
+  if (!held.empty()) {
+    return InvalidArgument("outputs already hold data: " + held +
+                           "; pass --overwrite to replace them, --append to write on at their "
+                           "end, or --resume (with --checkpoint-dir) to go on from a checkpoint");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunPipelineFile(const RunArgs& args) {
@@ -126,17 +154,23 @@ int RunPipelineFile(const RunArgs& args) {
     std::vector<std::string> outputs = f.result_sinks;
     outputs.insert(outputs.end(), f.post_sinks.begin(), f.post_sinks.end());
     if (!f.late_sink.empty()) outputs.push_back(f.late_sink);
-    outputs.push_back(!args.in.dead_letter.empty() ? args.in.dead_letter : f.dead_letters);
+    outputs.push_back(!args.in.dead_letter.empty() ? args.in.dead_letter
+                      : !f.dead_letters.empty()    ? f.dead_letters
+                                                   : f.spec.name + ".dead-letters.jsonl");
     Status same = CheckNotReadingOutput(f.sources, outputs);
     if (!same.ok()) return Fail(same);
+    if (!args.resume) {
+      Status fresh = CheckFreshOutputs(outputs, args.overwrite, args.append);
+      if (!fresh.ok()) return Fail(fresh);
+    }
   }
   std::vector<std::unique_ptr<sink::ResultSink>> results_owned;
   std::vector<sink::ResultSink*> results;
   std::vector<std::unique_ptr<sink::PostSink>> posts_owned;
   std::vector<sink::PostSink*> posts;
   // A resumed run keeps what its file sinks hold; the engine then cuts each
-  // back to the checkpoint (exactly-once output).
-  const sink::OpenOptions how{.resume = args.resume};
+  // back to the checkpoint (exactly-once output). --append keeps it too.
+  const sink::OpenOptions how{.resume = args.resume || args.append};
   Status st = OpenAll<sink::ResultSink>(f.result_sinks, sink::OpenResultSink, how, &results_owned,
                                         &results);
   if (st.ok()) {
@@ -210,6 +244,7 @@ int RunPipelineFile(const RunArgs& args) {
       EndProgressLine();
       log::Info("{}: the pipeline finished; the dashboard stays up at {} until Ctrl-C", f.spec.name,
                 server->url());
+      StopSignalEndsNormally();
       while (!o.stop->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     server->Stop();
@@ -395,7 +430,7 @@ int RunTop(const TopArgs& args) {
   if (!windowed && finals.empty() && args.format == "table") {
     std::printf("(no %ss in %s posts)\n", dim_name.c_str(), Grouped(stats->posts).c_str());
   }
-  std::fflush(stdout);
+  if (Status w = FlushStdout(); !w.ok()) return Fail(w);
   if (stats->dead_letters > 0 && !GlobalUi().quiet) {
     std::fprintf(
         stderr, "%s records could not be parsed%s%s\n", Grouped(stats->dead_letters).c_str(),
@@ -479,13 +514,13 @@ int RunSentiment(const SentimentArgs& args) {
       }
     }
     if (out.size() > (1u << 16)) {
-      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) return 0;
+      Status w = WriteStdout(out);
+      if (!w.ok()) return Fail(w);
       out.clear();
     }
     ++n;
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
+  if (Status w = WriteStdout(out); !w.ok() || !(w = FlushStdout()).ok()) return Fail(w);
   Status st = dead_letters.Flush();
   if (!st.ok()) return Fail(st);
   if (dead_letters.count() > 0 && !GlobalUi().quiet) {
@@ -651,6 +686,7 @@ int RunDemo(const DemoArgs& args) {
                                                            : "30s";
   auto duration = ParseDuration(duration_text);
   if (!duration.ok()) return Fail(duration.status());
+  if (duration->count() == 0) StopSignalEndsNormally();  // until Ctrl-C: that is its end
   source::GeneratorOptions go;
   go.rate = args.rate;
   go.start = 0;  // now

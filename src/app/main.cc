@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 
 #include "app/cli_util.h"
@@ -148,6 +149,12 @@ int main(int argc, char** argv) {
   run->add_flag("--resume", run_args.resume,
                 "Go on from the checkpoint in --checkpoint-dir: file outputs are cut back to it "
                 "(nothing twice); any --workers");
+  auto* overwrite = run->add_flag("--overwrite", run_args.overwrite,
+                                  "Replace file outputs (JSONL, CSV, dead letters) that already "
+                                  "hold something (default: refuse to run)");
+  run->add_flag("--append", run_args.append,
+                "Write on at the end of file outputs that already hold something")
+      ->excludes(overwrite);
   run->add_option("--mode", run_args.mode, "Processing model: record or microbatch")
       ->check(CLI::IsMember({"record", "microbatch"}));
   run->add_option("--workers,-w", run_args.workers,
@@ -236,18 +243,23 @@ int main(int argc, char** argv) {
                          : log::Level::kInfo,
                  log_format == "json" ? log::Format::kJson : log::Format::kText);
 
-  if (*normalize) return app::RunNormalize(norm);
-  if (*collect) return app::RunCollect(col);
-  if (*convert) return app::RunConvert(conv);
-  if (*generate) return app::RunGenerate(gen);
-  if (*run) return app::RunPipelineFile(run_args);
-  if (*top) return app::RunTop(top_args);
-  if (*sentiment) return app::RunSentiment(senti);
-  if (*serve_cmd) return app::RunServe(serve_args);
-  if (*report) return app::RunReport(report_args);
-  if (*demo) {
-    demo_args.program = argv[0];
-    return app::RunDemo(demo_args);
-  }
-  return 2;
+  // A closed standard output is an error each command reports (exit 141), not a silent death.
+  std::signal(SIGPIPE, SIG_IGN);
+  const int code = [&] {
+    if (*normalize) return app::RunNormalize(norm);
+    if (*collect) return app::RunCollect(col);
+    if (*convert) return app::RunConvert(conv);
+    if (*generate) return app::RunGenerate(gen);
+    if (*run) return app::RunPipelineFile(run_args);
+    if (*top) return app::RunTop(top_args);
+    if (*sentiment) return app::RunSentiment(senti);
+    if (*serve_cmd) return app::RunServe(serve_args);
+    if (*report) return app::RunReport(report_args);
+    if (*demo) {
+      demo_args.program = argv[0];
+      return app::RunDemo(demo_args);
+    }
+    return app::kExitUsage;
+  }();
+  return app::FinalExitCode(code);
 }

@@ -60,6 +60,7 @@ int RunServe(const ServeCommandArgs& args) {
   auto server = StartDashboard(args.serve, state);
   if (!server.ok()) return Fail(server.status());
   const std::atomic<bool>* stop = InstallStopHandler();
+  StopSignalEndsNormally();  // serve runs until Ctrl-C
   while (!stop->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   (*server)->Stop();
   return 0;

@@ -23,6 +23,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "resource exhausted";
     case StatusCode::kTryAgain:
       return "try again";
+    case StatusCode::kOutputClosed:
+      return "output closed";
     case StatusCode::kInternal:
       return "internal error";
   }

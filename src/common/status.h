@@ -22,6 +22,7 @@ enum class StatusCode {
   kUnsupported,        // recognised but not handled (e.g. a control message)
   kResourceExhausted,  // a limit was hit (line too long, disk full)
   kTryAgain,           // nothing yet (an idle live source); not a failure: call again
+  kOutputClosed,       // the reader of an output went away (a broken pipe)
   kInternal,           // a bug: an invariant did not hold
 };
 
@@ -58,6 +59,7 @@ inline Status ResourceExhausted(std::string m) {
 }
 inline Status TryAgain(std::string m) { return {StatusCode::kTryAgain, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status OutputClosed(std::string m) { return {StatusCode::kOutputClosed, std::move(m)}; }
 
 // Result<T> holds either a value or a non-OK Status.
 template <typename T>

@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/files.h"
 #include "model/post_json.h"
+#include "sink/buffered_file.h"
 #include "sink/sink.h"
 
 namespace starling::dataflow {
@@ -51,19 +53,15 @@ std::string Base64Encode(std::string_view s) {
 
 DeadLetterWriter::DeadLetterWriter(std::string path) : path_(std::move(path)) {}
 
-DeadLetterWriter::~DeadLetterWriter() {
-  if (file_ != nullptr) std::fclose(file_);
-}
+DeadLetterWriter::~DeadLetterWriter() { (void)file_.Close(); }
 
 Status DeadLetterWriter::Write(std::string_view bytes, std::string_view reason,
                                std::string_view origin, std::uint64_t line, std::uint64_t offset) {
   ++count_;
   if (path_.empty()) return Status::Ok();
-  if (file_ == nullptr) {
-    file_ = std::fopen(path_.c_str(), "ab");
-    if (file_ == nullptr) {
-      return IoError("cannot open dead-letter file " + path_ + ": " + std::strerror(errno));
-    }
+  if (!file_.is_open()) {
+    // Appended to, never truncated (a whole record per Append: never torn).
+    STARLING_RETURN_IF_ERROR(file_.Open(path_, 64u << 10, /*keep_existing=*/true));
   }
   buf_.clear();
   buf_ += "{\"time\":\"";
@@ -82,10 +80,7 @@ Status DeadLetterWriter::Write(std::string_view bytes, std::string_view reason,
     buf_ += ",\"bytes_base64\":\"" + Base64Encode(bytes) + "\"";
   }
   buf_ += "}\n";
-  if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) {
-    return IoError("cannot write dead-letter file " + path_ + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
+  return file_.Append(buf_);
 }
 
 std::string DeadLetterWriter::CommitName() const {
@@ -95,9 +90,9 @@ std::string DeadLetterWriter::CommitName() const {
 
 Result<std::string> DeadLetterWriter::CheckpointCommit() {
   if (path_.empty()) return std::string();
-  STARLING_RETURN_IF_ERROR(Flush());
-  if (file_ != nullptr && ::fdatasync(fileno(file_)) != 0) {
-    return IoError("cannot sync dead-letter file " + path_ + ": " + std::strerror(errno));
+  if (file_.is_open()) {
+    STARLING_RETURN_IF_ERROR(file_.Sync());
+    return std::to_string(file_.size());
   }
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) return std::string("none");
@@ -106,7 +101,7 @@ Result<std::string> DeadLetterWriter::CheckpointCommit() {
 
 Status DeadLetterWriter::RestoreCommit(std::string_view token) {
   if (path_.empty() || token.empty()) return Status::Ok();
-  if (file_ != nullptr) return Internal("dead letters: RestoreCommit after Write");
+  if (file_.is_open()) return Internal("dead letters: RestoreCommit after Write");
   struct stat st {};
   const bool exists = ::stat(path_.c_str(), &st) == 0;
   if (token == "none") {
@@ -132,10 +127,7 @@ Status DeadLetterWriter::RestoreCommit(std::string_view token) {
 }
 
 Status DeadLetterWriter::Flush() {
-  if (file_ != nullptr && std::fflush(file_) != 0) {
-    return IoError("cannot flush dead-letter file " + path_ + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
+  return file_.Flush();
 }
 
 }  // namespace starling::dataflow

@@ -10,11 +10,11 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
 #include "common/status.h"
+#include "sink/buffered_file.h"
 
 namespace starling::dataflow {
 
@@ -45,7 +45,7 @@ class DeadLetterWriter {
 
  private:
   std::string path_;
-  std::FILE* file_ = nullptr;
+  sink::BufferedFile file_;  // opened on the first dead letter
   std::uint64_t count_ = 0;
   std::string buf_;
 };

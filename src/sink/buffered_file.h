@@ -28,8 +28,12 @@ class BufferedFile {
               bool keep_existing = false);
   bool is_open() const { return fd_ >= 0; }
 
-  // Appends bytes; writes the buffer out when it fills. IoError on a failed
-  // write (disk full included), after which the file is unusable.
+  // Appends bytes: one whole record (a line) per call. Writes the buffer out
+  // when it fills. A failed write (ResourceExhausted for a full disk,
+  // OutputClosed for a reader that went away, else IoError, each naming the
+  // cause) cuts the file back to the end of the last whole record written,
+  // so it never ends torn; every later call returns the same error (nothing
+  // is appended after one).
   Status Append(std::string_view bytes);
   // Writes the buffer out (no fsync: durable against a crash of this process).
   Status Flush();
@@ -60,6 +64,8 @@ class BufferedFile {
   std::string buffer_;
   std::size_t capacity_ = kDefaultBufferSize;
   std::uint64_t size_ = 0;
+  std::uint64_t on_disk_ = 0;  // bytes the file holds, all whole records
+  Status failed_;              // the first failed write, sticky
 };
 
 }  // namespace starling::sink

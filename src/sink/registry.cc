@@ -115,6 +115,12 @@ std::optional<std::string> OutputFile(std::string_view text) {
   return path;
 }
 
+bool ReplacesByKey(std::string_view text) {
+  if (auto r = ResolvePostSink(text); r.ok()) return r->kind->caps.idempotent;
+  if (auto r = ResolveResultSink(text); r.ok()) return r->kind->caps.idempotent;
+  return false;
+}
+
 bool NeedsRaw(std::string_view text) {
   auto r = ResolvePostSink(text);
   return r.ok() && r->kind->needs_raw && r->kind->needs_raw(r->params);

@@ -79,6 +79,11 @@ Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view text,
 // specs that do not resolve.
 std::optional<std::string> OutputFile(std::string_view text);
 
+// True when the spec names a store that replaces what it holds by key
+// (SQLite), so writing it again never doubles anything; false for files
+// written record by record (JSONL, CSV), standard output and bad specs.
+bool ReplacesByKey(std::string_view text);
+
 // True when a post sink of this spec keeps the provider's JSON (so the parser must).
 bool NeedsRaw(std::string_view text);
 

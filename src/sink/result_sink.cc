@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "common/files.h"
 #include "model/post_json.h"
 #include "sink/buffered_file.h"
 
@@ -131,6 +132,7 @@ class SqliteResultSink final : public ResultSink {
   ~SqliteResultSink() override { (void)Close(); }
 
   Status Open() {
+    STARLING_RETURN_IF_ERROR(CreateParentDirs(path_));
     if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
         SQLITE_OK) {
       Status st = IoError("cannot open SQLite database " + path_ + ": " +
@@ -306,76 +308,43 @@ class SqliteResultSink final : public ResultSink {
 
 class JsonlResultSink final : public ResultSink {
  public:
-  explicit JsonlResultSink(std::string path) : path_(std::move(path)) {}
+  JsonlResultSink(std::string path, bool keep_existing)
+      : path_(std::move(path)), keep_existing_(keep_existing) {}
   ~JsonlResultSink() override { (void)Close(); }
-  Status Open() {
-    if (path_ == "-") {
-      file_ = stdout;
-      return Status::Ok();
-    }
-    file_ = std::fopen(path_.c_str(), "ab");
-    if (file_ == nullptr) return IoError("cannot open " + path_ + " for writing");
-    return Status::Ok();
-  }
+  Status Open() { return file_.Open(path_, 64u << 10, keep_existing_); }
   Status Write(const WindowResult& r) override {
-    if (file_ == nullptr) return IoError(path_ + " is closed");
+    if (!file_.is_open()) return IoError(path_ + " is closed");
     line_.clear();
     AppendResultJson(r, &line_);
     line_ += '\n';
-    if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size()) {
-      return IoError("cannot write " + path_);
-    }
-    return Status::Ok();
+    return file_.Append(line_);
   }
-  Status Flush() override {
-    if (file_ != nullptr && std::fflush(file_) != 0) return IoError("cannot write " + path_);
-    return Status::Ok();
-  }
-  Status Close() override {
-    if (file_ == nullptr) return Status::Ok();
-    Status st = Flush();
-    if (file_ != stdout) std::fclose(file_);
-    file_ = nullptr;
-    return st;
-  }
+  Status Flush() override { return file_.Flush(); }
+  Status Close() override { return file_.Close(); }
   std::string Describe() const override {
     return path_ == "-" ? "stdout (JSON lines)" : path_ + " (JSON lines)";
   }
   std::string CommitName() const override { return FileOutputName("jsonl results", path_); }
-  // The file's size (it is opened for appending, so that is where it ends).
+  // The file's size.
   Result<std::string> CheckpointCommit() override {
-    STARLING_RETURN_IF_ERROR(Flush());
-    if (file_ == nullptr || file_ == stdout) return std::string();
-    struct stat st {};
-    if (::fdatasync(fileno(file_)) != 0 || ::fstat(fileno(file_), &st) != 0) {
-      return IoError("cannot sync " + path_);
-    }
-    return std::to_string(st.st_size);
+    STARLING_RETURN_IF_ERROR(file_.Sync());
+    if (file_.is_stdout() || !file_.is_open()) return std::string();
+    return std::to_string(file_.size());
   }
   Status RestoreCommit(std::string_view token) override {
-    if (token.empty() || file_ == nullptr || file_ == stdout) return Status::Ok();
+    if (token.empty() || file_.is_stdout() || !file_.is_open()) return Status::Ok();
     std::uint64_t size = 0;
     const auto r = std::from_chars(token.data(), token.data() + token.size(), size);
     if (r.ec != std::errc() || r.ptr != token.data() + token.size()) {
       return InvalidArgument(Describe() + ": not a checkpoint token of this sink");
     }
-    STARLING_RETURN_IF_ERROR(Flush());
-    struct stat st {};
-    if (::fstat(fileno(file_), &st) != 0) return IoError("cannot stat " + path_);
-    if (static_cast<std::uint64_t>(st.st_size) < size) {
-      return InvalidArgument(path_ + " holds " + std::to_string(st.st_size) +
-                             " bytes, the checkpoint saw " + std::to_string(size) +
-                             ": not the file it was taken with");
-    }
-    if (::ftruncate(fileno(file_), static_cast<off_t>(size)) != 0) {
-      return IoError("cannot cut " + path_ + " back");
-    }
-    return Status::Ok();
+    return file_.TruncateTo(size);
   }
 
  private:
   std::string path_;
-  std::FILE* file_ = nullptr;
+  bool keep_existing_;
+  BufferedFile file_;
   std::string line_;
 };
 
@@ -470,8 +439,9 @@ Result<std::unique_ptr<ResultSink>> OpenSqliteResultSink(const std::string& path
   return std::unique_ptr<ResultSink>(std::move(sink));
 }
 
-Result<std::unique_ptr<ResultSink>> OpenJsonlResultSink(const std::string& path) {
-  auto sink = std::make_unique<JsonlResultSink>(path);
+Result<std::unique_ptr<ResultSink>> OpenJsonlResultSink(const std::string& path,
+                                                        bool keep_existing) {
+  auto sink = std::make_unique<JsonlResultSink>(path, keep_existing);
   STARLING_RETURN_IF_ERROR(sink->Open());
   return std::unique_ptr<ResultSink>(std::move(sink));
 }

@@ -55,8 +55,11 @@ class ResultSink {
 // a window replaced in place. IoError when the file cannot be opened.
 Result<std::unique_ptr<ResultSink>> OpenSqliteResultSink(const std::string& path);
 // One JSON object per emitted result (previews included; the last line of
-// a window is its final value), appended; "-" is standard output.
-Result<std::unique_ptr<ResultSink>> OpenJsonlResultSink(const std::string& path);
+// a window is its final value); "-" is standard output. The file is created
+// or truncated, or with `keep_existing` (a resumed or appending run) kept and
+// written on at its end. IoError when it cannot be opened.
+Result<std::unique_ptr<ResultSink>> OpenJsonlResultSink(const std::string& path,
+                                                        bool keep_existing);
 
 // One result as a JSON object (the jsonl sink's line, without newline).
 void AppendResultJson(const model::WindowResult& result, std::string* out);

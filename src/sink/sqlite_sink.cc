@@ -6,6 +6,7 @@
 #include <unicode/locid.h>
 #include <unicode/unistr.h>
 
+#include "common/files.h"
 #include "model/post_json.h"
 
 namespace starling::sink {
@@ -253,6 +254,7 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::Open(SqliteSinkOptions options) 
 }
 
 Status SqliteSink::Init() {
+  STARLING_RETURN_IF_ERROR(CreateParentDirs(options_.path));
   const int rc = sqlite3_open_v2(options_.path.c_str(), &db_,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc != SQLITE_OK) {

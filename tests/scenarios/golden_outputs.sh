@@ -57,6 +57,7 @@ for p in "$ROOT"/examples/*.yaml; do
   n=$(basename "$p" .yaml)
   for w in 1 2; do
     for mode in record microbatch; do
+      rm -rf out/*late* out/*dead-letters* ./*dead-letters*
       "$BIN" -q run "$p" --source out/generate.jsonl --workers "$w" --mode "$mode" \
         --results "jsonl:out/run-$n-w$w-$mode.jsonl" >/dev/null 2>&1 ||
         echo "exit $?" >>"out/run-$n-w$w-$mode.jsonl"

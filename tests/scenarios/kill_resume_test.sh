@@ -93,7 +93,7 @@ calibrate() {
   local workers=$1 n=20000 t0 t1 el
   for _ in 1 2 3 4; do
     pipeline "$(gen $n)" > cal.yaml
-    rm -rf cal.db* cal-ck
+    rm -rf cal.db* cal-ck late.jsonl posts.jsonl dead.jsonl
     t0=$(now)
     timeout 120 "$bin" -q run cal.yaml --workers "$workers" --checkpoint-dir cal-ck -o sqlite:cal.db || return 1
     t1=$(now)
@@ -159,7 +159,8 @@ scenario() {  # scenario WORKERS generator|shuffled
     workers_used+=("$wn")
     local args=(run p.yaml --workers "$wn" --checkpoint-dir ck -o sqlite:crash.db -o jsonl:results.jsonl)
     # The first run, or after a kill before the first checkpoint: start afresh.
-    if [ -f ck/checkpoint.bin ]; then args+=(--resume); resumes=$((resumes + 1)); fi
+    # (A kill before the first checkpoint leaves outputs a plain run refuses: --overwrite.)
+    if [ -f ck/checkpoint.bin ]; then args+=(--resume); resumes=$((resumes + 1)); else args+=(--overwrite); fi
     "$bin" "${args[@]}" >> run.log 2>&1 & pid=$!
     s=$(random_sleep); sleep "$s"
     if [ $kills -lt 4 ]; then
@@ -177,15 +178,17 @@ scenario() {  # scenario WORKERS generator|shuffled
       wait "$pid"; rc=$?; pid=""
       sigint=1
     fi
-    # Ended on its own before the kill, or stopped by SIGINT: either way exit 0.
-    [ $rc -eq 0 ] || { bad "workers $w: a run exited $rc"; tail -5 run.log; return; }
+    # Ended on its own before the kill (exit 0), or stopped by SIGINT (exit 130).
+    if ! { [ $rc -eq 0 ] || { [ $sigint -eq 1 ] && [ $rc -eq 130 ]; }; }; then
+      bad "workers $w: a run exited $rc"; tail -5 run.log; return
+    fi
     break
   done
   # The summary of the last run that was not killed: all records read?
   local last; last=$(grep '^done: ' run.log | tail -n 1 | sed -E 's/^done: ([0-9,]+) records.*/\1/' | tr -d ,)
   [ "$last" = "$count" ] && finished=1
   if [ $sigint -eq 1 ]; then
-    if [ $finished -eq 0 ]; then echo "     SIGINT after $s s: clean stop, exit 0"; ok "workers $w: SIGINT stops a checkpointing run cleanly"
+    if [ $finished -eq 0 ]; then echo "     SIGINT after $s s: clean stop, exit 130"; ok "workers $w: SIGINT stops a checkpointing run cleanly"
     else echo "     (the run had ended before the SIGINT)"; fi
   fi
   if [ $finished -eq 0 ]; then

@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <filesystem>
 
+#include "sink/buffered_file.h"
 #include "sink/post_fixtures.h"
 
 namespace starling::sink {
@@ -92,9 +96,66 @@ TEST(JsonlSink, RotatesBySizeWithoutSplittingLines) {
 }
 
 TEST(JsonlSink, ReportsUnopenableFile) {
-  auto sink = JsonlSink::Open({.path = std::string(STARLING_TEST_TMP) + "/no/such/dir/x.jsonl"});
+  // A folder that cannot be made: its parent is a file.
+  auto sink = JsonlSink::Open({.path = "/dev/null/no/x.jsonl"});
   ASSERT_FALSE(sink.ok());
   EXPECT_EQ(sink.status().code(), StatusCode::kIoError);
+  EXPECT_NE(sink.status().message().find("cannot create the folder /dev/null/no"),
+            std::string::npos)
+      << sink.status().message();
+}
+
+TEST(JsonlSink, CreatesMissingFolders) {
+  const std::string dir = std::string(STARLING_TEST_TMP) + "/jsonl_sink_new/a/b";
+  std::filesystem::remove_all(std::string(STARLING_TEST_TMP) + "/jsonl_sink_new");
+  auto sink = JsonlSink::Open({.path = dir + "/x.jsonl"});
+  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+  EXPECT_TRUE((*sink)->Close().ok());
+  EXPECT_TRUE(std::filesystem::exists(dir + "/x.jsonl"));
+}
+
+// A write cut short by a file-size limit (as by a full disk) is cut back to
+// the last whole line: the file never ends torn.
+TEST(BufferedFile, AShortWriteIsCutBackToTheLastWholeLine) {
+  const std::string path = std::string(STARLING_TEST_TMP) + "/buffered_file_limit.jsonl";
+  std::remove(path.c_str());
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto* previous = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 1000;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  Status st;
+  {
+    BufferedFile file;
+    ASSERT_TRUE(file.Open(path, 16).ok());
+    const std::string line = std::string(299, 'x') + "\n";
+    for (int i = 0; i < 5 && st.ok(); ++i) st = file.Append(line);
+    EXPECT_FALSE(file.Append(line).ok());  // sticky
+    (void)file.Close();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, previous);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("File too large"), std::string::npos) << st.message();
+  const std::string got = ReadFile(path);
+  EXPECT_EQ(got.size(), 900u);  // three whole lines; the fourth was cut at 1000 bytes, then back
+  EXPECT_EQ(got.back(), '\n');
+  std::remove(path.c_str());
+}
+
+// A write that fails (here: the disk is full) leaves the file ending in a
+// whole line, and every later write fails with the same error.
+TEST(JsonlSink, AFailedWriteLeavesNoTornLine) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full on this machine";
+  BufferedFile file;
+  ASSERT_TRUE(file.Open("/dev/full", 16).ok());
+  Status st = file.Append("0123456789abcdefghij\n");  // larger than the buffer: written at once
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(st.message().find("No space left on device"), std::string::npos) << st.message();
+  EXPECT_EQ(file.Append("x\n").code(), StatusCode::kResourceExhausted);
+  EXPECT_FALSE(file.Flush().ok());
 }
 
 }  // namespace

@@ -50,8 +50,8 @@ ResultSinkKind JsonlResultSinkKind() {
   k.bare_names = {"-"};
   k.caps = {.readable_back = true, .resumable = true};
   k.open = [](const spec::Spec& s, const spec::Params&,
-              const OpenOptions&) -> Result<std::unique_ptr<ResultSink>> {
-    return OpenJsonlResultSink(s.path);
+              const OpenOptions& open) -> Result<std::unique_ptr<ResultSink>> {
+    return OpenJsonlResultSink(s.path, open.resume);
   };
   return k;
 }
