@@ -547,6 +547,34 @@ run_yaml_errors() (
   "$bin" run no-such.yaml 2> e.txt; [ $? -eq 1 ] && grep -q 'cannot open pipeline file no-such.yaml' e.txt
 )
 check "run: YAML errors exit 2 and name the key" run_yaml_errors
+run_output_contract() (
+  rm -rf oc && mkdir oc
+  # A missing output folder is created.
+  "$bin" -q run p.yaml -o jsonl:oc/new/dir/r.jsonl || { echo "missing folder"; return 1; }
+  [ -s oc/new/dir/r.jsonl ] || return 1
+  # A rerun into outputs that hold data refuses, naming them and the ways out.
+  "$bin" -q run p.yaml -o jsonl:oc/new/dir/r.jsonl 2> e.txt; [ $? -eq 2 ] &&
+    grep -q 'outputs already hold data: oc/new/dir/r.jsonl; pass --overwrite' e.txt || { cat e.txt; return 1; }
+  cp oc/new/dir/r.jsonl oc/first.jsonl
+  "$bin" -q run p.yaml -o jsonl:oc/new/dir/r.jsonl --overwrite && cmp oc/first.jsonl oc/new/dir/r.jsonl || return 1
+  "$bin" -q run p.yaml -o jsonl:oc/new/dir/r.jsonl --append &&
+    eq "$(wc -l < oc/new/dir/r.jsonl)" "$(( $(wc -l < oc/first.jsonl) * 2 ))" || return 1
+  "$bin" -q run p.yaml -o jsonl:oc/x.jsonl --append --overwrite 2> /dev/null; [ $? -eq 2 ] || return 1
+  # An output that is an input, by name, symlink or hard link, is refused and the input kept.
+  cp g.jsonl oc/in.jsonl && ln -s in.jsonl oc/link.jsonl && ln oc/in.jsonl oc/hard.jsonl
+  for out in oc/in.jsonl oc/link.jsonl oc/hard.jsonl; do
+    "$bin" -q run p.yaml --source oc/in.jsonl -o "jsonl:$out" --overwrite 2> e.txt; [ $? -eq 2 ] &&
+      grep -q 'is the input file itself' e.txt && cmp g.jsonl oc/in.jsonl || { echo "$out"; cat e.txt; return 1; }
+  done
+  # A closed standard output: exit 141 with a message; the other outputs are closed cleanly.
+  "$bin" generate --count 100000 --rate 10 --no-pace --seed 4 --start 2021-04-01T00:00:00Z > oc/big.jsonl
+  "$bin" run p.yaml -o sqlite:oc/pipe.db --print --source oc/big.jsonl 2> e.txt | head -c 10 > /dev/null
+  rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 141 ] && grep -q 'output closed: the reader of standard output went away' e.txt ||
+    { echo "exit $rc"; cat e.txt; return 1; }
+  [ "$(sqlite3 oc/pipe.db 'SELECT COUNT(*) FROM windows')" -gt 0 ] || { echo "no windows kept"; return 1; }
+)
+check "run: outputs are created, never silently mixed, never an input; a closed stdout exits 141" run_output_contract
 run_print() (
   rm -f pr.db && "$bin" -q run p.yaml -o sqlite:pr.db --print > pr.jsonl &&
     tsv pr.db "SELECT analysis, window_start, window_end, rows FROM windows" | LC_ALL=C sort > want.tsv &&
