@@ -32,7 +32,7 @@ constexpr std::size_t kMaxBatchRecords = 65536;
 // A micro-batch travels as chunks of at most this many records, so that the
 // parse workers share a batch and a chunk stays cache-sized.
 constexpr std::size_t kBatchChunkRecords = 4096;
-constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-3";
+constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-4";
 constexpr std::string_view kCheckpointFile = "checkpoint.bin";
 
 // ---------- the unit of work ----------

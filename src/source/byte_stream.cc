@@ -16,6 +16,11 @@
 #include <cstring>
 #include <vector>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "common/codec.h"
+
 namespace starling::source {
 namespace {
 
@@ -81,6 +86,12 @@ class PrefixedStream final : public ByteStream {
     auto r = inner_->Seek(offset);
     if (r.ok() && *r) pos_ = prefix_.size();  // the prefix lies before any offset
     return r;
+  }
+  std::string Fingerprint(std::uint64_t offset) const override {
+    return inner_->Fingerprint(offset);
+  }
+  Status CheckFingerprint(std::string_view fingerprint, std::uint64_t offset) const override {
+    return inner_->CheckFingerprint(fingerprint, offset);
   }
 
  private:
@@ -191,6 +202,13 @@ class DetectingStream final : public ByteStream {
   Result<bool> Seek(std::uint64_t offset) override {
     STARLING_RETURN_IF_ERROR(Decide());
     return decided_->Seek(offset);
+  }
+  // Only once the content is known (Position is taken after reading).
+  std::string Fingerprint(std::uint64_t offset) const override {
+    return decided_ == nullptr ? std::string() : decided_->Fingerprint(offset);
+  }
+  Status CheckFingerprint(std::string_view fingerprint, std::uint64_t offset) const override {
+    return decided_ == nullptr ? Status::Ok() : decided_->CheckFingerprint(fingerprint, offset);
   }
 
  private:

@@ -32,6 +32,18 @@ class ByteStream {
   // starts there. false: this stream cannot seek (a pipe, socket, or
   // compressed content); nothing moved. IoError when the seek fails.
   virtual Result<bool> Seek(std::uint64_t /*offset*/) { return false; }
+  // What tells this input from a replaced or cut one, for a checkpoint at
+  // byte `offset`: the file's size and modification time, and hashes of the
+  // bytes just before `offset` (64 KiB at most) and of the first 4 KiB.
+  // Empty: this stream cannot say (a pipe, a socket, compressed content).
+  virtual std::string Fingerprint(std::uint64_t /*offset*/) const { return {}; }
+  // Before a Seek to `offset` on resume: InvalidArgument, saying what
+  // changed, when the content is not the one `fingerprint` was taken of (the
+  // file is now shorter than `offset`, or its bytes before it differ). A file
+  // that only grew (appended to) passes.
+  virtual Status CheckFingerprint(std::string_view /*fingerprint*/, std::uint64_t /*offset*/) const {
+    return Status::Ok();
+  }
 };
 
 // Takes ownership of fd (closed on destruction unless it is 0, stdin).

@@ -73,13 +73,16 @@ class LineRecordSource final : public RecordSource {
     ByteWriter w(&token);
     w.PutVarint(offset_);
     w.PutVarint(line_);
+    w.PutString(stream_->Fingerprint(offset_));  // empty when the stream cannot say
     return token;
   }
 
   Result<bool> Seek(std::string_view position) override {
     ByteReader r(position);
     std::uint64_t offset = 0, line = 0;
-    if (!r.GetVarint(&offset) || !r.GetVarint(&line) || r.remaining() != 0 || line == 0) {
+    std::string fingerprint;
+    if (!r.GetVarint(&offset) || !r.GetVarint(&line) || !r.GetString(&fingerprint) ||
+        r.remaining() != 0 || line == 0) {
       return MalformedInput(origin_ + ": not a position of this source");
     }
     if (!mode_known_) {
@@ -87,6 +90,10 @@ class LineRecordSource final : public RecordSource {
       mode_known_ = true;
     }
     if (document_mode_) return false;
+    if (Status same = stream_->CheckFingerprint(fingerprint, offset); !same.ok()) {
+      return Status(same.code(), origin_ + ": " + same.message() + "; cannot resume from this "
+                                 "checkpoint (start afresh without --resume)");
+    }
     Result<bool> moved = stream_->Seek(offset);
     if (!moved.ok())
       return Status(moved.status().code(), origin_ + ": " + moved.status().message());

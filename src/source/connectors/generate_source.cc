@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/codec.h"
 #include "model/post_json.h"
 #include "source/registry.h"
 
@@ -15,7 +16,7 @@ namespace {
 class GeneratorSource final : public RecordSource {
  public:
   GeneratorSource(const GeneratorOptions& o, std::uint64_t count, bool pace, Clock* clock)
-      : gen_(o), count_(count), pace_(pace), clock_(clock), first_event_(o.start) {}
+      : gen_(std::make_unique<PostGenerator>(o)), count_(count), pace_(pace), clock_(clock), first_event_(o.start) {}
   Result<bool> Next(Record* out) override {
     if (!Prepare()) return false;
     if (pace_) {
@@ -34,11 +35,39 @@ class GeneratorSource final : public RecordSource {
     *out = Record{};
     out->bytes = std::string_view(line_.data(), size_);
     out->origin = "generate";
-    out->line = gen_.sequence();
+    out->line = gen_->sequence();
     out->padding = kRecordPadding;
     return true;
   }
   std::string Describe() const override { return "generator"; }
+  // The effective start (it defaults to now) and how many posts were handed
+  // out: a resumed run generates the same posts again and goes on after them.
+  std::string Position() const override {
+    std::string token;
+    ByteWriter w(&token);
+    w.PutVarint(static_cast<std::uint64_t>(gen_->options().start));
+    w.PutVarint(gen_->sequence() - (pending_ ? 1 : 0));
+    return token;
+  }
+  Result<bool> Seek(std::string_view position) override {
+    ByteReader r(position);
+    std::uint64_t start = 0, delivered = 0;
+    if (!r.GetVarint(&start) || !r.GetVarint(&delivered) || r.remaining() != 0) {
+      return MalformedInput("generate: not a position of this source");
+    }
+    GeneratorOptions o = gen_->options();
+    o.start = static_cast<model::TimestampUs>(start);
+    STARLING_RETURN_IF_ERROR(PostGenerator::Validate(o));
+    gen_ = std::make_unique<PostGenerator>(o);
+    first_event_ = o.start;
+    started_ = pending_ = false;
+    while (gen_->sequence() < delivered) {
+      if (count_ != 0 && gen_->sequence() >= count_) break;
+      line_.clear();
+      gen_->Next(&line_);
+    }
+    return true;
+  }
   bool WouldWait() override {
     if (!pace_ || !started_ || !Prepare()) return false;
     return clock_->Steady() < wall_start_ + std::chrono::microseconds(arrival_ - first_event_);
@@ -48,17 +77,17 @@ class GeneratorSource final : public RecordSource {
   // Generates the next line unless one is pending; false past `count`.
   bool Prepare() {
     if (pending_) return true;
-    if (count_ != 0 && gen_.sequence() >= count_) return false;
+    if (count_ != 0 && gen_->sequence() >= count_) return false;
     line_.clear();
-    gen_.Next(&line_);
-    arrival_ = gen_.arrival();
+    gen_->Next(&line_);
+    arrival_ = gen_->arrival();
     size_ = line_.size();
     line_.resize(size_ + kRecordPadding, ' ');  // lets the parser work in place
     pending_ = true;
     return true;
   }
 
-  PostGenerator gen_;
+  std::unique_ptr<PostGenerator> gen_;
   std::uint64_t count_;
   bool pace_;
   Clock* clock_;
