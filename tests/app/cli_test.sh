@@ -369,6 +369,9 @@ top_errors() (
   "$bin" top --by colour "$kpop" 2> e.txt; [ $? -eq 2 ] && grep -q "unknown dimension 'colour'" e.txt || return 1
   "$bin" top -k 0 "$kpop" 2> e.txt; [ $? -eq 2 ] || return 1
   "$bin" top --window 1x "$kpop" 2> e.txt; [ $? -eq 2 ] || return 1
+  # 3.6 million windows per post: refused, with the bound
+  "$bin" top --window 'sliding 1h 1ms' "$kpop" > out.txt 2> e.txt; [ $? -eq 2 ] && [ ! -s out.txt ] &&
+    grep -q "window 'sliding 1h 1ms': 3600000 windows per post (size / slide); at most 1000" e.txt || { cat e.txt; return 1; }
   "$bin" top --format xml "$kpop" 2> /dev/null; [ $? -eq 2 ]
 )
 check "top: missing file exits 1, bad --by / -k / --window / --format exit 2" top_errors

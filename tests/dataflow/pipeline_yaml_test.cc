@@ -68,6 +68,8 @@ TEST(PipelineYaml, ErrorsNameTheKey) {
   };
   for (const Case& c : {
            Case{"name: x\nanalyses: [{type: top, window: weekly}]", "analyses[0]: window"},
+           Case{"name: x\nanalyses: [{type: top, window: 'sliding 1h 1ms'}]",
+                "analyses[0]: window: window 'sliding 1h 1ms': 3600000 windows per post"},
            Case{"name: x\nanalyses: [{type: nope}]", "type: unknown 'nope'"},
            Case{"name: x\nanalyses: [{type: top, k: -1}]", "k: expected an integer"},
            Case{"name: x\nbogus: 1", "bogus: unknown key"},
