@@ -368,6 +368,8 @@ top_errors() (
     [ ! -s out.txt ] || return 1
   "$bin" top --by colour "$kpop" 2> e.txt; [ $? -eq 2 ] && grep -q "unknown dimension 'colour'" e.txt || return 1
   "$bin" top -k 0 "$kpop" 2> e.txt; [ $? -eq 2 ] || return 1
+  # -k -1 wrapped to 2^64-1 and was taken
+  "$bin" top -k -1 "$kpop" > out.txt 2> e.txt; [ $? -eq 2 ] && grep -q -- '-k' e.txt && [ ! -s out.txt ] || return 1
   "$bin" top --window 1x "$kpop" 2> e.txt; [ $? -eq 2 ] || return 1
   # 3.6 million windows per post: refused, with the bound
   "$bin" top --window 'sliding 1h 1ms' "$kpop" > out.txt 2> e.txt; [ $? -eq 2 ] && [ ! -s out.txt ] &&
