@@ -547,6 +547,15 @@ run_yaml_errors() (
   printf 'name: x\nsource: a.jsonl\nworkerz: 2\n' > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] &&
     grep -q 'bad.yaml: workerz: unknown key' e.txt || { cat e.txt; return 1; }
   printf 'name: [x\n' > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] && grep -q 'not valid YAML' e.txt || return 1
+  # a key given twice, a second document
+  sed 's/k: 10, window: 1m}/k: 10, window: 1m, window: 5m}/' p.yaml > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] &&
+    grep -q "bad.yaml: analyses\[0\]: key 'window' given twice (lines 6 and 6)" e.txt || { cat e.txt; return 1; }
+  { cat p.yaml; printf -- '---\nname: other\n'; } > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] &&
+    grep -q "bad.yaml: line $(($(wc -l < p.yaml) + 2)): a second YAML document" e.txt || { cat e.txt; return 1; }
+  # aliases that expand past the bound (100,000 of 1 KiB)
+  python3 -c "
+print('name: x'); print('filter:'); print('  contains: [&a ' + 'x' * 1024 + ', ' + ', '.join(['*a'] * 100000) + ']')" > bad.yaml &&
+    "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] && grep -q 'MiB of text once its aliases are expanded' e.txt || { cat e.txt; return 1; }
   "$bin" run no-such.yaml 2> e.txt; [ $? -eq 1 ] && grep -q 'cannot open pipeline file no-such.yaml' e.txt
 )
 check "run: YAML errors exit 2 and name the key" run_yaml_errors
