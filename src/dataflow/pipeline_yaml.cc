@@ -482,7 +482,11 @@ Result<Transform> CsvJoin(const std::string& path, const std::string& key,
     LowerInto(cells[key_index], &k);
     (*table)[k] = std::move(labels);
   }
-  return TableJoin(std::move(table), *dim, "join " + path + " on " + key);
+  Transform join = TableJoin(std::move(table), *dim, "join " + path + " on " + key);
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (i != key_index) join.labels.push_back(header[i]);
+  }
+  return join;
 }
 
 Transform TableJoin(std::shared_ptr<const JoinTable> table, const DimensionRef& dim,
@@ -522,6 +526,8 @@ Result<Transform> SqliteJoin(const std::string& path, const std::string& query,
   using Labels = std::vector<std::pair<std::string, std::string>>;
   auto table = std::make_shared<std::unordered_map<std::string, Labels>>();
   const int columns = sqlite3_column_count(st);
+  std::vector<std::string> names;  // the label columns
+  for (int c = 1; c < columns; ++c) names.emplace_back(sqlite3_column_name(st, c));
   Status err;
   if (columns < 2)
     err = InvalidArgument("join query on " + path +
@@ -543,7 +549,9 @@ Result<Transform> SqliteJoin(const std::string& path, const std::string& query,
   sqlite3_finalize(st);
   sqlite3_close(db);
   if (!err.ok()) return err;
-  return TableJoin(std::move(table), *dim, "join " + path + " on " + key);
+  Transform join = TableJoin(std::move(table), *dim, "join " + path + " on " + key);
+  join.labels = std::move(names);
+  return join;
 }
 
 Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string& base_dir) {
@@ -675,8 +683,12 @@ Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string&
     if (const YAML::Node as = root["analyses"]) {
       if (!as.IsSequence()) return ctx.Error("analyses", "expected a list");
       for (std::size_t i = 0; i < as.size(); ++i) {
-        auto a = ParseAnalysis(as[i], Ctx{ctx.where + "analyses[" + std::to_string(i) + "]: "});
+        const Ctx ac{ctx.where + "analyses[" + std::to_string(i) + "]: "};
+        auto a = ParseAnalysis(as[i], ac);
         if (!a.ok()) return a.status();
+        // (Joins are read above, wherever the file puts them.)
+        Status labels = CheckLabelDimensions(*a, f.spec.transforms);
+        if (!labels.ok()) return ac.Error("", labels.message());
         f.spec.analyses.push_back(std::move(*a));
       }
     }

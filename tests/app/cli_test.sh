@@ -374,6 +374,8 @@ top_errors() (
   # 3.6 million windows per post: refused, with the bound
   "$bin" top --window 'sliding 1h 1ms' "$kpop" > out.txt 2> e.txt; [ $? -eq 2 ] && [ ! -s out.txt ] &&
     grep -q "window 'sliding 1h 1ms': 3600000 windows per post (size / slide); at most 1000" e.txt || { cat e.txt; return 1; }
+  # no join, so no labels
+  "$bin" top --by label:team "$kpop" 2> e.txt; [ $? -eq 2 ] && grep -q 'label:team: labels come from a join' e.txt || { cat e.txt; return 1; }
   "$bin" top --format xml "$kpop" 2> /dev/null; [ $? -eq 2 ]
 )
 check "top: missing file exits 1, bad --by / -k / --window / --format exit 2" top_errors
@@ -547,11 +549,13 @@ run_yaml_errors() (
   printf 'name: x\nsource: a.jsonl\nworkerz: 2\n' > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] &&
     grep -q 'bad.yaml: workerz: unknown key' e.txt || { cat e.txt; return 1; }
   printf 'name: [x\n' > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] && grep -q 'not valid YAML' e.txt || return 1
-  # a key given twice, a second document
+  # a key given twice, a second document, a label without a join
   sed 's/k: 10, window: 1m}/k: 10, window: 1m, window: 5m}/' p.yaml > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] &&
     grep -q "bad.yaml: analyses\[0\]: key 'window' given twice (lines 6 and 6)" e.txt || { cat e.txt; return 1; }
   { cat p.yaml; printf -- '---\nname: other\n'; } > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] &&
     grep -q "bad.yaml: line $(($(wc -l < p.yaml) + 2)): a second YAML document" e.txt || { cat e.txt; return 1; }
+  sed 's/by: lang, window: 1m/by: "label:team", window: 1m/' p.yaml > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] &&
+    grep -q "bad.yaml: analyses\[1\]: analysis 'langs': by: label:team: labels come from a join" e.txt || { cat e.txt; return 1; }
   # aliases that expand past the bound (100,000 of 1 KiB)
   python3 -c "
 print('name: x'); print('filter:'); print('  contains: [&a ' + 'x' * 1024 + ', ' + ', '.join(['*a'] * 100000) + ']')" > bad.yaml &&

@@ -164,6 +164,46 @@ TEST(PipelineYaml, RefusesASecondDocument) {
   EXPECT_TRUE(ParsePipelineYaml("name: x\n...\n").ok());
 }
 
+TEST(PipelineYaml, ALabelDimensionNeedsAJoinThatAddsIt) {
+  ExpectRefused("name: x\nanalyses: [{type: count, by: 'label:team'}]",
+                "pipeline: analyses[0]: analysis 'count': by: label:team: labels come from a "
+                "join, and the pipeline has none");
+  ExpectRefused("name: x\nanalyses: [{type: distinct, of: 'label:team'}]",
+                "analyses[0]: analysis 'distinct': of: label:team");
+  const std::string path = std::string(STARLING_TEST_TMP) + "/teams.csv";
+  {
+    std::ofstream out(path);
+    out << "handle,group,note\nalice,press,x\n";
+  }
+  const std::string join = "name: x\njoin: [{file: " + path + ", on: author, column: handle}]\n";
+  ExpectRefused(join + "analyses: [{type: count, by: 'label:team'}]",
+                "analyses[0]: analysis 'count': by: label:team: no join adds the label 'team' "
+                "(they add: group, note)");
+  auto f = ParsePipelineYaml(join + "analyses: [{type: count, by: 'label:group'}]");
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  // The join may come after the analyses in the file.
+  EXPECT_TRUE(ParsePipelineYaml(
+                  "name: x\nanalyses: [{type: top, by: 'label:note'}]\njoin: [{file: " + path +
+                  ", on: author, column: handle}]\n")
+                  .ok());
+  // The same rule for a spec made in C++ (and `top --by label:x`) ...
+  PipelineSpec spec;
+  AnalysisSpec a;
+  a.name = "teams";
+  a.kind = model::ResultKind::kCount;
+  a.by = ParseDimension("label:team").value();
+  spec.analyses.push_back(a);
+  EXPECT_NE(spec.Validate().message().find("labels come from a join"), std::string::npos);
+  // ... where a join that does not declare its labels may add any.
+  Transform custom;
+  custom.kind = Transform::Kind::kJoin;
+  custom.join = [](const model::Post&, std::vector<std::pair<std::string, std::string>>& l) {
+    l.emplace_back("team", "a");
+  };
+  spec.transforms.push_back(custom);
+  EXPECT_TRUE(spec.Validate().ok());
+}
+
 TEST(PipelineYaml, ExamplesLoad) {
   const std::filesystem::path examples =
       std::filesystem::path(STARLING_TEST_SOURCE_DIR).parent_path() / "examples";
