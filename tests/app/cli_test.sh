@@ -611,6 +611,31 @@ run_dead_letters_yaml() (
     cmp <(cut -d, -f2- dly.jsonl) <(cut -d, -f2- dl.jsonl)
 )
 check "run: sinks.dead_letters in the YAML" run_dead_letters_yaml
+blank_lines() (
+  # Blank lines (empty, spaces, a tab, CRLF) are skipped: neither records
+  # nor dead letters, in top, run and normalize alike; the cut line and the
+  # garbage are the two dead letters. (run counted the blank lines as records.)
+  { printf '\n'; head -n 4 "$data/twarc-csv/streaming_output_with_error.jsonl"; printf '   \n\t\n\r\n\n';
+    tail -n +5 "$data/twarc-csv/streaming_output_with_error.jsonl"; printf '\ngarbage\n\n'; } > blank.jsonl &&
+    printf 'name: blank\nanalyses: [{type: count}]\n' > blank.yaml &&
+    "$bin" top --format tsv --dead-letter bl-top-dl.jsonl blank.jsonl > /dev/null 2> bl-top.err &&
+    "$bin" top --format tsv --dead-letter bl-stdin-dl.jsonl - < blank.jsonl > /dev/null 2> bl-stdin.err &&
+    "$bin" run blank.yaml --source blank.jsonl -o jsonl:blank-r.jsonl --dead-letter bl-run-dl.jsonl 2> bl-run.err &&
+    "$bin" run blank.yaml --source - -o jsonl:blank-r2.jsonl --dead-letter bl-run2-dl.jsonl --mode microbatch < blank.jsonl 2> bl-run2.err &&
+    "$bin" normalize --dead-letter bl-norm-dl.jsonl blank.jsonl > /dev/null 2> bl-norm.err || { cat bl-top.err bl-run.err bl-norm.err; return 1; }
+  grep -q '^2 records could not be parsed; kept in bl-top-dl.jsonl' bl-top.err &&
+    grep -q '^2 records could not be parsed; kept in bl-stdin-dl.jsonl' bl-stdin.err &&
+    grep -q '^done: 9 records, 7 posts .* 2 dead letters in bl-run-dl.jsonl' bl-run.err &&
+    grep -q '^done: 9 records, 7 posts .* 2 dead letters in bl-run2-dl.jsonl' bl-run2.err &&
+    grep -q '7 posts from 9 records .* 2 dead letters' bl-norm.err || { cat bl-top.err bl-run.err bl-run2.err bl-norm.err; return 1; }
+  for f in bl-top-dl.jsonl bl-stdin-dl.jsonl bl-run-dl.jsonl bl-run2-dl.jsonl bl-norm-dl.jsonl; do
+    eq "$(python3 -c "import json,sys; print(' '.join(str(json.loads(l)['line']) for l in open(sys.argv[1])))" "$f")" "13 14" || return 1
+  done
+  # --limit counts records, so blank lines not
+  "$bin" run blank.yaml --source blank.jsonl -o jsonl:blank-r3.jsonl --limit 6 2> bl-lim.err &&
+    grep -q '^done: 6 records, 6 posts' bl-lim.err || { cat bl-lim.err; return 1; }
+)
+check "blank lines are neither records nor dead letters, in top, run and normalize" blank_lines
 
 # --- demo
 demo_tables() (
