@@ -174,7 +174,9 @@ int main(int argc, char** argv) {
          "--by", top_args.by,
          "hashtag, mention, url, domain, cashtag, word, author, lang, kind, provider, rule")
       ->capture_default_str();
-  top->add_option("-k", top_args.k, "How many")->capture_default_str();
+  top->add_option("-k", top_args.k, "How many")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   top->add_option("--window", top_args.window,
                   "Count per event-time window (1m, 'sliding 10m 1m'); default: the whole input");
   top->add_option("--format", top_args.format, "table, tsv (key<TAB>count) or json")

@@ -753,6 +753,9 @@ class BurstMerger final : public AnalysisMerger {
 Status ValidateAnalysis(const AnalysisSpec& spec) {
   const std::string where = "analysis '" + spec.name + "': ";
   if (spec.name.empty()) return InvalidArgument("an analysis needs a name");
+  if (Status w = ValidateWindowSpec(spec.window); !w.ok()) {
+    return InvalidArgument(where + w.message());
+  }
   const bool session = spec.window.type == WindowType::kSession;
   if (session != (spec.kind == ResultKind::kSession)) {
     return InvalidArgument(where + (session ? "session windows are for type sessions"

@@ -76,6 +76,9 @@ Result<IngestStats> RunIngest(source::RecordSource& source,
     }
     if (!*more) break;
     stats.bytes += rec.bytes.size();
+    // A blank line is no record (as in the engine, runtime.cc); an empty
+    // page is one, without posts.
+    if (parse::IsBlankRecord(rec.bytes)) continue;
     posts.clear();
     controls.clear();
     Status st = rec.truncated ? ResourceExhausted("record longer than the " +
@@ -89,7 +92,6 @@ Result<IngestStats> RunIngest(source::RecordSource& source,
           dead_letters.Write(rec.bytes, st.ToString(), rec.origin, rec.line, rec.offset));
       continue;
     }
-    if (posts.empty() && controls.empty()) continue;  // blank line or empty page
     ++stats.records;
     for (auto& c : controls) {
       ++stats.controls;

@@ -22,10 +22,40 @@ Status PipelineSpec::Validate() const {
   std::set<std::string> names;
   for (const AnalysisSpec& a : analyses) {
     STARLING_RETURN_IF_ERROR(ValidateAnalysis(a));
+    STARLING_RETURN_IF_ERROR(CheckLabelDimensions(a, transforms));
     if (!names.insert(a.name).second) {
       return InvalidArgument("two analyses are named '" + a.name + "'");
     }
   }
+  return Status::Ok();
+}
+
+Status CheckLabelDimensions(const AnalysisSpec& analysis,
+                            const std::vector<Transform>& transforms) {
+  auto check = [&](const char* key, const DimensionRef& d) -> Status {
+    if (d.dim != Dimension::kLabel) return Status::Ok();
+    std::string added;  // the labels the joins declare, for the message
+    bool joins = false;
+    for (const Transform& t : transforms) {
+      if (t.kind != Transform::Kind::kJoin) continue;
+      joins = true;
+      if (t.labels.empty()) return Status::Ok();  // undeclared: may add it
+      for (const std::string& l : t.labels) {
+        if (l == d.label) return Status::Ok();
+        added += (added.empty() ? "" : ", ") + l;
+      }
+    }
+    return InvalidArgument(
+        "analysis '" + analysis.name + "': " + key + ": label:" + d.label +
+        (joins ? ": no join adds the label '" + d.label + "' (they add: " + added + ")"
+               : ": labels come from a join, and the pipeline has none "
+                 "(join: [{file: FILE.csv, on: author, column: COLUMN}])"));
+  };
+  const bool has_by = analysis.kind != model::ResultKind::kCooccurrence &&
+                      analysis.kind != model::ResultKind::kCluster && !analysis.custom_keys;
+  if (has_by) STARLING_RETURN_IF_ERROR(check("by", analysis.by));
+  if (analysis.kind == model::ResultKind::kDistinct)
+    STARLING_RETURN_IF_ERROR(check("of", analysis.of));
   return Status::Ok();
 }
 

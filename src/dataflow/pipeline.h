@@ -37,6 +37,9 @@ struct Transform {
   std::function<void(const model::Post&, std::vector<model::Post>&)> flat_map;  // 0..n posts
   // kJoin: adds (name, value) labels to a post (a stream-table join).
   std::function<void(const model::Post&, std::vector<std::pair<std::string, std::string>>&)> join;
+  // kJoin: the names of the labels it can add (CsvJoin and SqliteJoin fill
+  // it); empty when not declared, and then any label:NAME is taken on trust.
+  std::vector<std::string> labels;
   std::string description;  // for --explain and errors
 };
 
@@ -60,6 +63,11 @@ struct PipelineSpec {
   // so a checkpoint is never restored into a different pipeline.
   std::string Fingerprint() const;
 };
+
+// InvalidArgument when the analysis groups or counts by a `label:NAME`
+// dimension that no join of `transforms` adds: without a join no post has
+// labels, and the analysis would silently count nothing.
+Status CheckLabelDimensions(const AnalysisSpec& analysis, const std::vector<Transform>& transforms);
 
 // What each analysis is (name, kind, by, window as text), for stores and
 // viewers that see only results.

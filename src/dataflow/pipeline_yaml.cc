@@ -7,7 +7,6 @@
 #include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 
 #include "common/duration.h"
@@ -92,6 +91,73 @@ Status CheckKeys(const YAML::Node& map, const Ctx& ctx, std::initializer_list<co
       std::string list;
       for (const char* kk : known) list += std::string(list.empty() ? "" : ", ") + kk;
       return ctx.Error(k, "unknown key (known: " + list + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+// Bounds on a pipeline file. YAML aliases let a short file name one node
+// many times, and nest such lists, so the tree seen with aliases followed can
+// be exponentially larger than the text: it is walked once, up front, and
+// refused past these bounds before anything copies its values.
+constexpr std::size_t kMaxPipelineBytes = 4u << 20;  // the file's text
+constexpr std::size_t kMaxExpandedNodes = 100000;    // nodes, aliases followed
+constexpr std::size_t kMaxExpandedText = 1u << 20;   // bytes of keys and values, aliases followed
+
+struct TreeWalk {
+  std::size_t nodes = 0;
+  std::size_t text = 0;
+};
+
+std::string LineOf(const YAML::Node& n) {
+  const YAML::Mark m = n.Mark();
+  return m.is_null() ? "?" : std::to_string(m.line + 1);
+}
+
+// Walks the document with aliases followed, as the parser below will read
+// it: refuses a map that gives a key twice (yaml-cpp keeps both pairs and
+// finds the first), and a tree past the bounds above. `path` names the node
+// as errors do ("analyses[0]", "checkpoint.dir"; empty at the top).
+Status CheckTree(const YAML::Node& n, const std::string& path, TreeWalk* walk) {
+  auto error = [&](const std::string& message) {
+    return InvalidArgument("pipeline: " + (path.empty() ? "" : path + ": ") + message);
+  };
+  if (++walk->nodes > kMaxExpandedNodes) {
+    return error("the file holds more than " + std::to_string(kMaxExpandedNodes) +
+                 " values once its aliases are expanded; a pipeline is smaller");
+  }
+  auto add_text = [&](const YAML::Node& scalar) {
+    walk->text += scalar.Scalar().size();
+    return walk->text <= kMaxExpandedText;
+  };
+  if (n.IsScalar() && !add_text(n)) {
+    return error("the file holds more than " + std::to_string(kMaxExpandedText >> 20) +
+                 " MiB of text once its aliases are expanded; a pipeline is smaller");
+  }
+  if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      STARLING_RETURN_IF_ERROR(CheckTree(n[i], path + "[" + std::to_string(i) + "]", walk));
+    }
+  } else if (n.IsMap()) {
+    std::unordered_map<std::string, std::string> lines;  // key -> the line it was first given on
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node& key = it->first;
+      if (!key.IsScalar()) {
+        STARLING_RETURN_IF_ERROR(CheckTree(key, path, walk));
+        STARLING_RETURN_IF_ERROR(CheckTree(it->second, path, walk));
+        continue;
+      }
+      if (!add_text(key)) {
+        return error("the file holds more than " + std::to_string(kMaxExpandedText >> 20) +
+                     " MiB of text once its aliases are expanded; a pipeline is smaller");
+      }
+      auto [first, fresh] = lines.emplace(key.Scalar(), LineOf(key));
+      if (!fresh) {
+        return error("key '" + key.Scalar() + "' given twice (lines " + first->second + " and " +
+                     LineOf(key) + ")");
+      }
+      STARLING_RETURN_IF_ERROR(
+          CheckTree(it->second, path.empty() ? key.Scalar() : path + "." + key.Scalar(), walk));
     }
   }
   return Status::Ok();
@@ -416,7 +482,11 @@ Result<Transform> CsvJoin(const std::string& path, const std::string& key,
     LowerInto(cells[key_index], &k);
     (*table)[k] = std::move(labels);
   }
-  return TableJoin(std::move(table), *dim, "join " + path + " on " + key);
+  Transform join = TableJoin(std::move(table), *dim, "join " + path + " on " + key);
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (i != key_index) join.labels.push_back(header[i]);
+  }
+  return join;
 }
 
 Transform TableJoin(std::shared_ptr<const JoinTable> table, const DimensionRef& dim,
@@ -456,6 +526,8 @@ Result<Transform> SqliteJoin(const std::string& path, const std::string& query,
   using Labels = std::vector<std::pair<std::string, std::string>>;
   auto table = std::make_shared<std::unordered_map<std::string, Labels>>();
   const int columns = sqlite3_column_count(st);
+  std::vector<std::string> names;  // the label columns
+  for (int c = 1; c < columns; ++c) names.emplace_back(sqlite3_column_name(st, c));
   Status err;
   if (columns < 2)
     err = InvalidArgument("join query on " + path +
@@ -477,13 +549,31 @@ Result<Transform> SqliteJoin(const std::string& path, const std::string& query,
   sqlite3_finalize(st);
   sqlite3_close(db);
   if (!err.ok()) return err;
-  return TableJoin(std::move(table), *dim, "join " + path + " on " + key);
+  Transform join = TableJoin(std::move(table), *dim, "join " + path + " on " + key);
+  join.labels = std::move(names);
+  return join;
 }
 
 Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string& base_dir) {
+  if (text.size() > kMaxPipelineBytes) {
+    return InvalidArgument("pipeline: the file is larger than " +
+                           std::to_string(kMaxPipelineBytes >> 20) +
+                           " MiB, the most a pipeline file may be");
+  }
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(text));
+    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+    // "---" starts another document: refused rather than ignored (a trailing
+    // "---" with nothing after it is harmless).
+    for (std::size_t i = 1; i < docs.size(); ++i) {
+      if (docs[i].IsNull()) continue;
+      return InvalidArgument("pipeline: line " + LineOf(docs[i]) +
+                             ": a second YAML document (after '---'); a pipeline file holds "
+                             "one");
+    }
+    if (!docs.empty()) root = docs[0];
+    TreeWalk walk;
+    STARLING_RETURN_IF_ERROR(CheckTree(root, "", &walk));
   } catch (const YAML::Exception& e) {
     return InvalidArgument(std::string("pipeline: not valid YAML: ") + e.what());
   }
@@ -593,8 +683,12 @@ Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string&
     if (const YAML::Node as = root["analyses"]) {
       if (!as.IsSequence()) return ctx.Error("analyses", "expected a list");
       for (std::size_t i = 0; i < as.size(); ++i) {
-        auto a = ParseAnalysis(as[i], Ctx{ctx.where + "analyses[" + std::to_string(i) + "]: "});
+        const Ctx ac{ctx.where + "analyses[" + std::to_string(i) + "]: "};
+        auto a = ParseAnalysis(as[i], ac);
         if (!a.ok()) return a.status();
+        // (Joins are read above, wherever the file puts them.)
+        Status labels = CheckLabelDimensions(*a, f.spec.transforms);
+        if (!labels.ok()) return ac.Error("", labels.message());
         f.spec.analyses.push_back(std::move(*a));
       }
     }
@@ -633,12 +727,15 @@ Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string&
 }
 
 Result<PipelineFile> LoadPipelineFile(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound("cannot open pipeline file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
+  // Read no more than the bound and one byte: ParsePipelineYaml refuses a
+  // longer text without a huge file being read whole first.
+  std::string text(kMaxPipelineBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
   const std::string dir = std::filesystem::path(path).parent_path().string();
-  auto f = ParsePipelineYaml(ss.str(), dir.empty() ? "." : dir);
+  auto f = ParsePipelineYaml(text, dir.empty() ? "." : dir);
   if (!f.ok()) {
     std::string m = f.status().message();
     if (m.starts_with("pipeline")) m = path + m.substr(8);

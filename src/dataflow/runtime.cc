@@ -616,7 +616,7 @@ class Reader {
       Result<bool> moved = source_.Seek(position);
       if (!moved.ok()) return moved.status();
       if (*moved) {
-        consumed_ = skipped_ = records;
+        consumed_ = records;
         return true;
       }
     }
@@ -638,7 +638,6 @@ class Reader {
       }
       ++consumed_;
     }
-    skipped_ = consumed_;
     return Status::Ok();
   }
 
@@ -688,9 +687,13 @@ class Reader {
         done_ = true;
         break;
       }
-      ++consumed_;
+      ++consumed_;  // the source position counts every record, blank or not
+      // A blank line is no record: not counted, not parsed, not a dead letter
+      // (as in ingest; FillFromBlock drops them too).
+      if (parse::IsBlankRecord(rec.bytes)) continue;
+      ++counted_;
       ++batch_records_;
-      if (options_.limit > 0 && consumed_ - skipped_ >= options_.limit) limit_hit_ = true;
+      if (options_.limit > 0 && counted_ >= options_.limit) limit_hit_ = true;
       RawRecord r;
       r.offset = static_cast<std::uint32_t>(c.raw.size());
       r.size = static_cast<std::uint32_t>(rec.bytes.size());
@@ -772,7 +775,9 @@ class Reader {
   std::chrono::steady_clock::time_point t0_;
   std::chrono::steady_clock::time_point deadline_;
   std::uint64_t consumed_ = 0;
-  std::uint64_t skipped_ = 0;  // records a resumed run skipped (the limit counts the rest)
+  // Records this run read itself (not those a resumed run skipped), blank
+  // lines left out: what the limit counts.
+  std::uint64_t counted_ = 0;
   bool done_ = false;
   bool limit_hit_ = false;
   std::uint64_t stop_checks_ = 0;
@@ -1259,6 +1264,7 @@ class Run {
     c.keeps.push_back(block.keep);
     c.records.reserve(block.records.size());
     for (const source::Record& rec : block.records) {
+      if (parse::IsBlankRecord(rec.bytes)) continue;  // as Reader::Fill
       RawRecord& r = c.records.emplace_back();
       r.view = rec.bytes.data();
       r.size = static_cast<std::uint32_t>(rec.bytes.size());

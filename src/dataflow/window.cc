@@ -34,6 +34,23 @@ Result<std::chrono::microseconds> Positive(std::string_view word, std::string_vi
   return *d;
 }
 
+// A sliding window's slide divides its size, and a post falls in at most
+// kMaxWindowsPerPost of them. Both are > 0.
+Status CheckSlide(std::chrono::microseconds size, std::chrono::microseconds slide,
+                  std::string_view text) {
+  if (size.count() % slide.count() != 0) {
+    return InvalidArgument("window '" + std::string(text) +
+                           "': the slide must divide the size (e.g. sliding 10m 1m)");
+  }
+  if (size.count() / slide.count() > kMaxWindowsPerPost) {
+    return InvalidArgument("window '" + std::string(text) +
+                           "': " + std::to_string(size.count() / slide.count()) +
+                           " windows per post (size / slide); at most " +
+                           std::to_string(kMaxWindowsPerPost) + " (use a longer slide)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<WindowSpec> ParseWindowSpec(std::string_view text) {
@@ -56,10 +73,7 @@ Result<WindowSpec> ParseWindowSpec(std::string_view text) {
     if (!size.ok()) return size.status();
     auto slide = Positive(w.back(), text);
     if (!slide.ok()) return slide.status();
-    if (size->count() % slide->count() != 0) {
-      return InvalidArgument("window '" + std::string(text) +
-                             "': the slide must divide the size (e.g. sliding 10m 1m)");
-    }
+    STARLING_RETURN_IF_ERROR(CheckSlide(*size, *slide, text));
     spec.type = WindowType::kSliding;
     spec.size = *size;
     spec.slide = *slide;
@@ -74,6 +88,26 @@ Result<WindowSpec> ParseWindowSpec(std::string_view text) {
     return spec;
   }
   return bad();
+}
+
+Status ValidateWindowSpec(const WindowSpec& spec) {
+  const std::string text = "window '" + FormatWindowSpec(spec) + "': ";
+  switch (spec.type) {
+    case WindowType::kGlobal:
+      return Status::Ok();
+    case WindowType::kTumbling:
+      if (spec.size.count() <= 0) return InvalidArgument(text + "size must be > 0");
+      return Status::Ok();
+    case WindowType::kSliding:
+      if (spec.size.count() <= 0 || spec.slide.count() <= 0) {
+        return InvalidArgument(text + "size and slide must be > 0");
+      }
+      return CheckSlide(spec.size, spec.slide, FormatWindowSpec(spec));
+    case WindowType::kSession:
+      if (spec.gap.count() <= 0) return InvalidArgument(text + "gap must be > 0");
+      return Status::Ok();
+  }
+  return Status::Ok();
 }
 
 std::string FormatWindowSpec(const WindowSpec& spec) {

@@ -41,11 +41,19 @@ struct Window {
   auto operator<=>(const Window&) const = default;
 };
 
+// A sliding window puts each post in size / slide windows, each with state
+// and a result of its own: past this many, one post costs more than a
+// pipeline can sensibly hold ("sliding 1h 1ms" is 3.6 million).
+inline constexpr std::int64_t kMaxWindowsPerPost = 1000;
+
 // Parses "global", "1m" / "tumbling 1m", "sliding 10m 1m" (size, then slide;
 // "sliding 10m every 1m" also reads), "session 5m". InvalidArgument with the
-// grammar on anything else, on zero sizes, and on a slide that does not
-// divide the size.
+// grammar on anything else, on zero sizes, on a slide that does not divide
+// the size, and on more than kMaxWindowsPerPost windows per post.
 Result<WindowSpec> ParseWindowSpec(std::string_view text);
+// The checks of ParseWindowSpec on a spec made in code (sizes > 0, the slide
+// divides the size, at most kMaxWindowsPerPost windows per post).
+Status ValidateWindowSpec(const WindowSpec& spec);
 std::string FormatWindowSpec(const WindowSpec& spec);
 
 // Appends the windows that contain event time t, earliest first (one for

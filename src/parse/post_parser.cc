@@ -14,6 +14,7 @@
 #include <charconv>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -232,6 +233,50 @@ std::string_view Key(Field& field) {
   return {k, static_cast<std::size_t>(q - k)};
 }
 
+// An entity offset as read; one outside [0, 2^31) is -1, so that the range
+// check in Finish drops it rather than keeping it wrapped around.
+std::int32_t Offset(std::int64_t v) {
+  return v < 0 || v > std::numeric_limits<std::int32_t>::max() ? -1 : static_cast<std::int32_t>(v);
+}
+
+// Unicode code points of UTF-8 text (the bytes that do not continue one).
+std::size_t CodePoints(std::string_view text) {
+  std::size_t n = 0;
+  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0u) != 0x80u;
+  return n;
+}
+
+// Provider (and starling-format) entity offsets are kept only when they lie
+// in the post's text: 0 <= start < end <= its length in code points. Any
+// other range (start at or after end, past the text, negative, one given
+// without the other) becomes {-1, -1}, "unknown" as CSV gives it; the entity
+// itself is kept (docs/formats/post.md). Without the text (a projection
+// that does not decode it) only the order of start and end is checked.
+void DropBadRanges(model::Post* p, bool text_known) {
+  std::size_t length = 0;
+  bool counted = false;
+  auto check = [&](model::TextRange& r) {
+    if (r.start == -1 && r.end == -1) return;
+    bool ok = r.start >= 0 && r.start < r.end;
+    if (ok && text_known) {
+      const auto end = static_cast<std::size_t>(r.end);
+      // A code point takes 1 to 4 bytes: count only when the bytes cannot tell.
+      if (end > p->text.size()) {
+        ok = false;
+      } else if (end > p->text.size() / 4) {
+        if (!counted) length = CodePoints(p->text);
+        counted = true;
+        ok = end <= length;
+      }
+    }
+    if (!ok) r = model::TextRange{};
+  };
+  for (model::Hashtag& e : p->hashtags) check(e.range);
+  for (model::Mention& e : p->mentions) check(e.range);
+  for (model::Url& e : p->urls) check(e.range);
+  for (model::Cashtag& e : p->cashtags) check(e.range);
+}
+
 }  // namespace
 
 struct PostParser::Impl {
@@ -432,19 +477,19 @@ struct PostParser::Impl {
         switch (Hash(key)) {
           case Hash("start"):
             if (!Is(key, "start")) break;
-            range->start = static_cast<std::int32_t>(fv.get_int64());
+            range->start = Offset(fv.get_int64());
             break;
           case Hash("end"):
             if (!Is(key, "end")) break;
-            range->end = static_cast<std::int32_t>(fv.get_int64());
+            range->end = Offset(fv.get_int64());
             break;
           case Hash("indices"):
             if (!Is(key, "indices")) break;
             {
               int i = 0;
               for (od::value x : fv.get_array()) {
-                if (i == 0) range->start = static_cast<std::int32_t>(x.get_int64());
-                if (i == 1) range->end = static_cast<std::int32_t>(x.get_int64());
+                if (i == 0) range->start = Offset(x.get_int64());
+                if (i == 1) range->end = Offset(x.get_int64());
                 ++i;
               }
               break;
@@ -1070,6 +1115,7 @@ struct PostParser::Impl {
     } else {
       throw Malformed("not a post: no text");
     }
+    DropBadRanges(&p, want_text);
     bool had_entities =
         b.has_note_text ? b.note_ents.present : b.ents.present || b.ext_ents.present;
     if (b.dialect == Dialect::kStarling) {

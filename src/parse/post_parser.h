@@ -97,6 +97,16 @@ struct ParseOptions {
   std::size_t max_record_bytes = 16u << 20;
 };
 
+// A record of nothing but spaces, tabs and line breaks ("\r" included): a
+// blank line. Readers skip it: it is neither a record nor a dead letter
+// (PostParser gives nothing for it, without an error).
+inline bool IsBlankRecord(std::string_view record) {
+  for (const char c : record) {
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
+  }
+  return true;
+}
+
 // Not thread-safe: one parser per thread. Reuses its buffers across calls.
 class PostParser {
  public:

@@ -370,7 +370,14 @@ top_errors() (
     [ ! -s out.txt ] || return 1
   "$bin" top --by colour "$kpop" 2> e.txt; [ $? -eq 2 ] && grep -q "unknown dimension 'colour'" e.txt || return 1
   "$bin" top -k 0 "$kpop" 2> e.txt; [ $? -eq 2 ] || return 1
+  # -k -1 wrapped to 2^64-1 and was taken
+  "$bin" top -k -1 "$kpop" > out.txt 2> e.txt; [ $? -eq 2 ] && grep -q -- '-k' e.txt && [ ! -s out.txt ] || return 1
   "$bin" top --window 1x "$kpop" 2> e.txt; [ $? -eq 2 ] || return 1
+  # 3.6 million windows per post: refused, with the bound
+  "$bin" top --window 'sliding 1h 1ms' "$kpop" > out.txt 2> e.txt; [ $? -eq 2 ] && [ ! -s out.txt ] &&
+    grep -q "window 'sliding 1h 1ms': 3600000 windows per post (size / slide); at most 1000" e.txt || { cat e.txt; return 1; }
+  # no join, so no labels
+  "$bin" top --by label:team "$kpop" 2> e.txt; [ $? -eq 2 ] && grep -q 'label:team: labels come from a join' e.txt || { cat e.txt; return 1; }
   "$bin" top --format xml "$kpop" 2> /dev/null; [ $? -eq 2 ]
 )
 check "top: missing file exits 1, bad --by / -k / --window / --format exit 2" top_errors
@@ -544,6 +551,17 @@ run_yaml_errors() (
   printf 'name: x\nsource: a.jsonl\nworkerz: 2\n' > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] &&
     grep -q 'bad.yaml: workerz: unknown key' e.txt || { cat e.txt; return 1; }
   printf 'name: [x\n' > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] && grep -q 'not valid YAML' e.txt || return 1
+  # a key given twice, a second document, a label without a join
+  sed 's/k: 10, window: 1m}/k: 10, window: 1m, window: 5m}/' p.yaml > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] &&
+    grep -q "bad.yaml: analyses\[0\]: key 'window' given twice (lines 6 and 6)" e.txt || { cat e.txt; return 1; }
+  { cat p.yaml; printf -- '---\nname: other\n'; } > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] &&
+    grep -q "bad.yaml: line $(($(wc -l < p.yaml) + 2)): a second YAML document" e.txt || { cat e.txt; return 1; }
+  sed 's/by: lang, window: 1m/by: "label:team", window: 1m/' p.yaml > bad.yaml && "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] &&
+    grep -q "bad.yaml: analyses\[1\]: analysis 'langs': by: label:team: labels come from a join" e.txt || { cat e.txt; return 1; }
+  # aliases that expand past the bound (100,000 of 1 KiB)
+  python3 -c "
+print('name: x'); print('filter:'); print('  contains: [&a ' + 'x' * 1024 + ', ' + ', '.join(['*a'] * 100000) + ']')" > bad.yaml &&
+    "$bin" run bad.yaml 2> e.txt; [ $? -eq 2 ] && grep -q 'MiB of text once its aliases are expanded' e.txt || { cat e.txt; return 1; }
   "$bin" run no-such.yaml 2> e.txt; [ $? -eq 1 ] && grep -q 'cannot open pipeline file no-such.yaml' e.txt
 )
 check "run: YAML errors exit 2 and name the key" run_yaml_errors
@@ -623,6 +641,31 @@ run_dead_letters_yaml() (
     cmp <(cut -d, -f2- dly.jsonl) <(cut -d, -f2- dl.jsonl)
 )
 check "run: sinks.dead_letters in the YAML" run_dead_letters_yaml
+blank_lines() (
+  # Blank lines (empty, spaces, a tab, CRLF) are skipped: neither records
+  # nor dead letters, in top, run and normalize alike; the cut line and the
+  # garbage are the two dead letters. (run counted the blank lines as records.)
+  { printf '\n'; head -n 4 "$data/twarc-csv/streaming_output_with_error.jsonl"; printf '   \n\t\n\r\n\n';
+    tail -n +5 "$data/twarc-csv/streaming_output_with_error.jsonl"; printf '\ngarbage\n\n'; } > blank.jsonl &&
+    printf 'name: blank\nanalyses: [{type: count}]\n' > blank.yaml &&
+    "$bin" top --format tsv --dead-letter bl-top-dl.jsonl blank.jsonl > /dev/null 2> bl-top.err &&
+    "$bin" top --format tsv --dead-letter bl-stdin-dl.jsonl - < blank.jsonl > /dev/null 2> bl-stdin.err &&
+    "$bin" run blank.yaml --source blank.jsonl -o jsonl:blank-r.jsonl --dead-letter bl-run-dl.jsonl 2> bl-run.err &&
+    "$bin" run blank.yaml --source - -o jsonl:blank-r2.jsonl --dead-letter bl-run2-dl.jsonl --mode microbatch < blank.jsonl 2> bl-run2.err &&
+    "$bin" normalize --dead-letter bl-norm-dl.jsonl blank.jsonl > /dev/null 2> bl-norm.err || { cat bl-top.err bl-run.err bl-norm.err; return 1; }
+  grep -q '^2 records could not be parsed; kept in bl-top-dl.jsonl' bl-top.err &&
+    grep -q '^2 records could not be parsed; kept in bl-stdin-dl.jsonl' bl-stdin.err &&
+    grep -q '^done: 9 records, 7 posts .* 2 dead letters in bl-run-dl.jsonl' bl-run.err &&
+    grep -q '^done: 9 records, 7 posts .* 2 dead letters in bl-run2-dl.jsonl' bl-run2.err &&
+    grep -q '7 posts from 9 records .* 2 dead letters' bl-norm.err || { cat bl-top.err bl-run.err bl-run2.err bl-norm.err; return 1; }
+  for f in bl-top-dl.jsonl bl-stdin-dl.jsonl bl-run-dl.jsonl bl-run2-dl.jsonl bl-norm-dl.jsonl; do
+    eq "$(python3 -c "import json,sys; print(' '.join(str(json.loads(l)['line']) for l in open(sys.argv[1])))" "$f")" "13 14" || return 1
+  done
+  # --limit counts records, so blank lines not
+  "$bin" run blank.yaml --source blank.jsonl -o jsonl:blank-r3.jsonl --limit 6 2> bl-lim.err &&
+    grep -q '^done: 6 records, 6 posts' bl-lim.err || { cat bl-lim.err; return 1; }
+)
+check "blank lines are neither records nor dead letters, in top, run and normalize" blank_lines
 
 # --- demo
 demo_tables() (

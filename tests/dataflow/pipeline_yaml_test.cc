@@ -68,6 +68,8 @@ TEST(PipelineYaml, ErrorsNameTheKey) {
   };
   for (const Case& c : {
            Case{"name: x\nanalyses: [{type: top, window: weekly}]", "analyses[0]: window"},
+           Case{"name: x\nanalyses: [{type: top, window: 'sliding 1h 1ms'}]",
+                "analyses[0]: window: window 'sliding 1h 1ms': 3600000 windows per post"},
            Case{"name: x\nanalyses: [{type: nope}]", "type: unknown 'nope'"},
            Case{"name: x\nanalyses: [{type: top, k: -1}]", "k: expected an integer"},
            Case{"name: x\nbogus: 1", "bogus: unknown key"},
@@ -84,6 +86,122 @@ TEST(PipelineYaml, ErrorsNameTheKey) {
     EXPECT_NE(f.status().message().find(c.expect), std::string::npos)
         << f.status().message() << " should contain " << c.expect;
   }
+}
+
+// Expects `yaml` to be refused with a message containing `expect`.
+void ExpectRefused(const std::string& yaml, const std::string& expect) {
+  auto f = ParsePipelineYaml(yaml);
+  ASSERT_FALSE(f.ok()) << yaml.substr(0, 200);
+  EXPECT_EQ(f.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(f.status().message().find(expect), std::string::npos)
+      << f.status().message() << " should contain " << expect;
+}
+
+TEST(PipelineYaml, RefusesAKeyGivenTwice) {
+  // yaml-cpp keeps both pairs of a map and finds the first: the second value
+  // would be ignored without a word.
+  ExpectRefused("name: x\nanalyses:\n  - {type: top, window: 1m, k: 3, window: 5m}\n",
+                "pipeline: analyses[0]: key 'window' given twice (lines 3 and 3)");
+  ExpectRefused("name: x\nworkers: 2\nname: y\n",
+                "pipeline: key 'name' given twice (lines 1 and 3)");
+  ExpectRefused("name: x\ncheckpoint:\n  dir: a\n  dir: b\n",
+                "pipeline: checkpoint: key 'dir' given twice (lines 3 and 4)");
+  ExpectRefused("name: x\nfilter: {lang: [en], lang: [fr]}\n", "filter: key 'lang' given twice");
+  ExpectRefused("name: x\nsinks: {results: a.db, results: b.db}\n",
+                "sinks: key 'results' given twice");
+  // The file's name replaces "pipeline" when it is loaded from a file.
+  const std::string path = std::string(STARLING_TEST_TMP) + "/twice.yaml";
+  {
+    std::ofstream out(path);
+    out << "name: x\nanalyses:\n  - name: t\n    type: top\n    window: 1m\n    window: 5m\n";
+  }
+  auto f = LoadPipelineFile(path);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().message(), path + ": analyses[0]: key 'window' given twice (lines 5 and 6)");
+  // The same key in two maps is no repeat.
+  EXPECT_TRUE(ParsePipelineYaml("name: x\nanalyses: [{name: a, type: count, window: 1m}, "
+                                "{name: b, type: top, window: 1m}]")
+                  .ok());
+}
+
+TEST(PipelineYaml, BoundsWhatAliasesExpandTo) {
+  // 100,000 aliases of a 1 KiB string: 100 MiB once expanded (214 MB of
+  // memory before the bound).
+  std::string yaml = "name: x\nfilter:\n  contains: [&a '" + std::string(1024, 'x') + "'";
+  for (int i = 0; i < 100000; ++i) yaml += ", *a";
+  yaml += "]\n";
+  ExpectRefused(yaml,
+                "pipeline: filter.contains[1023]: the file holds more than 1 MiB of text "
+                "once its aliases are expanded");
+  // Nested lists of aliases ("a billion laughs"): 10^9 values from 100
+  // lines; refused after the first 100,000, without walking the rest.
+  std::string laughs = "name: x\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int i = 1; i < 9; ++i) {
+    const std::string prev = "*l" + std::to_string(i - 1);
+    laughs += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) laughs += (j == 0 ? "" : ", ") + prev;
+    laughs += "]\n";
+  }
+  ExpectRefused(laughs, "more than 100000 values once its aliases are expanded");
+  // A text over the bound is refused before it is parsed.
+  ExpectRefused("name: x\n# " + std::string(5u << 20, 'x') + "\n", "the file is larger than 4 MiB");
+  // Aliases within the bounds are fine.
+  auto f = ParsePipelineYaml(
+      "name: x\nanalyses: [{name: a, type: count, window: &w 5m}, {name: b, type: top, window: "
+      "*w}]");
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->spec.analyses[1].window.size, std::chrono::minutes(5));
+}
+
+TEST(PipelineYaml, RefusesASecondDocument) {
+  ExpectRefused(
+      "name: x\nworkers: 2\n---\nname: y\nworkers: 3\n",
+      "pipeline: line 4: a second YAML document (after '---'); a pipeline file holds one");
+  ExpectRefused("---\nname: x\n---\n- a\n", "line 4: a second YAML document");
+  // A leading "---", or a trailing one with nothing after it, starts no second document.
+  EXPECT_TRUE(ParsePipelineYaml("---\nname: x\n").ok());
+  EXPECT_TRUE(ParsePipelineYaml("name: x\n---\n").ok());
+  EXPECT_TRUE(ParsePipelineYaml("name: x\n...\n").ok());
+}
+
+TEST(PipelineYaml, ALabelDimensionNeedsAJoinThatAddsIt) {
+  ExpectRefused("name: x\nanalyses: [{type: count, by: 'label:team'}]",
+                "pipeline: analyses[0]: analysis 'count': by: label:team: labels come from a "
+                "join, and the pipeline has none");
+  ExpectRefused("name: x\nanalyses: [{type: distinct, of: 'label:team'}]",
+                "analyses[0]: analysis 'distinct': of: label:team");
+  const std::string path = std::string(STARLING_TEST_TMP) + "/teams.csv";
+  {
+    std::ofstream out(path);
+    out << "handle,group,note\nalice,press,x\n";
+  }
+  const std::string join = "name: x\njoin: [{file: " + path + ", on: author, column: handle}]\n";
+  ExpectRefused(join + "analyses: [{type: count, by: 'label:team'}]",
+                "analyses[0]: analysis 'count': by: label:team: no join adds the label 'team' "
+                "(they add: group, note)");
+  auto f = ParsePipelineYaml(join + "analyses: [{type: count, by: 'label:group'}]");
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  // The join may come after the analyses in the file.
+  EXPECT_TRUE(ParsePipelineYaml(
+                  "name: x\nanalyses: [{type: top, by: 'label:note'}]\njoin: [{file: " + path +
+                  ", on: author, column: handle}]\n")
+                  .ok());
+  // The same rule for a spec made in C++ (and `top --by label:x`) ...
+  PipelineSpec spec;
+  AnalysisSpec a;
+  a.name = "teams";
+  a.kind = model::ResultKind::kCount;
+  a.by = ParseDimension("label:team").value();
+  spec.analyses.push_back(a);
+  EXPECT_NE(spec.Validate().message().find("labels come from a join"), std::string::npos);
+  // ... where a join that does not declare its labels may add any.
+  Transform custom;
+  custom.kind = Transform::Kind::kJoin;
+  custom.join = [](const model::Post&, std::vector<std::pair<std::string, std::string>>& l) {
+    l.emplace_back("team", "a");
+  };
+  spec.transforms.push_back(custom);
+  EXPECT_TRUE(spec.Validate().ok());
 }
 
 TEST(PipelineYaml, ExamplesLoad) {

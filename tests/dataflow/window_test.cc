@@ -40,5 +40,34 @@ TEST(Window, ParsesAndRefuses) {
   }
 }
 
+TEST(Window, BoundsTheWindowsOfAPost) {
+  // "sliding 1h 1ms" put each post in 3.6 million windows: 3 posts gave
+  // 3.6M results and 2.6 GB of memory.
+  auto huge = ParseWindowSpec("sliding 1h 1ms");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(huge.status().message(),
+            "window 'sliding 1h 1ms': 3600000 windows per post (size / slide); at most 1000 "
+            "(use a longer slide)");
+  EXPECT_FALSE(ParseWindowSpec("sliding 1001s every 1s").ok());
+  auto most = ParseWindowSpec("sliding 1000s 1s");
+  ASSERT_TRUE(most.ok());
+  std::vector<Window> w;
+  AssignWindows(*most, 12 * kS, &w);
+  EXPECT_EQ(w.size(), static_cast<std::size_t>(kMaxWindowsPerPost));
+  // A spec made in code gets the same checks.
+  WindowSpec made;
+  made.type = WindowType::kSliding;
+  made.size = std::chrono::hours(1);
+  made.slide = std::chrono::milliseconds(1);
+  EXPECT_NE(ValidateWindowSpec(made).message().find("3600000 windows per post"), std::string::npos);
+  made.slide = std::chrono::minutes(1);
+  EXPECT_TRUE(ValidateWindowSpec(made).ok());
+  made.slide = std::chrono::minutes(7);
+  EXPECT_FALSE(ValidateWindowSpec(made).ok());
+  made.slide = std::chrono::microseconds(0);
+  EXPECT_FALSE(ValidateWindowSpec(made).ok());
+}
+
 }  // namespace
 }  // namespace starling::dataflow

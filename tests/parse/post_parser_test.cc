@@ -318,6 +318,58 @@ TEST(PostParser, EmptyPagesComplianceAndRestErrorsAreNotDeadLetters) {
   EXPECT_EQ(c.controls.size(), 2u);
 }
 
+TEST(PostParser, EntityOffsetsOutsideTheTextBecomeUnknown) {
+  // "héllo #one #two @ann $XY" is 24 code points (25 bytes). Each entity
+  // keeps its value; offsets that do not lie in the text are dropped.
+  const std::string v2 =
+      R"({"data": {"id": "1600000000000000000", "text": "héllo #one #two @ann $XY",
+      "entities": {"hashtags": [{"start": 6, "end": 10, "tag": "one"},
+                                {"start": 15, "end": 11, "tag": "two"}],
+                   "mentions": [{"start": 16, "end": 25, "username": "ann"},
+                                {"start": -3, "end": 2, "username": "neg"},
+                                {"start": 4294967302, "end": 4294967305, "username": "wrap"}],
+                   "cashtags": [{"start": 21, "end": 24, "tag": "XY"}, {"start": 21, "tag": "XY"}],
+                   "urls": [{"start": 3, "end": 3, "url": "https://t.co/x"}]}}})";
+  Parsed p = ParseLines({v2});
+  ASSERT_EQ(p.posts.size(), 1u) << (p.reasons.empty() ? "" : p.reasons[0]);
+  const Post& post = p.posts[0];
+  const model::TextRange unknown{-1, -1};
+  ASSERT_EQ(post.hashtags.size(), 2u);
+  EXPECT_EQ(post.hashtags[0].range, (model::TextRange{6, 10}));  // valid: kept
+  EXPECT_EQ(post.hashtags[1].tag, "two");                        // start after end
+  EXPECT_EQ(post.hashtags[1].range, unknown);
+  ASSERT_EQ(post.mentions.size(), 3u);
+  EXPECT_EQ(post.mentions[0].range, unknown);  // ends past the text (25 > 24 code points)
+  EXPECT_EQ(post.mentions[1].range, unknown);  // negative
+  EXPECT_EQ(post.mentions[2].range, unknown);  // past 32 bits (would wrap to 6..9)
+  ASSERT_EQ(post.cashtags.size(), 2u);
+  EXPECT_EQ(post.cashtags[0].range, (model::TextRange{21, 24}));  // ends at the text's end
+  EXPECT_EQ(post.cashtags[1].range, unknown);                     // no end
+  ASSERT_EQ(post.urls.size(), 1u);
+  EXPECT_EQ(post.urls[0].range, unknown);  // empty
+  EXPECT_EQ(post.urls[0].url, "https://t.co/x");
+  // Written out, the unknown offsets are left out, and read back the same.
+  std::string json;
+  model::AppendPostJson(post, &json);
+  EXPECT_EQ(json.find("\"start\":15"), std::string::npos) << json;
+  Parsed back = ParseLines({json});
+  ASSERT_EQ(back.posts.size(), 1u);
+  EXPECT_TRUE(back.posts[0].SameContent(post));
+  // The starling format gets the same rule.
+  Parsed starling =
+      ParseLines({R"({"id": "7", "provider": "x", "author": {"id": "1"}, "text": "#ab",
+           "hashtags": [{"tag": "ab", "start": 0, "end": 3}, {"tag": "ab", "start": 2, "end": 9}]})"});
+  ASSERT_EQ(starling.posts.size(), 1u) << (starling.reasons.empty() ? "" : starling.reasons[0]);
+  ASSERT_EQ(starling.posts[0].hashtags.size(), 2u);
+  EXPECT_EQ(starling.posts[0].hashtags[0].range, (model::TextRange{0, 3}));
+  EXPECT_EQ(starling.posts[0].hashtags[1].range, unknown);
+  // v1.1 `indices` too.
+  Parsed v11 = ParseLines({R"({"id_str": "8", "text": "#ab", "user": {"id_str": "1"},
+      "entities": {"hashtags": [{"text": "ab", "indices": [1, 0]}]}})"});
+  ASSERT_EQ(v11.posts.size(), 1u) << (v11.reasons.empty() ? "" : v11.reasons[0]);
+  EXPECT_EQ(v11.posts[0].hashtags[0].range, unknown);
+}
+
 TEST(PostParser, NoteTweetWithoutEntitiesIsExtractedFromTheNoteText) {
   Parsed p =
       ParseLines({R"({"data": {"id": "1600000000000000000", "text": "short #a https://t.co/x",
