@@ -62,7 +62,71 @@ class FdStream final : public ByteStream {
     }
   }
 
+  std::string Fingerprint(std::uint64_t offset) const override {
+    struct stat st {};
+    if (live_ || ::fstat(fd_, &st) != 0) return {};
+    std::string token;
+    ByteWriter w(&token);
+    w.PutVarint(static_cast<std::uint64_t>(st.st_size));
+    w.PutVarint(static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000000000ull +
+                static_cast<std::uint64_t>(st.st_mtim.tv_nsec));
+    std::uint64_t head = 0, tail = 0;
+    if (!Hashes(offset, &head, &tail)) return {};
+    w.PutFixed64(head);
+    w.PutFixed64(tail);
+    return token;
+  }
+
+  Status CheckFingerprint(std::string_view fingerprint, std::uint64_t offset) const override {
+    if (fingerprint.empty() || live_) return Status::Ok();
+    ByteReader r(fingerprint);
+    std::uint64_t size = 0, mtime = 0, head = 0, tail = 0;
+    if (!r.GetVarint(&size) || !r.GetVarint(&mtime) || !r.GetFixed64(&head) ||
+        !r.GetFixed64(&tail) || r.remaining() != 0) {
+      return MalformedInput("not a fingerprint of this input");
+    }
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return IoError(std::string("cannot stat: ") + std::strerror(errno));
+    const auto now = static_cast<std::uint64_t>(st.st_size);
+    if (now < offset) {
+      return InvalidArgument("the input is shorter than at the checkpoint (" + std::to_string(now) +
+                             " bytes, the checkpoint read " + std::to_string(offset) +
+                             "): it was replaced or cut");
+    }
+    std::uint64_t h = 0, t = 0;
+    if (!Hashes(offset, &h, &t)) return IoError(std::string("cannot read: ") + std::strerror(errno));
+    if (h != head || t != tail) {
+      return InvalidArgument(
+          "the input changed since the checkpoint (its bytes before the checkpoint's offset " +
+          std::to_string(offset) + " differ): it was replaced or edited");
+    }
+    return Status::Ok();
+  }
+
  private:
+  // XXH3 of bytes [0, min(4 KiB, offset)) and [offset - 64 KiB, offset).
+  bool Hashes(std::uint64_t offset, std::uint64_t* head, std::uint64_t* tail) const {
+    constexpr std::uint64_t kHead = 4u << 10, kTail = 64u << 10;
+    std::string buf;
+    auto read = [&](std::uint64_t from, std::uint64_t n) {
+      buf.resize(n);
+      std::size_t done = 0;
+      while (done < n) {
+        const ssize_t k = ::pread(fd_, buf.data() + done, n - done, static_cast<off_t>(from + done));
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return false;
+        done += static_cast<std::size_t>(k);
+      }
+      return true;
+    };
+    if (!read(0, std::min(kHead, offset))) return false;
+    *head = XXH3_64bits(buf.data(), buf.size());
+    const std::uint64_t from = offset > kTail ? offset - kTail : 0;
+    if (!read(from, offset - from)) return false;
+    *tail = XXH3_64bits(buf.data(), buf.size());
+    return true;
+  }
+
   int fd_;
   bool live_ = false;
 };

@@ -398,11 +398,13 @@ TEST(Runtime, ResumeMovesAFileSourceToItsCheckpointedOffset) {
     }
     // Blank out the part of the file the checkpoint covers, newlines too: a
     // resume that re-read and counted records would now go wrong; one that
-    // seeks never looks there.
+    // seeks never looks there. (The first 4 KiB and the 64 KiB before the
+    // offset stay: the checkpoint's fingerprint of the input checks those.)
     std::size_t covered = 0;
     for (std::size_t i = 0; i < 1200; ++i) covered += in.lines[i].size() + 1;
+    ASSERT_GT(covered, std::size_t{200} << 10);
     std::string blanked = bytes;
-    std::fill_n(blanked.begin(), covered, ' ');
+    std::fill(blanked.begin() + (4 << 10), blanked.begin() + static_cast<std::ptrdiff_t>(covered - (64 << 10)), ' ');
     std::swap(bytes, blanked);
     write();
     options.limit = 0;
@@ -419,6 +421,106 @@ TEST(Runtime, ResumeMovesAFileSourceToItsCheckpointedOffset) {
     EXPECT_EQ(stats->dead_letters, 0u);
     ExpectSameResults(store.latest, reference, "seek-resumed, workers " + std::to_string(workers));
   }
+}
+
+// A resume refuses an input that is not the one its checkpoint read (cut
+// short, or edited before the offset) and reads on in one that only grew.
+TEST(Runtime, ResumeRefusesAChangedInput) {
+  const Input in = MakeInput(24, 1500, 40000, 5 * kSecond);
+  const PipelineSpec spec = FullSpec();
+  const std::string path = std::string(STARLING_TEST_TMP) + "/resume-changed.jsonl";
+  std::string bytes;
+  for (std::size_t i = 0; i < 1000; ++i) bytes += in.lines[i] + "\n";
+  std::string more;
+  for (std::size_t i = 1000; i < in.lines.size(); ++i) more += in.lines[i] + "\n";
+  auto write = [&](const std::string& b) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << b;
+  };
+  const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-changed";
+  auto run = [&](bool resume, std::uint64_t limit) {
+    CollectingResults store;
+    RunOptions options;
+    options.result_sinks = {&store};
+    options.checkpoint_dir = dir;
+    options.limit = limit;
+    options.resume = resume;
+    auto source = source::OpenSource(path);
+    EXPECT_TRUE(source.ok());
+    return RunPipeline(spec, **source, options);
+  };
+  std::size_t covered = 0;
+  for (std::size_t i = 0; i < 600; ++i) covered += in.lines[i].size() + 1;
+  struct Case {
+    std::string name;
+    std::string content;
+    std::string message;  // empty: the resume goes on
+  } cases[] = {
+      {"cut", bytes.substr(0, covered / 2), "shorter than at the checkpoint"},
+      {"edited", [&] {
+         std::string b = bytes;
+         b[covered - 10] = b[covered - 10] == 'a' ? 'b' : 'a';
+         return b;
+       }(), "the input changed since the checkpoint"},
+      {"edited head", [&] {
+         std::string b = bytes;
+         b[5] = b[5] == 'a' ? 'b' : 'a';
+         return b;
+       }(), "the input changed since the checkpoint"},
+      {"grown", bytes + more, ""},
+  };
+  for (const Case& c : cases) {
+    std::filesystem::remove_all(dir);
+    write(bytes);
+    auto first = run(false, 600);
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    write(c.content);
+    auto again = run(true, 0);
+    if (c.message.empty()) {
+      ASSERT_TRUE(again.ok()) << c.name << ": " << again.status().ToString();
+      EXPECT_TRUE(again->resumed_by_seek) << c.name;
+      EXPECT_EQ(again->records, in.lines.size()) << c.name;
+    } else {
+      ASSERT_FALSE(again.ok()) << c.name;
+      EXPECT_EQ(again.status().code(), StatusCode::kInvalidArgument) << c.name;
+      EXPECT_NE(again.status().message().find(c.message), std::string::npos)
+          << c.name << ": " << again.status().message();
+    }
+  }
+}
+
+// The generator's start defaults to now; a resumed run must generate the
+// posts the first one did (the start is kept in the checkpoint).
+TEST(Runtime, ResumedGeneratorWithoutAStartGivesTheSamePosts) {
+  const PipelineSpec spec = FullSpec();
+  const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-generator";
+  std::filesystem::remove_all(dir);
+  const std::string gen = "generate:?count=3000&pace=0&seed=9&rate=200";
+  ManualClock clock;
+  clock.Advance(std::chrono::hours(24 * 365 * 55));  // "now" is in 2025
+  auto run = [&](bool resume, std::uint64_t limit, std::vector<std::string>* ids) {
+    testing::CollectingSink posts;
+    RunOptions options;
+    options.checkpoint_dir = dir;
+    options.limit = limit;
+    options.resume = resume;
+    options.post_sinks = {&posts};
+    source::SourceOptions so;
+    so.clock = &clock;
+    auto source = source::OpenSource(gen, so);
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    auto stats = RunPipeline(spec, **source, options);
+    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+    for (const auto& p : posts.posts) ids->push_back(p.id);
+  };
+  std::vector<std::string> all, resumed;
+  run(false, 0, &all);
+  std::filesystem::remove_all(dir);
+  run(false, 1000, &resumed);
+  clock.Advance(std::chrono::hours(1));  // "now" has moved: only the checkpoint knows the start
+  run(true, 0, &resumed);
+  ASSERT_EQ(all.size(), 3000u);
+  EXPECT_EQ(resumed, all);
 }
 
 // A source whose records arrive 1 ms apart on a manual clock.
