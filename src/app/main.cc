@@ -10,6 +10,7 @@
 #include "app/cli_util.h"
 #include "app/commands.h"
 #include "common/log.h"
+#include "common/spec.h"
 #include "sink/registry.h"
 #include "source/registry.h"
 
@@ -28,9 +29,21 @@ void AddInputOptions(CLI::App* cmd, starling::app::CommonInput* in,
   cmd->add_option("--dead-letter", in->dead_letter,
                   "Where malformed records go (JSONL; default: beside the output, created on "
                   "the first bad record)");
-  cmd->add_option("--max-record-size", in->max_record_bytes,
-                  "Records larger than this many bytes go to dead letters")
-      ->capture_default_str();
+  // Sizes as in every spec: 16M, 512K, 1G or a byte count (common/spec.h).
+  cmd->add_option_function<std::string>(
+         "--max-record-size",
+         [in](const std::string& text) {
+           auto n = starling::spec::ParseSize(text);
+           if (!n.ok() || *n == 0) {
+             throw CLI::ValidationError("--max-record-size",
+                                        "must be " + (n.ok() ? std::string("more than 0")
+                                                             : n.status().message()) +
+                                            ", got '" + text + "'");
+           }
+           in->max_record_bytes = *n;
+         },
+         "Records larger than this go to dead letters (16M, 512K, 1G or bytes)")
+      ->default_str("16M");
 }
 
 // The dashboard server's options (docs/api.md).

@@ -96,6 +96,11 @@ check "Ctrl-C on an idle stream stops cleanly and keeps what was read" bash -c "
   ! kill -0 \$pid 2>/dev/null; wait \$pid; rc=\$?
   # Stopped before its input ended: exit 130 (128 + SIGINT), what it read kept.
   [ \$rc -eq 130 ] && [ \$(sqlite3 ctl.db 'SELECT COUNT(*) FROM posts') -eq 2 ]"
+check "--max-record-size takes sizes as specs do (1M, 512K), and refuses others" bash -c "
+  f='$data/twarc-csv/streaming_output.jsonl'
+  [ \$('$bin' -q normalize --max-record-size 1M \$f | wc -l) -eq \$('$bin' -q normalize \$f | wc -l) ] &&
+  [ \$('$bin' -q normalize --max-record-size 512 --dead-letter big.dl \$f | wc -l) -eq 0 ] && [ -s big.dl ] &&
+  { '$bin' normalize --max-record-size 1X - < /dev/null 2> e.txt; [ \$? -eq 2 ]; } && grep -q 'must be a size' e.txt"
 check "log-format json" bash -c "
   '$bin' --log-format json normalize /no/such.jsonl 2>&1 | grep -q '\"level\":\"error\"'"
 check "demo writes a database and says where" bash -c "
