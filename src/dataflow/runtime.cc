@@ -900,24 +900,29 @@ Status WriteCheckpoint(const std::string& dir, const CheckpointData& d) {
   std::filesystem::create_directories(dir, ec);
   const std::string path = dir + "/" + std::string(kCheckpointFile);
   const std::string tmp = path + ".tmp";
+  // A failed write leaves no partial checkpoint.bin.tmp behind (on a full
+  // disk it would keep the disk full); the last good checkpoint stays.
+  auto fail = [&](int fd, const std::string& what, int err) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    return Status(err == ENOSPC ? StatusCode::kResourceExhausted : StatusCode::kIoError,
+                  what + " " + tmp + ": " + std::strerror(err));
+  };
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("cannot write checkpoint " + tmp + ": " + std::strerror(errno));
+  if (fd < 0) return fail(-1, "cannot write checkpoint", errno);
   std::size_t done = 0;
   while (done < file.size()) {
     const ssize_t n = ::write(fd, file.data() + done, file.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return IoError("cannot write checkpoint " + tmp + ": " + std::strerror(err));
+      return fail(fd, "cannot write checkpoint", errno);
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return IoError("cannot sync checkpoint " + tmp + ": " + std::strerror(errno));
-  }
+  if (::fsync(fd) != 0) return fail(fd, "cannot sync checkpoint", errno);
+  if (::close(fd) != 0) return fail(-1, "cannot sync checkpoint", errno);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return IoError("cannot install checkpoint " + path + ": " + std::strerror(errno));
+    return fail(-1, "cannot install checkpoint", errno);
   }
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {

@@ -3,8 +3,10 @@
 #include "dataflow/runtime.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -487,6 +489,32 @@ TEST(Runtime, ResumeRefusesAChangedInput) {
           << c.name << ": " << again.status().message();
     }
   }
+}
+
+// A checkpoint that cannot be written (here: past a file-size limit, as on a
+// full disk) fails the run with the cause and leaves no checkpoint.bin.tmp.
+TEST(Runtime, AFailedCheckpointWriteLeavesNoTemporaryFile) {
+  const Input in = MakeInput(25, 2000, 40000, 5 * kSecond);
+  const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-full";
+  std::filesystem::remove_all(dir);
+  MemorySource source(in.lines);
+  RunOptions options;
+  options.checkpoint_dir = dir;
+  options.checkpoint_interval = std::chrono::milliseconds(1);
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto* previous = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 512;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto stats = RunPipeline(FullSpec(), source, options);
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, previous);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_NE(stats.status().message().find("File too large"), std::string::npos)
+      << stats.status().message();
+  EXPECT_FALSE(std::filesystem::exists(dir + "/checkpoint.bin.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/checkpoint.bin"));
 }
 
 // The generator's start defaults to now; a resumed run must generate the
