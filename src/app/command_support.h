@@ -17,6 +17,11 @@ namespace starling::app {
 // Logs the error and returns the exit code (2 for usage errors, else 1).
 int Fail(const Status& st);
 Result<parse::ParseOptions> MakeParseOptions(const CommonInput& in);
+// What every source of a command is opened with: a record longer than
+// --max-record-size is cut there while it is read and the rest of it
+// skipped, so memory stays bounded however long a line is (its dead letter
+// keeps the first bytes and its position).
+source::SourceOptions MakeSourceOptions(const CommonInput& in);
 // Files, '-' or source specs, read one after the other (stdin when empty).
 Result<std::unique_ptr<source::RecordSource>> OpenInputs(const std::vector<std::string>& inputs,
                                                          const source::SourceOptions& so);

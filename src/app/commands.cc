@@ -47,6 +47,15 @@ Result<parse::ParseOptions> MakeParseOptions(const CommonInput& in) {
   return o;
 }
 
+source::SourceOptions MakeSourceOptions(const CommonInput& in) {
+  source::SourceOptions so;
+  // One byte more than the largest record the parser takes: a record of
+  // exactly the limit is still delivered whole.
+  so.hard_max_record_bytes = static_cast<std::size_t>(
+      std::min<std::uint64_t>(in.max_record_bytes, so.hard_max_record_bytes - 1) + 1);
+  return so;
+}
+
 // True when both paths name the same existing file.
 bool SameFile(const std::string& a, const std::string& b) {
   struct stat sa {};
@@ -143,7 +152,7 @@ void AppendStringArray(std::string_view key, const std::vector<text::Entity>& en
 }
 
 int NormalizeText(const NormalizeArgs& args) {
-  source::SourceOptions so;
+  source::SourceOptions so = MakeSourceOptions(args.in);
   so.detect_documents = false;
   auto src = OpenInputs(args.inputs, so);
   if (!src.ok()) return Fail(src.status());
@@ -178,7 +187,7 @@ int NormalizeText(const NormalizeArgs& args) {
 
 int RunNormalize(const NormalizeArgs& args) {
   if (args.text) return NormalizeText(args);
-  auto src = OpenInputs(args.inputs, {});
+  auto src = OpenInputs(args.inputs, MakeSourceOptions(args.in));
   if (!src.ok()) return Fail(src.status());
   sink::JsonlSinkOptions jo;
   jo.path = "-";
@@ -195,7 +204,7 @@ int RunCollect(const CollectArgs& args) {
   std::vector<std::string> specs = args.sinks.empty() ? std::vector<std::string>{"-"} : args.sinks;
   Status same = CheckNotReadingOutput({args.source}, specs);
   if (!same.ok()) return Fail(same);
-  auto src = source::OpenSource(args.source);
+  auto src = source::OpenSource(args.source, MakeSourceOptions(args.in));
   if (!src.ok()) return Fail(src.status());
   std::vector<std::unique_ptr<sink::PostSink>> owned;
   std::vector<sink::PostSink*> sinks;
@@ -226,7 +235,7 @@ int RunConvert(const ConvertArgs& args) {
   // A store that reads its posts back (CSV, SQLite) does; anything else is a source.
   auto store = sink::ResolvePostSink(args.src);
   if (!store.ok() || !store->kind->read_posts) {
-    auto src = source::OpenSource(args.src);
+    auto src = source::OpenSource(args.src, MakeSourceOptions(args.in));
     if (!src.ok()) return Fail(src.status());
     auto dst = sink::OpenSink(args.dst);
     if (!dst.ok()) return Fail(dst.status());

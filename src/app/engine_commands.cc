@@ -145,9 +145,9 @@ int RunPipelineFile(const RunArgs& args) {
   }
   auto po = MakeParseOptions(in);
   if (!po.ok()) return Fail(po.status());
-  auto src = OpenInputs(f.sources, {});
+  auto src = OpenInputs(f.sources, MakeSourceOptions(args.in));
   if (!src.ok()) return Fail(src.status());
-  auto blocks = OpenInputBlocks(f.sources, {});
+  auto blocks = OpenInputBlocks(f.sources, MakeSourceOptions(args.in));
   if (!blocks.ok()) return Fail(blocks.status());
 
   {
@@ -363,9 +363,9 @@ int RunTop(const TopArgs& args) {
   // Every record is validated whole (a bad one goes to dead letters) unless
   // the user vouches for the input.
   po->read_whole_record = !args.trust_input;
-  auto src = OpenInputs(args.inputs, {});
+  auto src = OpenInputs(args.inputs, MakeSourceOptions(args.in));
   if (!src.ok()) return Fail(src.status());
-  auto blocks = OpenInputBlocks(args.inputs, {});
+  auto blocks = OpenInputBlocks(args.inputs, MakeSourceOptions(args.in));
   if (!blocks.ok()) return Fail(blocks.status());
   auto duration = args.duration.empty()
                       ? Result<std::chrono::microseconds>(std::chrono::microseconds(0))
@@ -468,7 +468,7 @@ void AppendSentiment(const text::SentimentScores& s, std::string* out) {
 
 int RunSentiment(const SentimentArgs& args) {
   const text::SentimentAnalyzer& vader = text::SentimentAnalyzer::Default();
-  source::SourceOptions so;
+  source::SourceOptions so = MakeSourceOptions(args.in);
   so.detect_documents = !args.text;
   auto src = OpenInputs(args.inputs, so);
   if (!src.ok()) return Fail(src.status());

@@ -101,6 +101,30 @@ check "--max-record-size takes sizes as specs do (1M, 512K), and refuses others"
   [ \$('$bin' -q normalize --max-record-size 1M \$f | wc -l) -eq \$('$bin' -q normalize \$f | wc -l) ] &&
   [ \$('$bin' -q normalize --max-record-size 512 --dead-letter big.dl \$f | wc -l) -eq 0 ] && [ -s big.dl ] &&
   { '$bin' normalize --max-record-size 1X - < /dev/null 2> e.txt; [ \$? -eq 2 ]; } && grep -q 'must be a size' e.txt"
+over_limit_line() (
+  # A 100 MB line with --max-record-size 1M: cut while read, in bounded memory
+  # (it used to be held whole: 7x its size), its first bytes kept as a dead letter.
+  python3 -c "
+import sys
+two = open(sys.argv[1]).read().splitlines()[0]
+with open('huge.jsonl', 'w') as f:
+    f.write(two + '\\n' + '{\"data\":{\"id\":\"1\",\"text\":\"' + 'a' * (100 << 20) + '\"}}\\n' + two + '\\n')
+" "$data/twarc-csv/two_tweets.jsonl" || return 1
+  for cmd in normalize top; do
+    rm -f huge.dl
+    python3 -c "
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+print(sys.argv[2], 'max RSS', rss, 'MB')
+sys.exit(r.returncode or (rss > 200))
+" "$bin" -q "$cmd" --max-record-size 1M --dead-letter huge.dl huge.jsonl || return 1
+    [ "$(wc -l < huge.dl)" -eq 1 ] && [ "$(wc -c < huge.dl)" -lt $((2 << 20)) ] &&
+      grep -q '"line":2,"offset":3101' huge.dl && grep -q 'cut there while read' huge.dl || { head -c 300 huge.dl; return 1; }
+  done
+  rm -f huge.jsonl
+)
+check "a record over --max-record-size is cut while read, in bounded memory" over_limit_line
 check "log-format json" bash -c "
   '$bin' --log-format json normalize /no/such.jsonl 2>&1 | grep -q '\"level\":\"error\"'"
 check "demo writes a database and says where" bash -c "
