@@ -118,6 +118,12 @@ struct ReportArgs {
 };
 int RunReport(const ReportArgs& args);
 
+// `starling specs [--markdown]`: the registered connectors and their parameters.
+struct SpecsArgs {
+  bool markdown = false;
+};
+int RunSpecs(const SpecsArgs& args);
+
 struct TopArgs {
   std::vector<std::string> inputs;  // files, '-' or source specs; empty = stdin
   std::string by = "hashtag";

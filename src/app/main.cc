@@ -242,6 +242,11 @@ int main(int argc, char** argv) {
   sentiment->add_flag("--text", senti.text, "Each input line is plain text");
   AddInputOptions(sentiment, &senti.in);
 
+  app::SpecsArgs specs_args;
+  auto* specs = app.add_subcommand(
+      "specs", "Every source, sink and result-sink spec with its parameters (from the registries)");
+  specs->add_flag("--markdown", specs_args.markdown, "As Markdown (what docs/specs.md holds)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -270,6 +275,7 @@ int main(int argc, char** argv) {
     if (*sentiment) return app::RunSentiment(senti);
     if (*serve_cmd) return app::RunServe(serve_args);
     if (*report) return app::RunReport(report_args);
+    if (*specs) return app::RunSpecs(specs_args);
     if (*demo) {
       demo_args.program = argv[0];
       return app::RunDemo(demo_args);

@@ -40,4 +40,35 @@ std::string FormatConnectorHelp(std::string_view title,
   return out;
 }
 
+std::string FormatConnectorMarkdown(std::string_view title,
+                                    const std::vector<const ConnectorInfo*>& infos,
+                                    const std::vector<std::string>& capabilities) {
+  auto cell = [](std::string_view text) {
+    std::string out;
+    for (char c : text) {
+      if (c == '|') out += "\\|";
+      else out += c;
+    }
+    return out;
+  };
+  const bool caps = !capabilities.empty();
+  std::string out = "## " + std::string(title) + "\n\n| spec | what | parameters |" +
+                    (caps ? " capabilities |\n|---|---|---|---|\n" : "\n|---|---|---|\n");
+  for (std::size_t n = 0; n < infos.size(); ++n) {
+    const ConnectorInfo* i = infos[n];
+    std::string forms = "`" + cell(i->usage) + "`";
+    for (std::string_view e : i->extensions) forms += " `" + std::string(e) + "`";
+    std::string params;
+    for (const spec::ParamDecl& p : i->params) {
+      if (!params.empty()) params += "<br>";
+      params += "`" + std::string(p.name) + "` (" + std::string(spec::ParamTypeName(p.type)) +
+                "): " + cell(p.help);
+    }
+    out += "| " + forms + " | " + cell(i->help) + " | " + (params.empty() ? "none" : params) +
+           " |" + (caps ? " " + (n < capabilities.size() ? capabilities[n] : "") + " |" : "") +
+           "\n";
+  }
+  return out;
+}
+
 }  // namespace starling

@@ -32,6 +32,13 @@ bool HasExtension(std::string_view path, std::string_view extension);
 // (aligned), then one indented line per parameter.
 std::string FormatConnectorHelp(std::string_view title, const std::vector<const ConnectorInfo*>& infos);
 
+// The same as Markdown: a "## title" section with one row per connector and
+// its parameters (docs/specs.md is this, for every registry).
+// `capabilities`, when given, has one short text per connector.
+std::string FormatConnectorMarkdown(std::string_view title,
+                                    const std::vector<const ConnectorInfo*>& infos,
+                                    const std::vector<std::string>& capabilities = {});
+
 // Kind: a struct with a `ConnectorInfo info` member. Registration happens once,
 // at start-up, from one list per layer (source/builtin_sources.cc,
 // sink/builtin_sinks.cc); lookups are then read-only and thread-safe.

@@ -126,6 +126,33 @@ bool NeedsRaw(std::string_view text) {
   return r.ok() && r->kind->needs_raw && r->kind->needs_raw(r->params);
 }
 
+namespace {
+template <typename Kind>
+std::string Markdown(std::string_view title, const Registry<Kind>& registry, bool raw) {
+  std::vector<std::string> caps;
+  for (const Kind& k : registry.kinds()) {
+    std::string c;
+    auto add = [&](bool on, std::string_view word) {
+      if (on) c += (c.empty() ? "" : ", ") + std::string(word);
+    };
+    add(k.caps.idempotent, "idempotent (upsert by key)");
+    add(k.caps.readable_back, "readable back");
+    add(k.caps.resumable, "exactly-once files across --resume");
+    if constexpr (requires { k.needs_raw; }) {
+      if (raw && k.needs_raw != nullptr) {
+        add(true, k.needs_raw(spec::Params{}) ? "keeps the provider JSON"
+                                              : "keeps the provider JSON when asked");
+      }
+    }
+    caps.push_back(c.empty() ? "-" : c);
+  }
+  return FormatConnectorMarkdown(title, registry.Infos(), caps);
+}
+}  // namespace
+
+std::string SinkMarkdown() { return Markdown("Post sinks", PostSinks(), true); }
+std::string ResultSinkMarkdown() { return Markdown("Result sinks", ResultSinks(), false); }
+
 std::string SinkHelp() {
   return FormatConnectorHelp("Sink specs", PostSinks().Infos()) +
          "A bare path is typed by its extension (any case).\n";

@@ -90,5 +90,8 @@ bool NeedsRaw(std::string_view text);
 // The "Sink specs:" and "Result sink specs:" blocks of --help.
 std::string SinkHelp();
 std::string ResultSinkHelp();
+// The same as Markdown sections with each kind's capabilities (docs/specs.md).
+std::string SinkMarkdown();
+std::string ResultSinkMarkdown();
 
 }  // namespace starling::sink

@@ -87,4 +87,20 @@ std::optional<std::string> PlainFilePath(std::string_view text) {
 
 std::string SourceHelp() { return FormatConnectorHelp("Source specs", Sources().Infos()); }
 
+std::string SourceMarkdown() {
+  std::vector<std::string> caps;
+  for (const SourceKind& k : Sources().kinds()) {
+    std::string c;
+    auto add = [&](bool on, std::string_view word) {
+      if (on) c += (c.empty() ? "" : ", ") + std::string(word);
+    };
+    add(k.caps.live, "live");
+    add(k.caps.seekable, "resumes by position");
+    add(k.caps.replayable, "replayable");
+    add(k.caps.reads_file, "reads a file");
+    caps.push_back(c.empty() ? "-" : c);
+  }
+  return FormatConnectorMarkdown("Sources", Sources().Infos(), caps);
+}
+
 }  // namespace starling::source

@@ -19,7 +19,7 @@ namespace starling::source {
 
 struct SourceCapabilities {
   bool live = false;       // records arrive over time and may never end (tcp, a paced generator)
-  bool seekable = false;   // Position/Seek resume a checkpoint by offset (plain files)
+  bool seekable = false;   // Position/Seek resume a checkpoint (a file's offset, the generator's state)
   bool replayable = false;  // the same records on every open, so skipping N resumes it
   bool reads_file = false;  // reads a file on this machine (input_file says which)
 };
@@ -71,5 +71,7 @@ std::optional<std::string> PlainFilePath(std::string_view text);
 
 // The "Source specs:" block of --help, from the registry.
 std::string SourceHelp();
+// The same as a Markdown section with each kind's capabilities (docs/specs.md).
+std::string SourceMarkdown();
 
 }  // namespace starling::source

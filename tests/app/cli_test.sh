@@ -5,6 +5,7 @@
 set -uo pipefail
 bin=$(realpath -m "$1")  # absolute: the checks run in a temporary directory
 data=$(realpath -m "$2")
+root=$(cd "$(dirname "$0")/../.." && pwd)  # the source tree (docs/)
 work=$(mktemp -d)
 trap 'rm -rf "$work"; [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null' EXIT
 cd "$work"
@@ -21,6 +22,11 @@ export -f eq
 # --help is useful and names every subcommand and spec
 check "help lists subcommands" bash -c "'$bin' --help | grep -q normalize && '$bin' --help | grep -q 'tcp://HOST:PORT' && '$bin' --help | grep -q demo"
 check "collect --help shows sinks" bash -c "'$bin' collect --help | grep -q 'sqlite:PATH'"
+check "docs/specs.md is what 'starling specs --markdown' prints (the registries)" bash -c "
+  '$bin' specs --markdown | diff - '$root/docs/specs.md'"
+check "specs lists every source and sink kind" bash -c "
+  out=\$('$bin' specs); for s in 'file:PATH' 'tcp://HOST:PORT' 'replay:PATH' 'generate:' 'jsonl:PATH' 'csv:PATH' 'sqlite:PATH'; do
+    echo \"\$out\" | grep -qF \"\$s\" || { echo \"missing \$s\"; exit 1; }; done"
 check "unknown subcommand is a usage error" bash -c "'$bin' frobnicate 2>/dev/null; [ \$? -eq 2 ]"
 
 # normalize: 7 tweets and exactly one dead letter from the truncated file

@@ -176,7 +176,7 @@ SourceKind GenerateSourceKind() {
             .help = "the built-in realistic X v2 firehose",
             .params = GeneratorParams()};
   k.bare_names = {"generate"};
-  k.caps = {.live = true, .replayable = true};
+  k.caps = {.live = true, .seekable = true, .replayable = true};
   k.open = [](const spec::Spec& s, const spec::Params& p, const SourceOptions& options)
       -> Result<std::unique_ptr<RecordSource>> {
     STARLING_ASSIGN_OR_RETURN(GeneratorOptions o, OptionsFrom(s, p));
