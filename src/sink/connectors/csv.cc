@@ -11,7 +11,7 @@ PostSinkKind CsvPostSinkKind() {
   k.info = {.scheme = "csv",
             .extensions = {".csv"},
             .usage = "csv:PATH",
-            .help = "one row per post, twarc-csv style columns"};
+            .help = "one row per post in twarc-csv style (docs/formats/csv.md)"};
   k.caps = {.readable_back = true, .resumable = true};
   k.open = [](const spec::Spec& s, const spec::Params&,
               const OpenOptions& open) -> Result<std::unique_ptr<PostSink>> {

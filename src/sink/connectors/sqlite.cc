@@ -16,7 +16,8 @@ PostSinkKind SqlitePostSinkKind() {
   k.info = {.scheme = "sqlite",
             .extensions = {std::begin(kExtensions), std::end(kExtensions)},
             .usage = "sqlite:PATH[?batch=N]",
-            .help = "posts + entity tables (WAL, upsert by id)",
+            .help = "posts plus entity tables, WAL, batched transactions, upsert by id: "
+                    "re-running never duplicates (docs/formats/sqlite.md)",
             .params = {{"batch", spec::ParamType::kUint, "posts per transaction (default 1000)"}}};
   k.caps = {.idempotent = true, .readable_back = true};
   k.needs_raw = [](const spec::Params&) { return true; };  // the raw column

@@ -24,8 +24,8 @@ SourceKind FileSourceKind() {
   k.info = {.scheme = "file",
             .aliases = {"jsonl"},
             .usage = "file:PATH | PATH",
-            .help = "JSONL, or one JSON document (e.g. a v1.1 search page); .gz and .zst are "
-                    "decompressed transparently"};
+            .help = "JSONL, or one JSON document (a v1.1 search page, an array of statuses, "
+                    "pretty-printed or not); gzip and zstd are detected from the bytes"};
   k.caps = {.seekable = true, .replayable = true, .reads_file = true};
   k.input_file = [](const spec::Spec& s) -> std::optional<std::string> {
     if (s.path.empty() || s.path == "-") return std::nullopt;

@@ -173,7 +173,9 @@ SourceKind GenerateSourceKind() {
   SourceKind k;
   k.info = {.scheme = "generate",
             .usage = "generate:?rate=N&seed=S&count=N&pace=0&start=ISO",
-            .help = "the built-in realistic X v2 firehose",
+            .help = "the built-in firehose: X v2 stream lines in several languages and scripts, "
+                    "Zipf-distributed hashtags and users, replies, retweets and quotes, a daily "
+                    "rate curve and injected hashtag bursts",
             .params = GeneratorParams()};
   k.bare_names = {"generate"};
   k.caps = {.live = true, .seekable = true, .replayable = true};

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Regenerates the spec lists that come from the connector registries:
+# docs/specs.md (all of `starling specs --markdown`) and the block between
+# the specs markers in README.md (its tables, one heading level down).
+#   scripts/update-spec-docs.sh [STARLING]        rewrite them
+#   scripts/update-spec-docs.sh --check STARLING  exit 1 when they are not current
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+check=0
+if [[ ${1:-} == --check ]]; then check=1; shift; fi
+bin=${1:-$root/build/release/starling}
+md=$("$bin" specs --markdown)
+block=$(printf '%s\n' "$md" | sed -n '/^## Sources/,$p' | sed 's/^## /### /')
+readme=$(awk -v block="$block" '
+  /<!-- specs:begin/ { print; print block; skip = 1; next }
+  /<!-- specs:end/ { skip = 0 }
+  !skip { print }' "$root/README.md")
+if [[ $check == 1 ]]; then
+  status=0
+  diff <(printf '%s\n' "$md") "$root/docs/specs.md" >/dev/null || { echo "docs/specs.md is not current: run scripts/update-spec-docs.sh"; status=1; }
+  diff <(printf '%s\n' "$readme") "$root/README.md" || { echo "README.md's spec tables are not current: run scripts/update-spec-docs.sh"; status=1; }
+  exit $status
+fi
+printf '%s\n' "$md" > "$root/docs/specs.md"
+printf '%s\n' "$readme" > "$root/README.md"
