@@ -4,7 +4,7 @@ BUILD := build
 FUZZ_SECONDS ?= 20
 DEMO_PORT ?= 8080
 
-.PHONY: all deps build release dev asan tsan tsan-all fuzz-build test test-release test-web test-asan test-tsan fuzz demo web bench format tidy clean
+.PHONY: all deps build release dev asan tsan tsan-all fuzz-build test check test-release test-web test-asan test-tsan fuzz demo web bench format tidy clean
 
 all: release
 
@@ -37,12 +37,18 @@ build: release
 # engine under ThreadSanitizer, then short fuzz runs. Run one after the other
 # (also under `make -j`): each step builds a tree of its own.
 test:
+	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory test-release
 	$(MAKE) --no-print-directory test-web
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz
 	@echo "make test: all suites passed"
+
+# The layer order of includes and the format of every C++ file.
+check: deps
+	bash scripts/check-layers.sh
+	bash scripts/check-format.sh
 
 test-release: release
 	ctest --preset release -j $(JOBS)
@@ -89,7 +95,7 @@ bench: release
 	bash bench/compare.sh
 
 format:
-	find src tests bench fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
+	find src tests bench fuzz -name '*.cc' -o -name '*.h' | xargs $$(command -v clang-format-14 || echo clang-format) -i
 
 tidy: dev
 	find src -name '*.cc' | xargs clang-tidy -p $(BUILD)/dev --quiet

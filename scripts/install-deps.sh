@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev            # libFuzzer targets and sanitizer runtimes
+  clang-format-14                     # the format check of make test (scripts/check-format.sh)
   llvm                                 # llvm-symbolizer: source lines in ASan/UBSan/TSan reports
   libsimdjson-dev libcli11-dev libyaml-cpp-dev libxxhash-dev libfmt-dev
   libsqlite3-dev sqlite3 libicu-dev zlib1g-dev libzstd-dev zstd gzip

@@ -64,7 +64,7 @@ struct ServeArgs {
 
 struct DemoArgs {
   ServeArgs serve{.enabled = true};
-  std::string duration;  // empty: until Ctrl-C when serving, else 30s
+  std::string duration;                 // empty: until Ctrl-C when serving, else 30s
   std::string db = "starling-demo.db";  // window results; posts go to <db stem>-posts.db
   double rate = 2000;
   int workers = 0;
@@ -85,8 +85,8 @@ struct RunArgs {
   // refused unless one of these says what to do with them.
   bool overwrite = false;  // start them afresh
   bool append = false;     // write on at their end
-  std::string mode;  // "", record, microbatch
-  int workers = 0;   // 0: the file's, else the number of cores
+  std::string mode;        // "", record, microbatch
+  int workers = 0;         // 0: the file's, else the number of cores
   std::uint64_t limit = 0;
   std::string duration;
   std::vector<std::string> results;  // override sinks.results
@@ -99,9 +99,9 @@ int RunPipelineFile(const RunArgs& args);
 // `starling serve --db sqlite:FILE`: the dashboard over a stored run.
 struct ServeCommandArgs {
   ServeArgs serve{.enabled = true};
-  std::string db;           // results: sqlite:PATH or PATH
-  std::string posts;        // optional posts database (sqlite:PATH or PATH)
-  std::string pipeline;     // which pipeline of the database (default: the one with most windows)
+  std::string db;             // results: sqlite:PATH or PATH
+  std::string posts;          // optional posts database (sqlite:PATH or PATH)
+  std::string pipeline;       // which pipeline of the database (default: the one with most windows)
   std::size_t windows = 240;  // recent windows loaded per analysis
 };
 int RunServe(const ServeCommandArgs& args);

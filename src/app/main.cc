@@ -35,10 +35,10 @@ void AddInputOptions(CLI::App* cmd, starling::app::CommonInput* in,
          [in](const std::string& text) {
            auto n = starling::spec::ParseSize(text);
            if (!n.ok() || *n == 0) {
-             throw CLI::ValidationError("--max-record-size",
-                                        "must be " + (n.ok() ? std::string("more than 0")
-                                                             : n.status().message()) +
-                                            ", got '" + text + "'");
+             throw CLI::ValidationError(
+                 "--max-record-size",
+                 "must be " + (n.ok() ? std::string("more than 0") : n.status().message()) +
+                     ", got '" + text + "'");
            }
            in->max_record_bytes = *n;
          },

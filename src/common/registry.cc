@@ -46,8 +46,10 @@ std::string FormatConnectorMarkdown(std::string_view title,
   auto cell = [](std::string_view text) {
     std::string out;
     for (char c : text) {
-      if (c == '|') out += "\\|";
-      else out += c;
+      if (c == '|')
+        out += "\\|";
+      else
+        out += c;
     }
     return out;
   };

@@ -17,8 +17,8 @@ namespace starling {
 // The declaration a connector registers. Everything here is text a user
 // reads: keep `usage` to one spec form and `help` to one line.
 struct ConnectorInfo {
-  std::string_view scheme;                // "jsonl", "tcp" (lower-case)
-  std::vector<std::string_view> aliases;  // other schemes or bare names ("-", "stdin")
+  std::string_view scheme;                   // "jsonl", "tcp" (lower-case)
+  std::vector<std::string_view> aliases;     // other schemes or bare names ("-", "stdin")
   std::vector<std::string_view> extensions;  // ".jsonl": a bare path ending so is this kind
   std::string_view usage;                    // "jsonl:PATH[?raw=1&rotate=SIZE]"
   std::string_view help;                     // "normalized posts as JSON lines"
@@ -30,7 +30,8 @@ bool HasExtension(std::string_view path, std::string_view extension);
 
 // The help block of a list of connectors: one "  usage  help" line each
 // (aligned), then one indented line per parameter.
-std::string FormatConnectorHelp(std::string_view title, const std::vector<const ConnectorInfo*>& infos);
+std::string FormatConnectorHelp(std::string_view title,
+                                const std::vector<const ConnectorInfo*>& infos);
 
 // The same as Markdown: a "## title" section with one row per connector and
 // its parameters (docs/specs.md is this, for every registry).

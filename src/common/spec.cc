@@ -207,7 +207,8 @@ Result<Spec> Parse(std::string_view text) {
   if (spec.url) {
     std::size_t slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
-    spec.path = slash == std::string_view::npos ? std::string() : std::string(rest.substr(slash + 1));
+    spec.path =
+        slash == std::string_view::npos ? std::string() : std::string(rest.substr(slash + 1));
     if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
       const std::string_view userinfo = authority.substr(0, at);
       authority.remove_prefix(at + 1);
@@ -302,8 +303,8 @@ Result<Params> Params::Check(const Spec& spec, std::span<const ParamDecl> decls,
     }
     if (decl == nullptr) {
       return InvalidArgument(std::string(what) + " spec '" + spec.redacted +
-                             "': unknown parameter '" + p.key +
-                             "' (valid: " + ParamNames(decls) + ")");
+                             "': unknown parameter '" + p.key + "' (valid: " + ParamNames(decls) +
+                             ")");
     }
     Result<Value> v = ParseValue(decl->type, p.value);
     if (!v.ok()) {
@@ -370,9 +371,7 @@ Result<bool> ParseBool(std::string_view text) {
 }
 
 Result<std::uint64_t> ParseSize(std::string_view v) {
-  auto bad = [] {
-    return InvalidArgument("a size such as 64M, 512K, 1G or a byte count");
-  };
+  auto bad = [] { return InvalidArgument("a size such as 64M, 512K, 1G or a byte count"); };
   std::uint64_t n = 0;
   const auto r = std::from_chars(v.data(), v.data() + v.size(), n);
   if (r.ec != std::errc()) return bad();
@@ -399,7 +398,8 @@ Result<std::uint64_t> ParseSize(std::string_view v) {
         return bad();
     }
     const std::string_view rest = unit.substr(1);
-    if (mult != 1 && !(rest.empty() || EqualsIgnoreCase(rest, "b") || EqualsIgnoreCase(rest, "ib"))) {
+    if (mult != 1 &&
+        !(rest.empty() || EqualsIgnoreCase(rest, "b") || EqualsIgnoreCase(rest, "ib"))) {
       return bad();
     }
     if (mult == 1 && !rest.empty()) return bad();

@@ -114,7 +114,8 @@ class Params {
   double Number(std::string_view key, double fallback) const;
   bool Bool(std::string_view key, bool fallback) const;
   std::uint64_t Size(std::string_view key, std::uint64_t fallback) const;
-  std::chrono::microseconds Duration(std::string_view key, std::chrono::microseconds fallback) const;
+  std::chrono::microseconds Duration(std::string_view key,
+                                     std::chrono::microseconds fallback) const;
   std::vector<std::string> List(std::string_view key) const;
 
  private:

@@ -126,8 +126,6 @@ Status DeadLetterWriter::RestoreCommit(std::string_view token) {
   return Status::Ok();
 }
 
-Status DeadLetterWriter::Flush() {
-  return file_.Flush();
-}
+Status DeadLetterWriter::Flush() { return file_.Flush(); }
 
 }  // namespace starling::dataflow

@@ -206,9 +206,10 @@ class Stage1 {
       const std::string_view bytes = RecordBytes(c.raw, rec);
       c.bytes += rec.size;
       if (rec.truncated) {
-        c.dead.push_back({r, "record longer than the limit on record size (--max-record-size): "
-                             "cut there while read, the rest of it skipped; its first " +
-                             std::to_string(rec.size) + " bytes are kept"});
+        c.dead.push_back({r,
+                          "record longer than the limit on record size (--max-record-size): "
+                          "cut there while read, the rest of it skipped; its first " +
+                              std::to_string(rec.size) + " bytes are kept"});
         continue;
       }
       views_.clear();

@@ -74,9 +74,9 @@ Status BufferedFile::WriteAll(const char* data, std::size_t n) {
       if (err == ENOSPC) {
         failed_ = ResourceExhausted("disk full writing " + path_ + " (" + std::strerror(err) + ")");
       } else if (err == EPIPE) {
-        failed_ = OutputClosed("the reader of " +
-                               std::string(owns_fd_ ? path_ : "standard output") +
-                               " went away (broken pipe)");
+        failed_ =
+            OutputClosed("the reader of " + std::string(owns_fd_ ? path_ : "standard output") +
+                         " went away (broken pipe)");
       } else {
         failed_ = IoError("write to " + path_ + " failed: " + std::strerror(err));
       }

@@ -15,8 +15,7 @@ ResultSinkKind JsonlResultSinkKind();
 
 namespace {
 
-constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind,
-                                            SqlitePostSinkKind};
+constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind};
 constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind};
 
 template <typename Kind, std::size_t N>
@@ -64,8 +63,8 @@ Result<Resolved<Kind>> Resolve(const Registry<Kind>& registry, std::string_view 
     }
   }
   if (r.spec.path.empty() && !r.spec.url) {
-    return InvalidArgument(std::string(what) + " spec '" + r.spec.redacted +
-                           "' has no path (use " + std::string(r.kind->info.scheme) + ":PATH)");
+    return InvalidArgument(std::string(what) + " spec '" + r.spec.redacted + "' has no path (use " +
+                           std::string(r.kind->info.scheme) + ":PATH)");
   }
   STARLING_ASSIGN_OR_RETURN(
       r.params, spec::Params::Check(r.spec, r.kind->info.params,
@@ -98,8 +97,7 @@ Result<std::unique_ptr<PostSink>> OpenSink(std::string_view text, const OpenOpti
   return r.kind->open(r.spec, r.params, open);
 }
 
-Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view text,
-                                                   const OpenOptions& open) {
+Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view text, const OpenOptions& open) {
   STARLING_ASSIGN_OR_RETURN(auto r, ResolveResultSink(text));
   return r.kind->open(r.spec, r.params, open);
 }

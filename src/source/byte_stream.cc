@@ -94,7 +94,8 @@ class FdStream final : public ByteStream {
                              "): it was replaced or cut");
     }
     std::uint64_t h = 0, t = 0;
-    if (!Hashes(offset, &h, &t)) return IoError(std::string("cannot read: ") + std::strerror(errno));
+    if (!Hashes(offset, &h, &t))
+      return IoError(std::string("cannot read: ") + std::strerror(errno));
     if (h != head || t != tail) {
       return InvalidArgument(
           "the input changed since the checkpoint (its bytes before the checkpoint's offset " +
@@ -112,7 +113,8 @@ class FdStream final : public ByteStream {
       buf.resize(n);
       std::size_t done = 0;
       while (done < n) {
-        const ssize_t k = ::pread(fd_, buf.data() + done, n - done, static_cast<off_t>(from + done));
+        const ssize_t k =
+            ::pread(fd_, buf.data() + done, n - done, static_cast<off_t>(from + done));
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) return false;
         done += static_cast<std::size_t>(k);

@@ -41,7 +41,8 @@ class ByteStream {
   // changed, when the content is not the one `fingerprint` was taken of (the
   // file is now shorter than `offset`, or its bytes before it differ). A file
   // that only grew (appended to) passes.
-  virtual Status CheckFingerprint(std::string_view /*fingerprint*/, std::uint64_t /*offset*/) const {
+  virtual Status CheckFingerprint(std::string_view /*fingerprint*/,
+                                  std::uint64_t /*offset*/) const {
     return Status::Ok();
   }
 };

@@ -91,8 +91,9 @@ class LineRecordSource final : public RecordSource {
     }
     if (document_mode_) return false;
     if (Status same = stream_->CheckFingerprint(fingerprint, offset); !same.ok()) {
-      return Status(same.code(), origin_ + ": " + same.message() + "; cannot resume from this "
-                                 "checkpoint (start afresh without --resume)");
+      return Status(same.code(), origin_ + ": " + same.message() +
+                                     "; cannot resume from this "
+                                     "checkpoint (start afresh without --resume)");
     }
     Result<bool> moved = stream_->Seek(offset);
     if (!moved.ok())

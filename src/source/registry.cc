@@ -61,9 +61,9 @@ Result<ResolvedSource> ResolveSource(std::string_view text) {
                              ", or a path)");
     }
   }
-  STARLING_ASSIGN_OR_RETURN(r.params, spec::Params::Check(r.spec, r.kind->info.params,
-                                                          "source " +
-                                                              std::string(r.kind->info.scheme)));
+  STARLING_ASSIGN_OR_RETURN(r.params,
+                            spec::Params::Check(r.spec, r.kind->info.params,
+                                                "source " + std::string(r.kind->info.scheme)));
   return r;
 }
 

@@ -18,8 +18,9 @@
 namespace starling::source {
 
 struct SourceCapabilities {
-  bool live = false;       // records arrive over time and may never end (tcp, a paced generator)
-  bool seekable = false;   // Position/Seek resume a checkpoint (a file's offset, the generator's state)
+  bool live = false;  // records arrive over time and may never end (tcp, a paced generator)
+  bool seekable =
+      false;  // Position/Seek resume a checkpoint (a file's offset, the generator's state)
   bool replayable = false;  // the same records on every open, so skipping N resumes it
   bool reads_file = false;  // reads a file on this machine (input_file says which)
 };

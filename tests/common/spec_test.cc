@@ -102,8 +102,7 @@ TEST(Spec, SecretsAreRedactedEverywhere) {
   // A spec that fails to parse says so without the secret.
   auto bad = Parse("mongodb://u:hunter2@h/db?password=hunter2&password=x");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message().find("hunter2"), std::string::npos)
-      << bad.status().message();
+  EXPECT_EQ(bad.status().message().find("hunter2"), std::string::npos) << bad.status().message();
 
   const ParamDecl decls[] = {{"password", ParamType::kUint, "a number, oddly"}};
   auto spec = Parse("s:x?password=hunter2");
@@ -115,10 +114,14 @@ TEST(Spec, SecretsAreRedactedEverywhere) {
 
 TEST(Params, TypedValues) {
   const ParamDecl decls[] = {
-      {"raw", ParamType::kBool, "provider JSON"},  {"rotate", ParamType::kSize, "rotate size"},
-      {"every", ParamType::kDuration, "interval"}, {"n", ParamType::kUint, "count"},
-      {"d", ParamType::kInt, "delta"},             {"x", ParamType::kNumber, "speed"},
-      {"tags", ParamType::kList, "tags"},          {"name", ParamType::kString, "a name"},
+      {"raw", ParamType::kBool, "provider JSON"},
+      {"rotate", ParamType::kSize, "rotate size"},
+      {"every", ParamType::kDuration, "interval"},
+      {"n", ParamType::kUint, "count"},
+      {"d", ParamType::kInt, "delta"},
+      {"x", ParamType::kNumber, "speed"},
+      {"tags", ParamType::kList, "tags"},
+      {"name", ParamType::kString, "a name"},
   };
   auto spec =
       Parse("s:p?raw=yes&rotate=64MiB&every=1m30s&n=42&d=-3&x=2.5&tags=a,,b%2Cc,%20d&name=a+b");

@@ -406,7 +406,8 @@ TEST(Runtime, ResumeMovesAFileSourceToItsCheckpointedOffset) {
     for (std::size_t i = 0; i < 1200; ++i) covered += in.lines[i].size() + 1;
     ASSERT_GT(covered, std::size_t{200} << 10);
     std::string blanked = bytes;
-    std::fill(blanked.begin() + (4 << 10), blanked.begin() + static_cast<std::ptrdiff_t>(covered - (64 << 10)), ' ');
+    std::fill(blanked.begin() + (4 << 10),
+              blanked.begin() + static_cast<std::ptrdiff_t>(covered - (64 << 10)), ' ');
     std::swap(bytes, blanked);
     write();
     options.limit = 0;
@@ -459,16 +460,20 @@ TEST(Runtime, ResumeRefusesAChangedInput) {
     std::string message;  // empty: the resume goes on
   } cases[] = {
       {"cut", bytes.substr(0, covered / 2), "shorter than at the checkpoint"},
-      {"edited", [&] {
+      {"edited",
+       [&] {
          std::string b = bytes;
          b[covered - 10] = b[covered - 10] == 'a' ? 'b' : 'a';
          return b;
-       }(), "the input changed since the checkpoint"},
-      {"edited head", [&] {
+       }(),
+       "the input changed since the checkpoint"},
+      {"edited head",
+       [&] {
          std::string b = bytes;
          b[5] = b[5] == 'a' ? 'b' : 'a';
          return b;
-       }(), "the input changed since the checkpoint"},
+       }(),
+       "the input changed since the checkpoint"},
       {"grown", bytes + more, ""},
   };
   for (const Case& c : cases) {

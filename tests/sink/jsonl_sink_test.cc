@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
-
 #include <sys/resource.h>
 
 #include <csignal>

@@ -1,6 +1,4 @@
 // Tests for OpenSink (sink/registry.h): the spec grammar and its error messages.
-#include "sink/registry.h"
-
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -9,6 +7,7 @@
 #include <sstream>
 
 #include "sink/post_fixtures.h"
+#include "sink/registry.h"
 #include "sink/result_sink.h"
 
 namespace starling::sink {
@@ -206,8 +205,7 @@ TEST(OpenSink, RejectsBadSpecsWithClearMessages) {
       {"jsonl:" + dir + "/a.jsonl?rotate=lots", "rotate must be a size"},
       {"jsonl:" + dir + "/a.jsonl?rotate=0", "rotate must be a size"},
       {"jsonl:" + dir + "/a.jsonl?raw=maybe", "raw must be a boolean"},
-      {"jsonl:" + dir + "/a.jsonl?gzip=1",
-       "unknown parameter 'gzip' (valid: raw, rotate)"},
+      {"jsonl:" + dir + "/a.jsonl?gzip=1", "unknown parameter 'gzip' (valid: raw, rotate)"},
       {"jsonl:" + dir + "/a.jsonl?raw", "is not key=value"},
       {"-?rotate=1M", "rotate needs a file"},
       {"sqlite:" + dir + "/a.db?batch=0", "batch must be a positive integer"},

@@ -1,7 +1,6 @@
 // Tests for source/record_source.h and source/byte_stream.h: line splitting,
 // document mode, gzip/zstd, oversized lines, TCP, specs.
 #include "source/record_source.h"
-#include "source/registry.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -14,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "source/registry.h"
 
 namespace starling::source {
 namespace {
@@ -417,10 +418,18 @@ TEST(SourceRegistry, ResolvesEveryForm) {
     std::string spec;
     std::string_view kind;
   } cases[] = {
-      {"-", "stdin"},          {"stdin", "stdin"},        {"stdin:", "stdin"},
-      {"file:-", "file"},      {"x.jsonl", "file"},       {"file:x.jsonl", "file"},
-      {"jsonl:x.jsonl", "file"}, {"C:x.jsonl", "file"},   {"tcp://h:1", "tcp"},
-      {"replay:x?speed=2", "replay"}, {"generate", "generate"}, {"generate:?rate=5", "generate"},
+      {"-", "stdin"},
+      {"stdin", "stdin"},
+      {"stdin:", "stdin"},
+      {"file:-", "file"},
+      {"x.jsonl", "file"},
+      {"file:x.jsonl", "file"},
+      {"jsonl:x.jsonl", "file"},
+      {"C:x.jsonl", "file"},
+      {"tcp://h:1", "tcp"},
+      {"replay:x?speed=2", "replay"},
+      {"generate", "generate"},
+      {"generate:?rate=5", "generate"},
   };
   for (const auto& c : cases) {
     auto r = ResolveSource(c.spec);

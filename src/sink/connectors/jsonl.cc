@@ -45,8 +45,9 @@ ResultSinkKind JsonlResultSinkKind() {
   k.info = {.scheme = "jsonl",
             .extensions = {std::begin(kExtensions), std::end(kExtensions)},
             .usage = "jsonl:PATH | -",
-            .help = "one JSON object per emitted result (previews included; the last line of "
-                    "a window is its final value)"};
+            .help =
+                "one JSON object per emitted result (previews included; the last line of "
+                "a window is its final value)"};
   k.bare_names = {"-"};
   k.caps = {.readable_back = true, .resumable = true};
   k.open = [](const spec::Spec& s, const spec::Params&,

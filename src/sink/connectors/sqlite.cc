@@ -16,8 +16,9 @@ PostSinkKind SqlitePostSinkKind() {
   k.info = {.scheme = "sqlite",
             .extensions = {std::begin(kExtensions), std::end(kExtensions)},
             .usage = "sqlite:PATH[?batch=N]",
-            .help = "posts plus entity tables, WAL, batched transactions, upsert by id: "
-                    "re-running never duplicates (docs/formats/sqlite.md)",
+            .help =
+                "posts plus entity tables, WAL, batched transactions, upsert by id: "
+                "re-running never duplicates (docs/formats/sqlite.md)",
             .params = {{"batch", spec::ParamType::kUint, "posts per transaction (default 1000)"}}};
   k.caps = {.idempotent = true, .readable_back = true};
   k.needs_raw = [](const spec::Params&) { return true; };  // the raw column
@@ -28,11 +29,11 @@ PostSinkKind SqlitePostSinkKind() {
     const std::uint64_t batch = p.Uint("batch", static_cast<std::uint64_t>(o.batch));
     if (batch < 1 || batch > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
       return InvalidArgument("sink spec '" + s.redacted +
-                             "': batch must be a positive integer, got '" + *s.Find("batch") +
-                             "'");
+                             "': batch must be a positive integer, got '" + *s.Find("batch") + "'");
     }
     o.batch = static_cast<int>(batch);
-    if (o.path == "-") return InvalidArgument("sink spec '" + s.redacted + "': SQLite needs a file");
+    if (o.path == "-")
+      return InvalidArgument("sink spec '" + s.redacted + "': SQLite needs a file");
     STARLING_ASSIGN_OR_RETURN(auto sink, SqliteSink::Open(std::move(o)));
     return std::unique_ptr<PostSink>(std::move(sink));
   };
@@ -47,8 +48,9 @@ ResultSinkKind SqliteResultSinkKind() {
   k.info = {.scheme = "sqlite",
             .extensions = {std::begin(kExtensions), std::end(kExtensions)},
             .usage = "sqlite:PATH",
-            .help = "one table per result kind (docs/formats/results.md), WAL, the results of a "
-                    "window replaced in place"};
+            .help =
+                "one table per result kind (docs/formats/results.md), WAL, the results of a "
+                "window replaced in place"};
   k.caps = {.idempotent = true, .readable_back = true};
   k.open = [](const spec::Spec& s, const spec::Params&,
               const OpenOptions&) -> Result<std::unique_ptr<ResultSink>> {

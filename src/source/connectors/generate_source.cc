@@ -16,7 +16,11 @@ namespace {
 class GeneratorSource final : public RecordSource {
  public:
   GeneratorSource(const GeneratorOptions& o, std::uint64_t count, bool pace, Clock* clock)
-      : gen_(std::make_unique<PostGenerator>(o)), count_(count), pace_(pace), clock_(clock), first_event_(o.start) {}
+      : gen_(std::make_unique<PostGenerator>(o)),
+        count_(count),
+        pace_(pace),
+        clock_(clock),
+        first_event_(o.start) {}
   Result<bool> Next(Record* out) override {
     if (!Prepare()) return false;
     if (pace_) {
@@ -107,7 +111,8 @@ std::vector<spec::ParamDecl> GeneratorParams() {
       {"seed", T::kUint, "random seed: the same seed gives the same posts (default 7)"},
       {"count", T::kUint, "stop after N posts (default: no end)"},
       {"pace", T::kBool, "deliver posts at their event time (default 1; 0: as fast as asked)"},
-      {"start", T::kString, "event time of the first post, ISO-8601 or epoch seconds (default now)"},
+      {"start", T::kString,
+       "event time of the first post, ISO-8601 or epoch seconds (default now)"},
       {"users", T::kUint, "accounts posting"},
       {"hashtags", T::kUint, "hashtag vocabulary"},
       {"diurnal", T::kBool, "a daily rate cycle"},
@@ -173,14 +178,15 @@ SourceKind GenerateSourceKind() {
   SourceKind k;
   k.info = {.scheme = "generate",
             .usage = "generate:?rate=N&seed=S&count=N&pace=0&start=ISO",
-            .help = "the built-in firehose: X v2 stream lines in several languages and scripts, "
-                    "Zipf-distributed hashtags and users, replies, retweets and quotes, a daily "
-                    "rate curve and injected hashtag bursts",
+            .help =
+                "the built-in firehose: X v2 stream lines in several languages and scripts, "
+                "Zipf-distributed hashtags and users, replies, retweets and quotes, a daily "
+                "rate curve and injected hashtag bursts",
             .params = GeneratorParams()};
   k.bare_names = {"generate"};
   k.caps = {.live = true, .seekable = true, .replayable = true};
-  k.open = [](const spec::Spec& s, const spec::Params& p, const SourceOptions& options)
-      -> Result<std::unique_ptr<RecordSource>> {
+  k.open = [](const spec::Spec& s, const spec::Params& p,
+              const SourceOptions& options) -> Result<std::unique_ptr<RecordSource>> {
     STARLING_ASSIGN_OR_RETURN(GeneratorOptions o, OptionsFrom(s, p));
     return OpenGenerator(o, p.Uint("count", 0), p.Bool("pace", true), options);
   };

@@ -38,16 +38,16 @@ SourceKind ReplaySourceKind() {
     if (s.path.empty()) return std::nullopt;
     return s.path;
   };
-  k.open = [](const spec::Spec& s, const spec::Params& p, const SourceOptions& options)
-      -> Result<std::unique_ptr<RecordSource>> {
+  k.open = [](const spec::Spec& s, const spec::Params& p,
+              const SourceOptions& options) -> Result<std::unique_ptr<RecordSource>> {
     const double speed = p.Number("speed", 1);
     if (!(speed > 0)) {
-      return InvalidArgument("replay: speed must be a positive number, got '" +
-                             *s.Find("speed") + "'");
+      return InvalidArgument("replay: speed must be a positive number, got '" + *s.Find("speed") +
+                             "'");
     }
     STARLING_ASSIGN_OR_RETURN(auto stream, OpenFileStream(s.path));
-    return std::unique_ptr<RecordSource>(std::make_unique<PacedFileSource>(
-        LineSource(std::move(stream), s.path, options), speed));
+    return std::unique_ptr<RecordSource>(
+        std::make_unique<PacedFileSource>(LineSource(std::move(stream), s.path, options), speed));
   };
   return k;
 }

@@ -12,8 +12,8 @@ SourceKind TcpSourceKind() {
             .usage = "tcp://HOST:PORT",
             .help = "connect and read lines (like Spark's socketTextStream)"};
   k.caps = {.live = true};
-  k.open = [](const spec::Spec& s, const spec::Params&, const SourceOptions& options)
-      -> Result<std::unique_ptr<RecordSource>> {
+  k.open = [](const spec::Spec& s, const spec::Params&,
+              const SourceOptions& options) -> Result<std::unique_ptr<RecordSource>> {
     auto bad = [&] {
       return InvalidArgument("tcp source needs tcp://HOST:PORT, got '" + s.redacted + "'");
     };
