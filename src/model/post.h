@@ -10,10 +10,9 @@
 #include <string_view>
 #include <vector>
 
-namespace starling::model {
+#include "model/time.h"
 
-// Microseconds since the Unix epoch, UTC.
-using TimestampUs = std::int64_t;
+namespace starling::model {
 
 enum class Provider : std::uint8_t { kX, kGitHub, kBluesky, kMastodon, kMeetup, kUnknown };
 std::string_view ProviderName(Provider p);

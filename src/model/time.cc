@@ -1,9 +1,9 @@
 // File: model/time.cc
 // Timestamp parsing and formatting for the formats providers send.
+#include "model/time.h"
+
 #include <cstdio>
 #include <ctime>
-
-#include "model/post_json.h"
 
 namespace starling::model {
 namespace {

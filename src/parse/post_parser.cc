@@ -18,7 +18,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "model/post_json.h"
+#include "model/time.h"
 #include "text/extract.h"
 
 namespace starling::parse {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/number_format.h"
-#include "model/post_json.h"
+#include "model/time.h"
 
 namespace starling::serve {
 namespace {

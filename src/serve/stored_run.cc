@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "model/post_json.h"
+#include "model/time.h"
 
 namespace starling::serve {
 namespace {

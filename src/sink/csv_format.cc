@@ -12,7 +12,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "model/post_json.h"
+#include "model/time.h"
 
 namespace starling::sink {
 namespace {

@@ -7,7 +7,7 @@
 #include <unicode/unistr.h>
 
 #include "common/files.h"
-#include "model/post_json.h"
+#include "model/time.h"
 
 namespace starling::sink {
 namespace {

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "model/post_json.h"
+#include "model/time.h"
 #include "source/registry.h"
 #include "support/collecting_sink.h"
 

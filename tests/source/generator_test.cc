@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "model/post_json.h"
+#include "model/time.h"
 
 namespace starling::source {
 namespace {

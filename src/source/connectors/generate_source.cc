@@ -4,7 +4,7 @@
 #include <charconv>
 
 #include "common/codec.h"
-#include "model/post_json.h"
+#include "model/time.h"
 #include "source/registry.h"
 
 namespace starling::source {
