@@ -304,6 +304,39 @@ TEST_F(Server, BadParametersGetClearJsonErrors) {
   EXPECT_EQ(head.status, 200);
 }
 
+TEST_F(Server, ErrorsNeverEchoMarkup) {
+  Start();
+  struct Case {
+    const char* target;
+    int status;
+    const char* message;  // as decoded from the JSON
+  };
+  for (const Case& c :
+       {Case{"/api/v1/%3Cscript%3Ealert(1)%3C/script%3E", 404,
+             "no such endpoint: /api/v1/<script>alert(1)</script> (see docs/api.md)"},
+        Case{"/api/v1/windows?analysis=%3CScript%3Ex%26y%3C%2Fscript%3E", 404,
+             "no analysis named '<Script>x&y</script>'"}}) {
+    const std::string raw = Raw(port_, std::string("GET ") + c.target +
+                                           " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    ASSERT_TRUE(raw.starts_with("HTTP/1.1 " + std::to_string(c.status))) << raw;
+    const std::string body = raw.substr(raw.find("\r\n\r\n") + 4);
+    // The raw bytes: no markup, whatever the case.
+    for (const char* bad : {"<", ">", "&"}) {
+      EXPECT_EQ(body.find(bad), std::string::npos) << c.target << ": " << body;
+    }
+    EXPECT_NE(body.find("\\u003c"), std::string::npos) << body;
+    // Still JSON that says the same.
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(body).get(doc), simdjson::SUCCESS) << body;
+    std::string_view message;
+    ASSERT_EQ(doc["error"]["message"].get(message), simdjson::SUCCESS) << body;
+    EXPECT_EQ(message, c.message);
+  }
+  EXPECT_EQ(JsonError(400, "a<b>&c").body,
+            R"({"error":{"status":400,"message":"a\u003cb\u003e\u0026c"}})");
+}
+
 TEST_F(Server, MalformedAndOversizedRequests) {
   Start();
   EXPECT_NE(Raw(port_, "this is not http\r\n\r\n").find("HTTP/1.1 400"), std::string::npos);
