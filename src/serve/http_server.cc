@@ -34,6 +34,20 @@ using tcp = net::ip::tcp;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
+// The token of "Bearer TOKEN"; the scheme is case-insensitive and may be
+// followed by several spaces (RFC 7235). Empty for any other scheme.
+std::string_view BearerToken(std::string_view authorization) {
+  constexpr std::string_view kScheme = "Bearer";
+  if (authorization.size() <= kScheme.size() || authorization[kScheme.size()] != ' ' ||
+      !beast::iequals(beast::string_view(authorization.data(), kScheme.size()),
+                      beast::string_view(kScheme.data(), kScheme.size()))) {
+    return {};
+  }
+  std::string_view token = authorization.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  return token;
+}
+
 bool SameToken(std::string_view a, std::string_view b) {
   // Constant time in the length of the expected token.
   unsigned diff = a.size() == b.size() ? 0u : 1u;
@@ -426,8 +440,7 @@ std::optional<Response> DashboardServer::Impl::Screen(const Request& req,
     std::string presented;
     const auto auth = req.find(http::field::authorization);
     if (auth != req.end()) {
-      const std::string_view v(auth->value().data(), auth->value().size());
-      if (v.starts_with("Bearer ")) presented = std::string(v.substr(7));
+      presented = BearerToken(std::string_view(auth->value().data(), auth->value().size()));
     }
     if (presented.empty()) {
       auto t = params->find("token");

@@ -387,6 +387,15 @@ TEST_F(Server, TokensAreRequiredAndNeverEchoed) {
       << "a prefix is not the token";
   Reply bearer = Request(port_, "/api/v1/stats", {{"Authorization", "Bearer s3cret-token"}});
   EXPECT_EQ(bearer.status, 200);
+  // The scheme is case-insensitive (RFC 7235), the token is not.
+  for (const char* header : {"bearer s3cret-token", "BEARER s3cret-token", "bEaReR s3cret-token",
+                             "Bearer  s3cret-token"}) {
+    EXPECT_EQ(Request(port_, "/api/v1/stats", {{"Authorization", header}}).status, 200) << header;
+  }
+  for (const char* header : {"Bearer S3CRET-TOKEN", "Basic s3cret-token", "Bearers3cret-token",
+                             "Bearerx s3cret-token", "s3cret-token", "Bearer"}) {
+    EXPECT_EQ(Request(port_, "/api/v1/stats", {{"Authorization", header}}).status, 401) << header;
+  }
   Reply query = Request(port_, "/api/v1/posts?token=s3cret-token&limit=1");
   EXPECT_EQ(query.status, 200) << query.body;
   EXPECT_EQ(Request(port_, "/", {}).status, 401) << "the page too";
