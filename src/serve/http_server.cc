@@ -415,7 +415,14 @@ Response DashboardServer::Impl::Error(const Request& req, int status, std::strin
 std::optional<Response> DashboardServer::Impl::Screen(const Request& req,
                                                       const std::string& client,
                                                       std::string* path, QueryParams* query) {
-  if (!Allow(client)) {
+  const std::string_view target(req.target().data(), req.target().size());
+  const std::size_t qmark = target.find('?');
+  const std::string_view raw_path = target.substr(0, qmark);
+  auto decoded = PercentDecode(raw_path, false);
+  // Health checks are never rate limited: a busy client (the page, many
+  // WebSocket upgrades) must not make its host look dead.
+  const bool health = decoded && *decoded == "/healthz";
+  if (!health && !Allow(client)) {
     Response r = Error(req, 429,
                        "too many requests (limit " +
                            std::to_string(static_cast<int>(opt.requests_per_second)) +
@@ -428,15 +435,11 @@ std::optional<Response> DashboardServer::Impl::Screen(const Request& req,
     r.set(http::field::allow, "GET, HEAD");
     return r;
   }
-  const std::string_view target(req.target().data(), req.target().size());
   if (target.empty() || target.front() != '/') return Error(req, 400, "bad request target");
-  const std::size_t qmark = target.find('?');
-  const std::string_view raw_path = target.substr(0, qmark);
-  auto decoded = PercentDecode(raw_path, false);
   if (!decoded) return Error(req, 400, "bad escape in the path");
   auto params = ParseQuery(qmark == std::string_view::npos ? "" : target.substr(qmark + 1));
   if (!params) return Error(req, 400, "bad escape in the query");
-  if (!opt.auth_token.empty() && *decoded != "/healthz") {
+  if (!opt.auth_token.empty() && !health) {
     std::string presented;
     const auto auth = req.find(http::field::authorization);
     if (auth != req.end()) {

@@ -25,7 +25,7 @@ struct ServerOptions {
   std::string web_root;     // the built page (web/dist); empty or missing: a short notice
   std::size_t max_header_bytes = 8 << 10;
   std::size_t max_body_bytes = 64 << 10;
-  double requests_per_second = 50;  // per client address, token bucket
+  double requests_per_second = 50;  // per client address, token bucket (/healthz is exempt)
   double request_burst = 200;
   std::chrono::milliseconds stats_interval{1000};  // WebSocket stats pushes
   std::size_t max_websocket_backlog = 1000;        // messages; beyond it the client is dropped

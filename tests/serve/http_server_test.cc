@@ -178,6 +178,21 @@ void Fill(DashboardState& state) {
   }
 }
 
+struct WsClient {
+  net::io_context ioc;
+  websocket::stream<tcp::socket> ws{ioc};
+  explicit WsClient(int port, const std::string& target = "/api/v1/stream") {
+    ws.next_layer().connect(
+        tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    ws.handshake("127.0.0.1", target);
+  }
+  std::string Read() {
+    beast::flat_buffer b;
+    ws.read(b);
+    return beast::buffers_to_string(b.data());
+  }
+};
+
 class Server : public ::testing::Test {
  protected:
   void Start(ServerOptions o = {}) {
@@ -444,7 +459,7 @@ TEST_F(Server, RateLimitAnswers429) {
   int ok = 0, limited = 0;
   std::string retry;
   for (int i = 0; i < 12; ++i) {
-    Reply r = Request(port_, "/healthz");
+    Reply r = Request(port_, "/api/v1/stats");
     if (r.status == 200) ++ok;
     if (r.status == 429) {
       ++limited;
@@ -455,6 +470,30 @@ TEST_F(Server, RateLimitAnswers429) {
   EXPECT_LE(ok, 6);  // the burst, plus at most one refilled meanwhile
   EXPECT_GE(limited, 5);
   EXPECT_EQ(retry, "1");
+}
+
+TEST_F(Server, HealthChecksAreNeverRateLimited) {
+  ServerOptions o;
+  o.requests_per_second = 0.01;  // no refill during the test
+  o.request_burst = 5;
+  Start(o);
+  // WebSocket upgrades spend the client's tokens (the page reconnecting).
+  int upgraded = 0;
+  for (int i = 0; i < 8; ++i) {
+    try {
+      WsClient c(port_);
+      ++upgraded;
+    } catch (const boost::system::system_error&) {
+    }
+  }
+  EXPECT_EQ(upgraded, 5) << "upgrades are rate limited";
+  EXPECT_EQ(Request(port_, "/api/v1/stats").status, 429) << "the bucket is empty";
+  for (int i = 0; i < 30; ++i) {
+    Reply r = Request(port_, "/healthz");
+    ASSERT_EQ(r.status, 200) << "request " << i << ": " << r.body;
+    EXPECT_EQ(r.body, R"({"status":"ok"})");
+  }
+  EXPECT_EQ(Request(port_, "/api/v1/stats").status, 429) << "health checks did not refill it";
 }
 
 TEST_F(Server, MetricsInPrometheusText) {
@@ -470,21 +509,6 @@ TEST_F(Server, MetricsInPrometheusText) {
   EXPECT_NE(m.body.find("starling_http_requests_total{code=\"404\"} 1"), std::string::npos);
   EXPECT_NE(m.body.find("starling_watermark_seconds 1617235320"), std::string::npos);
 }
-
-struct WsClient {
-  net::io_context ioc;
-  websocket::stream<tcp::socket> ws{ioc};
-  explicit WsClient(int port, const std::string& target = "/api/v1/stream") {
-    ws.next_layer().connect(
-        tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
-    ws.handshake("127.0.0.1", target);
-  }
-  std::string Read() {
-    beast::flat_buffer b;
-    ws.read(b);
-    return beast::buffers_to_string(b.data());
-  }
-};
 
 TEST_F(Server, WebSocketPushesResultsAndStatsOnCadence) {
   ServerOptions o;
