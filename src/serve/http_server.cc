@@ -124,6 +124,9 @@ struct DashboardServer::Impl {
   // when it may go on. *path gets the decoded path, *query the parameters.
   std::optional<Response> Screen(const Request& req, const std::string& client, std::string* path,
                                  QueryParams* query);
+  // What Beast's accept would refuse in plain text, refused as JSON; nullopt
+  // when the upgrade may go on.
+  std::optional<Response> ScreenUpgrade(const Request& req);
   Response Make(const Request& req, int status, std::string_view type, std::string body);
   Response Error(const Request& req, int status, std::string_view message);
   Response Static(const Request& req, std::string_view path);
@@ -275,6 +278,10 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
       }
       if (path != "/api/v1/stream") {
         Send(impl_.Error(req, 404, "WebSocket upgrades are served at /api/v1/stream only"), true);
+        return;
+      }
+      if (auto refused = impl_.ScreenUpgrade(req)) {
+        Send(std::move(*refused), true);
         return;
       }
       impl_.metrics.CountRequest(101);
@@ -461,6 +468,31 @@ std::optional<Response> DashboardServer::Impl::Screen(const Request& req,
   // An encoded slash or backslash never names a file or an endpoint.
   for (std::string_view bad : {"%2f", "%2F", "%5c", "%5C"}) {
     if (raw_path.find(bad) != std::string_view::npos) return Error(req, 404, "not found");
+  }
+  return std::nullopt;
+}
+
+std::optional<Response> DashboardServer::Impl::ScreenUpgrade(const Request& req) {
+  // Beast's is_upgrade() has checked the version (1.1), the method (GET) and
+  // the Connection and Upgrade headers.
+  if (req.find(http::field::host) == req.end()) {
+    return Error(req, 400, "a WebSocket upgrade needs a Host header");
+  }
+  const auto key = req.find(http::field::sec_websocket_key);
+  if (key == req.end() || key->value().empty()) {
+    return Error(req, 400, "a WebSocket upgrade needs a Sec-WebSocket-Key header");
+  }
+  if (key->value().size() > 24) {  // base64 of a 16-byte nonce
+    return Error(req, 400, "Sec-WebSocket-Key is not a base64 16-byte nonce");
+  }
+  const auto version = req.find(http::field::sec_websocket_version);
+  if (version == req.end()) {
+    return Error(req, 400, "a WebSocket upgrade needs Sec-WebSocket-Version: 13");
+  }
+  if (version->value() != "13") {
+    Response r = Error(req, 426, "only WebSocket version 13 is served");
+    r.set(http::field::sec_websocket_version, "13");
+    return r;
   }
   return std::nullopt;
 }

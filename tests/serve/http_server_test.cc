@@ -352,6 +352,51 @@ TEST_F(Server, ErrorsNeverEchoMarkup) {
             R"({"error":{"status":400,"message":"a\u003cb\u003e\u0026c"}})");
 }
 
+TEST_F(Server, BadWebSocketUpgradesGetJsonErrors) {
+  Start();
+  struct Case {
+    std::string headers;
+    int status;
+    const char* says;
+  };
+  for (const Case& c : {
+           Case{"Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                "Sec-WebSocket-Version: 13\r\n",
+                400, "Sec-WebSocket-Key"},
+           Case{"Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: \r\n"
+                "Sec-WebSocket-Version: 13\r\n",
+                400, "Sec-WebSocket-Key"},
+           Case{"Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                "Sec-WebSocket-Key: " +
+                    std::string(40, 'A') + "\r\nSec-WebSocket-Version: 13\r\n",
+                400, "Sec-WebSocket-Key"},
+           Case{"Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                400, "Sec-WebSocket-Version"},
+           Case{"Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n",
+                426, "version 13"},
+           Case{"Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n",
+                400, "Host"},
+       }) {
+    const std::string raw =
+        Raw(port_, std::string("GET /api/v1/stream HTTP/1.1\r\n") + c.headers + "\r\n");
+    ASSERT_TRUE(raw.starts_with("HTTP/1.1 " + std::to_string(c.status))) << c.headers << raw;
+    EXPECT_NE(raw.find("Content-Type: application/json"), std::string::npos) << raw;
+    const std::string body = raw.substr(raw.find("\r\n\r\n") + 4);
+    EXPECT_TRUE(ValidJson(body)) << body;
+    EXPECT_NE(body.find("\"status\":" + std::to_string(c.status)), std::string::npos) << body;
+    EXPECT_NE(body.find(c.says), std::string::npos) << body;
+    if (c.status == 426) {
+      EXPECT_NE(raw.find("Sec-WebSocket-Version: 13"), std::string::npos) << raw;
+    }
+  }
+  // A well-formed upgrade still works.
+  WsClient ok(port_);
+  EXPECT_TRUE(ok.Read().starts_with(R"({"type":"hello")"));
+}
+
 TEST_F(Server, MalformedAndOversizedRequests) {
   Start();
   EXPECT_NE(Raw(port_, "this is not http\r\n\r\n").find("HTTP/1.1 400"), std::string::npos);
