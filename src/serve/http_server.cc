@@ -10,7 +10,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +17,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/log.h"
@@ -77,6 +77,23 @@ constexpr std::string_view kNoPage =
     "<p>The dashboard page is not built. Run <code>make web</code> (npm) and reload; the API is "
     "at <a href=\"/api/v1/stats\">/api/v1/stats</a>.";
 
+// Counts one open connection towards ServerOptions::max_connections for as
+// long as it lives; moves from the HTTP session to the WebSocket one on an
+// upgrade. io thread only (or after it has stopped).
+class ConnectionSlot {
+ public:
+  ConnectionSlot() = default;
+  explicit ConnectionSlot(std::size_t* open) : open_(open) { ++*open_; }
+  ConnectionSlot(ConnectionSlot&& other) noexcept : open_(std::exchange(other.open_, nullptr)) {}
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+  ~ConnectionSlot() {
+    if (open_ != nullptr) --*open_;
+  }
+
+ private:
+  std::size_t* open_ = nullptr;
+};
+
 }  // namespace
 
 bool IsLoopback(const std::string& address) {
@@ -95,6 +112,9 @@ struct DashboardServer::Impl {
 
   DashboardState& state;
   ServerOptions opt;
+  // Before ioc: sessions still queued in it when it is destroyed give their
+  // slots back here.
+  std::size_t open_connections = 0;
   net::io_context ioc{1};
   tcp::acceptor acceptor;
   net::steady_timer stats_timer;
@@ -136,7 +156,8 @@ struct DashboardServer::Impl {
 
 class DashboardServer::Impl::WsSession : public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(tcp::socket&& socket, Impl& impl) : ws_(std::move(socket)), impl_(impl) {}
+  WsSession(tcp::socket&& socket, Impl& impl, ConnectionSlot slot)
+      : ws_(std::move(socket)), impl_(impl), slot_(std::move(slot)) {}
 
   void Run(Request req) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -211,6 +232,7 @@ class DashboardServer::Impl::WsSession : public std::enable_shared_from_this<WsS
 
   websocket::stream<beast::tcp_stream> ws_;
   Impl& impl_;
+  ConnectionSlot slot_;
   beast::flat_buffer in_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   bool open_ = false;
@@ -221,7 +243,8 @@ class DashboardServer::Impl::WsSession : public std::enable_shared_from_this<WsS
 
 class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, Impl& impl) : stream_(std::move(socket)), impl_(impl) {
+  HttpSession(tcp::socket&& socket, Impl& impl, ConnectionSlot slot)
+      : stream_(std::move(socket)), impl_(impl), slot_(std::move(slot)) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     client_ = ec ? "?" : remote.address().to_string();
@@ -230,6 +253,19 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
   void Run() {
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&HttpSession::Read, shared_from_this()));
+  }
+
+  // Answers 503 without reading a request, then closes (one connection over
+  // max_connections). io thread.
+  void Refuse() {
+    Request dummy;
+    dummy.version(11);
+    Response res =
+        impl_.Error(dummy, 503,
+                    "too many open connections (limit " +
+                        std::to_string(impl_.opt.max_connections) + "); try again later");
+    res.set(http::field::retry_after, "1");
+    Send(std::move(res), true);
   }
 
  private:
@@ -286,7 +322,8 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
       }
       impl_.metrics.CountRequest(101);
       stream_.expires_never();
-      std::make_shared<WsSession>(stream_.release_socket(), impl_)->Run(std::move(req));
+      std::make_shared<WsSession>(stream_.release_socket(), impl_, std::move(slot_))
+          ->Run(std::move(req));
       return;
     }
     Response res = impl_.Handle(req, client_);
@@ -332,6 +369,7 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
 
   beast::tcp_stream stream_;
   Impl& impl_;
+  ConnectionSlot slot_;  // empty for a refused connection
   std::string client_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -344,7 +382,14 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
 void DashboardServer::Impl::Accept() {
   acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;
-    if (!ec) std::make_shared<HttpSession>(std::move(socket), *this)->Run();
+    if (!ec) {
+      if (open_connections >= opt.max_connections) {
+        std::make_shared<HttpSession>(std::move(socket), *this, ConnectionSlot())->Refuse();
+      } else {
+        std::make_shared<HttpSession>(std::move(socket), *this, ConnectionSlot(&open_connections))
+            ->Run();
+      }
+    }
     Accept();
   });
 }

@@ -3,8 +3,9 @@
 // thread inside the starling process: the page's static files, the JSON API
 // (serve/api.h), /metrics, and /api/v1/stream, which pushes every window
 // result and the statistics every second. Safe by default: loopback only
-// unless a token (or an explicit insecure flag) is given; size and rate
-// limits; static files never leave their folder. Contract: docs/api.md.
+// unless a token (or an explicit insecure flag) is given; size, rate and
+// connection limits; static files never leave their folder. Contract:
+// docs/api.md.
 #pragma once
 
 #include <chrono>
@@ -29,6 +30,9 @@ struct ServerOptions {
   double request_burst = 200;
   std::chrono::milliseconds stats_interval{1000};  // WebSocket stats pushes
   std::size_t max_websocket_backlog = 1000;        // messages; beyond it the client is dropped
+  // Open connections (HTTP and WebSocket) at once; one more is answered 503
+  // and closed.
+  std::size_t max_connections = 512;
 };
 
 class DashboardServer {

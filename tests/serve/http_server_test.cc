@@ -1,7 +1,7 @@
 // The dashboard server over real sockets on loopback: every endpoint, the
-// WebSocket push and its cadence, auth, limits, malformed requests and path
-// traversal attempts. Clients are Boost.Beast's, independent of the server
-// code beyond the wire protocol.
+// WebSocket push and its cadence, auth, limits (rate, size, connections),
+// malformed requests and path traversal attempts. Clients are Boost.Beast's,
+// independent of the server code beyond the wire protocol.
 #include "serve/http_server.h"
 
 #include <gtest/gtest.h>
@@ -190,6 +190,28 @@ struct WsClient {
     beast::flat_buffer b;
     ws.read(b);
     return beast::buffers_to_string(b.data());
+  }
+};
+
+// A connection that stays open: requests on it use HTTP keep-alive.
+struct KeepAliveClient {
+  net::io_context ioc;
+  tcp::socket socket{ioc};
+  beast::flat_buffer buffer;
+  explicit KeepAliveClient(int port) {
+    socket.connect(
+        tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  }
+  // The status (0 when the connection failed); the body into *body.
+  int Get(const std::string& target, std::string* body = nullptr) {
+    http::request<http::string_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    beast::error_code ec;
+    http::write(socket, req, ec);
+    http::response<http::string_body> res;
+    if (!ec) http::read(socket, buffer, res, ec);
+    if (body != nullptr) *body = res.body();
+    return ec ? 0 : static_cast<int>(res.result_int());
   }
 };
 
@@ -539,6 +561,60 @@ TEST_F(Server, HealthChecksAreNeverRateLimited) {
     EXPECT_EQ(r.body, R"({"status":"ok"})");
   }
   EXPECT_EQ(Request(port_, "/api/v1/stats").status, 429) << "health checks did not refill it";
+}
+
+TEST_F(Server, ConnectionsBeyondTheCapAreRefusedWith503) {
+  ServerOptions o;
+  o.max_connections = 4;
+  Start(o);
+  // Three keep-alive HTTP connections and one WebSocket fill the cap.
+  std::vector<std::unique_ptr<KeepAliveClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<KeepAliveClient>(port_));
+    ASSERT_EQ(held.back()->Get("/healthz"), 200);
+  }
+  WsClient ws(port_);
+  EXPECT_TRUE(ws.Read().starts_with(R"({"type":"hello")"));
+  // The fifth gets a JSON 503 and is closed (the server answers before it
+  // reads the request).
+  const std::string raw =
+      Raw(port_, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(raw.starts_with("HTTP/1.1 503")) << raw;
+  EXPECT_NE(raw.find("Content-Type: application/json"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("Connection: close"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("Retry-After: 1"), std::string::npos) << raw;
+  const std::string body = raw.substr(raw.find("\r\n\r\n") + 4);
+  EXPECT_TRUE(ValidJson(body)) << body;
+  EXPECT_NE(body.find(R"({"error":{"status":503,"message":"too many open connections (limit 4))"),
+            std::string::npos)
+      << body;
+  Reply refused = Request(port_, "/healthz");
+  EXPECT_EQ(refused.status, 503);
+  // The held connections still work.
+  for (auto& c : held) EXPECT_EQ(c->Get("/api/v1/stats"), 200);
+  // A closed connection gives its slot back once the server notices the
+  // close (asynchronously): a new connection that gets in keeps the slot.
+  auto take_freed_slot = [&] {
+    for (int i = 0; i < 100; ++i) {
+      auto c = std::make_unique<KeepAliveClient>(port_);
+      if (c->Get("/healthz") == 200) {
+        held.push_back(std::move(c));
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  held.pop_back();
+  ASSERT_TRUE(take_freed_slot()) << "a closed connection gave its slot back";
+  EXPECT_EQ(Request(port_, "/healthz").status, 503) << "full again";
+  ws.ws.next_layer().close();
+  ASSERT_TRUE(take_freed_slot()) << "a closed WebSocket gave its slot back";
+  EXPECT_EQ(Request(port_, "/healthz").status, 503) << "full again";
+  std::string metrics;
+  EXPECT_EQ(held.front()->Get("/metrics", &metrics), 200);
+  EXPECT_NE(metrics.find("starling_http_requests_total{code=\"503\"}"), std::string::npos)
+      << metrics;
 }
 
 TEST_F(Server, MetricsInPrometheusText) {
