@@ -74,8 +74,38 @@ std::string_view ContentType(const std::filesystem::path& p) {
 
 constexpr std::string_view kNoPage =
     "<!doctype html><meta charset=utf-8><title>Starling</title>"
-    "<p>The dashboard page is not built. Run <code>make web</code> (npm) and reload; the API is "
-    "at <a href=\"/api/v1/stats\">/api/v1/stats</a>.";
+    "<p>This starling was built without its dashboard page. Run <code>make web</code> (npm) "
+    "and rebuild, or start it with <code>--web-root web/dist</code>; the API is at "
+    "<a href=\"/api/v1/stats\">/api/v1/stats</a>.";
+
+// The file a static path names, relative to the page's root ("" and a
+// trailing slash name index.html); nullopt when a segment climbs out, is
+// hidden, is empty in the middle or holds a backslash. The same rules for
+// the page on disk and the embedded one.
+std::optional<std::string> PageRelativePath(std::string_view path) {
+  std::string rel(path.substr(1));
+  if (rel.empty() || rel.back() == '/') rel += "index.html";
+  std::size_t start = 0;
+  while (start <= rel.size()) {
+    const std::size_t slash = rel.find('/', start);
+    const std::string_view seg =
+        std::string_view(rel).substr(start, slash == std::string::npos ? rel.npos : slash - start);
+    if (seg.empty() || seg == "." || seg == ".." || seg.front() == '.' ||
+        seg.find('\\') != std::string_view::npos) {
+      return std::nullopt;
+    }
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return rel;
+}
+
+const PageFile* FindPageFile(std::span<const PageFile> page, std::string_view rel) {
+  for (const PageFile& f : page) {
+    if (f.path == rel) return &f;
+  }
+  return nullptr;
+}
 
 // Counts one open connection towards ServerOptions::max_connections for as
 // long as it lives; moves from the HTTP session to the WebSocket one on an
@@ -120,7 +150,7 @@ struct DashboardServer::Impl {
   net::steady_timer stats_timer;
   std::thread thread;
   Metrics metrics;
-  std::filesystem::path web_root;  // canonical; empty: no page
+  std::filesystem::path web_root;  // canonical; empty: the embedded page (or none)
   dataflow::ResultBus::Subscription subscription;
   int port = 0;
   bool started = false;
@@ -544,26 +574,23 @@ std::optional<Response> DashboardServer::Impl::ScreenUpgrade(const Request& req)
 
 Response DashboardServer::Impl::Static(const Request& req, std::string_view path) {
   namespace fs = std::filesystem;
+  const std::optional<std::string> found = PageRelativePath(path);
+  if (!found) return Error(req, 404, "not found");
+  const std::string& rel = *found;
   if (web_root.empty()) {
-    if (path == "/" || path == "/index.html") {
-      return Make(req, 200, "text/html; charset=utf-8", std::string(kNoPage));
-    }
-    return Error(req, 404, "not found");
-  }
-  std::string rel(path.substr(1));
-  if (rel.empty() || rel.back() == '/') rel += "index.html";
-  // No segment may climb out, hide, or be empty in the middle.
-  std::size_t start = 0;
-  while (start <= rel.size()) {
-    const std::size_t slash = rel.find('/', start);
-    const std::string_view seg =
-        std::string_view(rel).substr(start, slash == std::string::npos ? rel.npos : slash - start);
-    if (seg.empty() || seg == "." || seg == ".." || seg.front() == '.' ||
-        seg.find('\\') != std::string_view::npos) {
+    if (opt.embedded_page.empty()) {
+      if (rel == "index.html") {
+        return Make(req, 200, "text/html; charset=utf-8", std::string(kNoPage));
+      }
       return Error(req, 404, "not found");
     }
-    if (slash == std::string::npos) break;
-    start = slash + 1;
+    // As on disk: a folder's name serves its index.html.
+    const PageFile* file = FindPageFile(opt.embedded_page, rel);
+    if (file == nullptr) file = FindPageFile(opt.embedded_page, rel + "/index.html");
+    if (file == nullptr) return Error(req, 404, "not found");
+    Response r = Make(req, 200, ContentType(fs::path(file->path)), std::string(file->bytes));
+    r.set(http::field::cache_control, "no-cache");
+    return r;
   }
   std::error_code ec;
   fs::path file = fs::weakly_canonical(web_root / rel, ec);
@@ -620,8 +647,8 @@ Status DashboardServer::Start() {
     if (!fec && std::filesystem::is_regular_file(root / "index.html", fec)) {
       m.web_root = root;
     } else {
-      log::Warn("dashboard: no page in {} (build it with `make web`); serving the API only",
-                m.opt.web_root);
+      log::Warn("dashboard: no page in {} (build it with `make web`); serving {}", m.opt.web_root,
+                m.opt.embedded_page.empty() ? "the API only" : "the page built into starling");
     }
   }
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(m.opt.port));

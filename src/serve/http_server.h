@@ -11,10 +11,12 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "common/status.h"
 #include "serve/dashboard_state.h"
+#include "serve/embedded_page.h"
 
 namespace starling::serve {
 
@@ -23,7 +25,12 @@ struct ServerOptions {
   int port = 8080;          // 0: any free port (port() says which)
   std::string auth_token;   // when set, every request but /healthz must carry it
   bool insecure = false;    // allow a non-loopback bind without a token
-  std::string web_root;     // the built page (web/dist); empty or missing: a short notice
+  // The page: from web_root on disk when it is set and holds an index.html,
+  // else from embedded_page (EmbeddedPage(), compiled in), else a short
+  // notice at /. Both are served with the same content types, caching
+  // headers and path rules.
+  std::string web_root;
+  std::span<const PageFile> embedded_page;
   std::size_t max_header_bytes = 8 << 10;
   std::size_t max_body_bytes = 64 << 10;
   double requests_per_second = 50;  // per client address, token bucket (/healthz is exempt)

@@ -1,7 +1,8 @@
 // The dashboard server over real sockets on loopback: every endpoint, the
 // WebSocket push and its cadence, auth, limits (rate, size, connections),
-// malformed requests and path traversal attempts. Clients are Boost.Beast's,
-// independent of the server code beyond the wire protocol.
+// malformed requests, path traversal attempts, and the page from disk or
+// embedded. Clients are Boost.Beast's, independent of the server
+// code beyond the wire protocol.
 #include "serve/http_server.h"
 
 #include <gtest/gtest.h>
@@ -217,10 +218,11 @@ struct KeepAliveClient {
 
 class Server : public ::testing::Test {
  protected:
-  void Start(ServerOptions o = {}) {
+  // disk_page: serve web_root_ unless the options name a web root.
+  void Start(ServerOptions o = {}, bool disk_page = true) {
     Fill(state_);
     o.port = 0;
-    if (o.web_root.empty()) o.web_root = web_root_;
+    if (disk_page && o.web_root.empty()) o.web_root = web_root_;
     server_ = std::make_unique<DashboardServer>(state_, o);
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
@@ -453,6 +455,90 @@ TEST_F(Server, StaticFilesNeverLeaveTheWebRoot) {
     EXPECT_EQ(raw.find("outside the root"), std::string::npos) << attempt;
     EXPECT_EQ(raw.find("hidden"), std::string::npos) << attempt;
   }
+}
+
+// A page compiled into the binary (serve/embedded_page.h), as a table.
+constexpr char kPng[] = "\x89PNG\r\n\x1a\n\0\0binary";
+const PageFile kEmbedded[] = {
+    {"assets/app-ABC.css", "body{color:red}"},
+    {"assets/app-ABC.js", "console.log('embedded');"},
+    {"assets/logo.png", std::string_view(kPng, sizeof kPng - 1)},
+    {"docs/index.html", "<p>docs</p>"},
+    {"index.html", "<!doctype html><title>embedded</title>"},
+};
+
+TEST_F(Server, TheEmbeddedPageIsServedLikeTheOneOnDisk) {
+  ServerOptions o;
+  o.embedded_page = kEmbedded;
+  Start(o, /*disk_page=*/false);
+  for (const char* target : {"/", "/index.html"}) {
+    Reply index = Request(port_, target);
+    EXPECT_EQ(index.status, 200) << target;
+    EXPECT_EQ(index.body, "<!doctype html><title>embedded</title>");
+    EXPECT_EQ(index.headers["Content-Type"], "text/html; charset=utf-8");
+    EXPECT_EQ(index.headers["Cache-Control"], "no-cache");
+    EXPECT_EQ(index.headers["X-Content-Type-Options"], "nosniff");
+  }
+  struct Asset {
+    const char* target;
+    const char* type;
+    std::string_view bytes;
+  };
+  for (const Asset& a :
+       {Asset{"/assets/app-ABC.js", "text/javascript; charset=utf-8", "console.log('embedded');"},
+        Asset{"/assets/app-ABC.css", "text/css; charset=utf-8", "body{color:red}"},
+        Asset{"/assets/logo.png", "image/png", std::string_view(kPng, 16)},
+        Asset{"/docs/", "text/html; charset=utf-8", "<p>docs</p>"},
+        Asset{"/docs", "text/html; charset=utf-8", "<p>docs</p>"}}) {
+    Reply r = Request(port_, a.target);
+    EXPECT_EQ(r.status, 200) << a.target;
+    EXPECT_EQ(r.body, a.bytes) << a.target;
+    EXPECT_EQ(r.headers["Content-Type"], a.type) << a.target;
+    EXPECT_EQ(r.headers["Cache-Control"], "no-cache") << a.target;
+  }
+  Reply head = Request(port_, "/assets/app-ABC.js", {}, http::verb::head);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  // The path rules of the disk page.
+  for (const char* attempt :
+       {"/../index.html", "/assets/../index.html", "/%2e%2e/index.html", "/assets%2fapp-ABC.js",
+        "/assets//app-ABC.js", "/./index.html", "/.hidden", "/nope.html", "/assets/",
+        "/%5cindex.html", "/assets/app-ABC.js/"}) {
+    const std::string raw = Raw(
+        port_, std::string("GET ") + attempt + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(raw.find("HTTP/1.1 404"), std::string::npos) << attempt << ": " << raw.substr(0, 60);
+  }
+  // The API is unchanged.
+  EXPECT_EQ(Request(port_, "/api/v1/stats").status, 200);
+}
+
+TEST_F(Server, AWebRootOnDiskOverridesTheEmbeddedPage) {
+  ServerOptions o;
+  o.embedded_page = kEmbedded;
+  Start(o);  // web_root_ too
+  EXPECT_EQ(Request(port_, "/").body, "<!doctype html><title>dash</title>");
+  EXPECT_EQ(Request(port_, "/assets/app.js").body, "console.log('app');");
+  EXPECT_EQ(Request(port_, "/assets/app-ABC.js").status, 404) << "disk only, not a mix";
+}
+
+TEST_F(Server, AWebRootWithoutAPageFallsBackToTheEmbeddedOne) {
+  ServerOptions o;
+  o.embedded_page = kEmbedded;
+  o.web_root = std::string(STARLING_TEST_TMP) + "/no-such-web-root";
+  Start(o);
+  EXPECT_EQ(Request(port_, "/").body, "<!doctype html><title>embedded</title>");
+}
+
+TEST_F(Server, WithoutAPageTheRootExplainsHowToBuildIt) {
+  Start({}, /*disk_page=*/false);
+  Reply index = Request(port_, "/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.headers["Content-Type"], "text/html; charset=utf-8");
+  EXPECT_NE(index.body.find("make web"), std::string::npos) << index.body;
+  EXPECT_NE(index.body.find("--web-root"), std::string::npos) << index.body;
+  EXPECT_EQ(Request(port_, "/index.html").body, index.body);
+  EXPECT_EQ(Request(port_, "/assets/app.js").status, 404);
+  EXPECT_EQ(Request(port_, "/healthz").status, 200);
 }
 
 TEST_F(Server, TokensAreRequiredAndNeverEchoed) {
