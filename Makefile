@@ -11,7 +11,8 @@ all: release
 deps:
 	bash scripts/install-deps.sh
 
-release: deps
+# The page (web/dist) comes first: the C++ build compiles it into `starling`.
+release: deps web
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
@@ -19,11 +20,11 @@ dev: deps
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev -j $(JOBS)
 
-asan: deps
+asan: deps web
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 
-tsan: deps
+tsan: deps web
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS)
 
@@ -59,7 +60,7 @@ test-web: release web
 	bash tests/web/run_browser_test.sh $(BUILD)/release/starling $(BUILD)/test-artifacts/web
 
 # The dashboard page: npm packages (once per lockfile), then the static build
-# in web/dist that `starling` serves.
+# in web/dist that the C++ build compiles into `starling`.
 web: deps web/dist/index.html
 
 web/node_modules/.package-lock.json: web/package-lock.json

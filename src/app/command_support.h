@@ -48,9 +48,9 @@ namespace starling::app {
 
 // Starts the dashboard server (docs/api.md) over `state` and prints
 // "dashboard: http://ADDR:PORT/" on stdout. The token comes from the
-// arguments or STARLING_AUTH_TOKEN; the page from --web-root,
-// STARLING_WEB_ROOT, or the source tree's web/dist. Errors as
-// DashboardServer::Start.
+// arguments or STARLING_AUTH_TOKEN; the page from --web-root or
+// STARLING_WEB_ROOT on disk when given, else the one compiled into the
+// binary (serve/embedded_page.h). Errors as DashboardServer::Start.
 Result<std::unique_ptr<serve::DashboardServer>> StartDashboard(const ServeArgs& args,
                                                                serve::DashboardState& state);
 

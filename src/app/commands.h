@@ -59,7 +59,7 @@ struct ServeArgs {
   std::string bind = "127.0.0.1";
   std::string auth_token;  // or STARLING_AUTH_TOKEN
   bool insecure = false;
-  std::string web_root;  // default: STARLING_WEB_ROOT, else the source tree's web/dist
+  std::string web_root;  // default: STARLING_WEB_ROOT, else the page built into the binary
 };
 
 struct DemoArgs {

@@ -60,7 +60,8 @@ void AddServeOptions(CLI::App* cmd, starling::app::ServeArgs* serve) {
   cmd->add_flag("--insecure", serve->insecure,
                 "Allow a non-loopback --bind without a token (anyone who reaches it can read)");
   cmd->add_option("--web-root", serve->web_root,
-                  "The built dashboard page (default: $STARLING_WEB_ROOT, else web/dist)");
+                  "Serve the dashboard page from this folder (a web/dist build) instead of "
+                  "the one built into starling (default: $STARLING_WEB_ROOT)");
 }
 
 }  // namespace

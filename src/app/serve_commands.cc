@@ -10,6 +10,7 @@
 #include "app/cli_util.h"
 #include "app/command_support.h"
 #include "common/log.h"
+#include "serve/embedded_page.h"
 #include "serve/http_server.h"
 #include "serve/report.h"
 #include "serve/stored_run.h"
@@ -36,9 +37,8 @@ Result<std::unique_ptr<serve::DashboardServer>> StartDashboard(const ServeArgs& 
   o.port = args.port;
   o.auth_token = !args.auth_token.empty() ? args.auth_token : Env("STARLING_AUTH_TOKEN");
   o.insecure = args.insecure;
-  o.web_root = !args.web_root.empty()              ? args.web_root
-               : !Env("STARLING_WEB_ROOT").empty() ? Env("STARLING_WEB_ROOT")
-                                                   : std::string(STARLING_DEFAULT_WEB_ROOT);
+  o.web_root = !args.web_root.empty() ? args.web_root : Env("STARLING_WEB_ROOT");
+  o.embedded_page = serve::EmbeddedPage();
   auto server = std::make_unique<serve::DashboardServer>(state, o);
   STARLING_RETURN_IF_ERROR(server->Start());
   std::printf("dashboard: %s\n", server->url().c_str());

@@ -348,7 +348,26 @@ ApiResponse JsonError(int status, std::string_view message) {
   ApiResponse r;
   r.status = status;
   r.body = "{\"error\":{\"status\":" + std::to_string(status) + ",\"message\":";
-  model::AppendJsonString(message, &r.body);
+  // Messages echo paths and parameters: '<', '>' and '&' are written as
+  // \u escapes, so no markup (<script>) ever appears in an error body, even
+  // to a client that ignores its JSON content type.
+  std::string quoted;
+  model::AppendJsonString(message, &quoted);
+  for (const char c : quoted) {
+    switch (c) {
+      case '<':
+        r.body += "\\u003c";
+        break;
+      case '>':
+        r.body += "\\u003e";
+        break;
+      case '&':
+        r.body += "\\u0026";
+        break;
+      default:
+        r.body += c;
+    }
+  }
   r.body += "}}";
   return r;
 }

@@ -31,7 +31,7 @@ std::optional<std::string> PercentDecode(std::string_view s, bool plus_as_space)
 // "a=1&b=x%20y" -> {a: 1, b: "x y"}; nullopt when an escape is malformed.
 std::optional<QueryParams> ParseQuery(std::string_view query);
 
-// {"error":{"status":S,"message":M}}
+// {"error":{"status":S,"message":M}}; '<', '>' and '&' of M as \u escapes.
 ApiResponse JsonError(int status, std::string_view message);
 
 // /healthz and /api/v1/...; nullopt for any other path (not the API's).

@@ -10,7 +10,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +17,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/log.h"
@@ -33,6 +33,20 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
+
+// The token of "Bearer TOKEN"; the scheme is case-insensitive and may be
+// followed by several spaces (RFC 7235). Empty for any other scheme.
+std::string_view BearerToken(std::string_view authorization) {
+  constexpr std::string_view kScheme = "Bearer";
+  if (authorization.size() <= kScheme.size() || authorization[kScheme.size()] != ' ' ||
+      !beast::iequals(beast::string_view(authorization.data(), kScheme.size()),
+                      beast::string_view(kScheme.data(), kScheme.size()))) {
+    return {};
+  }
+  std::string_view token = authorization.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  return token;
+}
 
 bool SameToken(std::string_view a, std::string_view b) {
   // Constant time in the length of the expected token.
@@ -60,8 +74,55 @@ std::string_view ContentType(const std::filesystem::path& p) {
 
 constexpr std::string_view kNoPage =
     "<!doctype html><meta charset=utf-8><title>Starling</title>"
-    "<p>The dashboard page is not built. Run <code>make web</code> (npm) and reload; the API is "
-    "at <a href=\"/api/v1/stats\">/api/v1/stats</a>.";
+    "<p>This starling was built without its dashboard page. Run <code>make web</code> (npm) "
+    "and rebuild, or start it with <code>--web-root web/dist</code>; the API is at "
+    "<a href=\"/api/v1/stats\">/api/v1/stats</a>.";
+
+// The file a static path names, relative to the page's root ("" and a
+// trailing slash name index.html); nullopt when a segment climbs out, is
+// hidden, is empty in the middle or holds a backslash. The same rules for
+// the page on disk and the embedded one.
+std::optional<std::string> PageRelativePath(std::string_view path) {
+  std::string rel(path.substr(1));
+  if (rel.empty() || rel.back() == '/') rel += "index.html";
+  std::size_t start = 0;
+  while (start <= rel.size()) {
+    const std::size_t slash = rel.find('/', start);
+    const std::string_view seg =
+        std::string_view(rel).substr(start, slash == std::string::npos ? rel.npos : slash - start);
+    if (seg.empty() || seg == "." || seg == ".." || seg.front() == '.' ||
+        seg.find('\\') != std::string_view::npos) {
+      return std::nullopt;
+    }
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return rel;
+}
+
+const PageFile* FindPageFile(std::span<const PageFile> page, std::string_view rel) {
+  for (const PageFile& f : page) {
+    if (f.path == rel) return &f;
+  }
+  return nullptr;
+}
+
+// Counts one open connection towards ServerOptions::max_connections for as
+// long as it lives; moves from the HTTP session to the WebSocket one on an
+// upgrade. io thread only (or after it has stopped).
+class ConnectionSlot {
+ public:
+  ConnectionSlot() = default;
+  explicit ConnectionSlot(std::size_t* open) : open_(open) { ++*open_; }
+  ConnectionSlot(ConnectionSlot&& other) noexcept : open_(std::exchange(other.open_, nullptr)) {}
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+  ~ConnectionSlot() {
+    if (open_ != nullptr) --*open_;
+  }
+
+ private:
+  std::size_t* open_ = nullptr;
+};
 
 }  // namespace
 
@@ -81,12 +142,15 @@ struct DashboardServer::Impl {
 
   DashboardState& state;
   ServerOptions opt;
+  // Before ioc: sessions still queued in it when it is destroyed give their
+  // slots back here.
+  std::size_t open_connections = 0;
   net::io_context ioc{1};
   tcp::acceptor acceptor;
   net::steady_timer stats_timer;
   std::thread thread;
   Metrics metrics;
-  std::filesystem::path web_root;  // canonical; empty: no page
+  std::filesystem::path web_root;  // canonical; empty: the embedded page (or none)
   dataflow::ResultBus::Subscription subscription;
   int port = 0;
   bool started = false;
@@ -110,6 +174,9 @@ struct DashboardServer::Impl {
   // when it may go on. *path gets the decoded path, *query the parameters.
   std::optional<Response> Screen(const Request& req, const std::string& client, std::string* path,
                                  QueryParams* query);
+  // What Beast's accept would refuse in plain text, refused as JSON; nullopt
+  // when the upgrade may go on.
+  std::optional<Response> ScreenUpgrade(const Request& req);
   Response Make(const Request& req, int status, std::string_view type, std::string body);
   Response Error(const Request& req, int status, std::string_view message);
   Response Static(const Request& req, std::string_view path);
@@ -119,7 +186,8 @@ struct DashboardServer::Impl {
 
 class DashboardServer::Impl::WsSession : public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(tcp::socket&& socket, Impl& impl) : ws_(std::move(socket)), impl_(impl) {}
+  WsSession(tcp::socket&& socket, Impl& impl, ConnectionSlot slot)
+      : ws_(std::move(socket)), impl_(impl), slot_(std::move(slot)) {}
 
   void Run(Request req) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -194,6 +262,7 @@ class DashboardServer::Impl::WsSession : public std::enable_shared_from_this<WsS
 
   websocket::stream<beast::tcp_stream> ws_;
   Impl& impl_;
+  ConnectionSlot slot_;
   beast::flat_buffer in_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   bool open_ = false;
@@ -204,7 +273,8 @@ class DashboardServer::Impl::WsSession : public std::enable_shared_from_this<WsS
 
 class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, Impl& impl) : stream_(std::move(socket)), impl_(impl) {
+  HttpSession(tcp::socket&& socket, Impl& impl, ConnectionSlot slot)
+      : stream_(std::move(socket)), impl_(impl), slot_(std::move(slot)) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     client_ = ec ? "?" : remote.address().to_string();
@@ -213,6 +283,19 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
   void Run() {
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&HttpSession::Read, shared_from_this()));
+  }
+
+  // Answers 503 without reading a request, then closes (one connection over
+  // max_connections). io thread.
+  void Refuse() {
+    Request dummy;
+    dummy.version(11);
+    Response res =
+        impl_.Error(dummy, 503,
+                    "too many open connections (limit " +
+                        std::to_string(impl_.opt.max_connections) + "); try again later");
+    res.set(http::field::retry_after, "1");
+    Send(std::move(res), true);
   }
 
  private:
@@ -263,9 +346,14 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
         Send(impl_.Error(req, 404, "WebSocket upgrades are served at /api/v1/stream only"), true);
         return;
       }
+      if (auto refused = impl_.ScreenUpgrade(req)) {
+        Send(std::move(*refused), true);
+        return;
+      }
       impl_.metrics.CountRequest(101);
       stream_.expires_never();
-      std::make_shared<WsSession>(stream_.release_socket(), impl_)->Run(std::move(req));
+      std::make_shared<WsSession>(stream_.release_socket(), impl_, std::move(slot_))
+          ->Run(std::move(req));
       return;
     }
     Response res = impl_.Handle(req, client_);
@@ -311,6 +399,7 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
 
   beast::tcp_stream stream_;
   Impl& impl_;
+  ConnectionSlot slot_;  // empty for a refused connection
   std::string client_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -323,7 +412,14 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
 void DashboardServer::Impl::Accept() {
   acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;
-    if (!ec) std::make_shared<HttpSession>(std::move(socket), *this)->Run();
+    if (!ec) {
+      if (open_connections >= opt.max_connections) {
+        std::make_shared<HttpSession>(std::move(socket), *this, ConnectionSlot())->Refuse();
+      } else {
+        std::make_shared<HttpSession>(std::move(socket), *this, ConnectionSlot(&open_connections))
+            ->Run();
+      }
+    }
     Accept();
   });
 }
@@ -401,7 +497,14 @@ Response DashboardServer::Impl::Error(const Request& req, int status, std::strin
 std::optional<Response> DashboardServer::Impl::Screen(const Request& req,
                                                       const std::string& client,
                                                       std::string* path, QueryParams* query) {
-  if (!Allow(client)) {
+  const std::string_view target(req.target().data(), req.target().size());
+  const std::size_t qmark = target.find('?');
+  const std::string_view raw_path = target.substr(0, qmark);
+  auto decoded = PercentDecode(raw_path, false);
+  // Health checks are never rate limited: a busy client (the page, many
+  // WebSocket upgrades) must not make its host look dead.
+  const bool health = decoded && *decoded == "/healthz";
+  if (!health && !Allow(client)) {
     Response r = Error(req, 429,
                        "too many requests (limit " +
                            std::to_string(static_cast<int>(opt.requests_per_second)) +
@@ -414,20 +517,15 @@ std::optional<Response> DashboardServer::Impl::Screen(const Request& req,
     r.set(http::field::allow, "GET, HEAD");
     return r;
   }
-  const std::string_view target(req.target().data(), req.target().size());
   if (target.empty() || target.front() != '/') return Error(req, 400, "bad request target");
-  const std::size_t qmark = target.find('?');
-  const std::string_view raw_path = target.substr(0, qmark);
-  auto decoded = PercentDecode(raw_path, false);
   if (!decoded) return Error(req, 400, "bad escape in the path");
   auto params = ParseQuery(qmark == std::string_view::npos ? "" : target.substr(qmark + 1));
   if (!params) return Error(req, 400, "bad escape in the query");
-  if (!opt.auth_token.empty() && *decoded != "/healthz") {
+  if (!opt.auth_token.empty() && !health) {
     std::string presented;
     const auto auth = req.find(http::field::authorization);
     if (auth != req.end()) {
-      const std::string_view v(auth->value().data(), auth->value().size());
-      if (v.starts_with("Bearer ")) presented = std::string(v.substr(7));
+      presented = BearerToken(std::string_view(auth->value().data(), auth->value().size()));
     }
     if (presented.empty()) {
       auto t = params->find("token");
@@ -449,28 +547,50 @@ std::optional<Response> DashboardServer::Impl::Screen(const Request& req,
   return std::nullopt;
 }
 
+std::optional<Response> DashboardServer::Impl::ScreenUpgrade(const Request& req) {
+  // Beast's is_upgrade() has checked the version (1.1), the method (GET) and
+  // the Connection and Upgrade headers.
+  if (req.find(http::field::host) == req.end()) {
+    return Error(req, 400, "a WebSocket upgrade needs a Host header");
+  }
+  const auto key = req.find(http::field::sec_websocket_key);
+  if (key == req.end() || key->value().empty()) {
+    return Error(req, 400, "a WebSocket upgrade needs a Sec-WebSocket-Key header");
+  }
+  if (key->value().size() > 24) {  // base64 of a 16-byte nonce
+    return Error(req, 400, "Sec-WebSocket-Key is not a base64 16-byte nonce");
+  }
+  const auto version = req.find(http::field::sec_websocket_version);
+  if (version == req.end()) {
+    return Error(req, 400, "a WebSocket upgrade needs Sec-WebSocket-Version: 13");
+  }
+  if (version->value() != "13") {
+    Response r = Error(req, 426, "only WebSocket version 13 is served");
+    r.set(http::field::sec_websocket_version, "13");
+    return r;
+  }
+  return std::nullopt;
+}
+
 Response DashboardServer::Impl::Static(const Request& req, std::string_view path) {
   namespace fs = std::filesystem;
+  const std::optional<std::string> found = PageRelativePath(path);
+  if (!found) return Error(req, 404, "not found");
+  const std::string& rel = *found;
   if (web_root.empty()) {
-    if (path == "/" || path == "/index.html") {
-      return Make(req, 200, "text/html; charset=utf-8", std::string(kNoPage));
-    }
-    return Error(req, 404, "not found");
-  }
-  std::string rel(path.substr(1));
-  if (rel.empty() || rel.back() == '/') rel += "index.html";
-  // No segment may climb out, hide, or be empty in the middle.
-  std::size_t start = 0;
-  while (start <= rel.size()) {
-    const std::size_t slash = rel.find('/', start);
-    const std::string_view seg =
-        std::string_view(rel).substr(start, slash == std::string::npos ? rel.npos : slash - start);
-    if (seg.empty() || seg == "." || seg == ".." || seg.front() == '.' ||
-        seg.find('\\') != std::string_view::npos) {
+    if (opt.embedded_page.empty()) {
+      if (rel == "index.html") {
+        return Make(req, 200, "text/html; charset=utf-8", std::string(kNoPage));
+      }
       return Error(req, 404, "not found");
     }
-    if (slash == std::string::npos) break;
-    start = slash + 1;
+    // As on disk: a folder's name serves its index.html.
+    const PageFile* file = FindPageFile(opt.embedded_page, rel);
+    if (file == nullptr) file = FindPageFile(opt.embedded_page, rel + "/index.html");
+    if (file == nullptr) return Error(req, 404, "not found");
+    Response r = Make(req, 200, ContentType(fs::path(file->path)), std::string(file->bytes));
+    r.set(http::field::cache_control, "no-cache");
+    return r;
   }
   std::error_code ec;
   fs::path file = fs::weakly_canonical(web_root / rel, ec);
@@ -527,8 +647,8 @@ Status DashboardServer::Start() {
     if (!fec && std::filesystem::is_regular_file(root / "index.html", fec)) {
       m.web_root = root;
     } else {
-      log::Warn("dashboard: no page in {} (build it with `make web`); serving the API only",
-                m.opt.web_root);
+      log::Warn("dashboard: no page in {} (build it with `make web`); serving {}", m.opt.web_root,
+                m.opt.embedded_page.empty() ? "the API only" : "the page built into starling");
     }
   }
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(m.opt.port));

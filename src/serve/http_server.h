@@ -3,17 +3,20 @@
 // thread inside the starling process: the page's static files, the JSON API
 // (serve/api.h), /metrics, and /api/v1/stream, which pushes every window
 // result and the statistics every second. Safe by default: loopback only
-// unless a token (or an explicit insecure flag) is given; size and rate
-// limits; static files never leave their folder. Contract: docs/api.md.
+// unless a token (or an explicit insecure flag) is given; size, rate and
+// connection limits; static files never leave their folder. Contract:
+// docs/api.md.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "common/status.h"
 #include "serve/dashboard_state.h"
+#include "serve/embedded_page.h"
 
 namespace starling::serve {
 
@@ -22,13 +25,21 @@ struct ServerOptions {
   int port = 8080;          // 0: any free port (port() says which)
   std::string auth_token;   // when set, every request but /healthz must carry it
   bool insecure = false;    // allow a non-loopback bind without a token
-  std::string web_root;     // the built page (web/dist); empty or missing: a short notice
+  // The page: from web_root on disk when it is set and holds an index.html,
+  // else from embedded_page (EmbeddedPage(), compiled in), else a short
+  // notice at /. Both are served with the same content types, caching
+  // headers and path rules.
+  std::string web_root;
+  std::span<const PageFile> embedded_page;
   std::size_t max_header_bytes = 8 << 10;
   std::size_t max_body_bytes = 64 << 10;
-  double requests_per_second = 50;  // per client address, token bucket
+  double requests_per_second = 50;  // per client address, token bucket (/healthz is exempt)
   double request_burst = 200;
   std::chrono::milliseconds stats_interval{1000};  // WebSocket stats pushes
   std::size_t max_websocket_backlog = 1000;        // messages; beyond it the client is dropped
+  // Open connections (HTTP and WebSocket) at once; one more is answered 503
+  // and closed.
+  std::size_t max_connections = 512;
 };
 
 class DashboardServer {

@@ -1,6 +1,7 @@
 // The dashboard server over real sockets on loopback: every endpoint, the
-// WebSocket push and its cadence, auth, limits, malformed requests and path
-// traversal attempts. Clients are Boost.Beast's, independent of the server
+// WebSocket push and its cadence, auth, limits (rate, size, connections),
+// malformed requests, path traversal attempts, and the page from disk or
+// embedded. Clients are Boost.Beast's, independent of the server
 // code beyond the wire protocol.
 #include "serve/http_server.h"
 
@@ -178,12 +179,50 @@ void Fill(DashboardState& state) {
   }
 }
 
+struct WsClient {
+  net::io_context ioc;
+  websocket::stream<tcp::socket> ws{ioc};
+  explicit WsClient(int port, const std::string& target = "/api/v1/stream") {
+    ws.next_layer().connect(
+        tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    ws.handshake("127.0.0.1", target);
+  }
+  std::string Read() {
+    beast::flat_buffer b;
+    ws.read(b);
+    return beast::buffers_to_string(b.data());
+  }
+};
+
+// A connection that stays open: requests on it use HTTP keep-alive.
+struct KeepAliveClient {
+  net::io_context ioc;
+  tcp::socket socket{ioc};
+  beast::flat_buffer buffer;
+  explicit KeepAliveClient(int port) {
+    socket.connect(
+        tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  }
+  // The status (0 when the connection failed); the body into *body.
+  int Get(const std::string& target, std::string* body = nullptr) {
+    http::request<http::string_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    beast::error_code ec;
+    http::write(socket, req, ec);
+    http::response<http::string_body> res;
+    if (!ec) http::read(socket, buffer, res, ec);
+    if (body != nullptr) *body = res.body();
+    return ec ? 0 : static_cast<int>(res.result_int());
+  }
+};
+
 class Server : public ::testing::Test {
  protected:
-  void Start(ServerOptions o = {}) {
+  // disk_page: serve web_root_ unless the options name a web root.
+  void Start(ServerOptions o = {}, bool disk_page = true) {
     Fill(state_);
     o.port = 0;
-    if (o.web_root.empty()) o.web_root = web_root_;
+    if (disk_page && o.web_root.empty()) o.web_root = web_root_;
     server_ = std::make_unique<DashboardServer>(state_, o);
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
@@ -304,6 +343,84 @@ TEST_F(Server, BadParametersGetClearJsonErrors) {
   EXPECT_EQ(head.status, 200);
 }
 
+TEST_F(Server, ErrorsNeverEchoMarkup) {
+  Start();
+  struct Case {
+    const char* target;
+    int status;
+    const char* message;  // as decoded from the JSON
+  };
+  for (const Case& c :
+       {Case{"/api/v1/%3Cscript%3Ealert(1)%3C/script%3E", 404,
+             "no such endpoint: /api/v1/<script>alert(1)</script> (see docs/api.md)"},
+        Case{"/api/v1/windows?analysis=%3CScript%3Ex%26y%3C%2Fscript%3E", 404,
+             "no analysis named '<Script>x&y</script>'"}}) {
+    const std::string raw = Raw(port_, std::string("GET ") + c.target +
+                                           " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    ASSERT_TRUE(raw.starts_with("HTTP/1.1 " + std::to_string(c.status))) << raw;
+    const std::string body = raw.substr(raw.find("\r\n\r\n") + 4);
+    // The raw bytes: no markup, whatever the case.
+    for (const char* bad : {"<", ">", "&"}) {
+      EXPECT_EQ(body.find(bad), std::string::npos) << c.target << ": " << body;
+    }
+    EXPECT_NE(body.find("\\u003c"), std::string::npos) << body;
+    // Still JSON that says the same.
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(body).get(doc), simdjson::SUCCESS) << body;
+    std::string_view message;
+    ASSERT_EQ(doc["error"]["message"].get(message), simdjson::SUCCESS) << body;
+    EXPECT_EQ(message, c.message);
+  }
+  EXPECT_EQ(JsonError(400, "a<b>&c").body,
+            R"({"error":{"status":400,"message":"a\u003cb\u003e\u0026c"}})");
+}
+
+TEST_F(Server, BadWebSocketUpgradesGetJsonErrors) {
+  Start();
+  struct Case {
+    std::string headers;
+    int status;
+    const char* says;
+  };
+  for (const Case& c : {
+           Case{"Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                "Sec-WebSocket-Version: 13\r\n",
+                400, "Sec-WebSocket-Key"},
+           Case{"Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: \r\n"
+                "Sec-WebSocket-Version: 13\r\n",
+                400, "Sec-WebSocket-Key"},
+           Case{"Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                "Sec-WebSocket-Key: " +
+                    std::string(40, 'A') + "\r\nSec-WebSocket-Version: 13\r\n",
+                400, "Sec-WebSocket-Key"},
+           Case{"Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                400, "Sec-WebSocket-Version"},
+           Case{"Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n",
+                426, "version 13"},
+           Case{"Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n",
+                400, "Host"},
+       }) {
+    const std::string raw =
+        Raw(port_, std::string("GET /api/v1/stream HTTP/1.1\r\n") + c.headers + "\r\n");
+    ASSERT_TRUE(raw.starts_with("HTTP/1.1 " + std::to_string(c.status))) << c.headers << raw;
+    EXPECT_NE(raw.find("Content-Type: application/json"), std::string::npos) << raw;
+    const std::string body = raw.substr(raw.find("\r\n\r\n") + 4);
+    EXPECT_TRUE(ValidJson(body)) << body;
+    EXPECT_NE(body.find("\"status\":" + std::to_string(c.status)), std::string::npos) << body;
+    EXPECT_NE(body.find(c.says), std::string::npos) << body;
+    if (c.status == 426) {
+      EXPECT_NE(raw.find("Sec-WebSocket-Version: 13"), std::string::npos) << raw;
+    }
+  }
+  // A well-formed upgrade still works.
+  WsClient ok(port_);
+  EXPECT_TRUE(ok.Read().starts_with(R"({"type":"hello")"));
+}
+
 TEST_F(Server, MalformedAndOversizedRequests) {
   Start();
   EXPECT_NE(Raw(port_, "this is not http\r\n\r\n").find("HTTP/1.1 400"), std::string::npos);
@@ -340,6 +457,90 @@ TEST_F(Server, StaticFilesNeverLeaveTheWebRoot) {
   }
 }
 
+// A page compiled into the binary (serve/embedded_page.h), as a table.
+constexpr char kPng[] = "\x89PNG\r\n\x1a\n\0\0binary";
+const PageFile kEmbedded[] = {
+    {"assets/app-ABC.css", "body{color:red}"},
+    {"assets/app-ABC.js", "console.log('embedded');"},
+    {"assets/logo.png", std::string_view(kPng, sizeof kPng - 1)},
+    {"docs/index.html", "<p>docs</p>"},
+    {"index.html", "<!doctype html><title>embedded</title>"},
+};
+
+TEST_F(Server, TheEmbeddedPageIsServedLikeTheOneOnDisk) {
+  ServerOptions o;
+  o.embedded_page = kEmbedded;
+  Start(o, /*disk_page=*/false);
+  for (const char* target : {"/", "/index.html"}) {
+    Reply index = Request(port_, target);
+    EXPECT_EQ(index.status, 200) << target;
+    EXPECT_EQ(index.body, "<!doctype html><title>embedded</title>");
+    EXPECT_EQ(index.headers["Content-Type"], "text/html; charset=utf-8");
+    EXPECT_EQ(index.headers["Cache-Control"], "no-cache");
+    EXPECT_EQ(index.headers["X-Content-Type-Options"], "nosniff");
+  }
+  struct Asset {
+    const char* target;
+    const char* type;
+    std::string_view bytes;
+  };
+  for (const Asset& a :
+       {Asset{"/assets/app-ABC.js", "text/javascript; charset=utf-8", "console.log('embedded');"},
+        Asset{"/assets/app-ABC.css", "text/css; charset=utf-8", "body{color:red}"},
+        Asset{"/assets/logo.png", "image/png", std::string_view(kPng, 16)},
+        Asset{"/docs/", "text/html; charset=utf-8", "<p>docs</p>"},
+        Asset{"/docs", "text/html; charset=utf-8", "<p>docs</p>"}}) {
+    Reply r = Request(port_, a.target);
+    EXPECT_EQ(r.status, 200) << a.target;
+    EXPECT_EQ(r.body, a.bytes) << a.target;
+    EXPECT_EQ(r.headers["Content-Type"], a.type) << a.target;
+    EXPECT_EQ(r.headers["Cache-Control"], "no-cache") << a.target;
+  }
+  Reply head = Request(port_, "/assets/app-ABC.js", {}, http::verb::head);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  // The path rules of the disk page.
+  for (const char* attempt :
+       {"/../index.html", "/assets/../index.html", "/%2e%2e/index.html", "/assets%2fapp-ABC.js",
+        "/assets//app-ABC.js", "/./index.html", "/.hidden", "/nope.html", "/assets/",
+        "/%5cindex.html", "/assets/app-ABC.js/"}) {
+    const std::string raw = Raw(
+        port_, std::string("GET ") + attempt + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(raw.find("HTTP/1.1 404"), std::string::npos) << attempt << ": " << raw.substr(0, 60);
+  }
+  // The API is unchanged.
+  EXPECT_EQ(Request(port_, "/api/v1/stats").status, 200);
+}
+
+TEST_F(Server, AWebRootOnDiskOverridesTheEmbeddedPage) {
+  ServerOptions o;
+  o.embedded_page = kEmbedded;
+  Start(o);  // web_root_ too
+  EXPECT_EQ(Request(port_, "/").body, "<!doctype html><title>dash</title>");
+  EXPECT_EQ(Request(port_, "/assets/app.js").body, "console.log('app');");
+  EXPECT_EQ(Request(port_, "/assets/app-ABC.js").status, 404) << "disk only, not a mix";
+}
+
+TEST_F(Server, AWebRootWithoutAPageFallsBackToTheEmbeddedOne) {
+  ServerOptions o;
+  o.embedded_page = kEmbedded;
+  o.web_root = std::string(STARLING_TEST_TMP) + "/no-such-web-root";
+  Start(o);
+  EXPECT_EQ(Request(port_, "/").body, "<!doctype html><title>embedded</title>");
+}
+
+TEST_F(Server, WithoutAPageTheRootExplainsHowToBuildIt) {
+  Start({}, /*disk_page=*/false);
+  Reply index = Request(port_, "/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.headers["Content-Type"], "text/html; charset=utf-8");
+  EXPECT_NE(index.body.find("make web"), std::string::npos) << index.body;
+  EXPECT_NE(index.body.find("--web-root"), std::string::npos) << index.body;
+  EXPECT_EQ(Request(port_, "/index.html").body, index.body);
+  EXPECT_EQ(Request(port_, "/assets/app.js").status, 404);
+  EXPECT_EQ(Request(port_, "/healthz").status, 200);
+}
+
 TEST_F(Server, TokensAreRequiredAndNeverEchoed) {
   ServerOptions o;
   o.auth_token = "s3cret-token";
@@ -354,6 +555,15 @@ TEST_F(Server, TokensAreRequiredAndNeverEchoed) {
       << "a prefix is not the token";
   Reply bearer = Request(port_, "/api/v1/stats", {{"Authorization", "Bearer s3cret-token"}});
   EXPECT_EQ(bearer.status, 200);
+  // The scheme is case-insensitive (RFC 7235), the token is not.
+  for (const char* header : {"bearer s3cret-token", "BEARER s3cret-token", "bEaReR s3cret-token",
+                             "Bearer  s3cret-token"}) {
+    EXPECT_EQ(Request(port_, "/api/v1/stats", {{"Authorization", header}}).status, 200) << header;
+  }
+  for (const char* header : {"Bearer S3CRET-TOKEN", "Basic s3cret-token", "Bearers3cret-token",
+                             "Bearerx s3cret-token", "s3cret-token", "Bearer"}) {
+    EXPECT_EQ(Request(port_, "/api/v1/stats", {{"Authorization", header}}).status, 401) << header;
+  }
   Reply query = Request(port_, "/api/v1/posts?token=s3cret-token&limit=1");
   EXPECT_EQ(query.status, 200) << query.body;
   EXPECT_EQ(Request(port_, "/", {}).status, 401) << "the page too";
@@ -402,7 +612,7 @@ TEST_F(Server, RateLimitAnswers429) {
   int ok = 0, limited = 0;
   std::string retry;
   for (int i = 0; i < 12; ++i) {
-    Reply r = Request(port_, "/healthz");
+    Reply r = Request(port_, "/api/v1/stats");
     if (r.status == 200) ++ok;
     if (r.status == 429) {
       ++limited;
@@ -413,6 +623,84 @@ TEST_F(Server, RateLimitAnswers429) {
   EXPECT_LE(ok, 6);  // the burst, plus at most one refilled meanwhile
   EXPECT_GE(limited, 5);
   EXPECT_EQ(retry, "1");
+}
+
+TEST_F(Server, HealthChecksAreNeverRateLimited) {
+  ServerOptions o;
+  o.requests_per_second = 0.01;  // no refill during the test
+  o.request_burst = 5;
+  Start(o);
+  // WebSocket upgrades spend the client's tokens (the page reconnecting).
+  int upgraded = 0;
+  for (int i = 0; i < 8; ++i) {
+    try {
+      WsClient c(port_);
+      ++upgraded;
+    } catch (const boost::system::system_error&) {
+    }
+  }
+  EXPECT_EQ(upgraded, 5) << "upgrades are rate limited";
+  EXPECT_EQ(Request(port_, "/api/v1/stats").status, 429) << "the bucket is empty";
+  for (int i = 0; i < 30; ++i) {
+    Reply r = Request(port_, "/healthz");
+    ASSERT_EQ(r.status, 200) << "request " << i << ": " << r.body;
+    EXPECT_EQ(r.body, R"({"status":"ok"})");
+  }
+  EXPECT_EQ(Request(port_, "/api/v1/stats").status, 429) << "health checks did not refill it";
+}
+
+TEST_F(Server, ConnectionsBeyondTheCapAreRefusedWith503) {
+  ServerOptions o;
+  o.max_connections = 4;
+  Start(o);
+  // Three keep-alive HTTP connections and one WebSocket fill the cap.
+  std::vector<std::unique_ptr<KeepAliveClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<KeepAliveClient>(port_));
+    ASSERT_EQ(held.back()->Get("/healthz"), 200);
+  }
+  WsClient ws(port_);
+  EXPECT_TRUE(ws.Read().starts_with(R"({"type":"hello")"));
+  // The fifth gets a JSON 503 and is closed (the server answers before it
+  // reads the request).
+  const std::string raw =
+      Raw(port_, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(raw.starts_with("HTTP/1.1 503")) << raw;
+  EXPECT_NE(raw.find("Content-Type: application/json"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("Connection: close"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("Retry-After: 1"), std::string::npos) << raw;
+  const std::string body = raw.substr(raw.find("\r\n\r\n") + 4);
+  EXPECT_TRUE(ValidJson(body)) << body;
+  EXPECT_NE(body.find(R"({"error":{"status":503,"message":"too many open connections (limit 4))"),
+            std::string::npos)
+      << body;
+  Reply refused = Request(port_, "/healthz");
+  EXPECT_EQ(refused.status, 503);
+  // The held connections still work.
+  for (auto& c : held) EXPECT_EQ(c->Get("/api/v1/stats"), 200);
+  // A closed connection gives its slot back once the server notices the
+  // close (asynchronously): a new connection that gets in keeps the slot.
+  auto take_freed_slot = [&] {
+    for (int i = 0; i < 100; ++i) {
+      auto c = std::make_unique<KeepAliveClient>(port_);
+      if (c->Get("/healthz") == 200) {
+        held.push_back(std::move(c));
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  held.pop_back();
+  ASSERT_TRUE(take_freed_slot()) << "a closed connection gave its slot back";
+  EXPECT_EQ(Request(port_, "/healthz").status, 503) << "full again";
+  ws.ws.next_layer().close();
+  ASSERT_TRUE(take_freed_slot()) << "a closed WebSocket gave its slot back";
+  EXPECT_EQ(Request(port_, "/healthz").status, 503) << "full again";
+  std::string metrics;
+  EXPECT_EQ(held.front()->Get("/metrics", &metrics), 200);
+  EXPECT_NE(metrics.find("starling_http_requests_total{code=\"503\"}"), std::string::npos)
+      << metrics;
 }
 
 TEST_F(Server, MetricsInPrometheusText) {
@@ -428,21 +716,6 @@ TEST_F(Server, MetricsInPrometheusText) {
   EXPECT_NE(m.body.find("starling_http_requests_total{code=\"404\"} 1"), std::string::npos);
   EXPECT_NE(m.body.find("starling_watermark_seconds 1617235320"), std::string::npos);
 }
-
-struct WsClient {
-  net::io_context ioc;
-  websocket::stream<tcp::socket> ws{ioc};
-  explicit WsClient(int port, const std::string& target = "/api/v1/stream") {
-    ws.next_layer().connect(
-        tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
-    ws.handshake("127.0.0.1", target);
-  }
-  std::string Read() {
-    beast::flat_buffer b;
-    ws.read(b);
-    return beast::buffers_to_string(b.data());
-  }
-};
 
 TEST_F(Server, WebSocketPushesResultsAndStatsOnCadence) {
   ServerOptions o;
