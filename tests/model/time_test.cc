@@ -1,7 +1,7 @@
 // Tests for timestamp parsing/formatting (model/post_json.h).
-#include <gtest/gtest.h>
-
 #include "model/time.h"
+
+#include <gtest/gtest.h>
 
 namespace starling::model {
 namespace {
