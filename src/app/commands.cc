@@ -67,7 +67,9 @@ bool SameFile(const std::string& a, const std::string& b) {
 Status CheckNotReadingOutput(const std::vector<std::string>& sources,
                              const std::vector<std::string>& outputs) {
   for (const auto& source : sources) {
-    const std::optional<std::string> in = source::InputFile(source);
+    // A source's file, or a store's (convert reads CSV and SQLite back).
+    std::optional<std::string> in = source::InputFile(source);
+    if (!in) in = sink::OutputFile(source);
     if (!in) continue;
     for (const auto& spec : outputs) {
       // A spec no sink takes is a plain path (dead letters).

@@ -95,16 +95,33 @@ Status CheckFreshOutputs(const std::vector<std::string>& outputs, bool overwrite
   for (const std::string& spec : outputs) {
     if (spec.empty() || sink::ReplacesByKey(spec)) continue;
     const std::string path = sink::OutputFile(spec).value_or(spec);
+    if (path == "-") continue;
+    // The file, and the files a rotating JSONL sink went on in (PATH.1, ...).
+    std::vector<std::string> files;
     std::error_code ec;
-    if (path == "-" || !std::filesystem::is_regular_file(path, ec)) continue;
-    if (std::filesystem::file_size(path, ec) == 0 || ec) continue;
+    if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) > 0) {
+      files.push_back(path);
+    }
+    bool rotated = false;
+    for (int n = 1; std::filesystem::exists(path + "." + std::to_string(n), ec); ++n) {
+      files.push_back(path + "." + std::to_string(n));
+      rotated = true;
+    }
+    if (files.empty()) continue;
     if (overwrite) {
-      if (!std::filesystem::remove(path, ec)) {
-        return IoError("cannot remove " + path + " (--overwrite): " + ec.message());
+      for (const std::string& f : files) {
+        if (!std::filesystem::remove(f, ec)) {
+          return IoError("cannot remove " + f + " (--overwrite): " + ec.message());
+        }
       }
       continue;
     }
-    if (!append) held += (held.empty() ? "" : ", ") + path;
+    if (append && rotated) {
+      return InvalidArgument("--append cannot go on in a rotated output (" + path +
+                             ".1 exists): pass --overwrite, or write to another path");
+    }
+    if (!append)
+      held += (held.empty() ? "" : ", ") + path + (rotated ? " (and its rotated files)" : "");
   }
   if (!held.empty()) {
     return InvalidArgument("outputs already hold data: " + held +

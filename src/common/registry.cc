@@ -16,6 +16,13 @@ bool HasExtension(std::string_view path, std::string_view extension) {
   return true;
 }
 
+Status CheckHosts(const ConnectorInfo& info, const spec::Spec& spec, std::string_view what) {
+  if (info.takes_hosts || !spec.url || spec.hosts.empty()) return Status::Ok();
+  return InvalidArgument(std::string(what) + " spec '" + spec.redacted + "': " +
+                         std::string(info.scheme) + " takes a path (" + std::string(info.scheme) +
+                         ":PATH or " + std::string(info.scheme) + ":///ABSOLUTE/PATH), not a host");
+}
+
 std::string FormatConnectorHelp(std::string_view title,
                                 const std::vector<const ConnectorInfo*>& infos) {
   std::size_t width = 0;

@@ -23,7 +23,14 @@ struct ConnectorInfo {
   std::string_view usage;                    // "jsonl:PATH[?raw=1&rotate=SIZE]"
   std::string_view help;                     // "normalized posts as JSON lines"
   std::vector<spec::ParamDecl> params;
+  // The URL form names hosts (tcp://HOST:PORT, postgres://...). A kind that
+  // reads or writes a path refuses scheme://HOST/...; scheme:///ABS/PATH is a path.
+  bool takes_hosts = false;
 };
+
+// InvalidArgument when a URL-form spec names hosts for a kind that takes a
+// path; `what` names the role ("source", "sink").
+Status CheckHosts(const ConnectorInfo& info, const spec::Spec& spec, std::string_view what);
 
 // True when `path` ends with `extension`, ignoring ASCII case.
 bool HasExtension(std::string_view path, std::string_view extension);

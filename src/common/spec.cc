@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "common/duration.h"
 
@@ -67,18 +68,20 @@ bool Decode(std::string_view in, std::string* out) {
 }
 
 // The text before '?', with a URL's "user:password@" replaced by "user:***@".
-std::string RedactHead(std::string_view head) {
-  const std::size_t scheme = SchemeLength(head);
-  if (scheme == 0 || head.substr(scheme, 3) != "://") return std::string(head);
+// A URL form's "user:password@" as "user:***@". The password ends at the
+// text's last '@' (not at the first '/' or '?': an unescaped one in a
+// password must not show); an '@' in a path or a query only hides more.
+// Returns the text up to and including that '@' redacted, and where the rest
+// starts; {"", 0} when there is no password.
+std::pair<std::string, std::size_t> RedactUserinfo(std::string_view text) {
+  const std::size_t scheme = SchemeLength(text);
+  if (scheme == 0 || text.substr(scheme, 3) != "://") return {"", 0};
   const std::size_t auth = scheme + 3;
-  std::size_t end = head.find('/', auth);
-  if (end == std::string_view::npos) end = head.size();
-  const std::size_t at = head.substr(0, end).rfind('@');
-  if (at == std::string_view::npos || at < auth) return std::string(head);
-  const std::size_t colon = head.substr(0, at).find(':', auth);
-  if (colon == std::string_view::npos) return std::string(head);
-  return std::string(head.substr(0, colon + 1)) + std::string(kHidden) +
-         std::string(head.substr(at));
+  const std::size_t at = text.rfind('@');
+  if (at == std::string_view::npos || at < auth) return {"", 0};
+  const std::size_t colon = text.substr(0, at).find(':', auth);
+  if (colon == std::string_view::npos) return {"", 0};
+  return {std::string(text.substr(0, colon + 1)) + std::string(kHidden) + "@", at + 1};
 }
 
 Status Invalid(std::string_view redacted, std::string_view why) {
@@ -155,8 +158,10 @@ bool IsSecretName(std::string_view key) {
 }
 
 std::string Redact(std::string_view text) {
+  auto [out, rest_at] = RedactUserinfo(text);
+  text.remove_prefix(rest_at);
   const std::size_t q = text.find('?');
-  std::string out = RedactHead(text.substr(0, q));
+  out.append(text.substr(0, q));
   if (q == std::string_view::npos) return out;
   std::string_view query = text.substr(q + 1);
   out.push_back('?');
@@ -209,6 +214,8 @@ Result<Spec> Parse(std::string_view text) {
     std::string_view authority = rest.substr(0, slash);
     spec.path =
         slash == std::string_view::npos ? std::string() : std::string(rest.substr(slash + 1));
+    // scheme:///abs/path: no host, an absolute path (file:///tmp/x.jsonl).
+    if (authority.empty() && slash == 0) spec.path.insert(0, "/");
     if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
       const std::string_view userinfo = authority.substr(0, at);
       authority.remove_prefix(at + 1);
@@ -244,8 +251,11 @@ Result<Spec> Parse(std::string_view text) {
       if (item.empty()) continue;
       const std::size_t eq = item.find('=');
       if (eq == std::string_view::npos || eq == 0) {
-        const std::string shown = IsSecretName(item) ? std::string(kHidden) : std::string(item);
-        return Invalid(spec.redacted, "parameter '" + shown + "' is not key=value");
+        // Quoted only when the redacted spec shows it anyway (never part of a password).
+        if (IsSecretName(item) || spec.redacted.find(item) == std::string::npos) {
+          return Invalid(spec.redacted, "a parameter is not key=value");
+        }
+        return Invalid(spec.redacted, "parameter '" + std::string(item) + "' is not key=value");
       }
       Param p;
       p.key.assign(item.substr(0, eq));

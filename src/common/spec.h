@@ -47,8 +47,9 @@ struct Spec {
   std::string user;
   std::optional<std::string> password;
   std::vector<std::string> hosts;
-  // scheme:PATH: PATH. URL form: what follows the hosts' '/', without it.
-  // A bare spec: the whole of it before '?'.
+  // scheme:PATH: PATH. URL form: what follows the hosts' '/', without it
+  // (scheme:///abs/path, with no host, keeps its leading '/'). A bare spec:
+  // the whole of it before '?'.
   std::string path;
   std::vector<Param> params;
   std::string redacted;  // the spec as shown to anyone (see above)
@@ -58,13 +59,14 @@ struct Spec {
 };
 
 // Parses the text of a spec. InvalidArgument (quoting the redacted spec) for
-// an empty spec, a parameter that is not key=value, a key given twice, a bad
-// %-escape, or a URL form without a host.
+// an empty spec, a parameter that is not key=value, a key given twice or a
+// bad %-escape. Whether a kind needs hosts is the registry's to say
+// (ConnectorInfo::takes_hosts).
 Result<Spec> Parse(std::string_view text);
 
-// The spec as shown to anyone: `text` with its secrets replaced (see above);
-// a text that does not parse is shown up to its first '?' (and with any
-// user:password@ removed), so an error message never leaks what it could not read.
+// The spec as shown to anyone: `text` with its secrets replaced (see above),
+// whether it parses or not. In a URL form the password runs to the last '@'
+// of the text, so an unescaped '/', '?' or '@' in it never shows.
 std::string Redact(std::string_view text);
 
 // True for a parameter name that is secret by its name (see above).

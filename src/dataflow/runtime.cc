@@ -614,6 +614,12 @@ class Reader {
   // Continues after the records a checkpoint covers: moves the source to its
   // saved position when it can seek, else reads and drops that many records.
   // Returns whether it moved.
+  // A chunk's position completed for a checkpoint (the collector's thread:
+  // RecordSource::SealPosition only reads the input by offset).
+  std::string SealPosition(std::string_view position) const {
+    return source_.SealPosition(position);
+  }
+
   Result<bool> Resume(std::uint64_t records, std::string_view position) {
     if (!position.empty()) {
       Result<bool> moved = source_.Seek(position);
@@ -1200,7 +1206,7 @@ class Run {
       if (!committed.ok()) return committed.status();
       d.sinks = std::move(*committed);
       d.position = c.position;
-      d.source_position = c.source_position;
+      d.source_position = reader_.SealPosition(c.source_position);
       d.id = c.checkpoint;
       {
         std::lock_guard lock(router_mu_);

@@ -62,7 +62,8 @@ Result<Resolved<Kind>> Resolve(const Registry<Kind>& registry, std::string_view 
                              "' in '" + r.spec.redacted + "'; " + valid);
     }
   }
-  if (r.spec.path.empty() && !r.spec.url) {
+  STARLING_RETURN_IF_ERROR(CheckHosts(r.kind->info, r.spec, what));
+  if (r.spec.path.empty() && !r.kind->info.takes_hosts) {
     return InvalidArgument(std::string(what) + " spec '" + r.spec.redacted + "' has no path (use " +
                            std::string(r.kind->info.scheme) + ":PATH)");
   }
@@ -103,11 +104,12 @@ Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view text, const 
 }
 
 std::optional<std::string> OutputFile(std::string_view text) {
+  // A kind that takes hosts (a server) writes no file here.
   std::optional<std::string> path;
   if (auto r = ResolvePostSink(text); r.ok()) {
-    if (!r->spec.url) path = r->spec.path;
+    if (!r->kind->info.takes_hosts) path = r->spec.path;
   } else if (auto rr = ResolveResultSink(text); rr.ok()) {
-    if (!rr->spec.url) path = rr->spec.path;
+    if (!rr->kind->info.takes_hosts) path = rr->spec.path;
   }
   if (path && (path->empty() || *path == "-")) return std::nullopt;
   return path;

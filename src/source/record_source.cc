@@ -73,16 +73,28 @@ class LineRecordSource final : public RecordSource {
     ByteWriter w(&token);
     w.PutVarint(offset_);
     w.PutVarint(line_);
-    w.PutString(stream_->Fingerprint(offset_));  // empty when the stream cannot say
+    return token;
+  }
+
+  // offset, line, then the stream's fingerprint at that offset.
+  std::string SealPosition(std::string_view position) const override {
+    ByteReader r(position);
+    std::uint64_t offset = 0, line = 0;
+    if (position.empty() || !r.GetVarint(&offset) || !r.GetVarint(&line) || r.remaining() != 0) {
+      return std::string(position);
+    }
+    std::string token(position);
+    ByteWriter w(&token);
+    w.PutString(stream_->Fingerprint(offset));  // empty when the stream cannot say
     return token;
   }
 
   Result<bool> Seek(std::string_view position) override {
     ByteReader r(position);
     std::uint64_t offset = 0, line = 0;
-    std::string fingerprint;
-    if (!r.GetVarint(&offset) || !r.GetVarint(&line) || !r.GetString(&fingerprint) ||
-        r.remaining() != 0 || line == 0) {
+    std::string fingerprint;  // absent in a token SealPosition did not complete
+    if (!r.GetVarint(&offset) || !r.GetVarint(&line) ||
+        (r.remaining() != 0 && !r.GetString(&fingerprint)) || r.remaining() != 0 || line == 0) {
       return MalformedInput(origin_ + ": not a position of this source");
     }
     if (!mode_known_) {
@@ -371,6 +383,14 @@ class ConcatSource final : public RecordSource {
     ByteWriter w(&token);
     w.PutVarint(i_);
     return token + inner;
+  }
+  std::string SealPosition(std::string_view position) const override {
+    ByteReader r(position);
+    std::uint64_t i = 0;
+    if (!r.GetVarint(&i) || i >= sources_.size()) return std::string(position);
+    const std::string_view head = position.substr(0, position.size() - r.remaining());
+    return std::string(head) +
+           sources_[i]->SealPosition(position.substr(position.size() - r.remaining()));
   }
   Result<bool> Seek(std::string_view position) override {
     ByteReader r(position);

@@ -67,6 +67,14 @@ class RecordSource {
   // spec. false: cannot seek (nothing moved). MalformedInput for a token this
   // source did not make; IoError when the seek fails.
   virtual Result<bool> Seek(std::string_view /*position*/) { return false; }
+  // Completes a Position() token for a checkpoint with what tells this input
+  // from a replaced or cut one (a plain file: its fingerprint, see
+  // ByteStream::Fingerprint), which Seek then checks. Costs I/O, so it runs
+  // only when a checkpoint is taken; may be called from another thread while
+  // the source is read (it only reads the file by offset).
+  virtual std::string SealPosition(std::string_view position) const {
+    return std::string(position);
+  }
   // Asks for records that outlive the next Next() (Record::keep). Call
   // before the first Next(). A source that cannot ignores it.
   virtual void ShareBuffers() {}

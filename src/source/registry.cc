@@ -61,6 +61,7 @@ Result<ResolvedSource> ResolveSource(std::string_view text) {
                              ", or a path)");
     }
   }
+  STARLING_RETURN_IF_ERROR(CheckHosts(r.kind->info, r.spec, "source"));
   STARLING_ASSIGN_OR_RETURN(r.params,
                             spec::Params::Check(r.spec, r.kind->info.params,
                                                 "source " + std::string(r.kind->info.scheme)));

@@ -102,6 +102,11 @@ check "Ctrl-C on an idle stream stops cleanly and keeps what was read" bash -c "
   ! kill -0 \$pid 2>/dev/null; wait \$pid; rc=\$?
   # Stopped before its input ended: exit 130 (128 + SIGINT), what it read kept.
   [ \$rc -eq 130 ] && [ \$(sqlite3 ctl.db 'SELECT COUNT(*) FROM posts') -eq 2 ]"
+check "convert refuses to write the store it reads (csv:, sqlite:, URL forms)" bash -c "
+  '$bin' -q convert '$data/twarc-csv/two_tweets.jsonl' own.csv && cp own.csv own0.csv &&
+  { '$bin' convert csv:own.csv own.csv 2> e.txt; [ \$? -eq 2 ]; } && grep -q 'input file itself' e.txt && cmp own.csv own0.csv &&
+  { '$bin' convert own.csv csv:///\$PWD/own.csv 2> e.txt; [ \$? -eq 2 ]; } && cmp own.csv own0.csv &&
+  { '$bin' convert own.csv csv://host/own.csv 2> e.txt; [ \$? -eq 2 ]; } && grep -q 'takes a path' e.txt"
 check "--max-record-size takes sizes as specs do (1M, 512K), and refuses others" bash -c "
   f='$data/twarc-csv/streaming_output.jsonl'
   [ \$('$bin' -q normalize --max-record-size 1M \$f | wc -l) -eq \$('$bin' -q normalize \$f | wc -l) ] &&
@@ -613,6 +618,12 @@ run_output_contract() (
   "$bin" -q run p.yaml -o jsonl:oc/new/dir/r.jsonl --append &&
     eq "$(wc -l < oc/new/dir/r.jsonl)" "$(( $(wc -l < oc/first.jsonl) * 2 ))" || return 1
   "$bin" -q run p.yaml -o jsonl:oc/x.jsonl --append --overwrite 2> /dev/null; [ $? -eq 2 ] || return 1
+  # Rotated outputs: --append refuses them, --overwrite removes them all.
+  printf 'name: rot\nsource: "%s"\nanalyses:\n  - {name: n, type: count, by: all, window: 1m}\nsinks:\n  posts: "jsonl:oc/rot.jsonl?rotate=64K"\n  results: sqlite:oc/rot.db\n' \
+    "$gen" > rot.yaml
+  "$bin" -q run rot.yaml && [ -s oc/rot.jsonl.2 ] || { echo "no rotation"; return 1; }
+  "$bin" -q run rot.yaml --append 2> e.txt; [ $? -eq 2 ] && grep -q 'cannot go on in a rotated output' e.txt || { cat e.txt; return 1; }
+  "$bin" -q run rot.yaml --limit 10 --overwrite && [ ! -e oc/rot.jsonl.1 ] || { echo "rotated files left"; return 1; }
   # An output that is an input, by name, symlink or hard link, is refused and the input kept.
   cp g.jsonl oc/in.jsonl && ln -s in.jsonl oc/link.jsonl && ln oc/in.jsonl oc/hard.jsonl
   for out in oc/in.jsonl oc/link.jsonl oc/hard.jsonl; do

@@ -99,6 +99,21 @@ TEST(Spec, SecretsAreRedactedEverywhere) {
   EXPECT_EQ(Redact("mysql://root@h/db"), "mysql://root@h/db");
   EXPECT_EQ(Redact("jsonl:a@b:c.jsonl"), "jsonl:a@b:c.jsonl");
 
+  // A password with an unescaped '/', '?' or '@' never shows, parsed or not.
+  for (std::string_view text : {"tcp://me:s3cr?et@127.0.0.1:1", "tcp://me:s3/cret@127.0.0.1:1",
+                                "postgres://me:p@ss@h/db?sslmode=x", "tcp://me:s3cr?et=1@h:1"}) {
+    EXPECT_EQ(Redact(text).find("cr"), std::string::npos) << Redact(text);
+    auto parsed = Parse(text);
+    const std::string shown = parsed.ok() ? parsed->redacted : parsed.status().message();
+    EXPECT_EQ(shown.find("s3cr"), std::string::npos) << shown;
+    EXPECT_EQ(shown.find("et@"), std::string::npos) << shown;
+    EXPECT_EQ(shown.find("p@ss"), std::string::npos) << shown;
+  }
+  auto abs = Parse("file:///tmp/x.jsonl");
+  ASSERT_TRUE(abs.ok());
+  EXPECT_TRUE(abs->hosts.empty());
+  EXPECT_EQ(abs->path, "/tmp/x.jsonl");
+
   // A spec that fails to parse says so without the secret.
   auto bad = Parse("mongodb://u:hunter2@h/db?password=hunter2&password=x");
   ASSERT_FALSE(bad.ok());

@@ -213,6 +213,7 @@ TEST(OpenSink, RejectsBadSpecsWithClearMessages) {
       {"csv:" + dir + "/a.csv?raw=1", "unknown parameter 'raw' (valid: none)"},
       {"jsonl:" + dir + "/a.jsonl?raw=1&raw=0", "given twice"},
       {"PARQUET:x", "unknown sink scheme 'parquet'"},
+      {"jsonl://host/x.jsonl", "jsonl takes a path"},
   };
   for (const auto& c : cases) {
     auto sink = OpenSink(c.spec);

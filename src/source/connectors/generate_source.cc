@@ -2,6 +2,9 @@
 // The built-in firehose (source/generator.h) as a source: generate:?rate=N&...
 #include <algorithm>
 #include <charconv>
+#include <limits>
+#include <type_traits>
+#include <utility>
 
 #include "common/codec.h"
 #include "model/time.h"
@@ -70,6 +73,9 @@ class GeneratorSource final : public RecordSource {
       line_.clear();
       gen_->Next(&line_);
     }
+    // Paced, the next post is due after the last one handed out, not after
+    // the first post of the first run.
+    if (gen_->sequence() > 0) first_event_ = gen_->arrival();
     return true;
   }
   bool WouldWait() override {
@@ -127,8 +133,14 @@ Result<GeneratorOptions> OptionsFrom(const spec::Spec& s, const spec::Params& p)
   GeneratorOptions o;
   o.seed = p.Uint("seed", o.seed);
   o.rate = p.Number("rate", o.rate);
-  o.users = static_cast<decltype(o.users)>(p.Uint("users", o.users));
-  o.hashtags = static_cast<decltype(o.hashtags)>(p.Uint("hashtags", o.hashtags));
+  for (auto [name, field] : {std::pair{"users", &o.users}, std::pair{"hashtags", &o.hashtags}}) {
+    const std::uint64_t v = p.Uint(name, *field);
+    if (v > std::numeric_limits<std::remove_reference_t<decltype(*field)>>::max()) {
+      return InvalidArgument("generate: " + std::string(name) +
+                             " is too large: " + std::to_string(v));
+    }
+    *field = static_cast<std::remove_reference_t<decltype(*field)>>(v);
+  }
   o.burst_every_s = p.Number("burst_every", o.burst_every_s);
   o.burst_duration_s = p.Number("burst_duration", o.burst_duration_s);
   o.burst_share = p.Number("burst_share", o.burst_share);

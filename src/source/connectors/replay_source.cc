@@ -17,6 +17,9 @@ class PacedFileSource final : public RecordSource {
   bool WouldWait() override { return inner_->WouldWait(); }
   std::string Position() const override { return inner_->Position(); }
   Result<bool> Seek(std::string_view position) override { return inner_->Seek(position); }
+  std::string SealPosition(std::string_view position) const override {
+    return inner_->SealPosition(position);
+  }
   void ShareBuffers() override { inner_->ShareBuffers(); }
   double pace() const override { return speed_; }
 

@@ -10,7 +10,8 @@ SourceKind TcpSourceKind() {
   SourceKind k;
   k.info = {.scheme = "tcp",
             .usage = "tcp://HOST:PORT",
-            .help = "connect and read lines (like Spark's socketTextStream)"};
+            .help = "connect and read lines (like Spark's socketTextStream)",
+            .takes_hosts = true};
   k.caps = {.live = true};
   k.open = [](const spec::Spec& s, const spec::Params&,
               const SourceOptions& options) -> Result<std::unique_ptr<RecordSource>> {
