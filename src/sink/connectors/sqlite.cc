@@ -1,10 +1,13 @@
 // File: sink/connectors/sqlite.cc
-// SQLite: posts with entity tables (upsert by id), and window results
-// (one table per result kind); both read back.
+// SQLite (sink/sqlite/): posts with entity tables (upsert by id), and window
+// results (one table per result kind); both read back through their stores.
 #include <limits>
 
 #include "sink/registry.h"
-#include "sink/sqlite_sink.h"
+#include "sink/sqlite/post_sink.h"
+#include "sink/sqlite/post_store.h"
+#include "sink/sqlite/result_sink.h"
+#include "sink/sqlite/result_store.h"
 
 namespace starling::sink {
 namespace {
@@ -27,16 +30,16 @@ PostSinkKind SqlitePostSinkKind() {
     const std::uint64_t batch = p.Uint("batch", static_cast<std::uint64_t>(o.batch));
     if (batch < 1 || batch > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
       return InvalidArgument("sink spec '" + s.redacted +
-                             "': batch must be a positive integer, got '" + *s.Find("batch") +
-                             "'");
+                             "': batch must be a positive integer, got '" + *s.Find("batch") + "'");
     }
     o.batch = static_cast<int>(batch);
-    if (o.path == "-") return InvalidArgument("sink spec '" + s.redacted + "': SQLite needs a file");
+    if (o.path == "-")
+      return InvalidArgument("sink spec '" + s.redacted + "': SQLite needs a file");
     STARLING_ASSIGN_OR_RETURN(auto sink, SqliteSink::Open(std::move(o)));
     return std::unique_ptr<PostSink>(std::move(sink));
   };
-  k.read_posts = [](const spec::Spec& s, const PostCallback& on_post) {
-    return ReadSqlitePosts(s.path, on_post);
+  k.open_post_store = [](const spec::Spec& s, const spec::Params&, const StoreOptions& options) {
+    return OpenSqlitePostStore(s.path, options);
   };
   return k;
 }
@@ -46,8 +49,9 @@ ResultSinkKind SqliteResultSinkKind() {
   k.info = {.scheme = "sqlite",
             .extensions = {std::begin(kExtensions), std::end(kExtensions)},
             .usage = "sqlite:PATH",
-            .help = "one table per result kind (docs/formats/results.md), WAL, the results of a "
-                    "window replaced in place"};
+            .help =
+                "one table per result kind (docs/formats/results.md), WAL, the results of a "
+                "window replaced in place"};
   k.caps = {.idempotent = true, .readable_back = true};
   k.open = [](const spec::Spec& s, const spec::Params&,
               const OpenOptions&) -> Result<std::unique_ptr<ResultSink>> {
@@ -55,6 +59,9 @@ ResultSinkKind SqliteResultSinkKind() {
       return InvalidArgument("result sink spec '" + s.redacted + "': SQLite needs a file");
     }
     return OpenSqliteResultSink(s.path);
+  };
+  k.open_result_store = [](const spec::Spec& s, const spec::Params&, const StoreOptions& options) {
+    return OpenSqliteResultStore(s.path, options);
   };
   return k;
 }
