@@ -62,6 +62,10 @@ struct ResultSinkKind {
   std::function<Result<std::unique_ptr<ResultStore>>(const spec::Spec&, const spec::Params&,
                                                      const StoreOptions&)>
       open_result_store;
+  // Shell commands that query a store of this spec with the store's own
+  // tools, over the demo pipeline's analyses; `demo` prints them last.
+  // Unset: none.
+  std::function<std::vector<std::string>(const spec::Spec&)> demo_queries;
 };
 
 const Registry<PostSinkKind>& PostSinks();

@@ -246,4 +246,13 @@ Result<std::unique_ptr<ResultStore>> OpenSqliteResultStore(const std::string& pa
   return std::unique_ptr<ResultStore>(new SqliteResultStore(std::move(db)));
 }
 
+std::vector<std::string> SqliteDemoQueries(const std::string& path) {
+  return {"sqlite3 " + path +
+              " \"SELECT window_start, rank, key, count FROM trending WHERE analysis='hashtags' "
+              "ORDER BY window_start DESC, rank LIMIT 10\"",
+          "sqlite3 " + path +
+              " \"SELECT window_start, key, posts, round(mean_compound, 3) FROM sentiment WHERE "
+              "key='*' ORDER BY window_start\""};
+}
+
 }  // namespace starling::sink

@@ -19,4 +19,8 @@ namespace starling::sink {
 Result<std::unique_ptr<ResultStore>> OpenSqliteResultStore(const std::string& path,
                                                            const StoreOptions& options = {});
 
+// `sqlite3` shell commands over the results of the demo pipeline at `path`
+// (its hashtags and overall sentiment), for `demo` to suggest at its end.
+std::vector<std::string> SqliteDemoQueries(const std::string& path);
+
 }  // namespace starling::sink

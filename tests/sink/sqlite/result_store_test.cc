@@ -244,5 +244,11 @@ TEST(SqliteResultStore, AFinishedStoreLeavesNoFilesBehind) {
   EXPECT_FALSE(std::filesystem::exists(path + "-shm"));
 }
 
+TEST(SqliteDemoQueries, NameTheFile) {
+  const auto queries = SqliteDemoQueries("out/demo.db");
+  ASSERT_EQ(queries.size(), 2u);
+  EXPECT_EQ(queries[0].rfind("sqlite3 out/demo.db \"SELECT ", 0), 0u) << queries[0];
+}
+
 }  // namespace
 }  // namespace starling::sink
