@@ -89,4 +89,22 @@ class ResultStore {
       const model::AnalysisMeta& analysis, std::size_t limit) = 0;
 };
 
+// --- Tables a pipeline joins posts with -------------------------------------
+
+// The rows of a query: each row's key (its first column) and labels (the
+// others, in order; NULL as ""), and the labels' column names.
+struct JoinRows {
+  std::vector<std::string> label_columns;
+  std::vector<std::pair<std::string, std::vector<std::string>>> rows;
+};
+
+// Runs `query` on the SQLite database at `path`, opened read-only
+// (sink/sqlite/join.cc): NotFound ("join database PATH cannot be opened"),
+// InvalidArgument for a query SQLite refuses or one with fewer than two
+// columns, IoError when a row cannot be read.
+Result<JoinRows> ReadSqliteJoin(const std::string& path, const std::string& query);
+
+// The shape such a query takes (its key column, then its labels), for messages.
+std::string_view SqliteJoinQueryShape();
+
 }  // namespace starling::sink

@@ -1,5 +1,5 @@
 // Tests for sink/sqlite/database.h (the RAII wrapper every SQLite reader and
-// writer uses) and RemoveDatabase.
+// writer uses), RemoveDatabase, and the join reader (sink/store.h).
 #include "sink/sqlite/database.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 
 #include "sink/post_fixtures.h"
 #include "sink/sqlite/test_db.h"
+#include "sink/store.h"
 
 namespace starling::sink::sqlite {
 namespace {
@@ -102,6 +103,30 @@ TEST(SqliteDatabase, RemoveDatabaseRefusesOtherFiles) {
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(st.message(), path + " exists and is not a SQLite database; not replacing it");
   EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST(ReadSqliteJoin, KeysLabelsAndErrors) {
+  const std::string path = TempPath(".db");
+  Exec(path,
+       "CREATE TABLE users (handle TEXT, team TEXT, city TEXT);"
+       "INSERT INTO users VALUES ('Ada', 'red', NULL), ('bob', 'blue', 'Oslo');");
+  auto rows = ReadSqliteJoin(path, "SELECT handle, team, city AS town FROM users ORDER BY 1");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->label_columns, (std::vector<std::string>{"team", "town"}));
+  ASSERT_EQ(rows->rows.size(), 2u);
+  EXPECT_EQ(rows->rows[0].first, "Ada");
+  EXPECT_EQ(rows->rows[0].second, (std::vector<std::string>{"red", ""}));
+  EXPECT_EQ(rows->rows[1].second, (std::vector<std::string>{"blue", "Oslo"}));
+
+  auto one = ReadSqliteJoin(path, "SELECT handle FROM users");
+  EXPECT_EQ(one.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(one.status().message(),
+            "join query on " + path + " must return a key and at least one label column");
+  auto bad = ReadSqliteJoin(path, "SELECT nope FROM users");
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(), "join query on " + path + ": no such column: nope");
+  auto missing = ReadSqliteJoin(TempPath("-missing.db"), "SELECT 1, 2");
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace
