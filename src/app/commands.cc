@@ -2,7 +2,6 @@
 // Wiring of sources, parser, sinks and dead letters for each subcommand.
 #include "app/commands.h"
 
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -236,7 +235,7 @@ int RunConvert(const ConvertArgs& args) {
   if (!same.ok()) return Fail(same);
   // A store that reads its posts back (CSV, SQLite) does; anything else is a source.
   auto store = sink::ResolvePostSink(args.src);
-  if (!store.ok() || !store->kind->read_posts) {
+  if (!store.ok() || !store->kind->open_post_store) {
     auto src = source::OpenSource(args.src, MakeSourceOptions(args.in));
     if (!src.ok()) return Fail(src.status());
     auto dst = sink::OpenSink(args.dst);
@@ -248,6 +247,8 @@ int RunConvert(const ConvertArgs& args) {
   if (::access(path.c_str(), R_OK) != 0) {
     return Fail(NotFound("cannot read " + path + ": " + std::strerror(errno)));
   }
+  auto posts = store->kind->open_post_store(store->spec, store->params, {});
+  if (!posts.ok()) return Fail(posts.status());
   auto dst = sink::OpenSink(args.dst);
   if (!dst.ok()) return Fail(dst.status());
   dataflow::IngestStats stats;
@@ -257,7 +258,7 @@ int RunConvert(const ConvertArgs& args) {
     ++stats.records;
     return (*dst)->Write(p);
   };
-  Status st = store->kind->read_posts(store->spec, on_post);
+  Status st = (*posts)->ReadAll(on_post);
   if (!st.ok()) return Fail(st);
   st = (*dst)->Close();
   if (!st.ok()) return Fail(st);

@@ -1,7 +1,6 @@
 // File: app/engine_commands.cc
 // The subcommands that run the windowed engine: run (a pipeline file), top
 // (the quick answer), sentiment (per post), and the engine part of demo.
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "app/cli_util.h"
@@ -623,75 +623,88 @@ class DemoTicker {
   std::string trending_;
 };
 
-void PrintRows(sqlite3* db, const char* label, const char* sql) {
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) return;
+using Tally = std::map<std::string, std::int64_t>;
+
+// One line of the demo's closing summary: `label` and up to `limit` pairs
+// of `rows`, the largest value first; ties keep the order of `rows`.
+void PrintTally(const char* label, std::vector<std::pair<std::string, std::int64_t>> rows,
+                std::size_t limit) {
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
   std::string line;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    const unsigned char* key = sqlite3_column_text(st, 0);
-    line += (line.empty() ? "" : ", ") +
-            std::string(key ? reinterpret_cast<const char*>(key) : "?") + " (" +
-            Grouped(static_cast<std::uint64_t>(sqlite3_column_int64(st, 1))) + ")";
+  for (std::size_t i = 0; i < rows.size() && i < limit; ++i) {
+    line += (line.empty() ? "" : ", ") + rows[i].first + " (" +
+            Grouped(static_cast<std::uint64_t>(rows[i].second)) + ")";
   }
-  sqlite3_finalize(st);
   if (!line.empty()) std::printf("  %-16s %s\n", label, line.c_str());
 }
 
+void PrintTally(const char* label, const Tally& tally, std::size_t limit) {
+  PrintTally(label, std::vector<std::pair<std::string, std::int64_t>>(tally.begin(), tally.end()),
+             limit);
+}
+
+// "What the stream said": totals over every stored window of the demo's
+// analyses, read back through its result store.
 void PrintDemoSummary(const std::string& path) {
-  sqlite3* db = nullptr;
-  // The writers are closed: read the file as immutable, so this read-only
-  // connection leaves no -wal/-shm files behind.
-  const std::string uri = "file:" + path + "?immutable=1";
-  if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
-      SQLITE_OK) {
-    sqlite3_close(db);
-    return;
+  // The writers are closed: read it as a finished store (no files left behind).
+  auto store = sink::OpenResultStore("sqlite:" + path, {.finished = true});
+  if (!store.ok()) return;
+  auto pipelines = (*store)->Pipelines();  // none when it holds no results tables
+  if (!pipelines.ok()) pipelines = std::vector<sink::StoredPipeline>();
+  Tally hashtags, languages, kinds, pairs, bursts;  // by label, sums (bursts: maxima)
+  std::vector<model::WindowResult> clusters;
+  for (const sink::StoredPipeline& p : *pipelines) {
+    auto analyses = (*store)->Analyses(p.name);
+    if (!analyses.ok()) continue;
+    for (const model::AnalysisMeta& a : *analyses) {
+      auto windows = (*store)->RecentWindows(a, SIZE_MAX);
+      if (!windows.ok()) continue;
+      for (model::WindowResult& w : *windows) {
+        for (const model::ResultRow& row : w.rows) {
+          if (a.kind == model::ResultKind::kTopK && a.analysis == "hashtags") {
+            hashtags["#" + row.key] += row.count;
+          } else if (a.kind == model::ResultKind::kCount && a.analysis == "languages") {
+            languages[row.key] += row.count;
+          } else if (a.kind == model::ResultKind::kCount && a.analysis == "kinds") {
+            kinds[row.key] += row.count;
+          } else if (a.kind == model::ResultKind::kCooccurrence) {
+            pairs["#" + row.key + " + #" + row.key2] += row.count;
+          } else if (a.kind == model::ResultKind::kBurst) {
+            auto [it, fresh] = bursts.emplace("#" + row.key, row.count);
+            if (!fresh) it->second = std::max(it->second, row.count);
+          }
+        }
+        if (a.kind == model::ResultKind::kCluster) clusters.push_back(std::move(w));
+      }
+    }
+  }
+  // Topic terms: the clusters of the latest window, the most posts first (a
+  // global window, stored without bounds, counts as the earliest).
+  auto end_of = [](const model::WindowResult& w) {
+    return w.window_end == INT64_MAX ? INT64_MIN : w.window_end;
+  };
+  std::vector<std::pair<std::string, std::int64_t>> topics;
+  if (!clusters.empty()) {
+    model::TimestampUs last = INT64_MIN;
+    for (const model::WindowResult& w : clusters) last = std::max(last, end_of(w));
+    for (const model::WindowResult& w : clusters) {
+      if (end_of(w) != last) continue;
+      for (const model::ResultRow& row : w.rows) topics.emplace_back(row.text, row.count);
+    }
   }
   std::printf("\nWhat the stream said (from %s):\n", path.c_str());
-  PrintRows(db, "hashtags:",
-            "SELECT '#' || key, SUM(count) FROM trending WHERE analysis='hashtags' GROUP BY key "
-            "ORDER BY 2 DESC, 1 LIMIT 6");
-  PrintRows(db, "languages:",
-            "SELECT key, SUM(count) FROM counts WHERE analysis='languages' GROUP BY key ORDER BY "
-            "2 DESC, 1 LIMIT 6");
-  PrintRows(db, "post kinds:",
-            "SELECT key, SUM(count) FROM counts WHERE analysis='kinds' GROUP BY key ORDER BY 2 "
-            "DESC, 1");
-  PrintRows(db, "hashtag pairs:",
-            "SELECT '#' || tag_a || ' + #' || tag_b, SUM(count) FROM cooccurrence GROUP BY tag_a, "
-            "tag_b ORDER BY 2 DESC, 1 LIMIT 3");
-  PrintRows(db, "bursts:",
-            "SELECT '#' || term, MAX(count) FROM bursts GROUP BY term ORDER BY 2 DESC, 1 LIMIT 5");
-  PrintRows(db, "topic terms:",
-            "SELECT top_terms, posts FROM clusters WHERE window_end = (SELECT MAX(window_end) FROM "
-            "clusters) ORDER BY posts DESC LIMIT 3");
-  sqlite3_close(db);
+  PrintTally("hashtags:", hashtags, 6);
+  PrintTally("languages:", languages, 6);
+  PrintTally("post kinds:", kinds, SIZE_MAX);
+  PrintTally("hashtag pairs:", pairs, 3);
+  PrintTally("bursts:", bursts, 5);
+  PrintTally("topic terms:", std::move(topics), 3);
 }
 
 std::string PostsDbFor(const std::string& db) {
   const std::filesystem::path p(db);
   return (p.parent_path() / (p.stem().string() + "-posts" + p.extension().string())).string();
-}
-
-// The demo's databases hold one run (its closing summary reads them all):
-// a previous run's files go first. Anything there that is not a SQLite
-// database is left alone, and the demo refuses to start.
-Status ReplaceDemoDatabase(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
-    char head[16] = {};
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    const std::size_t got = f != nullptr ? std::fread(head, 1, sizeof head, f) : 0;
-    if (f != nullptr) std::fclose(f);
-    if (got != sizeof head || std::memcmp(head, "SQLite format 3", 16) != 0) {
-      return InvalidArgument(path + " exists and is not a SQLite database; not replacing it");
-    }
-  }
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    std::filesystem::remove(path + suffix, ec);
-    if (ec) return IoError("cannot remove " + path + suffix + ": " + ec.message());
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -713,14 +726,13 @@ int RunDemo(const DemoArgs& args) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
   }
+  // The demo's databases hold one run (its closing summary reads them all):
+  // a previous run's go first. A file there that is not a SQLite database is
+  // left alone, and the demo refuses to start.
   const std::string posts_db = PostsDbFor(args.db);
-  for (const std::string& db : {args.db, posts_db}) {
-    Status replaced = ReplaceDemoDatabase(db);
-    if (!replaced.ok()) return Fail(replaced);
-  }
-  auto results = sink::OpenResultSink("sqlite:" + args.db);
+  auto results = sink::OpenResultSink("sqlite:" + args.db, {.replace = true});
   if (!results.ok()) return Fail(results.status());
-  auto posts = sink::OpenSink("sqlite:" + posts_db);
+  auto posts = sink::OpenSink("sqlite:" + posts_db, {.replace = true});
   if (!posts.ok()) return Fail(posts.status());
 
   const dataflow::PipelineSpec spec = DemoPipeline();
@@ -771,13 +783,16 @@ int RunDemo(const DemoArgs& args) {
   const std::string abs = std::filesystem::absolute(args.db).string();
   std::printf(
       "\nWindow results are in %s (SQLite; tables: docs/formats/results.md),\n"
-      "the posts themselves in %s (docs/formats/sqlite.md). Try:\n"
-      "  sqlite3 %s \"SELECT window_start, rank, key, count FROM trending WHERE "
-      "analysis='hashtags' ORDER BY window_start DESC, rank LIMIT 10\"\n"
-      "  sqlite3 %s \"SELECT window_start, key, posts, round(mean_compound, 3) FROM sentiment "
-      "WHERE key='*' ORDER BY window_start\"\n"
-      "  %s run examples/firehose.yaml      # the same analyses from a pipeline file\n",
-      abs.c_str(), posts_db.c_str(), args.db.c_str(), args.db.c_str(), args.program.c_str());
+      "the posts themselves in %s (docs/formats/sqlite.md). Try:\n",
+      abs.c_str(), posts_db.c_str());
+  // How to query the store with its own tools, as it suggests.
+  if (auto r = sink::ResolveResultSink("sqlite:" + args.db); r.ok() && r->kind->demo_queries) {
+    for (const std::string& query : r->kind->demo_queries(r->spec)) {
+      std::printf("  %s\n", query.c_str());
+    }
+  }
+  std::printf("  %s run examples/firehose.yaml      # the same analyses from a pipeline file\n",
+              args.program.c_str());
   return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "serve/http_server.h"
 #include "serve/report.h"
 #include "serve/stored_run.h"
+#include "sink/registry.h"
 
 namespace starling::app {
 namespace {
@@ -23,9 +24,20 @@ std::string Env(const char* name) {
   return v == nullptr ? std::string() : std::string(v);
 }
 
-std::string DbPath(std::string spec) {
-  if (spec.starts_with("sqlite:")) spec.erase(0, 7);
-  return spec;
+// Fills `state` with a stored run: the latest `windows` windows of
+// `pipeline` from the result store `db` and, when `posts_spec` is given, its
+// `posts` most recent posts; both specs resolved through the sink registry.
+// Returns the result store's name, for messages.
+Result<std::string> LoadStoredRun(const std::string& db, const std::string& posts_spec,
+                                  const std::string& pipeline, std::size_t windows,
+                                  std::size_t posts, serve::DashboardState* state) {
+  STARLING_ASSIGN_OR_RETURN(auto results, sink::OpenResultStore(db));
+  STARLING_RETURN_IF_ERROR(serve::LoadStoredResults(*results, pipeline, windows, state));
+  if (!posts_spec.empty()) {
+    STARLING_ASSIGN_OR_RETURN(auto store, sink::OpenPostStore(posts_spec));
+    STARLING_RETURN_IF_ERROR(serve::LoadStoredPosts(*store, posts, state));
+  }
+  return results->Name();
 }
 
 }  // namespace
@@ -49,14 +61,10 @@ Result<std::unique_ptr<serve::DashboardServer>> StartDashboard(const ServeArgs& 
 int RunServe(const ServeCommandArgs& args) {
   if (args.db.empty()) return Fail(InvalidArgument("serve needs --db sqlite:FILE"));
   serve::DashboardState state;
-  Status st = serve::LoadStoredResults(DbPath(args.db), args.pipeline, args.windows, &state);
-  if (!st.ok()) return Fail(st);
-  if (!args.posts.empty()) {
-    st = serve::LoadStoredPosts(DbPath(args.posts), 2000, &state);
-    if (!st.ok()) return Fail(st);
-  }
+  auto source = LoadStoredRun(args.db, args.posts, args.pipeline, args.windows, 2000, &state);
+  if (!source.ok()) return Fail(source.status());
   log::Info("serving pipeline '{}' from {} ({} analyses, {} posts in the feed)", state.pipeline(),
-            DbPath(args.db), state.analyses().size(), state.post_count());
+            *source, state.analyses().size(), state.post_count());
   auto server = StartDashboard(args.serve, state);
   if (!server.ok()) return Fail(server.status());
   const std::atomic<bool>* stop = InstallStopHandler();
@@ -69,15 +77,11 @@ int RunServe(const ServeCommandArgs& args) {
 int RunReport(const ReportArgs& args) {
   if (args.db.empty()) return Fail(InvalidArgument("report needs --db sqlite:FILE"));
   serve::DashboardState state(/*keep_posts=*/20, /*keep_windows=*/args.windows);
-  Status st = serve::LoadStoredResults(DbPath(args.db), args.pipeline, args.windows, &state);
-  if (!st.ok()) return Fail(st);
-  if (!args.posts.empty()) {
-    st = serve::LoadStoredPosts(DbPath(args.posts), 20, &state);
-    if (!st.ok()) return Fail(st);
-  }
+  auto source = LoadStoredRun(args.db, args.posts, args.pipeline, args.windows, 20, &state);
+  if (!source.ok()) return Fail(source.status());
   serve::ReportOptions o;
   o.title = args.title;
-  o.source = DbPath(args.db);
+  o.source = *source;
   const std::string html = serve::RenderReport(state, o);
   const std::string tmp = args.out + ".tmp";
   {

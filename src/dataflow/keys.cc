@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sink/sqlite_sink.h"
+#include "text/case.h"
 #include "text/sentiment.h"
 #include "text/tokenize.h"
 
@@ -101,7 +101,7 @@ void LowerInto(std::string_view in, std::string* out) {
     }
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-  if (!ascii) *out = sink::LowerTag(in);
+  if (!ascii) *out = text::LowerTag(in);
 }
 
 std::string_view UrlHost(std::string_view url) {

@@ -1,6 +1,5 @@
 #include "dataflow/pipeline_yaml.h"
 
-#include <sqlite3.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
@@ -10,6 +9,7 @@
 #include <unordered_map>
 
 #include "common/duration.h"
+#include "sink/store.h"
 
 namespace starling::dataflow {
 
@@ -512,45 +512,20 @@ Result<Transform> SqliteJoin(const std::string& path, const std::string& query,
                              const std::string& key) {
   auto dim = ParseDimension(key);
   if (!dim.ok()) return dim.status();
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return NotFound("join database " + path + " cannot be opened");
-  }
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, query.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    Status err = InvalidArgument("join query on " + path + ": " + sqlite3_errmsg(db));
-    sqlite3_close(db);
-    return err;
-  }
+  STARLING_ASSIGN_OR_RETURN(sink::JoinRows rows, sink::ReadSqliteJoin(path, query));
   using Labels = std::vector<std::pair<std::string, std::string>>;
   auto table = std::make_shared<std::unordered_map<std::string, Labels>>();
-  const int columns = sqlite3_column_count(st);
-  std::vector<std::string> names;  // the label columns
-  for (int c = 1; c < columns; ++c) names.emplace_back(sqlite3_column_name(st, c));
-  Status err;
-  if (columns < 2)
-    err = InvalidArgument("join query on " + path +
-                          " must return a key and at least one label column");
-  int rc = SQLITE_ROW;
-  while (err.ok() && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    auto text = [&](int c) {
-      const unsigned char* v = sqlite3_column_text(st, c);
-      return v == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(v));
-    };
+  for (auto& [row_key, values] : rows.rows) {
     Labels labels;
-    for (int c = 1; c < columns; ++c) labels.emplace_back(sqlite3_column_name(st, c), text(c));
+    for (std::size_t c = 0; c < values.size(); ++c) {
+      labels.emplace_back(rows.label_columns[c], std::move(values[c]));
+    }
     std::string k;
-    LowerInto(text(0), &k);
+    LowerInto(row_key, &k);
     (*table)[k] = std::move(labels);
   }
-  if (err.ok() && rc != SQLITE_DONE)
-    err = IoError("join query on " + path + ": " + sqlite3_errmsg(db));
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  if (!err.ok()) return err;
   Transform join = TableJoin(std::move(table), *dim, "join " + path + " on " + key);
-  join.labels = std::move(names);
+  join.labels = std::move(rows.label_columns);
   return join;
 }
 
@@ -673,7 +648,7 @@ Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string&
         const std::string on = j["on"] ? j["on"].Scalar() : "author";
         const std::string column = j["column"] ? j["column"].Scalar() : on;
         if (j["sqlite"] && !j["query"])
-          return jc.Error("query", "missing (SELECT key, label, ... FROM ...)");
+          return jc.Error("query", "missing (" + std::string(sink::SqliteJoinQueryShape()) + ")");
         auto t =
             j["sqlite"] ? SqliteJoin(file, j["query"].Scalar(), on) : CsvJoin(file, on, column);
         if (!t.ok()) return jc.Error("", t.status().message());

@@ -24,4 +24,13 @@ std::string_view ResultKindName(ResultKind kind) {
   return "unknown";
 }
 
+std::optional<ResultKind> ResultKindFromName(std::string_view name) {
+  for (ResultKind k : {ResultKind::kCount, ResultKind::kTopK, ResultKind::kDistinct,
+                       ResultKind::kSentiment, ResultKind::kBurst, ResultKind::kCluster,
+                       ResultKind::kCooccurrence, ResultKind::kSession}) {
+    if (ResultKindName(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
 }  // namespace starling::model

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,8 @@ enum class ResultKind : std::uint8_t {
 };
 
 std::string_view ResultKindName(ResultKind kind);
+// The kind a name of ResultKindName stands for; nullopt for any other text.
+std::optional<ResultKind> ResultKindFromName(std::string_view name);
 
 struct ResultRow {
   std::int32_t rank = 0;  // 1-based where the kind ranks rows, else 0

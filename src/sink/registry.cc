@@ -1,7 +1,8 @@
 // File: sink/registry.cc
-// The sink registries: resolution of a spec to its kind, and the lists of
-// built-in kinds. A new store adds its file under connectors/ and one line
-// to each list it belongs to below.
+// The sink registries: resolution of a spec to its kind (or to a kind
+// whose store reads back), and the lists of built-in kinds. A new store adds
+// its module (like sqlite/), its file under connectors/ and one line to each
+// list it belongs to below.
 #include "sink/registry.h"
 
 namespace starling::sink {
@@ -28,35 +29,50 @@ Registry<Kind> Build(Kind (*const (&makers)[N])()) {
   return r;
 }
 
+// Resolves `text` among the kinds of `registry` that `usable` accepts (all
+// when unset); `what` names the spec in messages ("sink", "results store").
 template <typename Kind>
 Result<Resolved<Kind>> Resolve(const Registry<Kind>& registry, std::string_view text,
-                               std::string_view what) {
-  const std::string valid = "valid schemes: " + registry.SchemeList() +
-                            ", '-' for stdout, or a bare path ending in " + [&] {
-                              std::string exts;
-                              for (const Kind& k : registry.kinds()) {
-                                for (std::string_view e : k.info.extensions) {
-                                  exts += (exts.empty() ? "" : ", ") + std::string(e);
-                                }
-                              }
-                              return exts;
-                            }();
+                               std::string_view what, bool (*usable)(const Kind&) = nullptr) {
+  auto ok = [&](const Kind& k) { return usable == nullptr || usable(k); };
+  std::string schemes, exts;
+  bool dash = false;
+  for (const Kind& k : registry.kinds()) {
+    if (!ok(k)) continue;
+    schemes += (schemes.empty() ? "" : ", ") + std::string(k.info.scheme);
+    for (std::string_view e : k.info.extensions) {
+      exts += (exts.empty() ? "" : ", ") + std::string(e);
+    }
+    for (std::string_view b : k.bare_names) dash |= b == "-";
+  }
+  const std::string valid = "valid schemes: " + schemes + (dash ? ", '-' for stdout" : "") +
+                            ", or a bare path ending in " + exts;
   if (text.empty()) return InvalidArgument("empty " + std::string(what) + " spec; " + valid);
   Resolved<Kind> r;
   STARLING_ASSIGN_OR_RETURN(r.spec, spec::Parse(text));
   if (r.spec.scheme.empty()) {
     for (const Kind& k : registry.kinds()) {
       for (std::string_view b : k.bare_names) {
-        if (b == r.spec.path) r.kind = &k;
+        if (b == r.spec.path && ok(k)) r.kind = &k;
       }
     }
-    if (r.kind == nullptr) r.kind = registry.ForExtension(r.spec.path);
+    if (r.kind == nullptr) {
+      for (const Kind& k : registry.kinds()) {
+        for (std::string_view e : k.info.extensions) {
+          if (r.kind == nullptr && ok(k) && HasExtension(r.spec.path, e)) r.kind = &k;
+        }
+      }
+    }
     if (r.kind == nullptr) {
       return InvalidArgument("cannot tell the " + std::string(what) + " type of '" +
                              r.spec.redacted + "' from its extension; " + valid);
     }
   } else {
     r.kind = registry.Find(r.spec.scheme);
+    if (r.kind != nullptr && !ok(*r.kind)) {
+      return InvalidArgument(std::string(what) + " spec '" + r.spec.redacted +
+                             "': " + r.spec.scheme + " cannot be read back as a store; " + valid);
+    }
     if (r.kind == nullptr) {
       return InvalidArgument("unknown " + std::string(what) + " scheme '" + r.spec.scheme +
                              "' in '" + r.spec.redacted + "'; " + valid);
@@ -72,6 +88,9 @@ Result<Resolved<Kind>> Resolve(const Registry<Kind>& registry, std::string_view 
                                     std::string(what) + " " + std::string(r.kind->info.scheme)));
   return r;
 }
+
+bool HasPostStore(const PostSinkKind& k) { return static_cast<bool>(k.open_post_store); }
+bool HasResultStore(const ResultSinkKind& k) { return static_cast<bool>(k.open_result_store); }
 
 }  // namespace
 
@@ -101,6 +120,18 @@ Result<std::unique_ptr<PostSink>> OpenSink(std::string_view text, const OpenOpti
 Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view text, const OpenOptions& open) {
   STARLING_ASSIGN_OR_RETURN(auto r, ResolveResultSink(text));
   return r.kind->open(r.spec, r.params, open);
+}
+
+Result<std::unique_ptr<PostStore>> OpenPostStore(std::string_view text,
+                                                 const StoreOptions& options) {
+  STARLING_ASSIGN_OR_RETURN(auto r, Resolve(PostSinks(), text, "posts store", HasPostStore));
+  return r.kind->open_post_store(r.spec, r.params, options);
+}
+
+Result<std::unique_ptr<ResultStore>> OpenResultStore(std::string_view text,
+                                                     const StoreOptions& options) {
+  STARLING_ASSIGN_OR_RETURN(auto r, Resolve(ResultSinks(), text, "results store", HasResultStore));
+  return r.kind->open_result_store(r.spec, r.params, options);
 }
 
 std::optional<std::string> OutputFile(std::string_view text) {

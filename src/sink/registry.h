@@ -1,8 +1,12 @@
 // File: sink/registry.h
 // Every kind of post sink and result sink registers here, with its scheme,
 // file extensions, parameters, help and capabilities; OpenSink and
-// OpenResultSink read a spec (common/spec.h) through them. Adding a store is
-// one file under connectors/ that defines its kinds and one line each in
+// OpenResultSink read a spec (common/spec.h) through them. A kind whose store
+// can be read back also registers its reader (open_post_store,
+// open_result_store: sink/store.h), which OpenPostStore and OpenResultStore
+// resolve the same way, so `serve`, `report`, `convert` and the demo never
+// name a store. Adding a store is its module (like sink/sqlite/), one file
+// under connectors/ that defines its kinds, and one line each in
 // registry.cc's lists (docs/extending.md).
 #pragma once
 
@@ -11,12 +15,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/registry.h"
 #include "common/spec.h"
 #include "model/post.h"
 #include "sink/result_sink.h"
 #include "sink/sink.h"
+#include "sink/store.h"
 
 namespace starling::sink {
 
@@ -25,8 +31,6 @@ struct SinkCapabilities {
   bool readable_back = false;  // `convert` and the store readers can read it again
   bool resumable = false;      // CheckpointCommit/RestoreCommit give exactly-once files
 };
-
-using PostCallback = std::function<Status(model::Post&&)>;
 
 struct PostSinkKind {
   ConnectorInfo info;
@@ -39,9 +43,11 @@ struct PostSinkKind {
   std::function<Result<std::unique_ptr<PostSink>>(const spec::Spec&, const spec::Params&,
                                                   const OpenOptions&)>
       open;
-  // Reads the posts a sink of this kind wrote back, in order (`convert`).
-  // Unset: read it as a source instead (JSONL).
-  std::function<Status(const spec::Spec&, const PostCallback&)> read_posts;
+  // Opens what a sink of this kind wrote for reading (`convert`, `serve
+  // --posts`). Unset: it is read back as a source instead (JSONL).
+  std::function<Result<std::unique_ptr<PostStore>>(const spec::Spec&, const spec::Params&,
+                                                   const StoreOptions&)>
+      open_post_store;
 };
 
 struct ResultSinkKind {
@@ -51,6 +57,15 @@ struct ResultSinkKind {
   std::function<Result<std::unique_ptr<ResultSink>>(const spec::Spec&, const spec::Params&,
                                                     const OpenOptions&)>
       open;
+  // Opens what a sink of this kind wrote for reading (`serve`, `report`,
+  // the demo's summary). Unset: it cannot be read back as a store.
+  std::function<Result<std::unique_ptr<ResultStore>>(const spec::Spec&, const spec::Params&,
+                                                     const StoreOptions&)>
+      open_result_store;
+  // Shell commands that query a store of this spec with the store's own
+  // tools, over the demo pipeline's analyses; `demo` prints them last.
+  // Unset: none.
+  std::function<std::vector<std::string>(const spec::Spec&)> demo_queries;
 };
 
 const Registry<PostSinkKind>& PostSinks();
@@ -74,6 +89,17 @@ Result<std::unique_ptr<PostSink>> OpenSink(std::string_view text, const OpenOpti
 // Opens a result sink from its spec (see `starling run --help`).
 Result<std::unique_ptr<ResultSink>> OpenResultSink(std::string_view text,
                                                    const OpenOptions& open = {});
+
+// Opens the store a post sink spec names for reading (`serve --posts`,
+// `convert`), resolved like OpenSink among the kinds that register a reader.
+// InvalidArgument for a spec that does not resolve, or names a kind that
+// cannot be read back; the store's own errors (NotFound for a missing file).
+Result<std::unique_ptr<PostStore>> OpenPostStore(std::string_view text,
+                                                 const StoreOptions& options = {});
+// Opens the store a result sink spec names for reading (`serve --db`,
+// `report --db`, the demo's summary); as OpenPostStore.
+Result<std::unique_ptr<ResultStore>> OpenResultStore(std::string_view text,
+                                                     const StoreOptions& options = {});
 
 // The file a post or result sink spec writes; nullopt for standard output and
 // specs that do not resolve.

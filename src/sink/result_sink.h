@@ -50,10 +50,7 @@ class ResultSink {
 };
 
 // Result sinks are opened from specs through the registry (sink/registry.h).
-// The two built-in ones:
-// One table per result kind (docs/formats/results.md), WAL, the results of
-// a window replaced in place. IoError when the file cannot be opened.
-Result<std::unique_ptr<ResultSink>> OpenSqliteResultSink(const std::string& path);
+// The SQLite one is sink/sqlite/result_sink.h; the JSON-lines one:
 // One JSON object per emitted result (previews included; the last line of
 // a window is its final value); "-" is standard output. The file is created
 // or truncated, or with `keep_existing` (a resumed or appending run) kept and
@@ -63,8 +60,5 @@ Result<std::unique_ptr<ResultSink>> OpenJsonlResultSink(const std::string& path,
 
 // One result as a JSON object (the jsonl sink's line, without newline).
 void AppendResultJson(const model::WindowResult& result, std::string* out);
-
-// The DDL of the results tables (CREATE ... IF NOT EXISTS).
-std::string_view ResultsSchemaSql();
 
 }  // namespace starling::sink

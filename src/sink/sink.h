@@ -52,6 +52,11 @@ struct OpenOptions {
   // The sink is opened for a resumed run: a file sink keeps what the file
   // holds (RestoreCommit then cuts it back) instead of starting it afresh.
   bool resume = false;
+  // The store starts empty: what it holds is removed first (a store that
+  // keeps what it holds, such as SQLite; a file that is not such a store
+  // is refused and left alone). File sinks start afresh anyway, unless
+  // resumed.
+  bool replace = false;
 };
 
 // Post sinks are opened from specs through the registry (sink/registry.h).

@@ -1,6 +1,5 @@
 // Tests for OpenSink (sink/registry.h): the spec grammar and its error messages.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -289,48 +288,6 @@ TEST(OpenSink, RotationSizeSuffixes) {
     auto sink = OpenSink("jsonl:" + path + "?rotate=" + size);
     EXPECT_TRUE(sink.ok()) << size << ": " << sink.status().ToString();
   }
-}
-
-// The analyses table: kind, by, window, k and of as declared; a database
-// written before k and of existed gains the columns.
-TEST(OpenResultSink, DeclaresAnalysesAndUpgradesAnOldTable) {
-  const std::string path = TempPath("-analyses.db");
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "CREATE TABLE analyses (pipeline TEXT NOT NULL, analysis TEXT NOT NULL, "
-                           "kind TEXT NOT NULL, \"by\" TEXT NOT NULL, window TEXT NOT NULL, "
-                           "PRIMARY KEY (pipeline, analysis));"
-                           "INSERT INTO analyses VALUES ('old','a','top','hashtag','1m');",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  }
-  auto sink = OpenResultSink("sqlite:" + path);
-  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
-  model::AnalysisMeta top{"p", "tags", model::ResultKind::kTopK, "hashtag", "tumbling 1m", 10, ""};
-  model::AnalysisMeta authors{"p", "authors", model::ResultKind::kDistinct, "lang", "5m",
-                              0,   "author"};
-  ASSERT_TRUE((*sink)->DeclareAnalyses({top, authors}).ok());
-  ASSERT_TRUE((*sink)->Close().ok());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  std::string rows;
-  sqlite3_exec(
-      db, "SELECT pipeline, analysis, kind, \"by\", window, k, \"of\" FROM analyses ORDER BY 1, 2",
-      [](void* out, int n, char** v, char**) {
-        auto* s = static_cast<std::string*>(out);
-        for (int i = 0; i < n; ++i)
-          *s += std::string(v[i] ? v[i] : "NULL") + (i + 1 < n ? "|" : "\n");
-        return 0;
-      },
-      &rows, nullptr);
-  sqlite3_close(db);
-  EXPECT_EQ(rows,
-            "old|a|top|hashtag|1m|0|\n"
-            "p|authors|distinct|lang|5m|0|author\n"
-            "p|tags|top|hashtag|tumbling 1m|10|\n");
 }
 
 }  // namespace

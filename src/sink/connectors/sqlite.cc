@@ -1,10 +1,14 @@
 // File: sink/connectors/sqlite.cc
-// SQLite: posts with entity tables (upsert by id), and window results
-// (one table per result kind); both read back.
+// SQLite (sink/sqlite/): posts with entity tables (upsert by id), and window
+// results (one table per result kind); both read back through their stores.
 #include <limits>
 
 #include "sink/registry.h"
-#include "sink/sqlite_sink.h"
+#include "sink/sqlite/database.h"
+#include "sink/sqlite/post_sink.h"
+#include "sink/sqlite/post_store.h"
+#include "sink/sqlite/result_sink.h"
+#include "sink/sqlite/result_store.h"
 
 namespace starling::sink {
 namespace {
@@ -23,7 +27,7 @@ PostSinkKind SqlitePostSinkKind() {
   k.caps = {.idempotent = true, .readable_back = true};
   k.needs_raw = [](const spec::Params&) { return true; };  // the raw column
   k.open = [](const spec::Spec& s, const spec::Params& p,
-              const OpenOptions&) -> Result<std::unique_ptr<PostSink>> {
+              const OpenOptions& open) -> Result<std::unique_ptr<PostSink>> {
     SqliteSinkOptions o;
     o.path = s.path;
     const std::uint64_t batch = p.Uint("batch", static_cast<std::uint64_t>(o.batch));
@@ -34,11 +38,12 @@ PostSinkKind SqlitePostSinkKind() {
     o.batch = static_cast<int>(batch);
     if (o.path == "-")
       return InvalidArgument("sink spec '" + s.redacted + "': SQLite needs a file");
+    if (open.replace) STARLING_RETURN_IF_ERROR(sqlite::RemoveDatabase(o.path));
     STARLING_ASSIGN_OR_RETURN(auto sink, SqliteSink::Open(std::move(o)));
     return std::unique_ptr<PostSink>(std::move(sink));
   };
-  k.read_posts = [](const spec::Spec& s, const PostCallback& on_post) {
-    return ReadSqlitePosts(s.path, on_post);
+  k.open_post_store = [](const spec::Spec& s, const spec::Params&, const StoreOptions& options) {
+    return OpenSqlitePostStore(s.path, options);
   };
   return k;
 }
@@ -53,12 +58,17 @@ ResultSinkKind SqliteResultSinkKind() {
                 "window replaced in place"};
   k.caps = {.idempotent = true, .readable_back = true};
   k.open = [](const spec::Spec& s, const spec::Params&,
-              const OpenOptions&) -> Result<std::unique_ptr<ResultSink>> {
+              const OpenOptions& open) -> Result<std::unique_ptr<ResultSink>> {
     if (s.path == "-") {
       return InvalidArgument("result sink spec '" + s.redacted + "': SQLite needs a file");
     }
+    if (open.replace) STARLING_RETURN_IF_ERROR(sqlite::RemoveDatabase(s.path));
     return OpenSqliteResultSink(s.path);
   };
+  k.open_result_store = [](const spec::Spec& s, const spec::Params&, const StoreOptions& options) {
+    return OpenSqliteResultStore(s.path, options);
+  };
+  k.demo_queries = [](const spec::Spec& s) { return SqliteDemoQueries(s.path); };
   return k;
 }
 

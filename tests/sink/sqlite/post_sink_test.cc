@@ -1,49 +1,24 @@
-// Tests for sink/sqlite_sink.h against a real SQLite file: upsert, entity
-// tables, batching, and the ReadSqlitePosts round trip.
-#include "sink/sqlite_sink.h"
+// Tests for sink/sqlite/post_sink.h against a real SQLite file: upsert,
+// entity tables, batching, and the round trip through the post store
+// (sink/sqlite/post_store.h).
+#include "sink/sqlite/post_sink.h"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 
 #include "sink/post_fixtures.h"
+#include "sink/sqlite/post_store.h"
+#include "sink/sqlite/test_db.h"
 
 namespace starling::sink {
 namespace {
 
+using testing::Exec;
+using testing::QueryInt;
+using testing::QueryText;
 using testing::SamplePosts;
 using testing::TempPath;
-
-// Runs a query returning one integer, on its own connection.
-std::int64_t QueryInt(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  std::int64_t v = -1;
-  if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return v;
-}
-
-std::string QueryText(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  std::string v = "<none>";
-  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-    v.assign(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
-             static_cast<std::size_t>(sqlite3_column_bytes(s, 0)));
-  } else {
-    v = "<null>";
-  }
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return v;
-}
 
 void WriteAll(const std::string& path, const std::vector<model::Post>& posts, int batch = 1000) {
   auto sink = SqliteSink::Open({path, batch});
@@ -54,7 +29,10 @@ void WriteAll(const std::string& path, const std::vector<model::Post>& posts, in
 
 std::vector<model::Post> ReadAll(const std::string& path) {
   std::vector<model::Post> out;
-  Status st = ReadSqlitePosts(path, [&](model::Post&& p) {
+  auto store = OpenSqlitePostStore(path);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return out;
+  Status st = (*store)->ReadAll([&](model::Post&& p) {
     out.push_back(std::move(p));
     return Status::Ok();
   });
@@ -160,25 +138,15 @@ TEST(SqliteSink, FlushCommitsTheOpenBatch) {
 TEST(SqliteSink, RejectsAnotherSchemaVersion) {
   const std::string path = TempPath(".db");
   WriteAll(path, {});
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value='99'", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  Exec(path, "UPDATE meta SET value='99'");
   auto sink = SqliteSink::Open({path, 10});
   ASSERT_FALSE(sink.ok());
   EXPECT_EQ(sink.status().code(), StatusCode::kUnsupported);
-  Status st = ReadSqlitePosts(path, [](model::Post&&) { return Status::Ok(); });
+  auto store = OpenSqlitePostStore(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Status st = (*store)->ReadAll([](model::Post&&) { return Status::Ok(); });
   EXPECT_EQ(st.code(), StatusCode::kUnsupported);
-}
-
-TEST(ReadSqlitePosts, MissingFileIsNotFound) {
-  Status st = ReadSqlitePosts(TempPath(".db"), [](model::Post&&) { return Status::Ok(); });
-  EXPECT_EQ(st.code(), StatusCode::kNotFound);
-}
-
-TEST(LowerTag, LowersAsciiAndUnicode) {
-  EXPECT_EQ(LowerTag("BrExit"), "brexit");
-  EXPECT_EQ(LowerTag("\xC3\x89T\xC3\x89"), "\xC3\xA9t\xC3\xA9");  // ÉTÉ -> été
+  EXPECT_NE(st.message().find("has Starling schema version 99"), std::string::npos) << st.message();
 }
 
 }  // namespace
