@@ -1,13 +1,6 @@
 #include "dataflow/runtime.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,9 +8,10 @@
 #include <thread>
 #include <tuple>
 
-#include "analytics/hash.h"
 #include "common/codec.h"
 #include "common/log.h"
+#include "dataflow/internal/checkpoint_format.h"
+#include "dataflow/internal/latency.h"
 #include "dataflow/internal/queue.h"
 #include "source/file_blocks.h"
 
@@ -28,12 +22,15 @@ using model::WindowResult;
 
 namespace {
 
+using internal::CheckpointData;
+using internal::LatencyHistogram;
+using internal::ReadCheckpoint;
+using internal::WriteCheckpoint;
+
 constexpr std::size_t kMaxBatchRecords = 65536;
 // A micro-batch travels as chunks of at most this many records, so that the
 // parse workers share a batch and a chunk stays cache-sized.
 constexpr std::size_t kBatchChunkRecords = 4096;
-constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-4";
-constexpr std::string_view kCheckpointFile = "checkpoint.bin";
 
 // ---------- the unit of work ----------
 
@@ -206,9 +203,10 @@ class Stage1 {
       const std::string_view bytes = RecordBytes(c.raw, rec);
       c.bytes += rec.size;
       if (rec.truncated) {
-        c.dead.push_back({r, "record longer than the limit on record size (--max-record-size): "
-                             "cut there while read, the rest of it skipped; its first " +
-                             std::to_string(rec.size) + " bytes are kept"});
+        c.dead.push_back({r,
+                          "record longer than the limit on record size (--max-record-size): "
+                          "cut there while read, the rest of it skipped; its first " +
+                              std::to_string(rec.size) + " bytes are kept"});
         continue;
       }
       views_.clear();
@@ -842,189 +840,6 @@ class BlockClaims {
   std::mutex mu_;
   std::uint64_t next_ = 0;
   bool ended_ = false;
-};
-
-// ---------- checkpoints ----------
-
-struct CheckpointData {
-  std::string fingerprint;
-  std::uint32_t partitions = 0;
-  std::uint64_t position = 0;
-  std::string source_position;
-  std::uint64_t id = 0;
-  std::string router;
-  std::vector<std::string> partition_states;
-  std::string collector;
-  RunStats stats;
-  // Each file output at the checkpoint: (CommitName, Commit token).
-  std::vector<std::pair<std::string, std::string>> sinks;
-};
-
-void SaveStats(ByteWriter& w, const RunStats& s) {
-  for (std::uint64_t v : {s.records, s.posts, s.bytes, s.dead_letters, s.controls, s.late_posts,
-                          s.results, s.final_results, s.checkpoints}) {
-    w.PutVarint(v);
-  }
-}
-
-bool LoadStats(ByteReader& r, RunStats* s) {
-  for (std::uint64_t* v : {&s->records, &s->posts, &s->bytes, &s->dead_letters, &s->controls,
-                           &s->late_posts, &s->results, &s->final_results, &s->checkpoints}) {
-    if (!r.GetVarint(v)) return false;
-  }
-  return true;
-}
-
-Status WriteCheckpoint(const std::string& dir, const CheckpointData& d) {
-  std::string body;
-  ByteWriter w(&body);
-  w.PutString(d.fingerprint);
-  w.PutVarint(d.partitions);
-  w.PutVarint(d.position);
-  w.PutString(d.source_position);
-  w.PutVarint(d.id);
-  w.PutString(d.router);
-  for (const std::string& p : d.partition_states) w.PutString(p);
-  w.PutString(d.collector);
-  SaveStats(w, d.stats);
-  w.PutVarint(d.sinks.size());
-  for (const auto& [name, token] : d.sinks) {
-    w.PutString(name);
-    w.PutString(token);
-  }
-  std::string file(kCheckpointMagic);
-  ByteWriter fw(&file);
-  fw.PutFixed64(analytics::Hash64(body));
-  fw.PutFixed64(body.size());
-  file += body;
-
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  const std::string path = dir + "/" + std::string(kCheckpointFile);
-  const std::string tmp = path + ".tmp";
-  // A failed write leaves no partial checkpoint.bin.tmp behind (on a full
-  // disk it would keep the disk full); the last good checkpoint stays.
-  auto fail = [&](int fd, const std::string& what, int err) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    return Status(err == ENOSPC ? StatusCode::kResourceExhausted : StatusCode::kIoError,
-                  what + " " + tmp + ": " + std::strerror(err));
-  };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(-1, "cannot write checkpoint", errno);
-  std::size_t done = 0;
-  while (done < file.size()) {
-    const ssize_t n = ::write(fd, file.data() + done, file.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(fd, "cannot write checkpoint", errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) return fail(fd, "cannot sync checkpoint", errno);
-  if (::close(fd) != 0) return fail(-1, "cannot sync checkpoint", errno);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return fail(-1, "cannot install checkpoint", errno);
-  }
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::Ok();
-}
-
-Result<CheckpointData> ReadCheckpoint(const std::string& dir) {
-  const std::string path = dir + "/" + std::string(kCheckpointFile);
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return NotFound("no checkpoint in " + dir + " (" + path + " is missing)");
-  std::string file;
-  char buf[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) file.append(buf, n);
-  std::fclose(f);
-  const std::string corrupt = "checkpoint " + path + " is corrupt";
-  if (!std::string_view(file).starts_with(kCheckpointMagic)) {
-    constexpr std::string_view kFamily = "STARLING-CHECKPOINT-";
-    if (std::string_view(file).starts_with(kFamily)) {
-      return InvalidArgument("checkpoint " + path +
-                             " was written by another version of starling (its format is not " +
-                             std::string(kCheckpointMagic.substr(kFamily.size())) +
-                             "); remove it or use another --checkpoint-dir");
-    }
-    return MalformedInput(corrupt + " (not a checkpoint)");
-  }
-  ByteReader head(std::string_view(file).substr(kCheckpointMagic.size()));
-  std::uint64_t hash, size;
-  if (!head.GetFixed64(&hash) || !head.GetFixed64(&size) || size != head.remaining()) {
-    return MalformedInput(corrupt + " (truncated)");
-  }
-  const std::string_view body = std::string_view(file).substr(file.size() - size);
-  if (analytics::Hash64(body) != hash) return MalformedInput(corrupt + " (checksum mismatch)");
-  ByteReader r(body);
-  CheckpointData d;
-  std::uint64_t parts;
-  if (!r.GetString(&d.fingerprint) || !r.GetVarint(&parts) || !r.GetVarint(&d.position) ||
-      !r.GetString(&d.source_position) || !r.GetVarint(&d.id) || !r.GetString(&d.router)) {
-    return MalformedInput(corrupt);
-  }
-  if (parts == 0 || parts > 4096) return MalformedInput(corrupt);
-  d.partitions = static_cast<std::uint32_t>(parts);
-  d.partition_states.resize(parts);
-  for (std::string& p : d.partition_states) {
-    if (!r.GetString(&p)) return MalformedInput(corrupt);
-  }
-  if (!r.GetString(&d.collector) || !LoadStats(r, &d.stats)) return MalformedInput(corrupt);
-  std::uint64_t sinks;
-  if (!r.GetCount(&sinks)) return MalformedInput(corrupt);
-  d.sinks.resize(sinks);
-  for (auto& [name, token] : d.sinks) {
-    if (!r.GetString(&name) || !r.GetString(&token)) return MalformedInput(corrupt);
-  }
-  if (!r.done()) return MalformedInput(corrupt + " (trailing bytes)");
-  return d;
-}
-
-// ---------- latency ----------
-
-// Read-to-result latency of records, in log-spaced buckets (about 4% wide)
-// from 1 us to ~70 s: enough for p50/p99 without keeping samples.
-class LatencyHistogram {
- public:
-  void Add(std::chrono::microseconds d, std::uint64_t records) {
-    const double us = std::max<double>(1.0, static_cast<double>(d.count()));
-    auto b = static_cast<std::size_t>(std::log(us) / std::log(kGrowth));
-    b = std::min(b, kBuckets - 1);
-    counts_[b] += records;
-    total_ += records;
-    max_ = std::max(max_, d);
-  }
-  void Fill(RunStats* s) const {
-    s->latency_p50 = Quantile(0.50);
-    s->latency_p99 = Quantile(0.99);
-    s->latency_max = max_;
-  }
-
- private:
-  static constexpr double kGrowth = 1.04;
-  static constexpr std::size_t kBuckets = 460;  // 1.04^460 us ~ 70 s
-  std::chrono::microseconds Quantile(double q) const {
-    if (total_ == 0) return std::chrono::microseconds(0);
-    const auto target = static_cast<std::uint64_t>(q * static_cast<double>(total_ - 1));
-    std::uint64_t seen = 0;
-    for (std::size_t b = 0; b < kBuckets; ++b) {
-      seen += counts_[b];
-      if (seen > target) {
-        // The bucket's upper edge: a conservative (never optimistic) figure.
-        return std::min(max_, std::chrono::microseconds(static_cast<std::int64_t>(
-                                  std::ceil(std::pow(kGrowth, static_cast<double>(b + 1))))));
-      }
-    }
-    return max_;
-  }
-  std::uint64_t counts_[kBuckets] = {};
-  std::uint64_t total_ = 0;
-  std::chrono::microseconds max_{0};
 };
 
 // ---------- the run ----------
