@@ -54,6 +54,19 @@ for f in twarc-csv/streaming_output.jsonl tweet_parser/public_api_sample.json; d
 done
 echo "fuzz: seeded csv_reader with $(ls "$work/csv_reader" | wc -l) inputs"
 
+# Checkpoint files: a real one, from a short run of an example pipeline over
+# generated posts with two workers; and its body alone (the target also
+# reads each input as the body behind a correct header).
+mkdir -p "$work/checkpoint_format"
+if "$build/starling" -q run "$root/examples/trending.yaml" -w 2 \
+     --source 'generate:?count=300&pace=0&seed=3&start=2021-04-01T00:00:00Z' \
+     --results "$work/checkpoint-results.jsonl" --checkpoint-dir "$work/checkpoint" >/dev/null 2>&1 &&
+   [ -r "$work/checkpoint/checkpoint.bin" ]; then
+  cp "$work/checkpoint/checkpoint.bin" "$work/checkpoint_format/seed_file"
+  tail -c +38 "$work/checkpoint/checkpoint.bin" > "$work/checkpoint_format/seed_body"  # 37-byte header
+fi
+echo "fuzz: seeded checkpoint_format with $(ls "$work/checkpoint_format" | wc -l) inputs"
+
 # Sentiment: the extractor's texts. Pipelines: the example files, whole.
 mkdir -p "$work/sentiment" "$work/pipeline_yaml" "$work/window_state"
 cp "$work"/extract/seed_* "$work/sentiment/" 2>/dev/null || true
@@ -79,7 +92,8 @@ for t in 'jsonl:out.jsonl?raw=1&rotate=64M' 'generate:?rate=10&seed=7&start=2021
   printf '%s' "$t" > "$work/spec/seed_$n"; n=$((n + 1))
 done
 
-targets=(spec post_parser extract timestamp line_source file_blocks csv_reader sentiment pipeline_yaml window_state api_request)
+targets=(spec post_parser extract timestamp line_source file_blocks csv_reader sentiment pipeline_yaml window_state
+         checkpoint_format api_request)
 status=0 failed=0
 for target in "${targets[@]}"; do
   bin="$build/fuzz/${target}_fuzz"

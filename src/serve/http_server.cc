@@ -325,8 +325,8 @@ class DashboardServer::Impl::HttpSession : public std::enable_shared_from_this<H
     }
     if (ec == http::error::body_limit) {
       Send(impl_.Error(dummy, 413,
-                       "request bodies are limited to " +
-                           std::to_string(impl_.opt.max_body_bytes) + " bytes"),
+                       "request bodies are limited to " + std::to_string(impl_.opt.max_body_bytes) +
+                           " bytes"),
            true);
       return;
     }
@@ -457,9 +457,8 @@ void DashboardServer::Impl::Unregister(const WsSession* s) {
 bool DashboardServer::Impl::Allow(const std::string& client) {
   const auto now = std::chrono::steady_clock::now();
   if (buckets.size() > 10000) {  // forget idle clients now and then
-    std::erase_if(buckets, [&](const auto& kv) {
-      return now - kv.second.at > std::chrono::seconds(60);
-    });
+    std::erase_if(buckets,
+                  [&](const auto& kv) { return now - kv.second.at > std::chrono::seconds(60); });
   }
   auto [it, fresh] = buckets.try_emplace(client, Bucket{opt.request_burst, now});
   Bucket& b = it->second;
@@ -494,8 +493,7 @@ Response DashboardServer::Impl::Error(const Request& req, int status, std::strin
   return Make(req, status, e.content_type, std::move(e.body));
 }
 
-std::optional<Response> DashboardServer::Impl::Screen(const Request& req,
-                                                      const std::string& client,
+std::optional<Response> DashboardServer::Impl::Screen(const Request& req, const std::string& client,
                                                       std::string* path, QueryParams* query) {
   const std::string_view target(req.target().data(), req.target().size());
   const std::size_t qmark = target.find('?');

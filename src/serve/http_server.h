@@ -22,9 +22,9 @@ namespace starling::serve {
 
 struct ServerOptions {
   std::string bind = "127.0.0.1";
-  int port = 8080;          // 0: any free port (port() says which)
-  std::string auth_token;   // when set, every request but /healthz must carry it
-  bool insecure = false;    // allow a non-loopback bind without a token
+  int port = 8080;         // 0: any free port (port() says which)
+  std::string auth_token;  // when set, every request but /healthz must carry it
+  bool insecure = false;   // allow a non-loopback bind without a token
   // The page: from web_root on disk when it is set and holds an index.html,
   // else from embedded_page (EmbeddedPage(), compiled in), else a short
   // notice at /. Both are served with the same content types, caching

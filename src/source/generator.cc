@@ -1,7 +1,8 @@
 // File: source/generator.cc
 // The synthetic X v2 firehose (see generator.h for the shape and the
-// distributions). Layout: PRNG and sampling tables, the word lists, the
-// account and vocabulary builders, then the generator itself.
+// distributions). Layout: PRNG and sampling tables, the word lists (generated
+// from generator_words/), the account and vocabulary builders, then the
+// generator itself.
 #include "source/generator.h"
 
 #include <algorithm>
@@ -159,247 +160,15 @@ inline std::int32_t CountCodePoints(std::string_view s) {
 }
 
 // ---------------------------------------------------------------------------
-// Word lists. Phrases contain no '#', '@', '$', '&', '<', '>', no '.' inside a
-// word and no URL-like token, so the extractor finds nothing in them.
+// Word lists: data in source/generator_words/*.txt, turned into constexpr
+// arrays (kEnPhrases, kHeadTags, kEmoji...) at build time by
+// gen_generator_words.cmake. Phrases contain no '#', '@', '$', '&', '<', '>',
+// no '.' inside a word and no URL-like token, so the extractor finds nothing
+// in them.
 
 using Words = std::span<const std::string_view>;
 
-constexpr std::string_view kEnPhrases[] = {"can't believe this just happened",
-                                           "this is so good",
-                                           "I love this song so much",
-                                           "who else is watching this",
-                                           "good morning everyone",
-                                           "happy friday",
-                                           "not me crying again",
-                                           "this made my day",
-                                           "we need to talk about this",
-                                           "honestly the best thing today",
-                                           "so proud of them",
-                                           "what a game",
-                                           "I can't wait",
-                                           "that's insane",
-                                           "big news today",
-                                           "thank you so much",
-                                           "the vibes are immaculate",
-                                           "let's go",
-                                           "we are so back",
-                                           "no way this is real",
-                                           "just finished work",
-                                           "coffee first",
-                                           "stream it now",
-                                           "new episode tonight",
-                                           "the weather is perfect",
-                                           "I need a vacation",
-                                           "tell me why this is so funny",
-                                           "nobody is talking about this",
-                                           "absolutely incredible performance",
-                                           "this thread is everything",
-                                           "it’s been a long week",
-                                           "my timeline is a mess right now",
-                                           "happy birthday to my favorite person",
-                                           "same",
-                                           "read this twice and still don’t get it",
-                                           "okay but why is this so accurate"};
-constexpr std::string_view kEnEndings[] = {"", "", "", "!", "!!", "?", "...", " lol"};
-
-constexpr std::string_view kJaPhrases[] = {"今日は本当に楽しかった",
-                                           "ありがとうございます",
-                                           "これはやばい",
-                                           "めっちゃ好き",
-                                           "おはようございます",
-                                           "明日も頑張ろう",
-                                           "最高すぎる",
-                                           "待って無理",
-                                           "新曲きた",
-                                           "お疲れ様でした",
-                                           "眠い",
-                                           "推しが尊い",
-                                           "今から配信します",
-                                           "楽しみにしてます",
-                                           "天気いいね",
-                                           "ちょっと聞いて",
-                                           "やっと届いた",
-                                           "ライブ行きたい",
-                                           "お腹すいた",
-                                           "神回だった",
-                                           "泣いた",
-                                           "よろしくお願いします",
-                                           "リツイートお願いします",
-                                           "フォローしてね",
-                                           "今週もお疲れ様",
-                                           "ガチャ爆死した"};
-constexpr std::string_view kJaEndings[] = {"", "", "！", "。", "w", "www", "…", "？", "笑"};
-
-constexpr std::string_view kEsPhrases[] = {"qué bonito día",
-                                           "no puedo más",
-                                           "te quiero mucho",
-                                           "vamos con todo",
-                                           "buenos días a todos",
-                                           "esto es increíble",
-                                           "qué golazo",
-                                           "feliz cumpleaños",
-                                           "me encanta esta canción",
-                                           "no lo puedo creer",
-                                           "por fin viernes",
-                                           "gracias por todo",
-                                           "mañana será otro día",
-                                           "estoy muerta de risa",
-                                           "qué opinan",
-                                           "jajaja",
-                                           "ya llegó",
-                                           "lo mejor del año",
-                                           "hoy no",
-                                           "que se repita",
-                                           "ando bien cansado",
-                                           "cómo que ya es lunes"};
-constexpr std::string_view kEsEndings[] = {"", "", "!", "!!", "?", "...", " jaja"};
-
-constexpr std::string_view kPtPhrases[] = {
-    "bom dia gente", "não aguento mais", "que saudade",     "to muito feliz", "isso é muito bom",
-    "alguém mais",   "amo demais",       "hoje tem jogo",   "que golaço",     "obrigado por tudo",
-    "kkkkkk",        "tô chorando",      "meu deus do céu", "sextou",         "vamos que vamos",
-    "que isso",      "partiu praia",     "ninguém merece"};
-constexpr std::string_view kPtEndings[] = {"", "", "!", "!!", "?", "...", " kkk"};
-
-constexpr std::string_view kArPhrases[] = {"صباح الخير",
-                                           "الحمد لله",
-                                           "ما شاء الله",
-                                           "الله يسعدكم",
-                                           "جمعة مباركة",
-                                           "يا رب",
-                                           "مساء الخير",
-                                           "شكرا لكم",
-                                           "هذا رائع",
-                                           "مبروك للجميع",
-                                           "كل عام وأنتم بخير",
-                                           "والله جميل",
-                                           "لا حول ولا قوة إلا بالله",
-                                           "اللهم آمين"};
-constexpr std::string_view kArEndings[] = {"", "", "!", "؟", "..", "،"};
-
-constexpr std::string_view kKoPhrases[] = {"오늘 너무 좋았어요",
-                                           "사랑해요",
-                                           "진짜 대박",
-                                           "고마워요",
-                                           "보고 싶어",
-                                           "축하해요",
-                                           "화이팅",
-                                           "오늘도 수고했어",
-                                           "너무 귀여워",
-                                           "컴백 축하해",
-                                           "새해 복 많이 받으세요",
-                                           "ㅋㅋㅋㅋ",
-                                           "좋은 아침",
-                                           "이거 실화야",
-                                           "내일 봐요",
-                                           "노래 진짜 좋다"};
-constexpr std::string_view kKoEndings[] = {"", "", "!", "~", "ㅠㅠ", "?", "ㅎㅎ"};
-
-constexpr std::string_view kInPhrases[] = {"selamat pagi semua",
-                                           "semangat terus",
-                                           "terima kasih banyak",
-                                           "lagi apa",
-                                           "capek banget",
-                                           "mantap jiwa",
-                                           "wkwkwk",
-                                           "ayo nonton",
-                                           "aku kangen kamu",
-                                           "hari ini panas banget",
-                                           "jangan lupa makan",
-                                           "seru banget",
-                                           "gak nyangka",
-                                           "akhirnya libur"};
-constexpr std::string_view kInEndings[] = {"", "", "!", "?", "...", " wkwk"};
-
-constexpr std::string_view kTrPhrases[] = {
-    "günaydın herkese", "çok güzel",      "inanamıyorum", "teşekkürler",
-    "hayırlı cumalar",  "harika bir gün", "bu ne ya",     "çok mutluyum",
-    "maç başlıyor",     "iyi geceler",    "helal olsun",  "yine mi pazartesi"};
-constexpr std::string_view kTrEndings[] = {"", "", "!", "?", "..."};
-
-constexpr std::string_view kFrPhrases[] = {
-    "bonne journée à tous", "c'est incroyable", "je suis mort de rire", "trop bien",
-    "merci beaucoup",       "on y va",          "quel match",           "j'en peux plus",
-    "vivement le weekend",  "c'est la vie",     "bon appétit",          "j'adore cette chanson",
-    "franchement je valide"};
-constexpr std::string_view kFrEndings[] = {"", "", " !", " ?", "...", "!"};
-
-constexpr std::string_view kThPhrases[] = {"สวัสดีครับ", "ขอบคุณมากค่ะ", "น่ารักมาก",  "คิดถึงนะ",
-                                           "สนุกมาก",  "วันนี้อากาศดี",  "555555",   "ยินดีด้วย",
-                                           "เหนื่อยจัง", "รักเลย",      "ไปกินข้าวกัน"};
-constexpr std::string_view kThEndings[] = {"", "", "!", "~", "?"};
-
-constexpr std::string_view kHiPhrases[] = {
-    "बहुत बढ़िया", "जय हिन्द", "सुप्रभात",    "धन्यवाद",  "आज का दिन बहुत अच्छा था", "क्या बात है",
-    "शुभ रात्रि",  "बधाई हो", "मज़ा आ गया", "हम जीतेंगे", "भारत माता की जय"};
-constexpr std::string_view kHiEndings[] = {"", "", "!", "।", "?"};
-
-constexpr std::string_view kDePhrases[] = {
-    "guten Morgen",      "das ist so gut",   "ich kann nicht mehr", "schönes Wochenende",
-    "was für ein Spiel", "danke euch allen", "endlich Freitag",     "wie geil ist das",
-    "ich liebe es",      "gute Nacht",       "Montag schon wieder"};
-constexpr std::string_view kDeEndings[] = {"", "", "!", "?", "..."};
-
-constexpr std::string_view kRuPhrases[] = {
-    "доброе утро", "это просто огонь", "спасибо всем", "не могу поверить", "хорошего дня",
-    "всем привет", "какая игра",       "люблю вас",    "ну и денек",       "с праздником"};
-constexpr std::string_view kRuEndings[] = {"", "", "!", "?", "...", ")))"};
-
-constexpr std::string_view kItPhrases[] = {"buongiorno a tutti", "che bello",     "non ci credo",
-                                           "grazie mille",       "forza ragazzi", "che partita",
-                                           "buona serata",       "ti amo",        "sono felice"};
-constexpr std::string_view kItEndings[] = {"", "", "!", "?", "..."};
-
-constexpr std::string_view kZhPhrases[] = {"今天天气真好", "太好看了", "谢谢大家", "加油",
-                                           "哈哈哈哈",     "我爱你们", "早上好",   "晚安",
-                                           "终于来了",     "太厉害了"};
-constexpr std::string_view kZhEndings[] = {"", "", "！", "。", "？", "~"};
-
-constexpr std::string_view kEnFirst[] = {"James", "Olivia", "Liam",   "Emma", "Noah",   "Ava",
-                                         "Mia",   "Ethan",  "Chloe",  "Jake", "Sophie", "Ryan",
-                                         "Megan", "Tyler",  "Hannah", "Zoe"};
-constexpr std::string_view kEnLast[] = {"Smith", "Johnson", "Brown", "Taylor", "Miller",
-                                        "Davis", "Wilson",  "Clark", "Lewis",  "Walker"};
-constexpr std::string_view kJaFirst[] = {"さくら", "ゆうき", "はると", "みゆ",   "たけし",
-                                         "あおい", "れん",   "ひなた", "そうた", "ゆい"};
-constexpr std::string_view kJaLast[] = {"田中", "佐藤", "鈴木", "高橋", "山本"};
-constexpr std::string_view kEsFirst[] = {"Sofía", "Mateo", "Valentina", "Santiago", "Camila",
-                                         "Diego", "Lucía", "Alejandro", "Isabella", "Javier"};
-constexpr std::string_view kEsLast[] = {"García",    "Rodríguez", "Martínez", "López",
-                                        "Hernández", "González",  "Pérez"};
-constexpr std::string_view kPtFirst[] = {"João",  "Maria", "Gabriel", "Ana",    "Lucas",
-                                         "Júlia", "Pedro", "Beatriz", "Rafael", "Larissa"};
-constexpr std::string_view kPtLast[] = {"Silva", "Santos", "Oliveira",
-                                        "Souza", "Costa",  "Ferreira"};
-constexpr std::string_view kArFirst[] = {"محمد", "فاطمة", "أحمد", "نورة", "عبدالله",
-                                         "سارة", "خالد",  "ريم",  "عمر",  "لينا"};
-constexpr std::string_view kArLast[] = {"العتيبي", "الشمري", "القحطاني", "الحربي"};
-constexpr std::string_view kKoFirst[] = {"민준", "서연", "지호", "하은",
-                                         "도윤", "지우", "예준", "수아"};
-constexpr std::string_view kKoLast[] = {"김", "이", "박", "최", "정"};
-constexpr std::string_view kInFirst[] = {"Putri", "Budi", "Ayu",  "Rizky",
-                                         "Dewi",  "Agus", "Siti", "Fajar"};
-constexpr std::string_view kInLast[] = {"Saputra", "Wijaya", "Pratama", "Lestari"};
-constexpr std::string_view kTrFirst[] = {"Mehmet", "Ayşe", "Mustafa", "Zeynep",
-                                         "Emre",   "Elif", "Burak",   "Merve"};
-constexpr std::string_view kTrLast[] = {"Yılmaz", "Kaya", "Demir", "Şahin", "Çelik"};
-constexpr std::string_view kFrFirst[] = {"Camille", "Louis", "Léa",   "Hugo",
-                                         "Manon",   "Jules", "Chloé", "Lucas"};
-constexpr std::string_view kFrLast[] = {"Martin", "Bernard", "Dubois", "Moreau", "Lefèvre"};
-constexpr std::string_view kThFirst[] = {"สมชาย", "มานี", "ปิยะ", "สุดา", "ธนา", "นภา"};
-constexpr std::string_view kHiFirst[] = {"राहुल",  "प्रिया", "अमित",  "पूजा",
-                                         "विकास", "नेहा",   "Rahul", "Priya"};
-constexpr std::string_view kHiLast[] = {"शर्मा", "वर्मा", "सिंह", "Sharma", "Patel"};
-constexpr std::string_view kDeFirst[] = {"Lukas", "Anna",  "Leon",  "Lena",
-                                         "Jonas", "Marie", "Felix", "Laura"};
-constexpr std::string_view kDeLast[] = {"Müller", "Schmidt", "Schneider", "Fischer", "Weber"};
-constexpr std::string_view kRuFirst[] = {"Алексей", "Мария", "Дмитрий", "Анна",
-                                         "Иван",    "Ольга", "Сергей",  "Наталья"};
-constexpr std::string_view kRuLast[] = {"Иванов", "Смирнова", "Кузнецов", "Попова"};
-constexpr std::string_view kItFirst[] = {"Giulia", "Marco",  "Francesca",
-                                         "Luca",   "Chiara", "Matteo"};
-constexpr std::string_view kItLast[] = {"Rossi", "Russo", "Ferrari", "Esposito", "Bianchi"};
-constexpr std::string_view kZhFirst[] = {"小明", "李娜", "王伟", "张静", "刘洋", "陈晨"};
+#include "generator_words.inc"
 
 struct LanguageSpec {
   std::string_view code;
@@ -413,177 +182,29 @@ struct LanguageSpec {
 };
 
 constexpr LanguageSpec kLanguages[] = {
-    {"en", 0.38, true, false, kEnPhrases, kEnEndings, kEnFirst, kEnLast},
-    {"ja", 0.15, false, true, kJaPhrases, kJaEndings, kJaFirst, kJaLast},
-    {"es", 0.09, true, false, kEsPhrases, kEsEndings, kEsFirst, kEsLast},
-    {"pt", 0.06, true, false, kPtPhrases, kPtEndings, kPtFirst, kPtLast},
-    {"ar", 0.04, true, false, kArPhrases, kArEndings, kArFirst, kArLast},
-    {"ko", 0.04, true, true, kKoPhrases, kKoEndings, kKoFirst, kKoLast},
-    {"in", 0.04, true, false, kInPhrases, kInEndings, kInFirst, kInLast},
-    {"tr", 0.03, true, false, kTrPhrases, kTrEndings, kTrFirst, kTrLast},
-    {"fr", 0.03, true, false, kFrPhrases, kFrEndings, kFrFirst, kFrLast},
-    {"th", 0.02, true, false, kThPhrases, kThEndings, kThFirst, {}},
-    {"hi", 0.02, true, false, kHiPhrases, kHiEndings, kHiFirst, kHiLast},
-    {"de", 0.015, true, false, kDePhrases, kDeEndings, kDeFirst, kDeLast},
-    {"ru", 0.015, true, false, kRuPhrases, kRuEndings, kRuFirst, kRuLast},
-    {"it", 0.01, true, false, kItPhrases, kItEndings, kItFirst, kItLast},
-    {"zh", 0.01, false, true, kZhPhrases, kZhEndings, kZhFirst, {}},
+    {"en", 0.38, true, false, kEnPhrases, kEnEndings, kEnFirstNames, kEnLastNames},
+    {"ja", 0.15, false, true, kJaPhrases, kJaEndings, kJaFirstNames, kJaLastNames},
+    {"es", 0.09, true, false, kEsPhrases, kEsEndings, kEsFirstNames, kEsLastNames},
+    {"pt", 0.06, true, false, kPtPhrases, kPtEndings, kPtFirstNames, kPtLastNames},
+    {"ar", 0.04, true, false, kArPhrases, kArEndings, kArFirstNames, kArLastNames},
+    {"ko", 0.04, true, true, kKoPhrases, kKoEndings, kKoFirstNames, kKoLastNames},
+    {"in", 0.04, true, false, kInPhrases, kInEndings, kInFirstNames, kInLastNames},
+    {"tr", 0.03, true, false, kTrPhrases, kTrEndings, kTrFirstNames, kTrLastNames},
+    {"fr", 0.03, true, false, kFrPhrases, kFrEndings, kFrFirstNames, kFrLastNames},
+    {"th", 0.02, true, false, kThPhrases, kThEndings, kThFirstNames, {}},
+    {"hi", 0.02, true, false, kHiPhrases, kHiEndings, kHiFirstNames, kHiLastNames},
+    {"de", 0.015, true, false, kDePhrases, kDeEndings, kDeFirstNames, kDeLastNames},
+    {"ru", 0.015, true, false, kRuPhrases, kRuEndings, kRuFirstNames, kRuLastNames},
+    {"it", 0.01, true, false, kItPhrases, kItEndings, kItFirstNames, kItLastNames},
+    {"zh", 0.01, false, true, kZhPhrases, kZhEndings, kZhFirstNames, {}},
     {"und", 0.05, true, false, {}, {}, {}, {}},
 };
 constexpr std::size_t kNumLanguages = std::size(kLanguages);
 constexpr std::uint8_t kUnd = kNumLanguages - 1;
 constexpr double kUndShare = 0.05;
 
-constexpr std::string_view kEmoji[] = {
-    "😂",
-    "❤️",
-    "🔥",
-    "😭",
-    "🙏",
-    "👍",
-    "✨",
-    "🥺",
-    "💜",
-    "😍",
-    "🎉",
-    "👀",
-    "💯",
-    "🤣",
-    "😊",
-    "🥰",
-    "💕",
-    "🤔",
-    "😅",
-    "🫶",
-    "⚽",
-    "☕",
-    "🎶",
-    "🌸",
-    "🙌",
-    "\U0001F44D\U0001F3FD",                                        // thumbs up, medium skin
-    "\U0001F44F\U0001F3FB",                                        // clapping, light skin
-    "\U0001F4AA\U0001F3FF",                                        // flexed biceps, dark skin
-    "\U0001F64C\U0001F3FE",                                        // raising hands, medium-dark
-    "\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466",  // family
-    "\U0001F3F3\uFE0F\u200D\U0001F308",                            // rainbow flag
-    "\U0001F9D1\U0001F3FD\u200D\U0001F4BB",                        // technologist
-    "\u2764\uFE0F\u200D\U0001F525",                                // heart on fire
-    "\U0001F62E\u200D\U0001F4A8",                                  // face exhaling
-    "\U0001F1EF\U0001F1F5",                                        // flag JP
-    "\U0001F1E7\U0001F1F7",                                        // flag BR
-};
-
-constexpr std::string_view kCashtags[] = {"BTC", "ETH",  "TSLA", "AAPL", "NVDA", "GME",  "AMC",
-                                          "SPY", "DOGE", "SOL",  "MSFT", "AMZN", "META", "XRP"};
-
-// Popular tags, most frequent first.
-constexpr std::string_view kHeadTags[] = {"BTS",
-                                          "NFT",
-                                          "Bitcoin",
-                                          "AI",
-                                          "拡散希望",
-                                          "ChatGPT",
-                                          "WorldCup",
-                                          "NBA",
-                                          "anime",
-                                          "BLACKPINK",
-                                          "MUFC",
-                                          "Crypto",
-                                          "相互フォロー",
-                                          "F1",
-                                          "NFL",
-                                          "Netflix",
-                                          "Ethereum",
-                                          "방탄소년단",
-                                          "Music",
-                                          "عاجل",
-                                          "Breaking",
-                                          "PremierLeague",
-                                          "LFC",
-                                          "RealMadrid",
-                                          "BBB24",
-                                          "IPL2024",
-                                          "MondayMotivation",
-                                          "プレゼント企画",
-                                          "Olympics",
-                                          "TikTok",
-                                          "KPOP",
-                                          "Love",
-                                          "News",
-                                          "Gaming",
-                                          "イラスト",
-                                          "StarWars",
-                                          "Marvel",
-                                          "ThrowbackThursday",
-                                          "FridayFeeling",
-                                          "الهلال",
-                                          "भारत",
-                                          "Photography",
-                                          "Travel",
-                                          "Foodie",
-                                          "Fitness",
-                                          "Caturday",
-                                          "Galatasaray",
-                                          "Fenerbahçe",
-                                          "PSG",
-                                          "LaLiga",
-                                          "Flamengo",
-                                          "Indonesia",
-                                          "SpaceX",
-                                          "Tesla",
-                                          "ClimateChange",
-                                          "Oscars",
-                                          "Grammys",
-                                          "RTした人全員フォローする",
-                                          "السعودية",
-                                          "Twitch",
-                                          "ValentinesDay",
-                                          "Eurovision",
-                                          "음악",
-                                          "новости",
-                                          "ไทย",
-                                          "Halloween",
-                                          "GoodMorning",
-                                          "NowPlaying",
-                                          "Bolsonaro",
-                                          "Messi"};
-
-constexpr std::string_view kLatinTagWords[] = {
-    "music",      "love",      "news",    "game",   "day",     "night",     "vote",     "live",
-    "art",        "photo",     "travel",  "food",   "tech",    "crypto",    "football", "anime",
-    "fashion",    "fitness",   "health",  "life",   "style",   "summer",    "winter",   "world",
-    "cup",        "fan",       "team",    "win",    "gold",    "black",     "friday",   "monday",
-    "motivation", "throwback", "weekend", "vibes",  "goals",   "movie",     "series",   "election",
-    "climate",    "science",   "space",   "data",   "startup", "market",    "stocks",   "racing",
-    "gaming",     "stream",    "chart",   "award",  "show",    "party",     "festival", "beach",
-    "city",       "coffee",    "book",    "poetry", "dance",   "challenge", "trend",    "daily",
-    "family",     "friends",   "pet",     "dog",    "cat",     "nature",    "sunset",   "morning",
-    "mood",       "happy",     "new",     "year",   "top",     "best",      "free",     "first",
-    "big",        "real",      "global",  "local",  "futebol", "noticias",  "verano",   "amor",
-    "copa",       "viernes",   "liga",    "vida",   "musica",  "jogo",      "festa",    "paris",
-    "tokyo",      "london",    "seoul",   "rio",    "cairo",   "jakarta",   "istanbul", "berlin",
-    "mumbai"};
-
-constexpr std::string_view kJaTagWords[] = {"拡散",   "希望", "新曲", "発売",   "記念",
-                                            "ライブ", "配信", "応援", "誕生日", "おめでとう",
-                                            "今日",   "夏",   "祭り", "映画",   "猫"};
-constexpr std::string_view kKoTagWords[] = {"방탄", "컴백", "생일", "축하",
-                                            "음악", "사랑", "오늘", "뉴스"};
-constexpr std::string_view kArTagWords[] = {"مصر",  "السعودية", "الهلال", "اليوم",
-                                            "عاجل", "رمضان",    "كرة",    "الوطن"};
-constexpr std::string_view kHiTagWords[] = {"भारत", "क्रिकेट", "दिल्ली", "चुनाव", "संगीत", "आज"};
-constexpr std::string_view kRuTagWords[] = {"новости", "футбол", "москва", "музыка", "праздник"};
-constexpr std::string_view kThTagWords[] = {"ไทย", "ข่าว", "เพลง", "คอนเสิร์ต"};
 constexpr Words kScriptTagWords[] = {kJaTagWords, kKoTagWords, kArTagWords,
                                      kHiTagWords, kRuTagWords, kThTagWords};
-
-constexpr std::string_view kBurstSyllables[] = {"zor", "vex", "qui", "lyn", "dra", "kai",
-                                                "mor", "thu", "pex", "wen", "bri", "sol",
-                                                "nox", "fae", "gri", "zel"};
-
-constexpr std::string_view kUserSyllables[] = {"ka", "mi", "to", "ra", "ne", "lu", "so", "ja",
-                                               "ri", "ko", "ma", "yu", "el", "an", "da", "vi",
-                                               "no", "sa", "be", "lo", "ta", "ki", "ze", "mo"};
 
 struct UrlTarget {
   std::string_view prefix;

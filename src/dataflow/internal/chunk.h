@@ -1,0 +1,148 @@
+// File: dataflow/internal/chunk.h
+// The unit of work of the engine (dataflow/runtime): a chunk of raw records
+// as the reader cut them, filled in by each stage in turn (parsed posts and
+// their keys, then the router's watermark and lateness), and what a
+// partition hands the collector for it. Chunks come from a fixed pool and are
+// reused: Reset() keeps the buffers' capacity.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dataflow/analysis.h"
+#include "dataflow/keys.h"
+#include "dataflow/window.h"
+#include "model/post.h"
+
+namespace starling::dataflow::internal {
+
+struct RawRecord {
+  const char* view = nullptr;  // the bytes, still in the source's buffer; or
+  std::uint32_t offset = 0;    // (view == nullptr) where they are in Chunk::raw
+  std::uint32_t size = 0;
+  std::uint64_t line = 0;
+  std::uint64_t source_offset = 0;
+  std::uint32_t origin = 0;  // index in Chunk::origins
+  bool truncated = false;
+};
+
+// A record's bytes, followed by at least kPaddingForInPlace readable bytes.
+inline std::string_view RecordBytes(const std::string& raw, const RawRecord& r) {
+  return {r.view != nullptr ? r.view : raw.data() + r.offset, r.size};
+}
+
+struct DeadRecord {
+  std::uint32_t record = 0;
+  std::string reason;
+};
+
+struct Chunk {
+  std::uint64_t seq = 0;
+  // Read by the reader.
+  std::string raw;  // records, each followed by padding
+  std::vector<RawRecord> records;
+  // The source buffers that records with a `view` point into.
+  std::vector<std::shared_ptr<const void>> keeps;
+  std::vector<std::string> origins;
+  model::TimestampUs arrival = 0;
+  // When the first record of the chunk was read (steady clock): the start
+  // of the latency the collector measures once the chunk's windows changed.
+  std::chrono::steady_clock::time_point first_read{};
+  // When the first record of the chunk's micro-batch was read (= first_read
+  // in record mode): results of a batch wait for its end.
+  std::chrono::steady_clock::time_point batch_first_read{};
+  std::uint64_t position = 0;   // records consumed from the source after this chunk
+  std::string source_position;  // the source's own token there (checkpoints only)
+  bool end = false;             // no more input: close every window
+  bool force_checkpoint = false;
+  // A block of a parallel scan (RunOptions::blocks): its file, and the line
+  // breaks among its bytes. Its records' lines count from the block's start
+  // until PlaceBlockLines, in input order, adds the earlier blocks'.
+  std::int64_t block_file = -1;
+  std::uint64_t block_newlines = 0;
+  bool early = false;  // partitions emit open windows that changed (early results)
+  // The last chunk of a micro-batch (always true in record mode): results
+  // are emitted, and checkpoints taken, only after such a chunk.
+  bool batch_end = true;
+  // The parse stage (ParseStage).
+  std::vector<model::Post> posts;
+  std::size_t post_count = 0;
+  std::vector<PostFeatures> features;
+  std::vector<model::TimestampUs> times;
+  std::vector<std::uint32_t> item_end;  // items of post i: [item_end[i-1], item_end[i])
+  std::vector<Item> items;
+  std::string arena;
+  std::vector<DeadRecord> dead;
+  std::uint64_t controls = 0;
+  std::uint64_t bytes = 0;
+  // Router.
+  std::vector<model::TimestampUs> watermark;  // before post i
+  std::vector<std::uint8_t> late;
+  model::TimestampUs watermark_after = kMinTime;
+  std::uint64_t checkpoint = 0;  // id, when the chunk ends with a checkpoint barrier
+
+  // Called for every chunk (every record with one worker): kept inline.
+  void Reset() {
+    early = false;
+    source_position.clear();
+    raw.clear();
+    records.clear();
+    keeps.clear();
+    origins.clear();
+    arrival = 0;
+    first_read = {};
+    batch_first_read = {};
+    position = 0;
+    end = false;
+    force_checkpoint = false;
+    block_file = -1;
+    block_newlines = 0;
+    batch_end = true;
+    post_count = 0;
+    item_end.clear();
+    items.clear();
+    arena.clear();
+    dead.clear();
+    controls = 0;
+    bytes = 0;
+    watermark.clear();
+    late.clear();
+    watermark_after = kMinTime;
+    checkpoint = 0;
+  }
+};
+
+// What one partition made of one chunk.
+struct PartitionOutput {
+  std::uint64_t seq = 0;
+  std::vector<Partial> partials;
+  std::string snapshot;  // state at the chunk's checkpoint barrier
+  std::uint64_t late_items = 0;
+  std::size_t open_windows = 0;
+};
+
+// Chunks back in input order (by seq) as parse workers finish them. Used by
+// one thread (the router's).
+class InOrder {
+ public:
+  void Add(Chunk* c) { waiting_[c->seq] = c; }
+  // The next chunk in input order, or nullptr while it is still being parsed.
+  Chunk* Next() {
+    if (waiting_.empty() || waiting_.begin()->first != next_) return nullptr;
+    Chunk* c = waiting_.begin()->second;
+    waiting_.erase(waiting_.begin());
+    ++next_;
+    return c;
+  }
+
+ private:
+  std::map<std::uint64_t, Chunk*> waiting_;
+  std::uint64_t next_ = 0;
+};
+
+}  // namespace starling::dataflow::internal
