@@ -141,10 +141,12 @@ Status CheckTree(const YAML::Node& n, const std::string& path, TreeWalk* walk) {
   } else if (n.IsMap()) {
     std::unordered_map<std::string, std::string> lines;  // key -> the line it was first given on
     for (auto it = n.begin(); it != n.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // Copies: the iterator's pair is a temporary (a reference to it dangles).
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
       if (!key.IsScalar()) {
         STARLING_RETURN_IF_ERROR(CheckTree(key, path, walk));
-        STARLING_RETURN_IF_ERROR(CheckTree(it->second, path, walk));
+        STARLING_RETURN_IF_ERROR(CheckTree(value, path, walk));
         continue;
       }
       if (!add_text(key)) {
@@ -157,7 +159,7 @@ Status CheckTree(const YAML::Node& n, const std::string& path, TreeWalk* walk) {
                      LineOf(key) + ")");
       }
       STARLING_RETURN_IF_ERROR(
-          CheckTree(it->second, path.empty() ? key.Scalar() : path + "." + key.Scalar(), walk));
+          CheckTree(value, path.empty() ? key.Scalar() : path + "." + key.Scalar(), walk));
     }
   }
   return Status::Ok();
