@@ -218,4 +218,22 @@ Status RemoveDatabase(const std::string& path) {
   return Status::Ok();
 }
 
+Result<Database> OpenForReading(const std::string& path, bool finished) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return NotFound("no such database: " + path);
+  return Database::Open(path, finished ? OpenMode::kSnapshot : OpenMode::kReadOnly);
+}
+
+Result<Statement> PrepareReader(Database& db, std::string_view sql, std::string_view kind) {
+  auto st = db.Prepare(sql, db.path());
+  if (!st.ok()) {
+    const std::string msg = db.ErrorMessage();
+    if (msg.find("no such table") != std::string::npos) {
+      return NotFound(db.path() + " is not a Starling " + std::string(kind) + " database (" + msg +
+                      ")");
+    }
+  }
+  return st;
+}
+
 }  // namespace starling::sink::sqlite

@@ -115,6 +115,16 @@ class Database {
   std::string path_;
 };
 
+// The read side of a store: an existing database opened read only (as a
+// snapshot when `finished`: nothing writes it any more). NotFound("no such
+// database: PATH") when the file is missing; errors as Database::Open.
+Result<Database> OpenForReading(const std::string& path, bool finished);
+
+// Prepares a reader's statement: a missing table means the file is not a
+// Starling `kind` database (NotFound "PATH is not a Starling KIND database
+// (...)", kind "posts" or "results"); other errors as Database::Prepare.
+Result<Statement> PrepareReader(Database& db, std::string_view sql, std::string_view kind);
+
 // True when `path` is a file that starts with SQLite's 16-byte header.
 bool IsDatabaseFile(const std::string& path);
 

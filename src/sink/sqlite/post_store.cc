@@ -207,14 +207,7 @@ class SqlitePostStore final : public PostStore {
   // A statement of RecentPosts: a missing table means this is not a posts
   // database.
   Result<sqlite::Statement> Prepare(std::string_view sql) {
-    auto st = db_.Prepare(sql, Name());
-    if (!st.ok()) {
-      const std::string msg = db_.ErrorMessage();
-      if (msg.find("no such table") != std::string::npos) {
-        return NotFound(Name() + " is not a Starling posts database (" + msg + ")");
-      }
-    }
-    return st;
+    return sqlite::PrepareReader(db_, sql, "posts");
   }
 
   sqlite::Database db_;
@@ -224,12 +217,7 @@ class SqlitePostStore final : public PostStore {
 
 Result<std::unique_ptr<PostStore>> OpenSqlitePostStore(const std::string& path,
                                                        const StoreOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return NotFound("no such database: " + path);
-  STARLING_ASSIGN_OR_RETURN(
-      sqlite::Database db,
-      sqlite::Database::Open(
-          path, options.finished ? sqlite::OpenMode::kSnapshot : sqlite::OpenMode::kReadOnly));
+  STARLING_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::OpenForReading(path, options.finished));
   return std::unique_ptr<PostStore>(new SqlitePostStore(std::move(db)));
 }
 

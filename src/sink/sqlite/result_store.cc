@@ -220,14 +220,7 @@ class SqliteResultStore final : public ResultStore {
   // A missing table means this is not a results database (or one from
   // before that table existed).
   Result<sqlite::Statement> Prepare(std::string_view sql) {
-    auto st = db_.Prepare(sql, Name());
-    if (!st.ok()) {
-      const std::string msg = db_.ErrorMessage();
-      if (msg.find("no such table") != std::string::npos) {
-        return NotFound(Name() + " is not a Starling results database (" + msg + ")");
-      }
-    }
-    return st;
+    return sqlite::PrepareReader(db_, sql, "results");
   }
 
   sqlite::Database db_;
@@ -237,12 +230,7 @@ class SqliteResultStore final : public ResultStore {
 
 Result<std::unique_ptr<ResultStore>> OpenSqliteResultStore(const std::string& path,
                                                            const StoreOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return NotFound("no such database: " + path);
-  STARLING_ASSIGN_OR_RETURN(
-      sqlite::Database db,
-      sqlite::Database::Open(
-          path, options.finished ? sqlite::OpenMode::kSnapshot : sqlite::OpenMode::kReadOnly));
+  STARLING_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::OpenForReading(path, options.finished));
   return std::unique_ptr<ResultStore>(new SqliteResultStore(std::move(db)));
 }
 
