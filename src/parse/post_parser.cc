@@ -195,9 +195,16 @@ void StrOrEmpty(od::value v, std::string* out) {
   }
 }
 
-std::optional<std::int64_t> OptInt(od::value v) {
+// A whole number or null; anything else (1e999, 2.5, "7") is malformed, and
+// the message names the field.
+std::optional<std::int64_t> OptInt(od::value v, std::string_view field) {
   if (v.is_null()) return std::nullopt;
-  return static_cast<std::int64_t>(v.get_int64());
+  std::int64_t n = 0;
+  if (const auto err = v.get_int64().get(n); err) {
+    throw Malformed(std::string(field) + ": expected a whole number (" +
+                    simdjson::error_message(err) + ")");
+  }
+  return n;
 }
 
 bool IsNull(od::value v) { return v.is_null(); }
@@ -735,27 +742,27 @@ struct PostParser::Impl {
         case Hash("retweet_count"):
         case Hash("reposts"):
           if (!Is(key, "retweet_count") && !Is(key, "reposts")) break;
-          m->reposts = OptInt(fv);
+          m->reposts = OptInt(fv, key);
           break;
         case Hash("reply_count"):
         case Hash("replies"):
           if (!Is(key, "reply_count") && !Is(key, "replies")) break;
-          m->replies = OptInt(fv);
+          m->replies = OptInt(fv, key);
           break;
         case Hash("like_count"):
         case Hash("likes"):
           if (!Is(key, "like_count") && !Is(key, "likes")) break;
-          m->likes = OptInt(fv);
+          m->likes = OptInt(fv, key);
           break;
         case Hash("quote_count"):
         case Hash("quotes"):
           if (!Is(key, "quote_count") && !Is(key, "quotes")) break;
-          m->quotes = OptInt(fv);
+          m->quotes = OptInt(fv, key);
           break;
         case Hash("impression_count"):
         case Hash("impressions"):
           if (!Is(key, "impression_count") && !Is(key, "impressions")) break;
-          m->impressions = OptInt(fv);
+          m->impressions = OptInt(fv, key);
           break;
         default:
           break;
@@ -960,19 +967,19 @@ struct PostParser::Impl {
         break;
       case Hash("retweet_count"):
         if (!Is(key, "retweet_count") || !want_metrics) break;
-        b->post.metrics.reposts = OptInt(v);
+        b->post.metrics.reposts = OptInt(v, key);
         break;
       case Hash("favorite_count"):
         if (!Is(key, "favorite_count") || !want_metrics) break;
-        b->post.metrics.likes = OptInt(v);
+        b->post.metrics.likes = OptInt(v, key);
         break;
       case Hash("reply_count"):
         if (!Is(key, "reply_count") || !want_metrics) break;
-        b->post.metrics.replies = OptInt(v);
+        b->post.metrics.replies = OptInt(v, key);
         break;
       case Hash("quote_count"):
         if (!Is(key, "quote_count") || !want_metrics) break;
-        b->post.metrics.quotes = OptInt(v);
+        b->post.metrics.quotes = OptInt(v, key);
         break;
       case Hash("geo"):
         if (!Is(key, "geo") || !want_geo) break;

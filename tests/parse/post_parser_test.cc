@@ -258,6 +258,28 @@ TEST(PostParser, MalformedRecordsAreAllOrNothing) {
   EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
 }
 
+// A metric that is not a whole number (1e999, 2.5) makes the record a dead
+// letter whose reason names the field.
+TEST(PostParser, ABadMetricIsNamed) {
+  PostParser parser;
+  std::vector<model::Post> posts;
+  std::vector<ControlMessage> controls;
+  for (const char* bad : {
+           R"({"data": {"id": "1", "text": "hi", "public_metrics": {"like_count": 1e999}}})",
+           R"({"data": {"id": "1", "text": "hi", "public_metrics": {"like_count": 2.5}}})",
+           R"({"id_str": "1", "text": "hi", "user": {"id_str": "2", "screen_name": "a"},
+               "created_at": "Wed Oct 10 20:19:24 +0000 2018", "favorite_count": 1e999})",
+       }) {
+    posts.clear();
+    Status st = parser.Parse(bad, &posts, &controls);
+    ASSERT_FALSE(st.ok()) << bad;
+    EXPECT_EQ(st.code(), StatusCode::kMalformedInput) << bad;
+    EXPECT_TRUE(st.message().find("like_count") != std::string::npos ||
+                st.message().find("favorite_count") != std::string::npos)
+        << st.message();
+  }
+}
+
 TEST(PostParser, ForcedFormatRejectsTheOther) {
   ParseOptions o;
   o.format = Format::kXV11;
