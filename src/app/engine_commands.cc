@@ -422,7 +422,7 @@ int RunTop(const TopArgs& args) {
       }
     } else if (args.format == "json") {
       std::string line;
-      sink::AppendResultJson(r, &line);
+      model::AppendResultJson(r, &line);
       std::printf("%s\n", line.c_str());
     } else {
       PrintTable(r, dim_name, true);
@@ -438,7 +438,7 @@ int RunTop(const TopArgs& args) {
       for (const auto& row : r.rows) std::printf("%s\t%" PRId64 "\n", row.key.c_str(), row.count);
     } else if (args.format == "json") {
       std::string line;
-      sink::AppendResultJson(r, &line);
+      model::AppendResultJson(r, &line);
       std::printf("%s\n", line.c_str());
     } else {
       PrintTable(r, dim_name, false);

@@ -80,4 +80,8 @@ struct WindowResult {
   bool operator==(const WindowResult&) const = default;
 };
 
+// One result as a JSON object, without a newline: the line of a JSONL
+// results file, of `top --format json`, and of the API's windows.
+void AppendResultJson(const WindowResult& result, std::string* out);
+
 }  // namespace starling::model

@@ -102,7 +102,7 @@ void AppendWindows(const std::vector<model::WindowResult>& windows, std::string*
   out->push_back('[');
   for (std::size_t i = 0; i < windows.size(); ++i) {
     if (i > 0) out->push_back(',');
-    sink::AppendResultJson(windows[i], out);
+    model::AppendResultJson(windows[i], out);
   }
   out->push_back(']');
 }
@@ -118,7 +118,7 @@ ApiResponse LatestWindow(const DashboardState& state, const AnalysisInfo& a) {
   if (recent.empty()) {
     body += "null";
   } else {
-    sink::AppendResultJson(recent.back(), &body);
+    model::AppendResultJson(recent.back(), &body);
   }
   body += "}";
   return Json(std::move(body));
@@ -452,7 +452,7 @@ std::string HelloMessage(const DashboardState& state) {
 
 std::string ResultMessage(const model::WindowResult& result) {
   std::string body = R"({"type":"result","result":)";
-  sink::AppendResultJson(result, &body);
+  model::AppendResultJson(result, &body);
   body += "}";
   return body;
 }

@@ -1,5 +1,5 @@
 // File: sink/result_sink.cc
-// The JSON-lines result sink and the JSON form of a result.
+// The JSON-lines result sink (a result's JSON form is model::AppendResultJson).
 #include "sink/result_sink.h"
 
 #include <charconv>
@@ -26,7 +26,7 @@ class JsonlResultSink final : public ResultSink {
   Status Write(const WindowResult& r) override {
     if (!file_.is_open()) return IoError(path_ + " is closed");
     line_.clear();
-    AppendResultJson(r, &line_);
+    model::AppendResultJson(r, &line_);
     line_ += '\n';
     return file_.Append(line_);
   }
@@ -59,88 +59,7 @@ class JsonlResultSink final : public ResultSink {
   std::string line_;
 };
 
-void AppendNumber(double v, std::string* out) {
-  char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%.6g", v);
-  out->append(buf, static_cast<std::size_t>(n));
-}
-
 }  // namespace
-
-void AppendResultJson(const WindowResult& r, std::string* out) {
-  *out += "{\"pipeline\":";
-  model::AppendJsonString(r.pipeline, out);
-  *out += ",\"analysis\":";
-  model::AppendJsonString(r.analysis, out);
-  *out += ",\"kind\":\"";
-  *out += model::ResultKindName(r.kind);
-  *out += "\",\"window_start\":";
-  if (r.window_start == INT64_MIN) {
-    *out += "null";
-  } else {
-    model::AppendJsonString(model::FormatTimestamp(r.window_start), out);
-  }
-  *out += ",\"window_end\":";
-  if (r.window_end == INT64_MAX) {
-    *out += "null";
-  } else {
-    model::AppendJsonString(model::FormatTimestamp(r.window_end), out);
-  }
-  *out += ",\"final\":";
-  *out += r.final ? "true" : "false";
-  *out += ",\"total\":" + std::to_string(r.total);
-  if (r.error_bound > 0) *out += ",\"error_bound\":" + std::to_string(r.error_bound);
-  *out += ",\"rows\":[";
-  for (std::size_t i = 0; i < r.rows.size(); ++i) {
-    const ResultRow& row = r.rows[i];
-    if (i > 0) *out += ',';
-    *out += '{';
-    if (row.rank != 0 || r.kind != ResultKind::kSentiment)
-      *out += "\"rank\":" + std::to_string(row.rank) + ",";
-    *out += "\"key\":";
-    model::AppendJsonString(row.key, out);
-    if (r.kind == ResultKind::kCooccurrence) {
-      *out += ",\"key2\":";
-      model::AppendJsonString(row.key2, out);
-    }
-    *out += ",\"count\":" + std::to_string(row.count);
-    switch (r.kind) {
-      case ResultKind::kTopK:
-      case ResultKind::kCooccurrence:
-        if (row.error > 0) *out += ",\"error\":" + std::to_string(row.error);
-        break;
-      case ResultKind::kDistinct:
-        *out += ",\"estimate\":";
-        AppendNumber(row.value, out);
-        *out += ",\"relative_error\":";
-        AppendNumber(row.value2, out);
-        break;
-      case ResultKind::kSentiment:
-        *out += ",\"mean_compound\":";
-        AppendNumber(row.value, out);
-        *out += ",\"positive\":" + std::to_string(row.pos) +
-                ",\"neutral\":" + std::to_string(row.neu) +
-                ",\"negative\":" + std::to_string(row.neg);
-        break;
-      case ResultKind::kBurst:
-        *out += ",\"baseline\":";
-        AppendNumber(row.value, out);
-        *out += ",\"z\":";
-        AppendNumber(row.value2, out);
-        break;
-      case ResultKind::kCluster:
-        *out += ",\"weight\":";
-        AppendNumber(row.value, out);
-        *out += ",\"top_terms\":";
-        model::AppendJsonString(row.text, out);
-        break;
-      default:
-        break;
-    }
-    *out += '}';
-  }
-  *out += "]}";
-}
 
 Result<std::unique_ptr<ResultSink>> OpenJsonlResultSink(const std::string& path,
                                                         bool keep_existing) {

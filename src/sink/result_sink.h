@@ -58,7 +58,4 @@ class ResultSink {
 Result<std::unique_ptr<ResultSink>> OpenJsonlResultSink(const std::string& path,
                                                         bool keep_existing);
 
-// One result as a JSON object (the jsonl sink's line, without newline).
-void AppendResultJson(const model::WindowResult& result, std::string* out);
-
 }  // namespace starling::sink
