@@ -158,30 +158,35 @@ bool IsSecretName(std::string_view key) {
 }
 
 std::string Redact(std::string_view text) {
-  auto [out, rest_at] = RedactUserinfo(text);
-  text.remove_prefix(rest_at);
+  // 1. Secret parameters, split as Parse splits them (at the first '?').
+  std::string hidden;
   const std::size_t q = text.find('?');
-  out.append(text.substr(0, q));
-  if (q == std::string_view::npos) return out;
-  std::string_view query = text.substr(q + 1);
-  out.push_back('?');
-  bool first = true;
-  while (true) {
-    const std::size_t amp = query.find('&');
-    const std::string_view item = query.substr(0, amp);
-    if (!first) out.push_back('&');
-    first = false;
-    const std::size_t eq = item.find('=');
-    if (eq != std::string_view::npos && IsSecretName(item.substr(0, eq))) {
-      out.append(item.substr(0, eq + 1)).append(kHidden);
-    } else if (eq == std::string_view::npos && IsSecretName(item)) {
-      out.append(kHidden);
-    } else {
-      out.append(item);
+  hidden.append(text.substr(0, q));
+  if (q != std::string_view::npos) {
+    std::string_view query = text.substr(q + 1);
+    hidden.push_back('?');
+    bool first = true;
+    while (true) {
+      const std::size_t amp = query.find('&');
+      const std::string_view item = query.substr(0, amp);
+      if (!first) hidden.push_back('&');
+      first = false;
+      const std::size_t eq = item.find('=');
+      if (eq != std::string_view::npos && IsSecretName(item.substr(0, eq))) {
+        hidden.append(item.substr(0, eq + 1)).append(kHidden);
+      } else if (eq == std::string_view::npos && IsSecretName(item)) {
+        hidden.append(kHidden);
+      } else {
+        hidden.append(item);
+      }
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
     }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
   }
+  // 2. A URL's password, to the last '@' (it may hold an unescaped '?' or '/').
+  auto [out, rest_at] = RedactUserinfo(hidden);
+  if (rest_at == 0) return hidden;
+  out.append(std::string_view(hidden).substr(rest_at));
   return out;
 }
 
