@@ -104,9 +104,12 @@ constexpr std::size_t kMaxPipelineBytes = 4u << 20;  // the file's text
 constexpr std::size_t kMaxExpandedNodes = 100000;    // nodes, aliases followed
 constexpr std::size_t kMaxExpandedText = 1u << 20;   // bytes of keys and values, aliases followed
 
+constexpr std::size_t kMaxDepth = 64;  // levels of nesting
+
 struct TreeWalk {
   std::size_t nodes = 0;
   std::size_t text = 0;
+  std::size_t depth = 0;
 };
 
 std::string LineOf(const YAML::Node& n) {
@@ -122,6 +125,15 @@ Status CheckTree(const YAML::Node& n, const std::string& path, TreeWalk* walk) {
   auto error = [&](const std::string& message) {
     return InvalidArgument("pipeline: " + (path.empty() ? "" : path + ": ") + message);
   };
+  // A pipeline is a few levels deep; a deep (or, through an alias, cyclic)
+  // tree would make the walk's path names and its stack grow with the depth.
+  if (++walk->depth > kMaxDepth) {
+    return error("nested more than " + std::to_string(kMaxDepth) + " levels deep");
+  }
+  struct Leave {
+    TreeWalk* w;
+    ~Leave() { --w->depth; }
+  } leave{walk};
   if (++walk->nodes > kMaxExpandedNodes) {
     return error("the file holds more than " + std::to_string(kMaxExpandedNodes) +
                  " values once its aliases are expanded; a pipeline is smaller");
