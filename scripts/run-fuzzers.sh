@@ -3,7 +3,7 @@
 # data in ../shared/data (copied at run time, never committed).
 # Usage: scripts/run-fuzzers.sh BUILD_DIR SECONDS
 set -euo pipefail
-build=${1:-build/fuzz}
+build=${1:-build/asan}
 seconds=${2:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${STARLING_SHARED_DATA:-$root/../shared/data}
