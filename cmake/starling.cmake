@@ -27,6 +27,11 @@ if(STARLING_BUILD_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
+# No fused multiply-add unless the code asks for one: clang would contract
+# a*b+c into an FMA where GCC (in ISO mode) does not, and the generator's
+# posts, and so every output made from them, would depend on the compiler.
+add_compile_options(-ffp-contract=off)
+
 if(STARLING_ARCH AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   add_compile_options(-march=${STARLING_ARCH})
 endif()

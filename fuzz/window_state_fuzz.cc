@@ -7,25 +7,23 @@
 
 #include "common/codec.h"
 #include "dataflow/analysis.h"
+#include "dataflow/analysis/kind.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace starling;
   using namespace starling::dataflow;
   if (size < 1) return 0;
-  static constexpr model::ResultKind kKinds[] = {
-      model::ResultKind::kCount,        model::ResultKind::kTopK,   model::ResultKind::kDistinct,
-      model::ResultKind::kSentiment,    model::ResultKind::kBurst,  model::ResultKind::kCluster,
-      model::ResultKind::kCooccurrence, model::ResultKind::kSession};
+  const auto kinds = AnalysisKinds();  // every registered kind
+  const AnalysisKind& kind = *kinds[(data[0] & 0x7f) % kinds.size()];
   AnalysisSpec spec;
   spec.name = "fuzz";
-  spec.kind = kKinds[data[0] % 8];
+  spec.kind = kind.result;
   spec.space_saving = (data[0] & 0x80) != 0;
   spec.capacity = 64;
   spec.kmeans.k = 2;
   spec.kmeans.dims = 64;
   spec.tfidf.dims = 64;
-  spec.window =
-      ParseWindowSpec(spec.kind == model::ResultKind::kSession ? "session 1m" : "1m").value();
+  spec.window = ParseWindowSpec(kind.session_windows ? "session 1m" : "1m").value();
   auto state = NewAnalysisState(spec, 0, std::chrono::seconds(0));
   ByteReader r(std::string_view(reinterpret_cast<const char*>(data + 1), size - 1));
   if (state->Load(r).ok()) {

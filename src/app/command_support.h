@@ -1,7 +1,8 @@
 // File: app/command_support.h
-// Helpers the subcommands share (defined in commands.cc).
+// Helpers the subcommands share (defined in commands.cc and engine_support.cc).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,10 @@
 #include "parse/post_parser.h"
 #include "source/file_blocks.h"
 #include "source/record_source.h"
+
+namespace starling::dataflow {
+struct RunStats;
+}  // namespace starling::dataflow
 
 namespace starling::app {
 
@@ -31,6 +36,13 @@ Result<std::unique_ptr<source::RecordSource>> OpenInputs(const std::vector<std::
 Result<std::unique_ptr<source::FileBlocks>> OpenInputBlocks(const std::vector<std::string>& inputs,
                                                             const source::SourceOptions& so);
 std::string DefaultDeadLetterPath(const std::string& sink_spec);
+
+// What the engine commands (run, top, demo) share (engine_support.cc): the
+// default worker count (the cores, at most 64), the progress line on stderr
+// (nullptr under -q) and the closing summary of a run.
+int DefaultWorkers();
+std::function<void(const dataflow::RunStats&)> EngineProgress(std::string label);
+void PrintRunSummary(const dataflow::RunStats& s, const std::string& dead_letters);
 // Refuses an output spec (post or result sink, or a plain path) that names a
 // file one of the source specs reads, however it is reached (same inode:
 // symlinks and hard links too): opening it would truncate the input.

@@ -1,11 +1,13 @@
 // File: app/specs_command.cc
 // `starling specs`: every registered source, sink and result sink with its
-// parameters, as --help shows them or as Markdown (docs/specs.md is its output).
+// parameters, and every analysis kind with its options, as --help shows them or as Markdown
+// (docs/specs.md is its output).
 #include <cstdio>
 
 #include "app/cli_util.h"
 #include "app/command_support.h"
 #include "app/commands.h"
+#include "dataflow/analysis/kind.h"
 #include "sink/registry.h"
 #include "source/registry.h"
 
@@ -25,10 +27,11 @@ int RunSpecs(const SpecsArgs& args) {
         "1/true/yes/on or 0/false/no/off. An unknown parameter is refused with the list of "
         "valid ones, and passwords and secret parameters (names with token, password, secret "
         "or key) are shown as `***` wherever a spec is printed.\n\n";
-    out +=
-        source::SourceMarkdown() + "\n" + sink::SinkMarkdown() + "\n" + sink::ResultSinkMarkdown();
+    out += source::SourceMarkdown() + "\n" + sink::SinkMarkdown() + "\n" +
+           sink::ResultSinkMarkdown() + "\n" + dataflow::AnalysisKindsMarkdown();
   } else {
-    out = source::SourceHelp() + "\n" + sink::SinkHelp() + "\n" + sink::ResultSinkHelp();
+    out = source::SourceHelp() + "\n" + sink::SinkHelp() + "\n" + sink::ResultSinkHelp() + "\n" +
+          dataflow::AnalysisKindsHelp();
   }
   Status st = WriteStdout(out);
   if (st.ok()) st = FlushStdout();

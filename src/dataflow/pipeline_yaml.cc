@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "common/duration.h"
+#include "dataflow/analysis/kind.h"
 #include "sink/store.h"
 
 namespace starling::dataflow {
@@ -177,165 +178,95 @@ Status CheckTree(const YAML::Node& n, const std::string& path, TreeWalk* walk) {
   return Status::Ok();
 }
 
-struct KindName {
-  const char* name;
-  ResultKind kind;
-};
-constexpr KindName kKinds[] = {
-    {"count", ResultKind::kCount},         {"top", ResultKind::kTopK},
-    {"trending", ResultKind::kTopK},       {"distinct", ResultKind::kDistinct},
-    {"sentiment", ResultKind::kSentiment}, {"bursts", ResultKind::kBurst},
-    {"clusters", ResultKind::kCluster},    {"cooccurrence", ResultKind::kCooccurrence},
-    {"sessions", ResultKind::kSession},
-};
+// An analysis's keys beyond its kind's options.
+constexpr const char* kAnalysisKeys[] = {"name", "type", "by", "of", "window"};
+
+// Every key of an analysis is one of kAnalysisKeys or an option of its kind;
+// an option of another kind is named as such.
+Status CheckAnalysisKeys(const YAML::Node& n, const Ctx& ctx, const AnalysisKind& kind) {
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string key = it->first.as<std::string>();
+    bool known = false;
+    for (const char* k : kAnalysisKeys) known |= key == k;
+    for (const AnalysisOption& o : kind.options) known |= key == o.name;
+    if (known) continue;
+    const std::string type(kind.types.front());
+    for (const AnalysisKind* other : AnalysisKinds()) {
+      for (const AnalysisOption& o : other->options) {
+        if (key == o.name) {
+          return ctx.Error(
+              key, "not an option of " + type + " (its options: " + AnalysisOptionList(kind) + ")");
+        }
+      }
+    }
+    std::string list;
+    for (const char* k : kAnalysisKeys) list += std::string(list.empty() ? "" : ", ") + k;
+    for (const AnalysisOption& o : kind.options) list += ", " + std::string(o.name);
+    return ctx.Error(key, "unknown key (known: " + list + ")");
+  }
+  return Status::Ok();
+}
+
+Result<OptionValue> OptionOf(const YAML::Node& n, const Ctx& ctx, const AnalysisOption& o) {
+  const std::string key(o.name);
+  OptionValue v;
+  switch (o.type) {
+    case AnalysisOption::Type::kInt: {
+      STARLING_ASSIGN_OR_RETURN(v.integer, IntOf(n, ctx, key, static_cast<long long>(o.lo),
+                                                 static_cast<long long>(o.hi)));
+      break;
+    }
+    case AnalysisOption::Type::kNumber: {
+      STARLING_ASSIGN_OR_RETURN(v.number, DoubleOf(n, ctx, key, o.lo, o.hi));
+      break;
+    }
+    case AnalysisOption::Type::kText: {
+      STARLING_ASSIGN_OR_RETURN(v.text, Scalar(n, ctx, key));
+      break;
+    }
+  }
+  return v;
+}
 
 Result<AnalysisSpec> ParseAnalysis(const YAML::Node& n, const Ctx& ctx) {
   if (!n.IsMap()) return ctx.Error("", "an analysis is a map (name, type, by, window, ...)");
-  STARLING_RETURN_IF_ERROR(
-      CheckKeys(n, ctx,
-                {"name", "type", "by", "of", "window", "k", "mode", "capacity", "precision", "z",
-                 "alpha", "min_count", "warmup", "decay", "dims", "batch", "seed", "terms"}));
+  if (!n["type"]) return ctx.Error("type", "missing (" + AnalysisTypeList() + ")");
+  STARLING_ASSIGN_OR_RETURN(const std::string type, Scalar(n["type"], ctx, "type"));
+  const AnalysisKind* kind = FindAnalysisType(type);
+  if (kind == nullptr) {
+    return ctx.Error("type", "unknown '" + type + "' (" + AnalysisTypeList() + ")");
+  }
+  STARLING_RETURN_IF_ERROR(CheckAnalysisKeys(n, ctx, *kind));
   AnalysisSpec a;
-  if (!n["type"])
-    return ctx.Error(
-        "type",
-        "missing (count, top, distinct, sentiment, bursts, clusters, cooccurrence, sessions)");
-  auto type = Scalar(n["type"], ctx, "type");
-  if (!type.ok()) return type.status();
-  bool found = false;
-  for (const KindName& k : kKinds) {
-    if (*type == k.name) {
-      a.kind = k.kind;
-      found = true;
-    }
-  }
-  if (!found) {
-    return ctx.Error("type", "unknown '" + *type +
-                                 "' (count, top, distinct, sentiment, bursts, clusters, "
-                                 "cooccurrence, sessions)");
-  }
-  a.name = n["name"] ? n["name"].Scalar() : *type;
-  // Defaults per kind.
-  switch (a.kind) {
-    case ResultKind::kCount:
-      a.by = {Dimension::kAll, {}};
-      a.k = 0;
-      break;
-    case ResultKind::kTopK:
-    case ResultKind::kBurst:
-      a.by = {Dimension::kHashtag, {}};
-      break;
-    case ResultKind::kDistinct:
-      a.by = {Dimension::kAll, {}};
-      a.k = 0;
-      break;
-    case ResultKind::kSentiment:
-      a.by = {Dimension::kAll, {}};
-      break;
-    case ResultKind::kSession:
-      a.by = {Dimension::kAuthor, {}};
-      a.k = 0;
-      break;
-    default:
-      break;
-  }
+  a.kind = kind->result;
+  a.name = n["name"] ? n["name"].Scalar() : type;
+  kind->defaults(&a);
   if (n["by"]) {
-    auto by = Scalar(n["by"], ctx, "by");
-    if (!by.ok()) return by.status();
-    auto d = ParseDimension(*by);
+    STARLING_ASSIGN_OR_RETURN(const std::string by, Scalar(n["by"], ctx, "by"));
+    auto d = ParseDimension(by);
     if (!d.ok()) return ctx.Error("by", d.status().message());
     a.by = *d;
   }
   if (n["of"]) {
-    auto of = Scalar(n["of"], ctx, "of");
-    if (!of.ok()) return of.status();
-    auto d = ParseDimension(*of);
+    STARLING_ASSIGN_OR_RETURN(const std::string of, Scalar(n["of"], ctx, "of"));
+    auto d = ParseDimension(of);
     if (!d.ok()) return ctx.Error("of", d.status().message());
     a.of = *d;
   }
   if (n["window"]) {
-    auto w = Scalar(n["window"], ctx, "window");
-    if (!w.ok()) return w.status();
-    auto spec = ParseWindowSpec(*w);
+    STARLING_ASSIGN_OR_RETURN(const std::string w, Scalar(n["window"], ctx, "window"));
+    auto spec = ParseWindowSpec(w);
     if (!spec.ok()) return ctx.Error("window", spec.status().message());
     a.window = *spec;
-  } else if (a.kind != ResultKind::kSession) {
+  } else if (!kind->session_windows) {
     a.window = ParseWindowSpec("1m").value();
   }
-  if (n["k"]) {
-    auto k = IntOf(n["k"], ctx, "k", 0, 1000000);
-    if (!k.ok()) return k.status();
-    a.k = static_cast<std::size_t>(*k);
-    if (a.kind == ResultKind::kCluster) a.kmeans.k = static_cast<int>(*k);
-  }
-  if (a.kind == ResultKind::kCluster) a.k = 10;  // top terms per cluster
-  if (n["terms"]) {
-    auto t = IntOf(n["terms"], ctx, "terms", 1, 100);
-    if (!t.ok()) return t.status();
-    a.k = static_cast<std::size_t>(*t);
-  }
-  if (n["mode"]) {
-    auto m = Scalar(n["mode"], ctx, "mode");
-    if (!m.ok()) return m.status();
-    if (*m == "exact") {
-      a.space_saving = false;
-    } else if (*m == "space-saving" || *m == "space_saving" || *m == "approximate") {
-      a.space_saving = true;
-    } else {
-      return ctx.Error("mode", "use exact or space-saving");
-    }
-  }
-  if (n["capacity"]) {
-    auto c = IntOf(n["capacity"], ctx, "capacity", 1, 1 << 30);
-    if (!c.ok()) return c.status();
-    a.capacity = static_cast<std::size_t>(*c);
-  }
-  if (n["precision"]) {
-    auto p = IntOf(n["precision"], ctx, "precision", 4, 18);
-    if (!p.ok()) return p.status();
-    a.hll_precision = static_cast<int>(*p);
-  }
-  if (n["z"]) {
-    auto z = DoubleOf(n["z"], ctx, "z", 0.1, 1000);
-    if (!z.ok()) return z.status();
-    a.bursts.z_threshold = *z;
-  }
-  if (n["alpha"]) {
-    auto v = DoubleOf(n["alpha"], ctx, "alpha", 0.001, 1);
-    if (!v.ok()) return v.status();
-    a.bursts.alpha = *v;
-  }
-  if (n["min_count"]) {
-    auto v = IntOf(n["min_count"], ctx, "min_count", 1, 1LL << 40);
-    if (!v.ok()) return v.status();
-    a.bursts.min_count = static_cast<std::uint64_t>(*v);
-  }
-  if (n["warmup"]) {
-    auto v = IntOf(n["warmup"], ctx, "warmup", 0, 1000);
-    if (!v.ok()) return v.status();
-    a.bursts.warmup_windows = static_cast<int>(*v);
-  }
-  if (n["decay"]) {
-    auto v = DoubleOf(n["decay"], ctx, "decay", 0, 1);
-    if (!v.ok()) return v.status();
-    a.kmeans.decay = *v;
-  }
-  if (n["dims"]) {
-    auto v = IntOf(n["dims"], ctx, "dims", 16, 1 << 22);
-    if (!v.ok()) return v.status();
-    if ((*v & (*v - 1)) != 0) return ctx.Error("dims", "must be a power of two");
-    a.kmeans.dims = static_cast<std::uint32_t>(*v);
-    a.tfidf.dims = static_cast<std::uint32_t>(*v);
-  }
-  if (n["batch"]) {
-    auto v = IntOf(n["batch"], ctx, "batch", 1, 1 << 24);
-    if (!v.ok()) return v.status();
-    a.kmeans_batch = static_cast<std::size_t>(*v);
-  }
-  if (n["seed"]) {
-    auto v = IntOf(n["seed"], ctx, "seed", 0, 1LL << 62);
-    if (!v.ok()) return v.status();
-    a.kmeans.seed = static_cast<std::uint64_t>(*v);
+  for (const AnalysisOption& o : kind->options) {
+    const YAML::Node v = n[std::string(o.name)];
+    if (!v) continue;
+    STARLING_ASSIGN_OR_RETURN(const OptionValue value, OptionOf(v, ctx, o));
+    if (Status st = o.apply(value, &a); !st.ok())
+      return ctx.Error(std::string(o.name), st.message());
   }
   Status st = ValidateAnalysis(a);
   if (!st.ok()) return ctx.Error("", st.message());
