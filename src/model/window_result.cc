@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "model/post_json.h"
+#include "model/result_columns.h"
 
 namespace starling::model {
 namespace {
@@ -16,32 +17,14 @@ void AppendNumber(double v, std::string* out) {
 }  // namespace
 
 std::string_view ResultKindName(ResultKind kind) {
-  switch (kind) {
-    case ResultKind::kCount:
-      return "count";
-    case ResultKind::kTopK:
-      return "top";
-    case ResultKind::kDistinct:
-      return "distinct";
-    case ResultKind::kSentiment:
-      return "sentiment";
-    case ResultKind::kBurst:
-      return "bursts";
-    case ResultKind::kCluster:
-      return "clusters";
-    case ResultKind::kCooccurrence:
-      return "cooccurrence";
-    case ResultKind::kSession:
-      return "sessions";
-  }
-  return "unknown";
+  const auto i = static_cast<std::size_t>(kind);
+  const auto kinds = ResultKinds();
+  return i < kinds.size() ? kinds[i].name : "unknown";
 }
 
 std::optional<ResultKind> ResultKindFromName(std::string_view name) {
-  for (ResultKind k : {ResultKind::kCount, ResultKind::kTopK, ResultKind::kDistinct,
-                       ResultKind::kSentiment, ResultKind::kBurst, ResultKind::kCluster,
-                       ResultKind::kCooccurrence, ResultKind::kSession}) {
-    if (ResultKindName(k) == name) return k;
+  for (const ResultKindInfo& k : ResultKinds()) {
+    if (k.name == name) return k.kind;
   }
   return std::nullopt;
 }
@@ -70,51 +53,30 @@ void AppendResultJson(const WindowResult& r, std::string* out) {
   *out += ",\"total\":" + std::to_string(r.total);
   if (r.error_bound > 0) *out += ",\"error_bound\":" + std::to_string(r.error_bound);
   *out += ",\"rows\":[";
+  const std::vector<JsonField>& fields = ResultKindInfoOf(r.kind).json;
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
     const ResultRow& row = r.rows[i];
     if (i > 0) *out += ',';
     *out += '{';
-    if (row.rank != 0 || r.kind != ResultKind::kSentiment)
-      *out += "\"rank\":" + std::to_string(row.rank) + ",";
-    *out += "\"key\":";
-    model::AppendJsonString(row.key, out);
-    if (r.kind == ResultKind::kCooccurrence) {
-      *out += ",\"key2\":";
-      model::AppendJsonString(row.key2, out);
-    }
-    *out += ",\"count\":" + std::to_string(row.count);
-    switch (r.kind) {
-      case ResultKind::kTopK:
-      case ResultKind::kCooccurrence:
-        if (row.error > 0) *out += ",\"error\":" + std::to_string(row.error);
-        break;
-      case ResultKind::kDistinct:
-        *out += ",\"estimate\":";
-        AppendNumber(row.value, out);
-        *out += ",\"relative_error\":";
-        AppendNumber(row.value2, out);
-        break;
-      case ResultKind::kSentiment:
-        *out += ",\"mean_compound\":";
-        AppendNumber(row.value, out);
-        *out += ",\"positive\":" + std::to_string(row.pos) +
-                ",\"neutral\":" + std::to_string(row.neu) +
-                ",\"negative\":" + std::to_string(row.neg);
-        break;
-      case ResultKind::kBurst:
-        *out += ",\"baseline\":";
-        AppendNumber(row.value, out);
-        *out += ",\"z\":";
-        AppendNumber(row.value2, out);
-        break;
-      case ResultKind::kCluster:
-        *out += ",\"weight\":";
-        AppendNumber(row.value, out);
-        *out += ",\"top_terms\":";
-        model::AppendJsonString(row.text, out);
-        break;
-      default:
-        break;
+    bool first = true;
+    for (const JsonField& f : fields) {
+      if (f.omit_zero && f.type == ColumnType::kInt && IntField(row, f.field) == 0) continue;
+      if (!first) *out += ',';
+      first = false;
+      *out += '"';
+      *out += f.name;
+      *out += "\":";
+      switch (f.type) {
+        case ColumnType::kInt:
+          *out += std::to_string(IntField(row, f.field));
+          break;
+        case ColumnType::kReal:
+          AppendNumber(RealField(row, f.field), out);
+          break;
+        case ColumnType::kText:
+          model::AppendJsonString(TextField(row, f.field), out);
+          break;
+      }
     }
     *out += '}';
   }

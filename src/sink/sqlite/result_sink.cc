@@ -1,48 +1,19 @@
 // File: sink/sqlite/result_sink.cc
 #include "sink/sqlite/result_sink.h"
 
-#include <iterator>
+#include <vector>
 
 #include "common/files.h"
 #include "model/post_json.h"
+#include "model/result_columns.h"
 #include "sink/sqlite/database.h"
 #include "sink/sqlite/schema.h"
 
 namespace starling::sink {
 namespace {
 
-using model::ResultKind;
 using model::ResultRow;
 using model::WindowResult;
-
-// The parameters of every insert: ?1-?4 the window's head, then ?5 rank,
-// ?6 key, ?7 count, ?8 error, ?9 value, ?10 value2, ?11-?13 pos/neu/neg,
-// ?14 text, ?15 key2; each kind's table takes the ones it has.
-const char* InsertSql(ResultKind kind) {
-  switch (kind) {
-    case ResultKind::kCount:
-      return "INSERT OR REPLACE INTO counts VALUES (?1,?2,?3,?4,?5,?6,?7)";
-    case ResultKind::kTopK:
-      return "INSERT OR REPLACE INTO trending VALUES (?1,?2,?3,?4,?5,?6,?7,?8)";
-    case ResultKind::kDistinct:
-      return "INSERT OR REPLACE INTO distinct_counts VALUES (?1,?2,?3,?4,?6,?9,?10)";
-    case ResultKind::kSentiment:
-      return "INSERT OR REPLACE INTO sentiment VALUES (?1,?2,?3,?4,?5,?6,?7,?9,?11,?12,?13)";
-    case ResultKind::kBurst:
-      return "INSERT OR REPLACE INTO bursts VALUES (?1,?2,?3,?4,?5,?6,?7,?9,?10)";
-    case ResultKind::kCluster:
-      return "INSERT OR REPLACE INTO clusters VALUES (?1,?2,?3,?4,?6,?7,?9,?14)";
-    case ResultKind::kCooccurrence:
-      return "INSERT OR REPLACE INTO cooccurrence VALUES (?1,?2,?3,?4,?5,?6,?15,?7,?8)";
-    case ResultKind::kSession:
-      return "INSERT OR REPLACE INTO sessions VALUES (?1,?2,?3,?4,?6,?7)";
-  }
-  return "";
-}
-
-constexpr ResultKind kAllKinds[] = {
-    ResultKind::kCount, ResultKind::kTopK,    ResultKind::kDistinct,     ResultKind::kSentiment,
-    ResultKind::kBurst, ResultKind::kCluster, ResultKind::kCooccurrence, ResultKind::kSession};
 
 // Window bounds as stored: ISO-8601 UTC, '' for the unbounded global window.
 std::string Bound(model::TimestampUs t) {
@@ -82,13 +53,14 @@ class SqliteResultSink final : public ResultSink {
     STARLING_ASSIGN_OR_RETURN(
         upsert_window_,
         db_.Prepare("INSERT OR REPLACE INTO windows VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)", what_));
-    for (ResultKind kind : kAllKinds) {
-      const auto i = static_cast<std::size_t>(kind);
-      STARLING_ASSIGN_OR_RETURN(insert_[i], db_.Prepare(InsertSql(kind), what_));
-      const std::string del = std::string("DELETE FROM ") + sqlite::ResultTable(kind) +
-                              " WHERE pipeline=?1 AND analysis=?2 AND window_start=?3 AND "
-                              "window_end=?4";
-      STARLING_ASSIGN_OR_RETURN(delete_[i], db_.Prepare(del, what_));
+    const auto kinds = model::ResultKinds();
+    insert_.resize(kinds.size());
+    delete_.resize(kinds.size());
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+      STARLING_ASSIGN_OR_RETURN(insert_[i],
+                                db_.Prepare(sqlite::ResultInsertSql(kinds[i].kind), what_));
+      STARLING_ASSIGN_OR_RETURN(delete_[i],
+                                db_.Prepare(sqlite::ResultDeleteSql(kinds[i].kind), what_));
     }
     return Status::Ok();
   }
@@ -134,17 +106,7 @@ class SqliteResultSink final : public ResultSink {
     for (const ResultRow& row : r.rows) {
       sqlite::Statement& s = insert_[k];
       bind_head(s);
-      s.BindInt(5, row.rank);
-      s.BindText(6, row.key);
-      s.BindInt(7, row.count);
-      s.BindInt(8, static_cast<std::int64_t>(row.error));
-      s.BindDouble(9, row.value);
-      s.BindDouble(10, row.value2);
-      s.BindInt(11, row.pos);
-      s.BindInt(12, row.neu);
-      s.BindInt(13, row.neg);
-      s.BindText(14, row.text);
-      s.BindText(15, row.key2);
+      sqlite::BindRow(r.kind, row, s);
       STARLING_RETURN_IF_ERROR(s.Run(what_));
     }
     sqlite::Statement& w = upsert_window_;
@@ -184,8 +146,8 @@ class SqliteResultSink final : public ResultSink {
   sqlite::Database db_;
   // Declared after db_: finalized before the connection closes.
   sqlite::Statement upsert_window_;
-  sqlite::Statement insert_[std::size(kAllKinds)];
-  sqlite::Statement delete_[std::size(kAllKinds)];
+  std::vector<sqlite::Statement> insert_;  // per result kind
+  std::vector<sqlite::Statement> delete_;
   bool in_transaction_ = false;
 };
 

@@ -5,87 +5,12 @@
 #include <filesystem>
 
 #include "model/post_json.h"
+#include "model/result_columns.h"
 #include "sink/sqlite/database.h"
 #include "sink/sqlite/schema.h"
 
 namespace starling::sink {
 namespace {
-
-using model::ResultKind;
-
-// Per kind: the columns of its rows, in the order ReadRow reads them.
-const char* RowsSql(ResultKind kind) {
-  switch (kind) {
-    case ResultKind::kCount:
-      return "SELECT rank, key, count FROM counts";
-    case ResultKind::kTopK:
-      return "SELECT rank, key, count, error FROM trending";
-    case ResultKind::kDistinct:
-      return "SELECT 0, key, 0, estimate, relative_error FROM distinct_counts";
-    case ResultKind::kSentiment:
-      return "SELECT rank, key, posts, mean_compound, positive, neutral, negative FROM sentiment";
-    case ResultKind::kBurst:
-      return "SELECT rank, term, count, baseline, z FROM bursts";
-    case ResultKind::kCluster:
-      return "SELECT 0, CAST(cluster AS TEXT), posts, weight, top_terms FROM clusters";
-    case ResultKind::kCooccurrence:
-      return "SELECT rank, tag_a, count, tag_b, error FROM cooccurrence";
-    case ResultKind::kSession:
-      return "SELECT 0, key, posts FROM sessions";
-  }
-  return "";
-}
-
-// Per kind: the order its rows are ranked in.
-const char* RowsOrder(ResultKind kind) {
-  switch (kind) {
-    case ResultKind::kCluster:
-      return " ORDER BY posts DESC, cluster";
-    case ResultKind::kDistinct:
-    case ResultKind::kSession:
-      return " ORDER BY key";
-    case ResultKind::kBurst:
-      return " ORDER BY rank, term";
-    case ResultKind::kCooccurrence:
-      return " ORDER BY rank, tag_a, tag_b";
-    default:
-      return " ORDER BY rank, key";
-  }
-}
-
-model::ResultRow ReadRow(ResultKind kind, const sqlite::Statement& st) {
-  model::ResultRow r;
-  r.rank = static_cast<std::int32_t>(st.Int(0));
-  r.key = st.Text(1);
-  r.count = st.Int(2);
-  switch (kind) {
-    case ResultKind::kTopK:
-      r.error = static_cast<std::uint64_t>(st.Int(3));
-      break;
-    case ResultKind::kDistinct:
-    case ResultKind::kBurst:
-      r.value = st.Double(3);
-      r.value2 = st.Double(4);
-      break;
-    case ResultKind::kSentiment:
-      r.value = st.Double(3);
-      r.pos = st.Int(4);
-      r.neu = st.Int(5);
-      r.neg = st.Int(6);
-      break;
-    case ResultKind::kCluster:
-      r.value = st.Double(3);
-      r.text = st.Text(4);
-      break;
-    case ResultKind::kCooccurrence:
-      r.key2 = st.Text(3);
-      r.error = static_cast<std::uint64_t>(st.Int(4));
-      break;
-    default:
-      break;
-  }
-  return r;
-}
 
 // A stored window bound: '' is the global window's.
 Result<model::TimestampUs> Time(const std::string& text, bool start) {
@@ -174,10 +99,10 @@ class SqliteResultStore final : public ResultStore {
     ws.BindInt(3, limit > static_cast<std::size_t>(INT64_MAX) ? -1  // no limit
                                                               : static_cast<std::int64_t>(limit));
     STARLING_ASSIGN_OR_RETURN(sqlite::Statement rows,
-                              Prepare(std::string(RowsSql(a.kind)) +
+                              Prepare(sqlite::ResultSelectSql(a.kind) +
                                       " WHERE pipeline = ?1 AND analysis = ?2 AND "
                                       "window_start = ?3 AND window_end = ?4" +
-                                      RowsOrder(a.kind)));
+                                      sqlite::ResultOrderSql(a.kind)));
     std::vector<model::WindowResult> out;
     for (;;) {
       STARLING_ASSIGN_OR_RETURN(const bool more, ws.Step(Name()));
@@ -204,11 +129,12 @@ class SqliteResultStore final : public ResultStore {
       rows.BindText(3, start);
       rows.BindText(4, end);
       std::int32_t rank = 0;
+      const bool rank_by_order = model::ResultKindInfoOf(a.kind).rank_by_order;
       for (;;) {
         STARLING_ASSIGN_OR_RETURN(const bool row, rows.Step(Name()));
         if (!row) break;
-        r.rows.push_back(ReadRow(a.kind, rows));
-        if (a.kind == ResultKind::kCluster) r.rows.back().rank = ++rank;
+        r.rows.push_back(sqlite::ReadRow(a.kind, rows));
+        if (rank_by_order) r.rows.back().rank = ++rank;
       }
       rows.Reset();
       out.push_back(std::move(r));

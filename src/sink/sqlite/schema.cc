@@ -1,6 +1,8 @@
 // File: sink/sqlite/schema.cc
 #include "sink/sqlite/schema.h"
 
+#include "model/result_columns.h"
+
 namespace starling::sink {
 namespace {
 
@@ -89,6 +91,7 @@ CREATE INDEX IF NOT EXISTS matching_rules_post_id ON matching_rules(post_id);
 CREATE INDEX IF NOT EXISTS matching_rules_rule_id ON matching_rules(rule_id);
 )sql";
 
+// The results database's own tables; each kind's follows (ResultTableDdl).
 constexpr std::string_view kResultsSchema = R"sql(
 CREATE TABLE IF NOT EXISTS analyses (
   pipeline TEXT NOT NULL, analysis TEXT NOT NULL, kind TEXT NOT NULL, "by" TEXT NOT NULL,
@@ -100,76 +103,123 @@ CREATE TABLE IF NOT EXISTS windows (
   total INTEGER NOT NULL, error_bound INTEGER NOT NULL, final INTEGER NOT NULL,
   rows INTEGER NOT NULL,
   PRIMARY KEY (pipeline, analysis, window_start, window_end));
-CREATE TABLE IF NOT EXISTS counts (
-  pipeline TEXT NOT NULL, analysis TEXT NOT NULL, window_start TEXT NOT NULL,
-  window_end TEXT NOT NULL, rank INTEGER NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,
-  PRIMARY KEY (pipeline, analysis, window_start, window_end, key));
-CREATE TABLE IF NOT EXISTS trending (
-  pipeline TEXT NOT NULL, analysis TEXT NOT NULL, window_start TEXT NOT NULL,
-  window_end TEXT NOT NULL, rank INTEGER NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,
-  error INTEGER NOT NULL,
-  PRIMARY KEY (pipeline, analysis, window_start, window_end, key));
-CREATE TABLE IF NOT EXISTS distinct_counts (
-  pipeline TEXT NOT NULL, analysis TEXT NOT NULL, window_start TEXT NOT NULL,
-  window_end TEXT NOT NULL, key TEXT NOT NULL, estimate REAL NOT NULL,
-  relative_error REAL NOT NULL,
-  PRIMARY KEY (pipeline, analysis, window_start, window_end, key));
-CREATE TABLE IF NOT EXISTS sentiment (
-  pipeline TEXT NOT NULL, analysis TEXT NOT NULL, window_start TEXT NOT NULL,
-  window_end TEXT NOT NULL, rank INTEGER NOT NULL, key TEXT NOT NULL, posts INTEGER NOT NULL,
-  mean_compound REAL NOT NULL, positive INTEGER NOT NULL, neutral INTEGER NOT NULL,
-  negative INTEGER NOT NULL,
-  PRIMARY KEY (pipeline, analysis, window_start, window_end, key));
-CREATE TABLE IF NOT EXISTS bursts (
-  pipeline TEXT NOT NULL, analysis TEXT NOT NULL, window_start TEXT NOT NULL,
-  window_end TEXT NOT NULL, rank INTEGER NOT NULL, term TEXT NOT NULL, count INTEGER NOT NULL,
-  baseline REAL NOT NULL, z REAL NOT NULL,
-  PRIMARY KEY (pipeline, analysis, window_start, window_end, term));
-CREATE TABLE IF NOT EXISTS clusters (
-  pipeline TEXT NOT NULL, analysis TEXT NOT NULL, window_start TEXT NOT NULL,
-  window_end TEXT NOT NULL, cluster INTEGER NOT NULL, posts INTEGER NOT NULL,
-  weight REAL NOT NULL, top_terms TEXT NOT NULL,
-  PRIMARY KEY (pipeline, analysis, window_start, window_end, cluster));
-CREATE TABLE IF NOT EXISTS cooccurrence (
-  pipeline TEXT NOT NULL, analysis TEXT NOT NULL, window_start TEXT NOT NULL,
-  window_end TEXT NOT NULL, rank INTEGER NOT NULL, tag_a TEXT NOT NULL, tag_b TEXT NOT NULL,
-  count INTEGER NOT NULL, error INTEGER NOT NULL,
-  PRIMARY KEY (pipeline, analysis, window_start, window_end, tag_a, tag_b));
-CREATE TABLE IF NOT EXISTS sessions (
-  pipeline TEXT NOT NULL, analysis TEXT NOT NULL, window_start TEXT NOT NULL,
-  window_end TEXT NOT NULL, key TEXT NOT NULL, posts INTEGER NOT NULL,
-  PRIMARY KEY (pipeline, analysis, window_start, window_end, key));
 )sql";
 
 }  // namespace
 
 std::string_view SqliteSchemaSql() { return kPostsSchema; }
 
-std::string_view ResultsSchemaSql() { return kResultsSchema; }
+std::string_view ResultsSchemaSql() {
+  static const std::string sql = [] {
+    std::string s(kResultsSchema);
+    for (const model::ResultKindInfo& k : model::ResultKinds()) {
+      s += sqlite::ResultTableDdl(k.kind) + "\n";
+    }
+    return s;
+  }();
+  return sql;
+}
 
 namespace sqlite {
 
-const char* ResultTable(model::ResultKind kind) {
-  using model::ResultKind;
-  switch (kind) {
-    case ResultKind::kCount:
-      return "counts";
-    case ResultKind::kTopK:
-      return "trending";
-    case ResultKind::kDistinct:
-      return "distinct_counts";
-    case ResultKind::kSentiment:
-      return "sentiment";
-    case ResultKind::kBurst:
-      return "bursts";
-    case ResultKind::kCluster:
-      return "clusters";
-    case ResultKind::kCooccurrence:
-      return "cooccurrence";
-    case ResultKind::kSession:
-      return "sessions";
+namespace {
+
+std::string_view SqlType(model::ColumnType t) {
+  switch (t) {
+    case model::ColumnType::kInt:
+      return "INTEGER";
+    case model::ColumnType::kReal:
+      return "REAL";
+    case model::ColumnType::kText:
+      return "TEXT";
   }
-  return "counts";
+  return "TEXT";
+}
+
+std::string Quoted(std::string_view name) { return "\"" + std::string(name) + "\""; }
+
+}  // namespace
+
+std::string ResultTableDdl(model::ResultKind kind) {
+  const model::ResultKindInfo& k = model::ResultKindInfoOf(kind);
+  std::string ddl = "CREATE TABLE IF NOT EXISTS " + std::string(k.table) +
+                    " (\n  pipeline TEXT NOT NULL, analysis TEXT NOT NULL, window_start TEXT NOT "
+                    "NULL, window_end TEXT NOT NULL";
+  std::string key = "pipeline, analysis, window_start, window_end";
+  for (const model::ResultColumn& c : k.columns) {
+    ddl += ",\n  " + Quoted(c.name) + " " + std::string(SqlType(c.type)) + " NOT NULL";
+    if (c.key) key += ", " + Quoted(c.name);
+  }
+  return ddl + ",\n  PRIMARY KEY (" + key + "));";
+}
+
+std::string ResultInsertSql(model::ResultKind kind) {
+  const model::ResultKindInfo& k = model::ResultKindInfoOf(kind);
+  std::string sql = "INSERT OR REPLACE INTO " + std::string(k.table) + " VALUES (?1,?2,?3,?4";
+  for (std::size_t i = 0; i < k.columns.size(); ++i) sql += ",?" + std::to_string(5 + i);
+  return sql + ")";
+}
+
+std::string ResultDeleteSql(model::ResultKind kind) {
+  return "DELETE FROM " + std::string(model::ResultKindInfoOf(kind).table) +
+         " WHERE pipeline=?1 AND analysis=?2 AND window_start=?3 AND window_end=?4";
+}
+
+std::string ResultSelectSql(model::ResultKind kind) {
+  const model::ResultKindInfo& k = model::ResultKindInfoOf(kind);
+  std::string sql = "SELECT ";
+  for (std::size_t i = 0; i < k.columns.size(); ++i) {
+    sql += (i == 0 ? "" : ", ") + Quoted(k.columns[i].name);
+  }
+  return sql + " FROM " + std::string(k.table);
+}
+
+std::string ResultOrderSql(model::ResultKind kind) {
+  std::string sql;
+  for (const model::SortTerm& t : model::ResultKindInfoOf(kind).order) {
+    sql += (sql.empty() ? " ORDER BY " : ", ") + Quoted(t.column) + (t.descending ? " DESC" : "");
+  }
+  return sql;
+}
+
+void BindRow(model::ResultKind kind, const model::ResultRow& row, Statement& st) {
+  const model::ResultKindInfo& k = model::ResultKindInfoOf(kind);
+  for (std::size_t i = 0; i < k.columns.size(); ++i) {
+    const model::ResultColumn& c = k.columns[i];
+    const int param = static_cast<int>(5 + i);
+    switch (c.type) {
+      case model::ColumnType::kInt:
+        st.BindInt(param, model::IntField(row, c.field));
+        break;
+      case model::ColumnType::kReal:
+        st.BindDouble(param, model::RealField(row, c.field));
+        break;
+      case model::ColumnType::kText:
+        st.BindText(param, model::TextField(row, c.field));
+        break;
+    }
+  }
+}
+
+model::ResultRow ReadRow(model::ResultKind kind, const Statement& st) {
+  const model::ResultKindInfo& k = model::ResultKindInfoOf(kind);
+  model::ResultRow row;
+  for (std::size_t i = 0; i < k.columns.size(); ++i) {
+    const model::ResultColumn& c = k.columns[i];
+    const int col = static_cast<int>(i);
+    switch (c.type) {
+      case model::ColumnType::kInt:
+        model::SetIntField(&row, c.field, st.Int(col));
+        break;
+      case model::ColumnType::kReal:
+        model::SetRealField(&row, c.field, st.Double(col));
+        break;
+      case model::ColumnType::kText:
+        model::SetTextField(&row, c.field, st.Text(col));
+        break;
+    }
+  }
+  return row;
 }
 
 Status CheckSchemaVersion(Database& db, const std::string& path, bool* has_version) {

@@ -25,8 +25,19 @@ std::string_view ResultsSchemaSql();
 
 namespace sqlite {
 
-// The results table that holds the rows of a kind ("trending" for top).
-const char* ResultTable(model::ResultKind kind);
+// A result kind's table, derived from its columns (model/result_columns.h):
+// the statements that write and read its rows. The window's head is ?1-?4
+// (pipeline, analysis, window_start, window_end); the kind's columns follow
+// in their order (BindRow binds them).
+std::string ResultTableDdl(model::ResultKind kind);
+std::string ResultInsertSql(model::ResultKind kind);
+std::string ResultDeleteSql(model::ResultKind kind);
+// SELECT of the kind's columns; the caller adds WHERE, then ResultOrderSql.
+std::string ResultSelectSql(model::ResultKind kind);
+std::string ResultOrderSql(model::ResultKind kind);
+void BindRow(model::ResultKind kind, const model::ResultRow& row, Statement& st);
+// A row read by ResultSelectSql's statement.
+model::ResultRow ReadRow(model::ResultKind kind, const Statement& st);
 
 // The posts database's schema version: Unsupported when it holds another
 // one; Ok when it has the same (*has_version true) or none yet (no meta
