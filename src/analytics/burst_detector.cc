@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 #include <string>
 
 #include "analytics/hash.h"
@@ -25,18 +24,27 @@ std::size_t BurstDetector::TermHash::operator()(std::string_view s) const {
   return static_cast<std::size_t>(Hash64(s));
 }
 
-BurstDetector::BurstDetector(BurstOptions options) : options_(options) {
+Status BurstDetector::Validate(const BurstOptions& options) {
   // Written so that NaN fails every check.
   if (!(options.alpha > 0 && options.alpha <= 1)) {
-    throw std::invalid_argument("BurstDetector: alpha must be in (0, 1]");
+    return InvalidArgument("BurstDetector: alpha must be in (0, 1]");
   }
   if (!(options.z_threshold >= 0) || std::isinf(options.z_threshold)) {
-    throw std::invalid_argument("BurstDetector: z_threshold must be finite and >= 0");
+    return InvalidArgument("BurstDetector: z_threshold must be finite and >= 0");
   }
-  if (options.warmup_windows < 0) {
-    throw std::invalid_argument("BurstDetector: warmup_windows must be >= 0");
-  }
-  if (options.max_terms == 0) throw std::invalid_argument("BurstDetector: max_terms must be >= 1");
+  if (options.warmup_windows < 0)
+    return InvalidArgument("BurstDetector: warmup_windows must be >= 0");
+  if (options.max_terms == 0) return InvalidArgument("BurstDetector: max_terms must be >= 1");
+  return Status::Ok();
+}
+
+Result<BurstDetector> BurstDetector::Create(const BurstOptions& options) {
+  STARLING_RETURN_IF_ERROR(Validate(options));
+  return BurstDetector(options);
+}
+
+BurstDetector::BurstDetector(BurstOptions options) : options_(options) {
+  if (Status st = Validate(options); !st.ok()) DieInvalid("BurstDetector", st);
 }
 
 std::vector<Burst> BurstDetector::Observe(

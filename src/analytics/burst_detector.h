@@ -63,8 +63,11 @@ class BurstDetector {
   // Terms whose mean decays below this are forgotten.
   static constexpr double kDropBelowMean = 0.05;
 
-  // Throws std::invalid_argument when an option is out of range (see
-  // BurstOptions; start-up configuration).
+  // InvalidArgument when an option is out of range (see BurstOptions).
+  static Status Validate(const BurstOptions& options);
+  // A detector with these options, or Validate's error.
+  static Result<BurstDetector> Create(const BurstOptions& options);
+  // `options` must pass Validate (Create checks them; bad ones abort).
   explicit BurstDetector(BurstOptions options = {});
 
   // Feeds the counts of one closed window. A term listed twice counts the

@@ -6,7 +6,6 @@
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -51,11 +50,21 @@ double Tau(double x) {
 
 }  // namespace
 
-HyperLogLog::HyperLogLog(int precision) : precision_(precision) {
+Status HyperLogLog::Validate(int precision) {
   if (precision < kMinPrecision || precision > kMaxPrecision) {
-    throw std::invalid_argument("HyperLogLog: precision must be in [4, 18], got " +
-                                std::to_string(precision));
+    return InvalidArgument("HyperLogLog: precision must be in [4, 18], got " +
+                           std::to_string(precision));
   }
+  return Status::Ok();
+}
+
+Result<HyperLogLog> HyperLogLog::Create(int precision) {
+  STARLING_RETURN_IF_ERROR(Validate(precision));
+  return HyperLogLog(precision);
+}
+
+HyperLogLog::HyperLogLog(int precision) : precision_(precision) {
+  if (Status st = Validate(precision); !st.ok()) DieInvalid("HyperLogLog", st);
   registers_.assign(std::size_t{1} << precision, 0);
 }
 

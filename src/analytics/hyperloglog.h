@@ -33,8 +33,11 @@ class HyperLogLog {
   // does not correlate with partitioning by Hash64(item) (seed 0).
   static constexpr std::uint64_t kHashSeed = 0x484c4c;  // "HLL"
 
-  // Throws std::invalid_argument unless kMinPrecision <= precision <=
-  // kMaxPrecision (start-up configuration). Allocates 2^precision bytes.
+  // InvalidArgument unless kMinPrecision <= precision <= kMaxPrecision.
+  static Status Validate(int precision);
+  // A sketch of 2^precision bytes, or Validate's error.
+  static Result<HyperLogLog> Create(int precision);
+  // `precision` must pass Validate (Create checks it; a bad one aborts).
   explicit HyperLogLog(int precision = 14);
 
   // Adds one item: AddHash(Hash64(item, kHashSeed)).

@@ -8,7 +8,6 @@
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 #include <string>
 #include <type_traits>
 
@@ -137,8 +136,13 @@ Status StreamingKMeans::Validate(const KMeansOptions& options) {
   return Status::Ok();
 }
 
+Result<StreamingKMeans> StreamingKMeans::Create(const KMeansOptions& options) {
+  STARLING_RETURN_IF_ERROR(Validate(options));
+  return StreamingKMeans(options);
+}
+
 StreamingKMeans::StreamingKMeans(KMeansOptions options) : options_(options) {
-  if (Status st = Validate(options_); !st.ok()) throw std::invalid_argument(st.ToString());
+  if (Status st = Validate(options_); !st.ok()) DieInvalid("StreamingKMeans", st);
   k_ = static_cast<std::size_t>(options_.k);
   decay_ = options_.half_life > 0.0 ? DecayFromHalfLife(options_.half_life) : options_.decay;
   centroids_.assign(k_ * options_.dims, 0.0f);

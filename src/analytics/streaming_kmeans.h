@@ -99,10 +99,11 @@ struct ClusterSummary {
 // concurrently with each other.
 class StreamingKMeans {
  public:
-  // Throws std::invalid_argument if Validate(options) fails.
-  explicit StreamingKMeans(KMeansOptions options = {});
-
   static Status Validate(const KMeansOptions& options);
+  // A model with these options, or Validate's error.
+  static Result<StreamingKMeans> Create(const KMeansOptions& options);
+  // `options` must pass Validate (Create checks them; bad ones abort).
+  explicit StreamingKMeans(KMeansOptions options = {});
 
   // The nearest centre to v (highest cosine; ties: lowest id), or -1 before
   // initialisation or when v has no nonzero entry below dims.

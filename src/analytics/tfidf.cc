@@ -7,7 +7,6 @@
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 
 #include "analytics/hash.h"
 
@@ -50,8 +49,13 @@ Status HashedTfIdf::Validate(const TfIdfOptions& options) {
   return Status::Ok();
 }
 
+Result<HashedTfIdf> HashedTfIdf::Create(const TfIdfOptions& options) {
+  STARLING_RETURN_IF_ERROR(Validate(options));
+  return HashedTfIdf(options);
+}
+
 HashedTfIdf::HashedTfIdf(TfIdfOptions options) : options_(options) {
-  if (Status st = Validate(options_); !st.ok()) throw std::invalid_argument(st.ToString());
+  if (Status st = Validate(options_); !st.ok()) DieInvalid("HashedTfIdf", st);
   dim_mask_ = options_.dims - 1;
   df_scaled_.assign(options_.dims, 0.0);
   std::size_t slots = std::min<std::size_t>(options_.dims, std::bit_floor(options_.max_term_names));

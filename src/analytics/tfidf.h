@@ -65,11 +65,11 @@ class HashedTfIdf {
  public:
   static constexpr std::size_t kMaxTermNameBytes = 64;
 
-  // Throws std::invalid_argument if Validate(options) fails (a configuration
-  // error at start-up).
-  explicit HashedTfIdf(TfIdfOptions options = {});
-
   static Status Validate(const TfIdfOptions& options);
+  // A vectorizer with these options, or Validate's error.
+  static Result<HashedTfIdf> Create(const TfIdfOptions& options);
+  // `options` must pass Validate (Create checks them; bad ones abort).
+  explicit HashedTfIdf(TfIdfOptions options = {});
 
   // Counts one document made of `words` (lower-cased by the caller; empty
   // words are skipped) and writes its vector to *out, replacing what was

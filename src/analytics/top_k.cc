@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <bit>
 #include <limits>
-#include <stdexcept>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -128,11 +127,21 @@ Status ExactCounter::Load(ByteReader& r) {
 // ---------------------------------------------------------------------------
 // SpaceSavingTopK
 
-SpaceSavingTopK::SpaceSavingTopK(std::size_t capacity) : capacity_(capacity) {
+Status SpaceSavingTopK::Validate(std::size_t capacity) {
   if (capacity == 0 || capacity > kMaxCapacity) {
-    throw std::invalid_argument("SpaceSavingTopK: capacity must be in [1, 2^30], got " +
-                                std::to_string(capacity));
+    return InvalidArgument("SpaceSavingTopK: capacity must be in [1, 2^30], got " +
+                           std::to_string(capacity));
   }
+  return Status::Ok();
+}
+
+Result<SpaceSavingTopK> SpaceSavingTopK::Create(std::size_t capacity) {
+  STARLING_RETURN_IF_ERROR(Validate(capacity));
+  return SpaceSavingTopK(capacity);
+}
+
+SpaceSavingTopK::SpaceSavingTopK(std::size_t capacity) : capacity_(capacity) {
+  if (Status st = Validate(capacity); !st.ok()) DieInvalid("SpaceSavingTopK", st);
   Clear();
 }
 

@@ -87,8 +87,12 @@ class SpaceSavingTopK {
   // Largest accepted capacity.
   static constexpr std::size_t kMaxCapacity = std::size_t{1} << 30;
 
-  // Throws std::invalid_argument unless 1 <= capacity <= kMaxCapacity
-  // (start-up configuration). Memory grows with the keys seen, up to capacity.
+  // InvalidArgument unless 1 <= capacity <= kMaxCapacity.
+  static Status Validate(std::size_t capacity);
+  // A summary of `capacity` counters, or Validate's error.
+  static Result<SpaceSavingTopK> Create(std::size_t capacity);
+  // `capacity` must pass Validate (Create checks it; a bad one aborts).
+  // Memory grows with the keys seen, up to capacity.
   explicit SpaceSavingTopK(std::size_t capacity = 10000);
 
   // Counts n more occurrences of key. n == 0 is ignored.

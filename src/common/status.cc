@@ -1,6 +1,9 @@
 // File: common/status.cc
 #include "common/status.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace starling {
 
 std::string_view StatusCodeName(StatusCode code) {
@@ -37,6 +40,16 @@ std::string Status::ToString() const {
   out += ": ";
   out += message_;
   return out;
+}
+
+void DieInvalid(std::string_view what, const Status& st) {
+  const std::string& m = st.message();
+  // Messages that already name the type ("HyperLogLog: ...") are not prefixed twice.
+  const bool named =
+      m.size() > what.size() && m.compare(0, what.size(), what) == 0 && m[what.size()] == ':';
+  std::fprintf(stderr, "starling: bug: %s%s%s\n", named ? "" : std::string(what).c_str(),
+               named ? "" : ": ", m.c_str());
+  std::abort();
 }
 
 }  // namespace starling

@@ -86,6 +86,12 @@ class [[nodiscard]] Result {
   std::variant<T, Status> v_;
 };
 
+// A constructor's precondition that its options are valid (the type's
+// Create() returns the Status instead): prints "starling: bug: WHAT: message"
+// to stderr and aborts. Never reached from a user's input, which is checked
+// (Validate, Create) before anything is built from it.
+[[noreturn]] void DieInvalid(std::string_view what, const Status& st);
+
 }  // namespace starling
 
 // Propagates a non-OK Status out of the current function.

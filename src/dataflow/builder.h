@@ -11,13 +11,13 @@
 //                   .Count("by_lang")
 //                   .Build();
 //
-// Window(), Watermark(), ... apply to the analyses added after them. Build()
-// validates and throws std::invalid_argument on a bad spec (start-up
-// configuration); TryBuild() returns the Status instead.
+// Window(), Watermark(), ... apply to the analyses added after them. A bad
+// argument (an unknown window or dimension) is kept and reported, with
+// validation's errors, by TryBuild(); Build() is for specs written in code,
+// where a bad one is a bug, and aborts with the error.
 #pragma once
 
 #include <concepts>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -103,8 +103,11 @@ class PipelineBuilder {
   // The window of the analyses added next ("1m", "sliding 10m 1m", "session 5m").
   PipelineBuilder& Window(const std::string& window) {
     auto w = ParseWindowSpec(window);
-    if (!w.ok()) throw std::invalid_argument(w.status().message());
-    window_ = *w;
+    if (w.ok()) {
+      window_ = *w;
+    } else {
+      Fail(w.status());
+    }
     return *this;
   }
 
@@ -157,23 +160,32 @@ class PipelineBuilder {
     return *this;
   }
 
-  Status TryBuild(PipelineSpec* out) const {
+  // The spec, or the first error: of a call above (an unknown window or
+  // dimension) or of validation.
+  Result<PipelineSpec> TryBuild() const {
+    STARLING_RETURN_IF_ERROR(error_);
     STARLING_RETURN_IF_ERROR(spec_.Validate());
-    *out = spec_;
-    return Status::Ok();
+    return spec_;
   }
+  // For a spec written in code, where a bad one is a bug: aborts with the
+  // error (see DieInvalid).
   PipelineSpec Build() const {
-    PipelineSpec out;
-    Status st = TryBuild(&out);
-    if (!st.ok()) throw std::invalid_argument(st.message());
-    return out;
+    auto spec = TryBuild();
+    if (!spec.ok()) DieInvalid("PipelineBuilder", spec.status());
+    return std::move(spec).value();
   }
 
  private:
-  static DimensionRef Dim(const std::string& name) {
+  DimensionRef Dim(const std::string& name) {
     auto d = ParseDimension(name);
-    if (!d.ok()) throw std::invalid_argument(d.status().message());
+    if (!d.ok()) {
+      Fail(d.status());
+      return {};
+    }
     return *d;
+  }
+  void Fail(const Status& st) {
+    if (error_.ok()) error_ = st;
   }
   PipelineBuilder& Add(std::string name, ResultKind kind, const std::string& by, std::size_t k) {
     AnalysisSpec a;
@@ -192,6 +204,7 @@ class PipelineBuilder {
   AnalysisSpec& last() { return spec_.analyses.back(); }
 
   PipelineSpec spec_;
+  Status error_;  // the first error of a call, reported by TryBuild
   WindowSpec window_ = ParseWindowSpec("1m").value();
   CustomKeyFn key_;
 };

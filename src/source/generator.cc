@@ -13,7 +13,6 @@
 #include <cstring>
 #include <limits>
 #include <span>
-#include <stdexcept>
 #include <unordered_set>
 
 #include "model/post_json.h"
@@ -897,9 +896,13 @@ TimestampUs PostGenerator::Impl::Next(std::string* out) {
 
 // ---------------------------------------------------------------------------
 
+Result<std::unique_ptr<PostGenerator>> PostGenerator::Create(const GeneratorOptions& options) {
+  STARLING_RETURN_IF_ERROR(Validate(options));
+  return std::make_unique<PostGenerator>(options);
+}
+
 PostGenerator::PostGenerator(const GeneratorOptions& options) {
-  const Status st = Validate(options);
-  if (!st.ok()) throw std::invalid_argument("PostGenerator: " + st.message());
+  if (Status st = Validate(options); !st.ok()) DieInvalid("PostGenerator", st);
   impl_ = std::make_unique<Impl>(options);
 }
 

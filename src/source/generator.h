@@ -97,8 +97,9 @@ struct InjectedBurst {
 // per burst, the bursts() entry).
 class PostGenerator {
  public:
-  // Throws std::invalid_argument when `options` is out of range (see
-  // Validate); this is start-up configuration.
+  // A generator, or Validate's error.
+  static Result<std::unique_ptr<PostGenerator>> Create(const GeneratorOptions& options);
+  // `options` must pass Validate (Create checks them; bad ones abort).
   explicit PostGenerator(const GeneratorOptions& options);
   ~PostGenerator();
   PostGenerator(const PostGenerator&) = delete;

@@ -66,12 +66,18 @@ class Rng {
 };
 
 TEST(BurstDetector, ValidatesOptions) {
-  EXPECT_THROW(BurstDetector(BurstOptions{.alpha = 0}), std::invalid_argument);
-  EXPECT_THROW(BurstDetector(BurstOptions{.alpha = 1.5}), std::invalid_argument);
-  EXPECT_THROW(BurstDetector(BurstOptions{.alpha = std::nan("")}), std::invalid_argument);
-  EXPECT_THROW(BurstDetector(BurstOptions{.z_threshold = -1}), std::invalid_argument);
-  EXPECT_THROW(BurstDetector(BurstOptions{.warmup_windows = -1}), std::invalid_argument);
-  EXPECT_THROW(BurstDetector(BurstOptions{.max_terms = 0}), std::invalid_argument);
+  EXPECT_EQ(BurstDetector::Create(BurstOptions{.alpha = 0}).status().code(),
+            ::starling::StatusCode::kInvalidArgument);
+  EXPECT_EQ(BurstDetector::Create(BurstOptions{.alpha = 1.5}).status().code(),
+            ::starling::StatusCode::kInvalidArgument);
+  EXPECT_EQ(BurstDetector::Create(BurstOptions{.alpha = std::nan("")}).status().code(),
+            ::starling::StatusCode::kInvalidArgument);
+  EXPECT_EQ(BurstDetector::Create(BurstOptions{.z_threshold = -1}).status().code(),
+            ::starling::StatusCode::kInvalidArgument);
+  EXPECT_EQ(BurstDetector::Create(BurstOptions{.warmup_windows = -1}).status().code(),
+            ::starling::StatusCode::kInvalidArgument);
+  EXPECT_EQ(BurstDetector::Create(BurstOptions{.max_terms = 0}).status().code(),
+            ::starling::StatusCode::kInvalidArgument);
   EXPECT_NO_THROW(BurstDetector(BurstOptions{.alpha = 1}));
 }
 

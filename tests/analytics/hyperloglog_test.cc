@@ -34,8 +34,11 @@ std::string SaveToString(const HyperLogLog& h) {
 }
 
 TEST(HyperLogLog, ValidatesPrecision) {
-  EXPECT_THROW(HyperLogLog(3), std::invalid_argument);
-  EXPECT_THROW(HyperLogLog(19), std::invalid_argument);
+  EXPECT_EQ(HyperLogLog::Create(3).status().code(), ::starling::StatusCode::kInvalidArgument);
+  EXPECT_EQ(HyperLogLog::Create(19).status().code(), ::starling::StatusCode::kInvalidArgument);
+  EXPECT_EQ(HyperLogLog::Create(4)->precision(), 4);
+  // Built directly, a bad precision is a bug: it aborts and says so.
+  EXPECT_DEATH(HyperLogLog(19), "starling: bug: HyperLogLog: precision must be in \\[4, 18\\]");
   EXPECT_EQ(HyperLogLog(4).precision(), 4);
   EXPECT_EQ(HyperLogLog(18).precision(), 18);
   EXPECT_DOUBLE_EQ(HyperLogLog().relative_standard_error(), 1.04 / 128);

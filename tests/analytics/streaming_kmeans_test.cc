@@ -431,7 +431,8 @@ TEST(StreamingKMeans, RejectsBadOptions) {
   KMeansOptions options;
   options.k = 0;
   EXPECT_FALSE(StreamingKMeans::Validate(options).ok());
-  EXPECT_THROW(StreamingKMeans{options}, std::invalid_argument);
+  EXPECT_EQ(StreamingKMeans::Create(options).status().code(),
+            ::starling::StatusCode::kInvalidArgument);
   options.k = 4;
   options.decay = 1.5;
   EXPECT_FALSE(StreamingKMeans::Validate(options).ok());

@@ -245,7 +245,7 @@ TEST(HashedTfIdf, RejectsBadOptions) {
   TfIdfOptions options;
   options.dims = 1000;
   EXPECT_FALSE(HashedTfIdf::Validate(options).ok());
-  EXPECT_THROW(HashedTfIdf{options}, std::invalid_argument);
+  EXPECT_EQ(HashedTfIdf::Create(options).status().code(), ::starling::StatusCode::kInvalidArgument);
   options.dims = 1024;
   options.df_decay = 0.0;
   EXPECT_FALSE(HashedTfIdf::Validate(options).ok());

@@ -189,7 +189,7 @@ TEST(ExactCounter, SaveLoadRoundTripAndRejectsCorruptInput) {
 }
 
 TEST(SpaceSavingTopK, RejectsZeroCapacity) {
-  EXPECT_THROW(SpaceSavingTopK(0), std::invalid_argument);
+  EXPECT_EQ(SpaceSavingTopK::Create(0).status().code(), ::starling::StatusCode::kInvalidArgument);
   EXPECT_EQ(SpaceSavingTopK(1).capacity(), 1u);
 }
 

@@ -305,9 +305,19 @@ TEST(Builder, CustomKeysAndTransforms) {
           .Build();
   ASSERT_EQ(spec.transforms.size(), 2u);
   ASSERT_TRUE(spec.analyses[0].custom_keys);
-  EXPECT_THROW(PipelineBuilder("p").Window("fortnightly"), std::invalid_argument);
-  EXPECT_THROW(PipelineBuilder("p").Top("a", "hashtag", 1).Top("a", "hashtag", 1).Build(),
-               std::invalid_argument);
+  // Errors wait for TryBuild: the first one is reported.
+  auto bad_window = PipelineBuilder("p").Window("fortnightly").Top("a", "nope", 1).TryBuild();
+  ASSERT_FALSE(bad_window.ok());
+  EXPECT_NE(bad_window.status().message().find("fortnightly"), std::string::npos);
+  auto bad_dim = PipelineBuilder("p").Top("a", "nope", 1).TryBuild();
+  ASSERT_FALSE(bad_dim.ok());
+  EXPECT_NE(bad_dim.status().message().find("nope"), std::string::npos);
+  auto twice = PipelineBuilder("p").Top("a", "hashtag", 1).Top("a", "hashtag", 1).TryBuild();
+  EXPECT_EQ(twice.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(PipelineBuilder("p").Top("a", "hashtag", 1).TryBuild().ok());
+  // Build() is for specs in code: a bad one is a bug, and says so.
+  EXPECT_DEATH(PipelineBuilder("p").Window("fortnightly").Build(),
+               "starling: bug: PipelineBuilder: .*fortnightly");
 }
 
 }  // namespace

@@ -462,12 +462,10 @@ TEST(PostGenerator, ParseQuery) {
       EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument) << bad;
     }
   }
-  EXPECT_THROW(PostGenerator([] {
-                 GeneratorOptions o;
-                 o.rate = 0;
-                 return o;
-               }()),
-               std::invalid_argument);
+  GeneratorOptions zero_rate;
+  zero_rate.rate = 0;
+  EXPECT_EQ(PostGenerator::Create(zero_rate).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(PostGenerator::Create(GeneratorOptions{}).ok());
 }
 
 TEST(PostGenerator, SmallPopulationsWork) {

@@ -83,7 +83,7 @@ AnalysisKind BurstsAnalysisKind() {
     if (spec.window.type == WindowType::kGlobal) {
       return InvalidArgument("bursts need a tumbling or sliding window");
     }
-    return Status::Ok();
+    return analytics::BurstDetector::Validate(spec.bursts);
   };
   k.needs = [](const AnalysisSpec&, FeatureNeeds*) {};
   k.extract = ExtractKeys;

@@ -180,7 +180,8 @@ AnalysisKind ClustersAnalysisKind() {
       return InvalidArgument("decay must be in [0, 1]");
     }
     if (spec.kmeans_batch == 0) return InvalidArgument("batch must be at least 1");
-    return Status::Ok();
+    STARLING_RETURN_IF_ERROR(analytics::StreamingKMeans::Validate(spec.kmeans));
+    return analytics::HashedTfIdf::Validate(spec.tfidf);
   };
   k.needs = [](const AnalysisSpec&, FeatureNeeds* n) { n->words = true; };
   k.extract = [](const AnalysisSpec&, const model::Post&, const PostFeatures& f, ItemSink& sink) {

@@ -145,7 +145,7 @@ AnalysisKind DistinctAnalysisKind() {
     if (spec.hll_precision < 4 || spec.hll_precision > 18) {
       return InvalidArgument("precision must be in [4, 18]");
     }
-    return Status::Ok();
+    return analytics::HyperLogLog::Validate(spec.hll_precision);
   };
   k.needs = [](const AnalysisSpec& spec, FeatureNeeds* n) { n->Add(NeedsOf(spec.of)); };
   k.extract = Extract;

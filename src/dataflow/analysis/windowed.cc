@@ -108,6 +108,7 @@ Status ValidateCounter(const AnalysisSpec& spec) {
     return InvalidArgument("capacity must be at least k");
   }
   if (spec.capacity == 0) return InvalidArgument("capacity must be at least 1");
+  if (spec.space_saving) return analytics::SpaceSavingTopK::Validate(spec.capacity);
   return Status::Ok();
 }
 

@@ -64,8 +64,7 @@ class GeneratorSource final : public RecordSource {
     }
     GeneratorOptions o = gen_->options();
     o.start = static_cast<model::TimestampUs>(start);
-    STARLING_RETURN_IF_ERROR(PostGenerator::Validate(o));
-    gen_ = std::make_unique<PostGenerator>(o);
+    STARLING_ASSIGN_OR_RETURN(gen_, PostGenerator::Create(o));
     first_event_ = o.start;
     started_ = pending_ = false;
     while (gen_->sequence() < delivered) {
