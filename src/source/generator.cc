@@ -317,7 +317,8 @@ void PostGenerator::Impl::BuildPool() {
     p.author = user_zipf.Sample(r.Next());
     p.lang = r.Chance(kUndShare) ? kUnd : user_lang[p.author];
     p.retweets = static_cast<std::uint32_t>(20000 / (k + 1)) + r.Below(50);
-    p.likes = p.retweets * (2 + r.Below(6)) + r.Below(20);
+    const std::uint32_t per_retweet = 2 + r.Below(6);  // drawn first, as GCC did
+    p.likes = p.retweets * per_retweet + r.Below(20);
     p.replies = p.retweets / 8 + r.Below(5);
     p.quotes = p.retweets / 20 + r.Below(3);
   }
@@ -450,7 +451,8 @@ void PostGenerator::Impl::Compose(Rng* r, std::uint8_t lang, std::span<const std
     b->Separate(r, false);
     append_emoji(1 + static_cast<int>(r->Below(4)));
   } else {
-    const int phrases = 1 + r->Chance(0.45) + r->Chance(0.15);
+    const int second = r->Chance(0.45);  // drawn first, as GCC did
+    const int phrases = 1 + second + r->Chance(0.15);
     const std::uint32_t n_phrases = static_cast<std::uint32_t>(spec.phrases.size());
     std::uint32_t previous = n_phrases;
     for (int i = 0; i < phrases; ++i) {
@@ -479,7 +481,11 @@ void PostGenerator::Impl::Compose(Rng* r, std::uint8_t lang, std::span<const std
   }
   if (r->Chance(0.15)) {
     b->Separate(r, false);
-    AppendUrl(r->Below(std::size(kUrlTargets)), r->Next(), b);
+    // Drawn one after the other: the order of a call's arguments is the
+    // compiler's choice (GCC and clang differ), and so would be the posts.
+    const std::uint64_t seed = r->Next();
+    const auto target = static_cast<std::uint32_t>(r->Below(std::size(kUrlTargets)));
+    AppendUrl(target, seed, b);
   }
 }
 

@@ -117,13 +117,16 @@ scenario() {  # scenario WORKERS generator|shuffled
     pipeline "$(gen "$count")" > p.yaml
   else
     count=$((count * 7 / 10))  # reading and decompressing a file is slower than the generator
-    # Out of order; after every 5,000th line a malformed one, and after every
-    # 7,000th again one of the first 50 posts (too late for every window: the
-    # late side output).
+    # Out of order; about ten malformed lines, and about ten times again one
+    # of the first 50 posts once it is too late for every window (past line
+    # 5,000: 100 s of event time, beyond the first minute's lateness): the
+    # late side output. Spaced by the count, so a slower build (a sanitizer's,
+    # calibrated to fewer posts) still has enough of both.
+    local every=$((count / 10 > 1000 ? count / 10 : 1000))
     "$bin" generate --count "$count" --rate 50 --no-pace --seed 11 --start 2021-04-01T00:00:00Z |
-      shuffle | awk '{ print } NR <= 50 { early[NR] = $0 }
-        NR % 5000 == 0 { print "{\"broken\": " NR }
-        NR % 7000 == 0 { print early[(NR / 7000) % 50 + 1] }' |
+      shuffle | awk -v every="$every" '{ print } NR <= 50 { early[NR] = $0 }
+        NR % every == 0 { print "{\"broken\": " NR }
+        NR % every == every / 2 && NR >= 5000 { print early[int(NR / every) % 50 + 1] }' |
       zstd -q -1 -o in.jsonl.zst || { bad "workers $w: cannot write the input"; return; }
     pipeline in.jsonl.zst > p.yaml
   fi
