@@ -23,16 +23,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (s->redacted != shown) __builtin_trap();
   // A URL's password is always replaced.
   if (s->password.has_value() && shown.find(":***@") == std::string::npos) __builtin_trap();
-  // A simple secret parameter (a plain key and value) shows as KEY=***: its
-  // KEY=VALUE appears no more often than in the text before the query (a
-  // path may hold the same characters: "a_token=secret99?token=secret99").
-  const std::string_view before_query = text.substr(0, text.find('?'));
+  // A simple secret parameter (a plain key and value) shows as KEY=***:
+  // hiding it removes at least its own KEY=VALUE, and "***" cannot make a
+  // new one (a plain value holds no '=', ':' or '@'). The same characters
+  // may stay elsewhere: in a path ("a_token=secret99?token=secret99") or in
+  // another, non-secret parameter's value ("?note=token=secret99&token=secret99").
   for (const auto& p : s->params) {
     const bool plain = p.key.find_first_of("?&=@:/%") == std::string::npos &&
                        p.value.find_first_of("?&=@:/%+") == std::string::npos &&
                        p.value.size() >= 8;
     if (plain && starling::spec::IsSecretName(p.key) &&
-        Count(shown, p.key + "=" + p.value) > Count(before_query, p.key + "=" + p.value)) {
+        Count(shown, p.key + "=" + p.value) >= Count(text, p.key + "=" + p.value)) {
       __builtin_trap();
     }
   }

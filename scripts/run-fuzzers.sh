@@ -4,7 +4,7 @@
 # Usage: scripts/run-fuzzers.sh BUILD_DIR SECONDS
 set -euo pipefail
 build=${1:-build/asan}
-seconds=${2:-20}
+seconds=${2:-15}
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${STARLING_SHARED_DATA:-$root/../shared/data}
 work=$(mktemp -d)
@@ -100,8 +100,17 @@ for target in "${targets[@]}"; do
   if [ ! -x "$bin" ]; then echo "fuzz: missing $bin"; status=1; failed=$((failed + 1)); continue; fi
   echo "fuzz: $target for ${seconds}s"
   mkdir -p "$work/$target"
-  if ! "$bin" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
-       -artifact_prefix="$work/${target}-" "$work/$target" > "$work/$target.log" 2>&1; then
+  # Bounded three ways: a slow input fails at -timeout; memory is capped by
+  # ASan itself (libFuzzer's own -rss_limit_mb handler prints a heap profile
+  # first, which took longer than CI allows on a 2 GB heap); and the whole
+  # run is killed if it still outlives its time by far.
+  rc=0
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=2048" \
+    timeout -s KILL $((seconds + 120)) "$bin" -max_total_time="$seconds" -timeout=25 \
+    -max_len=65536 -rss_limit_mb=0 -malloc_limit_mb=2048 \
+    -artifact_prefix="$work/${target}-" "$work/$target" > "$work/$target.log" 2>&1 || rc=$?
+  if [ $rc -ne 0 ]; then
+    if [ $rc -eq 137 ]; then echo "fuzz: $target hung: killed after $((seconds + 120)) s"; fi
     echo "fuzz: $target FAILED"; tail -n 40 "$work/$target.log"; status=1; failed=$((failed + 1))
     mkdir -p "$build/fuzz-artifacts"; cp "$work/${target}-"* "$build/fuzz-artifacts/" 2>/dev/null || true
     echo "fuzz: crashing inputs kept in $build/fuzz-artifacts/"

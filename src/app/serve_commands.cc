@@ -1,6 +1,6 @@
 // File: app/serve_commands.cc
 // The dashboard server as the commands start it: `demo` and `run --serve`
-// over a running pipeline (engine_commands.cc), `serve` over a stored run.
+// over a running pipeline (run_command.cc, demo_command.cc), `serve` over a stored run.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>

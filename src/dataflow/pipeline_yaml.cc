@@ -1,11 +1,14 @@
 #include "dataflow/pipeline_yaml.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 
 #include "common/duration.h"
@@ -116,6 +119,77 @@ struct TreeWalk {
 std::string LineOf(const YAML::Node& n) {
   const YAML::Mark m = n.Mark();
   return m.is_null() ? "?" : std::to_string(m.line + 1);
+}
+
+// Counts the documents of a YAML stream and notes where the first one that
+// is not empty starts after the first. yaml-cpp 0.7's LoadAll loops forever
+// on some bad input (a stray ',' where a node should start: its parser
+// reports an empty document without reading the token, jbeder/yaml-cpp#1040,
+// fixed upstream by PR #1319), so the documents are walked here, at most as
+// many as the text has document markers ("---", "...") plus two.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override { empty_ = true; }
+  void OnDocumentEnd() override {
+    ++documents_;
+    if (documents_ > 1 && !empty_ && !second_.has_value()) second_ = start_;
+  }
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+  std::size_t documents() const { return documents_; }
+  // Where the second document that holds something starts, if any.
+  const std::optional<YAML::Mark>& second() const { return second_; }
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (empty_) start_ = mark;  // the document's first node
+    empty_ = false;
+  }
+
+  YAML::Mark start_;
+  bool empty_ = true;
+  std::size_t documents_ = 0;
+  std::optional<YAML::Mark> second_;
+};
+
+std::size_t Occurrences(std::string_view text, std::string_view what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string_view::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// One document, or InvalidArgument; throws YAML::Exception for bad YAML.
+Status CheckOneDocument(const std::string& text) {
+  const std::size_t most = Occurrences(text, "---") + Occurrences(text, "...") + 2;
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  while (counter.documents() <= most && parser.HandleNextDocument(counter)) {
+  }
+  if (counter.documents() > most) {
+    return InvalidArgument("pipeline: not valid YAML: the parser stops making progress (a ',' "
+                           "outside [...] or {...}?)");
+  }
+  if (counter.second().has_value()) {
+    return InvalidArgument("pipeline: line " + std::to_string(counter.second()->line + 1) +
+                           ": a second YAML document (after '---'); a pipeline file holds one");
+  }
+  return Status::Ok();
 }
 
 // Walks the document with aliases followed, as the parser below will read
@@ -482,16 +556,11 @@ Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string&
   }
   YAML::Node root;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    // "---" starts another document: refused rather than ignored (a trailing
-    // "---" with nothing after it is harmless).
-    for (std::size_t i = 1; i < docs.size(); ++i) {
-      if (docs[i].IsNull()) continue;
-      return InvalidArgument("pipeline: line " + LineOf(docs[i]) +
-                             ": a second YAML document (after '---'); a pipeline file holds "
-                             "one");
-    }
-    if (!docs.empty()) root = docs[0];
+    const std::string whole(text);
+    STARLING_RETURN_IF_ERROR(CheckOneDocument(whole));
+    // "---" starts another document: refused above rather than ignored (a
+    // trailing "---" with nothing after it is harmless).
+    root = YAML::Load(whole);
     TreeWalk walk;
     STARLING_RETURN_IF_ERROR(CheckTree(root, "", &walk));
   } catch (const YAML::Exception& e) {

@@ -174,6 +174,15 @@ TEST(PipelineYaml, RefusesASecondDocument) {
   EXPECT_TRUE(ParsePipelineYaml("name: x\n...\n").ok());
 }
 
+// yaml-cpp 0.7's LoadAll never returns on these (the fuzzer found the first:
+// jbeder/yaml-cpp#1040); each is refused at once.
+TEST(PipelineYaml, RefusesAStrayCommaWithoutHanging) {
+  for (const char* text : {",", ", k: 10, window: 1m}\nsinks:\n  results: x\n", "- a\n,\n",
+                           "\"a\" ,", "# c\n,", "---\n,"}) {
+    ExpectRefused(text, "pipeline: not valid YAML");
+  }
+}
+
 TEST(PipelineYaml, ALabelDimensionNeedsAJoinThatAddsIt) {
   ExpectRefused("name: x\nanalyses: [{type: count, by: 'label:team'}]",
                 "pipeline: analyses[0]: analysis 'count': by: label:team: labels come from a "
