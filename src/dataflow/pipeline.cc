@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/duration.h"
+#include "dataflow/analysis/kind.h"
 #include "dataflow/keys.h"
 #include "dataflow/window.h"
 
@@ -51,11 +52,9 @@ Status CheckLabelDimensions(const AnalysisSpec& analysis,
                : ": labels come from a join, and the pipeline has none "
                  "(join: [{file: FILE.csv, on: author, column: COLUMN}])"));
   };
-  const bool has_by = analysis.kind != model::ResultKind::kCooccurrence &&
-                      analysis.kind != model::ResultKind::kCluster && !analysis.custom_keys;
-  if (has_by) STARLING_RETURN_IF_ERROR(check("by", analysis.by));
-  if (analysis.kind == model::ResultKind::kDistinct)
-    STARLING_RETURN_IF_ERROR(check("of", analysis.of));
+  const AnalysisKind& kind = AnalysisKindOf(analysis.kind);
+  if (kind.takes_by && !analysis.custom_keys) STARLING_RETURN_IF_ERROR(check("by", analysis.by));
+  if (kind.takes_of) STARLING_RETURN_IF_ERROR(check("of", analysis.of));
   return Status::Ok();
 }
 
@@ -77,22 +76,11 @@ std::vector<model::AnalysisMeta> DescribeAnalyses(const PipelineSpec& spec) {
     m.pipeline = spec.name;
     m.analysis = a.name;
     m.kind = a.kind;
-    const bool has_by = a.kind != model::ResultKind::kCooccurrence &&
-                        a.kind != model::ResultKind::kCluster && !a.custom_keys;
-    if (has_by) m.by = DimensionName(a.by);
+    const AnalysisKind& kind = AnalysisKindOf(a.kind);
+    if (kind.takes_by && !a.custom_keys) m.by = DimensionName(a.by);
     m.window = FormatWindowSpec(a.window);
-    switch (a.kind) {
-      case model::ResultKind::kTopK:
-      case model::ResultKind::kCooccurrence:
-      case model::ResultKind::kCount:
-      case model::ResultKind::kSentiment:
-      case model::ResultKind::kCluster:
-        m.k = a.k;
-        break;
-      default:
-        break;
-    }
-    if (a.kind == model::ResultKind::kDistinct) m.of = DimensionName(a.of);
+    if (kind.reports_k) m.k = a.k;
+    if (kind.takes_of) m.of = DimensionName(a.of);
     out.push_back(std::move(m));
   }
   return out;

@@ -182,8 +182,9 @@ Status CheckOneDocument(const std::string& text) {
   while (counter.documents() <= most && parser.HandleNextDocument(counter)) {
   }
   if (counter.documents() > most) {
-    return InvalidArgument("pipeline: not valid YAML: the parser stops making progress (a ',' "
-                           "outside [...] or {...}?)");
+    return InvalidArgument(
+        "pipeline: not valid YAML: the parser stops making progress (a ',' "
+        "outside [...] or {...}?)");
   }
   if (counter.second().has_value()) {
     return InvalidArgument("pipeline: line " + std::to_string(counter.second()->line + 1) +

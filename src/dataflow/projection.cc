@@ -2,6 +2,9 @@
 // The projection of a pipeline: analyses -> the post fields they read.
 #include "dataflow/projection.h"
 
+#include "dataflow/analysis/kind.h"
+#include "dataflow/keys.h"
+
 namespace starling::dataflow {
 
 using parse::Fields;
@@ -41,24 +44,17 @@ Fields FieldsNeeded(const PipelineSpec& spec) {
   std::uint32_t bits = 0;
   for (const AnalysisSpec& a : spec.analyses) {
     if (a.custom_keys) return Fields{};
+    const AnalysisKind& kind = AnalysisKindOf(a.kind);
     bits |= FieldsNeeded(a.by).bits;
-    switch (a.kind) {
-      case ResultKind::kDistinct:
-        bits |= FieldsNeeded(a.of).bits;
-        break;
-      case ResultKind::kSentiment:
-      case ResultKind::kCluster:
-        bits |= Fields::kText;
-        break;
-      case ResultKind::kCooccurrence:
-        bits |= Fields::kHashtags;
-        break;
-      default:
-        break;
-    }
-    // Event time places posts in windows; the global window needs no time.
-    const bool timed = a.window.type != WindowType::kGlobal || a.kind == ResultKind::kSession ||
-                       a.kind == ResultKind::kBurst;
+    if (kind.takes_of) bits |= FieldsNeeded(a.of).bits;
+    // The features a kind computes read the text (sentiment, words) or the hashtags.
+    FeatureNeeds needs;
+    kind.needs(a, &needs);
+    if (needs.sentiment || needs.words) bits |= Fields::kText;
+    if (needs.hashtags) bits |= Fields::kHashtags;
+    // Event time places posts in windows; the global window needs no time
+    // (sessions have windows of their own; bursts refuse the global one).
+    const bool timed = a.window.type != WindowType::kGlobal || kind.session_windows;
     if (timed && spec.time == TimeMode::kEvent) bits |= Fields::kTime;
   }
   return Fields{bits};

@@ -81,8 +81,12 @@ TEST(PipelineYaml, ErrorsNameTheKey) {
            Case{"name: x\nanalyses: [{type: sessions, window: session 5m, k: 3}]",
                 "k: not an option of sessions (its options: none)"},
            Case{"name: x\nanalyses: [{type: count, colour: red}]",
-                "colour: unknown key (known: name, type, by, of, window, k)"},
+                "colour: unknown key (known: name, type, by, of, window, k, mode, capacity)"},
            Case{"name: x\nanalyses: [{type: clusters, dims: 100}]", "dims: must be a power of two"},
+           Case{"name: x\nanalyses: [{type: top, k: 0}]", "k: expected an integer in [1, 1000000]"},
+           Case{"name: x\nanalyses: [{type: clusters, k: 0}]", "k: expected an integer in [1, "},
+           Case{"name: x\nanalyses: [{type: top, mode: space-saving, capacity: 5}]",
+                "capacity must be at least k"},
            Case{"name: x\nanalyses: [{type: top, mode: fuzzy}]", "mode: use exact or space-saving"},
            Case{"name: x\nanalyses: [{type: distinct, precision: 3}]",
                 "precision: expected an integer in [4, 18], got '3'"},
@@ -96,6 +100,20 @@ TEST(PipelineYaml, ErrorsNameTheKey) {
     EXPECT_NE(f.status().message().find(c.expect), std::string::npos)
         << f.status().message() << " should contain " << c.expect;
   }
+}
+
+// The key counters take mode and capacity: count and top as before the
+// kinds became descriptors; bursts without a `k` to compare capacity with.
+TEST(PipelineYaml, KeyCountersTakeModeAndCapacity) {
+  auto f = ParsePipelineYaml(
+      "name: x\nanalyses:\n  - {type: count, by: hashtag, mode: space-saving, capacity: 50}\n"
+      "  - {type: bursts, mode: space-saving, capacity: 5}\n");
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_EQ(f->spec.analyses.size(), 2u);
+  EXPECT_TRUE(f->spec.analyses[0].space_saving);
+  EXPECT_EQ(f->spec.analyses[0].capacity, 50u);
+  EXPECT_TRUE(f->spec.analyses[1].space_saving);
+  EXPECT_EQ(f->spec.analyses[1].capacity, 5u);
 }
 
 // Expects `yaml` to be refused with a message containing `expect`.

@@ -75,11 +75,13 @@ AnalysisKind BurstsAnalysisKind() {
          return Status::Ok();
        }},
       ModeOption(),
-      CapacityOption(),
+      {"capacity", AnalysisOption::Type::kInt, 1, 1 << 30,
+       "terms counted per window and partition with mode: space-saving (default 10000)",
+       CapacityOption().apply},
   };
   k.defaults = [](AnalysisSpec* s) { s->by = {Dimension::kHashtag, {}}; };
   k.validate = [](const AnalysisSpec& spec) {
-    STARLING_RETURN_IF_ERROR(ValidateCounter(spec));
+    STARLING_RETURN_IF_ERROR(ValidateCapacity(spec));
     if (spec.window.type == WindowType::kGlobal) {
       return InvalidArgument("bursts need a tumbling or sliding window");
     }

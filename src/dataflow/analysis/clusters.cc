@@ -137,10 +137,12 @@ Status SetInt(const OptionValue& v, int* out) {
 AnalysisKind ClustersAnalysisKind() {
   AnalysisKind k;
   k.result = ResultKind::kCluster;
+  k.takes_by = false;
+  k.reports_k = true;
   k.types = {"clusters"};
   k.rows = "one per cluster: posts in the window, decayed weight, top terms";
   k.options = {
-      {"k", AnalysisOption::Type::kInt, 0, 1000000, "clusters (default 8)",
+      {"k", AnalysisOption::Type::kInt, 1, 1000000, "clusters (default 8)",
        [](const OptionValue& v, AnalysisSpec* s) { return SetInt(v, &s->kmeans.k); }},
       {"decay", AnalysisOption::Type::kNumber, 0, 1,
        "weight kept by the model per update (default 0.9)",

@@ -8,9 +8,11 @@ namespace starling::dataflow {
 AnalysisKind CooccurrenceAnalysisKind() {
   AnalysisKind k;
   k.result = ResultKind::kCooccurrence;
+  k.takes_by = false;
+  k.reports_k = true;
   k.types = {"cooccurrence"};
   k.rows = "the `k` most frequent hashtag pairs (each post counts each pair once)";
-  k.options = {KOption(), ModeOption(), CapacityOption()};
+  k.options = {KOption(1, "rows kept per window (default 10)"), ModeOption(), CapacityOption()};
   k.defaults = [](AnalysisSpec*) {};
   k.validate = [](const AnalysisSpec& spec) {
     if (spec.k == 0) return InvalidArgument("k must be at least 1");

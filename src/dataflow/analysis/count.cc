@@ -7,9 +7,10 @@ namespace starling::dataflow {
 AnalysisKind CountAnalysisKind() {
   AnalysisKind k;
   k.result = ResultKind::kCount;
+  k.reports_k = true;
   k.types = {"count"};
   k.rows = "one per key of `by` (`all` gives one row, `*`)";
-  k.options = {KOption()};
+  k.options = {KOption(0, "rows kept per window (default 0: all)"), ModeOption(), CapacityOption()};
   k.defaults = [](AnalysisSpec* s) {
     s->by = {Dimension::kAll, {}};
     s->k = 0;

@@ -124,6 +124,7 @@ void Extract(const AnalysisSpec& spec, const model::Post& post, const PostFeatur
 AnalysisKind DistinctAnalysisKind() {
   AnalysisKind k;
   k.result = ResultKind::kDistinct;
+  k.takes_of = true;
   k.types = {"distinct"};
   k.rows =
       "per group of `by` (default `all`): estimated number of distinct `of` (default `author`), "
@@ -135,7 +136,7 @@ AnalysisKind DistinctAnalysisKind() {
          s->hll_precision = static_cast<int>(v.integer);
          return Status::Ok();
        }},
-      KOption(),
+      KOption(0, "groups kept per window, most distinct first (default 0: all)"),
   };
   k.defaults = [](AnalysisSpec* s) {
     s->by = {Dimension::kAll, {}};

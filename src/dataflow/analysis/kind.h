@@ -65,6 +65,9 @@ struct AnalysisKind {
   std::string_view rows;  // one line: the rows of a window
   std::vector<AnalysisOption> options;
   bool session_windows = false;  // takes `window: session GAP` (and no other window)
+  bool takes_by = true;          // groups its rows by `by` (cooccurrence, clusters: no)
+  bool takes_of = false;         // counts the distinct values of `of` (distinct)
+  bool reports_k = false;        // its `k` is part of what it reports (AnalysisMeta.k)
   // Fills the kind's defaults (by, k, ...) into a spec whose other fields
   // hold AnalysisSpec's own defaults.
   void (*defaults)(AnalysisSpec* spec) = nullptr;

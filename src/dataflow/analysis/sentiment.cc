@@ -158,11 +158,12 @@ void Extract(const AnalysisSpec& spec, const model::Post& post, const PostFeatur
 AnalysisKind SentimentAnalysisKind() {
   AnalysisKind k;
   k.result = ResultKind::kSentiment;
+  k.reports_k = true;
   k.types = {"sentiment"};
   k.rows =
       "`*` (all posts) plus the `k` most frequent keys of `by`: posts, mean VADER compound, "
       "positive / neutral / negative counts";
-  k.options = {KOption()};
+  k.options = {KOption(0, "groups kept per window, most posts first (default 10; 0: all)")};
   k.defaults = [](AnalysisSpec* s) { s->by = {Dimension::kAll, {}}; };
   k.validate = [](const AnalysisSpec&) { return Status::Ok(); };
   k.needs = [](const AnalysisSpec&, FeatureNeeds* n) { n->sentiment = true; };

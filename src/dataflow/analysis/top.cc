@@ -8,9 +8,10 @@ namespace starling::dataflow {
 AnalysisKind TopAnalysisKind() {
   AnalysisKind k;
   k.result = ResultKind::kTopK;
+  k.reports_k = true;
   k.types = {"top", "trending"};
   k.rows = "the `k` most frequent keys of `by`, ranked";
-  k.options = {KOption(), ModeOption(), CapacityOption()};
+  k.options = {KOption(1, "rows kept per window (default 10)"), ModeOption(), CapacityOption()};
   k.defaults = [](AnalysisSpec* s) { s->by = {Dimension::kHashtag, {}}; };
   k.validate = [](const AnalysisSpec& spec) {
     if (spec.k == 0) return InvalidArgument("k must be at least 1");

@@ -60,12 +60,12 @@ std::unique_ptr<AnalysisMerger> NewUnionMerger(std::size_t k) {
   return std::make_unique<UnionMerger>(k);
 }
 
-AnalysisOption KOption() {
+AnalysisOption KOption(long long least, std::string_view help) {
   return {"k",
           AnalysisOption::Type::kInt,
-          0,
+          static_cast<double>(least),
           1000000,
-          "rows kept per window (0: all)",
+          help,
           [](const OptionValue& v, AnalysisSpec* s) {
             s->k = static_cast<std::size_t>(v.integer);
             return Status::Ok();
@@ -103,13 +103,17 @@ AnalysisOption CapacityOption() {
           }};
 }
 
+Status ValidateCapacity(const AnalysisSpec& spec) {
+  if (spec.capacity == 0) return InvalidArgument("capacity must be at least 1");
+  if (spec.space_saving) return analytics::SpaceSavingTopK::Validate(spec.capacity);
+  return Status::Ok();
+}
+
 Status ValidateCounter(const AnalysisSpec& spec) {
   if (spec.space_saving && spec.capacity < spec.k) {
     return InvalidArgument("capacity must be at least k");
   }
-  if (spec.capacity == 0) return InvalidArgument("capacity must be at least 1");
-  if (spec.space_saving) return analytics::SpaceSavingTopK::Validate(spec.capacity);
-  return Status::Ok();
+  return ValidateCapacity(spec);
 }
 
 }  // namespace starling::dataflow

@@ -36,12 +36,14 @@ void CopyHeader(const std::vector<const Partial*>& partials, WindowResult* out);
 // Concatenates the partitions' rows, then ranks and cuts at k (0: all).
 std::unique_ptr<AnalysisMerger> NewUnionMerger(std::size_t k);
 
-// Options shared by key counters: `k` (rows kept, 0 = all), `mode` (exact
-// or space-saving) and `capacity` (Space-Saving counters).
-AnalysisOption KOption();
+// Options shared by key counters: `k` (rows kept; from `least`, 0 = all),
+// `mode` (exact or space-saving) and `capacity` (Space-Saving counters).
+AnalysisOption KOption(long long least, std::string_view help);
 AnalysisOption ModeOption();
 AnalysisOption CapacityOption();
 // The checks of mode and capacity.
+Status ValidateCapacity(const AnalysisSpec& spec);
+// Those, and that Space-Saving keeps at least k counters.
 Status ValidateCounter(const AnalysisSpec& spec);
 
 inline void SaveWindow(ByteWriter& w, const Window& win) {
