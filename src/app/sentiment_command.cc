@@ -71,7 +71,10 @@ int RunSentiment(const SentimentArgs& args) {
       out += "{\"line\":" + std::to_string(rec.line) + ",";
       AppendSentiment(vader.Score(line), &out);
     } else {
-      Status st = parser.ParseView(rec.bytes, &posts, &controls, rec.padding);
+      Status st =
+          rec.truncated
+              ? ResourceExhausted(dataflow::CutRecordReason(rec.full_size, rec.bytes.size()))
+              : parser.ParseView(rec.bytes, &posts, &controls, rec.padding);
       if (!st.ok()) {
         Status w = dead_letters.Write(rec.bytes, st.ToString(), rec.origin, rec.line, rec.offset);
         if (!w.ok()) return Fail(w);

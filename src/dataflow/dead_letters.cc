@@ -51,6 +51,13 @@ std::string Base64Encode(std::string_view s) {
 
 }  // namespace
 
+std::string CutRecordReason(std::uint64_t full_size, std::size_t kept) {
+  return "record of " + std::to_string(full_size) +
+         " bytes, longer than the limit on record size (--max-record-size): cut there while "
+         "read, the rest of it skipped; its first " +
+         std::to_string(kept) + " bytes are kept";
+}
+
 DeadLetterWriter::DeadLetterWriter(std::string path) : path_(std::move(path)) {}
 
 DeadLetterWriter::~DeadLetterWriter() { (void)file_.Close(); }

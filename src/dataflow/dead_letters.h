@@ -5,7 +5,7 @@
 // "bytes" holds the record as a JSON string when it is valid UTF-8; otherwise
 // "bytes_base64" holds it base64-encoded. Either way it decodes to the exact
 // input bytes (of the first hard-limit bytes for a record cut by the source,
-// which the reason then says). "time" is when it was written (UTC). The file
+// whose reason then gives its whole size: CutRecordReason). "time" is when it was written (UTC). The file
 // is created on the first dead letter only, and appended to, never truncated.
 #pragma once
 
@@ -17,6 +17,10 @@
 #include "sink/buffered_file.h"
 
 namespace starling::dataflow {
+
+// The reason given for a record the source cut at the hard limit on record
+// size: its whole size, and how many of its first bytes the dead letter keeps.
+std::string CutRecordReason(std::uint64_t full_size, std::size_t kept);
 
 class DeadLetterWriter {
  public:

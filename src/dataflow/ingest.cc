@@ -81,11 +81,7 @@ Result<IngestStats> RunIngest(source::RecordSource& source,
     if (parse::IsBlankRecord(rec.bytes)) continue;
     posts.clear();
     controls.clear();
-    Status st = rec.truncated ? ResourceExhausted(
-                                    "record longer than the limit on record size "
-                                    "(--max-record-size): cut there while read, the rest of it "
-                                    "skipped; its first " +
-                                    std::to_string(rec.bytes.size()) + " bytes are kept")
+    Status st = rec.truncated ? ResourceExhausted(CutRecordReason(rec.full_size, rec.bytes.size()))
                               : parser.ParseView(rec.bytes, &posts, &controls, rec.padding);
     if (!st.ok()) {
       ++stats.records;

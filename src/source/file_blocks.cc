@@ -35,6 +35,22 @@ Status PreadFull(int fd, const std::string& path, char* dst, std::size_t n, std:
   return Status::Ok();
 }
 
+// Where the line running on at file offset `off` ends: the offset of its
+// line break, or the file's size. Reads in pieces (bounded memory).
+Result<std::uint64_t> LineEndFrom(int fd, const std::string& path, std::uint64_t off,
+                                  std::uint64_t size) {
+  std::string piece(std::min<std::uint64_t>(1u << 20, size > off ? size - off : 1), '\0');
+  while (off < size) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), size - off));
+    STARLING_RETURN_IF_ERROR(PreadFull(fd, path, piece.data(), n, off));
+    if (const void* nl = std::memchr(piece.data(), '\n', n)) {
+      return off + static_cast<std::uint64_t>(static_cast<const char*>(nl) - piece.data());
+    }
+    off += n;
+  }
+  return size;
+}
+
 // A file of size 0 that still has bytes (/proc and some FUSE files) has no
 // size to cut into blocks: the sequential reader reads it.
 bool SizeIsTrue(int fd, const struct stat& st) {
@@ -182,7 +198,15 @@ Status FileBlocks::ReadBlock(std::size_t i, Block* out) const {
       have = grown;
     }
     std::size_t line_end = nl != nullptr ? static_cast<std::size_t>(nl - buf->data()) : have;
+    std::uint64_t full_size = 0;
     if (cut || line_end - pos > max_record_) {
+      if (nl != nullptr) {
+        full_size = line_end - pos;
+      } else {
+        auto end_of_line = LineEndFrom(file.fd, file.path, from + have, file.size);
+        if (!end_of_line.ok()) return end_of_line.status();
+        full_size = *end_of_line - (from + pos);
+      }
       cut = true;
       line_end = pos + max_record_;
     }
@@ -192,6 +216,7 @@ Status FileBlocks::ReadBlock(std::size_t i, Block* out) const {
     r.line = 1 + newlines;
     r.offset = from + pos;
     r.truncated = cut;
+    r.full_size = full_size;
     if (cut && nl == nullptr) {
       // The rest of the line is skipped; the next line, if it starts in
       // this block, follows the next line break.

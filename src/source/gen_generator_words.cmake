@@ -1,7 +1,7 @@
 # File: source/gen_generator_words.cmake
 # Build-time generator (cmake -P): turns the word lists of the synthetic
 # firehose (source/generator_words/*.txt; format in its README.md) into
-# constexpr arrays of std::string_view that source/generator.cc includes.
+# constexpr arrays of std::string_view that source/generator_data.h includes.
 #   cmake -DWORDS=.../generator_words -DOUT=generator_words.inc -P gen_generator_words.cmake
 cmake_policy(VERSION 3.25)
 

@@ -13,8 +13,6 @@
 
 namespace starling::source::generator_detail {
 
-using namespace std::string_view_literals;
-
 inline constexpr std::string_view kBase62 =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -45,19 +43,19 @@ inline void AppendJsonString(std::string_view s, std::string* out) {
     run = i + 1;
     switch (c) {
       case '"':
-        out->append("\\\""sv);
+        out->append(std::string_view("\\\""));
         break;
       case '\\':
-        out->append("\\\\"sv);
+        out->append(std::string_view("\\\\"));
         break;
       case '\n':
-        out->append("\\n"sv);
+        out->append(std::string_view("\\n"));
         break;
       case '\t':
-        out->append("\\t"sv);
+        out->append(std::string_view("\\t"));
         break;
       case '\r':
-        out->append("\\r"sv);
+        out->append(std::string_view("\\r"));
         break;
       default: {
         static constexpr char kHex[] = "0123456789abcdef";

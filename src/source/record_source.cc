@@ -58,7 +58,7 @@ class LineRecordSource final : public RecordSource {
   }
 
   bool WouldWait() override {
-    if (!live_ || !mode_known_ || document_mode_ || eof_ || skipping_) return false;
+    if (!live_ || !mode_known_ || document_mode_ || eof_ || cut_.has_value()) return false;
     const char* begin = buf_->data() + start_;
     if (std::memchr(begin + scan_, '\n', end_ - start_ - scan_) != nullptr) return false;
     scan_ = end_ - start_;  // Next() need not look at these bytes again
@@ -68,7 +68,7 @@ class LineRecordSource final : public RecordSource {
   // Line mode only: in document mode a record's end depends on the scan
   // state, and a line being skipped has no start to return to.
   std::string Position() const override {
-    if (document_mode_ || skipping_) return {};
+    if (document_mode_ || cut_.has_value()) return {};
     std::string token;
     ByteWriter w(&token);
     w.PutVarint(offset_);
@@ -113,7 +113,8 @@ class LineRecordSource final : public RecordSource {
     if (!*moved) return false;
     start_ = end_ = scan_ = 0;  // nothing of the old position is kept
     if (handed_out_) NewBuffer(kChunk);
-    eof_ = skipping_ = false;
+    eof_ = false;
+    cut_.reset();
     offset_ = offset;
     line_ = line;
     return true;
@@ -127,6 +128,7 @@ class LineRecordSource final : public RecordSource {
   static constexpr std::size_t kMinRead = 16 << 10;
 
   Result<bool> NextLine(Record* out) {
+    if (cut_.has_value()) return FinishCut(out);
     for (;;) {
       const char* begin = buf_->data() + start_;
       const char* nl =
@@ -144,12 +146,10 @@ class LineRecordSource final : public RecordSource {
         return true;
       }
       if (end_ - start_ >= options_.hard_max_record_bytes) {
-        // Cut an absurd line: deliver what we hold, flagged, and skip to its end.
-        std::size_t len = end_ - start_;
-        Emit(out, len, len, 0);
-        out->truncated = true;
-        skipping_ = true;
-        return true;
+        // Cut an absurd line: keep its head, skip to its end, then hand it out.
+        const std::size_t len = options_.hard_max_record_bytes;
+        StartCut(len, len, 0, /*brackets=*/false);
+        return FinishCut(out);
       }
       STARLING_RETURN_IF_ERROR(Fill());
     }
@@ -161,6 +161,7 @@ class LineRecordSource final : public RecordSource {
   // not a JSON object or array runs to the end of its line (and will be a
   // dead letter).
   Result<bool> NextDocument(Record* out) {
+    if (cut_.has_value()) return FinishCut(out);
     for (;;) {
       // Skip whitespace between values, counting lines.
       while (start_ < end_ && scan_ == 0) {
@@ -187,36 +188,14 @@ class LineRecordSource final : public RecordSource {
           i = end_;
         }
       } else {
-        for (; i < end_; ++i) {
-          char c = (*buf_)[i];
-          if (in_string_) {
-            if (escape_) {
-              escape_ = false;
-            } else if (c == '\\') {
-              escape_ = true;
-            } else if (c == '"') {
-              in_string_ = false;
-            }
-          } else if (c == '"') {
-            in_string_ = true;
-          } else if (c == '{' || c == '[') {
-            ++depth_;
-          } else if (c == '}' || c == ']') {
-            if (--depth_ == 0) {
-              ++i;
-              done = true;
-              break;
-            }
-          }
-        }
+        done = ScanValue(&i);
       }
       scan_ = i - start_;
       if (!done && eof_) done = true;  // unterminated: the rest is one (bad) record
       if (!done && scan_ >= options_.hard_max_record_bytes) {
-        Emit(out, scan_, scan_, CountLines(scan_));
-        out->truncated = true;
-        ResetScan();
-        return true;
+        StartCut(options_.hard_max_record_bytes, scan_, CountLines(scan_),
+                 first == '{' || first == '[');
+        return FinishCut(out);
       }
       if (done) {
         std::size_t len = scan_;
@@ -246,6 +225,7 @@ class LineRecordSource final : public RecordSource {
     out->line = line_;
     out->offset = offset_;
     out->truncated = false;
+    out->full_size = 0;
     out->padding = static_cast<std::size_t>(buf_->data() + buf_->size() -
                                             (out->bytes.data() + out->bytes.size()));
     if (pool_ != nullptr) {
@@ -288,7 +268,6 @@ class LineRecordSource final : public RecordSource {
       eof_ = true;
     } else {
       end_ += *r;
-      if (skipping_) SkipRestOfLine();
     }
     return Status::Ok();
   }
@@ -305,19 +284,92 @@ class LineRecordSource final : public RecordSource {
     handed_out_ = false;
   }
 
-  void SkipRestOfLine() {
-    const char* begin = buf_->data() + start_;
-    const char* nl = static_cast<const char*>(std::memchr(begin, '\n', end_ - start_));
-    if (nl == nullptr) {
-      offset_ += end_ - start_;
-      start_ = end_;
-      return;
+  // Scans a JSON value from *i to the end of the buffer with the bracket
+  // state (depth_, in_string_, escape_); true, with *i just past it, once
+  // its brackets close.
+  bool ScanValue(std::size_t* i) {
+    for (; *i < end_; ++*i) {
+      const char c = (*buf_)[*i];
+      if (in_string_) {
+        if (escape_) {
+          escape_ = false;
+        } else if (c == '\\') {
+          escape_ = true;
+        } else if (c == '"') {
+          in_string_ = false;
+        }
+      } else if (c == '"') {
+        in_string_ = true;
+      } else if (c == '{' || c == '[') {
+        ++depth_;
+      } else if (c == '}' || c == ']') {
+        if (--depth_ == 0) {
+          ++*i;
+          return true;
+        }
+      }
     }
-    std::size_t n = static_cast<std::size_t>(nl - begin) + 1;
-    offset_ += n;
-    start_ += n;
-    ++line_;
-    skipping_ = false;
+    return false;
+  }
+
+  // Keeps the first `keep` bytes of the record at start_, then consumes
+  // `consumed` bytes (holding `lines` line breaks) of it: the rest is
+  // skipped by FinishCut.
+  void StartCut(std::size_t keep, std::size_t consumed, std::uint64_t lines, bool brackets) {
+    Cut c;
+    c.bytes = std::make_shared<std::string>(keep + kRecordPadding, '\0');
+    std::memcpy(c.bytes->data(), buf_->data() + start_, keep);
+    c.len = keep;
+    c.line = line_;
+    c.offset = offset_;
+    c.brackets = brackets;
+    line_ += lines;
+    offset_ += consumed;
+    start_ += consumed;
+    scan_ = 0;
+    cut_ = std::move(c);
+  }
+
+  // Reads and drops the rest of a cut record, then hands out its head with
+  // its whole size. A line ends at its line break (consumed in line mode);
+  // a JSON value where its brackets close; the input's end ends either.
+  Result<bool> FinishCut(Record* out) {
+    for (;;) {
+      bool done = false;
+      std::size_t stop = start_;
+      if (cut_->brackets) {
+        done = ScanValue(&stop);
+      } else if (const void* nl = std::memchr(buf_->data() + start_, '\n', end_ - start_)) {
+        stop = static_cast<std::size_t>(static_cast<const char*>(nl) - buf_->data());
+        done = true;
+      } else {
+        stop = end_;
+      }
+      const std::size_t n = stop - start_;
+      if (document_mode_) line_ += CountLines(n);
+      offset_ += n;
+      start_ = stop;
+      if (done || eof_) break;
+      STARLING_RETURN_IF_ERROR(Fill());
+    }
+    const std::uint64_t full = offset_ - cut_->offset;
+    if (!document_mode_ && start_ < end_) {  // the line break, consumed with its line
+      ++start_;
+      ++offset_;
+      ++line_;
+    }
+    ResetScan();
+    cut_keep_ = cut_->bytes;
+    out->bytes = std::string_view(cut_->bytes->data(), cut_->len);
+    out->origin = origin_;
+    out->line = cut_->line;
+    out->offset = cut_->offset;
+    out->truncated = true;
+    out->full_size = full;
+    out->padding = kRecordPadding;
+    out->keep = pool_ != nullptr ? &cut_keep_ : nullptr;
+    cut_.reset();
+    return true;
   }
 
   // Document mode when the first non-blank line is just "{" or "[" (a
@@ -348,8 +400,16 @@ class LineRecordSource final : public RecordSource {
   std::size_t start_ = 0, end_ = 0, scan_ = 0;
   std::uint64_t line_ = 1, offset_ = 0;
   bool eof_ = false, mode_known_ = false, document_mode_ = false;
-  bool skipping_ = false;
   bool live_ = false;
+  // A record cut at the limit: its head, kept while the rest is skipped.
+  struct Cut {
+    std::shared_ptr<std::string> bytes;  // the head, then kRecordPadding bytes
+    std::size_t len = 0;
+    std::uint64_t line = 0, offset = 0;
+    bool brackets = false;  // a JSON value (document mode): ends where its brackets close
+  };
+  std::optional<Cut> cut_;
+  std::shared_ptr<const void> cut_keep_;  // the last cut record's head
   int depth_ = 0;
   bool in_string_ = false, escape_ = false;
 };

@@ -31,8 +31,10 @@ struct Record {
   // needs padding (simdjson) work in place instead of copying the record.
   std::size_t padding = 0;
   // The record was longer than SourceOptions::hard_max_record_bytes and was
-  // cut there; the rest of it was skipped.
+  // cut there; the rest of it was skipped (read and dropped, never held).
   bool truncated = false;
+  // A truncated record's whole size in bytes (its line break not counted).
+  std::uint64_t full_size = 0;
   // Set only after RecordSource::ShareBuffers(), by a source that can: the
   // bytes and their padding stay valid, unchanged, for as long as a copy of
   // *keep lives (not only until the next Next()), so a consumer may hand
@@ -83,7 +85,9 @@ class RecordSource {
 struct SourceOptions {
   // Records are delivered whole (so that even one the parser rejects as too
   // large is kept byte-exact in dead letters) up to this size; past it the
-  // record is cut, flagged `truncated`, and the rest of it skipped.
+  // record is cut to its first this many bytes, flagged `truncated`, and
+  // the rest of it skipped in bounded memory; it is handed out once its end
+  // is found, with its `full_size`.
   std::size_t hard_max_record_bytes = 512u << 20;
   Clock* clock = &RealClock::Instance();
   // false: every line is a record even if the input starts with '[' or "{"

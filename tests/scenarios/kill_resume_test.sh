@@ -118,15 +118,18 @@ scenario() {  # scenario WORKERS generator|shuffled
   else
     count=$((count * 7 / 10))  # reading and decompressing a file is slower than the generator
     # Out of order; about ten malformed lines, and about ten times again one
-    # of the first 50 posts once it is too late for every window (past line
-    # 5,000: 100 s of event time, beyond the first minute's lateness): the
-    # late side output. Spaced by the count, so a slower build (a sanitizer's,
-    # calibrated to fewer posts) still has enough of both.
+    # of the first 50 posts dated a day earlier, so it is too late for every
+    # window (the longest, ten minutes, closes 10 min 15 s of event time
+    # after it opens; a day is beyond any): the late side output. Spaced by
+    # the count, so a slower build (a sanitizer's, calibrated to fewer
+    # posts) still has enough of both.
     local every=$((count / 10 > 1000 ? count / 10 : 1000))
     "$bin" generate --count "$count" --rate 50 --no-pace --seed 11 --start 2021-04-01T00:00:00Z |
       shuffle | awk -v every="$every" '{ print } NR <= 50 { early[NR] = $0 }
         NR % every == 0 { print "{\"broken\": " NR }
-        NR % every == every / 2 && NR >= 5000 { print early[int(NR / every) % 50 + 1] }' |
+        NR % every == int(every / 2) && NR >= 2000 {
+          late = early[int(NR / every) % 50 + 1]
+          sub(/"created_at":"2021-04-01T/, "\"created_at\":\"2021-03-31T", late); print late }' |
       zstd -q -1 -o in.jsonl.zst || { bad "workers $w: cannot write the input"; return; }
     pipeline in.jsonl.zst > p.yaml
   fi

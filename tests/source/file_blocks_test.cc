@@ -172,6 +172,7 @@ TEST(FileBlocks, CutsALineLongerThanTheHardLimitAndGoesOn) {
     std::vector<std::string> bytes;
     std::vector<std::uint64_t> lines;
     std::vector<bool> cut;
+    std::vector<std::uint64_t> full;
     std::uint64_t base = 0;
     for (std::size_t i = 0; i < (*blocks)->size(); ++i) {
       FileBlocks::Block b;
@@ -180,6 +181,7 @@ TEST(FileBlocks, CutsALineLongerThanTheHardLimitAndGoesOn) {
         bytes.emplace_back(r.bytes);
         lines.push_back(r.line + base);
         cut.push_back(r.truncated);
+        full.push_back(r.full_size);
       }
       base += b.newlines;
     }
@@ -187,6 +189,7 @@ TEST(FileBlocks, CutsALineLongerThanTheHardLimitAndGoesOn) {
         << "block size " << block;
     EXPECT_EQ(lines, (std::vector<std::uint64_t>{1, 2, 3})) << "block size " << block;
     EXPECT_EQ(cut, (std::vector<bool>{false, true, false})) << "block size " << block;
+    EXPECT_EQ(full, (std::vector<std::uint64_t>{0, 100, 0})) << "block size " << block;
   }
 }
 

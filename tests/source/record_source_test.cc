@@ -190,6 +190,7 @@ TEST(LineSource, HugeLinesAreDeliveredWholeThenTheStreamGoesOn) {
   ASSERT_TRUE(cut_src.ok());
   Record r;
   std::vector<bool> truncated;
+  std::vector<std::uint64_t> full, lines, offsets;
   Got cut;
   for (;;) {
     auto more = (*cut_src)->Next(&r);
@@ -197,11 +198,49 @@ TEST(LineSource, HugeLinesAreDeliveredWholeThenTheStreamGoesOn) {
     if (!*more) break;
     cut.records.emplace_back(r.bytes);
     truncated.push_back(r.truncated);
+    full.push_back(r.full_size);
+    lines.push_back(r.line);
+    offsets.push_back(r.offset);
   }
   ASSERT_EQ(cut.records.size(), 3u);
   EXPECT_EQ(truncated, (std::vector<bool>{false, true, false}));
-  EXPECT_LE(cut.records[1].size(), 3u << 20);
+  // Cut at exactly the cap, handed out with its whole size and position.
+  EXPECT_EQ(cut.records[1], huge.substr(0, 1u << 20));
+  EXPECT_EQ(full, (std::vector<std::uint64_t>{0, huge.size(), 0}));
+  EXPECT_EQ(lines, (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(offsets, (std::vector<std::uint64_t>{0, 8, 8 + huge.size() + 1}));
   EXPECT_EQ(cut.records[2], "{\"b\":2}");
+}
+
+// Pretty-printed documents: one over the cap is cut, and skipped to where
+// its brackets close (brackets inside strings included), not read on as
+// records of its rest.
+TEST(LineSource, CutsADocumentOverTheCapAndSkipsToItsEnd) {
+  const std::string path = TmpPath("big-docs.json");
+  const std::string big = "{\"data\": {\"text\": \"" + std::string(300000, 'z') +
+                          "}]{[\\\"\"},\n \"n\": [" + std::string(3000, '[') +
+                          std::string(3000, ']') + "]}";
+  WriteFile(path, "{\n  \"a\": 1\n}\n" + big + "\n{\n  \"b\": 2\n}\n");
+  SourceOptions o;
+  o.hard_max_record_bytes = 1000;
+  auto src = OpenSource(path, o);
+  ASSERT_TRUE(src.ok());
+  Record r;
+  std::vector<std::string> got;
+  std::vector<std::uint64_t> full, lines;
+  for (;;) {
+    auto more = (*src)->Next(&r);
+    ASSERT_TRUE(more.ok());
+    if (!*more) break;
+    got.emplace_back(r.bytes);
+    full.push_back(r.truncated ? r.full_size : 0);
+    lines.push_back(r.line);
+  }
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[1], big.substr(0, 1000));
+  EXPECT_EQ(full, (std::vector<std::uint64_t>{0, big.size(), 0}));
+  EXPECT_EQ(lines, (std::vector<std::uint64_t>{1, 4, 6}));
+  EXPECT_EQ(got[2], "{\n  \"b\": 2\n}");
 }
 
 TEST(TcpSource, ReadsLinesFromAServer) {

@@ -29,6 +29,7 @@ struct RawRecord {
   std::uint64_t source_offset = 0;
   std::uint32_t origin = 0;  // index in Chunk::origins
   bool truncated = false;
+  std::uint64_t full_size = 0;  // truncated: the record's whole size
 };
 
 // A record's bytes, followed by at least kPaddingForInPlace readable bytes.

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "dataflow/dead_letters.h"
 
 namespace starling::dataflow::internal {
 
@@ -66,10 +67,7 @@ void ParseStage::Run(Chunk& c) {
     const std::string_view bytes = RecordBytes(c.raw, rec);
     c.bytes += rec.size;
     if (rec.truncated) {
-      c.dead.push_back({r,
-                        "record longer than the limit on record size (--max-record-size): "
-                        "cut there while read, the rest of it skipped; its first " +
-                            std::to_string(rec.size) + " bytes are kept"});
+      c.dead.push_back({r, CutRecordReason(rec.full_size, rec.size)});
       continue;
     }
     views_.clear();

@@ -110,6 +110,7 @@ Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
     r.line = rec.line;
     r.source_offset = rec.offset;
     r.truncated = rec.truncated;
+    r.full_size = rec.full_size;
     if (c.origins.empty() || c.origins.back() != rec.origin) c.origins.emplace_back(rec.origin);
     r.origin = static_cast<std::uint32_t>(c.origins.size() - 1);
     if (c.records.empty()) c.first_read = clock_.Steady();
@@ -202,6 +203,7 @@ Status FillFromBlock(const source::FileBlocks& blocks, const BlockClaims::Claim&
     r.line = rec.line;
     r.source_offset = rec.offset;
     r.truncated = rec.truncated;
+    r.full_size = rec.full_size;
   }
   return Status::Ok();
 }
