@@ -5,8 +5,8 @@
 // "bytes" holds the record as a JSON string when it is valid UTF-8; otherwise
 // "bytes_base64" holds it base64-encoded. Either way it decodes to the exact
 // input bytes (of the first hard-limit bytes for a record cut by the source,
-// whose reason then gives its whole size: CutRecordReason). "time" is when it was written (UTC). The file
-// is created on the first dead letter only, and appended to, never truncated.
+// whose reason then gives its whole size: CutRecordReason). "time" is when it was written (UTC).
+// The file is created on the first dead letter only, and appended to, never truncated.
 #pragma once
 
 #include <cstdint>
