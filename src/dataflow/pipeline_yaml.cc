@@ -3,6 +3,8 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -56,34 +58,42 @@ Result<std::chrono::microseconds> DurationOf(const YAML::Node& n, const Ctx& ctx
   return *d;
 }
 
+// The number a scalar spells, whole (as std::stoll and std::stod read it:
+// leading spaces and a '+' allowed), or nullopt.
+template <typename T>
+std::optional<T> NumberOf(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  if (text.size() > 1 && text.front() == '+' && text[1] != '-') text.remove_prefix(1);
+  T v{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
 Result<long long> IntOf(const YAML::Node& n, const Ctx& ctx, const std::string& key, long long lo,
                         long long hi) {
   auto s = Scalar(n, ctx, key);
   if (!s.ok()) return s.status();
-  try {
-    std::size_t used = 0;
-    const long long v = std::stoll(*s, &used);
-    if (used != s->size() || v < lo || v > hi) throw std::out_of_range("");
-    return v;
-  } catch (...) {
+  const std::optional<long long> v = NumberOf<long long>(*s);
+  if (!v.has_value() || *v < lo || *v > hi) {
     return ctx.Error(key, "expected an integer in [" + std::to_string(lo) + ", " +
                               std::to_string(hi) + "], got '" + *s + "'");
   }
+  return *v;
 }
 
 Result<double> DoubleOf(const YAML::Node& n, const Ctx& ctx, const std::string& key, double lo,
                         double hi) {
   auto s = Scalar(n, ctx, key);
   if (!s.ok()) return s.status();
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(*s, &used);
-    if (used != s->size() || !(v >= lo && v <= hi)) throw std::out_of_range("");
-    return v;
-  } catch (...) {
+  const std::optional<double> v = NumberOf<double>(*s);
+  if (!v.has_value() || !(*v >= lo && *v <= hi)) {
     return ctx.Error(key, "expected a number in [" + std::to_string(lo) + ", " +
                               std::to_string(hi) + "], got '" + *s + "'");
   }
+  return *v;
 }
 
 Status CheckKeys(const YAML::Node& map, const Ctx& ctx, std::initializer_list<const char*> known) {
