@@ -121,6 +121,7 @@ int RunReport(const ReportArgs& args);
 // `starling specs [--markdown]`: the registered connectors and their parameters.
 struct SpecsArgs {
   bool markdown = false;
+  bool result_tables = false;  // the result tables (docs/formats/results.md) instead
 };
 int RunSpecs(const SpecsArgs& args);
 

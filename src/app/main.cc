@@ -247,6 +247,9 @@ int main(int argc, char** argv) {
   auto* specs = app.add_subcommand(
       "specs", "Every source, sink and result-sink spec with its parameters (from the registries)");
   specs->add_flag("--markdown", specs_args.markdown, "As Markdown (what docs/specs.md holds)");
+  specs->add_flag("--result-tables", specs_args.result_tables,
+                  "The table each analysis kind stores its rows in, as Markdown (what "
+                  "docs/formats/results.md holds)");
 
   try {
     app.parse(argc, argv);

@@ -18,10 +18,13 @@
 #pragma once
 
 #include <concepts>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "dataflow/analysis/kind.h"
 #include "dataflow/pipeline.h"
 
 namespace starling::dataflow {
@@ -151,6 +154,22 @@ class PipelineBuilder {
   }
   PipelineBuilder& Cooccurrence(std::string name, std::size_t k = 10) {
     return Add(std::move(name), ResultKind::kCooccurrence, "hashtag", k);
+  }
+  // Any kind by its pipeline-file `type:` ("top", "bursts", ...), with the
+  // defaults a pipeline file gives it; `set` adjusts the spec after (its
+  // options, `by`): what the methods above do for one kind each.
+  PipelineBuilder& Analysis(std::string name, std::string_view type,
+                            const std::function<void(AnalysisSpec&)>& set = nullptr) {
+    const AnalysisKind* kind = FindAnalysisType(type);
+    if (kind == nullptr) {
+      Fail(InvalidArgument("analysis '" + name + "': unknown type '" + std::string(type) +
+                           "' (known: " + AnalysisTypeList() + ")"));
+      return *this;
+    }
+    AnalysisSpec& a = Add(std::move(name), kind->result, "all", AnalysisSpec{}.k).last();
+    kind->defaults(&a);
+    if (set) set(a);
+    return *this;
   }
   PipelineBuilder& Sessions(std::string name, const std::string& by, const std::string& gap) {
     const WindowSpec saved = window_;

@@ -1,6 +1,6 @@
 // File: model/result_columns.cc
-// The columns of every result kind (see result_columns.h and
-// docs/formats/results.md, which describes the same tables).
+// The columns of every result kind (see result_columns.h; the tables of
+// docs/formats/results.md are ResultTablesMarkdown's).
 #include "model/result_columns.h"
 
 #include <charconv>
@@ -19,33 +19,34 @@ std::vector<ResultKindInfo> Build() {
   kinds.push_back({ResultKind::kCount,
                    "count",
                    "counts",
-                   {{"rank", F::kRank, T::kInt},
-                    {"key", F::kKey, T::kText, true},
-                    {"count", F::kCount, T::kInt}},
+                   {{"rank", F::kRank, T::kInt, false, "1 = most"},
+                    {"key", F::kKey, T::kText, true, "the key of `by`; `*` for `all`"},
+                    {"count", F::kCount, T::kInt, false, "posts"}},
                    {{"rank"}, {"key"}},
                    false,
                    {{"rank", F::kRank}, {"key", F::kKey, T::kText}, {"count", F::kCount}}});
   // top: ranked keys; error is Space-Saving's overestimate (0 when exact).
-  kinds.push_back({ResultKind::kTopK,
-                   "top",
-                   "trending",
-                   {{"rank", F::kRank, T::kInt},
-                    {"key", F::kKey, T::kText, true},
-                    {"count", F::kCount, T::kInt},
-                    {"error", F::kError, T::kInt}},
-                   {{"rank"}, {"key"}},
-                   false,
-                   {{"rank", F::kRank},
-                    {"key", F::kKey, T::kText},
-                    {"count", F::kCount},
-                    {"error", F::kError, T::kInt, true}}});
+  kinds.push_back(
+      {ResultKind::kTopK,
+       "top",
+       "trending",
+       {{"rank", F::kRank, T::kInt, false, "1 = most"},
+        {"key", F::kKey, T::kText, true, ""},
+        {"count", F::kCount, T::kInt, false, ""},
+        {"error", F::kError, T::kInt, false, "Space-Saving overestimate bound; 0 exact"}},
+       {{"rank"}, {"key"}},
+       false,
+       {{"rank", F::kRank},
+        {"key", F::kKey, T::kText},
+        {"count", F::kCount},
+        {"error", F::kError, T::kInt, true}}});
   // distinct: a HyperLogLog estimate per group (count is the rounded estimate).
   kinds.push_back({ResultKind::kDistinct,
                    "distinct",
                    "distinct_counts",
-                   {{"key", F::kKey, T::kText, true},
-                    {"estimate", F::kValue, T::kReal},
-                    {"relative_error", F::kValue2, T::kReal}},
+                   {{"key", F::kKey, T::kText, true, "group"},
+                    {"estimate", F::kValue, T::kReal, false, "distinct values of `of`"},
+                    {"relative_error", F::kValue2, T::kReal, false, "HyperLogLog standard error"}},
                    {{"key"}},
                    false,
                    {{"rank", F::kRank},
@@ -57,13 +58,13 @@ std::vector<ResultKindInfo> Build() {
   kinds.push_back({ResultKind::kSentiment,
                    "sentiment",
                    "sentiment",
-                   {{"rank", F::kRank, T::kInt},
-                    {"key", F::kKey, T::kText, true},
-                    {"posts", F::kCount, T::kInt},
-                    {"mean_compound", F::kValue, T::kReal},
-                    {"positive", F::kPos, T::kInt},
-                    {"neutral", F::kNeu, T::kInt},
-                    {"negative", F::kNeg, T::kInt}},
+                   {{"rank", F::kRank, T::kInt, false, "0 for `*`"},
+                    {"key", F::kKey, T::kText, true, "`*` = all posts"},
+                    {"posts", F::kCount, T::kInt, false, ""},
+                    {"mean_compound", F::kValue, T::kReal, false, "VADER compound, -1 to 1"},
+                    {"positive", F::kPos, T::kInt, false, "posts with compound >= 0.05"},
+                    {"neutral", F::kNeu, T::kInt, false, "between"},
+                    {"negative", F::kNeg, T::kInt, false, "compound <= -0.05"}},
                    {{"rank"}, {"key"}},
                    false,
                    {{"rank", F::kRank, T::kInt, true},
@@ -77,11 +78,11 @@ std::vector<ResultKindInfo> Build() {
   kinds.push_back({ResultKind::kBurst,
                    "bursts",
                    "bursts",
-                   {{"rank", F::kRank, T::kInt},
-                    {"term", F::kKey, T::kText, true},
-                    {"count", F::kCount, T::kInt},
-                    {"baseline", F::kValue, T::kReal},
-                    {"z", F::kValue2, T::kReal}},
+                   {{"rank", F::kRank, T::kInt, false, ""},
+                    {"term", F::kKey, T::kText, true, ""},
+                    {"count", F::kCount, T::kInt, false, ""},
+                    {"baseline", F::kValue, T::kReal, false, "EWMA mean before the window"},
+                    {"z", F::kValue2, T::kReal, false, ""}},
                    {{"rank"}, {"term"}},
                    false,
                    {{"rank", F::kRank},
@@ -93,10 +94,10 @@ std::vector<ResultKindInfo> Build() {
   kinds.push_back({ResultKind::kCluster,
                    "clusters",
                    "clusters",
-                   {{"cluster", F::kKey, T::kInt, true},
-                    {"posts", F::kCount, T::kInt},
-                    {"weight", F::kValue, T::kReal},
-                    {"top_terms", F::kText, T::kText}},
+                   {{"cluster", F::kKey, T::kInt, true, "id"},
+                    {"posts", F::kCount, T::kInt, false, "assigned in the window"},
+                    {"weight", F::kValue, T::kReal, false, "decayed size"},
+                    {"top_terms", F::kText, T::kText, false, "space-separated"}},
                    {{"posts", true}, {"cluster"}},
                    true,
                    {{"rank", F::kRank},
@@ -108,11 +109,11 @@ std::vector<ResultKindInfo> Build() {
   kinds.push_back({ResultKind::kCooccurrence,
                    "cooccurrence",
                    "cooccurrence",
-                   {{"rank", F::kRank, T::kInt},
-                    {"tag_a", F::kKey, T::kText, true},
-                    {"tag_b", F::kKey2, T::kText, true},
-                    {"count", F::kCount, T::kInt},
-                    {"error", F::kError, T::kInt}},
+                   {{"rank", F::kRank, T::kInt, false, ""},
+                    {"tag_a", F::kKey, T::kText, true, ""},
+                    {"tag_b", F::kKey2, T::kText, true, "`tag_a < tag_b`"},
+                    {"count", F::kCount, T::kInt, false, ""},
+                    {"error", F::kError, T::kInt, false, ""}},
                    {{"rank"}, {"tag_a"}, {"tag_b"}},
                    false,
                    {{"rank", F::kRank},
@@ -124,10 +125,11 @@ std::vector<ResultKindInfo> Build() {
   kinds.push_back({ResultKind::kSession,
                    "sessions",
                    "sessions",
-                   {{"key", F::kKey, T::kText, true}, {"posts", F::kCount, T::kInt}},
+                   {{"key", F::kKey, T::kText, true, ""}, {"posts", F::kCount, T::kInt, false, ""}},
                    {{"key"}},
                    false,
-                   {{"rank", F::kRank}, {"key", F::kKey, T::kText}, {"count", F::kCount}}});
+                   {{"rank", F::kRank}, {"key", F::kKey, T::kText}, {"count", F::kCount}},
+                   "the window is the session, `[first post, last post + gap)`"});
   for (std::size_t i = 0; i < kinds.size(); ++i) {
     if (static_cast<std::size_t>(kinds[i].kind) != i) std::abort();  // in ResultKind order
   }
@@ -139,6 +141,23 @@ std::vector<ResultKindInfo> Build() {
 std::span<const ResultKindInfo> ResultKinds() {
   static const std::vector<ResultKindInfo> kinds = Build();
   return kinds;
+}
+
+std::string ResultTablesMarkdown() {
+  std::string out = "| table | kind | columns | key |\n|---|---|---|---|\n";
+  for (const ResultKindInfo& k : ResultKinds()) {
+    std::string columns, key = "window";
+    for (const ResultColumn& c : k.columns) {
+      if (!columns.empty()) columns += ", ";
+      columns += "`" + std::string(c.name) + "`";
+      if (!c.meaning.empty()) columns += " (" + std::string(c.meaning) + ")";
+      if (c.key) key += ", " + std::string(c.name);
+    }
+    if (!k.note.empty()) columns += "; " + std::string(k.note);
+    out += "| `" + std::string(k.table) + "` | `" + std::string(k.name) + "` | " + columns + " | " +
+           key + " |\n";
+  }
+  return out;
 }
 
 const ResultKindInfo& ResultKindInfoOf(ResultKind kind) {

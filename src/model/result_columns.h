@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -40,7 +41,8 @@ struct ResultColumn {
   std::string_view name;
   RowField field = RowField::kKey;
   ColumnType type = ColumnType::kInt;
-  bool key = false;  // part of the row's identity within its window
+  bool key = false;          // part of the row's identity within its window
+  std::string_view meaning;  // for the docs: "1 = most" (may be empty)
 };
 
 // A field of the JSON form of a row ("rank":1,"key":"#a",...).
@@ -68,11 +70,14 @@ struct ResultKindInfo {
   // position by posts).
   bool rank_by_order = false;
   std::vector<JsonField> json;
+  std::string_view note;  // for the docs: what else a row says (may be empty)
 };
 
 // Every kind, in ResultKind order.
 std::span<const ResultKindInfo> ResultKinds();
 const ResultKindInfo& ResultKindInfoOf(ResultKind kind);
+// The kinds' tables as a Markdown table (docs/formats/results.md holds it).
+std::string ResultTablesMarkdown();
 
 // A row's field as a number (kInt, kReal) or text (kText). The key as a
 // number is its integer text (clusters keep their id so), else 0; a number

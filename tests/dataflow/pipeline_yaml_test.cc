@@ -322,6 +322,33 @@ analyses:
   EXPECT_EQ(built.Fingerprint(), yaml->spec.Fingerprint());
 }
 
+// Any kind by its type name, with a pipeline file's defaults: the same spec.
+TEST(Builder, AddsAnyKindByItsTypeName) {
+  PipelineSpec built =
+      PipelineBuilder("p")
+          .Window("1m")
+          .Analysis("tags", "trending")
+          .Analysis("b", "bursts", [](AnalysisSpec& a) { a.bursts.z_threshold = 4; })
+          .Analysis("pairs", "cooccurrence", [](AnalysisSpec& a) { a.k = 3; })
+          .Build();
+  auto yaml = ParsePipelineYaml(R"(
+name: p
+analyses:
+  - {name: tags, type: top, window: 1m}
+  - {name: b, type: bursts, window: 1m, z: 4}
+  - {name: pairs, type: cooccurrence, k: 3, window: 1m}
+)");
+  ASSERT_TRUE(yaml.ok()) << yaml.status().ToString();
+  EXPECT_EQ(built.Fingerprint(), yaml->spec.Fingerprint());
+  EXPECT_EQ(built.analyses[1].bursts.z_threshold, 4);
+  EXPECT_EQ(built.analyses[0].by.dim, Dimension::kHashtag);
+  auto unknown = PipelineBuilder("p").Analysis("x", "median").TryBuild();
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("unknown type 'median' (known: count, top"),
+            std::string::npos)
+      << unknown.status().message();
+}
+
 TEST(Builder, CustomKeysAndTransforms) {
   PipelineSpec spec =
       PipelineBuilder("p")
