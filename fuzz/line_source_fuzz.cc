@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (rec.offset < next || rec.offset + whole > n) __builtin_trap();
     if (std::memcmp(rec.bytes.data(), in + rec.offset, rec.bytes.size()) != 0) __builtin_trap();
     if (rec.truncated &&
-        (rec.bytes.size() != options.hard_max_record_bytes || rec.full_size < rec.bytes.size())) {
+        (rec.bytes.size() != options.hard_max_record_bytes || rec.full_size <= rec.bytes.size())) {
       __builtin_trap();
     }
     next = rec.offset + whole;

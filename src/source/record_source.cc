@@ -38,11 +38,13 @@ class LineRecordSource final : public RecordSource {
   LineRecordSource(std::unique_ptr<ByteStream> stream, std::string origin,
                    const SourceOptions& options)
       : stream_(std::move(stream)), origin_(std::move(origin)), options_(options) {
+    options_.hard_max_record_bytes = std::max<std::size_t>(1, options_.hard_max_record_bytes);
     buf_ = std::make_shared<std::string>(kChunk + kRecordPadding, '\0');
     live_ = stream_->live();
   }
 
   Result<bool> Next(Record* out) override {
+    if (pool_ == nullptr) cut_keep_.reset();  // the last cut record's head: no longer handed out
     if (!mode_known_) {
       STARLING_RETURN_IF_ERROR(DetectMode());
       mode_known_ = true;
@@ -145,7 +147,7 @@ class LineRecordSource final : public RecordSource {
         Emit(out, len, len, 0);
         return true;
       }
-      if (end_ - start_ >= options_.hard_max_record_bytes) {
+      if (end_ - start_ > options_.hard_max_record_bytes) {  // longer than the limit
         // Cut an absurd line: keep its head, skip to its end, then hand it out.
         const std::size_t len = options_.hard_max_record_bytes;
         StartCut(len, len, 0, /*brackets=*/false);
@@ -192,7 +194,7 @@ class LineRecordSource final : public RecordSource {
       }
       scan_ = i - start_;
       if (!done && eof_) done = true;  // unterminated: the rest is one (bad) record
-      if (!done && scan_ >= options_.hard_max_record_bytes) {
+      if (!done && scan_ > options_.hard_max_record_bytes) {  // longer than the limit
         StartCut(options_.hard_max_record_bytes, scan_, CountLines(scan_),
                  first == '{' || first == '[');
         return FinishCut(out);

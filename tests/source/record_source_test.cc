@@ -212,6 +212,28 @@ TEST(LineSource, HugeLinesAreDeliveredWholeThenTheStreamGoesOn) {
   EXPECT_EQ(cut.records[2], "{\"b\":2}");
 }
 
+// A line of exactly the cap is whole, also when its end is not read yet;
+// one byte more is cut to the cap. (The cap bounds memory: a longer line
+// whose end is already in the buffer is handed out whole.)
+TEST(LineSource, CutsOnlyARecordLongerThanTheCap) {
+  for (const auto& [text, cut, full] : std::vector<std::tuple<std::string, bool, std::uint64_t>>{
+           {"aaaa", false, 0}, {"aaaa\nb", false, 0}, {"aaaaa", true, 5}}) {
+    const std::string path = TmpPath("cap.jsonl");
+    WriteFile(path, text);
+    SourceOptions o;
+    o.hard_max_record_bytes = 4;
+    o.detect_documents = false;  // reads no further than the first read before the first line
+    auto src = OpenSource(path, o);
+    ASSERT_TRUE(src.ok());
+    Record r;
+    auto more = (*src)->Next(&r);
+    ASSERT_TRUE(more.ok() && *more) << text;
+    EXPECT_EQ(r.truncated, cut) << text;
+    EXPECT_EQ(r.bytes, "aaaa") << text;
+    EXPECT_EQ(r.full_size, full) << text;
+  }
+}
+
 // Pretty-printed documents: one over the cap is cut, and skipped to where
 // its brackets close (brackets inside strings included), not read on as
 // records of its rest.

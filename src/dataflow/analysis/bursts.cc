@@ -76,7 +76,8 @@ AnalysisKind BurstsAnalysisKind() {
        }},
       ModeOption(),
       {"capacity", AnalysisOption::Type::kInt, 1, 1 << 30,
-       "terms counted per window and partition with mode: space-saving (default 10000)",
+       "terms kept per window and partition, the most frequent (default 10000; with mode: "
+       "space-saving, its counters)",
        CapacityOption().apply},
   };
   k.defaults = [](AnalysisSpec* s) { s->by = {Dimension::kHashtag, {}}; };
