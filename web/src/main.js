@@ -1,75 +1,28 @@
 // The Starling dashboard: reads the JSON API and the live stream of
-// docs/api.md and draws one panel per kind of result.
+// docs/api.md and draws one panel per kind of result. This file is the
+// controller (layout, loading, live updates, the posts feed, redraws);
+// panels.js draws, state.js and windows.js hold what the page knows.
 
 import './style.css';
 import { Stream, getJson, token } from './api.js';
-import {
-  PALETTE, drawBursts, drawEmpty, drawRanking, drawSparklines, drawTimeSeries,
-} from './charts.js';
 import { downloadPng, downloadSvg } from './download.js';
 import { postCard } from './feed.js';
+import { RENDER, applyWindowOptions, connectPanels, sub } from './panels.js';
 import {
-  arr, date, debounce, fmtCompact, fmtDateTime, fmtInt, fmtMs, fmtNum, fmtSeconds, fmtTime, h,
-  isObj, num, obj, str, windowKey, windowStep,
+  $, FALLBACK_POLL_MS, FEEDS, MAX_QUEUE, MAX_STATS, PANELS, POSTS_POLL_MS, RENDER_GAP_MS, WINDOW_PANELS, analysis, describe, panelEl, panelsFed, state,
+} from './state.js';
+import { latestWindow, limitFor, mergeSentimentPoint, storeWindow, windowsOf } from './windows.js';
+import {
+  arr, debounce, h, isObj, num, obj, str,
 } from './util.js';
 
-// ---------------------------------------------------------------- state
-
-const MAX_WINDOWS = 1000; // per analysis, as the API's own limit
-const MAX_STATS = 3600; // samples (about an hour at one a second)
-const MAX_QUEUE = 20000; // messages held while paused
-const POSTS_POLL_MS = 3000;
-const FALLBACK_POLL_MS = 2000;
-const RENDER_GAP_MS = 700; // at most one redraw of a panel per this, so transitions can play
-const MAX_PICKER_WINDOWS = 200; // entries of a window picker, newest first
-
-const state = {
-  pipeline: '',
-  analyses: [],
-  byName: new Map(),
-  sel: {}, // panel -> analysis name
-  pin: {}, // panel -> {name, key}: the window chosen in its window picker; absent = live
-  range: 300, // seconds of event time shown; 0 = all
-  paused: false,
-  queue: [],
-  queueOverflow: false,
-  windows: new Map(), // analysis -> Map(windowKey -> result)
-  stats: null,
-  statsHistory: [], // [{t: Date (wall clock), s: stats}]
-  sentimentFetched: new Set(), // `${analysis}|${key}` backfilled from /sentiment
-  posts: { list: [], q: '', hashtag: '', mention: '', seen: new Set(), available: true, inflight: false, held: false, pending: false, pendingFresh: new Set() },
-  updates: 0,
-  authFailed: false,
-  missing: new Set(), // shortcut endpoints that answered 404
-  backoffUntil: 0,
-};
-
-const PANELS = ['stats', 'rate', 'trending', 'sentiment', 'languages', 'providers', 'bursts', 'clusters', 'posts'];
-// Panels that show one window, with a window picker.
-const WINDOW_PANELS = ['trending', 'languages', 'providers', 'clusters'];
-
-// Which analyses feed which panel.
-const FEEDS = {
-  rate: (a) => a.kind === 'count' && (a.by === 'all' || a.by === '' || a.by === '*'),
-  trending: (a) => a.kind === 'top' || a.kind === 'cooccurrence',
-  sentiment: (a) => a.kind === 'sentiment',
-  languages: (a) => a.kind === 'count' && a.by === 'lang',
-  providers: (a) => a.kind === 'count' && a.by === 'provider',
-  bursts: (a) => a.kind === 'bursts',
-  clusters: (a) => a.kind === 'clusters',
-  distinct: (a) => a.kind === 'distinct',
-};
-
 // ---------------------------------------------------------------- DOM
-
-const $ = (sel, root = document) => root.querySelector(sel);
 
 // Fire and forget: a failure is a bug, shown as a warning, never an
 // unhandled rejection.
 function bg(promise) {
   promise.catch((e) => console.warn('starling: unexpected failure', e));
 }
-const panelEl = (name) => $(`[data-panel="${name}"]`);
 
 function bumpUpdates() {
   state.updates += 1;
@@ -268,10 +221,6 @@ function normalizeAnalyses(list) {
     .map((a) => ({ name: str(a.name), kind: str(a.kind), by: str(a.by), window: str(a.window) }));
 }
 
-function describe(a) {
-  const what = a.kind === 'cooccurrence' ? 'hashtag pairs' : [a.kind, a.by].filter(Boolean).join(' by ');
-  return `${a.name} (${what}${a.window ? `, ${a.window}` : ''})`;
-}
 
 function chooseDefault(panel, candidates) {
   if (panel === 'trending') {
@@ -313,95 +262,12 @@ function setAnalyses(list, pipeline) {
   $('#mix').hidden = !state.sel.languages && !state.sel.providers;
 }
 
-const analysis = (panel) => state.byName.get(state.sel[panel]);
 
-// ---------------------------------------------------------------- window store
-
-function storeFor(name) {
-  let m = state.windows.get(name);
-  if (!m) {
-    m = new Map();
-    state.windows.set(name, m);
-  }
-  return m;
-}
-
-function endTime(w) {
-  const d = date(w.window_end) ?? date(w.window_start);
-  return d ? d.getTime() : Number.MAX_SAFE_INTEGER; // the global window sorts last
-}
-
+// A result into the store; the panels it feeds redraw.
 function putWindow(result) {
-  if (!isObj(result)) return null;
-  const name = str(result.analysis);
-  if (!name) return null;
-  const m = storeFor(name);
-  const key = windowKey(result);
-  const had = m.get(key);
-  m.set(key, { ...result, rows: arr(result.rows), _end: endTime(result), _seen: Date.now(), _new: !had });
-  if (m.size > MAX_WINDOWS) {
-    const oldest = [...m.entries()].sort((a, b) => a[1]._end - b[1]._end).slice(0, m.size - MAX_WINDOWS);
-    for (const [k] of oldest) m.delete(k);
-  }
-  for (const p of panelsFed(name)) markDirty(p === 'distinct' ? 'stats' : p);
+  const name = storeWindow(result);
+  if (name) for (const p of panelsFed(name)) markDirty(p === 'distinct' ? 'stats' : p);
   return name;
-}
-
-// Rows of a /sentiment point merged into the stored window of that time.
-function mergeSentimentPoint(name, key, p) {
-  const o = obj(p);
-  const wk = windowKey(o);
-  const m = storeFor(name);
-  const w = m.get(wk) ?? { analysis: name, kind: 'sentiment', window_start: o.window_start, window_end: o.window_end, rows: [], _end: endTime(o), _partial: true };
-  if (!w.rows.some((r) => str(obj(r).key) === key)) {
-    w.rows = [...w.rows, { key, count: o.posts, mean_compound: o.mean_compound, positive: o.positive, neutral: o.neutral, negative: o.negative }];
-  }
-  m.set(wk, w);
-}
-
-function windowsOf(name) {
-  const m = state.windows.get(name);
-  if (!m) return [];
-  return [...m.values()].sort((a, b) => a._end - b._end);
-}
-
-function latestWindow(name) {
-  const all = windowsOf(name);
-  return all.length ? all[all.length - 1] : null;
-}
-
-// Windows within the chosen range of event time, ending at the newest.
-function windowsInRange(name) {
-  const all = windowsOf(name);
-  if (!state.range || !all.length) return all;
-  const last = all[all.length - 1]._end;
-  if (last === Number.MAX_SAFE_INTEGER) return all;
-  return all.filter((w) => w._end > last - state.range * 1000);
-}
-
-// The window a one-window panel shows: the one chosen in its window picker
-// (pinned) or, live, the newest.
-function pinnedKey(panel) {
-  const p = state.pin[panel];
-  return p && p.name === state.sel[panel] ? p.key : '';
-}
-
-function shownWindow(panel) {
-  const name = state.sel[panel];
-  if (!name) return { w: null, pinned: false };
-  const key = pinnedKey(panel);
-  if (key) {
-    const w = state.windows.get(name)?.get(key);
-    if (w) return { w, pinned: true };
-    delete state.pin[panel]; // no longer held (dropped from the store): live again
-  }
-  return { w: latestWindow(name), pinned: false };
-}
-
-function limitFor(panel) {
-  if (!state.range) return MAX_WINDOWS;
-  const step = windowStep(analysis(panel)?.window) ?? 60;
-  return Math.max(1, Math.min(MAX_WINDOWS, Math.ceil(state.range / step) + 1));
 }
 
 // ---------------------------------------------------------------- loading
@@ -569,9 +435,6 @@ function applyStats(s) {
   markDirty('rate');
 }
 
-function panelsFed(name) {
-  return Object.entries(state.sel).filter(([, n]) => n === name).map(([p]) => p);
-}
 
 function applyResult(result) {
   putWindow(result);
@@ -788,361 +651,7 @@ function renderAll() {
   renderPosts();
 }
 
-function sub(el, text) {
-  const s = el.querySelector('.panel-sub');
-  if (s) s.textContent = text;
-}
-
-function svgOf(el, chart) {
-  return el.querySelector(`svg[data-chart="${chart}"]`);
-}
-
-function windowLabel(w) {
-  if (!w) return '';
-  const s = date(w.window_start);
-  const e = date(w.window_end);
-  const span = s && e ? `${fmtTime(s)}–${fmtTime(e)} UTC` : 'whole input';
-  return `${span}${w.final === true ? ' · final' : w.final === false ? ' · in progress' : ''}`;
-}
-
-// "16:14:30–16:15:00 (in progress)", for the window pickers.
-function windowOptionLabel(w) {
-  const s = date(w.window_start);
-  const e = date(w.window_end);
-  const span = s && e ? `${fmtTime(s)}–${fmtTime(e)}` : 'whole input';
-  return `${span}${w.final === false ? ' (in progress)' : ''}`;
-}
-
-// Which window a panel's subtitle says it shows.
-function shownLabel(w, pinned) {
-  return pinned
-    ? `chosen window ${windowLabel(w)} · not following live updates`
-    : `newest window ${windowLabel(w)}`;
-}
-
-function windowOptions(panel) {
-  const name = state.sel[panel];
-  if (!name) return [['', 'live (newest)']];
-  const list = windowsInRange(name).filter((w) => !w._partial).slice(-MAX_PICKER_WINDOWS).reverse();
-  const key = pinnedKey(panel);
-  if (key && !list.some((w) => windowKey(w) === key)) {
-    // The chosen window stays listed after it leaves the range.
-    const w = state.windows.get(name)?.get(key);
-    if (w) list.push(w);
-  }
-  return [['', 'live (newest)'], ...list.map((w) => [windowKey(w), windowOptionLabel(w)])];
-}
-
-// Brings a window picker's options to el._want, in place: existing options
-// are kept (and moved if need be), so the selection is never disturbed.
-function applyWindowOptions(sel) {
-  const want = sel._want;
-  if (!want) return;
-  sel._want = null;
-  const byValue = new Map([...sel.options].map((o) => [o.value, o]));
-  want.forEach(([value, label], i) => {
-    let o = byValue.get(value);
-    if (!o) o = h('option', { value }, label);
-    else if (o.textContent !== label) o.textContent = label;
-    if (sel.options[i] !== o) sel.insertBefore(o, sel.options[i] ?? null);
-  });
-  while (sel.options.length > want.length) sel.options[sel.options.length - 1].remove();
-  const value = sel._value ?? '';
-  if (sel.value !== value) sel.value = value;
-}
-
-// Records which window a one-window panel shows (data-window,
-// data-window-live)
-// and keeps its window picker current.
-function showWindow(el, panel, w, pinned) {
-  el.dataset.window = w ? windowKey(w) : '';
-  el.dataset.windowLive = pinned ? '0' : '1';
-  const sel = el.querySelector('select[data-testid="window-picker"]');
-  if (!sel) return;
-  sel._want = windowOptions(panel);
-  sel._value = pinned ? pinnedKey(panel) : '';
-  sel.classList.toggle('pinned', pinned);
-  if (document.activeElement !== sel) applyWindowOptions(sel);
-}
-
-const STAT_TILES = [
-  ['posts/s', (s) => fmtNum(s.posts_per_second)],
-  ['posts', (s) => fmtInt(s.posts)],
-  ['watermark', (s) => fmtTime(date(s.watermark)), (s) => fmtDateTime(date(s.watermark))],
-  ['lag', (s) => fmtSeconds(s.lag_seconds), () => 'wall clock minus watermark'],
-  ['late posts', (s) => fmtInt(s.late_posts)],
-  ['dead letters', (s) => fmtInt(s.dead_letters)],
-  ['checkpoint age', (s) => (s.checkpoint_age_seconds === null || s.checkpoint_age_seconds === undefined ? 'none' : fmtSeconds(s.checkpoint_age_seconds))],
-  ['latency p50', (s) => fmtMs(s.latency_p50_ms)],
-  ['latency p99', (s) => fmtMs(s.latency_p99_ms)],
-  ['open windows', (s) => fmtInt(s.open_windows)],
-  ['results', (s) => fmtInt(s.results)],
-];
-
-function statsSamples() {
-  const all = state.statsHistory;
-  if (!state.range || !all.length) return all;
-  const cut = all[all.length - 1].t.getTime() - state.range * 1000;
-  return all.filter((x) => x.t.getTime() >= cut);
-}
-
-const RENDER = {
-  stats(el) {
-    const s = obj(state.stats);
-    if (!state.stats) return;
-    const tiles = STAT_TILES.map(([label, fmt, title]) => h('div', { class: 'tile', title: title ? title(s) : null },
-      h('dt', {}, label), h('dd', {}, fmt(s))));
-    const distinct = latestWindow(state.sel.distinct ?? '');
-    if (distinct) {
-      const row = obj(arr(distinct.rows).find((r) => str(obj(r).key) === '*') ?? arr(distinct.rows)[0]);
-      const est = num(row.estimate) ?? num(row.count);
-      if (est !== null) {
-        const a = state.byName.get(state.sel.distinct);
-        tiles.push(h('div', { class: 'tile', title: `${describe(a ?? { name: state.sel.distinct, kind: 'distinct', by: '', window: '' })}, HyperLogLog estimate of the newest window` },
-          h('dt', {}, `distinct ${a?.by && a.by !== 'all' ? a.by : 'authors'}`), h('dd', {}, fmtCompact(est))));
-      }
-    }
-    el.querySelector('.tiles').replaceChildren(...tiles);
-    const running = s.running === true ? 'running' : s.running === false ? 'not running' : '';
-    sub(el, [str(s.pipeline) || state.pipeline, running, str(s.source), num(s.elapsed_seconds) !== null ? `up ${fmtSeconds(s.elapsed_seconds)}` : '']
-      .filter(Boolean).join(' · '));
-    const samples = statsSamples();
-    const series = (key, f = (v) => v) => samples.map((x) => ({ t: x.t, v: num(x.s[key]) === null ? NaN : f(num(x.s[key])) }));
-    drawSparklines(svgOf(el, 'health'), [
-      { key: 'lag', label: 'lag', points: series('lag_seconds'), format: fmtSeconds },
-      { key: 'p99', label: 'latency p99', points: series('latency_p99_ms'), format: fmtMs },
-      { key: 'open', label: 'open windows', points: series('open_windows'), format: fmtInt },
-      { key: 'late', label: 'late posts', points: series('late_posts'), format: fmtInt },
-    ]);
-    setReady('stats');
-  },
-
-  rate(el) {
-    const samples = statsSamples();
-    const pts = samples.map((x) => ({ t: x.t, v: num(x.s.posts_per_second) })).filter((p) => p.v !== null);
-    const last = pts.length ? pts[pts.length - 1].v : null;
-    sub(el, last === null ? 'waiting for the pipeline’s stats…' : `${fmtNum(last)} posts/s now (wall clock)`);
-    let drew = false;
-    if (pts.length) {
-      drawTimeSeries(svgOf(el, 'rate'), {
-        lines: [{ key: 'pps', label: '', color: PALETTE[0], points: pts }],
-        label: 'posts per second over time', height: 150, zeroLine: true,
-      });
-      drew = true;
-    } else {
-      drawEmpty(svgOf(el, 'rate'), 'waiting for stats…', 150);
-    }
-    const a = analysis('rate');
-    if (a) {
-      const ws = windowsInRange(a.name).filter((w) => date(w.window_start) && date(w.window_end));
-      const bars = ws.map((w) => ({
-        key: windowKey(w),
-        t0: date(w.window_start),
-        t1: date(w.window_end),
-        v: num(obj(arr(w.rows)[0]).count) ?? num(w.total) ?? 0,
-      }));
-      if (bars.length) {
-        drawTimeSeries(svgOf(el, 'windows'), { bars, label: `posts per ${a.window} window`, height: 130 });
-        el.querySelector('[data-chart-block="windows"] .chart-title').textContent = `Posts per ${a.window || ''} window (event time, ${a.name})`;
-        drew = true;
-      } else {
-        drawEmpty(svgOf(el, 'windows'), 'no window yet', 130);
-      }
-    }
-    if (drew) setReady('rate');
-  },
-
-  trending(el) {
-    const a = analysis('trending');
-    if (!a) return;
-    const { w, pinned } = shownWindow('trending');
-    showWindow(el, 'trending', w, pinned);
-    const svg = svgOf(el, 'ranking');
-    if (!w || !arr(w.rows).length) {
-      sub(el, w ? `${shownLabel(w, pinned)} · nothing counted yet` : 'waiting for the first window…');
-      drawEmpty(svg, 'no results yet');
-      return;
-    }
-    const prefix = { hashtag: '#', mention: '@', cashtag: '$' }[a.by] ?? '';
-    const label = (r) => {
-      if (a.kind === 'cooccurrence') return `#${str(r.key)} + #${str(r.key2)}`;
-      const k = str(r.key);
-      return a.by === 'url' ? k.replace(/^https?:\/\/(www\.)?/, '') : `${prefix}${k}`;
-    };
-    const rows = arr(w.rows).map(obj).slice(0, 15).map((r) => ({
-      key: a.kind === 'cooccurrence' ? `${str(r.key)}\u0000${str(r.key2)}` : str(r.key),
-      label: label(r),
-      value: num(r.count) ?? 0,
-      note: num(r.error) ? `±${fmtCompact(r.error)}` : '',
-      raw: r,
-    }));
-    sub(el, `${shownLabel(w, pinned)} · ${fmtInt(w.total)} counted${a.by === 'hashtag' ? ' · click a bar to filter the posts' : ''}`);
-    const plural = { hashtag: 'hashtags', mention: 'mentions', url: 'URLs', domain: 'domains', cashtag: 'cashtags', word: 'words', author: 'authors', lang: 'languages' };
-    const what = a.kind === 'cooccurrence' ? 'hashtag pairs' : plural[a.by] ?? (a.by || 'keys');
-    el.querySelector('.chart-title').textContent = `Top ${what} — ${a.name}, ${a.window}`;
-    drawRanking(svg, rows, {
-      label: `top ${a.by} ranking`,
-      color: PALETTE[0],
-      onClick: a.by === 'hashtag' || a.by === 'mention' ? (d) => setFilter(a.by, d.key) : null,
-    });
-    setReady('trending');
-  },
-
-  sentiment(el) {
-    const a = analysis('sentiment');
-    if (!a) return;
-    const ws = windowsInRange(a.name).filter((w) => date(w.window_end));
-    const keys = ['*', ...topSentimentKeys(a.name)];
-    bg(backfillSentiment(a.name, keys).then((n) => {
-      if (n > 0) markDirty('sentiment');
-    }));
-    const lines = keys.map((key, i) => ({
-      key,
-      label: key === '*' ? 'all posts' : a.by === 'hashtag' ? `#${key}` : key,
-      color: PALETTE[i % PALETTE.length],
-      width: key === '*' ? 3 : 1.5,
-      opacity: key === '*' ? 1 : 0.8,
-      points: ws.map((w) => {
-        const r = obj(arr(w.rows).find((x) => str(obj(x).key) === key));
-        const v = num(r.mean_compound);
-        return v === null ? null : { t: date(w.window_end), v };
-      }).filter(Boolean),
-    })).filter((l) => l.points.length);
-    const svg = svgOf(el, 'lines');
-    if (!lines.length) {
-      sub(el, 'waiting for the first window…');
-      drawEmpty(svg, 'no results yet');
-      return;
-    }
-    const latest = ws[ws.length - 1];
-    const star = obj(arr(latest?.rows).find((x) => str(obj(x).key) === '*'));
-    const pos = num(star.positive);
-    const neg = num(star.negative);
-    const neu = num(star.neutral);
-    const tot = (pos ?? 0) + (neg ?? 0) + (neu ?? 0);
-    sub(el, `${a.name}, ${a.window} windows · newest: mean ${fmtNum(star.mean_compound, 3)}${tot ? ` · ${Math.round((100 * (pos ?? 0)) / tot)}% positive, ${Math.round((100 * (neg ?? 0)) / tot)}% negative` : ''}`);
-    const tall = (svg.parentElement?.clientWidth ?? 0) > 560;
-    drawTimeSeries(svg, { lines, zeroLine: true, label: 'mean sentiment over time', yFormat: (v) => v.toFixed(2), height: tall ? 300 : 220 });
-    setReady('sentiment');
-  },
-
-  languages(el) {
-    drawShare(el, 'languages', langName);
-  },
-
-  providers(el) {
-    drawShare(el, 'providers', (k) => k);
-  },
-
-  bursts(el) {
-    const a = analysis('bursts');
-    if (!a) return;
-    const ws = windowsInRange(a.name).filter((w) => arr(w.rows).length);
-    const newestEnd = ws.length ? ws[ws.length - 1]._end : null;
-    const items = ws.flatMap((w) => arr(w.rows).map(obj).map((r) => ({
-      key: `${windowKey(w)}|${str(r.key)}`,
-      t: date(w.window_end) ?? new Date(),
-      term: str(r.key) || str(r.term),
-      z: num(r.z) ?? 0,
-      count: num(r.count) ?? 0,
-      baseline: num(r.baseline),
-      isNew: w._end === newestEnd,
-    })));
-    const svg = svgOf(el, 'timeline');
-    const list = el.querySelector('.burst-list');
-    if (!items.length) {
-      sub(el, `${a.name}: terms of ${a.by || 'the stream'} whose count jumps above their moving baseline`);
-      drawEmpty(svg, 'no burst yet', 120);
-      list.replaceChildren(h('li', { class: 'empty-note' }, 'No burst has fired yet.'));
-      return;
-    }
-    const newest = ws[ws.length - 1];
-    sub(el, `${items.length} burst${items.length === 1 ? '' : 's'} in range · newest ${windowLabel(newest)}`);
-    drawBursts(svg, items, 'bursts by z-score over time');
-    const prefix = a.by === 'hashtag' ? '#' : a.by === 'mention' ? '@' : '';
-    const sorted = [...items].sort((x, y) => y.t - x.t || y.z - x.z).slice(0, 30);
-    list.replaceChildren(...sorted.map((b) => h('li', { class: `burst${b.isNew ? ' newest' : ''}` },
-      h('time', {}, fmtTime(b.t)),
-      a.by === 'hashtag'
-        ? h('button', { type: 'button', class: 'ent ent-hashtag', onclick: () => setFilter('hashtag', b.term) }, `${prefix}${b.term}`)
-        : h('span', { class: 'term' }, `${prefix}${b.term}`),
-      h('span', { class: 'z', title: 'z-score' }, `z ${fmtNum(b.z)}`),
-      h('span', { class: 'cnt' }, `${fmtInt(b.count)}${b.baseline !== null ? ` vs ${fmtNum(b.baseline)}` : ''}`))));
-    setReady('bursts');
-  },
-
-  clusters(el) {
-    const a = analysis('clusters');
-    if (!a) return;
-    const { w, pinned } = shownWindow('clusters');
-    showWindow(el, 'clusters', w, pinned);
-    const svg = svgOf(el, 'sizes');
-    const rows = arr(w?.rows).map(obj);
-    if (!rows.length) {
-      sub(el, w ? `${a.name}, ${shownLabel(w, pinned)} · no clusters` : 'waiting for the first window…');
-      drawEmpty(svg, 'no clusters yet');
-      return;
-    }
-    // Bars: posts assigned in this window; before any is assigned (a
-    // preview), the decayed size.
-    const byPosts = rows.some((r) => (num(r.count) ?? 0) > 0);
-    const items = rows.map((r) => {
-      const terms = str(r.top_terms).split(/\s+/).filter(Boolean);
-      return {
-        key: str(r.key),
-        label: `${str(r.key)}: ${terms.slice(0, 3).join(' ')}`,
-        value: (byPosts ? num(r.count) : num(r.weight)) ?? 0,
-        note: byPosts && num(r.weight) !== null ? `size ${fmtCompact(r.weight)}` : '',
-        terms,
-      };
-    }).sort((x, y) => y.value - x.value);
-    el.querySelector('.chart-title').textContent = byPosts ? 'Posts per cluster in this window (and decayed size)' : 'Cluster size (decayed weight)';
-    sub(el, `${a.name}, ${shownLabel(w, pinned)} · ${rows.length} clusters`);
-    drawRanking(svg, items, { label: 'topic clusters by size', labelWidth: 230, valueWidth: 110, barHeight: 22 });
-    el.querySelector('.cluster-list').replaceChildren(...items.map((c, i) => h('li', {},
-      h('span', { class: 'swatch', style: `background:${PALETTE[i % PALETTE.length]}` }),
-      h('strong', {}, `cluster ${c.key}`),
-      h('span', { class: 'terms' }, ...c.terms.map((t) => h('span', { class: 'term-chip' }, t))))));
-    setReady('clusters');
-  },
-};
-
-let displayNames = null;
-function langName(code) {
-  if (code === 'und') return 'undetermined (und)';
-  try {
-    displayNames ??= new Intl.DisplayNames(['en'], { type: 'language' });
-    const n = displayNames.of(code);
-    return n && n !== code ? `${n} (${code})` : code;
-  } catch {
-    return code;
-  }
-}
-
-function drawShare(el, panel, nameOf) {
-  const a = analysis(panel);
-  if (!a) return;
-  const { w, pinned } = shownWindow(panel);
-  showWindow(el, panel, w, pinned);
-  el.querySelector('.chart-title').textContent = `Posts by ${panel === 'languages' ? 'language' : 'provider'}, ${pinned ? 'chosen' : 'newest'} window`;
-  const svg = svgOf(el, 'bars');
-  const rows = arr(w?.rows).map(obj).filter((r) => num(r.count) !== null);
-  if (!rows.length) {
-    sub(el, w ? `${a.name} · ${shownLabel(w, pinned)} · nothing counted` : 'waiting for the first window…');
-    drawEmpty(svg, 'no results yet');
-    return;
-  }
-  rows.sort((x, y) => num(y.count) - num(x.count));
-  const total = num(w.total) || rows.reduce((s, r) => s + num(r.count), 0) || 1;
-  const shown = rows.slice(0, 8);
-  const rest = rows.slice(8).reduce((s, r) => s + num(r.count), 0);
-  const items = shown.map((r, i) => ({ key: str(r.key), label: nameOf(str(r.key)), value: num(r.count), color: PALETTE[i % PALETTE.length] }));
-  if (rest > 0) items.push({ key: '\u0000other', label: `${rows.length - 8} others`, value: rest, color: '#6b7785' });
-  for (const it of items) it.note = `${((100 * it.value) / total).toFixed(it.value / total < 0.1 ? 1 : 0)}%`;
-  sub(el, `${a.name} · ${shownLabel(w, pinned)} · ${fmtInt(total)} posts`);
-  drawRanking(svg, items, { label: `${panel} mix`, labelWidth: 170, valueWidth: 90, barHeight: 20 });
-  setReady(panel);
-}
+connectPanels({ setReady, setFilter, markDirty, bg, topSentimentKeys, backfillSentiment });
 
 // ---------------------------------------------------------------- start
 
