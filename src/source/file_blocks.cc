@@ -203,9 +203,9 @@ Status FileBlocks::ReadBlock(std::size_t i, Block* out) const {
       if (nl != nullptr) {
         full_size = line_end - pos;
       } else {
-        auto end_of_line = LineEndFrom(file.fd, file.path, from + have, file.size);
-        if (!end_of_line.ok()) return end_of_line.status();
-        full_size = *end_of_line - (from + pos);
+        STARLING_ASSIGN_OR_RETURN(const std::uint64_t end_of_line,
+                                  LineEndFrom(file.fd, file.path, from + have, file.size));
+        full_size = end_of_line - (from + pos);
       }
       cut = true;
       line_end = pos + max_record_;

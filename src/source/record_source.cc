@@ -321,7 +321,6 @@ class LineRecordSource final : public RecordSource {
     Cut c;
     c.bytes = std::make_shared<std::string>(keep + kRecordPadding, '\0');
     std::memcpy(c.bytes->data(), buf_->data() + start_, keep);
-    c.len = keep;
     c.line = line_;
     c.offset = offset_;
     c.brackets = brackets;
@@ -361,8 +360,9 @@ class LineRecordSource final : public RecordSource {
       ++line_;
     }
     ResetScan();
-    cut_keep_ = cut_->bytes;
-    out->bytes = std::string_view(cut_->bytes->data(), cut_->len);
+    const std::string& head = *cut_->bytes;  // stays where it is when the pointer moves
+    out->bytes = std::string_view(head.data(), head.size() - kRecordPadding);
+    cut_keep_ = std::move(cut_->bytes);
     out->origin = origin_;
     out->line = cut_->line;
     out->offset = cut_->offset;
@@ -406,7 +406,6 @@ class LineRecordSource final : public RecordSource {
   // A record cut at the limit: its head, kept while the rest is skipped.
   struct Cut {
     std::shared_ptr<std::string> bytes;  // the head, then kRecordPadding bytes
-    std::size_t len = 0;
     std::uint64_t line = 0, offset = 0;
     bool brackets = false;  // a JSON value (document mode): ends where its brackets close
   };
