@@ -35,7 +35,9 @@ std::size_t SchemeLength(std::string_view text) {
                              text[i] == '-' || text[i] == '.' || text[i] == '_')) {
     ++i;
   }
-  if (i < 2 || i >= text.size() || text[i] != ':') return 0;
+  if (i >= text.size() || text[i] != ':') return 0;
+  // One letter: a scheme ("x:stream") unless a drive letter ("C:\x", "C:/x", "C:").
+  if (i == 1 && (i + 1 == text.size() || text[i + 1] == '\\' || text[i + 1] == '/')) return 0;
   return i;
 }
 

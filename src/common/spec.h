@@ -8,8 +8,9 @@
 //   scheme://[user[:pass]@]host[:port][,host...][/path][?key=value&...]
 //                                       postgres://me@db:5432/posts, kafka://b1,b2/topic
 //
-// A scheme is a letter then letters, digits, '+', '-', '.' or '_', two
-// characters at least, so "C:\x" is a path. Keys are case-sensitive; values
+// A scheme is a letter then letters, digits, '+', '-', '.' or '_'; a
+// one-letter scheme ("x:stream") is one only when no '\\' or '/' follows
+// its ':', so "C:\x" and "C:/x" are paths. Keys are case-sensitive; values
 // (and the user and password of a URL) are %-decoded, '+' as a space. The
 // path is taken as written. A key given twice is refused.
 //

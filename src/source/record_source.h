@@ -22,6 +22,25 @@
 
 namespace starling::source {
 
+// A provider source's connection, for /metrics and the dashboard's health
+// panel. Never holds a secret.
+struct SourceHealth {
+  std::string source;  // the redacted spec
+  bool connected = false;
+  std::uint64_t connects = 0;              // connections that got a 2xx answer
+  std::uint64_t reconnects = 0;            // attempts after a failure
+  std::uint64_t requests = 0;              // HTTP requests (polling sources)
+  std::string last_error;                  // the last failure, as the user reads it
+  std::string backoff;                     // the wait in progress ("http 10s"), empty when none
+  std::int64_t backoff_until_us = 0;       // when it ends (Unix microseconds), 0 when none
+  std::uint64_t bytes = 0;                 // body bytes received
+  std::int64_t rate_limit_remaining = -1;  // the provider's last word; -1: not said
+  std::uint64_t duplicates = 0;  // records dropped as already delivered (after a reconnect)
+  std::uint64_t cut = 0;         // partial records dropped at a disconnect (not bad data)
+  std::uint64_t keep_alives = 0;
+  std::vector<std::int64_t> waits_us;  // the last waits before an attempt, oldest first
+};
+
 struct Record {
   std::string_view bytes;    // valid until the next call to Next()
   std::string_view origin;   // file name, "-", "tcp://...", "generate"
@@ -80,6 +99,9 @@ class RecordSource {
   // Asks for records that outlive the next Next() (Record::keep). Call
   // before the first Next(). A source that cannot ignores it.
   virtual void ShareBuffers() {}
+  // A provider source's connection state; nullopt for the others.
+  // Thread-safe: the dashboard and /metrics read it while the source runs.
+  virtual std::optional<SourceHealth> Health() const { return std::nullopt; }
 };
 
 struct SourceOptions {

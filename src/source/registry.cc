@@ -12,11 +12,13 @@ SourceKind FileSourceKind();
 SourceKind ReplaySourceKind();
 SourceKind TcpSourceKind();
 SourceKind GenerateSourceKind();
+SourceKind XSourceKind();
 
 namespace {
 
 constexpr SourceKind (*kBuiltins[])() = {
-    FileSourceKind, StdinSourceKind, TcpSourceKind, ReplaySourceKind, GenerateSourceKind,
+    FileSourceKind,   StdinSourceKind,    TcpSourceKind,
+    ReplaySourceKind, GenerateSourceKind, XSourceKind,
 };
 
 SourceRegistry BuildRegistry() {

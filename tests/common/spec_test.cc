@@ -20,7 +20,8 @@ TEST(Spec, SchemeAndPath) {
 }
 
 TEST(Spec, BarePathsAndWindowsDrives) {
-  for (std::string_view text : {"out.jsonl", "dir/a:b.jsonl", "C:\\x.jsonl", "-", "./x:y"}) {
+  for (std::string_view text :
+       {"out.jsonl", "dir/a:b.jsonl", "C:\\x.jsonl", "C:/x.jsonl", "C:", "-", "./x:y"}) {
     auto s = Parse(text);
     ASSERT_TRUE(s.ok()) << text;
     EXPECT_EQ(s->scheme, "") << text;
@@ -29,6 +30,14 @@ TEST(Spec, BarePathsAndWindowsDrives) {
   auto s = Parse("JSONL:x");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->scheme, "jsonl");  // schemes are case-insensitive
+}
+
+TEST(Spec, OneLetterSchemes) {
+  auto s = Parse("x:stream?backfill_minutes=2");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->scheme, "x");
+  EXPECT_EQ(s->path, "stream");
+  EXPECT_EQ(*s->Find("backfill_minutes"), "2");
 }
 
 TEST(Spec, EmptyPathWithQuery) {

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""X API v2 sources against a local replay server with faults.
+
+usage: x_api_test.py STARLING SHARED_DATA WORKDIR
+
+The server (tests/support/provider_server.py) replays real recorded X API v2
+traffic from ../shared/data (twarc-csv's filtered-stream capture, and the
+tweets of two recorded search pages sent as stream lines) and injects the
+faults of issue 12: a disconnect mid-line, 503 and 429 answers with
+rate-limit headers, a slow drip, a stall past the keep-alive, a TCP reset,
+duplicates after a reconnect, an operational-disconnect; then 401 and
+TooManyConnections, which must stop the source at once. Each scenario ends
+with the recording's posts, none lost and none doubled.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from provider_harness import ProviderServer, check, fail, run_starling  # noqa: E402
+
+TOKEN = "x-test-token-6f1c0e2b"
+
+
+def strip_twarc(line):
+    """A twarc2 line less twarc's own key, other bytes as recorded."""
+    cut = line.find(', "__twarc": ')
+    return line[:cut] + "}" if cut >= 0 else line
+
+
+def stream_lines(data):
+    """Stream lines: the filtered-stream capture, then the tweets of two
+    recorded search pages, each with its author and a rule tag."""
+    lines = []
+    with open(os.path.join(data, "twarc-csv", "streaming_output.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if '"operational-disconnect"' in line:
+                continue  # sent where the scenario wants it
+            lines.append(strip_twarc(line))
+    for name, tag in (("kpop.jsonl", "kpop"), ("brexit.jsonl", "brexit")):
+        with open(os.path.join(data, "twarc-csv", name), encoding="utf-8") as f:
+            page = json.loads(f.readline())
+        users = {u["id"]: u for u in page["includes"]["users"]}
+        for tweet in page["data"]:
+            line = {"data": tweet, "matching_rules": [{"id": "1", "tag": tag}]}
+            if tweet.get("author_id") in users:
+                line["includes"] = {"users": [users[tweet["author_id"]]]}
+            lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+    return lines
+
+
+def line_id(line):
+    return json.loads(line)["data"]["id"]
+
+
+def posts_of(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def scenario_faults(starling, data, work):
+    lines = stream_lines(data)
+    ids = [line_id(l) for l in lines]
+    distinct = list(dict.fromkeys(ids))
+    check(len(distinct) >= 200, f"the recording gives {len(distinct)} distinct posts")
+    disconnect = ('{"errors":[{"title":"operational-disconnect","disconnect_type":'
+                  '"OperationalDisconnect","detail":"This stream has been disconnected for '
+                  'operational reasons.","type":"https://api.twitter.com/2/problems/'
+                  'operational-disconnect"}]}')
+    reset_at = int(time.time()) + 2
+    script = {"token": TOKEN, "routes": {"/2/tweets/search/stream": [
+        # 1: 60 lines, then half of the 61st and the connection drops.
+        {"status": 200, "lines": lines[:60], "then": "cut", "cut_line": lines[60]},
+        # 2, 3: the service is unavailable, then rate-limited until reset_at.
+        {"status": 503, "body": '{"title":"Service Unavailable"}'},
+        {"status": 429, "headers": {"x-rate-limit-reset": reset_at,
+                                    "x-rate-limit-remaining": 0},
+         "body": '{"title":"Too Many Requests","detail":"Too Many Requests"}'},
+        # 4: back with an overlap (duplicates), a slow drip, then a stall.
+        {"status": 200, "lines": lines[50:63], "then": "close"},
+        {"status": 200, "lines": lines[63:65], "drip": 0.0002, "then": "stall", "stall": 3},
+        # 5: keep-alives between lines, then a TCP reset.
+        {"status": 200, "lines": lines[64:140], "keepalive": 0.001, "then": "reset"},
+        # 6: an operational disconnect after a few lines.
+        {"status": 200, "lines": lines[130:150] + [disconnect], "then": "hold"},
+        # 7: the rest, then the stream stays open with keep-alives.
+        {"status": 200, "lines": lines[145:], "then": "hold", "keepalive": 0.2},
+    ]}}
+    log = os.path.join(work, "x_faults.log")
+    with ProviderServer(script, log, work) as server:
+        out = os.path.join(work, "x_faults.jsonl")
+        raw = os.path.join(work, "x_faults.raw.jsonl")
+        spec = (f"x:stream?api_base=http://127.0.0.1:{server.port}&stall_timeout=1s"
+                "&retry_network_step=50ms&retry_http_first=200ms&retry_rate_first=200ms")
+        r = run_starling(starling, ["collect", "--source", spec, "--sink", f"jsonl:{out}",
+                                    "--sink", f"jsonl:{raw}?raw=1", "-n", str(len(distinct))],
+                         env={"X_BEARER_TOKEN": TOKEN}, timeout=120)
+        check(r.returncode == 0, f"collect exits 0 (got {r.returncode}): {r.stderr[-2000:]}")
+        check(TOKEN not in r.stdout + r.stderr, "the token never appears in the output")
+        posts = posts_of(out)
+        got = [p["id"] for p in posts]
+        dup = len(got) - len(set(got))
+        check(dup == 0, f"no post doubled ({dup} duplicates)")
+        missing = set(distinct) - set(got)
+        check(not missing, f"no post lost ({len(missing)} missing, e.g. {sorted(missing)[:3]})")
+        check(got == distinct, "posts arrive in the stream's order")
+        rules = {p["id"]: [m.get("tag") for m in p.get("matching_rules", [])] for p in posts}
+        check(rules[line_id(lines[-1])] == ["brexit"], "rule tags are kept (the rule dimension)")
+        requests = server.requests()
+        check(len(requests) == 8, f"8 connections (got {len(requests)})")
+        check(all(q["headers"].get("authorization") == "ok" for q in requests),
+              "every request carries the bearer token")
+        q = requests[0]["query"]
+        for field in ("expansions=author_id", "tweet.fields=", "user.fields=", "public_metrics",
+                      "geo.place_id", "lang", "referenced_tweets"):
+            check(field in q, f"the stream asks for {field}")
+        # The 429 asked to wait until reset_at: the 4th request came after it.
+        check(requests[3]["time"] >= reset_at - 0.05,
+              f"the rate limit's reset time was obeyed ({requests[3]['time'] - reset_at:+.2f} s)")
+        for word in ("stall", "ended the stream", "operational-disconnect", "HTTP 503",
+                     "HTTP 429", "transfer closed"):
+            check(word.lower() in r.stderr.lower(), f"the log says '{word}'")
+        # The raw recording replays to the same posts.
+        again = os.path.join(work, "x_faults.again.jsonl")
+        r2 = run_starling(starling, ["collect", "--source", raw, "--sink", f"jsonl:{again}"])
+        check(r2.returncode == 0, f"collect of the raw recording: {r2.stderr[-500:]}")
+        check([p["id"] for p in posts_of(again)] == got, "the raw recording gives the same posts")
+    print(f"x:stream faults: {len(got)} posts, 8 connections, none lost, none doubled")
+
+
+def scenario_refused(starling, data, work):
+    for name, step, env, words in (
+            ("401", None, {"X_BEARER_TOKEN": "wrong-token-123"}, ["HTTP 401", "X_BEARER_TOKEN"]),
+            ("too-many", {"status": 429, "body": json.dumps({
+                "title": "ConnectionException", "detail": "This stream is currently at the "
+                "maximum allowed connection limit.", "connection_issue": "TooManyConnections",
+                "type": "https://api.twitter.com/2/problems/streaming-connection"})},
+             {"X_BEARER_TOKEN": TOKEN}, ["TooManyConnections"]),
+            ("no-token", None, {"X_BEARER_TOKEN": "", "XDG_CONFIG_HOME": work},
+             ["X_BEARER_TOKEN", "starling configure"])):
+        script = {"token": TOKEN, "routes": {"/2/tweets/search/stream": [
+            step or {"status": 200, "lines": [], "then": "hold"}]}}
+        log = os.path.join(work, f"x_{name}.log")
+        with ProviderServer(script, log, work) as server:
+            spec = f"x:stream?api_base=http://127.0.0.1:{server.port}&retry_http_first=100ms"
+            r = run_starling(starling, ["collect", "--source", spec, "-n", "1"], env=env,
+                             timeout=30)
+            check(r.returncode != 0, f"{name}: collect fails")
+            for w in words:
+                check(w in r.stderr, f"{name}: the error names {w}: {r.stderr[-400:]}")
+            want = 0 if name == "no-token" else 1
+            check(len(server.requests()) == want,
+                  f"{name}: {want} request(s), not retried (got {len(server.requests())})")
+            for secret in ("wrong-token-123", TOKEN):
+                check(secret not in r.stderr + r.stdout, f"{name}: no token in the output")
+    print("x:stream 401, TooManyConnections, no token: stop at once with a clear message")
+
+
+def scenario_search(starling, data, work):
+    pages = []
+    for name in ("kpop.jsonl", "brexit.jsonl"):
+        with open(os.path.join(data, "twarc-csv", name), encoding="utf-8") as f:
+            pages.append(strip_twarc(f.readline().rstrip("\n")))
+    p1, p2 = json.loads(pages[0]), json.loads(pages[1])
+    # Page 1 points to page 2; page 2 ends the search (no next_token).
+    p2["meta"].pop("next_token", None)
+    newest = p1["meta"]["newest_id"]
+    script = {"token": TOKEN, "routes": {"/2/tweets/search/recent": [
+        {"status": 200, "body": json.dumps(p1)},
+        {"status": 503, "body": "{}"},
+        {"status": 200, "body": json.dumps(p2)},
+        {"status": 200, "body": json.dumps({"meta": {"result_count": 0}})},
+    ]}}
+    with ProviderServer(script, os.path.join(work, "x_search.log"), work) as server:
+        out = os.path.join(work, "x_search.jsonl")
+        spec = (f"x:search?api_base=http://127.0.0.1:{server.port}&query=kpop OR brexit"
+                "&since=7d&retry_http_first=100ms&poll=200ms")
+        r = run_starling(starling, ["collect", "--source", spec, "--sink", f"jsonl:{out}",
+                                    "-d", "3s"], env={"X_BEARER_TOKEN": TOKEN}, timeout=30)
+        check(r.returncode == 0, f"search collect exits 0: {r.stderr[-800:]}")
+        got = [p["id"] for p in posts_of(out)]
+        want = [t["id"] for t in p1["data"]] + [t["id"] for t in p2["data"]]
+        check(sorted(got) == sorted(want), f"search gives both pages' posts ({len(got)})")
+        reqs = server.requests()
+        check(len(reqs) >= 4, f"search polls again after the backfill ({len(reqs)} requests)")
+        check("start_time=" in reqs[0]["query"] and "query=kpop%20OR%20brexit" in reqs[0]["query"],
+              f"the first search sends the query and start_time: {reqs[0]['query'][:200]}")
+        check(f"next_token={p1['meta']['next_token']}" in reqs[2]["query"],
+              "the second page is asked with next_token")
+        check(f"since_id={newest}" in reqs[3]["query"],
+              "the poll after the backfill asks for posts newer than the newest seen")
+    print(f"x:search: {len(got)} posts over 2 pages, a 503 retried, since_id kept for the poll")
+
+
+def main():
+    starling, data, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    os.makedirs(work, exist_ok=True)
+    scenario_faults(starling, data, work)
+    scenario_refused(starling, data, work)
+    scenario_search(starling, data, work)
+    print("x_api_test: all scenarios passed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""A local stand-in for the providers' HTTP APIs, for Starling's tests.
+
+It replays recorded provider traffic (from ../shared/data) with the faults a
+test asks for. Python's standard library only; listens on 127.0.0.1 on a free
+port, prints "port N" as its first line of stdout, and serves until killed.
+
+A script (JSON) says what each request gets:
+
+  {"token": "T",                        # Authorization: Bearer T, else 401
+   "routes": {"/2/tweets/search/stream": [STEP, STEP, ...], ...}}
+
+Each request to a route takes that route's next step; the last step repeats.
+A route's key is the path; a request's query string is logged, not matched.
+A STEP is an object:
+
+  {"status": 503, "headers": {...}, "body": "..."}      a plain answer
+  {"status": 200, "lines": ["...", ...],                a stream (chunked)
+   "keepalive": 0.05,          # send "\r\n" this often while idle (seconds)
+   "drip": 0.001,              # send the bytes one at a time, this far apart
+   "then": "close" | "cut" | "reset" | "stall" | "hold",
+   "stall": 2.0}               # seconds of silence before closing ("stall")
+
+  then: close = end the body cleanly; cut = send half of "cut_line" (or of
+  the last line) and drop the connection; reset = TCP reset (RST);
+  stall = keep the connection open and silent for "stall" seconds;
+  hold = keep sending keep-alives until the client goes away.
+
+Every request is logged as one JSON line to --log: method, path, query,
+headers (the Authorization value replaced by "ok" or "wrong"), body.
+"""
+import argparse
+import json
+import socket
+import struct
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+
+class State:
+    def __init__(self, script, log_path):
+        self.script = script
+        self.counts = {}
+        self.lock = threading.Lock()
+        self.log = open(log_path, "a", encoding="utf-8") if log_path else None
+
+    def step(self, path):
+        steps = self.script.get("routes", {}).get(path)
+        if not steps:
+            return None
+        with self.lock:
+            n = self.counts.get(path, 0)
+            self.counts[path] = n + 1
+        return steps[min(n, len(steps) - 1)]
+
+    def record(self, entry):
+        if self.log:
+            with self.lock:
+                self.log.write(json.dumps(entry) + "\n")
+                self.log.flush()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "provider-replay/1"
+
+    def log_message(self, *args):
+        pass
+
+    def handle_any(self):
+        state = self.server.state
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        token = state.script.get("token")
+        auth = self.headers.get("Authorization")
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if "authorization" in headers:
+            headers["authorization"] = "ok" if auth == f"Bearer {token}" else "wrong"
+        state.record({"method": self.command, "path": url.path, "query": url.query,
+                      "headers": headers, "body": body, "time": time.time()})
+        if token is not None and auth != f"Bearer {token}":
+            return self.plain({"status": 401, "body": json.dumps(
+                {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                 "detail": "Unauthorized"})})
+        step = state.step(url.path)
+        if step is None:
+            return self.plain({"status": 404, "body": "{\"title\":\"Not Found\"}"})
+        if "lines" in step:
+            return self.stream(step)
+        return self.plain(step)
+
+    do_GET = handle_any
+    do_POST = handle_any
+
+    def plain(self, step):
+        body = step.get("body", "")
+        data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode()
+        self.send_response(step.get("status", 200))
+        for k, v in step.get("headers", {}).items():
+            self.send_header(k, str(v))
+        self.send_header("Content-Type", step.get("content_type", "application/json"))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        self.wfile.flush()
+
+    def chunk(self, data, drip):
+        if not data:
+            return
+        if drip:
+            for i in range(len(data)):
+                self.wfile.write(b"1\r\n" + data[i:i + 1] + b"\r\n")
+                self.wfile.flush()
+                time.sleep(drip)
+            return
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def stream(self, step):
+        self.send_response(step.get("status", 200))
+        for k, v in step.get("headers", {}).items():
+            self.send_header(k, str(v))
+        self.send_header("Content-Type", step.get("content_type", "application/json"))
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        drip = step.get("drip", 0)
+        keepalive = step.get("keepalive", 0)
+        try:
+            for line in step["lines"]:
+                data = line.encode("utf-8") if isinstance(line, str) else json.dumps(line).encode()
+                self.chunk(data + b"\r\n", drip)
+                if keepalive:
+                    self.chunk(b"\r\n", 0)
+            then = step.get("then", "close")
+            if then == "close":
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            elif then == "cut":
+                cut = step.get("cut_line") or (step["lines"][-1] if step["lines"] else "{}")
+                data = cut.encode("utf-8")
+                self.chunk(data[: max(1, len(data) // 2)], 0)
+                self.connection.shutdown(socket.SHUT_RDWR)
+            elif then == "reset":
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+            elif then == "stall":
+                time.sleep(step.get("stall", 2.0))
+            elif then == "hold":
+                while True:
+                    time.sleep(keepalive or 0.2)
+                    self.chunk(b"\r\n", 0)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--script", required=True)
+    ap.add_argument("--log")
+    args = ap.parse_args()
+    with open(args.script, encoding="utf-8") as f:
+        script = json.load(f)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.state = State(script, args.log)
+    print(f"port {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
