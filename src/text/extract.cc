@@ -317,7 +317,21 @@ class UrlScanner {
 
   // validDomain at d: validSubdomain* validDomainName (gTLD|ccTLD|punycode);
   // the star gives subdomains back one at a time. Returns the end or kNpos.
+  // Every start inside one run of domain-name characters has the same label
+  // ends and so the same result (texts without spaces, such as Japanese, are
+  // one long run): the last one is remembered, so the search stays linear.
   std::size_t MatchDomain(std::size_t d) {
+    if (d >= n_ || !internal::IsUrlDomainChar(cp_[d])) return kNpos;
+    if (memo_valid_ && d > memo_start_ && d < memo_run_end_) return memo_result_;
+    std::size_t q = d + 1;
+    while (q < n_ && (internal::IsUrlDomainChar(cp_[q]) || cp_[q] == '-')) ++q;
+    memo_valid_ = true;
+    memo_start_ = d;
+    memo_run_end_ = q;
+    memo_result_ = MatchDomainUncached(d);
+    return memo_result_;
+  }
+  std::size_t MatchDomainUncached(std::size_t d) {
     subdomain_ends_.clear();
     for (std::size_t p = d;;) {
       const std::size_t e = MatchLabel(p, /*underscore=*/true);
@@ -445,6 +459,10 @@ class UrlScanner {
   const std::vector<char32_t>& cp_;
   std::size_t n_;
   std::vector<std::size_t> subdomain_ends_;
+  bool memo_valid_ = false;  // MatchDomain's last start, run end and result
+  std::size_t memo_start_ = 0;
+  std::size_t memo_run_end_ = 0;
+  std::size_t memo_result_ = kNpos;
 };
 
 std::size_t Utf16Length(const DecodedText& t, std::size_t b, std::size_t e) {

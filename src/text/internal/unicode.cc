@@ -172,7 +172,7 @@ const Tables& GetTables() {
 }  // namespace
 
 char32_t JsCanonicalize(char32_t c) { return c < 0x10000 ? GetTables().canonical[c] : c; }
-const JsClassTables& ClassTables() { return GetTables().classes; }
+const JsClassTables& BuildClassTables() { return GetTables().classes; }
 bool IsAstralHashtagLetter(char32_t c) { return IsLetterOrMark7(c); }
 bool IsAstralHashtagNumeral(char32_t c) { return IsDecimal7(c); }
 

@@ -142,7 +142,11 @@ struct JsClassTables {
   std::vector<bool> latin_accent;    // latinAccentChars, case-insensitive
   std::vector<bool> latin_cyrillic;  // latinAccentChars and cyrillicLettersAndMarks, same
 };
-const JsClassTables& ClassTables();
+const JsClassTables& BuildClassTables();
+inline const JsClassTables& ClassTables() {
+  static const JsClassTables& tables = BuildClassTables();  // inline: one load on the hot path
+  return tables;
+}
 
 // Letters, marks and decimal digits as twitter-text's tables have them (Unicode 7.0).
 bool IsAstralHashtagLetter(char32_t c);
