@@ -152,6 +152,31 @@ void AppendStringArray(std::string_view key, const std::vector<text::Entity>& en
   out->push_back(']');
 }
 
+// key: [{"<field>":value,["list":slug,]"start":S,"end":E},...] (code-point offsets).
+void AppendEntityArray(std::string_view key, std::string_view field,
+                       const std::vector<text::Entity>& ents, std::string* out) {
+  out->push_back('"');
+  out->append(key);
+  out->append("\":[");
+  for (std::size_t i = 0; i < ents.size(); ++i) {
+    if (i) out->push_back(',');
+    out->append("{\"");
+    out->append(field);
+    out->append("\":");
+    model::AppendJsonString(ents[i].value, out);
+    if (!ents[i].list_slug.empty()) {
+      out->append(",\"list\":");
+      model::AppendJsonString(ents[i].list_slug, out);
+    }
+    out->append(",\"start\":");
+    out->append(std::to_string(ents[i].start));
+    out->append(",\"end\":");
+    out->append(std::to_string(ents[i].end));
+    out->push_back('}');
+  }
+  out->push_back(']');
+}
+
 int NormalizeText(const NormalizeArgs& args) {
   source::SourceOptions so = MakeSourceOptions(args.in);
   so.detect_documents = false;
@@ -166,13 +191,23 @@ int NormalizeText(const NormalizeArgs& args) {
     std::string_view line = rec.bytes;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     out += '{';
-    AppendStringArray("hashtags", text::ExtractHashtags(line), &out);
-    out += ',';
-    AppendStringArray("mentions", text::ExtractMentions(line), &out);
-    out += ',';
-    AppendStringArray("urls", text::ExtractUrls(line), &out);
-    out += ',';
-    AppendStringArray("cashtags", text::ExtractCashtags(line), &out);
+    if (args.indices) {
+      AppendEntityArray("hashtags", "tag", text::ExtractHashtags(line), &out);
+      out += ',';
+      AppendEntityArray("mentions", "handle", text::ExtractMentionsOrLists(line), &out);
+      out += ',';
+      AppendEntityArray("urls", "url", text::ExtractUrls(line), &out);
+      out += ',';
+      AppendEntityArray("cashtags", "tag", text::ExtractCashtags(line), &out);
+    } else {
+      AppendStringArray("hashtags", text::ExtractHashtags(line), &out);
+      out += ',';
+      AppendStringArray("mentions", text::ExtractMentions(line), &out);
+      out += ',';
+      AppendStringArray("urls", text::ExtractUrls(line), &out);
+      out += ',';
+      AppendStringArray("cashtags", text::ExtractCashtags(line), &out);
+    }
     out += "}\n";
     if (out.size() > (1u << 16)) {
       Status w = WriteStdout(out);

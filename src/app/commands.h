@@ -22,6 +22,7 @@ struct CommonInput {
 struct NormalizeArgs {
   std::vector<std::string> inputs;  // files, "-" or source specs; empty = stdin
   bool text = false;
+  bool indices = false;  // with text: entities as objects with code-point offsets
   bool with_raw = false;
   CommonInput in;
 };

@@ -95,6 +95,10 @@ int main(int argc, char** argv) {
   normalize->add_flag("--text", norm.text,
                       "Each input line is plain text: print its hashtags, mentions, urls and "
                       "cashtags (twitter-text rules)");
+  normalize->add_flag(
+      "--indices", norm.indices,
+      "With --text: each entity as {tag|handle|url, start, end} (code points, as in "
+      "posts); mentions include lists, with their 'list' slug");
   normalize->add_flag("--with-raw", norm.with_raw, "Add the provider JSON as a 'raw' string");
   AddInputOptions(normalize, &norm.in);
   normalize->footer(kSourceHelp);

@@ -1,11 +1,12 @@
 // File: text/extract.cc
-// Hand-written scanners that reproduce twitter-text's Regex.java patterns and
-// Extractor.java post-processing (match-end checks, t.co slugs, IDN host
-// checks, overlap removal), including java.util.regex "find()" semantics:
-// each search resumes where the previous match (accepted or not) ended.
+// Hand-written scanners that reproduce the reference twitter-text (the
+// JavaScript package, 3.1.0): its regular expressions (src/regexp/*.js) and
+// the post-processing of its extract*WithIndices functions (match-end checks,
+// ASCII domains of URLs written without a protocol, t.co slugs, domain label
+// lengths, overlap removal), including the semantics of a global RegExp: each
+// search resumes where the previous match (accepted or not) ended. The rules
+// that differ from the Java library are listed in docs/text.md.
 #include "text/extract.h"
-
-#include <unicode/uidna.h>
 
 #include <algorithm>
 #include <array>
@@ -19,19 +20,6 @@ namespace {
 using internal::DecodedText;
 constexpr std::size_t kNpos = static_cast<std::size_t>(-1);
 
-// Regex.java's DIRECTIONAL_CHARACTERS is spliced into VALID_REPLY and
-// VALID_CASHTAG without brackets, so there it means this exact sequence.
-constexpr std::array<char32_t, 12> kDirectionalSequence = {
-    0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069};
-
-bool DirectionalSequenceAt(const DecodedText& t, std::size_t i) {
-  if (i + kDirectionalSequence.size() > t.size()) return false;
-  for (std::size_t k = 0; k < kDirectionalSequence.size(); ++k) {
-    if (t.cp[i + k] != kDirectionalSequence[k]) return false;
-  }
-  return true;
-}
-
 bool MatchesAsciiCi(const DecodedText& t, std::size_t pos, std::string_view lit) {
   if (pos + lit.size() > t.size()) return false;
   for (std::size_t k = 0; k < lit.size(); ++k) {
@@ -40,7 +28,7 @@ bool MatchesAsciiCi(const DecodedText& t, std::size_t pos, std::string_view lit)
   return true;
 }
 
-// INVALID_MENTION_MATCH_END: ^(?:[@＠LATIN_ACCENTS]|://)
+// endMentionMatch: ^(?:[@＠]|[latinAccentChars]|:\/\/)
 bool InvalidMentionEnd(const DecodedText& t, std::size_t end) {
   const char32_t c = t.At(end);
   return internal::IsAtSign(c) || internal::IsLatinAccent(c) || MatchesAsciiCi(t, end, "://");
@@ -59,7 +47,7 @@ Entity MakeEntity(const DecodedText& t, EntityType type, std::size_t start, std:
   return e;
 }
 
-// Extractor.removeOverlappingEntities: stable sort by start, drop an entity
+// removeOverlappingEntities: stable sort by start, drop an entity
 // that starts before the previous kept one ends.
 void RemoveOverlaps(std::vector<Entity>* entities) {
   std::stable_sort(entities->begin(), entities->end(),
@@ -88,7 +76,7 @@ bool RtPrecedingExcluded(char32_t c) {
   return internal::IsAsciiAlnum(c) || c == '_' || c == '+' || c == '~' || c == '.' || c == '-';
 }
 
-// VALID_MENTION_OR_LIST plus Extractor.extractMentionsOrListsWithIndices.
+// validMentionOrList plus extractMentionsOrListsWithIndices.
 void FindMentionsOrLists(const DecodedText& t, std::vector<Entity>* out) {
   const std::size_t n = t.size();
   const auto& cp = t.cp;
@@ -101,8 +89,7 @@ void FindMentionsOrLists(const DecodedText& t, std::vector<Entity>* out) {
       preceded = r - 2 == 0 || (r - 3 >= ss && !RtPrecedingExcluded(cp[r - 3]));
     }
     if (!preceded) continue;
-    std::size_t k = r;
-    while (k < n && internal::IsAtSign(cp[k])) ++k;  // [@＠]+
+    const std::size_t k = r + 1;  // one [@＠]: "@@name" is no mention
     std::size_t u = k;
     while (u < n && u - k < 20 && IsUsernameChar(cp[u])) ++u;
     if (u == k) continue;
@@ -123,7 +110,7 @@ void FindMentionsOrLists(const DecodedText& t, std::vector<Entity>* out) {
 
 // ---------------------------------------------------------------- hashtags
 
-// VALID_HASHTAG plus the INVALID_HASHTAG_MATCH_END check.
+// validHashtag plus the endHashtagMatch check.
 void FindHashtags(const DecodedText& t, std::vector<Entity>* out) {
   const std::size_t n = t.size();
   const auto& cp = t.cp;
@@ -154,26 +141,22 @@ void FindHashtags(const DecodedText& t, std::vector<Entity>* out) {
 
 // ---------------------------------------------------------------- cashtags
 
-// Java's `$` (no MULTILINE), \s or \p{Punct} at `p`.
+// (?=$|\s|[punct]) at `p`: the end of the text, JavaScript's \s or
+// twitter-text punctuation (which has neither '"' nor '`').
 bool CashtagFollowOk(const DecodedText& t, std::size_t p) {
-  const std::size_t n = t.size();
-  if (p >= n) return true;
+  if (p >= t.size()) return true;
   const char32_t c = t.cp[p];
-  if (internal::IsJavaSpace(c) || internal::IsAsciiPunct(c)) return true;
-  return p + 1 == n && (c == 0x85 || c == 0x2028 || c == 0x2029);
+  return internal::IsJsSpace(c) || internal::IsTwitterPunct(c);
 }
 
-// VALID_CASHTAG.
+// validCashtag: (^|spaces)(\$)([a-z]{1,6}(?:[._][a-z]{1,2})?)(?=$|\s|[punct]).
 void FindCashtags(const DecodedText& t, std::vector<Entity>* out) {
   const std::size_t n = t.size();
   const auto& cp = t.cp;
   std::size_t ss = 0;
   for (std::size_t d = 0; d < n; ++d) {
     if (cp[d] != '$' || d < ss) continue;
-    const bool preceded =
-        d == 0 || (d - 1 >= ss && internal::IsUnicodeSpace(cp[d - 1])) ||
-        (d >= kDirectionalSequence.size() && d - kDirectionalSequence.size() >= ss &&
-         DirectionalSequenceAt(t, d - kDirectionalSequence.size()));
+    const bool preceded = d == 0 || (d - 1 >= ss && internal::IsUnicodeSpace(cp[d - 1]));
     if (!preceded) continue;
     std::size_t l = d + 1;
     while (l < n && internal::IsAsciiAlpha(cp[l])) ++l;
@@ -194,11 +177,12 @@ void FindCashtags(const DecodedText& t, std::vector<Entity>* out) {
 
 // ---------------------------------------------------------------- URLs
 
-constexpr int kMaxUrlLength = 4096;        // Extractor.MAX_URL_LENGTH
-constexpr int kMaxTcoSlugLength = 40;      // Extractor.MAX_TCO_SLUG_LENGTH
-constexpr int kDefaultProtocolLength = 8;  // "https://".length()
+constexpr std::size_t kMaxUrlLength = 4096;    // MAX_URL_LENGTH
+constexpr std::size_t kMaxTcoSlugLength = 40;  // MAX_TCO_SLUG_LENGTH
+constexpr std::size_t kMaxDomainLabelLength = 63;
+constexpr std::size_t kDefaultProtocolLength = 8;  // "https://"
 
-// URL_VALID_PRECEDING_CHARS (the consuming alternatives).
+// validUrlPrecedingChars (the consuming alternatives; directional marks pass too).
 bool IsUrlPreceding(char32_t c) {
   if (internal::IsAsciiAlnum(c)) return false;
   switch (c) {
@@ -216,132 +200,182 @@ bool IsUrlPreceding(char32_t c) {
   }
 }
 
-enum class LabelKind { kSubdomain, kDomainName, kUnicode };
-
 struct UrlMatch {
   std::size_t url_start = 0;
   std::size_t url_end = 0;
   std::size_t domain_start = 0;
   std::size_t domain_end = 0;
-  bool protocol = false;
+  std::size_t protocol_length = 0;  // 0 (none), 7 or 8
+  bool has_path = false;            // a '/' after the domain (and port)
+  // The match starts inside the astral character at url_start: JavaScript
+  // strings are UTF-16, so its high surrogate served as the preceding
+  // character and the domain starts with the (lone) low surrogate.
+  bool low_surrogate_start = false;
 };
 
 class UrlScanner {
  public:
   explicit UrlScanner(const DecodedText& t) : t_(t), cp_(t.cp), n_(t.size()) {}
 
-  // VALID_URL group 3 starting exactly at `u`.
-  bool MatchAt(std::size_t u, UrlMatch* m) const {
+  // extractUrl's group 3 starting exactly at `u`: (https?://)?domain(:port)?(/path)?(?query)?
+  bool MatchAt(std::size_t u, UrlMatch* m) {
     std::size_t proto = 0;
     if (MatchesAsciiCi(t_, u, "http://")) {
       proto = 7;
     } else if (MatchesAsciiCi(t_, u, "https://")) {
       proto = 8;
     }
-    if (proto != 0 && MatchRest(u, u + proto, true, m)) return true;
-    return MatchRest(u, u, false, m);
+    if (proto != 0 && MatchRest(u, u + proto, proto, m)) return true;
+    return MatchRest(u, u, 0, m);
+  }
+  // The same at the low surrogate of the astral character at `u` (no protocol
+  // can start there; the surrogate is a domain character as the whole is).
+  bool MatchAtLowSurrogate(std::size_t u, UrlMatch* m) {
+    if (!MatchRest(u, u, 0, m)) return false;
+    m->low_surrogate_start = true;
+    return true;
+  }
+
+  // validAsciiDomain anywhere in [from, limit) (the domain of a match, as its
+  // own string: `limit` is its end for the TLD lookahead). Sets the match.
+  bool FindAsciiDomain(std::size_t from, std::size_t limit, std::size_t* begin,
+                       std::size_t* end) const {
+    for (std::size_t p = from; p < limit; ++p) {
+      if (!internal::IsAsciiDomainLabelChar(cp_[p])) continue;
+      const std::size_t e = AsciiDomainAt(p, limit);
+      if (e != kNpos) {
+        *begin = p;
+        *end = e;
+        return true;
+      }
+      // A later start in the same label has the same label ends: it fails too.
+      while (p + 1 < limit && internal::IsAsciiDomainLabelChar(cp_[p + 1])) ++p;
+    }
+    return false;
+  }
+
+  // validTcoUrl on a match with a protocol: ^https?://t\.co/([a-z0-9]+)(?:\?query)?
+  // Returns the end of the t.co URL and the slug length, or kNpos.
+  std::size_t MatchTco(const UrlMatch& m, std::size_t* slug_len) const {
+    std::size_t p = m.domain_start;
+    if (m.protocol_length == 0 || !MatchesAsciiCi(t_, p, "t.co/")) return kNpos;
+    p += 5;
+    const std::size_t slug = p;
+    while (p < m.url_end && internal::IsAsciiAlnum(cp_[p])) ++p;
+    if (p == slug) return kNpos;
+    *slug_len = p - slug;
+    if (p < m.url_end && cp_[p] == '?') {
+      const std::size_t q = MatchQuery(p, m.url_end);
+      if (q != kNpos) p = q;
+    }
+    return p;
   }
 
  private:
-  bool LabelChar(char32_t c, LabelKind kind) const {
-    return kind == LabelKind::kUnicode ? internal::IsUrlUnicodeChar(c)
-                                       : internal::IsUrlValidChar(c);
-  }
-  bool RunChar(char32_t c, LabelKind kind) const {
-    if (c == '-') return true;
-    if (c == '_' && kind == LabelKind::kSubdomain) return true;
-    return LabelChar(c, kind);
-  }
-
-  // One "label." at p; returns the position after the dot, or kNpos.
-  std::size_t MatchLabel(std::size_t p, LabelKind kind) const {
-    if (p >= n_ || !LabelChar(cp_[p], kind)) return kNpos;
+  // One validSubdomain (with '_') or validDomainName label and its '.' at p;
+  // returns the position after the dot, or kNpos.
+  std::size_t MatchLabel(std::size_t p, bool underscore) const {
+    if (p >= n_ || !internal::IsUrlDomainChar(cp_[p])) return kNpos;
     std::size_t q = p + 1;
-    while (q < n_ && RunChar(cp_[q], kind)) ++q;
-    if (q < n_ && cp_[q] == '.' && LabelChar(cp_[q - 1], kind)) return q + 1;
+    while (q < n_ &&
+           (internal::IsUrlDomainChar(cp_[q]) || cp_[q] == '-' || (underscore && cp_[q] == '_'))) {
+      ++q;
+    }
+    if (q < n_ && cp_[q] == '.' && internal::IsUrlDomainChar(cp_[q - 1])) return q + 1;
     return kNpos;
   }
 
-  // (?:GTLD|CCTLD)(?=[^a-z0-9@+-]|$), then (for A) xn--[-0-9a-z]+.
-  std::size_t MatchTld(std::size_t e, bool allow_punycode) const {
+  // (?:GTLD|CCTLD)(?=[^0-9a-zA-Z@+-]|$) at e, the longest (the reference lists
+  // longer TLDs first, generic before country, and no TLD of one list is a
+  // prefix of one of the other), compared case-insensitively; then
+  // xn--[-0-9a-z]+. `limit` is the end of the string searched.
+  std::size_t MatchTld(std::size_t e, std::size_t limit) const {
     char key[256];
     std::size_t key_len = 0;
     std::size_t best = kNpos;
     const std::size_t max_cps = internal::MaxTldCodePoints();
-    for (std::size_t i = e; i < n_ && i - e < max_cps; ++i) {
-      char32_t c = cp_[i];
-      if (c < 0x80) {
-        if (!internal::IsAsciiAlnum(c) && c != '-') break;
-        c = internal::AsciiLower(c);
-      } else if (!internal::IsUrlUnicodeChar(c)) {
-        break;
-      }
+    for (std::size_t i = e; i < limit && i - e < max_cps; ++i) {
+      const char32_t c = cp_[i];
+      if (c < 0x80 && !internal::IsAsciiAlpha(c)) break;  // TLDs hold letters and marks
+      key_len += internal::AppendUtf8(internal::JsCanonicalize(c), key + key_len);
       if (key_len + 4 > sizeof(key)) break;
-      if (c < 0x80) {
-        key[key_len++] = static_cast<char>(c);
-      } else if (c < 0x800) {
-        key[key_len++] = static_cast<char>(0xC0 | (c >> 6));
-        key[key_len++] = static_cast<char>(0x80 | (c & 0x3F));
-      } else if (c < 0x10000) {
-        key[key_len++] = static_cast<char>(0xE0 | (c >> 12));
-        key[key_len++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        key[key_len++] = static_cast<char>(0x80 | (c & 0x3F));
-      } else {
-        key[key_len++] = static_cast<char>(0xF0 | (c >> 18));
-        key[key_len++] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        key[key_len++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        key[key_len++] = static_cast<char>(0x80 | (c & 0x3F));
-      }
       const std::size_t next = i + 1;
-      if (next < n_) {
+      if (next < limit) {
         const char32_t f = cp_[next];
         if (internal::IsAsciiAlnum(f) || f == '@' || f == '+' || f == '-') continue;
       }
       if (internal::IsKnownTld(std::string_view(key, key_len))) best = next;
     }
     if (best != kNpos) return best;
-    if (allow_punycode && MatchesAsciiCi(t_, e, "xn--")) {
+    if (MatchesAsciiCi(t_, e, "xn--")) {
       std::size_t j = e + 4;
-      while (j < n_ && (internal::IsAsciiAlnum(cp_[j]) || cp_[j] == '-')) ++j;
+      while (j < limit && (internal::IsAsciiAlnum(cp_[j]) || cp_[j] == '-')) ++j;
       if (j > e + 4) return j;
     }
     return kNpos;
   }
 
-  bool ProtocolBefore(std::size_t d) const {
-    return (d >= 7 && MatchesAsciiCi(t_, d - 7, "http://")) ||
-           (d >= 8 && MatchesAsciiCi(t_, d - 8, "https://"));
+  // validDomain at d: validSubdomain* validDomainName (gTLD|ccTLD|punycode);
+  // the star gives subdomains back one at a time. Returns the end or kNpos.
+  // Every start inside one run of domain-name characters has the same label
+  // ends and so the same result (texts without spaces, such as Japanese, are
+  // one long run): the last one is remembered, so the search stays linear.
+  std::size_t MatchDomain(std::size_t d) {
+    if (d >= n_ || !internal::IsUrlDomainChar(cp_[d])) return kNpos;
+    if (memo_valid_ && d > memo_start_ && d < memo_run_end_) return memo_result_;
+    std::size_t q = d + 1;
+    while (q < n_ && (internal::IsUrlDomainChar(cp_[q]) || cp_[q] == '-')) ++q;
+    memo_valid_ = true;
+    memo_start_ = d;
+    memo_run_end_ = q;
+    memo_result_ = MatchDomainUncached(d);
+    return memo_result_;
   }
-
-  // URL_VALID_DOMAIN at d; returns its end or kNpos.
-  std::size_t MatchDomain(std::size_t d) const {
-    // A: SUBDOMAIN* DOMAIN_NAME (GTLD|CCTLD|PUNYCODE); subdomains are atomic,
-    // the star gives them back one at a time.
-    std::size_t subs[64];
-    std::size_t count = 0;
-    for (std::size_t p = d; count < 64;) {
-      const std::size_t e = MatchLabel(p, LabelKind::kSubdomain);
+  std::size_t MatchDomainUncached(std::size_t d) {
+    subdomain_ends_.clear();
+    for (std::size_t p = d;;) {
+      const std::size_t e = MatchLabel(p, /*underscore=*/true);
       if (e == kNpos) break;
-      subs[count++] = e;
+      subdomain_ends_.push_back(e);
       p = e;
     }
-    for (std::size_t k = count + 1; k-- > 0;) {
-      const std::size_t p = k == 0 ? d : subs[k - 1];
-      const std::size_t e = MatchLabel(p, LabelKind::kDomainName);
+    for (std::size_t k = subdomain_ends_.size() + 1; k-- > 0;) {
+      const std::size_t p = k == 0 ? d : subdomain_ends_[k - 1];
+      const std::size_t e = MatchLabel(p, /*underscore=*/false);
       if (e == kNpos) continue;
-      const std::size_t tld_end = MatchTld(e, true);
+      const std::size_t tld_end = MatchTld(e, n_);
       if (tld_end != kNpos) return tld_end;
-    }
-    // B: (?<=https?://) then an ASCII or Unicode domain name and a TLD.
-    // (C, "domain + ccTLD + '/'", is contained in A.)
-    if (ProtocolBefore(d)) {
-      const std::size_t e = MatchLabel(d, LabelKind::kUnicode);
-      if (e != kNpos) return MatchTld(e, false);
     }
     return kNpos;
   }
 
-  // URL_BALANCED_PARENS at i (cp_[i] == '(').
+  // validAsciiDomain at p within [p, limit): (?:[-a-z0-9À-ÿ…]+\.)+ then a TLD,
+  // giving labels back one at a time.
+  std::size_t AsciiDomainAt(std::size_t p, std::size_t limit) const {
+    std::size_t ends[16];
+    std::size_t count = 0;
+    std::vector<std::size_t> more;  // beyond 16 labels (rare)
+    for (std::size_t q = p;;) {
+      std::size_t r = q;
+      while (r < limit && internal::IsAsciiDomainLabelChar(cp_[r])) ++r;
+      if (r == q || r >= limit || cp_[r] != '.') break;
+      if (count < 16) {
+        ends[count] = r + 1;
+      } else {
+        more.push_back(r + 1);
+      }
+      ++count;
+      q = r + 1;
+    }
+    for (std::size_t k = count; k-- > 0;) {
+      const std::size_t e = k < 16 ? ends[k] : more[k - 16];
+      const std::size_t tld_end = MatchTld(e, limit);
+      if (tld_end != kNpos) return tld_end;
+    }
+    return kNpos;
+  }
+
+  // validUrlBalancedParens at i (cp_[i] == '(').
   std::size_t MatchBalancedParens(std::size_t i) const {
     std::size_t j = i + 1;
     while (j < n_ && internal::IsUrlPathChar(cp_[j])) ++j;
@@ -357,26 +391,39 @@ class UrlScanner {
     return kNpos;
   }
 
-  // URL_VALID_PATH*+ after the '/': ends at the last ending char or parens.
-  std::size_t MatchPath(std::size_t i) const {
-    std::size_t last = i;
-    while (i < n_) {
-      const char32_t c = cp_[i];
-      if (internal::IsUrlPathChar(c)) {
-        ++i;
-        if (internal::IsUrlPathEndingChar(c)) last = i;
-      } else if (c == '(') {
-        const std::size_t j = MatchBalancedParens(i);
-        if (j == kNpos) break;
-        i = last = j;
-      } else {
-        break;
+  // validUrlPath* after the '/'. In the reference the ending-character class
+  // is spliced in unbracketed, so one path step is either
+  //   G* (BP G*)* [ending char]   (the longest such), or
+  //   BP                          (balanced parens alone)
+  // where G is a path character and BP balanced parens: "/a.b.(c)(d)" ends
+  // after "/a.b", "/a(c)(d)" takes all of it.
+  std::size_t MatchPath(std::size_t pos) const {
+    for (;;) {
+      std::size_t last_ending = kNpos;
+      for (std::size_t j = pos; j < n_;) {
+        const char32_t c = cp_[j];
+        if (internal::IsUrlPathChar(c)) {
+          ++j;
+          if (internal::IsUrlPathEndingChar(c)) last_ending = j;
+        } else if (c == '(') {
+          j = MatchBalancedParens(j);
+          if (j == kNpos) break;
+        } else {
+          break;
+        }
       }
+      if (last_ending != kNpos) {
+        pos = last_ending;
+        continue;
+      }
+      if (pos >= n_ || cp_[pos] != '(') return pos;
+      const std::size_t j = MatchBalancedParens(pos);
+      if (j == kNpos) return pos;
+      pos = j;
     }
-    return last;
   }
 
-  // (\?QUERY_CHARS*QUERY_ENDING_CHARS)? at i (cp_[i] == '?'), bounded by `limit`.
+  // (\?validUrlQueryChars*validUrlQueryEndingChars)? at i (cp_[i] == '?'), bounded by `limit`.
   std::size_t MatchQuery(std::size_t i, std::size_t limit) const {
     std::size_t last = kNpos;
     for (std::size_t j = i + 1; j < limit && internal::IsUrlQueryChar(cp_[j]); ++j) {
@@ -385,7 +432,7 @@ class UrlScanner {
     return last;
   }
 
-  bool MatchRest(std::size_t u, std::size_t d, bool protocol, UrlMatch* m) const {
+  bool MatchRest(std::size_t u, std::size_t d, std::size_t protocol_length, UrlMatch* m) {
     const std::size_t domain_end = MatchDomain(d);
     if (domain_end == kNpos) return false;
     std::size_t pos = domain_end;
@@ -393,41 +440,29 @@ class UrlScanner {
       pos += 2;
       while (pos < n_ && internal::IsAsciiDigit(cp_[pos])) ++pos;
     }
-    if (pos < n_ && cp_[pos] == '/') pos = MatchPath(pos + 1);
+    m->has_path = pos < n_ && cp_[pos] == '/';
+    if (m->has_path) pos = MatchPath(pos + 1);
     if (pos < n_ && cp_[pos] == '?') {
       const std::size_t q = MatchQuery(pos, n_);
       if (q != kNpos) pos = q;
     }
+    m->low_surrogate_start = false;
     m->url_start = u;
     m->url_end = pos;
     m->domain_start = d;
     m->domain_end = domain_end;
-    m->protocol = protocol;
+    m->protocol_length = protocol_length;
     return true;
   }
 
- public:
-  // VALID_TCO_URL on [m.url_start, m.url_end): end of the t.co match and the
-  // slug length, or kNpos.
-  std::size_t MatchTco(const UrlMatch& m, std::size_t* slug_len) const {
-    std::size_t p = m.domain_start;
-    if (!m.protocol || !MatchesAsciiCi(t_, p, "t.co/")) return kNpos;
-    p += 5;
-    const std::size_t slug = p;
-    while (p < m.url_end && internal::IsAsciiAlnum(cp_[p])) ++p;
-    if (p == slug) return kNpos;
-    *slug_len = p - slug;
-    if (p < m.url_end && cp_[p] == '?') {
-      const std::size_t q = MatchQuery(p, m.url_end);
-      if (q != kNpos) p = q;
-    }
-    return p;
-  }
-
- private:
   const DecodedText& t_;
   const std::vector<char32_t>& cp_;
   std::size_t n_;
+  std::vector<std::size_t> subdomain_ends_;
+  bool memo_valid_ = false;  // MatchDomain's last start, run end and result
+  std::size_t memo_start_ = 0;
+  std::size_t memo_run_end_ = 0;
+  std::size_t memo_result_ = kNpos;
 };
 
 std::size_t Utf16Length(const DecodedText& t, std::size_t b, std::size_t e) {
@@ -436,58 +471,106 @@ std::size_t Utf16Length(const DecodedText& t, std::size_t b, std::size_t e) {
   return len;
 }
 
-bool IsLabelSeparator(char32_t c) { return c == '.' || c == 0x3002 || c == 0xFF0E || c == 0xFF61; }
-
-const UIDNA* Idna() {
-  static const UIDNA* idna = [] {
-    UErrorCode status = U_ZERO_ERROR;
-    UIDNA* p = uidna_openUTS46(UIDNA_DEFAULT, &status);
-    return U_SUCCESS(status) ? p : nullptr;
-  }();
-  return idna;
+// RFC 3492 Punycode: the length of the encoding of `cps` (no "xn--"), or
+// kNpos where the encoder overflows.
+std::size_t PunycodeLength(const char32_t* cps, std::size_t count) {
+  constexpr std::uint64_t kBase = 36, kTMin = 1, kTMax = 26, kSkew = 38, kDamp = 700;
+  constexpr std::uint64_t kMaxInt = 0x7FFFFFFF;
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < count; ++i) out += cps[i] < 0x80;
+  const std::size_t basic = out;
+  std::size_t handled = basic;
+  if (basic > 0) ++out;  // the delimiter
+  std::uint64_t n = 0x80, delta = 0, bias = 72;
+  auto adapt = [&](std::uint64_t d, std::uint64_t points, bool first) {
+    d = first ? d / kDamp : d / 2;
+    d += d / points;
+    std::uint64_t k = 0;
+    while (d > ((kBase - kTMin) * kTMax) / 2) {
+      d /= kBase - kTMin;
+      k += kBase;
+    }
+    return k + (kBase - kTMin + 1) * d / (d + kSkew);
+  };
+  while (handled < count) {
+    std::uint64_t m = kMaxInt;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (cps[i] >= n && cps[i] < m) m = cps[i];
+    }
+    if (m - n > (kMaxInt - delta) / (handled + 1)) return kNpos;
+    delta += (m - n) * (handled + 1);
+    n = m;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (cps[i] < n && ++delta > kMaxInt) return kNpos;
+      if (cps[i] != n) continue;
+      std::uint64_t q = delta;
+      for (std::uint64_t k = kBase;; k += kBase) {
+        const std::uint64_t th = k <= bias ? kTMin : (k >= bias + kTMax ? kTMax : k - bias);
+        if (q < th) break;
+        ++out;
+        q = (q - th) / (kBase - th);
+      }
+      ++out;
+      bias = adapt(delta, handled + 1, handled == basic);
+      delta = 0;
+      ++handled;
+    }
+    ++delta;
+    ++n;
+  }
+  return out;
 }
 
-// Extractor.isValidHostAndLength: java.net.IDN.toASCII of the host must
-// succeed (every label 1..63 after punycode) and the URL, with the punycode
-// host and a default protocol when none was written, must fit 4096 chars.
-bool IsValidHostAndLength(const DecodedText& t, std::size_t url_utf16_len, bool protocol,
-                          std::size_t host_begin, std::size_t host_end) {
-  if (host_begin >= host_end) return false;
-  std::size_t punycode_len = 0;
-  std::size_t label_begin = host_begin;
-  for (std::size_t i = host_begin; i <= host_end; ++i) {
-    if (i < host_end && !IsLabelSeparator(t.cp[i])) continue;
-    if (i == label_begin) return false;  // empty label
-    bool ascii = true;
-    for (std::size_t k = label_begin; k < i; ++k) ascii = ascii && t.cp[k] < 0x80;
-    if (ascii) {
-      if (i - label_begin > 63) return false;
-      punycode_len += i - label_begin;
-    } else {
-      const UIDNA* idna = Idna();
-      if (idna == nullptr) return false;
-      const std::string_view label = t.Slice(label_begin, i);
-      char out[256];
-      UIDNAInfo info = UIDNA_INFO_INITIALIZER;
-      UErrorCode status = U_ZERO_ERROR;
-      const int32_t len = uidna_labelToASCII_UTF8(
-          idna, label.data(), static_cast<int32_t>(label.size()), out, sizeof(out), &info, &status);
-      constexpr uint32_t kFatal = UIDNA_ERROR_EMPTY_LABEL | UIDNA_ERROR_LABEL_TOO_LONG |
-                                  UIDNA_ERROR_DISALLOWED | UIDNA_ERROR_PUNYCODE |
-                                  UIDNA_ERROR_INVALID_ACE_LABEL | UIDNA_ERROR_LABEL_HAS_DOT;
-      if (U_FAILURE(status) || (info.errors & kFatal) != 0 || len <= 0 || len > 63) return false;
-      punycode_len += static_cast<std::size_t>(len);
+bool IsPunycodeSeparator(char32_t c) {
+  return c == '.' || c == 0x3002 || c == 0xFF0E || c == 0xFF61;
+}
+
+// The reference's idna.toAscii check of a URL's domain: a domain starting
+// with "xn--" must hold an ASCII domain, and each '.'-separated label must
+// become 1 to 63 characters with punycode.toASCII (which itself splits on
+// the ideographic and full-width full stops and encodes a part holding
+// anything beyond U+007E as "xn--" and its Punycode).
+// With `low_surrogate_start` the first character counts as its low surrogate.
+bool IsValidDomain(const DecodedText& t, const UrlScanner& scanner, std::size_t begin,
+                   std::size_t end, bool low_surrogate_start) {
+  if (end - begin >= 4 && t.cp[begin] == 'x' && t.cp[begin + 1] == 'n' && t.cp[begin + 2] == '-' &&
+      t.cp[begin + 3] == '-') {
+    std::size_t b = 0, e = 0;
+    if (!scanner.FindAsciiDomain(begin, end, &b, &e)) return false;
+  }
+  std::size_t label_begin = begin;
+  for (std::size_t i = begin; i <= end; ++i) {
+    if (i < end && t.cp[i] != '.') continue;
+    std::size_t ascii_len = 0;
+    std::size_t part_begin = label_begin;
+    for (std::size_t j = label_begin; j <= i; ++j) {
+      if (j < i && !IsPunycodeSeparator(t.cp[j])) continue;
+      bool plain = true;
+      for (std::size_t k = part_begin; k < j; ++k) plain = plain && t.cp[k] <= 0x7E;
+      if (plain) {
+        ascii_len += j - part_begin;
+      } else if (low_surrogate_start && part_begin == begin) {
+        std::vector<char32_t> part(t.cp.begin() + static_cast<std::ptrdiff_t>(part_begin),
+                                   t.cp.begin() + static_cast<std::ptrdiff_t>(j));
+        part[0] = 0xDC00 + ((part[0] - 0x10000) & 0x3FF);
+        const std::size_t len = PunycodeLength(part.data(), part.size());
+        if (len == kNpos) return false;
+        ascii_len += 4 + len;
+      } else {
+        const std::size_t len = PunycodeLength(t.cp.data() + part_begin, j - part_begin);
+        if (len == kNpos) return false;
+        ascii_len += 4 + len;
+      }
+      if (j < i) ++ascii_len;  // the separator, as '.'
+      part_begin = j + 1;
     }
-    if (i < host_end) ++punycode_len;  // the separator becomes '.'
+    if (ascii_len < 1 || ascii_len > kMaxDomainLabelLength) return false;
     label_begin = i + 1;
   }
-  const std::size_t host_utf16 = Utf16Length(t, host_begin, host_end);
-  const std::size_t url_len = url_utf16_len + punycode_len - host_utf16;
-  return url_len + (protocol ? 0 : kDefaultProtocolLength) <=
-         static_cast<std::size_t>(kMaxUrlLength);
+  return true;
 }
 
-// VALID_URL plus Extractor.extractURLsWithIndices.
+// extractUrl plus extractUrlsWithIndices.
 void FindUrls(const DecodedText& t, std::vector<Entity>* out) {
   const std::size_t n = t.size();
   std::size_t last_dot = kNpos;
@@ -498,36 +581,81 @@ void FindUrls(const DecodedText& t, std::vector<Entity>* out) {
     }
   }
   if (last_dot == kNpos) return;
-  const UrlScanner scanner(t);
+  UrlScanner scanner(t);
   std::size_t ss = 0;
   while (ss < n) {
     UrlMatch m;
     std::size_t before = kNpos;
     bool found = false;
+    // The leftmost start: a preceding character (or the start of the text)
+    // and a URL after it. An astral character is two UTF-16 units there: its
+    // high surrogate may precede a URL starting at its low surrogate.
     for (std::size_t s = ss; s <= last_dot && !found; ++s) {
-      if (IsUrlPreceding(t.cp[s]) && scanner.MatchAt(s + 1, &m)) {
+      const bool astral = t.cp[s] >= 0x10000;
+      if (astral && scanner.MatchAtLowSurrogate(s, &m)) {
+        before = s;
+        found = true;
+      } else if (!astral && IsUrlPreceding(t.cp[s]) && scanner.MatchAt(s + 1, &m)) {
         before = s;
         found = true;
       } else if (s == 0 && scanner.MatchAt(0, &m)) {
+        found = true;
+      } else if (astral && scanner.MatchAt(s + 1, &m)) {
+        before = s;
         found = true;
       }
     }
     if (!found) break;
     ss = m.url_end;
-    if (!m.protocol && before != kNpos) {
-      const char32_t b = t.cp[before];
-      if (b == '-' || b == '_' || b == '.' || b == '/') continue;
+    // isValidUrl: the domain's labels, and the length with the protocol
+    // written (or "https://") added to the whole match.
+    const std::size_t protocol_length =
+        m.protocol_length != 0 ? m.protocol_length : kDefaultProtocolLength;
+    const std::size_t url_length =
+        Utf16Length(t, m.url_start, m.url_end) - (m.low_surrogate_start ? 1 : 0);
+    if (!IsValidDomain(t, scanner, m.domain_start, m.domain_end, m.low_surrogate_start) ||
+        protocol_length + url_length > kMaxUrlLength) {
+      continue;
+    }
+    if (m.protocol_length == 0) {
+      if (before != kNpos) {
+        const char32_t b = t.cp[before];
+        if (b == '-' || b == '_' || b == '.' || b == '/') continue;
+      }
+      // Without a protocol only the ASCII domains inside the domain are URLs
+      // ("日本a.com" gives "a.com"); the last one takes the path (and what
+      // follows it) when there is one, and nothing after the domain otherwise.
+      // Each is placed where its text first occurs after the previous one.
+      const std::size_t first = out->size();
+      std::size_t from = m.domain_start;
+      std::size_t placed = m.domain_start;
+      std::size_t b = 0, e = 0;
+      while (from < m.domain_end && scanner.FindAsciiDomain(from, m.domain_end, &b, &e)) {
+        const std::string_view found_text = t.Slice(b, e);
+        std::size_t at = b;
+        for (std::size_t p = placed; p + (e - b) <= b; ++p) {
+          if (t.Slice(p, p + (e - b)) == found_text) {
+            at = p;
+            break;
+          }
+        }
+        out->push_back(MakeEntity(t, EntityType::kUrl, at, at + (e - b), at, at + (e - b)));
+        placed = at + (e - b);
+        from = e;
+      }
+      if (out->size() == first || !m.has_path) continue;
+      Entity& last = out->back();
+      last.value.append(t.Slice(m.domain_end, m.url_end));
+      last.end = static_cast<std::int32_t>(m.url_end);
+      last.end_utf16 = static_cast<std::int32_t>(internal::Utf16Offsets(t)[m.url_end]);
+      continue;
     }
     std::size_t url_end = m.url_end;
     std::size_t slug_len = 0;
     const std::size_t tco_end = scanner.MatchTco(m, &slug_len);
     if (tco_end != kNpos) {
-      if (slug_len > static_cast<std::size_t>(kMaxTcoSlugLength)) continue;
+      if (slug_len > kMaxTcoSlugLength) continue;
       url_end = tco_end;
-    }
-    if (!IsValidHostAndLength(t, Utf16Length(t, m.url_start, url_end), m.protocol, m.domain_start,
-                              m.domain_end)) {
-      continue;
     }
     out->push_back(MakeEntity(t, EntityType::kUrl, m.url_start, url_end, m.url_start, url_end));
   }
@@ -594,15 +722,7 @@ std::string ExtractReplyScreenName(std::string_view text) {
   const DecodedText& t = DecodeScratch(text);
   const std::size_t n = t.size();
   std::size_t i = 0;
-  while (i < n) {
-    if (internal::IsUnicodeSpace(t.cp[i])) {
-      ++i;
-    } else if (DirectionalSequenceAt(t, i)) {
-      i += kDirectionalSequence.size();
-    } else {
-      break;
-    }
-  }
+  while (i < n && internal::IsUnicodeSpace(t.cp[i])) ++i;  // validReply: ^spaces*[@＠]
   if (i >= n || !internal::IsAtSign(t.cp[i])) return {};
   const std::size_t k = i + 1;
   std::size_t u = k;

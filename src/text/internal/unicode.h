@@ -1,14 +1,22 @@
 // File: text/internal/unicode.h
 // Private helpers of the text library: UTF-8 decoding into code points (with
 // byte offsets kept so values can be sliced from the original text) and the
-// character classes of twitter-text's Regex.java, as inline predicates with
-// ASCII fast paths and ICU lookups for the rest.
+// character classes of the reference twitter-text (JavaScript, 3.1.0), as
+// inline predicates with ASCII fast paths and lookup tables for the rest.
+//
+// twitter-text's regular expressions are JavaScript RegExps with the `i` flag
+// and without `u`: a character matches a class when its case-insensitive
+// canonical form (JsCanonicalize) is that of a member, so the classes below that
+// contain cased letters are closed under that relation (ɵ is in the Latin class
+// because its upper case Ɵ is). Its hashtag letter tables are those of Unicode
+// 7.0; ICU's (newer) data is cut back to them by character age.
 #pragma once
 
 #include <unicode/uchar.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -36,12 +44,40 @@ void Decode(std::string_view utf8, DecodedText* out);
 // UTF-16 offsets of every code point of `t` (computed once per text).
 const std::vector<std::uint32_t>& Utf16Offsets(const DecodedText& t);
 
+// Appends `c` (a valid code point) to `out` as UTF-8; returns the byte count.
+inline std::size_t AppendUtf8(char32_t c, char* out) {
+  if (c < 0x80) {
+    out[0] = static_cast<char>(c);
+    return 1;
+  }
+  if (c < 0x800) {
+    out[0] = static_cast<char>(0xC0 | (c >> 6));
+    out[1] = static_cast<char>(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | (c >> 12));
+    out[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out[2] = static_cast<char>(0x80 | (c & 0x3F));
+    return 3;
+  }
+  out[0] = static_cast<char>(0xF0 | (c >> 18));
+  out[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+  out[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+  out[3] = static_cast<char>(0x80 | (c & 0x3F));
+  return 4;
+}
+inline void AppendUtf8(char32_t c, std::string* out) {
+  char buf[4];
+  out->append(buf, AppendUtf8(c, buf));
+}
+
 inline bool IsAsciiAlpha(char32_t c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 inline bool IsAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
 inline bool IsAsciiAlnum(char32_t c) { return IsAsciiAlpha(c) || IsAsciiDigit(c); }
 inline char32_t AsciiLower(char32_t c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
-// LATIN_ACCENTS_CHARS.
+// latinAccentChars, exactly (as endMentionMatch uses it, without the i flag).
 inline bool IsLatinAccent(char32_t c) {
   if (c < 0xC0) return false;
   if (c <= 0xFF) return c != 0xD7 && c != 0xF7;
@@ -93,61 +129,67 @@ inline bool IsDirectional(char32_t c) {
 inline bool IsAtSign(char32_t c) { return c == '@' || c == 0xFF20; }
 inline bool IsHashSign(char32_t c) { return c == '#' || c == 0xFF03; }
 
-// HASHTAG_LETTERS_AND_MARKS: \p{L}\p{M} plus code points Regex.java lists
-// explicitly (all assigned L/M in current Unicode except a private-use block).
+// JavaScript's RegExp case-insensitive canonical form of `c` (ECMA-262
+// Canonicalize without the u flag): the upper case of a BMP character when it
+// is a single character and not ASCII for a non-ASCII `c`; astral code points
+// (two UTF-16 units there) stand for themselves.
+char32_t JsCanonicalize(char32_t c);
+
+// Lookup tables over the BMP, built once (thread-safe) from ICU.
+struct JsClassTables {
+  std::vector<bool> hashtag_letter;  // hashtagAlpha
+  std::vector<bool> hashtag_alnum;   // hashtagAlphaNumeric
+  std::vector<bool> latin_accent;    // latinAccentChars, case-insensitive
+  std::vector<bool> latin_cyrillic;  // latinAccentChars and cyrillicLettersAndMarks, same
+};
+const JsClassTables& BuildClassTables();
+inline const JsClassTables& ClassTables() {
+  static const JsClassTables& tables = BuildClassTables();  // inline: one load on the hot path
+  return tables;
+}
+
+// Letters, marks and decimal digits as twitter-text's tables have them (Unicode 7.0).
+bool IsAstralHashtagLetter(char32_t c);
+bool IsAstralHashtagNumeral(char32_t c);
+
+// hashtagAlpha: a letter or mark.
 inline bool IsHashtagLetter(char32_t c) {
   if (c < 0x80) return IsAsciiAlpha(c);
-  const std::uint32_t mask = U_GET_GC_MASK(static_cast<UChar32>(c));
-  if (mask & (U_GC_L_MASK | U_GC_M_MASK)) return true;
-  return (c >= 0xF870 && c <= 0xF87F) || c == 0xF882 || (c >= 0xF884 && c <= 0xF89F) ||
-         c == 0xF8B8 || (c >= 0xF8C1 && c <= 0xF8D6);
+  if (c < 0x10000) return ClassTables().hashtag_letter[c];
+  return IsAstralHashtagLetter(c);
 }
-inline bool IsHashtagSpecial(char32_t c) {
-  switch (c) {
-    case '_':
-    case 0x200C:
-    case 0x200D:
-    case 0xA67E:
-    case 0x05BE:
-    case 0x05F3:
-    case 0x05F4:
-    case 0xFF5E:
-    case 0x301C:
-    case 0x309B:
-    case 0x309C:
-    case 0x30A0:
-    case 0x30FB:
-    case 0x3003:
-    case 0x0F0B:
-    case 0x0F0C:
-    case 0x00B7:
-      return true;
-    default:
-      return false;
-  }
-}
-// HASHTAG_LETTERS_NUMERALS.
+// hashtagAlphaNumeric: letters, marks, decimal digits and hashtagSpecialChars.
 inline bool IsHashtagLetterOrNumeral(char32_t c) {
   if (c < 0x80) return IsAsciiAlnum(c) || c == '_';
-  if (IsHashtagLetter(c) || IsHashtagSpecial(c)) return true;
-  return u_charType(static_cast<UChar32>(c)) == U_DECIMAL_DIGIT_NUMBER;
+  if (c < 0x10000) return ClassTables().hashtag_alnum[c];
+  return IsAstralHashtagLetter(c) || IsAstralHashtagNumeral(c);
 }
 
-// URL_VALID_CHARS.
-inline bool IsUrlValidChar(char32_t c) { return IsAsciiAlnum(c) || IsLatinAccent(c); }
-
-// URL_VALID_UNICODE_CHARS: not PUNCTUATION_CHARS, \s, \p{Z}, \p{InGeneralPunctuation}.
-inline bool IsUrlUnicodeChar(char32_t c) {
-  if (c < 0x80) {
-    if (c == '\\') return true;  // not in Regex.java's PUNCTUATION_CHARS
-    return !IsAsciiPunct(c) && !IsJavaSpace(c);
-  }
-  if (c >= 0x2000 && c <= 0x206F) return false;
-  const std::uint32_t mask = U_GET_GC_MASK(static_cast<UChar32>(c));
-  return (mask & U_GC_Z_MASK) == 0;
+// twitter-text's punctuation class: ASCII punctuation except '"' and '`'.
+inline bool IsTwitterPunct(char32_t c) { return IsAsciiPunct(c) && c != '"' && c != '`'; }
+// JavaScript's \s.
+inline bool IsJsSpace(char32_t c) {
+  if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D);
+  return c != 0x180E && c != 0x85 && (IsUnicodeSpace(c) || c == 0xFEFF);
 }
 
-// URL_VALID_GENERAL_PATH_CHARS.
+// validDomainChars: anything but twitter-text punctuation, spaces, U+FFFE,
+// U+FEFF, U+FFFF and directional marks (so letters of every script, emoji,
+// '"', '`' and control characters are domain characters).
+inline bool IsUrlDomainChar(char32_t c) {
+  if (c < 0x80) return !IsTwitterPunct(c) && !IsJavaSpace(c);
+  return !IsUnicodeSpace(c) && c != 0xFFFE && c != 0xFEFF && c != 0xFFFF && !IsDirectional(c);
+}
+// The label characters of validAsciiDomain: [-a-z0-9] and Latin accents.
+inline bool IsAsciiDomainLabelChar(char32_t c) {
+  if (c < 0x80) return IsAsciiAlnum(c) || c == '-';
+  return c < 0x10000 && ClassTables().latin_accent[c];
+}
+inline bool IsLatinOrCyrillicCi(char32_t c) {
+  return c < 0x10000 && ClassTables().latin_cyrillic[c];
+}
+
+// validGeneralUrlPathChars (case-insensitive: Latin and Cyrillic letters by case).
 inline bool IsUrlPathChar(char32_t c) {
   if (c < 0x80) {
     if (IsAsciiAlnum(c)) return true;
@@ -178,16 +220,16 @@ inline bool IsUrlPathChar(char32_t c) {
         return false;
     }
   }
-  return c == 0x2013 || IsLatinAccent(c) || IsCyrillic(c);
+  return c == 0x2013 || IsLatinOrCyrillicCi(c);
 }
-// URL_VALID_PATH_ENDING_CHARS (without the balanced-parens alternative).
+// validUrlPathEndingChars (without the balanced-parens alternative).
 inline bool IsUrlPathEndingChar(char32_t c) {
   if (c < 0x80) {
     return IsAsciiAlnum(c) || c == '=' || c == '_' || c == '#' || c == '/' || c == '-' || c == '+';
   }
-  return IsLatinAccent(c) || IsCyrillic(c);
+  return IsLatinOrCyrillicCi(c);
 }
-// URL_VALID_URL_QUERY_CHARS.
+// validUrlQueryChars.
 inline bool IsUrlQueryChar(char32_t c) {
   if (c >= 0x80) return false;
   if (IsAsciiAlnum(c)) return true;
@@ -221,7 +263,7 @@ inline bool IsUrlQueryChar(char32_t c) {
       return false;
   }
 }
-// URL_VALID_URL_QUERY_ENDING_CHARS.
+// validUrlQueryEndingChars.
 inline bool IsUrlQueryEndingChar(char32_t c) {
   return IsAsciiAlnum(c) || c == '-' || c == '_' || c == '&' || c == '=' || c == '#' || c == '/';
 }
