@@ -85,8 +85,9 @@ def scenario_faults(starling, data, work):
         {"status": 200, "lines": lines[63:65], "drip": 0.0002, "then": "stall", "stall": 3},
         # 5: keep-alives between lines, then a TCP reset.
         {"status": 200, "lines": lines[64:140], "keepalive": 0.001, "then": "reset"},
-        # 6: an operational disconnect after a few lines.
-        {"status": 200, "lines": lines[130:150] + [disconnect], "then": "hold"},
+        # 6: an operational disconnect after a few lines. (A reset drops what
+        # was still in flight, so this one starts again where 5 started.)
+        {"status": 200, "lines": lines[64:150] + [disconnect], "then": "hold"},
         # 7: the rest, then the stream stays open with keep-alives.
         {"status": 200, "lines": lines[145:], "then": "hold", "keepalive": 0.2},
     ]}}

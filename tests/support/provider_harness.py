@@ -57,5 +57,10 @@ def run_starling(starling, args, env=None, timeout=60):
          if k not in ("X_BEARER_TOKEN", "GITHUB_TOKEN", "MASTODON_TOKEN", "MEETUP_TOKEN")}
     e.setdefault("XDG_CONFIG_HOME", tempfile.gettempdir() + "/starling-test-no-config")
     e.update(env or {})
-    return subprocess.run([starling] + args, env=e, capture_output=True, text=True,
-                          timeout=timeout)
+    try:
+        return subprocess.run([starling] + args, env=e, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired as t:
+        err = t.stderr.decode("utf-8", "replace") if isinstance(t.stderr, bytes) else t.stderr
+        fail(f"starling {' '.join(args[:1])} did not end in {timeout} s; its stderr:\n"
+             f"{(err or '')[-3000:]}")

@@ -15,6 +15,7 @@ A route's key is the path; a request's query string is logged, not matched.
 A STEP is an object:
 
   {"status": 503, "headers": {...}, "body": "..."}      a plain answer
+  {"drop": true}                                        close without an answer
   {"status": 200, "lines": ["...", ...],                a stream (chunked)
    "keepalive": 0.05,          # send "\r\n" this often while idle (seconds)
    "drip": 0.001,              # send the bytes one at a time, this far apart
@@ -89,6 +90,10 @@ class Handler(BaseHTTPRequestHandler):
         step = state.step(url.path)
         if step is None:
             return self.plain({"status": 404, "body": "{\"title\":\"Not Found\"}"})
+        if step.get("drop"):
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return None
         if "lines" in step:
             return self.stream(step)
         return self.plain(step)

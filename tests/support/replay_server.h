@@ -1,0 +1,78 @@
+// File: tests/support/replay_server.h
+// tests/support/provider_server.py (the local stand-in for the providers'
+// APIs) in a child process, for C++ tests: start it with a script, ask for
+// its port, read its request log.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace starling::testing {
+
+class ReplayServer {
+ public:
+  // Starts the server on `script` (JSON text); nullptr when python3 or the
+  // server cannot start (the test should fail, saying so).
+  static std::unique_ptr<ReplayServer> Start(const std::string& script, const std::string& dir) {
+    std::filesystem::create_directories(dir);
+    auto s = std::unique_ptr<ReplayServer>(new ReplayServer());
+    s->script_ = dir + "/script.json";
+    s->log_ = dir + "/requests.log";
+    std::filesystem::remove(s->log_);
+    std::ofstream(s->script_) << script;
+    int out[2];
+    if (pipe(out) != 0) return nullptr;
+    s->pid_ = fork();
+    if (s->pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      close(out[1]);
+      const std::string server =
+          std::string(STARLING_TEST_SOURCE_DIR) + "/support/provider_server.py";
+      execlp("python3", "python3", server.c_str(), "--script", s->script_.c_str(), "--log",
+             s->log_.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[64] = {0};
+    const bool ok = f != nullptr && fgets(line, sizeof line, f) != nullptr &&
+                    std::sscanf(line, "port %d", &s->port_) == 1;
+    if (f != nullptr) fclose(f);
+    if (!ok) return nullptr;
+    return s;
+  }
+  ~ReplayServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  int port() const { return port_; }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // The log: one JSON object per request, in order.
+  std::vector<std::string> Requests() const {
+    std::vector<std::string> out;
+    std::ifstream in(log_);
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  }
+
+ private:
+  ReplayServer() = default;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string script_;
+  std::string log_;
+};
+
+}  // namespace starling::testing
