@@ -148,4 +148,24 @@ struct SentimentArgs {
 };
 int RunSentiment(const SentimentArgs& args);
 
+// `starling configure`: the providers' tokens in the 0600 credentials file.
+struct ConfigureArgs {
+  std::vector<std::string> names;  // read each one's value from stdin (hidden on a terminal)
+  std::vector<std::string> unset;
+  bool path = false;
+};
+int RunConfigure(const ConfigureArgs& args);
+
+// `starling rules`: the X filtered stream's rules.
+struct RulesArgs {
+  std::string action;               // list, add, delete, sync
+  std::vector<std::string> values;  // add: rule values; delete: ids; sync: the file
+  std::string tag;
+  bool all = false;
+  bool dry_run = false;
+  bool json = false;
+  std::string api_base;
+};
+int RunRules(const RulesArgs& args);
+
 }  // namespace starling::app

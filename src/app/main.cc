@@ -9,6 +9,7 @@
 
 #include "app/cli_util.h"
 #include "app/commands.h"
+#include "common/credentials.h"
 #include "common/log.h"
 #include "common/spec.h"
 #include "sink/registry.h"
@@ -255,6 +256,46 @@ int main(int argc, char** argv) {
                   "The table each analysis kind stores its rows in, as Markdown (what "
                   "docs/formats/results.md holds)");
 
+  app::ConfigureArgs configure_args;
+  auto* configure = app.add_subcommand(
+      "configure",
+      "Save provider tokens in a 0600 file (" + CredentialsPath() +
+          "); the environment variables win. Without NAMEs: which are set, never their values");
+  configure->add_option("names", configure_args.names,
+                        "Credentials to set, each read from stdin (hidden on a terminal): "
+                        "X_BEARER_TOKEN, GITHUB_TOKEN, MASTODON_TOKEN, MEETUP_TOKEN");
+  configure->add_option("--unset", configure_args.unset, "Remove a credential from the file");
+  configure->add_flag("--path", configure_args.path, "Print the credentials file's path");
+
+  app::RulesArgs rules_args;
+  auto* rules = app.add_subcommand(
+      "rules", "The X filtered stream's rules (x:stream); their tags become the 'rule' dimension");
+  rules->require_subcommand(1);
+  auto rules_common = [&](CLI::App* c) {
+    c->add_flag("--dry-run", rules_args.dry_run, "Ask the API to check only (?dry_run=true)");
+    c->add_flag("--json", rules_args.json, "Print the API's JSON answer");
+    c->add_option("--api-base", rules_args.api_base,
+                  "The API's address (default https://api.x.com)");
+  };
+  auto* rules_list = rules->add_subcommand("list", "The stream's rules: id, tag, value");
+  rules_common(rules_list);
+  auto* rules_add = rules->add_subcommand("add", "Add a rule (X's rule syntax)");
+  rules_add->add_option("value", rules_args.values, "The rule, e.g. '#nasa has:images -is:retweet'")
+      ->required();
+  rules_add->add_option("--tag", rules_args.tag, "Its tag (the 'rule' dimension of analyses)");
+  rules_common(rules_add);
+  auto* rules_delete = rules->add_subcommand("delete", "Delete rules by id, or --all");
+  rules_delete->add_option("ids", rules_args.values, "Rule ids");
+  rules_delete->add_flag("--all", rules_args.all, "Delete every rule");
+  rules_common(rules_delete);
+  auto* rules_sync = rules->add_subcommand(
+      "sync", "Make the rules exactly those of FILE (YAML or JSON: a list of {value, tag})");
+  rules_sync->add_option("file", rules_args.values, "The rules file")->required();
+  rules_common(rules_sync);
+  for (auto* c : {rules_list, rules_add, rules_delete, rules_sync}) {
+    c->callback([&rules_args, c] { rules_args.action = c->get_name(); });
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -284,6 +325,8 @@ int main(int argc, char** argv) {
     if (*serve_cmd) return app::RunServe(serve_args);
     if (*report) return app::RunReport(report_args);
     if (*specs) return app::RunSpecs(specs_args);
+    if (*configure) return app::RunConfigure(configure_args);
+    if (*rules) return app::RunRules(rules_args);
     if (*demo) {
       demo_args.program = argv[0];
       return app::RunDemo(demo_args);

@@ -197,12 +197,83 @@ def scenario_search(starling, data, work):
     print(f"x:search: {len(got)} posts over 2 pages, a 503 retried, since_id kept for the poll")
 
 
+def scenario_rules_and_configure(starling, data, work):
+    rules = [{"id": "1377649934414049282", "value": "#kpop", "tag": "kpop"},
+             {"id": "1377649934414049283", "value": "brexit lang:en", "tag": "brexit"}]
+    listed = {"data": rules, "meta": {"sent": "2021-04-01T15:50:00.000Z", "result_count": 2}}
+    created = {"data": [{"id": "1377649934414049284", "value": "#nasa has:images",
+                         "tag": "space"}],
+               "meta": {"sent": "x", "summary": {"created": 1, "not_created": 0, "valid": 1,
+                                                 "invalid": 0}}}
+    deleted = {"meta": {"sent": "x", "summary": {"deleted": 1, "not_deleted": 0}}}
+    duplicate = {"meta": {"sent": "x", "summary": {"created": 0, "not_created": 1}},
+                 "errors": [{"value": "#kpop", "id": "1377649934414049282",
+                             "title": "DuplicateRule", "type": "https://api.twitter.com/2/"
+                             "problems/duplicate-rules"}]}
+    script = {"token": TOKEN, "routes": {"/2/tweets/search/stream/rules": [
+        {"status": 200, "body": json.dumps(listed)},      # list
+        {"status": 200, "body": json.dumps(created)},     # add --dry-run
+        {"status": 200, "body": json.dumps(duplicate)},   # add (a duplicate)
+        {"status": 200, "body": json.dumps(listed)},      # sync: list
+        {"status": 200, "body": json.dumps(deleted)},     # sync: delete
+        {"status": 200, "body": json.dumps(created)},     # sync: add
+    ]}}
+    cfg = os.path.join(work, "config")
+    with ProviderServer(script, os.path.join(work, "x_rules.log"), work) as server:
+        # The token comes from the credentials file `starling configure` wrote.
+        env = {"XDG_CONFIG_HOME": cfg}
+        r = subprocess.run([starling, "configure", "X_BEARER_TOKEN"], input=TOKEN + "\n",
+                           env={**os.environ, **env}, capture_output=True, text=True)
+        check(r.returncode == 0, f"configure: {r.stderr}")
+        path = os.path.join(cfg, "starling", "credentials")
+        check(os.stat(path).st_mode & 0o777 == 0o600, "the credentials file is mode 0600")
+        check(TOKEN not in r.stdout + r.stderr, "configure never shows the token")
+        api = ["--api-base", f"http://127.0.0.1:{server.port}"]
+        r = run_starling(starling, ["rules", "list"] + api, env=env)
+        check(r.returncode == 0 and "#kpop" in r.stdout and "1377649934414049283" in r.stdout,
+              f"rules list prints the rules: {r.stdout}{r.stderr}")
+        r = run_starling(starling, ["rules", "add", "#nasa has:images", "--tag", "space",
+                                    "--dry-run", "--json"] + api, env=env)
+        check(r.returncode == 0 and json.loads(r.stdout)["meta"]["summary"]["created"] == 1,
+              f"rules add --dry-run --json prints the API's answer: {r.stdout}{r.stderr}")
+        r = run_starling(starling, ["rules", "add", "#kpop"] + api, env=env)
+        check(r.returncode == 1 and "DuplicateRule" in r.stderr,
+              f"a rule the API refuses is an error: {r.returncode} {r.stderr}")
+        rules_file = os.path.join(work, "rules.yaml")
+        with open(rules_file, "w", encoding="utf-8") as f:
+            f.write("- value: '#kpop'\n  tag: kpop\n- value: '#nasa has:images'\n  tag: space\n")
+        r = run_starling(starling, ["rules", "sync", rules_file, "--json"] + api, env=env)
+        check(r.returncode == 0, f"rules sync: {r.stderr}")
+        plan = json.loads(r.stdout)
+        check(plan["delete"] == ["1377649934414049283"] and
+              plan["add"] == [{"value": "#nasa has:images", "tag": "space"}],
+              f"rules sync deletes what the file lacks and adds what is new: {plan}")
+        reqs = server.requests()
+        check([q["method"] for q in reqs] == ["GET", "POST", "POST", "GET", "POST", "POST"],
+              f"the requests: {[q['method'] for q in reqs]}")
+        check(reqs[1]["query"] == "dry_run=true" and reqs[2]["query"] == "",
+              "--dry-run asks with dry_run=true, and only then")
+        check(json.loads(reqs[1]["body"]) == {"add": [{"value": "#nasa has:images",
+                                                       "tag": "space"}]}, "the add body")
+        check(json.loads(reqs[4]["body"]) == {"delete": {"ids": ["1377649934414049283"]}},
+              "the delete body")
+        check(all(q["headers"]["authorization"] == "ok" for q in reqs), "the token is sent")
+        # A credentials file that others can read is refused, not read.
+        os.chmod(path, 0o644)
+        r = run_starling(starling, ["rules", "list"] + api, env=env)
+        check(r.returncode != 0 and "chmod 600" in r.stderr and TOKEN not in r.stderr,
+              f"a readable credentials file is refused: {r.stderr}")
+        check(len(server.requests()) == 6, "and nothing is sent")
+    print("rules list/add/delete/sync with --dry-run and --json; configure's 0600 file")
+
+
 def main():
     starling, data, work = sys.argv[1], sys.argv[2], sys.argv[3]
     os.makedirs(work, exist_ok=True)
     scenario_faults(starling, data, work)
     scenario_refused(starling, data, work)
     scenario_search(starling, data, work)
+    scenario_rules_and_configure(starling, data, work)
     print("x_api_test: all scenarios passed")
 
 
