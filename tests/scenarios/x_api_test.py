@@ -14,6 +14,7 @@ with the recording's posts, none lost and none doubled.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -219,6 +220,7 @@ def scenario_rules_and_configure(starling, data, work):
         {"status": 200, "body": json.dumps(created)},     # sync: add
     ]}}
     cfg = os.path.join(work, "config")
+    shutil.rmtree(cfg, ignore_errors=True)
     with ProviderServer(script, os.path.join(work, "x_rules.log"), work) as server:
         # The token comes from the credentials file `starling configure` wrote.
         env = {"XDG_CONFIG_HOME": cfg}

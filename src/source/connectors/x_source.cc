@@ -7,6 +7,7 @@
 #include "common/credentials.h"
 #include "common/duration.h"
 #include "model/time.h"
+#include "source/provider/poller.h"
 #include "source/provider/seen_ids.h"
 #include "source/provider/streaming.h"
 #include "source/provider/x_api.h"
@@ -120,11 +121,11 @@ class XSearchSource final : public RecordSource {
     Clock* clock = nullptr;
   };
   explicit XSearchSource(Config c)
-      : c_(std::move(c)), backoff_(c_.retry), health_(c_.origin), since_id_(c_.since_id) {}
+      : c_(std::move(c)), poller_(c_.origin, c_.retry, c_.clock), since_id_(c_.since_id) {}
 
   std::string Describe() const override { return c_.origin; }
-  std::optional<SourceHealth> Health() const override { return health_.Get(); }
-  bool WouldWait() override { return waiting_; }
+  std::optional<SourceHealth> Health() const override { return poller_.health().Get(); }
+  bool WouldWait() override { return poller_.waiting(); }
 
   std::string Position() const override {
     return PositionToken("x-search")
@@ -148,24 +149,12 @@ class XSearchSource final : public RecordSource {
   }
 
   Result<bool> Next(Record* out) override {
-    Clock& clock = *c_.clock;
     for (;;) {
-      if (waiting_) {
-        const auto now = clock.Steady();
-        if (now < retry_at_) {
-          clock.SleepUntil(std::min(retry_at_, now + kIdleWait));
-          if (clock.Steady() < retry_at_) return TryAgain("waiting for the next search");
-        }
-        waiting_ = false;
-        health_.Update([](SourceHealth& h) {
-          h.backoff.clear();
-          h.backoff_until_us = 0;
-        });
-      }
+      STARLING_RETURN_IF_ERROR(poller_.Ready());
       if (!active_) {
         if (started_ && c_.poll.count() == 0) return false;  // the backfill is done
         if (started_ && !poll_due_) {
-          Wait("poll", c_.poll);
+          poller_.Wait("poll", c_.poll);
           poll_due_ = true;
           continue;
         }
@@ -175,33 +164,17 @@ class XSearchSource final : public RecordSource {
         next_.clear();
         newest_.clear();
       }
-      auto resp = HttpFetch(PageRequest());
-      health_.Update([](SourceHealth& h) { ++h.requests; });
-      if (!resp.ok()) {
-        if (resp.status().code() == StatusCode::kInvalidArgument) return resp.status();
-        health_.Error(resp.status().message());
-        Wait("network", backoff_.Next(provider::Failure::kNetwork));
+      STARLING_ASSIGN_OR_RETURN(HttpResponse resp,
+                                poller_.Send(PageRequest(), x::kRemainingHeader));
+      if (resp.status < 200 || resp.status >= 300) {
+        STARLING_ASSIGN_OR_RETURN(provider::microseconds wait, Refused(resp));
+        poller_.Failed(
+            resp.status == 429 ? "rate-limit" : "http",
+            "HTTP " + std::to_string(resp.status) + ": " + provider::BodyExcerpt(resp.body), wait);
         return TryAgain("retrying the search");
       }
-      if (const std::string* rem = resp->headers.Find(x::kRemainingHeader)) {
-        if (auto v = provider::ParseUnixSeconds(*rem)) {
-          health_.Update([&](SourceHealth& h) { h.rate_limit_remaining = *v; });
-        }
-      }
-      if (resp->status < 200 || resp->status >= 300) {
-        STARLING_ASSIGN_OR_RETURN(provider::microseconds wait, Refused(*resp));
-        health_.Error("HTTP " + std::to_string(resp->status) + ": " +
-                      provider::BodyExcerpt(resp->body));
-        Wait(resp->status == 429 ? "rate-limit" : "http", wait);
-        return TryAgain("retrying the search");
-      }
-      backoff_.Reset();
-      health_.Update([&](SourceHealth& h) {
-        h.connected = true;
-        ++h.connects;
-        h.bytes += resp->body.size();
-      });
-      STARLING_ASSIGN_OR_RETURN(x::PageMeta meta, x::InspectPage(resp->body));
+      poller_.Succeeded(resp.body.size());
+      STARLING_ASSIGN_OR_RETURN(x::PageMeta meta, x::InspectPage(resp.body));
       if (newest_.empty()) newest_ = meta.newest_id;
       next_ = meta.next_token;
       if (next_.empty()) {  // the last page of this search
@@ -210,7 +183,7 @@ class XSearchSource final : public RecordSource {
         newest_.clear();
       }
       if (meta.result_count == 0) return TryAgain("no posts in this page");
-      current_ = std::move(resp->body);
+      current_ = std::move(resp.body);
       // A page is one record: one line, so a raw recording stays JSONL.
       std::replace(current_.begin(), current_.end(), '\n', ' ');
       const std::size_t size = current_.size();
@@ -234,8 +207,9 @@ class XSearchSource final : public RecordSource {
     } else if (!c_.start_time.empty()) {
       r.url += "&start_time=" + UrlEncode(c_.start_time);
     }
-    if (!c_.end_time.empty() && since_id_ == c_.since_id)
+    if (!c_.end_time.empty() && since_id_ == c_.since_id) {
       r.url += "&end_time=" + UrlEncode(c_.end_time);
+    }
     if (!next_.empty()) r.url += "&next_token=" + UrlEncode(next_);
     r.headers.push_back(x::Bearer(c_.token));
     return r;
@@ -249,11 +223,10 @@ class XSearchSource final : public RecordSource {
     if (resp.status == 429) {
       if (const std::string* reset = resp.headers.Find(x::kResetHeader)) {
         if (auto at = provider::ParseUnixSeconds(*reset)) {
-          const auto wait = std::chrono::seconds(*at) - c_.clock->Now().time_since_epoch();
-          return backoff_.Until(std::chrono::duration_cast<provider::microseconds>(wait));
+          return poller_.backoff().Until(poller_.UntilUnix(*at));
         }
       }
-      return backoff_.Next(provider::Failure::kRateLimit);
+      return poller_.backoff().Next(provider::Failure::kRateLimit);
     }
     if (resp.status >= 400 && resp.status < 500) {
       // A bad query (400) does not get better by asking again.
@@ -261,26 +234,17 @@ class XSearchSource final : public RecordSource {
                              std::to_string(resp.status) +
                              "): " + provider::BodyExcerpt(resp.body));
     }
-    return backoff_.Next(provider::Failure::kHttp);
-  }
-
-  void Wait(std::string_view why, provider::microseconds wait) {
-    retry_at_ = c_.clock->Steady() + wait;
-    waiting_ = true;
-    health_.Wait(why, wait, c_.clock->Now().time_since_epoch().count() + wait.count());
+    return poller_.backoff().Next(provider::Failure::kHttp);
   }
 
   Config c_;
-  provider::Backoff backoff_;
-  provider::HealthBox health_;
+  provider::Poller poller_;
   std::string since_id_;
   std::string newest_;
   std::string next_;
   bool active_ = false;
   bool started_ = false;
   bool poll_due_ = false;
-  bool waiting_ = false;
-  std::chrono::steady_clock::time_point retry_at_{};
   std::string current_;
   std::uint64_t pages_ = 0;
 };
