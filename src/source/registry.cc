@@ -13,12 +13,13 @@ SourceKind ReplaySourceKind();
 SourceKind TcpSourceKind();
 SourceKind GenerateSourceKind();
 SourceKind XSourceKind();
+SourceKind GitHubSourceKind();
 
 namespace {
 
 constexpr SourceKind (*kBuiltins[])() = {
-    FileSourceKind,   StdinSourceKind,    TcpSourceKind,
-    ReplaySourceKind, GenerateSourceKind, XSourceKind,
+    FileSourceKind,     StdinSourceKind, TcpSourceKind,    ReplaySourceKind,
+    GenerateSourceKind, XSourceKind,     GitHubSourceKind,
 };
 
 SourceRegistry BuildRegistry() {

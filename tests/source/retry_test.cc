@@ -34,6 +34,7 @@ TEST(Backoff, RateLimitsWithoutATimeStartAt60sAndDouble) {
   EXPECT_EQ(b.Next(Failure::kRateLimit), seconds(120));
   EXPECT_EQ(b.Next(Failure::kRateLimit), seconds(240));
   EXPECT_EQ(b.Until(seconds(42)), seconds(42));  // a reset time is obeyed as given
+  EXPECT_EQ(b.Next(Failure::kRateLimit), seconds(480));
   EXPECT_EQ(b.Next(Failure::kRateLimit), seconds(960));
   EXPECT_EQ(b.Next(Failure::kRateLimit), seconds(960));  // the cap
   EXPECT_EQ(b.Until(seconds(-5)), seconds(1));           // a reset in the past never spins

@@ -11,7 +11,9 @@ A script (JSON) says what each request gets:
    "routes": {"/2/tweets/search/stream": [STEP, STEP, ...], ...}}
 
 Each request to a route takes that route's next step; the last step repeats.
-A route's key is the path; a request's query string is logged, not matched.
+A route's key is "path?query" when the script has that key, else the path.
+"{base}" in a header value or a body is replaced by the server's own address
+(http://127.0.0.1:PORT), for Link headers and URLs that point back here.
 A STEP is an object:
 
   {"status": 503, "headers": {...}, "body": "..."}      a plain answer
@@ -87,7 +89,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.plain({"status": 401, "body": json.dumps(
                 {"title": "Unauthorized", "type": "about:blank", "status": 401,
                  "detail": "Unauthorized"})})
-        step = state.step(url.path)
+        key = f"{url.path}?{url.query}"
+        step = state.step(key if key in state.script.get("routes", {}) else url.path)
         if step is None:
             return self.plain({"status": 404, "body": "{\"title\":\"Not Found\"}"})
         if step.get("drop"):
@@ -101,13 +104,19 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = handle_any
     do_POST = handle_any
 
+    def base(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
     def plain(self, step):
         body = step.get("body", "")
+        if isinstance(body, str):
+            body = body.replace("{base}", self.base())
         data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode()
         self.send_response(step.get("status", 200))
         for k, v in step.get("headers", {}).items():
-            self.send_header(k, str(v))
-        self.send_header("Content-Type", step.get("content_type", "application/json"))
+            self.send_header(k, str(v).replace("{base}", self.base()))
+        if step.get("status", 200) != 304:
+            self.send_header("Content-Type", step.get("content_type", "application/json"))
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

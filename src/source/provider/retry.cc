@@ -43,7 +43,6 @@ microseconds Backoff::Next(Failure f) {
 }
 
 microseconds Backoff::Until(microseconds wait_for) {
-  ++rate_;
   return std::max<microseconds>(wait_for, std::chrono::seconds(1));
 }
 

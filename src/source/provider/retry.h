@@ -42,8 +42,8 @@ class Backoff {
   // The wait before the next attempt after a failure of kind `f` (counted).
   microseconds Next(Failure f);
   // A rate limit that says when it ends: the wait until then (never less
-  // than 1 s, so a stale reset time cannot spin), counted as a rate-limit
-  // failure so a later one without a time goes on doubling.
+  // than 1 s, so a stale reset time cannot spin). Not counted: a later limit
+  // without a time starts its doubling where it was.
   microseconds Until(std::chrono::microseconds wait_for);
   // A success: every count starts over.
   void Reset() { network_ = http_ = rate_ = 0; }
