@@ -10,7 +10,8 @@
 namespace starling::source {
 namespace {
 
-constexpr std::string_view kUserAgent = "starling (+https://github.com/starling-streams)";
+// Providers ask clients to name themselves (GitHub refuses requests without one).
+constexpr std::string_view kUserAgent = "starling/0.1.0";
 
 void GlobalInit() {
   static std::once_flag once;

@@ -14,12 +14,13 @@ SourceKind TcpSourceKind();
 SourceKind GenerateSourceKind();
 SourceKind XSourceKind();
 SourceKind GitHubSourceKind();
+SourceKind MastodonSourceKind();
 
 namespace {
 
 constexpr SourceKind (*kBuiltins[])() = {
     FileSourceKind,     StdinSourceKind, TcpSourceKind,    ReplaySourceKind,
-    GenerateSourceKind, XSourceKind,     GitHubSourceKind,
+    GenerateSourceKind, XSourceKind,     GitHubSourceKind, MastodonSourceKind,
 };
 
 SourceRegistry BuildRegistry() {

@@ -67,13 +67,6 @@ class GitHubSourceTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s) : nullptr;
   }
-  Result<bool> NextRecord(RecordSource& s, Record* r, int tries = 20000) {
-    for (int i = 0; i < tries; ++i) {
-      auto got = s.Next(r);
-      if (got.ok() || got.status().code() != StatusCode::kTryAgain) return got;
-    }
-    return Internal("no record after " + std::to_string(tries) + " calls");
-  }
   std::string Id(std::string_view event) { return provider::TopField(event, "id"); }
   ManualClock clock_;
   std::vector<std::string> events_;
@@ -108,7 +101,7 @@ TEST_F(GitHubSourceTest, PollsWithETagsPagesIntervalsAndRateLimits) {
   Record r;
   std::vector<std::string> got;
   for (int i = 0; i < 30; ++i) {
-    auto more = NextRecord(*source, &r);
+    auto more = testing::NextRecord(*source, &r);
     ASSERT_TRUE(more.ok()) << more.status().ToString();
     ASSERT_TRUE(*more);
     got.push_back(Id(r.bytes));
@@ -148,7 +141,7 @@ TEST_F(GitHubSourceTest, ResumesWithoutLosingOrDoublingEvents) {
   ASSERT_NE(server, nullptr);
   auto first = Open(*server, "events");
   Record r;
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE(*NextRecord(*first, &r));
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(*testing::NextRecord(*first, &r));
   const std::string half = first->Position();
   EXPECT_NE(half.find("etag=;"), std::string::npos) << "no ETag mid-poll: " << half;
   first.reset();
@@ -158,7 +151,7 @@ TEST_F(GitHubSourceTest, ResumesWithoutLosingOrDoublingEvents) {
   ASSERT_TRUE(*resumed->Seek(half));
   std::vector<std::string> got;
   for (int i = 0; i < 8; ++i) {
-    ASSERT_TRUE(*NextRecord(*resumed, &r));
+    ASSERT_TRUE(*testing::NextRecord(*resumed, &r));
     got.push_back(Id(r.bytes));
   }
   std::vector<std::string> want = {Id(events_[11]), Id(events_[10])};
@@ -175,11 +168,11 @@ TEST_F(GitHubSourceTest, UnauthorizedAndMissingFeedsStop) {
   ASSERT_NE(server, nullptr);
   Record r;
   auto a = Open(*server, "users/ghost/events");
-  auto got = NextRecord(*a, &r);
+  auto got = testing::NextRecord(*a, &r);
   ASSERT_FALSE(got.ok());
   EXPECT_NE(got.status().message().find("GITHUB_TOKEN"), std::string::npos);
   auto b = Open(*server, "orgs/nope/events");
-  got = NextRecord(*b, &r);
+  got = testing::NextRecord(*b, &r);
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(server->Requests().size(), 2u);

@@ -60,14 +60,6 @@ class XStreamSourceTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s) : nullptr;
   }
-  // Calls Next until a record comes, an error, or `tries` idle calls.
-  Result<bool> NextRecord(RecordSource& s, Record* r, int tries = 20000) {
-    for (int i = 0; i < tries; ++i) {
-      auto got = s.Next(r);
-      if (got.ok() || got.status().code() != StatusCode::kTryAgain) return got;
-    }
-    return Internal("no record after " + std::to_string(tries) + " calls");
-  }
   std::int64_t Elapsed() { return clock_.Steady().time_since_epoch().count() / 1000; }
   ManualClock clock_;
 };
@@ -84,7 +76,7 @@ TEST_F(XStreamSourceTest, ReconnectScheduleIsExact) {
   ASSERT_NE(source, nullptr);
   Record r;
   for (int id = 1; id < 4; ++id) {
-    auto got = NextRecord(*source, &r);
+    auto got = testing::NextRecord(*source, &r);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     ASSERT_TRUE(*got);
     EXPECT_EQ(r.bytes, Line(id));
@@ -114,7 +106,7 @@ TEST_F(XStreamSourceTest, StallPastTheKeepAliveReconnectsAndDropsDuplicates) {
   ASSERT_NE(source, nullptr);
   Record r;
   for (int id = 1; id < 4; ++id) {
-    ASSERT_TRUE(*NextRecord(*source, &r));
+    ASSERT_TRUE(*testing::NextRecord(*source, &r));
     EXPECT_EQ(r.bytes, Line(id));
   }
   // Nothing for 29 s: still connected; at 30 s (the default stall_timeout) it reconnects.
@@ -127,7 +119,7 @@ TEST_F(XStreamSourceTest, StallPastTheKeepAliveReconnectsAndDropsDuplicates) {
   EXPECT_FALSE(source->Health()->connected);
   EXPECT_NE(source->Health()->last_error.find("stall"), std::string::npos);
   for (int id = 4; id < 6; ++id) {
-    ASSERT_TRUE(*NextRecord(*source, &r));
+    ASSERT_TRUE(*testing::NextRecord(*source, &r));
     EXPECT_EQ(r.bytes, Line(id));  // 2 and 3 came again and were dropped
   }
   const SourceHealth h = *source->Health();
@@ -140,13 +132,13 @@ TEST_F(XStreamSourceTest, PositionCarriesSeenIdsAcrossAResume) {
   ASSERT_NE(server, nullptr);
   auto first = Open(*server);
   Record r;
-  for (int id = 1; id < 4; ++id) ASSERT_TRUE(*NextRecord(*first, &r));
+  for (int id = 1; id < 4; ++id) ASSERT_TRUE(*testing::NextRecord(*first, &r));
   const std::string position = first->Position();
   first.reset();
   auto resumed = Open(*server);
   ASSERT_TRUE(*resumed->Seek(position));
   for (int id = 4; id < 6; ++id) {
-    ASSERT_TRUE(*NextRecord(*resumed, &r));
+    ASSERT_TRUE(*testing::NextRecord(*resumed, &r));
     EXPECT_EQ(r.bytes, Line(id));
   }
   EXPECT_EQ(resumed->Health()->duplicates, 3u);
@@ -159,7 +151,7 @@ TEST_F(XStreamSourceTest, UnauthorizedStopsAtOnceNamingTheVariable) {
   setenv("X_BEARER_TOKEN", "not-the-token", 1);
   auto source = Open(*server);
   Record r;
-  auto got = NextRecord(*source, &r);
+  auto got = testing::NextRecord(*source, &r);
   ASSERT_FALSE(got.ok());
   EXPECT_NE(got.status().message().find("HTTP 401"), std::string::npos);
   EXPECT_NE(got.status().message().find("X_BEARER_TOKEN"), std::string::npos);

@@ -18,6 +18,8 @@ A STEP is an object:
 
   {"status": 503, "headers": {...}, "body": "..."}      a plain answer
   {"drop": true}                                        close without an answer
+  {"timeline": [STATUS, ...]}                           a Mastodon timeline: the
+      statuses after ?min_id= (or all), `limit` of them, newest first
   {"status": 200, "lines": ["...", ...],                a stream (chunked)
    "keepalive": 0.05,          # send "\r\n" this often while idle (seconds)
    "drip": 0.001,              # send the bytes one at a time, this far apart
@@ -40,7 +42,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 
 class State:
@@ -99,6 +101,8 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if "lines" in step:
             return self.stream(step)
+        if "timeline" in step:
+            return self.timeline(step, url.query)
         return self.plain(step)
 
     do_GET = handle_any
@@ -121,6 +125,16 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
         self.wfile.flush()
+
+    def timeline(self, step, query):
+        args = dict(parse_qsl(query))
+        key = lambda s: (len(s["id"]), s["id"])  # noqa: E731 (Mastodon ids: decimal strings)
+        statuses = sorted(step["timeline"], key=key)
+        if "min_id" in args:
+            floor = {"id": args["min_id"]}
+            statuses = [s for s in statuses if key(s) > key(floor)]
+        statuses = statuses[: int(args.get("limit", 20))]
+        return self.plain({"status": 200, "body": json.dumps(list(reversed(statuses)))})
 
     def chunk(self, data, drip):
         if not data:

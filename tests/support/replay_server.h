@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "source/record_source.h"
+
 namespace starling::testing {
 
 class ReplayServer {
@@ -74,5 +76,16 @@ class ReplayServer {
   std::string script_;
   std::string log_;
 };
+
+// Calls Next until a record comes, an error, or `tries` idle calls (or 30 s
+// of real time: an idle call may wait 200 ms for the network).
+inline Result<bool> NextRecord(source::RecordSource& s, source::Record* r, int tries = 20000) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (int i = 0; i < tries && std::chrono::steady_clock::now() < deadline; ++i) {
+    auto got = s.Next(r);
+    if (got.ok() || got.status().code() != StatusCode::kTryAgain) return got;
+  }
+  return Internal("no record after " + std::to_string(tries) + " calls");
+}
 
 }  // namespace starling::testing

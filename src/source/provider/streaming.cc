@@ -167,7 +167,17 @@ Result<bool> StreamingSource::Next(Record* out) {
           h.connected = true;
           ++h.connects;
         });
-        OnConnected();
+        Status st = OnConnected();
+        if (st.code() == StatusCode::kInvalidArgument || st.code() == StatusCode::kNotFound) {
+          Drop();
+          health_.Error(st.message());
+          stopped_ = st;
+          return st;
+        }
+        if (!st.ok()) {
+          Fail(Failure::kNetwork, st.message());
+          return TryAgain("reconnecting");
+        }
       }
     }
     const bool refused =

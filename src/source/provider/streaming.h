@@ -91,8 +91,10 @@ class StreamingSource : public RecordSource {
   // A connection ended: whatever is left in the buffer was cut (the
   // subclass may look at it first). Called before the buffer is cleared.
   virtual void OnDisconnect() {}
-  // The connection answered 2xx (before any byte of its body).
-  virtual void OnConnected() {}
+  // The connection answered 2xx (before any byte of its body is read). An
+  // error stops the source when it is InvalidArgument or NotFound (bad
+  // credentials, a missing feed), else counts as a network failure.
+  virtual Status OnConnected() { return Status::Ok(); }
 
   std::string& buffer() { return buffer_; }
   std::size_t& consumed() { return consumed_; }
