@@ -22,7 +22,8 @@ using provider::PositionToken;
 
 constexpr std::string_view kCredential = "MASTODON_TOKEN";
 constexpr std::size_t kSavedIds = 5000;
-constexpr int kGapPages = 25;  // 1000 statuses at most per gap (40 a page)
+constexpr int kGapPages = 25;             // 1000 statuses at most per gap
+constexpr std::size_t kGapPageSize = 40;  // the most the timeline gives per page
 
 // Mastodon ids are decimal strings of growing length: compare as numbers.
 bool IdLess(std::string_view a, std::string_view b) {
@@ -69,7 +70,7 @@ class MastodonSource final : public provider::StreamingSource {
     for (int page = 0; page < kGapPages; ++page) {
       HttpRequest r;
       r.url = c_.timeline_url + (c_.timeline_url.find('?') == std::string::npos ? "?" : "&") +
-              "limit=40&min_id=" + UrlEncode(after);
+              "limit=" + std::to_string(kGapPageSize) + "&min_id=" + UrlEncode(after);
       r.headers.push_back({"Authorization", "Bearer " + c_.token});
       STARLING_ASSIGN_OR_RETURN(HttpResponse resp, HttpFetch(r));
       health().Update([&](SourceHealth& h) {
@@ -97,7 +98,8 @@ class MastodonSource final : public provider::StreamingSource {
         gap_.push_back({std::move(id), std::move(status)});
       }
       gap_filled_ += sorted.size();
-      if (after == before) break;  // a server that ignores min_id: no loop
+      // A short page is the last; a server that ignores min_id cannot loop.
+      if (sorted.size() < kGapPageSize || after == before) break;
     }
     return Status::Ok();
   }
