@@ -27,6 +27,19 @@ seed() {  # seed DIR FILE... : one corpus file per input line (first 40 lines ea
 
 seed "$work/post_parser" "$data"/twarc-csv/*.jsonl "$data"/tweet_parser/*.json "$data"/twitter4j/*.json \
   "$data"/tweepy/bodies/*.json "$data"/simdjson/twitter_api_compact_response.json
+# The other providers: Jetstream events, Mastodon timelines, statuses and
+# streaming events, a GitHub events page and Meetup responses (one line each).
+n_before=$(ls "$work/post_parser" | wc -l)
+seed "$work/post_parser_more" "$data"/bluesky-jetstream/corpus/expected_v1.jsonl \
+  "$data"/bluesky-jetstream/subscribe/golden_v1.jsonl "$data"/mastodon-py/bodies/*.body.json \
+  <(sed -n 's/^data: //p' "$data"/mastodon-py/bodies/*.sse) \
+  <(printf '%s\n' '{"stream":["public"],"event":"update","payload":"{\"id\":\"1\",\"content\":\"<p>a &amp; <br>b</p>\",\"tags\":[{\"name\":\"b\"}]}"}' \
+    '{"stream":["user"],"event":"delete","payload":"1"}') \
+  <(tr -d '\n' < "$data"/simdjson/github_events.json; echo) \
+  <(for f in "$root"/tests/parse/fixtures/meetup/*.json; do tr -d '\n' < "$f"; echo; done)
+for f in "$work"/post_parser_more/seed_*; do mv "$f" "$work/post_parser/seed_more_${f##*_}"; done
+rmdir "$work/post_parser_more"
+echo "fuzz: post_parser has $(ls "$work/post_parser" | wc -l) seeds ($n_before X)"
 seed "$work/extract" <(grep -h '^\s*text:' "$data"/twitter-text/extract.yml | sed -e 's/^\s*text: //' -e 's/^"\(.*\)"$/\1/')
 seed "$work/timestamp" <(printf '2021-04-01T15:52:31.000Z\nSun Aug 31 00:29:15 +0000 2014\n2021-04-01T17:52:31.123456+02:00\n')
 seed "$work/line_source" "$data"/twarc-csv/streaming_output.jsonl

@@ -21,6 +21,8 @@ Result<DimensionRef> ParseDimension(std::string_view text) {
       {"domain", Dimension::kDomain},   {"cashtag", Dimension::kCashtag},
       {"word", Dimension::kWord},       {"author", Dimension::kAuthor},
       {"user", Dimension::kAuthor},     {"rule", Dimension::kRule},
+      {"channel", Dimension::kChannel}, {"repo", Dimension::kChannel},
+      {"group", Dimension::kChannel},
   };
   DimensionRef ref;
   if (text.starts_with("label:") && text.size() > 6) {
@@ -41,7 +43,7 @@ Result<DimensionRef> ParseDimension(std::string_view text) {
   if (text == "kinds") return DimensionRef{Dimension::kKind, {}};
   return InvalidArgument("unknown dimension '" + std::string(text) +
                          "' (use all, lang, provider, kind, hashtag, mention, url, domain, "
-                         "cashtag, word, author, rule or label:NAME)");
+                         "cashtag, word, author, rule, channel (repo, group) or label:NAME)");
 }
 
 std::string DimensionName(const DimensionRef& d) {
@@ -70,6 +72,8 @@ std::string DimensionName(const DimensionRef& d) {
       return "author";
     case Dimension::kRule:
       return "rule";
+    case Dimension::kChannel:
+      return "channel";
     case Dimension::kLabel:
       return "label:" + d.label;
   }

@@ -18,7 +18,7 @@ enum class Dimension : std::uint8_t {
   kAll,       // one key, "*": every post
   kLang,      // post.lang ("und" when empty)
   kProvider,  // "x", "github", ...
-  kKind,      // "post", "repost", "reply", "quote"
+  kKind,      // "post", "repost", "reply", "quote", "push", "event", ... (model::PostKind)
   kHashtag,   // each distinct hashtag of the post, lower-cased
   kMention,   // each mentioned handle, lower-cased
   kUrl,       // each URL: unwound, else expanded, else as written
@@ -28,6 +28,7 @@ enum class Dimension : std::uint8_t {
   kAuthor,    // author handle, lower-cased (author id when no handle)
   kRule,      // each matching-rule tag (rule id when untagged)
   kLabel,     // a field added by a stream-table join ("label:NAME")
+  kChannel,   // post.channel: GitHub repository, Meetup group (none when empty)
 };
 
 struct DimensionRef {
@@ -37,7 +38,8 @@ struct DimensionRef {
 };
 
 // "all", "lang", "provider", "kind", "hashtag", "mention", "url", "domain",
-// "cashtag", "word", "author", "rule", "label:NAME" (plurals accepted).
+// "cashtag", "word", "author", "rule", "channel" (aliases "repo", "group"),
+// "label:NAME" (plurals accepted).
 Result<DimensionRef> ParseDimension(std::string_view text);
 std::string DimensionName(const DimensionRef& d);
 
@@ -152,6 +154,9 @@ void ForEachKey(const model::Post& post, const PostFeatures& f, const DimensionR
       for (const model::MatchingRule& r : post.matching_rules) {
         emit(r.tag.empty() ? std::string_view(r.id) : std::string_view(r.tag));
       }
+      return;
+    case Dimension::kChannel:
+      if (!post.channel.empty()) emit(std::string_view(post.channel));
       return;
     case Dimension::kLabel:
       for (const auto& [name, value] : f.labels) {

@@ -13,6 +13,7 @@ Fields FieldsNeeded(const DimensionRef& dim) {
   switch (dim.dim) {
     case Dimension::kAll:
     case Dimension::kProvider:  // always read
+    case Dimension::kChannel:   // always read
       return Fields{0};
     case Dimension::kLang:
       return Fields{Fields::kLang};

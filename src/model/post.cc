@@ -39,15 +39,41 @@ std::string_view PostKindName(PostKind k) {
       return "reply";
     case PostKind::kQuote:
       return "quote";
+    case PostKind::kPush:
+      return "push";
+    case PostKind::kIssue:
+      return "issue";
+    case PostKind::kPullRequest:
+      return "pull_request";
+    case PostKind::kComment:
+      return "comment";
+    case PostKind::kStar:
+      return "star";
+    case PostKind::kFork:
+      return "fork";
+    case PostKind::kRelease:
+      return "release";
+    case PostKind::kActivity:
+      return "activity";
+    case PostKind::kEvent:
+      return "event";
   }
   return "post";
 }
 
 std::optional<PostKind> PostKindFromName(std::string_view name) {
-  for (auto k : {PostKind::kPost, PostKind::kRepost, PostKind::kReply, PostKind::kQuote}) {
+  for (auto k :
+       {PostKind::kPost, PostKind::kRepost, PostKind::kReply, PostKind::kQuote, PostKind::kPush,
+        PostKind::kIssue, PostKind::kPullRequest, PostKind::kComment, PostKind::kStar,
+        PostKind::kFork, PostKind::kRelease, PostKind::kActivity, PostKind::kEvent}) {
     if (PostKindName(k) == name) return k;
   }
   return std::nullopt;
+}
+
+bool IsReferenceKind(PostKind k) {
+  return k == PostKind::kPost || k == PostKind::kRepost || k == PostKind::kReply ||
+         k == PostKind::kQuote;
 }
 
 std::string_view ReferenceTypeName(ReferenceType t) {
@@ -73,7 +99,7 @@ std::optional<ReferenceType> ReferenceTypeFromName(std::string_view name) {
 // only where the size below was measured (64-bit libstdc++); update it after
 // adding the new field to Clear().
 #if defined(__x86_64__) && defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
-static_assert(sizeof(Post) == 640, "Post changed: reset the new field in Post::Clear()");
+static_assert(sizeof(Post) == 672, "Post changed: reset the new field in Post::Clear()");
 #endif
 
 void Post::Clear() {
@@ -85,6 +111,7 @@ void Post::Clear() {
   author.name.clear();
   text.clear();
   lang.clear();
+  channel.clear();
   kind = PostKind::kPost;
   references.clear();
   hashtags.clear();
@@ -107,6 +134,15 @@ std::string_view Post::ReferencedId() const {
   ReferenceType want = ReferenceType::kRepliedTo;
   switch (kind) {
     case PostKind::kPost:
+    case PostKind::kPush:
+    case PostKind::kIssue:
+    case PostKind::kPullRequest:
+    case PostKind::kComment:
+    case PostKind::kStar:
+    case PostKind::kFork:
+    case PostKind::kRelease:
+    case PostKind::kActivity:
+    case PostKind::kEvent:
       return {};
     case PostKind::kRepost:
       want = ReferenceType::kReposted;
@@ -126,9 +162,9 @@ std::string_view Post::ReferencedId() const {
 
 bool Post::SameContent(const Post& o) const {
   return id == o.id && provider == o.provider && created_at == o.created_at && author == o.author &&
-         text == o.text && lang == o.lang && kind == o.kind && references == o.references &&
-         hashtags == o.hashtags && mentions == o.mentions && urls == o.urls &&
-         cashtags == o.cashtags && metrics == o.metrics && geo == o.geo &&
+         text == o.text && lang == o.lang && channel == o.channel && kind == o.kind &&
+         references == o.references && hashtags == o.hashtags && mentions == o.mentions &&
+         urls == o.urls && cashtags == o.cashtags && metrics == o.metrics && geo == o.geo &&
          matching_rules == o.matching_rules;
 }
 

@@ -21,7 +21,29 @@ std::optional<Provider> ProviderFromName(std::string_view name);
 // What the post is. When a post is several things at once (a reply that
 // quotes), the kind is the first that applies in this order: repost, quote,
 // reply, post. All references are kept in Post::references.
-enum class PostKind : std::uint8_t { kPost, kRepost, kReply, kQuote };
+// The kinds after kQuote name provider activity that is not a post of a
+// timeline: GitHub events (push, issue, pull_request, comment, star, fork,
+// release, activity for every other event type) and Meetup events (event).
+// They are set by the parser from the record, never derived from references.
+enum class PostKind : std::uint8_t {
+  kPost,
+  kRepost,
+  kReply,
+  kQuote,
+  kPush,
+  kIssue,
+  kPullRequest,
+  kComment,
+  kStar,
+  kFork,
+  kRelease,
+  kActivity,
+  kEvent,
+};
+std::string_view PostKindName(PostKind k);
+std::optional<PostKind> PostKindFromName(std::string_view name);
+// True for post, repost, reply and quote: the kinds derived from references.
+bool IsReferenceKind(PostKind k);
 std::string_view PostKindName(PostKind k);
 std::optional<PostKind> PostKindFromName(std::string_view name);
 
@@ -111,6 +133,10 @@ struct Post {
   Author author;
   std::string text;  // full text (extended / note text when the provider has it)
   std::string lang;  // BCP-47 as given ("und" when unknown); may be empty
+  // Where in the provider the post was made, when the provider has such a
+  // place: GitHub's repository ("owner/name"), Meetup's group urlname. Empty
+  // for X, Bluesky and Mastodon.
+  std::string channel;
   PostKind kind = PostKind::kPost;
   std::vector<Reference> references;
   std::vector<Hashtag> hashtags;

@@ -367,7 +367,12 @@ void WritePost(JsonOut& o, const Post& post, const PostJsonOptions& options) {
   o.Str(post.author.handle);
   o.Lit(",\"name\":");
   o.Str(post.author.name);
-  o.Lit("},\"text\":");
+  o.Lit("}");
+  if (!post.channel.empty()) {  // left out when empty: X posts are written as before
+    o.Lit(",\"channel\":");
+    o.Str(post.channel);
+  }
+  o.Lit(",\"text\":");
   o.Str(post.text);
   o.Lit(",\"lang\":");
   o.Str(post.lang);

@@ -3,8 +3,10 @@
 // normalized format share most field names, so a single field handler reads a
 // tweet object whatever its dialect (internal/tweet.cc); the envelope
 // (data/includes/statuses/errors/control keys) is recognised at the top level
-// (internal/envelope.cc). Here: the public API, and the record's first byte to
-// its last.
+// (internal/envelope.cc). A record of another provider is noticed by a field
+// name X never has and read again, from its start, by that provider's reader
+// (internal/detect.cc), so X records pay nothing for the others. Here: the
+// public API, and the record's first byte to its last.
 #include "parse/post_parser.h"
 
 #include <cstring>
@@ -23,16 +25,26 @@ std::string_view FormatName(Format f) {
       return "x-v11";
     case Format::kStarling:
       return "starling";
+    case Format::kGitHub:
+      return "github";
+    case Format::kBluesky:
+      return "bluesky";
+    case Format::kMastodon:
+      return "mastodon";
+    case Format::kMeetup:
+      return "meetup";
   }
   return "auto";
 }
 
 Result<Format> FormatFromName(std::string_view name) {
-  for (auto f : {Format::kAuto, Format::kXV2, Format::kXV11, Format::kStarling}) {
+  for (auto f : {Format::kAuto, Format::kXV2, Format::kXV11, Format::kStarling, Format::kGitHub,
+                 Format::kBluesky, Format::kMastodon, Format::kMeetup}) {
     if (FormatName(f) == name) return f;
   }
   return InvalidArgument("unknown format '" + std::string(name) +
-                         "' (expected auto, x-v2, x-v11 or starling)");
+                         "' (expected auto, x-v2, x-v11, starling, github, bluesky, mastodon or "
+                         "meetup)");
 }
 
 // Sequential pre-snowflake ids stayed below ~3e10; snowflakes start near 3e16.
@@ -104,10 +116,14 @@ Status PostParser::ParseRecord(std::string_view record, std::vector<model::Post>
       im.ParseTopObject(im.doc.get_object(), controls);
     } else if (t == od::json_type::array) {
       im.ParseTweetArray(im.doc.get_value(), "[]");
-      for (TweetBuilder* b : im.tweets) im.Emit(*b, b->span, /*apply_rules=*/false);
+      if (!im.other_provider) {
+        for (TweetBuilder* b : im.tweets) im.Emit(*b, b->span, /*apply_rules=*/false);
+      }
     } else {
       throw Malformed("expected a JSON object or array");
     }
+    // Not X: read again from the start as the provider it is.
+    if (im.other_provider) im.ParseOtherProvider(controls);
     const char* trailing = nullptr;
     if (!im.stopped_early && im.doc.current_location().get(trailing) == simdjson::SUCCESS) {
       throw Malformed("trailing content after the JSON document");

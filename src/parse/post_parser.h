@@ -11,6 +11,13 @@
 //             formats), search pages {statuses: [...]}, arrays of statuses,
 //             stream control messages (delete, limit, scrub_geo, warning, ...)
 //   starling  our own normalized post JSON (what `starling normalize` writes)
+//   github    GitHub Events API: one event object, or the API's array of them
+//   bluesky   Bluesky Jetstream v1 events (posts and reposts; every other
+//             event is a control message)
+//   mastodon  Mastodon Status entities (one, or an array of them) and
+//             streaming events {stream, event, payload}
+//   meetup    Meetup GraphQL responses {data, errors}: the event nodes of
+//             every `edges` array (or a single event object)
 #pragma once
 
 #include <cstdint>
@@ -24,12 +31,24 @@
 
 namespace starling::parse {
 
-enum class Format : std::uint8_t { kAuto, kXV2, kXV11, kStarling };
-std::string_view FormatName(Format f);  // "auto", "x-v2", "x-v11", "starling"
+enum class Format : std::uint8_t {
+  kAuto,
+  kXV2,
+  kXV11,
+  kStarling,
+  kGitHub,
+  kBluesky,
+  kMastodon,
+  kMeetup,
+};
+// "auto", "x-v2", "x-v11", "starling", "github", "bluesky", "mastodon", "meetup"
+std::string_view FormatName(Format f);
 Result<Format> FormatFromName(std::string_view name);
 
 // A non-post message a stream carries: X v2 error lines
-// ("operational-disconnect"), v1.1 delete / limit / scrub_geo / warning ...
+// ("operational-disconnect"), v1.1 delete / limit / scrub_geo / warning ...,
+// Bluesky deletes, likes, follows, identity and account events, Mastodon
+// delete / notification / ... events, Meetup GraphQL errors.
 struct ControlMessage {
   std::string kind;    // "operational-disconnect", "delete", "limit", "warning", ...
   std::string detail;  // short human summary (may be empty)
@@ -39,7 +58,7 @@ struct ControlMessage {
 // that counts hashtags does not pay for texts, authors and metrics. Fields
 // not requested stay at their defaults (empty; created_at 0; kind kPost) and
 // their JSON is skipped, not decoded. Always read, whatever the projection:
-// the id, provider, source_format and entities_extracted, and enough of the
+// the id, provider, channel, source_format and entities_extracted, and enough of the
 // rest to tell a post from a control message and its dialect (so --format
 // checks and "not a post: no id / no text" stay as they are). A projected
 // parse checks only what it reads: a record whose only fault is a wrong

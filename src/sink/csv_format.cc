@@ -45,6 +45,7 @@ enum Column : int {
   kCountryCode,
   kMatchingRules,
   kProvider,
+  kChannel,
   kColumnCount,
 };
 
@@ -76,6 +77,7 @@ const std::vector<std::string_view> kColumns = {
     "geo.country_code",
     "matching_rules",
     "provider",
+    "channel",
 };
 
 constexpr char kHex[] = "0123456789ABCDEF";
@@ -400,6 +402,8 @@ void AppendCsvRow(const model::Post& post, std::string* out) {
       &scratch, out);
   out->push_back(',');
   out->append(model::ProviderName(post.provider));
+  out->push_back(',');
+  AppendCsvField(post.channel, out);
   out->push_back('\n');
 }
 
@@ -474,6 +478,7 @@ Status ReadCsvPosts(const std::string& path, const std::function<Status(model::P
     post.author.name = take(kAuthorName);
     post.text = take(kText);
     post.lang = take(kLang);
+    post.channel = take(kChannel);
     if (const std::string_view k = col(kType); !k.empty()) {
       auto kind = model::PostKindFromName(k);
       if (!kind) return MalformedInput(where + ": unknown type '" + std::string(k) + "'");

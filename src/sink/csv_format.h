@@ -6,7 +6,9 @@
 // Columns, in order:
 //   id, created_at (ISO-8601 UTC, model::FormatTimestamp), author_id,
 //   author.username, author.name, text, lang,
-//   type                                 post | repost | reply | quote
+//   type                                 post | repost | reply | quote, or a provider
+//                                        activity kind (push, issue, pull_request,
+//                                        comment, star, fork, release, activity, event)
 //   referenced_tweets.replied_to.id, referenced_tweets.retweeted.id,
 //   referenced_tweets.quoted.id          first reference of that type, else empty
 //   entities.hashtags, entities.mentions, entities.urls, entities.cashtags
@@ -21,6 +23,8 @@
 //                                        '%', ' ', ':' and control characters are
 //                                        percent-encoded (%25, %20, %3A, %0A...)
 //   provider                             x, github, bluesky, mastodon, meetup, unknown
+//   channel                              GitHub repository (owner/name), Meetup group
+//                                        urlname; empty for the other providers
 //
 // Quoting is RFC 4180: a field containing ',', '"', CR or LF is enclosed in
 // double quotes with '"' doubled. Records end with LF (as twarc-csv / pandas

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "dataflow/keys.h"
+
 namespace starling::dataflow {
 namespace {
 
@@ -68,6 +70,34 @@ TEST(FieldsNeeded, OpaqueCallablesAndLabelsNeedEveryField) {
   PipelineSpec labelled = spec;
   labelled.analyses[0].by = DimensionRef{Dimension::kLabel, "team"};
   EXPECT_TRUE(FieldsNeeded(labelled).all());
+}
+
+}  // namespace
+}  // namespace starling::dataflow
+
+namespace starling::dataflow {
+namespace {
+
+TEST(ChannelDimension, NamesAliasesKeysAndFields) {
+  for (const char* name : {"channel", "channels", "repo", "repos", "group", "groups"}) {
+    auto d = ParseDimension(name);
+    ASSERT_TRUE(d.ok()) << name;
+    EXPECT_EQ(d->dim, Dimension::kChannel) << name;
+    EXPECT_EQ(DimensionName(*d), "channel");
+  }
+  EXPECT_EQ(FieldsNeeded(DimensionRef{Dimension::kChannel, {}}), Fields{0});  // always read
+  model::Post p;
+  PostFeatures f;
+  std::string scratch;
+  std::vector<std::string> keys;
+  auto collect = [&](std::string_view k) { keys.emplace_back(k); };
+  ForEachKey(p, f, DimensionRef{Dimension::kChannel, {}}, &scratch, collect);
+  EXPECT_TRUE(keys.empty());  // no channel: no key
+  p.channel = "jathanism/trigger";
+  p.kind = model::PostKind::kPush;
+  ForEachKey(p, f, DimensionRef{Dimension::kChannel, {}}, &scratch, collect);
+  ForEachKey(p, f, DimensionRef{Dimension::kKind, {}}, &scratch, collect);
+  EXPECT_EQ(keys, (std::vector<std::string>{"jathanism/trigger", "push"}));
 }
 
 }  // namespace

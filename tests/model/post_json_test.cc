@@ -167,6 +167,41 @@ TEST(AppendJsonString, LongPlainRunsAndEscapesAtEveryOffset) {
   EXPECT_EQ(ParseString(Json(s)), want);
 }
 
+TEST(AppendPostJson, ChannelIsWrittenAfterTheAuthorOnlyWhenSet) {
+  Post p;
+  p.id = "1652857722";
+  p.provider = Provider::kGitHub;
+  p.author = {"138052", "jathanism", "jathanism"};
+  p.kind = PostKind::kPush;
+  std::string without;
+  AppendPostJson(p, &without);
+  EXPECT_EQ(without.find("channel"), std::string::npos);
+  EXPECT_NE(without.find(R"("kind":"push","ref_id":null)"), std::string::npos) << without;
+  p.channel = "jathanism/trigger";
+  std::string with;
+  AppendPostJson(p, &with);
+  EXPECT_NE(with.find(R"("name":"jathanism"},"channel":"jathanism/trigger","text":)"),
+            std::string::npos)
+      << with;
+}
+
+TEST(PostKind, NamesRoundTripAndOnlyTheFirstFourComeFromReferences) {
+  for (auto k :
+       {PostKind::kPost, PostKind::kRepost, PostKind::kReply, PostKind::kQuote, PostKind::kPush,
+        PostKind::kIssue, PostKind::kPullRequest, PostKind::kComment, PostKind::kStar,
+        PostKind::kFork, PostKind::kRelease, PostKind::kActivity, PostKind::kEvent}) {
+    EXPECT_EQ(PostKindFromName(PostKindName(k)), k);
+    EXPECT_EQ(IsReferenceKind(k), static_cast<int>(k) <= static_cast<int>(PostKind::kQuote));
+  }
+  EXPECT_EQ(PostKindName(PostKind::kPullRequest), "pull_request");
+  EXPECT_FALSE(PostKindFromName("commit").has_value());
+  Post a, b;
+  a.channel = "o/r";
+  EXPECT_FALSE(a.SameContent(b));
+  a.Clear();
+  EXPECT_TRUE(a.SameContent(b));
+}
+
 TEST(AppendPostJson, GeoWithOnlyPlaceNameIsWritten) {
   Post p;
   p.id = "1";

@@ -64,13 +64,13 @@ TEST(CsvSink, HeaderListsTheDocumentedColumns) {
             "entities.cashtags,public_metrics.retweet_count,public_metrics.reply_count,"
             "public_metrics.like_count,public_metrics.quote_count,"
             "public_metrics.impression_count,geo.coordinates.lon,geo.coordinates.lat,"
-            "geo.place_id,geo.full_name,geo.country_code,matching_rules,provider\n");
+            "geo.place_id,geo.full_name,geo.country_code,matching_rules,provider,channel\n");
 }
 
 TEST(CsvSink, RowRendersListsAndRules) {
   std::string row;
   AppendCsvRow(SamplePosts()[0], &row);
-  EXPECT_NE(row.find(",1377649934414049282:dogs%3A%20and%20cats 42:,x\n"), std::string::npos)
+  EXPECT_NE(row.find(",1377649934414049282:dogs%3A%20and%20cats 42:,x,\n"), std::string::npos)
       << row;
   EXPECT_NE(row.find(",quote,111,,1377640162566496258,Dogs,Manie_DS,"
                      "https://twitter.com/x/status/1/photo/1,TSLA,0,2,12345678901,3,,"
@@ -101,6 +101,35 @@ TEST(CsvSink, RoundTripKeepsContent) {
     EXPECT_EQ(back[i].source_format, "csv");
     EXPECT_TRUE(back[i].raw.empty());
   }
+}
+
+TEST(CsvSink, ChannelAndActivityKindsRoundTrip) {
+  const std::string path = TempPath(".csv");
+  {
+    std::string out;
+    AppendCsvHeader(&out);
+    for (const auto& p : testing::ChannelPosts()) AppendCsvRow(p, &out);
+    std::ofstream(path, std::ios::binary) << out;
+    EXPECT_NE(out.find(",push,"), std::string::npos);
+    EXPECT_NE(out.find(",github,jathanism/trigger\n"), std::string::npos);
+  }
+  Status st;
+  const auto back = ReadAll(path, &st);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  const auto want = testing::ChannelPosts();
+  ASSERT_EQ(back.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_TRUE(back[i].SameContent(CsvProjection(want[i]))) << want[i].id;
+    EXPECT_EQ(back[i].channel, want[i].channel);
+    EXPECT_EQ(back[i].kind, want[i].kind);
+  }
+  // A file written before the channel column reads with an empty channel.
+  std::ofstream(path, std::ios::binary) << "id,type,provider\n7,star,github\n";
+  const auto old = ReadAll(path, &st);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_EQ(old[0].kind, model::PostKind::kStar);
+  EXPECT_EQ(old[0].channel, "");
 }
 
 TEST(ReadCsvPosts, AcceptsCrlfReorderedColumnsAndBom) {

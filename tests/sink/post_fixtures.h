@@ -102,4 +102,41 @@ inline std::vector<model::Post> SamplePosts() {
   return v;
 }
 
+// Posts of the providers with a channel and activity kinds: a GitHub push
+// and a Meetup event (values as the parser gives them for
+// ../shared/data/simdjson/github_events.json and
+// tests/parse/fixtures/meetup/group_events.json).
+inline std::vector<model::Post> ChannelPosts() {
+  using namespace model;
+  Post g;
+  g.id = "1652857722";
+  g.provider = Provider::kGitHub;
+  g.created_at = 1357804710000000LL;
+  g.author = {"138052", "jathanism", "jathanism"};
+  g.channel = "jathanism/trigger";
+  g.text = "- SSH Channel data now initialized in base class (TriggerSSHChannelBase)";
+  g.kind = PostKind::kPush;
+  g.entities_extracted = true;
+  g.source_format = "github";
+  g.raw = "{\"id\":\"1652857722\"}";
+
+  Post e;
+  e.id = "310512873";
+  e.provider = Provider::kMeetup;
+  e.created_at = 1789491600000000LL;
+  e.author = {"18328381", "berlin-cpp-users", "Berlin C++ Users"};
+  e.channel = "berlin-cpp-users";
+  e.text = "C++20 ranges in practice\n\nTalk by @jdoe on #cpp20 ranges.";
+  e.kind = PostKind::kEvent;
+  e.hashtags = {{"cpp20", {44, 50}}};
+  e.mentions = {{"jdoe", "", {34, 39}}};
+  e.geo.lat = 52.51296;
+  e.geo.lon = 13.42007;
+  e.geo.place_name = "c-base, Berlin";
+  e.geo.country_code = "DE";
+  e.entities_extracted = true;
+  e.source_format = "meetup";
+  return {g, e};
+}
+
 }  // namespace starling::sink::testing

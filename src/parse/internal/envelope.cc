@@ -117,6 +117,7 @@ void PostParser::Impl::ParseTopObject(od::object obj, std::vector<ControlMessage
   bool envelope = false, page = false;
   std::string control_kind, control_detail, compliance_action;
   std::vector<ControlMessage> errors;
+  bool graphql_errors = false;
   std::string_view single_tweet_raw;
   for (auto field : obj) {
     std::string_view key = Key(field);
@@ -131,6 +132,11 @@ void PostParser::Impl::ParseTopObject(od::object obj, std::vector<ControlMessage
         } else if (v.type() == od::json_type::object) {
           TweetBuilder& b = NewBuilder();
           ParseTweetObject(v.get_object(), &b);
+          if (b.id.empty() && b.id_str.empty() && b.id_num.empty() && !b.has_text &&
+              !b.has_full_text && !b.has_note_text && !b.has_ext_text) {
+            other_provider = true;  // no tweet: a GraphQL response's data (Meetup)
+            break;
+          }
           tweets.push_back(&b);
           single_tweet_raw = record;
         } else if (!IsNull(v)) {
@@ -156,9 +162,11 @@ void PostParser::Impl::ParseTopObject(od::object obj, std::vector<ControlMessage
         for (od::value e : v.get_array()) {
           ControlMessage m;
           std::string code;
+          bool has_code = false;
           for (auto f2 : e.get_object()) {
             std::string_view k2 = Key(f2);
             od::value v2 = f2.value();
+            if (Is(k2, "code")) has_code = true;
             if (Is(k2, "code") && v2.type() == od::json_type::number) {
               code = std::string(Trim(v2.raw_json_token()));  // v1.1 REST errors
             }
@@ -168,6 +176,9 @@ void PostParser::Impl::ParseTopObject(od::object obj, std::vector<ControlMessage
             else if (Is(k2, "detail") || (Is(k2, "message") && m.detail.empty()))
               m.detail = Str(v2);
           }
+          // Neither a v2 title nor a v1.1 code: a GraphQL error (Meetup),
+          // {message, locations, path, extensions}.
+          if (m.kind.empty() && !has_code) graphql_errors = true;
           if (m.kind.empty()) m.kind = code.empty() ? "error" : "error " + code;
           errors.push_back(std::move(m));
         }
@@ -219,7 +230,14 @@ void PostParser::Impl::ParseTopObject(od::object obj, std::vector<ControlMessage
         HandleTweetField(key, v, bare);
         break;
     }
-    if (stopped_early) break;  // the rest of the record is not needed
+    if (stopped_early) break;    // the rest of the record is not needed
+    if (other_provider) return;  // not X: read again by ParseOtherProvider
+  }
+  if (graphql_errors && tweets.empty() && !errors.empty()) {
+    // A GraphQL response without data ({errors} or {data: null, errors}):
+    // one control message, with the first error's message.
+    controls->push_back({"graphql-error", std::move(errors.front().detail)});
+    return;
   }
   if (!control_kind.empty() && !envelope && !page) {
     controls->push_back({std::move(control_kind), std::move(control_detail)});

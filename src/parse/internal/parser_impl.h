@@ -5,7 +5,11 @@
 // envelopes, v1.1 search pages, control messages), internal/tweet.cc (one
 // tweet object, whatever its dialect, and the post it becomes) and
 // internal/entities.cc (entity arrays and the small objects: users, geo,
-// places, rules, metrics, references).
+// places, rules, metrics, references). The other providers' records have
+// one file each: internal/github.cc (Events API), internal/bluesky.cc
+// (Jetstream), internal/mastodon.cc (statuses and streaming events) and
+// internal/meetup.cc (GraphQL responses); internal/detect.cc tells them
+// apart.
 //
 // The parser reports a malformed record by throwing Malformed, caught at the
 // Parse() boundary and turned into a Status: the one exception in Starling's
@@ -100,6 +104,7 @@ struct TweetBuilder {
   Entities ents, ext_ents, note_ents;
   std::string reply_to, quoted_id, reposted_id;
   bool has_v2_refs = false;
+  std::string kind_name;  // starling "kind", resolved in Finish
   Dialect dialect = Dialect::kUnknown;
   std::vector<Post> children;  // referenced tweets parsed inline (v1.1), for include_referenced
   std::string_view span;       // the object's bytes in the record when it came out of an array
@@ -125,6 +130,7 @@ struct TweetBuilder {
     quoted_id.clear();
     reposted_id.clear();
     has_v2_refs = false;
+    kind_name.clear();
     dialect = Dialect::kUnknown;
     children.clear();
     span = {};
@@ -349,8 +355,35 @@ struct PostParser::Impl {
   // The format of every post finished in this record, for --format checks.
   std::vector<Format> finished_formats;
 
+  // Set by a field name that X and starling records never have at their
+  // top ("actor", "did", "account", "payload", ...) or by a `data` object
+  // that is no tweet: the X reading stops, and the record is read again from
+  // its start as the provider detect.cc recognises (ParseOtherProvider).
+  bool other_provider = false;
+
+  // Scratch of the other providers, reused from record to record.
+  std::string payload_buf;    // an embedded JSON document, padded (Mastodon payload, ...)
+  od::parser payload_parser;  // parses payload_buf while the record is being read
+  std::string scratch_a, scratch_b, scratch_c;
+  struct Facet {
+    std::int64_t byte_start = -1, byte_end = -1;
+    bool bad = false;  // an index of the wrong shape
+    struct Feature {
+      enum Type : std::uint8_t { kMention, kLink, kTag, kOther } type = kOther;
+      std::string value;  // did, uri or tag
+    };
+    std::vector<Feature> features;
+  };
+  std::vector<Facet> facets;
+  struct MastodonMention {
+    std::string id, username, acct;
+  };
+  std::vector<MastodonMention> mastodon_mentions;
+  std::vector<std::string> mastodon_tags;
+
   void Reset() {
     stopped_early = false;
+    other_provider = false;
     finished_formats.clear();
     users.clear();
     places.clear();
@@ -475,6 +508,40 @@ struct PostParser::Impl {
   static std::string Summary(std::string_view raw_value);
 
   void ParseTopObject(od::object obj, std::vector<ControlMessage>* controls);
+
+  // ---- the other providers (detect.cc and one file each) -------------------
+
+  // Reads the record again from its start as GitHub, Bluesky, Mastodon or
+  // Meetup, after the X reading stopped on other_provider.
+  void ParseOtherProvider(std::vector<ControlMessage>* controls);
+
+  // What every provider's post goes through last: source format, raw, and
+  // the projection (fields not requested back to their defaults).
+  void FinishOther(Post& p, Format format, std::string_view raw);
+
+  // The entities of the text layer, appended; with `skip` set, those that
+  // overlap a range in it (code points) are left out. True when any was added.
+  static bool AppendExtracted(Post* p, const std::vector<model::TextRange>* skip,
+                              bool urls_and_cashtags_only);
+
+  // Parses the JSON held in payload_buf (padded) and returns its document.
+  od::document IteratePayload(std::string_view json);
+
+  void ParseGitHubEvent(od::object obj, Post* p);
+  void ParseJetstreamEvent(od::object obj, std::vector<ControlMessage>* controls);
+  void ParseBlueskyRecord(od::object rec, Post* p, std::string* reply_to, std::string* quoted,
+                          std::string* reposted);
+  void ApplyFacets(Post* p);
+  void ParseMastodonStatus(od::object obj, Post* p, int depth);
+  void ParseMastodonStreamEvent(od::object obj, std::vector<ControlMessage>* controls);
+  void ParseMeetupResponse(od::object obj, std::vector<ControlMessage>* controls);
+  void ParseMeetupContainer(od::value v, int depth, std::vector<TweetBuilder*>* events,
+                            model::Author* group);
+  void ParseMeetupEvent(od::object obj, TweetBuilder* b);
 };
+
+// The kinds a post's references give it: the first of repost, quote, reply
+// that it has, else post.
+void KindFromReferences(Post* p);
 
 }  // namespace starling::parse

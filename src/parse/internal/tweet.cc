@@ -240,6 +240,36 @@ void PostParser::Impl::HandleTweetField(std::string_view key, od::value v, Tweet
       if (!Is(key, "cashtags")) break;
       ParseEntityArray(v, EntityKind::kCashtag, &b->ents);
       break;
+    case Hash("kind"):
+      if (!Is(key, "kind")) break;
+      b->kind_name = Str(v);
+      break;
+    case Hash("channel"):
+      if (!Is(key, "channel")) break;
+      b->post.channel = Str(v);
+      break;
+    // Field names no X or starling post has at its top: a GitHub event
+    // (actor, repo, payload), a Jetstream event (did, time_us, commit,
+    // identity), a Mastodon status (account, content, reblog, visibility) or
+    // streaming event (stream). The record is read again as what it is.
+    case Hash("actor"):
+    case Hash("repo"):
+    case Hash("payload"):
+    case Hash("did"):
+    case Hash("time_us"):
+    case Hash("commit"):
+    case Hash("identity"):
+    case Hash("account"):
+    case Hash("content"):
+    case Hash("reblog"):
+    case Hash("visibility"):
+    case Hash("stream"):
+      if (Is(key, "actor") || Is(key, "repo") || Is(key, "payload") || Is(key, "did") ||
+          Is(key, "time_us") || Is(key, "commit") || Is(key, "identity") || Is(key, "account") ||
+          Is(key, "content") || Is(key, "reblog") || Is(key, "visibility") || Is(key, "stream")) {
+        other_provider = true;
+      }
+      break;
     case Hash("entities_extracted"):
       if (!Is(key, "entities_extracted")) break;
       b->post.entities_extracted = v.get_bool();
@@ -261,6 +291,22 @@ void PostParser::Impl::ParseTweetObject(od::object obj, TweetBuilder* b) {
   for (auto field : obj) {
     std::string_view key = Key(field);
     HandleTweetField(key, field.value(), b);
+    if (other_provider) return;  // not a tweet: the record is read again
+  }
+}
+
+void KindFromReferences(Post* p) {
+  p->kind = model::PostKind::kPost;
+  for (auto t : {model::ReferenceType::kReposted, model::ReferenceType::kQuoted,
+                 model::ReferenceType::kRepliedTo}) {
+    bool has = std::any_of(p->references.begin(), p->references.end(),
+                           [t](const model::Reference& r) { return r.type == t; });
+    if (has) {
+      p->kind = t == model::ReferenceType::kReposted ? model::PostKind::kRepost
+                : t == model::ReferenceType::kQuoted ? model::PostKind::kQuote
+                                                     : model::PostKind::kReply;
+      return;
+    }
   }
 }
 
@@ -366,17 +412,14 @@ void PostParser::Impl::Finish(TweetBuilder& b, std::string_view raw) {
     if (options.keep_raw) p.raw.assign(raw);
   }
   if (!b.has_created && want_time) p.created_at = SnowflakeTime(p.id);
-  p.kind = model::PostKind::kPost;
-  for (auto t : {model::ReferenceType::kReposted, model::ReferenceType::kQuoted,
-                 model::ReferenceType::kRepliedTo}) {
-    bool has = std::any_of(p.references.begin(), p.references.end(),
-                           [t](const model::Reference& r) { return r.type == t; });
-    if (has) {
-      p.kind = t == model::ReferenceType::kReposted ? model::PostKind::kRepost
-               : t == model::ReferenceType::kQuoted ? model::PostKind::kQuote
-                                                    : model::PostKind::kReply;
-      break;
-    }
+  KindFromReferences(&p);
+  // A starling post of a provider activity kind (push, star, event, ...)
+  // keeps it: those kinds do not come from references. The reference kinds
+  // are always derived, as before.
+  if (b.dialect == Dialect::kStarling && !b.kind_name.empty()) {
+    auto k = model::PostKindFromName(b.kind_name);
+    if (!k) throw Malformed("unknown kind '" + b.kind_name + "'");
+    if (!model::IsReferenceKind(*k) && want_refs) p.kind = *k;
   }
 }
 

@@ -13,9 +13,9 @@ constexpr std::string_view kUpsertPost = R"sql(
 INSERT INTO posts (id, provider, created_at, created_at_iso, author_id, author_handle,
   author_name, text, lang, kind, ref_id, repost_count, reply_count, like_count, quote_count,
   impression_count, lon, lat, place_id, place_name, country_code, entities_extracted,
-  source_format, raw)
+  source_format, raw, channel)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-  ?20, ?21, ?22, ?23, ?24)
+  ?20, ?21, ?22, ?23, ?24, ?25)
 ON CONFLICT(id) DO UPDATE SET
   provider = excluded.provider, created_at = excluded.created_at,
   created_at_iso = excluded.created_at_iso, author_id = excluded.author_id,
@@ -26,7 +26,7 @@ ON CONFLICT(id) DO UPDATE SET
   impression_count = excluded.impression_count, lon = excluded.lon, lat = excluded.lat,
   place_id = excluded.place_id, place_name = excluded.place_name,
   country_code = excluded.country_code, entities_extracted = excluded.entities_extracted,
-  source_format = excluded.source_format, raw = excluded.raw
+  source_format = excluded.source_format, raw = excluded.raw, channel = excluded.channel
 )sql";
 
 constexpr const char* kEntityTables[6] = {"hashtags", "mentions",        "urls",
@@ -67,6 +67,7 @@ Status SqliteSink::Init() {
   STARLING_RETURN_IF_ERROR(sqlite::CheckSchemaVersion(db_, options_.path, &has_version));
   STARLING_RETURN_IF_ERROR(db_.Exec("BEGIN", kExec));
   Status st = db_.Exec(std::string(SqliteSchemaSql()), kExec);
+  if (st.ok()) st = sqlite::AddChannelColumn(db_);
   if (st.ok() && !has_version) {
     st = db_.Exec(std::string("INSERT OR REPLACE INTO meta(key, value) VALUES "
                               "('schema_version', '") +
@@ -136,6 +137,7 @@ Status SqliteSink::WriteInTransaction(const model::Post& p) {
   s.BindInt(22, p.entities_extracted ? 1 : 0);
   s.BindText(23, p.source_format);
   s.BindTextOrNull(24, p.raw);
+  s.BindTextOrNull(25, p.channel);
   STARLING_RETURN_IF_ERROR(s.Run(kWrite));
 
   for (sqlite::Statement& d : delete_) {

@@ -23,9 +23,13 @@ class SqlitePostStore final : public PostStore {
 
   Result<std::vector<model::Post>> RecentPosts(std::size_t limit) override {
     db_.SetBusyTimeout(std::chrono::milliseconds(2000));
+    // (A database written before the channel column: '' in its place.)
+    const std::string channel = sqlite::HasChannelColumn(db_) ? "channel" : "''";
     STARLING_ASSIGN_OR_RETURN(sqlite::Statement st,
                               Prepare("SELECT id, provider, created_at, author_id, author_handle, "
-                                      "author_name, text, lang, kind FROM posts ORDER BY "
+                                      "author_name, text, lang, kind, " +
+                                      channel +
+                                      " FROM posts ORDER BY "
                                       "created_at DESC LIMIT ?1"));
     st.BindInt(1, Limit(limit));
     STARLING_ASSIGN_OR_RETURN(
@@ -49,6 +53,7 @@ class SqlitePostStore final : public PostStore {
       p.text = st.Text(6);
       p.lang = st.Text(7);
       p.kind = model::PostKindFromName(st.Text(8)).value_or(model::PostKind::kPost);
+      p.channel = st.Text(9);
       tags.Reset();
       tags.BindText(1, p.id);
       for (;;) {
@@ -87,7 +92,9 @@ class SqlitePostStore final : public PostStore {
         db_.Prepare("SELECT id, provider, created_at, author_id, author_handle, author_name, text, "
                     "lang, kind, repost_count, reply_count, like_count, quote_count, "
                     "impression_count, lon, lat, place_id, place_name, country_code, "
-                    "entities_extracted, source_format, raw FROM posts ORDER BY created_at, id",
+                    "entities_extracted, source_format, raw, " +
+                        std::string(sqlite::HasChannelColumn(db_) ? "channel" : "''") +
+                        " FROM posts ORDER BY created_at, id",
                     kPrepare));
     STARLING_ASSIGN_OR_RETURN(
         sqlite::Statement hashtags,
@@ -163,6 +170,7 @@ class SqlitePostStore final : public PostStore {
       p.entities_extracted = s.Int(19) != 0;
       p.source_format = s.Text(20);
       p.raw = s.Text(21);
+      p.channel = s.Text(22);
 
       STARLING_RETURN_IF_ERROR(for_rows(hashtags, p.id, [&](const sqlite::Statement& r) {
         p.hashtags.push_back({r.Text(0), {Pos(r, 1), Pos(r, 2)}});

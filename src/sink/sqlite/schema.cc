@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS posts (
   country_code       TEXT,
   entities_extracted INTEGER NOT NULL DEFAULT 0,
   source_format      TEXT NOT NULL,
-  raw                TEXT
+  raw                TEXT,
+  channel            TEXT
 );
 CREATE INDEX IF NOT EXISTS posts_created_at ON posts(created_at);
 CREATE INDEX IF NOT EXISTS posts_author_id ON posts(author_id);
@@ -220,6 +221,17 @@ model::ResultRow ReadRow(model::ResultKind kind, const Statement& st) {
     }
   }
   return row;
+}
+
+bool HasChannelColumn(Database& db) {
+  return db.Prepare("SELECT channel FROM posts LIMIT 0", "SQLite prepare").ok();
+}
+
+Status AddChannelColumn(Database& db) {
+  if (!HasChannelColumn(db)) {
+    STARLING_RETURN_IF_ERROR(db.Exec("ALTER TABLE posts ADD COLUMN channel TEXT", "SQLite"));
+  }
+  return db.Exec("CREATE INDEX IF NOT EXISTS posts_channel ON posts(channel)", "SQLite");
 }
 
 Status CheckSchemaVersion(Database& db, const std::string& path, bool* has_version) {

@@ -17,13 +17,20 @@ namespace starling::sink {
 // meta(key='schema_version').
 inline constexpr std::string_view kSqliteSchemaVersion = "1";
 
-// The DDL (CREATE ... IF NOT EXISTS) of the posts database.
+// The DDL (CREATE ... IF NOT EXISTS) of the posts database. The posts
+// table's last column, `channel`, came after version 1 was first written:
+// run AddChannelColumn after this DDL (it adds the column to a database made
+// before, and its index); readers ask HasChannelColumn. Older builds read and
+// write such a database as before (they name their columns).
 std::string_view SqliteSchemaSql();
 
 // The DDL (CREATE ... IF NOT EXISTS) of the results tables.
 std::string_view ResultsSchemaSql();
 
 namespace sqlite {
+
+bool HasChannelColumn(Database& db);
+Status AddChannelColumn(Database& db);
 
 // A result kind's table, derived from its columns (model/result_columns.h):
 // the statements that write and read its rows. The window's head is ?1-?4

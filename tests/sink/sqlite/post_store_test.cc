@@ -6,6 +6,7 @@
 
 #include "sink/post_fixtures.h"
 #include "sink/registry.h"
+#include "sink/sqlite/schema.h"
 #include "sink/sqlite/test_db.h"
 
 namespace starling::sink {
@@ -53,6 +54,60 @@ TEST(SqlitePostStore, RoundTripInTimeOrder) {
   });
   EXPECT_EQ(st.code(), StatusCode::kUnavailable);
   EXPECT_EQ(seen, 1);
+}
+
+TEST(SqlitePostStore, ChannelAndActivityKindsRoundTrip) {
+  const std::string path = TempPath(".db");
+  const auto posts = testing::ChannelPosts();
+  WriteAll("sqlite:" + path, posts);
+  auto store = OpenPostStore(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const auto back = ReadAll(**store);
+  ASSERT_EQ(back.size(), 2u);
+  for (std::size_t i = 0; i < posts.size(); ++i) {
+    EXPECT_TRUE(back[i].SameContent(posts[i])) << posts[i].id;
+    EXPECT_EQ(back[i].channel, posts[i].channel);
+    EXPECT_EQ(back[i].raw, posts[i].raw);
+  }
+  auto recent = (*store)->RecentPosts(1);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 1u);
+  EXPECT_EQ((*recent)[0].channel, "berlin-cpp-users");
+  EXPECT_EQ((*recent)[0].kind, model::PostKind::kEvent);
+}
+
+TEST(SqlitePostStore, ADatabaseWrittenBeforeTheChannelColumnGetsIt) {
+  const std::string path = TempPath(".db");
+  {  // the version 1 schema as first written: no channel column
+    auto db = sqlite::Database::Open(path, sqlite::OpenMode::kReadWrite);
+    ASSERT_TRUE(db.ok());
+    std::string ddl(SqliteSchemaSql());
+    ddl.replace(ddl.find(",\n  channel            TEXT"), 27, "");
+    ASSERT_EQ(ddl.find("channel"), std::string::npos);
+    ASSERT_TRUE(db->Exec(ddl, "test").ok());
+    ASSERT_TRUE(db->Exec("INSERT INTO meta VALUES ('schema_version', '1')", "test").ok());
+    ASSERT_TRUE(db->Exec("INSERT INTO posts (id, provider, created_at, created_at_iso, author_id, "
+                         "author_handle, author_name, text, lang, kind, source_format) VALUES "
+                         "('1', 'x', 0, '', '', '', '', 'old', '', 'post', 'x-v2')",
+                         "test")
+                    .ok());
+  }
+  {  // read as it is: no channel
+    auto store = OpenPostStore(path);
+    ASSERT_TRUE(store.ok());
+    const auto back = ReadAll(**store);
+    ASSERT_EQ(back.size(), 1u);
+    EXPECT_EQ(back[0].text, "old");
+    auto recent = (*store)->RecentPosts(5);
+    ASSERT_TRUE(recent.ok()) << recent.status().ToString();
+  }
+  WriteAll("sqlite:" + path, testing::ChannelPosts());  // the sink adds the column
+  auto store = OpenPostStore(path);
+  ASSERT_TRUE(store.ok());
+  const auto back = ReadAll(**store);
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[0].channel, "");
+  EXPECT_EQ(back[1].channel, "jathanism/trigger");
 }
 
 TEST(SqlitePostStore, RecentPostsAreTheNewestOldestFirst) {
