@@ -36,8 +36,12 @@ std::size_t SchemeLength(std::string_view text) {
     ++i;
   }
   if (i >= text.size() || text[i] != ':') return 0;
-  // One letter: a scheme ("x:stream") unless a drive letter ("C:\x", "C:/x", "C:").
-  if (i == 1 && (i + 1 == text.size() || text[i + 1] == '\\' || text[i + 1] == '/')) return 0;
+  // One lower-case letter is a scheme ("x:stream") unless a drive follows
+  // ("c:\x", "c:/x", "c:"); an upper-case one is a drive ("C:x.jsonl").
+  if (i == 1 && (text[0] < 'a' || text[0] > 'z' || i + 1 == text.size() || text[i + 1] == '\\' ||
+                 text[i + 1] == '/')) {
+    return 0;
+  }
   return i;
 }
 

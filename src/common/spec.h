@@ -8,11 +8,12 @@
 //   scheme://[user[:pass]@]host[:port][,host...][/path][?key=value&...]
 //                                       postgres://me@db:5432/posts, kafka://b1,b2/topic
 //
-// A scheme is a letter then letters, digits, '+', '-', '.' or '_'; a
-// one-letter scheme ("x:stream") is one only when no '\\' or '/' follows
-// its ':', so "C:\x" and "C:/x" are paths. Keys are case-sensitive; values
-// (and the user and password of a URL) are %-decoded, '+' as a space. The
-// path is taken as written. A key given twice is refused.
+// A scheme is a letter then letters, digits, '+', '-', '.' or '_'; one
+// letter is a scheme ("x:stream") only in lower case and when no '\\' or
+// '/' follows its ':', so "C:\x", "C:x" and "c:/x" are paths. Keys are
+// case-sensitive; values (and the user and password of a URL) are
+// %-decoded, '+' as a space. The path is taken as written. A key given
+// twice is refused.
 //
 // Secrets never leave a Spec in clear: Redacted() (what Describe(), logs,
 // errors, checkpoints, dead letters and the API show) replaces a URL's

@@ -20,8 +20,8 @@ TEST(Spec, SchemeAndPath) {
 }
 
 TEST(Spec, BarePathsAndWindowsDrives) {
-  for (std::string_view text :
-       {"out.jsonl", "dir/a:b.jsonl", "C:\\x.jsonl", "C:/x.jsonl", "C:", "-", "./x:y"}) {
+  for (std::string_view text : {"out.jsonl", "dir/a:b.jsonl", "C:\\x.jsonl", "C:/x.jsonl",
+                                "C:x.jsonl", "c:/x.jsonl", "C:", "-", "./x:y"}) {
     auto s = Parse(text);
     ASSERT_TRUE(s.ok()) << text;
     EXPECT_EQ(s->scheme, "") << text;
