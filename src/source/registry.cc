@@ -15,12 +15,13 @@ SourceKind GenerateSourceKind();
 SourceKind XSourceKind();
 SourceKind GitHubSourceKind();
 SourceKind MastodonSourceKind();
+SourceKind JetstreamSourceKind();
 
 namespace {
 
 constexpr SourceKind (*kBuiltins[])() = {
-    FileSourceKind,     StdinSourceKind, TcpSourceKind,    ReplaySourceKind,
-    GenerateSourceKind, XSourceKind,     GitHubSourceKind, MastodonSourceKind,
+    FileSourceKind, StdinSourceKind,  TcpSourceKind,      ReplaySourceKind,    GenerateSourceKind,
+    XSourceKind,    GitHubSourceKind, MastodonSourceKind, JetstreamSourceKind,
 };
 
 SourceRegistry BuildRegistry() {

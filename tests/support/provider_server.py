@@ -20,6 +20,12 @@ A STEP is an object:
   {"drop": true}                                        close without an answer
   {"timeline": [STATUS, ...]}                           a Mastodon timeline: the
       statuses after ?min_id= (or all), `limit` of them, newest first
+  {"ws": [EVENT, ...], "from": N, "count": N,           a WebSocket (Jetstream):
+   "then": "close" | "cut" | "hold" | "stall"}           text messages from the
+      list (those with time_us >= ?cursor= when the client sends one, else
+      from index "from"), "count" of them; then a close frame,
+      a cut (half a frame, then the TCP connection drops), hold (answer pings,
+      send nothing) or stall (read nothing, answer nothing)
   {"status": 200, "lines": ["...", ...],                a stream (chunked)
    "keepalive": 0.05,          # send "\r\n" this often while idle (seconds)
    "drip": 0.001,              # send the bytes one at a time, this far apart
@@ -35,6 +41,8 @@ Every request is logged as one JSON line to --log: method, path, query,
 headers (the Authorization value replaced by "ok" or "wrong"), body.
 """
 import argparse
+import base64
+import hashlib
 import json
 import socket
 import struct
@@ -43,6 +51,43 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+
+def ws_frame(opcode, payload):
+    """A server-to-client WebSocket frame (FIN, unmasked)."""
+    n = len(payload)
+    if n < 126:
+        head = struct.pack("!BB", 0x80 | opcode, n)
+    elif n < 65536:
+        head = struct.pack("!BBH", 0x80 | opcode, 126, n)
+    else:
+        head = struct.pack("!BBQ", 0x80 | opcode, 127, n)
+    return head + payload
+
+
+def ws_read(sock):
+    """One client frame (masked): (opcode, payload), or (None, b"") at the end."""
+    def exact(n):
+        data = b""
+        while len(data) < n:
+            more = sock.recv(n - len(data))
+            if not more:
+                return None
+            data += more
+        return data
+    head = exact(2)
+    if head is None:
+        return None, b""
+    opcode, n = head[0] & 0x0F, head[1] & 0x7F
+    if n == 126:
+        n = struct.unpack("!H", exact(2))[0]
+    elif n == 127:
+        n = struct.unpack("!Q", exact(8))[0]
+    mask = exact(4) if head[1] & 0x80 else b"\0\0\0\0"
+    payload = exact(n) if n else b""
+    if payload is None:
+        return None, b""
+    return opcode, bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 class State:
@@ -99,6 +144,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return None
+        if "ws" in step:
+            return self.websocket(step, url.query)
         if "lines" in step:
             return self.stream(step)
         if "timeline" in step:
@@ -135,6 +182,50 @@ class Handler(BaseHTTPRequestHandler):
             statuses = [s for s in statuses if key(s) > key(floor)]
         statuses = statuses[: int(args.get("limit", 20))]
         return self.plain({"status": 200, "body": json.dumps(list(reversed(statuses)))})
+
+    def websocket(self, step, query):
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        accept = base64.b64encode(hashlib.sha1(
+            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.end_headers()
+        self.wfile.flush()
+        events = step["ws"]
+        args = dict(parse_qsl(query))
+        start = step.get("from", 0)
+        if "cursor" in args:  # the events at or after the cursor, in the list's order
+            cursor = int(args["cursor"])
+            events = [e for e in events if json.loads(e)["time_us"] >= cursor]
+            start = 0
+        sent = events[start:start + step.get("count", len(events))]
+        sock = self.connection
+        try:
+            for e in sent:
+                sock.sendall(ws_frame(0x1, e.encode("utf-8")))
+            then = step.get("then", "close")
+            if then == "close":
+                sock.sendall(ws_frame(0x8, struct.pack("!H", 1000)))
+                time.sleep(0.2)
+            elif then == "cut":
+                frame = ws_frame(0x1, (events[start + len(sent)] if start + len(sent) < len(events)
+                                       else "{}").encode("utf-8"))
+                sock.sendall(frame[: len(frame) // 2])
+                sock.shutdown(socket.SHUT_RDWR)
+            elif then == "hold":
+                while True:  # answer pings until the client goes
+                    opcode, payload = ws_read(sock)
+                    if opcode is None or opcode == 0x8:
+                        break
+                    if opcode == 0x9:
+                        sock.sendall(ws_frame(0xA, payload))
+            elif then == "stall":
+                time.sleep(step.get("stall", 5))
+        except OSError:
+            pass
+        self.close_connection = True
 
     def chunk(self, data, drip):
         if not data:
