@@ -16,12 +16,13 @@ SourceKind XSourceKind();
 SourceKind GitHubSourceKind();
 SourceKind MastodonSourceKind();
 SourceKind JetstreamSourceKind();
+SourceKind MeetupSourceKind();
 
 namespace {
 
 constexpr SourceKind (*kBuiltins[])() = {
     FileSourceKind, StdinSourceKind,  TcpSourceKind,      ReplaySourceKind,    GenerateSourceKind,
-    XSourceKind,    GitHubSourceKind, MastodonSourceKind, JetstreamSourceKind,
+    XSourceKind,    GitHubSourceKind, MastodonSourceKind, JetstreamSourceKind, MeetupSourceKind,
 };
 
 SourceRegistry BuildRegistry() {

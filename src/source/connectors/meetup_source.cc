@@ -1,0 +1,349 @@
+// File: source/connectors/meetup_source.cc
+// Meetup's GraphQL API (POST /gql-ext, MEETUP_TOKEN), polled:
+// meetup:groups/URLNAME/events and meetup:search?query=...[&lat=&lon=&radius=].
+// Pages are Relay cursors; each event goes out as the answer an
+// event(id:) query would give ({"data":{"event":{...}}}), once: events
+// already delivered are dropped by id across polls and resumes. A 200 answer
+// with errors[] is an error (it also goes out, as a control record).
+#include <simdjson.h>
+
+#include <deque>
+#include <fstream>
+#include <sstream>
+#include <unordered_set>
+
+#include "common/credentials.h"
+#include "model/post_json.h"
+#include "source/provider/json_records.h"
+#include "source/provider/poller.h"
+#include "source/provider/seen_ids.h"
+#include "source/registry.h"
+
+namespace starling::source {
+namespace {
+
+using provider::microseconds;
+using provider::PositionToken;
+
+constexpr std::string_view kDefaultApiBase = "https://api.meetup.com";
+constexpr std::string_view kCredential = "MEETUP_TOKEN";
+constexpr std::size_t kSavedIds = 5000;
+constexpr int kMaxPages = 50;  // per poll
+
+constexpr std::string_view kEventFields =
+    "id title description dateTime eventUrl createdTime "
+    "venues { name address city state country lat lon } group { id urlname name }";
+
+std::string GroupQuery() {
+  return "query ($urlname: String!, $after: String) { groupByUrlname(urlname: $urlname) { id "
+         "name urlname events(first: 50, after: $after) { pageInfo { hasNextPage endCursor } "
+         "edges { node { " +
+         std::string(kEventFields) + " } } } } }";
+}
+
+std::string SearchQuery() {
+  return "query ($query: String!, $lat: Float, $lon: Float, $radius: Float, $after: String) { "
+         "eventSearch(filter: {query: $query, lat: $lat, lon: $lon, radius: $radius}, first: 50, "
+         "after: $after) { pageInfo { hasNextPage endCursor } edges { node { " +
+         std::string(kEventFields) + " } } } }";
+}
+
+// What a GraphQL answer holds, read without parsing posts.
+struct Page {
+  std::vector<std::pair<std::string, std::string>> events;  // (id, node JSON, minified)
+  std::string end_cursor;
+  bool has_next = false;
+  std::vector<std::string> errors;  // messages
+  std::vector<std::string> codes;   // extensions.code of each error
+  bool has_data = false;
+};
+
+Result<Page> ReadPage(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS) {
+    return MalformedInput("the answer is not JSON");
+  }
+  Page page;
+  simdjson::dom::array errors;
+  if (doc["errors"].get_array().get(errors) == simdjson::SUCCESS) {
+    for (simdjson::dom::element e : errors) {
+      std::string_view m, code;
+      page.errors.emplace_back(e["message"].get_string().get(m) == simdjson::SUCCESS ? m : "?");
+      page.codes.emplace_back(
+          e["extensions"]["code"].get_string().get(code) == simdjson::SUCCESS ? code : "");
+    }
+  }
+  simdjson::dom::object data;
+  if (doc["data"].get_object().get(data) != simdjson::SUCCESS) return page;
+  // The connection: data.F.edges, or data.F.X.edges (a group's events).
+  simdjson::dom::object connection;
+  bool found = false;
+  for (auto [key, field] : data) {
+    simdjson::dom::object f;
+    if (field.get_object().get(f) != simdjson::SUCCESS) continue;
+    page.has_data = true;
+    if (f["edges"].error() == simdjson::SUCCESS) {
+      connection = f;
+      found = true;
+      break;
+    }
+    for (auto [k2, inner] : f) {
+      simdjson::dom::object g;
+      if (inner.get_object().get(g) == simdjson::SUCCESS &&
+          g["edges"].error() == simdjson::SUCCESS) {
+        connection = g;
+        found = true;
+        break;
+      }
+    }
+    if (found) break;
+  }
+  if (!found) return page;
+  simdjson::dom::array edges;
+  if (connection["edges"].get_array().get(edges) == simdjson::SUCCESS) {
+    for (simdjson::dom::element edge : edges) {
+      simdjson::dom::element node;
+      if (edge["node"].get(node) != simdjson::SUCCESS) continue;
+      simdjson::dom::element result;
+      if (node["result"].get(result) == simdjson::SUCCESS) node = result;  // search results
+      std::string_view id;
+      if (node["id"].get_string().get(id) != simdjson::SUCCESS) id = {};
+      page.events.emplace_back(std::string(id), simdjson::minify(node));
+    }
+  }
+  bool next = false;
+  std::string_view cursor;
+  if (connection["pageInfo"]["hasNextPage"].get_bool().get(next) == simdjson::SUCCESS) {
+    page.has_next = next;
+  }
+  if (connection["pageInfo"]["endCursor"].get_string().get(cursor) == simdjson::SUCCESS) {
+    page.end_cursor = std::string(cursor);
+  }
+  return page;
+}
+
+class MeetupSource final : public RecordSource {
+ public:
+  struct Config {
+    std::string origin;
+    std::string url;
+    std::string token;
+    std::string query;
+    std::string variables;  // JSON object members, without braces, before "after"
+    microseconds poll = std::chrono::minutes(10);
+    provider::RetryPolicy retry;
+    Clock* clock = nullptr;
+  };
+  explicit MeetupSource(Config c) : c_(std::move(c)), poller_(c_.origin, c_.retry, c_.clock) {}
+
+  std::string Describe() const override { return c_.origin; }
+  std::optional<SourceHealth> Health() const override { return poller_.health().Get(); }
+  bool WouldWait() override { return pending_.empty() && poller_.waiting(); }
+
+  std::string Position() const override {
+    // Mid-poll, the page to ask for on resume: the one whose events are
+    // still going out (asked again; those delivered are in ids), else the
+    // next one.
+    const std::string cursor = !pending_.empty() ? fetched_with_ : in_poll_ ? after_ : "";
+    return PositionToken("meetup").Add("cursor", cursor).Add("ids", seen_.Save(kSavedIds)).str();
+  }
+  Result<bool> Seek(std::string_view p) override {
+    STARLING_ASSIGN_OR_RETURN(after_, PositionToken::Get(p, "meetup", "cursor"));
+    STARLING_ASSIGN_OR_RETURN(std::string ids, PositionToken::Get(p, "meetup", "ids"));
+    seen_.Load(ids);
+    in_poll_ = !after_.empty();
+    started_ = in_poll_;
+    return true;
+  }
+
+  Result<bool> Next(Record* out) override {
+    for (;;) {
+      if (!pending_.empty()) {
+        auto [id, record] = std::move(pending_.front());
+        pending_.pop_front();
+        if (!id.empty()) seen_.Insert(id);
+        current_ = std::move(record);
+        const std::size_t size = current_.size();
+        current_.append(kRecordPadding, '\0');
+        out->bytes = std::string_view(current_.data(), size);
+        out->origin = c_.origin;
+        out->line = ++records_;
+        out->offset = 0;
+        out->padding = kRecordPadding;
+        return true;
+      }
+      STARLING_RETURN_IF_ERROR(poller_.Ready());
+      if (!in_poll_) {
+        if (started_ && !poll_due_) {
+          poller_.Wait("poll", c_.poll);
+          poll_due_ = true;
+          continue;
+        }
+        poll_due_ = false;
+        started_ = true;
+        in_poll_ = true;
+        after_.clear();
+        pages_ = 0;
+      }
+      STARLING_RETURN_IF_ERROR(FetchPage());
+    }
+  }
+
+ private:
+  Status FetchPage() {
+    HttpRequest r;
+    r.method = "POST";
+    r.url = c_.url;
+    r.headers.push_back({"Authorization", "Bearer " + c_.token});
+    r.headers.push_back({"Content-Type", "application/json"});
+    r.body = "{\"query\":";
+    model::AppendJsonString(c_.query, &r.body);
+    r.body += ",\"variables\":{" + c_.variables + (c_.variables.empty() ? "" : ",") + "\"after\":";
+    if (after_.empty()) {
+      r.body += "null";
+    } else {
+      model::AppendJsonString(after_, &r.body);
+    }
+    r.body += "}}";
+    fetched_with_ = after_;
+    STARLING_ASSIGN_OR_RETURN(HttpResponse resp, poller_.Send(r, "x-ratelimit-remaining"));
+    const provider::ProviderIdentity who{c_.origin, std::string(kCredential), {}, {}};
+    if (resp.status == 401 || resp.status == 403) {
+      return provider::CredentialRefused(who, resp.status, resp.body);
+    }
+    if (resp.status != 200) {
+      const bool limited = resp.status == 429;
+      poller_.Failed(
+          limited ? "rate-limit" : "http",
+          "HTTP " + std::to_string(resp.status) + ": " + provider::BodyExcerpt(resp.body),
+          poller_.backoff().Next(limited ? provider::Failure::kRateLimit
+                                         : provider::Failure::kHttp));
+      return TryAgain("waiting after a refused request");
+    }
+    auto page = ReadPage(resp.body);
+    if (!page.ok()) {
+      poller_.Failed("http", c_.origin + ": " + page.status().message(),
+                     poller_.backoff().Next(provider::Failure::kHttp));
+      return TryAgain("waiting after a bad answer");
+    }
+    if (!page->errors.empty()) {
+      // The answer goes out as it came (a graphql-error control record), once.
+      auto raw = provider::Minify(resp.body);
+      if (raw.ok()) pending_.emplace_back(std::string(), std::move(*raw));
+      const std::string& code = page->codes.front();
+      const std::string why =
+          "GraphQL error: " + page->errors.front() + (code.empty() ? "" : " (" + code + ")");
+      if (code == "UNAUTHENTICATED" || code == "UNAUTHORIZED" || code == "FORBIDDEN") {
+        return provider::CredentialRefused(who, 401, why);
+      }
+      if (!page->has_data) {
+        const bool limited = code.find("RATE") != std::string::npos;
+        poller_.Failed(limited ? "rate-limit" : "http", why,
+                       poller_.backoff().Next(limited ? provider::Failure::kRateLimit
+                                                      : provider::Failure::kHttp));
+        return TryAgain("waiting after a GraphQL error");
+      }
+    }
+    poller_.Succeeded(resp.body.size());
+    for (auto& [id, node] : page->events) {
+      if (!id.empty() && (seen_.Contains(id) || queued_.contains(id))) {
+        poller_.health().Update([](SourceHealth& h) { ++h.duplicates; });
+        continue;
+      }
+      queued_.insert(id);
+      pending_.emplace_back(id, "{\"data\":{\"event\":" + node + "}}");
+    }
+    ++pages_;
+    if (page->has_next && !page->end_cursor.empty() && pages_ < kMaxPages) {
+      after_ = page->end_cursor;
+    } else {
+      in_poll_ = false;
+      after_.clear();
+      queued_.clear();
+    }
+    return Status::Ok();
+  }
+
+  Config c_;
+  provider::Poller poller_;
+  provider::SeenIds seen_{50000};
+  std::unordered_set<std::string> queued_;
+  std::deque<std::pair<std::string, std::string>> pending_;
+  std::string after_;
+  std::string fetched_with_;  // the cursor the last page was asked with
+  bool in_poll_ = false;
+  bool started_ = false;
+  bool poll_due_ = false;
+  int pages_ = 0;
+  std::string current_;
+  std::uint64_t records_ = 0;
+};
+
+}  // namespace
+
+SourceKind MeetupSourceKind() {
+  SourceKind k;
+  std::vector<spec::ParamDecl> params = {
+      {"api_base", spec::ParamType::kString, "the API's address (default https://api.meetup.com)"},
+      {"query", spec::ParamType::kString, "meetup:search: the words to search for"},
+      {"lat", spec::ParamType::kNumber, "meetup:search: near this latitude"},
+      {"lon", spec::ParamType::kNumber, "meetup:search: near this longitude"},
+      {"radius", spec::ParamType::kNumber, "meetup:search: within this many miles"},
+      {"poll", spec::ParamType::kDuration, "how often to ask again (default 10m)"},
+      {"graphql", spec::ParamType::kString,
+       "a file with the GraphQL query to send instead of the built-in one (it takes $after, "
+       "and $urlname or $query/$lat/$lon/$radius)"},
+  };
+  for (spec::ParamDecl& d : provider::RetryParams()) params.push_back(d);
+  k.info = {.scheme = "meetup",
+            .usage = "meetup:groups/URLNAME/events | meetup:search?query=Q[&lat=&lon=&radius=]",
+            .help = "Meetup events over its GraphQL API, polled (MEETUP_TOKEN)",
+            .params = std::move(params)};
+  k.caps = {.live = true, .seekable = true};
+  k.open = [](const spec::Spec& s, const spec::Params& p,
+              const SourceOptions& options) -> Result<std::unique_ptr<RecordSource>> {
+    MeetupSource::Config c;
+    c.origin = s.redacted;
+    const std::string& path = s.path;
+    if (!s.url && path.starts_with("groups/") && path.ends_with("/events") && path.size() > 14 &&
+        path.find('/', 7) == path.size() - 7) {
+      const std::string urlname = path.substr(7, path.size() - 14);
+      c.query = GroupQuery();
+      c.variables = "\"urlname\":";
+      model::AppendJsonString(urlname, &c.variables);
+    } else if (!s.url && path == "search") {
+      if (!p.Has("query")) return InvalidArgument("meetup:search needs query=...");
+      c.query = SearchQuery();
+      c.variables = "\"query\":";
+      model::AppendJsonString(p.String("query"), &c.variables);
+      for (std::string_view key : {"lat", "lon", "radius"}) {
+        if (p.Has(key)) {
+          c.variables += ",\"" + std::string(key) + "\":" + std::to_string(p.Number(key, 0));
+        }
+      }
+    } else {
+      return InvalidArgument(
+          "meetup source: meetup:groups/URLNAME/events or meetup:search?query=..., got '" +
+          s.redacted + "'");
+    }
+    if (p.Has("graphql")) {
+      std::ifstream in(p.String("graphql"));
+      if (!in) return NotFound("meetup: cannot read the query file " + p.String("graphql"));
+      std::stringstream ss;
+      ss << in.rdbuf();
+      c.query = ss.str();
+    }
+    std::string base = p.String("api_base", std::string(kDefaultApiBase));
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    c.url = base + "/gql-ext";
+    c.poll = p.Duration("poll", std::chrono::minutes(10));
+    STARLING_ASSIGN_OR_RETURN(c.token, LookupCredential(kCredential));
+    STARLING_ASSIGN_OR_RETURN(c.retry, provider::RetryPolicyFrom(p));
+    c.clock = options.clock;
+    return std::unique_ptr<RecordSource>(std::make_unique<MeetupSource>(std::move(c)));
+  };
+  return k;
+}
+
+}  // namespace starling::source
