@@ -191,7 +191,8 @@ int main(int argc, char** argv) {
                   "Files, '-' for stdin, or source specs (default: stdin)");
   top->add_option(
          "--by", top_args.by,
-         "hashtag, mention, url, domain, cashtag, word, author, lang, kind, provider, rule")
+         "hashtag, mention, url, domain, cashtag, word, author, lang, kind, provider, rule, "
+         "channel (repo, group)")
       ->capture_default_str();
   top->add_option("-k", top_args.k, "How many")
       ->capture_default_str()

@@ -28,6 +28,7 @@ A STEP is an object:
       send nothing) or stall (read nothing, answer nothing)
   {"status": 200, "lines": ["...", ...],                a stream (chunked)
    "keepalive": 0.05,          # send "\r\n" this often while idle (seconds)
+   "delay": 0.01,              # wait this long before each line
    "drip": 0.001,              # send the bytes one at a time, this far apart
    "then": "close" | "cut" | "reset" | "stall" | "hold",
    "stall": 2.0}               # seconds of silence before closing ("stall")
@@ -204,6 +205,8 @@ class Handler(BaseHTTPRequestHandler):
         sock = self.connection
         try:
             for e in sent:
+                if step.get("delay"):
+                    time.sleep(step["delay"])
                 sock.sendall(ws_frame(0x1, e.encode("utf-8")))
             then = step.get("then", "close")
             if then == "close":
@@ -250,6 +253,8 @@ class Handler(BaseHTTPRequestHandler):
         keepalive = step.get("keepalive", 0)
         try:
             for line in step["lines"]:
+                if step.get("delay"):
+                    time.sleep(step["delay"])
                 data = line.encode("utf-8") if isinstance(line, str) else json.dumps(line).encode()
                 self.chunk(data + b"\r\n", drip)
                 if keepalive:

@@ -80,6 +80,8 @@ Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
     Result<bool> more = source_.Next(&rec);
     if (!more.ok()) {
       if (more.status().code() != StatusCode::kTryAgain) return more.status();
+      // An idle live source is slow to call: look at the clock every time.
+      if (Stopping(/*every_call=*/true)) break;
       // Idle live source: in record mode hand over what we have, or in
       // processing time an empty chunk every 10 ms so the watermark follows
       // the clock; else wait a little.

@@ -83,6 +83,7 @@ class JetstreamSource final : public RecordSource {
 
   Result<bool> Next(Record* out) override {
     Clock& clock = *c_.clock;
+    bool waited = false;
     for (;;) {
       if (client_ == nullptr) {
         if (waiting_) {
@@ -112,7 +113,10 @@ class JetstreamSource final : public RecordSource {
         health_.Update([](SourceHealth& h) { ++h.requests; });
         was_open_ = false;
       }
-      auto msg = client_->Read(kIdleWait);
+      // One wait per call: after a duplicate only what is already here is
+      // taken, or a steady trickle of duplicates would never let the caller go.
+      auto msg = client_->Read(waited ? std::chrono::milliseconds(0) : kIdleWait);
+      waited = true;
       if (client_->open() && !was_open_) {
         was_open_ = true;
         backoff_.Reset();

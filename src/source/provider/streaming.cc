@@ -214,7 +214,12 @@ Result<bool> StreamingSource::Next(Record* out) {
         consumed_ = 0;
       }
       buffer_ += chunk;
-      continue;
+      // One read per call: bytes that make no record (keep-alives) give the
+      // caller its turn, or a steady trickle of them would never let it go.
+      STARLING_ASSIGN_OR_RETURN(bool got, TakeRecord(out));
+      if (got) return true;
+      if (reconnect_now_) continue;
+      return TryAgain("waiting for the stream");
     }
     if (stream_->ended()) {
       const Status& end = *stream_->ended();

@@ -177,6 +177,7 @@ Result<std::optional<std::string>> WebSocketClient::Read(std::chrono::millisecon
   // Run until a message comes, the connection fails, or `wait` is over.
   const auto deadline = std::chrono::steady_clock::now() + wait;
   i.ioc.restart();
+  if (wait.count() <= 0) i.ioc.poll();  // what is ready now, without waiting
   while (i.messages.empty() && !i.failed) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline || i.ioc.run_one_for(deadline - now) == 0) break;
