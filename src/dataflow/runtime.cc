@@ -245,6 +245,7 @@ class Run {
       stats_.last_checkpoint_age =
           std::chrono::duration_cast<std::chrono::microseconds>(now - checkpoint_written_);
       latency_.Fill(&stats_);
+      stats_.source_health = reader_.Health();
       options_.on_progress(stats_);
     }
     return Status::Ok();

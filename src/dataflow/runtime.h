@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,9 @@ struct RunStats {
   std::chrono::microseconds latency_p50{0};
   std::chrono::microseconds latency_p99{0};
   std::chrono::microseconds latency_max{0};
+  // A provider source's connection (RecordSource::Health), at the last
+  // progress report; unset for files, the generator and the like.
+  std::optional<source::SourceHealth> source_health;
 };
 
 struct RunOptions {

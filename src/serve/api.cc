@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <mutex>
 
 #include "model/post_json.h"
@@ -372,6 +373,42 @@ ApiResponse JsonError(int status, std::string_view message) {
   return r;
 }
 
+// A provider source's connection (never a secret: the spec is redacted).
+void AppendSourceHealth(const source::SourceHealth& h, std::string* out) {
+  std::string& body = *out;
+  body += "{";
+  AppendKey("connected", &body);
+  body += h.connected ? "true," : "false,";
+  auto num = [&](std::string_view key, std::uint64_t v) {
+    AppendKey(key, &body);
+    body += std::to_string(v);
+    body += ",";
+  };
+  num("connects", h.connects);
+  num("reconnects", h.reconnects);
+  num("requests", h.requests);
+  num("bytes", h.bytes);
+  num("duplicates", h.duplicates);
+  num("cut", h.cut);
+  num("keep_alives", h.keep_alives);
+  AppendKey("rate_limit_remaining", &body);
+  body += h.rate_limit_remaining >= 0 ? std::to_string(h.rate_limit_remaining) : "null";
+  body += ",";
+  AppendKey("last_error", &body);
+  model::AppendJsonString(h.last_error, &body);
+  body += ",";
+  AppendKey("backoff", &body);
+  model::AppendJsonString(h.backoff, &body);
+  body += ",";
+  AppendKey("backoff_until", &body);
+  if (h.backoff_until_us > 0) {
+    model::AppendJsonString(model::FormatTimestamp(h.backoff_until_us), &body);
+  } else {
+    body += "null";
+  }
+  body += "}";
+}
+
 std::string StatsJson(const DashboardState& state) {
   const StatsSnapshot snap = state.stats();
   const dataflow::RunStats& s = snap.stats;
@@ -434,6 +471,13 @@ std::string StatsJson(const DashboardState& state) {
   body += ",";
   AppendKey("elapsed_seconds", &body);
   AppendNumber(static_cast<double>(s.elapsed.count()) / 1e6, &body);
+  body += ",";
+  AppendKey("source_health", &body);
+  if (s.source_health) {
+    AppendSourceHealth(*s.source_health, &body);
+  } else {
+    body += "null";
+  }
   body += "}";
   return body;
 }
@@ -506,6 +550,8 @@ struct Metrics::Impl {
   Mirrored records, posts, dead, late, results, checkpoints;
   prometheus::Gauge *open_windows, *watermark, *checkpoint_age, *p50, *p99, *ws_clients;
   prometheus::Family<prometheus::Counter>* requests;
+  // The provider source's connection (only when the source is one), by measure.
+  std::map<std::string, prometheus::Family<prometheus::Gauge>*> source_gauges;
   std::mutex mu;
 
   Impl() {
@@ -531,6 +577,44 @@ struct Metrics::Impl {
                     .Name("starling_http_requests_total")
                     .Help("HTTP requests answered, by status code")
                     .Register(registry);
+    const std::pair<const char*, const char*> measures[] = {
+        {"connected", "1 while the provider source is connected"},
+        {"connects", "Connections (or polls) the provider answered with success"},
+        {"reconnects", "Attempts after a failure"},
+        {"requests", "HTTP requests and connection attempts"},
+        {"bytes", "Bytes received from the provider"},
+        {"duplicates", "Records dropped as already delivered (after a reconnect or resume)"},
+        {"cut", "Partial records dropped at a disconnect (not bad data)"},
+        {"keep_alives", "Keep-alives and heartbeats received"},
+        {"rate_limit_remaining", "Requests left in the provider's rate-limit window"},
+        {"backoff_seconds", "Seconds left in the wait before the next attempt"}};
+    for (const auto& [measure, help] : measures) {
+      source_gauges.emplace(measure, &prometheus::BuildGauge()
+                                          .Name(std::string("starling_source_") + measure)
+                                          .Help(help)
+                                          .Register(registry));
+    }
+  }
+  void SyncSource(const source::SourceHealth& h) {
+    auto set = [&](const char* measure, double v) {
+      source_gauges.at(measure)->Add({{"source", h.source}}).Set(v);
+    };
+    set("connected", h.connected ? 1 : 0);
+    set("connects", static_cast<double>(h.connects));
+    set("reconnects", static_cast<double>(h.reconnects));
+    set("requests", static_cast<double>(h.requests));
+    set("bytes", static_cast<double>(h.bytes));
+    set("duplicates", static_cast<double>(h.duplicates));
+    set("cut", static_cast<double>(h.cut));
+    set("keep_alives", static_cast<double>(h.keep_alives));
+    if (h.rate_limit_remaining >= 0) {
+      set("rate_limit_remaining", static_cast<double>(h.rate_limit_remaining));
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    set("backoff_seconds",
+        h.backoff_until_us > now ? static_cast<double>(h.backoff_until_us - now) / 1e6 : 0);
   }
 };
 
@@ -565,6 +649,7 @@ std::string Metrics::Render(const DashboardState& state) {
   m.checkpoint_age->Set(static_cast<double>(s.last_checkpoint_age.count()) / 1e6);
   m.p50->Set(static_cast<double>(s.latency_p50.count()) / 1e6);
   m.p99->Set(static_cast<double>(s.latency_p99.count()) / 1e6);
+  if (s.source_health) m.SyncSource(*s.source_health);
   prometheus::TextSerializer serializer;
   return serializer.Serialize(m.registry.Collect());
 }

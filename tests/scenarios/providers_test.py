@@ -211,6 +211,50 @@ def kill_resume(starling, work, name, script, spec, ids, rng):
     return kills
 
 
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def dashboard(starling, work, data):
+    """The source's connection in /api/v1/stats and /metrics while it runs."""
+    import urllib.request
+    script, spec, ids = x_case(data)
+    d = run_dir(work, "x", "served")
+    port = free_port()
+    with ProviderServer(script, os.path.join(work, "x.served.log"), work) as server:
+        args = [starling, "run", "p.yaml", "--source", spec(server.port), "--serve", "--port",
+                str(port), "-d", "8s"]
+        env = {**{k: v for k, v in os.environ.items() if k not in ENV}, **ENV}
+        p = subprocess.Popen(args, cwd=d, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        stats, metrics = None, ""
+        deadline = time.time() + 7
+        while time.time() < deadline:
+            time.sleep(0.3)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/stats") as r:
+                    stats = json.loads(r.read())
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as r:
+                    metrics = r.read().decode()
+            except OSError:
+                continue
+            h = stats.get("source_health") or {}
+            if h.get("connected") and stats.get("posts", 0) >= len(ids):
+                break
+        p.kill()
+        _, err = p.communicate()
+    h = (stats or {}).get("source_health") or {}
+    check(h.get("connected") is True and h.get("connects") == 1 and h.get("bytes", 0) > 0,
+          f"/api/v1/stats shows the source's connection: {h}")
+    check('starling_source_connected{source="x:stream?api_base=' in metrics and
+          "starling_source_bytes{" in metrics, "/metrics shows the source's connection")
+    check(TOKEN not in json.dumps(stats) + metrics + err, "no token in the API or metrics")
+    print("dashboard: /api/v1/stats and /metrics show the source's connection, no token")
+
+
 def main():
     starling, data, work = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
     which = sys.argv[4:] or list(CASES)
@@ -224,6 +268,8 @@ def main():
         kills = kill_resume(starling, work, name, script, spec, ids, rng)
         print(f"{name}: {len(ids)} posts by collect; kill -9 after {', '.join(kills)} s and "
               "--resume: the same posts, none lost, none doubled")
+    if "x" in which:
+        dashboard(starling, work, data)
     print("providers_test: all providers passed")
 
 

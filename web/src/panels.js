@@ -104,6 +104,23 @@ export const STAT_TILES = [
   ['results', (s) => fmtInt(s.results)],
 ];
 
+// A provider source's connection (stats.source_health): whether it is
+// connected or waiting, its reconnects, duplicates dropped and rate limit.
+// None for files and the generator.
+export function sourceTiles(hs) {
+  if (!Object.keys(hs).length) return [];
+  const tile = (label, value, title) => h('div', { class: 'tile', title: title || null }, h('dt', {}, label), h('dd', {}, value));
+  const wait = str(hs.backoff);
+  const state = hs.connected === true ? 'connected' : wait ? `waiting (${wait})` : 'connecting';
+  const tiles = [
+    tile('source', state, str(hs.last_error) ? `last error: ${str(hs.last_error)}` : 'no error so far'),
+    tile('reconnects', fmtInt(hs.reconnects), `${fmtInt(hs.connects)} connections or polls answered, ${fmtInt(hs.requests)} requests`),
+    tile('duplicates dropped', fmtInt(hs.duplicates), 'records the provider sent again (after a reconnect or resume), dropped by id'),
+  ];
+  if (num(hs.rate_limit_remaining) !== null) tiles.push(tile('rate limit left', fmtInt(hs.rate_limit_remaining), 'requests left in the provider\'s window'));
+  return tiles;
+}
+
 export function statsSamples() {
   const all = state.statsHistory;
   if (!state.range || !all.length) return all;
@@ -127,6 +144,7 @@ export const RENDER = {
           h('dt', {}, `distinct ${a?.by && a.by !== 'all' ? a.by : 'authors'}`), h('dd', {}, fmtCompact(est))));
       }
     }
+    tiles.push(...sourceTiles(obj(s.source_health)));
     el.querySelector('.tiles').replaceChildren(...tiles);
     const running = s.running === true ? 'running' : s.running === false ? 'not running' : '';
     sub(el, [str(s.pipeline) || state.pipeline, running, str(s.source), num(s.elapsed_seconds) !== null ? `up ${fmtSeconds(s.elapsed_seconds)}` : '']

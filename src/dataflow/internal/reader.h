@@ -71,6 +71,8 @@ class Reader {
   // Chunks go to other threads: records stay views into the source's
   // buffers where the source can share them (Record::keep), else are copied.
   void ShareViews() { source_.ShareBuffers(); }
+  // The source's connection state (thread-safe; see RecordSource::Health).
+  std::optional<source::SourceHealth> Health() const { return source_.Health(); }
   // The input ended (as opposed to a stop by limit, duration or signal).
   bool exhausted() const { return done_; }
 
