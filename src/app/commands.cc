@@ -22,6 +22,7 @@
 #include "sink/registry.h"
 #include "source/generator.h"
 #include "source/record_source.h"
+#include "source/record_tap.h"
 #include "source/registry.h"
 #include "text/extract.h"
 
@@ -238,10 +239,17 @@ int RunNormalize(const NormalizeArgs& args) {
 
 int RunCollect(const CollectArgs& args) {
   std::vector<std::string> specs = args.sinks.empty() ? std::vector<std::string>{"-"} : args.sinks;
-  Status same = CheckNotReadingOutput({args.source}, specs);
+  std::vector<std::string> outputs = specs;
+  if (!args.record.empty()) outputs.push_back(args.record);
+  Status same = CheckNotReadingOutput({args.source}, outputs);
   if (!same.ok()) return Fail(same);
   auto src = source::OpenSource(args.source, MakeSourceOptions(args.in));
   if (!src.ok()) return Fail(src.status());
+  if (!args.record.empty()) {
+    auto tapped = source::RecordTo(std::move(*src), args.record, /*resume=*/false);
+    if (!tapped.ok()) return Fail(tapped.status());
+    src = std::move(*tapped);
+  }
   std::vector<std::unique_ptr<sink::PostSink>> owned;
   std::vector<sink::PostSink*> sinks;
   for (const auto& spec : specs) {

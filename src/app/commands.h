@@ -31,6 +31,7 @@ int RunNormalize(const NormalizeArgs& args);
 struct CollectArgs {
   std::string source;
   std::vector<std::string> sinks;
+  std::string record;  // --record FILE: the source's records as they came
   std::uint64_t limit = 0;
   std::string duration;
   CommonInput in;
@@ -82,6 +83,7 @@ struct RunArgs {
   std::vector<std::string> sources;  // override the file's sources
   std::string checkpoint_dir;
   bool resume = false;
+  std::string record;  // --record FILE: the source's records as they came
   // File outputs (JSONL, CSV, dead letters) that already hold something:
   // refused unless one of these says what to do with them.
   bool overwrite = false;  // start them afresh

@@ -109,6 +109,9 @@ int main(int argc, char** argv) {
   collect->add_option("--source,-s", col.source, "Source spec (see below)")->required();
   collect->add_option("--sink,-o", col.sinks, "Sink spec; repeat for several (default: stdout)");
   collect->add_option("--limit,-n", col.limit, "Stop after N posts");
+  collect->add_option("--record", col.record,
+                      "Also write every record as it came from the source (the provider's "
+                      "bytes, one a line) to FILE; reading FILE back gives the same posts");
   collect->add_option("--duration,-d", col.duration, "Stop after this long (30s, 5m, 2h)");
   AddInputOptions(collect, &col.in);
   collect->footer(kSourceHelp + "\n" + kSinkHelp);
@@ -180,6 +183,9 @@ int main(int argc, char** argv) {
                   "Worker threads (default: the file's, else cores)")
       ->check(CLI::Range(1, 256));
   run->add_option("--limit,-n", run_args.limit, "Stop after N records");
+  run->add_option("--record", run_args.record,
+                  "Also write every record as it came from the source to FILE (one a line); "
+                  "with checkpoints, --resume cuts it back to the checkpoint");
   run->add_option("--duration,-d", run_args.duration, "Stop after this long (30s, 5m, 2h)");
   AddInputOptions(run, &run_args.in);
   run->footer(kSourceHelp + "\n" + kResultSinkHelp);

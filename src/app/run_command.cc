@@ -21,6 +21,7 @@
 #include "serve/dashboard_state.h"
 #include "serve/http_server.h"
 #include "sink/registry.h"
+#include "source/record_tap.h"
 
 namespace starling::app {
 
@@ -119,11 +120,19 @@ int RunPipelineFile(const RunArgs& args) {
   if (!src.ok()) return Fail(src.status());
   auto blocks = OpenInputBlocks(f.sources, MakeSourceOptions(args.in));
   if (!blocks.ok()) return Fail(blocks.status());
+  if (!args.record.empty()) {
+    // Every record goes through the tap: no parallel scan around it.
+    blocks->reset();
+    auto tapped = source::RecordTo(std::move(*src), args.record, args.resume);
+    if (!tapped.ok()) return Fail(tapped.status());
+    src = std::move(*tapped);
+  }
 
   {
     std::vector<std::string> outputs = f.result_sinks;
     outputs.insert(outputs.end(), f.post_sinks.begin(), f.post_sinks.end());
     if (!f.late_sink.empty()) outputs.push_back(f.late_sink);
+    if (!args.record.empty()) outputs.push_back(args.record);
     outputs.push_back(!args.in.dead_letter.empty() ? args.in.dead_letter
                       : !f.dead_letters.empty()    ? f.dead_letters
                                                    : f.spec.name + ".dead-letters.jsonl");

@@ -139,17 +139,29 @@ sinks:
 """
 
 
+def replayed(starling, work, recording):
+    """The posts a recording (--record) gives when read back as a file."""
+    out = recording + ".posts.jsonl"
+    r = run_starling(starling, ["collect", "--source", recording, "--sink", f"jsonl:{out}"])
+    check(r.returncode == 0, f"reading back {recording}: {r.stderr[-500:]}")
+    return read(out)
+
+
 def collect(starling, work, name, script, spec, ids):
     out = os.path.join(work, f"{name}.collect.jsonl")
+    rec = os.path.join(work, f"{name}.collect.record.jsonl")
     with ProviderServer(script, os.path.join(work, f"{name}.collect.log"), work) as server:
         r = run_starling(starling, ["collect", "--source", spec(server.port), "--sink",
-                                    f"jsonl:{out}", "-n", str(len(ids))], env=ENV, timeout=60)
+                                    f"jsonl:{out}", "-n", str(len(ids)), "--record", rec],
+                         env=ENV, timeout=60)
     check(r.returncode == 0, f"{name}: collect exits 0: {r.stderr[-1500:]}")
     got = [p["id"] for p in posts_of(out)]
     check(got == ids, f"{name}: collect gives the recording's {len(ids)} posts in order, once "
                       f"(got {len(got)}; missing {[i for i in ids if i not in got][:3]})")
     check(TOKEN not in r.stdout + r.stderr, f"{name}: no token in the output")
     check("0 dead letters" in r.stderr, f"{name}: no dead letters: {r.stderr[-300:]}")
+    check(replayed(starling, work, rec) == read(out),
+          f"{name}: the --record file read back gives the same posts")
 
 
 def run_dir(work, name, tag):
@@ -162,7 +174,8 @@ def run_dir(work, name, tag):
 
 
 def start_run(starling, d, spec, resume, duration=None):
-    args = [starling, "run", "p.yaml", "--source", spec, "--checkpoint-dir", "ck"]
+    args = [starling, "run", "p.yaml", "--source", spec, "--checkpoint-dir", "ck", "--record",
+            "record.jsonl"]
     if resume:
         args.append("--resume")
     if duration:
@@ -203,6 +216,9 @@ def kill_resume(starling, work, name, script, spec, ids, rng):
     check(set(got) == set(ids), f"{name}: nothing lost after kill -9 and --resume "
                                 f"({len(set(ids) - set(got))} missing)")
     check(killed == whole, f"{name}: the resumed run's posts equal the uninterrupted run's")
+    check(replayed(starling, work, os.path.join(d1, "record.jsonl")) == whole,
+          f"{name}: the resumed run's --record file, cut back at each resume, gives the same "
+          "posts again")
     check(TOKEN not in read(os.path.join(d1, "posts.jsonl")) + err,
           f"{name}: no token in outputs")
     for f in os.listdir(os.path.join(d1, "ck")):
