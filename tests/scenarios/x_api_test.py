@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from provider_harness import ProviderServer, check, fail, run_starling  # noqa: E402
 
 TOKEN = "x-test-token-6f1c0e2b"
+MALFORMED = '{"data": {"id": "1377650087", "text": "cut short'  # a frame the API garbled
 
 
 def strip_twarc(line):
@@ -74,8 +75,10 @@ def scenario_faults(starling, data, work):
                   'operational-disconnect"}]}')
     reset_at = int(time.time()) + 2
     script = {"token": TOKEN, "routes": {"/2/tweets/search/stream": [
-        # 1: 60 lines, then half of the 61st and the connection drops.
-        {"status": 200, "lines": lines[:60], "then": "cut", "cut_line": lines[60]},
+        # 1: 30 lines, a malformed one, 30 more, then half of the 61st and the
+        # connection drops (a transport event, not bad data).
+        {"status": 200, "lines": lines[:30] + [MALFORMED] + lines[30:60], "then": "cut",
+         "cut_line": lines[60]},
         # 2, 3: the service is unavailable, then rate-limited until reset_at.
         {"status": 503, "body": '{"title":"Service Unavailable"}'},
         {"status": 429, "headers": {"x-rate-limit-reset": reset_at,
@@ -96,13 +99,23 @@ def scenario_faults(starling, data, work):
     with ProviderServer(script, log, work) as server:
         out = os.path.join(work, "x_faults.jsonl")
         raw = os.path.join(work, "x_faults.raw.jsonl")
+        dead = os.path.join(work, "x_faults.dead.jsonl")
+        if os.path.exists(dead):
+            os.unlink(dead)
         spec = (f"x:stream?api_base=http://127.0.0.1:{server.port}&stall_timeout=1s"
                 "&retry_network_step=50ms&retry_http_first=200ms&retry_rate_first=200ms")
         r = run_starling(starling, ["collect", "--source", spec, "--sink", f"jsonl:{out}",
-                                    "--sink", f"jsonl:{raw}?raw=1", "-n", str(len(distinct))],
+                                    "--sink", f"jsonl:{raw}?raw=1", "-n", str(len(distinct)),
+                                    "--dead-letter", dead],
                          env={"X_BEARER_TOKEN": TOKEN}, timeout=120)
         check(r.returncode == 0, f"collect exits 0 (got {r.returncode}): {r.stderr[-2000:]}")
         check(TOKEN not in r.stdout + r.stderr, "the token never appears in the output")
+        with open(dead, encoding="utf-8") as f:
+            letters = [json.loads(l) for l in f if l.strip()]
+        check(len(letters) == 1 and letters[0]["bytes"] == MALFORMED and
+              letters[0]["origin"] == spec and letters[0]["line"] == 31,
+              f"the malformed line, and only it, is a dead letter byte-exact with the provider "
+              f"and its position (the line cut by the disconnect is not): {letters}")
         posts = posts_of(out)
         got = [p["id"] for p in posts]
         dup = len(got) - len(set(got))

@@ -182,7 +182,7 @@ class MastodonSource final : public provider::StreamingSource {
     current_.assign(bytes);
     current_.append(kRecordPadding, '\0');
     out->bytes = std::string_view(current_.data(), bytes.size());
-    out->origin = Describe();
+    out->origin = options().who.origin;  // lives as long as the source
     out->line = ++records_;
     out->offset = 0;
     out->padding = kRecordPadding;

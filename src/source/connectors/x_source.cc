@@ -79,7 +79,7 @@ class XStreamSource final : public provider::StreamingSource {
       current_.assign(line);
       current_.append(kRecordPadding, '\0');
       out->bytes = std::string_view(current_.data(), line.size());
-      out->origin = Describe();
+      out->origin = options().who.origin;  // lives as long as the source
       out->line = line_;
       out->offset = offset;
       out->padding = kRecordPadding;
