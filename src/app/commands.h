@@ -69,6 +69,7 @@ struct DemoArgs {
   std::string duration;                 // empty: until Ctrl-C when serving, else 30s
   std::string db = "starling-demo.db";  // window results; posts go to <db stem>-posts.db
   double rate = 2000;
+  std::string source;  // empty: the generator at `rate`
   int workers = 0;
   std::string program = "starling";  // how the user ran us, for the hints printed at the end
 };

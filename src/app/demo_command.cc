@@ -21,6 +21,7 @@
 #include "serve/http_server.h"
 #include "sink/registry.h"
 #include "source/generator.h"
+#include "source/registry.h"
 
 namespace starling::app {
 
@@ -189,10 +190,17 @@ int RunDemo(const DemoArgs& args) {
   auto duration = ParseDuration(duration_text);
   if (!duration.ok()) return Fail(duration.status());
   if (duration->count() == 0) StopSignalEndsNormally();  // until Ctrl-C: that is its end
-  source::GeneratorOptions go;
-  go.rate = args.rate;
-  go.start = 0;  // now
-  auto src = source::OpenGenerator(go, 0, /*pace=*/true);
+  // The generator, unless --source names another (a provider: x:sample,
+  // bluesky:jetstream, ...); the demo stays offline by default.
+  Result<std::unique_ptr<source::RecordSource>> src = Internal("no source");
+  if (args.source.empty()) {
+    source::GeneratorOptions go;
+    go.rate = args.rate;
+    go.start = 0;  // now
+    src = source::OpenGenerator(go, 0, /*pace=*/true);
+  } else {
+    src = source::OpenSource(args.source);
+  }
   if (!src.ok()) return Fail(src.status());
   if (const auto dir = std::filesystem::path(args.db).parent_path(); !dir.empty()) {
     std::error_code ec;
@@ -234,13 +242,16 @@ int RunDemo(const DemoArgs& args) {
   o.on_progress = [&](const dataflow::RunStats& s) { dashboard.UpdateStats(s); };
   if (server) o.early_results = std::chrono::seconds(1);  // windows in progress, live
   dashboard.SetRunning(true);
+  const std::string what =
+      args.source.empty()
+          ? "about " + std::to_string(static_cast<std::uint64_t>(args.rate)) + " posts/s"
+          : (*src)->Describe();
   if (duration->count() > 0) {
-    log::Info(
-        "demo: about {} posts/s for {} through {} analyses ({} worker(s)); Ctrl-C stops earlier",
-        static_cast<std::uint64_t>(args.rate), duration_text, spec.analyses.size(), o.workers);
+    log::Info("demo: {} for {} through {} analyses ({} worker(s)); Ctrl-C stops earlier", what,
+              duration_text, spec.analyses.size(), o.workers);
   } else {
-    log::Info("demo: about {} posts/s through {} analyses ({} worker(s)) until Ctrl-C",
-              static_cast<std::uint64_t>(args.rate), spec.analyses.size(), o.workers);
+    log::Info("demo: {} through {} analyses ({} worker(s)) until Ctrl-C", what,
+              spec.analyses.size(), o.workers);
   }
   auto stats = dataflow::RunPipeline(spec, **src, o);
   dashboard.SetRunning(false);

@@ -151,6 +151,9 @@ int main(int argc, char** argv) {
                    "NAME-posts.db)")
       ->capture_default_str();
   demo->add_option("--rate,-r", demo_args.rate, "Posts per second")->capture_default_str();
+  demo->add_option("--source,-s", demo_args.source,
+                   "Another source instead of the generator (x:sample, "
+                   "'bluesky:jetstream?collections=app.bsky.feed.post', ...; docs/sources.md)");
   demo->add_option("--workers,-w", demo_args.workers, "Worker threads (default: cores)")
       ->check(CLI::Range(1, 256));
 

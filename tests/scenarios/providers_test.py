@@ -235,14 +235,15 @@ def free_port():
 
 
 def dashboard(starling, work, data):
-    """The source's connection in /api/v1/stats and /metrics while it runs."""
+    """`demo --source` on a provider: the source's connection in /api/v1/stats and
+    /metrics while it runs."""
     import urllib.request
     script, spec, ids = x_case(data)
     d = run_dir(work, "x", "served")
     port = free_port()
     with ProviderServer(script, os.path.join(work, "x.served.log"), work) as server:
-        args = [starling, "run", "p.yaml", "--source", spec(server.port), "--serve", "--port",
-                str(port), "-d", "8s"]
+        args = [starling, "demo", "--source", spec(server.port), "--port", str(port), "--db",
+                "demo.db", "-d", "8s"]
         env = {**{k: v for k, v in os.environ.items() if k not in ENV}, **ENV}
         p = subprocess.Popen(args, cwd=d, env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
@@ -268,7 +269,8 @@ def dashboard(starling, work, data):
     check('starling_source_connected{source="x:stream?api_base=' in metrics and
           "starling_source_bytes{" in metrics, "/metrics shows the source's connection")
     check(TOKEN not in json.dumps(stats) + metrics + err, "no token in the API or metrics")
-    print("dashboard: /api/v1/stats and /metrics show the source's connection, no token")
+    print("demo --source x:stream: /api/v1/stats and /metrics show the source's connection, "
+          "no token")
 
 
 def main():
