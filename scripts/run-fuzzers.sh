@@ -105,8 +105,22 @@ for t in 'jsonl:out.jsonl?raw=1&rotate=64M' 'generate:?rate=10&seed=7&start=2021
   printf '%s' "$t" > "$work/spec/seed_$n"; n=$((n + 1))
 done
 
+# Provider decoders: the first byte picks one (fuzz/provider_decoders_fuzz.cc).
+mkdir -p "$work/provider_decoders"
+pd() { { printf "\\$(printf '%03o' "$1")"; head -c 30000 "$2"; } > "$work/provider_decoders/seed_$1_$(basename "$2")"; }
+pd 0 "$data/mastodon-py/bodies/test_stream_user_direct__12.body.sse"
+printf '\001<https://api.github.com/events?page=2>; rel="next", <https://api.github.com/events?page=10>; rel="last"' \
+  > "$work/provider_decoders/seed_link"
+printf '\002github;etag=W/"abc";ids=1,2,3' > "$work/provider_decoders/seed_token"
+pd 3 "$data/simdjson/github_events.json"
+pd 4 "$data/twarc-csv/streaming_output.jsonl"
+pd 5 "$data/bluesky-jetstream/subscribe/golden_v1.jsonl"
+pd 6 "$root/tests/parse/fixtures/meetup/group_events.json"
+pd 7 "$data/mastodon-py/bodies/test_public_tl__2.body.json"
+echo "fuzz: seeded provider_decoders with $(ls "$work/provider_decoders" | wc -l) inputs"
+
 targets=(spec post_parser extract timestamp line_source file_blocks csv_reader sentiment pipeline_yaml window_state
-         checkpoint_format api_request)
+         checkpoint_format api_request provider_decoders)
 status=0 failed=0
 for target in "${targets[@]}"; do
   bin="$build/fuzz/${target}_fuzz"

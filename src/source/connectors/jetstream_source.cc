@@ -3,10 +3,9 @@
 // Its cursor is the time_us of the last event delivered, kept in
 // checkpoints; a reconnect or a resume asks again from a few seconds before
 // it, and drops what it had by (did, commit rev, collection, rkey).
-#include <simdjson.h>
-
 #include "common/duration.h"
 #include "common/log.h"
+#include "source/provider/jetstream_api.h"
 #include "source/provider/retry.h"
 #include "source/provider/seen_ids.h"
 #include "source/provider/streaming.h"
@@ -21,34 +20,6 @@ using provider::PositionToken;
 
 constexpr std::string_view kDefaultBase = "wss://jetstream2.us-east.bsky.network";
 constexpr std::size_t kSavedKeys = 5000;
-
-// What identifies an event, and its time.
-struct EventKey {
-  std::string key;
-  std::int64_t time_us = 0;
-};
-
-EventKey KeyOf(std::string_view message) {
-  EventKey k;
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(message.data(), message.size()).get(doc) != simdjson::SUCCESS) return k;
-  auto str = [](simdjson::dom::element e, std::string_view field) {
-    std::string_view v;
-    return e[field].get_string().get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
-  };
-  if (doc["time_us"].get_int64().get(k.time_us) != simdjson::SUCCESS) k.time_us = 0;
-  const std::string did = str(doc, "did");
-  const std::string kind = str(doc, "kind");
-  simdjson::dom::element commit;
-  if (kind == "commit" && doc["commit"].get(commit) == simdjson::SUCCESS) {
-    k.key = did + '|' + str(commit, "rev") + '|' + str(commit, "operation") + '|' +
-            str(commit, "collection") + '|' + str(commit, "rkey");
-  } else {
-    k.key = did + '|' + kind + '|' + std::to_string(k.time_us);
-  }
-  return k;
-}
 
 class JetstreamSource final : public RecordSource {
  public:
@@ -145,8 +116,8 @@ class JetstreamSource final : public RecordSource {
       if (!msg->has_value()) return TryAgain("waiting for the stream");
       std::string& m = **msg;
       health_.Update([&](SourceHealth& h) { h.bytes += m.size(); });
-      const EventKey key = KeyOf(m);
-      if (!key.key.empty() && key.key != "||" && !seen_.Insert(key.key)) {
+      const provider::jetstream::EventKey key = provider::jetstream::KeyOf(m);
+      if (!key.key.empty() && !seen_.Insert(key.key)) {
         health_.Update([](SourceHealth& h) { ++h.duplicates; });
         continue;
       }

@@ -11,6 +11,7 @@
 #include "model/post_json.h"
 #include "source/provider/json_records.h"
 #include "source/provider/seen_ids.h"
+#include "source/provider/sse.h"
 #include "source/provider/streaming.h"
 #include "source/registry.h"
 
@@ -62,8 +63,7 @@ class MastodonSource final : public provider::StreamingSource {
   // The stream is up: before its events, what the timeline has after the
   // last status delivered (none on a first start: the stream is live-only).
   Status OnConnected() override {
-    event_.clear();
-    data_.clear();
+    sse_.Reset();
     if (last_id_.empty()) return Status::Ok();
     const provider::ProviderIdentity who{Describe(), std::string(kCredential), {}, {}};
     std::string after = last_id_;
@@ -116,38 +116,18 @@ class MastodonSource final : public provider::StreamingSource {
     for (;;) {
       const std::size_t nl = buf.find('\n', at);
       if (nl == std::string::npos) return false;
-      std::string_view line(buf.data() + at, nl - at);
+      const std::string_view line(buf.data() + at, nl - at);
       at = nl + 1;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty()) {  // the end of an event
-        if (event_.empty() && data_.empty()) continue;
-        std::string event = std::exchange(event_, {});
-        std::string data = std::exchange(data_, {});
-        if (event.empty()) event = "message";
-        if (std::optional<std::string> record = Message(event, data)) return Emit(*record, out);
-        continue;
-      }
-      if (line.front() == ':') {  // a comment: the heartbeat
-        health().Update([](SourceHealth& h) { ++h.keep_alives; });
-        continue;
-      }
-      const std::size_t colon = line.find(':');
-      const std::string_view field = line.substr(0, colon);
-      std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
-      if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      if (field == "event") {
-        event_ = std::string(value);
-      } else if (field == "data") {
-        if (!data_.empty()) data_.push_back('\n');
-        data_ += value;
+      std::optional<provider::SseEvent> event = sse_.Line(line);
+      if (sse_.heartbeat()) health().Update([](SourceHealth& h) { ++h.keep_alives; });
+      if (!event) continue;
+      if (std::optional<std::string> record = Message(event->event, event->data)) {
+        return Emit(*record, out);
       }
     }
   }
 
-  void OnDisconnect() override {
-    event_.clear();
-    data_.clear();
-  }
+  void OnDisconnect() override { sse_.Reset(); }
 
  private:
   // A status id seen for the first time (and now delivered): true.
@@ -194,8 +174,7 @@ class MastodonSource final : public provider::StreamingSource {
   std::string last_id_;
   std::deque<std::pair<std::string, std::string>> gap_;
   std::uint64_t gap_filled_ = 0;
-  std::string event_;
-  std::string data_;
+  provider::SseParser sse_;
   std::string current_;
   std::uint64_t records_ = 0;
 };

@@ -5,8 +5,6 @@
 // event(id:) query would give ({"data":{"event":{...}}}), once: events
 // already delivered are dropped by id across polls and resumes. A 200 answer
 // with errors[] is an error (it also goes out, as a control record).
-#include <simdjson.h>
-
 #include <deque>
 #include <fstream>
 #include <sstream>
@@ -15,6 +13,7 @@
 #include "common/credentials.h"
 #include "model/post_json.h"
 #include "source/provider/json_records.h"
+#include "source/provider/meetup_api.h"
 #include "source/provider/poller.h"
 #include "source/provider/seen_ids.h"
 #include "source/registry.h"
@@ -29,99 +28,6 @@ constexpr std::string_view kDefaultApiBase = "https://api.meetup.com";
 constexpr std::string_view kCredential = "MEETUP_TOKEN";
 constexpr std::size_t kSavedIds = 5000;
 constexpr int kMaxPages = 50;  // per poll
-
-constexpr std::string_view kEventFields =
-    "id title description dateTime eventUrl createdTime "
-    "venues { name address city state country lat lon } group { id urlname name }";
-
-std::string GroupQuery() {
-  return "query ($urlname: String!, $after: String) { groupByUrlname(urlname: $urlname) { id "
-         "name urlname events(first: 50, after: $after) { pageInfo { hasNextPage endCursor } "
-         "edges { node { " +
-         std::string(kEventFields) + " } } } } }";
-}
-
-std::string SearchQuery() {
-  return "query ($query: String!, $lat: Float, $lon: Float, $radius: Float, $after: String) { "
-         "eventSearch(filter: {query: $query, lat: $lat, lon: $lon, radius: $radius}, first: 50, "
-         "after: $after) { pageInfo { hasNextPage endCursor } edges { node { " +
-         std::string(kEventFields) + " } } } }";
-}
-
-// What a GraphQL answer holds, read without parsing posts.
-struct Page {
-  std::vector<std::pair<std::string, std::string>> events;  // (id, node JSON, minified)
-  std::string end_cursor;
-  bool has_next = false;
-  std::vector<std::string> errors;  // messages
-  std::vector<std::string> codes;   // extensions.code of each error
-  bool has_data = false;
-};
-
-Result<Page> ReadPage(std::string_view body) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS) {
-    return MalformedInput("the answer is not JSON");
-  }
-  Page page;
-  simdjson::dom::array errors;
-  if (doc["errors"].get_array().get(errors) == simdjson::SUCCESS) {
-    for (simdjson::dom::element e : errors) {
-      std::string_view m, code;
-      page.errors.emplace_back(e["message"].get_string().get(m) == simdjson::SUCCESS ? m : "?");
-      page.codes.emplace_back(
-          e["extensions"]["code"].get_string().get(code) == simdjson::SUCCESS ? code : "");
-    }
-  }
-  simdjson::dom::object data;
-  if (doc["data"].get_object().get(data) != simdjson::SUCCESS) return page;
-  // The connection: data.F.edges, or data.F.X.edges (a group's events).
-  simdjson::dom::object connection;
-  bool found = false;
-  for (auto [key, field] : data) {
-    simdjson::dom::object f;
-    if (field.get_object().get(f) != simdjson::SUCCESS) continue;
-    page.has_data = true;
-    if (f["edges"].error() == simdjson::SUCCESS) {
-      connection = f;
-      found = true;
-      break;
-    }
-    for (auto [k2, inner] : f) {
-      simdjson::dom::object g;
-      if (inner.get_object().get(g) == simdjson::SUCCESS &&
-          g["edges"].error() == simdjson::SUCCESS) {
-        connection = g;
-        found = true;
-        break;
-      }
-    }
-    if (found) break;
-  }
-  if (!found) return page;
-  simdjson::dom::array edges;
-  if (connection["edges"].get_array().get(edges) == simdjson::SUCCESS) {
-    for (simdjson::dom::element edge : edges) {
-      simdjson::dom::element node;
-      if (edge["node"].get(node) != simdjson::SUCCESS) continue;
-      simdjson::dom::element result;
-      if (node["result"].get(result) == simdjson::SUCCESS) node = result;  // search results
-      std::string_view id;
-      if (node["id"].get_string().get(id) != simdjson::SUCCESS) id = {};
-      page.events.emplace_back(std::string(id), simdjson::minify(node));
-    }
-  }
-  bool next = false;
-  std::string_view cursor;
-  if (connection["pageInfo"]["hasNextPage"].get_bool().get(next) == simdjson::SUCCESS) {
-    page.has_next = next;
-  }
-  if (connection["pageInfo"]["endCursor"].get_string().get(cursor) == simdjson::SUCCESS) {
-    page.end_cursor = std::string(cursor);
-  }
-  return page;
-}
 
 class MeetupSource final : public RecordSource {
  public:
@@ -221,7 +127,7 @@ class MeetupSource final : public RecordSource {
                                          : provider::Failure::kHttp));
       return TryAgain("waiting after a refused request");
     }
-    auto page = ReadPage(resp.body);
+    auto page = provider::meetup::ReadPage(resp.body);
     if (!page.ok()) {
       poller_.Failed("http", c_.origin + ": " + page.status().message(),
                      poller_.backoff().Next(provider::Failure::kHttp));
@@ -309,12 +215,12 @@ SourceKind MeetupSourceKind() {
     if (!s.url && path.starts_with("groups/") && path.ends_with("/events") && path.size() > 14 &&
         path.find('/', 7) == path.size() - 7) {
       const std::string urlname = path.substr(7, path.size() - 14);
-      c.query = GroupQuery();
+      c.query = provider::meetup::GroupQuery();
       c.variables = "\"urlname\":";
       model::AppendJsonString(urlname, &c.variables);
     } else if (!s.url && path == "search") {
       if (!p.Has("query")) return InvalidArgument("meetup:search needs query=...");
-      c.query = SearchQuery();
+      c.query = provider::meetup::SearchQuery();
       c.variables = "\"query\":";
       model::AppendJsonString(p.String("query"), &c.variables);
       for (std::string_view key : {"lat", "lon", "radius"}) {
