@@ -70,9 +70,11 @@ test-asan: asan
 	ctest --preset asan -j $(JOBS)
 
 # ThreadSanitizer over the code that runs threads: the engine (parallel
-# workers, queues, checkpoints), the sources (TCP) and the ingest loop. Only
+# workers, queues, checkpoints), the sources (TCP; a provider's health read
+# by the dashboard while it runs) and the ingest loop. Only
 # those test binaries are built, to keep `make test` within CI's time.
-TSAN_TESTS := runtime_test result_bus_test ingest_test record_source_test file_blocks_test http_server_test
+TSAN_TESTS := runtime_test result_bus_test ingest_test record_source_test file_blocks_test http_server_test \
+              x_source_test
 test-tsan: deps
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TESTS)

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/clock.h"
@@ -143,6 +145,31 @@ TEST_F(XStreamSourceTest, PositionCarriesSeenIdsAcrossAResume) {
   }
   EXPECT_EQ(resumed->Health()->duplicates, 3u);
   EXPECT_FALSE(resumed->Seek("x-search;since_id=1").ok());
+}
+
+TEST_F(XStreamSourceTest, HealthIsReadWhileTheSourceRuns) {
+  // The dashboard reads Health() from its own thread (run under TSan too).
+  auto server = Serve({R"({"status":503})", Stream(1, 200, "hold")});
+  ASSERT_NE(server, nullptr);
+  auto source = Open(*server);
+  ASSERT_NE(source, nullptr);
+  std::atomic<bool> done{false};
+  std::uint64_t seen_bytes = 0;
+  std::thread reader([&] {
+    while (!done.load()) {
+      const SourceHealth h = *source->Health();
+      seen_bytes = std::max(seen_bytes, h.bytes);
+    }
+  });
+  Record r;
+  for (int id = 1; id < 200; ++id) {
+    auto got = testing::NextRecord(*source, &r);
+    ASSERT_TRUE(got.ok() && *got) << got.status().ToString();
+  }
+  done = true;
+  reader.join();
+  EXPECT_GT(seen_bytes, 0u);
+  EXPECT_EQ(source->Health()->waits_us, std::vector<std::int64_t>{5000000});
 }
 
 TEST_F(XStreamSourceTest, UnauthorizedStopsAtOnceNamingTheVariable) {
