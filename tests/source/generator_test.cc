@@ -16,7 +16,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/clock.h"
 #include "model/time.h"
+#include "source/record_source.h"
 
 namespace starling::source {
 namespace {
@@ -505,6 +507,57 @@ TEST(PostGenerator, PrintsSpeed) {
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("generated %d posts in %.3f s: %.0f posts/s, %.1f MB/s, %.0f bytes/post\n", n, s,
               n / s, bytes / s / 1e6, static_cast<double>(bytes) / n);
+}
+
+}  // namespace
+}  // namespace starling::source
+
+namespace starling::source {
+namespace {
+
+// A paced generator resumed from a checkpoint goes on at once: the records
+// before the position are regenerated without pacing, and the next one is
+// due one inter-arrival after the last one handed out, not at its time
+// counted from the first run's start (issue 12: resumes re-paced skipped
+// records before).
+TEST(PacedGenerator, ResumeFastForwards) {
+  GeneratorOptions o;
+  o.rate = 1000;
+  o.seed = 3;
+  o.start = 1617235200000000;  // 2021-04-01T00:00:00Z
+  ManualClock clock;
+  SourceOptions so;
+  so.clock = &clock;
+  auto first = OpenGenerator(o, 0, /*pace=*/true, so);
+  ASSERT_TRUE(first.ok());
+  Record r;
+  for (int i = 0; i < 5000; ++i) {
+    auto got = (*first)->Next(&r);
+    if (!got.ok()) {
+      ASSERT_EQ(got.status().code(), StatusCode::kTryAgain);
+      --i;
+    }
+  }
+  const auto five_seconds = clock.Steady();  // ~5 s of paced event time
+  EXPECT_GE(five_seconds.time_since_epoch(), std::chrono::seconds(4));
+  const std::string position = (*first)->Position();
+
+  ManualClock later;
+  so.clock = &later;
+  auto resumed = OpenGenerator(o, 0, /*pace=*/true, so);
+  ASSERT_TRUE(resumed.ok());
+  ASSERT_TRUE(*(*resumed)->Seek(position));
+  // The next post is due at once (no re-pacing of the 5,000 skipped posts).
+  int waits = 0;
+  for (;;) {
+    auto got = (*resumed)->Next(&r);
+    if (got.ok()) break;
+    ASSERT_EQ(got.status().code(), StatusCode::kTryAgain);
+    ++waits;
+  }
+  EXPECT_LT(later.Steady().time_since_epoch(), std::chrono::milliseconds(50));
+  EXPECT_LE(waits, 1);
+  EXPECT_EQ(r.line, 5001u);
 }
 
 }  // namespace
