@@ -55,6 +55,7 @@ Status Configure(CURL* h, const HttpRequest& r, CurlSlist& headers, char* errbuf
     headers.list = next;
   }
   if (headers.list != nullptr) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.list);
+  if (!r.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, r.ca_file.c_str());
   if (r.method == "POST" || !r.body.empty()) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, r.body.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));

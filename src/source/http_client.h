@@ -34,6 +34,9 @@ struct HttpRequest {
   std::string url;
   std::vector<HttpHeader> headers;
   std::string body;  // sent when not empty (POST)
+  // A PEM file of CA certificates to trust instead of the system's (a
+  // private CA, a test server); empty: the system's.
+  std::string ca_file;
   std::chrono::milliseconds connect_timeout{15000};
   // HttpFetch: the whole exchange; HttpStream ignores it (a stream's stall
   // is its reader's to judge).

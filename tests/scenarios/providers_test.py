@@ -162,6 +162,13 @@ def collect(starling, work, name, script, spec, ids):
     check("0 dead letters" in r.stderr, f"{name}: no dead letters: {r.stderr[-300:]}")
     check(replayed(starling, work, rec) == read(out),
           f"{name}: the --record file read back gives the same posts")
+    if name == "github":  # `top` on a live provider: the kinds of GitHub's 30 events
+        with ProviderServer(script, os.path.join(work, "github.top.log"), work) as server:
+            r = run_starling(starling, ["top", "--by", "kind", "--limit", str(len(ids)),
+                                        "--format", "tsv", spec(server.port)], env=ENV, timeout=60)
+        rows = dict(l.split("\t")[:2] for l in r.stdout.splitlines() if l.count("\t") == 1)
+        check(r.returncode == 0 and rows.get("push") == "13" and rows.get("star") == "6",
+              f"top --by kind on github: {r.stdout} {r.stderr[-300:]}")
 
 
 def run_dir(work, name, tag):

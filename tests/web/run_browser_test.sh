@@ -36,6 +36,38 @@ rc=0; wait "$pid" || rc=$?
 if [ "$rc" -ne 130 ]; then
   echo "browser test: the demo did not exit cleanly on SIGINT (exit $rc, want 130)"; tail -5 "$work/demo.err"; status=1
 fi
+
+# The health panel with a provider source: the demo reads Bluesky's Jetstream
+# capture from the local replay server (tests/support/provider_server.py).
+python3 - "$root/../shared/data" > "$work/jetstream.json" <<'PY'
+import json, sys
+with open(sys.argv[1] + "/bluesky-jetstream/corpus/expected_v1.jsonl", encoding="utf-8") as f:
+    events = [l.rstrip("\n") for l in f if l.strip()]
+print(json.dumps({"routes": {"/subscribe": [{"ws": events, "delay": 0.05, "then": "hold"}]}}))
+PY
+python3 "$root/tests/support/provider_server.py" --script "$work/jetstream.json" > "$work/server.out" &
+server=$!
+trap 'kill -INT "$pid" 2>/dev/null || true; kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 50); do grep -q '^port ' "$work/server.out" 2>/dev/null && break; sleep 0.1; done
+port=$(awk '/^port /{print $2}' "$work/server.out")
+"$bin" demo --port 0 --duration 60s --db "$work/jet.db" --web-root "$root/web/dist" \
+  --source "bluesky:jetstream?api_base=ws://127.0.0.1:$port" > "$work/jet.out" 2> "$work/jet.err" &
+pid=$!
+url=""
+for _ in $(seq 100); do
+  url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/jet.out" 2>/dev/null | head -1 || true)
+  [ -n "$url" ] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$url" ]; then
+  echo "browser test: demo --source printed no dashboard URL"; cat "$work/jet.err"; status=1
+else
+  BASE_URL="$url" ARTIFACT_DIR="$artifacts" timeout 90 node "$root/tests/web/source_health_test.mjs" || status=$?
+fi
+kill -INT "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+kill "$server" 2>/dev/null || true
 trap 'rm -rf "$work"' EXIT
 [ "$status" -eq 0 ] && echo "browser test: passed (screenshots in $artifacts)"
 exit "$status"

@@ -111,9 +111,10 @@ export function sourceTiles(hs) {
   if (!Object.keys(hs).length) return [];
   const tile = (label, value, title) => h('div', { class: 'tile', title: title || null }, h('dt', {}, label), h('dd', {}, value));
   const wait = str(hs.backoff);
-  const state = hs.connected === true ? 'connected' : wait ? `waiting (${wait})` : 'connecting';
+  // Short values: a tile is narrow ("up", "down", or the wait: "http 10s").
+  const state = hs.connected === true ? 'up' : wait || 'down';
   const tiles = [
-    tile('source', state, str(hs.last_error) ? `last error: ${str(hs.last_error)}` : 'no error so far'),
+    tile('source', state, `${hs.connected === true ? 'connected' : wait ? `waiting ${wait} before the next attempt` : 'not connected'}; ${str(hs.last_error) ? `last error: ${str(hs.last_error)}` : 'no error so far'}`),
     tile('reconnects', fmtInt(hs.reconnects), `${fmtInt(hs.connects)} connections or polls answered, ${fmtInt(hs.requests)} requests`),
     tile('duplicates dropped', fmtInt(hs.duplicates), 'records the provider sent again (after a reconnect or resume), dropped by id'),
   ];

@@ -36,9 +36,10 @@ class GitHubEventsSource final : public RecordSource {
     std::optional<microseconds> poll;  // poll=: at least this long between polls
     provider::RetryPolicy retry;
     Clock* clock = nullptr;
+    std::string ca_file;
   };
   explicit GitHubEventsSource(Config c)
-      : c_(std::move(c)), poller_(c_.origin, c_.retry, c_.clock), seen_(20000) {}
+      : c_(std::move(c)), poller_(c_.origin, c_.retry, c_.clock, c_.ca_file), seen_(20000) {}
 
   std::string Describe() const override { return c_.origin; }
   std::optional<SourceHealth> Health() const override { return poller_.health().Get(); }
@@ -269,6 +270,7 @@ SourceKind GitHubSourceKind() {
        "at least this long between polls (default: GitHub's X-Poll-Interval, 60s)"},
   };
   for (spec::ParamDecl& d : provider::RetryParams()) params.push_back(d);
+  params.push_back(provider::CaFileParam());
   k.info = {.scheme = "github",
             .usage =
                 "github:events | github:repos/OWNER/REPO/events | github:orgs/ORG/events | "
@@ -297,6 +299,7 @@ SourceKind GitHubSourceKind() {
     }
     if (p.Has("poll")) c.poll = p.Duration("poll", std::chrono::seconds(60));
     STARLING_ASSIGN_OR_RETURN(c.retry, provider::RetryPolicyFrom(p));
+    c.ca_file = p.String("ca_file");
     c.clock = options.clock;
     return std::unique_ptr<RecordSource>(std::make_unique<GitHubEventsSource>(std::move(c)));
   };

@@ -31,6 +31,7 @@ class JetstreamSource final : public RecordSource {
     microseconds stall_timeout = std::chrono::seconds(30);
     provider::RetryPolicy retry;
     Clock* clock = nullptr;
+    std::string ca_file;
   };
   explicit JetstreamSource(Config c) : c_(std::move(c)), backoff_(c_.retry), health_(c_.origin) {}
 
@@ -80,6 +81,7 @@ class JetstreamSource final : public RecordSource {
                    std::to_string(from);
         }
         o.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c_.stall_timeout);
+        o.ca_file = c_.ca_file;
         STARLING_ASSIGN_OR_RETURN(client_, provider::WebSocketClient::Start(o));
         health_.Update([](SourceHealth& h) { ++h.requests; });
         was_open_ = false;
@@ -186,6 +188,7 @@ SourceKind JetstreamSourceKind() {
        "reconnect when no frame, not even a pong to a ping, came for this long (default 30s)"},
   };
   for (spec::ParamDecl& d : provider::RetryParams()) params.push_back(d);
+  params.push_back(provider::CaFileParam());
   k.info = {.scheme = "bluesky",
             .usage = "bluesky:jetstream?collections=app.bsky.feed.post[&dids=...]",
             .help = "Bluesky's Jetstream over WebSocket, resumed by its time_us cursor",
@@ -218,6 +221,7 @@ SourceKind JetstreamSourceKind() {
       return InvalidArgument("bluesky: stall_timeout must be positive and rewind not negative");
     }
     STARLING_ASSIGN_OR_RETURN(c.retry, provider::RetryPolicyFrom(p));
+    c.ca_file = p.String("ca_file");
     c.clock = options.clock;
     c.start_cursor = p.Int("cursor", 0);
     return std::unique_ptr<RecordSource>(std::make_unique<JetstreamSource>(std::move(c)));

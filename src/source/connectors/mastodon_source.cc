@@ -72,6 +72,7 @@ class MastodonSource final : public provider::StreamingSource {
       r.url = c_.timeline_url + (c_.timeline_url.find('?') == std::string::npos ? "?" : "&") +
               "limit=" + std::to_string(kGapPageSize) + "&min_id=" + UrlEncode(after);
       r.headers.push_back({"Authorization", "Bearer " + c_.token});
+      r.ca_file = options().ca_file;
       STARLING_ASSIGN_OR_RETURN(HttpResponse resp, HttpFetch(r));
       health().Update([&](SourceHealth& h) {
         ++h.requests;
@@ -193,6 +194,7 @@ SourceKind MastodonSourceKind() {
        "reconnect when no byte (not even a heartbeat) came for this long (default 60s)"},
   };
   for (spec::ParamDecl& d : provider::RetryParams()) params.push_back(d);
+  params.push_back(provider::CaFileParam());
   k.info = {.scheme = "mastodon",
             .usage =
                 "mastodon:public?instance=https://HOST[&local=1] | "
@@ -236,6 +238,7 @@ SourceKind MastodonSourceKind() {
     provider::StreamingSource::Options o;
     o.who = {s.redacted, std::string(kCredential), {}, {}};
     STARLING_ASSIGN_OR_RETURN(o.retry, provider::RetryPolicyFrom(p));
+    o.ca_file = p.String("ca_file");
     o.stall_timeout = p.Duration("stall_timeout", std::chrono::seconds(60));
     if (o.stall_timeout.count() <= 0) {
       return InvalidArgument("mastodon: stall_timeout must be positive");

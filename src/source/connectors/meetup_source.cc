@@ -40,8 +40,10 @@ class MeetupSource final : public RecordSource {
     microseconds poll = std::chrono::minutes(10);
     provider::RetryPolicy retry;
     Clock* clock = nullptr;
+    std::string ca_file;
   };
-  explicit MeetupSource(Config c) : c_(std::move(c)), poller_(c_.origin, c_.retry, c_.clock) {}
+  explicit MeetupSource(Config c)
+      : c_(std::move(c)), poller_(c_.origin, c_.retry, c_.clock, c_.ca_file) {}
 
   std::string Describe() const override { return c_.origin; }
   std::optional<SourceHealth> Health() const override { return poller_.health().Get(); }
@@ -202,6 +204,7 @@ SourceKind MeetupSourceKind() {
        "and $urlname or $query/$lat/$lon/$radius)"},
   };
   for (spec::ParamDecl& d : provider::RetryParams()) params.push_back(d);
+  params.push_back(provider::CaFileParam());
   k.info = {.scheme = "meetup",
             .usage = "meetup:groups/URLNAME/events | meetup:search?query=Q[&lat=&lon=&radius=]",
             .help = "Meetup events over its GraphQL API, polled (MEETUP_TOKEN)",
@@ -246,6 +249,7 @@ SourceKind MeetupSourceKind() {
     c.poll = p.Duration("poll", std::chrono::minutes(10));
     STARLING_ASSIGN_OR_RETURN(c.token, LookupCredential(kCredential));
     STARLING_ASSIGN_OR_RETURN(c.retry, provider::RetryPolicyFrom(p));
+    c.ca_file = p.String("ca_file");
     c.clock = options.clock;
     return std::unique_ptr<RecordSource>(std::make_unique<MeetupSource>(std::move(c)));
   };

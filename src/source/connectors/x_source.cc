@@ -119,9 +119,12 @@ class XSearchSource final : public RecordSource {
     provider::microseconds poll{0};
     provider::RetryPolicy retry;
     Clock* clock = nullptr;
+    std::string ca_file;
   };
   explicit XSearchSource(Config c)
-      : c_(std::move(c)), poller_(c_.origin, c_.retry, c_.clock), since_id_(c_.since_id) {}
+      : c_(std::move(c)),
+        poller_(c_.origin, c_.retry, c_.clock, c_.ca_file),
+        since_id_(c_.since_id) {}
 
   std::string Describe() const override { return c_.origin; }
   std::optional<SourceHealth> Health() const override { return poller_.health().Get(); }
@@ -294,6 +297,7 @@ SourceKind XSourceKind() {
        "long (default 30s)"},
   };
   for (spec::ParamDecl& d : provider::RetryParams()) params.push_back(d);
+  params.push_back(provider::CaFileParam());
   k.info = {.scheme = "x",
             .usage = "x:stream | x:sample | x:search?query=Q[&since=...]",
             .help = "X API v2: filtered stream, volume stream, recent search (X_BEARER_TOKEN)",
@@ -333,6 +337,7 @@ SourceKind XSourceKind() {
       o.who = {s.redacted, std::string(x::kCredential), std::string(x::kResetHeader),
                std::string(x::kRemainingHeader)};
       o.retry = retry;
+      o.ca_file = p.String("ca_file");
       o.stall_timeout = p.Duration("stall_timeout", std::chrono::seconds(30));
       if (o.stall_timeout.count() <= 0) return InvalidArgument("x: stall_timeout must be positive");
       o.clock = options.clock;
@@ -364,6 +369,7 @@ SourceKind XSourceKind() {
     c.max_results = static_cast<int>(max_results);
     c.poll = p.Duration("poll", provider::microseconds(0));
     c.retry = retry;
+    c.ca_file = p.String("ca_file");
     return std::unique_ptr<RecordSource>(std::make_unique<XSearchSource>(std::move(c)));
   };
   return k;

@@ -28,7 +28,9 @@ void Poller::Wait(std::string_view why, microseconds wait) {
 }
 
 Result<HttpResponse> Poller::Send(const HttpRequest& request, std::string_view remaining_header) {
-  auto resp = HttpFetch(request);
+  HttpRequest r = request;
+  if (r.ca_file.empty()) r.ca_file = ca_file_;
+  auto resp = HttpFetch(r);
   health_.Update([](SourceHealth& h) { ++h.requests; });
   if (!resp.ok()) {
     if (resp.status().code() == StatusCode::kInvalidArgument) return resp.status();

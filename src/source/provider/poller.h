@@ -20,8 +20,9 @@ namespace starling::source::provider {
 
 class Poller {
  public:
-  Poller(std::string origin, RetryPolicy retry, Clock* clock)
-      : backoff_(retry), health_(std::move(origin)), clock_(clock) {}
+  // ca_file: trusted instead of the system's CAs when not empty (every request).
+  Poller(std::string origin, RetryPolicy retry, Clock* clock, std::string ca_file = {})
+      : backoff_(retry), health_(std::move(origin)), clock_(clock), ca_file_(std::move(ca_file)) {}
 
   // Ok when a request may go now; TryAgain while a wait is in progress
   // (having slept at most kIdleWait of it, so the caller stays responsive).
@@ -51,6 +52,7 @@ class Poller {
   Backoff backoff_;
   HealthBox health_;
   Clock* clock_;
+  std::string ca_file_;
   bool waiting_ = false;
   std::chrono::steady_clock::time_point retry_at_{};
 };

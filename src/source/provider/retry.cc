@@ -62,6 +62,11 @@ std::vector<spec::ParamDecl> RetryParams() {
   };
 }
 
+spec::ParamDecl CaFileParam() {
+  return {"ca_file", spec::ParamType::kString,
+          "a PEM file of CA certificates to trust instead of the system's (a private CA)"};
+}
+
 Result<RetryPolicy> RetryPolicyFrom(const spec::Params& p) {
   RetryPolicy r;
   r.network_step = p.Duration("retry_network_step", r.network_step);

@@ -60,6 +60,9 @@ class Backoff {
 // The parameters every provider source takes to change its waits (tests use
 // them; the defaults are the providers' rules).
 std::vector<spec::ParamDecl> RetryParams();
+// The ca_file parameter every provider source takes (a PEM file of CA
+// certificates to trust instead of the system's).
+spec::ParamDecl CaFileParam();
 // The policy a spec's parameters give. InvalidArgument for a negative or
 // inverted pair.
 Result<RetryPolicy> RetryPolicyFrom(const spec::Params& params);

@@ -138,6 +138,7 @@ Result<bool> StreamingSource::Next(Record* out) {
         h.backoff_until_us = 0;
       });
       STARLING_ASSIGN_OR_RETURN(HttpRequest request, MakeRequest());
+      if (request.ca_file.empty()) request.ca_file = options_.ca_file;
       auto opened = HttpStream::Open(request);
       if (!opened.ok()) {
         if (opened.status().code() == StatusCode::kInvalidArgument) return opened.status();

@@ -67,6 +67,7 @@ class StreamingSource : public RecordSource {
     RetryPolicy retry;
     microseconds stall_timeout = std::chrono::seconds(30);
     Clock* clock = &RealClock::Instance();
+    std::string ca_file;  // trusted instead of the system's CAs when not empty
   };
   explicit StreamingSource(Options options);
   ~StreamingSource() override;

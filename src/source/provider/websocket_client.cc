@@ -160,7 +160,17 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Start(const Options& o
   }
   if (i.host.empty()) return InvalidArgument("no host in '" + options.url + "'");
   if (i.tls) {
-    i.ssl.set_default_verify_paths();
+    boost::system::error_code ec;
+    if (options.ca_file.empty()) {
+      i.ssl.set_default_verify_paths(ec);
+    } else {
+      i.ssl.load_verify_file(options.ca_file, ec);
+    }
+    if (ec) {
+      return InvalidArgument("cannot load the CA certificates" +
+                             (options.ca_file.empty() ? std::string() : " of " + options.ca_file) +
+                             ": " + ec.message());
+    }
     i.ssl.set_verify_mode(asio::ssl::verify_peer);
     i.secure = std::make_unique<TlsWs>(i.ioc, i.ssl);
   } else {

@@ -21,6 +21,7 @@ class WebSocketClient {
     std::chrono::milliseconds connect_timeout{15000};
     // No frame (not even a pong to our ping) for this long: the connection is dead.
     std::chrono::milliseconds idle_timeout{30000};
+    std::string ca_file;  // wss: trusted instead of the system's CAs when not empty
   };
   // Starts connecting (the work happens in Read). InvalidArgument for a URL
   // that is not ws:// or wss://.
