@@ -15,6 +15,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev    # Boost.Beast/Asio: the dashboard's HTTP + WebSocket server
   prometheus-cpp-dev                  # /metrics in the Prometheus text format
   libcurl4-openssl-dev libssl-dev     # provider APIs over HTTPS (X, GitHub, Mastodon, Meetup), wss: for Jetstream
+  openssl                             # tests: a certificate for the local HTTPS/wss replay server
   chromium                            # the dashboard's browser test (headless, via playwright-core)
 )
 

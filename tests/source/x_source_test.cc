@@ -50,10 +50,13 @@ class XStreamSourceTest : public ::testing::Test {
     setenv("X_BEARER_TOKEN", "test-token", 1);
     setenv("XDG_CONFIG_HOME", STARLING_TEST_TMP "/no-config", 1);
   }
-  std::unique_ptr<testing::ReplayServer> Serve(const std::vector<std::string>& steps) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    auto s = testing::ReplayServer::Start(
-        Script(steps), STARLING_TEST_TMP "/x_source_test/" + std::string(info->name()));
+  static std::string Dir() {
+    return STARLING_TEST_TMP "/x_source_test/" +
+           std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  std::unique_ptr<testing::ReplayServer> Serve(const std::vector<std::string>& steps,
+                                               bool tls = false) {
+    auto s = testing::ReplayServer::Start(Script(steps), Dir(), tls);
     EXPECT_NE(s, nullptr) << "python3 tests/support/provider_server.py did not start";
     return s;
   }
@@ -174,6 +177,28 @@ TEST_F(XStreamSourceTest, HealthIsReadWhileTheSourceRuns) {
   EXPECT_GT(source->Health()->bytes, 0u);
   EXPECT_EQ(source->Health()->waits_us, std::vector<std::int64_t>{5000000});
   (void)reads;
+}
+
+TEST_F(XStreamSourceTest, HttpsVerifiesTheServer) {
+  ASSERT_TRUE(testing::ReplayServer::MakeCertificate(Dir()))
+      << "openssl could not make a certificate";
+  auto server = Serve({Stream(1, 3, "hold")}, /*tls=*/true);
+  ASSERT_NE(server, nullptr);
+  const std::string base = "x:stream?api_base=https://localhost:" + std::to_string(server->port());
+  SourceOptions o;
+  o.clock = &clock_;
+  auto good = OpenSource(base + "&ca_file=" + Dir() + "/cert.pem", o);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  Record r;
+  ASSERT_TRUE(*testing::NextRecord(**good, &r));
+  EXPECT_EQ(r.bytes, Line(1));
+  // Without the CA the certificate is refused: a failure to retry, not a stream.
+  auto bad = OpenSource(base, o);
+  ASSERT_TRUE(bad.ok());
+  for (int i = 0; i < 50 && (*bad)->Health()->last_error.empty(); ++i) (void)(*bad)->Next(&r);
+  EXPECT_NE((*bad)->Health()->last_error.find("certificate"), std::string::npos)
+      << (*bad)->Health()->last_error;
+  EXPECT_EQ((*bad)->Health()->connects, 0u);
 }
 
 TEST_F(XStreamSourceTest, UnauthorizedStopsAtOnceNamingTheVariable) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -24,7 +25,9 @@ class ReplayServer {
  public:
   // Starts the server on `script` (JSON text); nullptr when python3 or the
   // server cannot start (the test should fail, saying so).
-  static std::unique_ptr<ReplayServer> Start(const std::string& script, const std::string& dir) {
+  // tls: serve HTTPS / wss: with MakeCertificate's certificate from `dir`.
+  static std::unique_ptr<ReplayServer> Start(const std::string& script, const std::string& dir,
+                                             bool tls = false) {
     std::filesystem::create_directories(dir);
     auto s = std::unique_ptr<ReplayServer>(new ReplayServer());
     s->script_ = dir + "/script.json";
@@ -40,6 +43,11 @@ class ReplayServer {
       close(out[1]);
       const std::string server =
           std::string(STARLING_TEST_SOURCE_DIR) + "/support/provider_server.py";
+      const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+      if (tls) {
+        execlp("python3", "python3", server.c_str(), "--script", s->script_.c_str(), "--log",
+               s->log_.c_str(), "--tls", cert.c_str(), key.c_str(), static_cast<char*>(nullptr));
+      }
       execlp("python3", "python3", server.c_str(), "--script", s->script_.c_str(), "--log",
              s->log_.c_str(), static_cast<char*>(nullptr));
       _exit(127);
@@ -58,6 +66,17 @@ class ReplayServer {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
+  }
+  // A self-signed certificate for the name "localhost" only (not for
+  // 127.0.0.1), as dir/cert.pem and dir/key.pem, made by the openssl tool.
+  // false when it cannot be made.
+  static bool MakeCertificate(const std::string& dir) {
+    std::filesystem::create_directories(dir);
+    const std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
+        "-addext subjectAltName=DNS:localhost -keyout '" +
+        dir + "/key.pem' -out '" + dir + "/cert.pem' >/dev/null 2>&1";
+    return std::system(cmd.c_str()) == 0;
   }
   int port() const { return port_; }
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
