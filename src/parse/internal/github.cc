@@ -108,17 +108,8 @@ void PostParser::Impl::ParseGitHubEvent(od::object obj, Post* p) {
         }
         break;
       case Hash("actor"):
-        if (!Is(k, "actor") || IsNull(v)) break;
-        for (auto af : v.get_object()) {
-          const std::string_view ak = Key(af);
-          if (Is(ak, "id")) {
-            IdInto(af.value(), &p->author.id);
-          } else if (Is(ak, "login")) {
-            StrOrEmpty(af.value(), &p->author.handle);
-          } else if (Is(ak, "display_login")) {
-            StrOrEmpty(af.value(), &p->author.name);
-          }
-        }
+        if (!Is(k, "actor")) break;
+        AuthorInto(v, "id", "login", "display_login", &p->author);
         break;
       case Hash("repo"):
         if (!Is(k, "repo") || IsNull(v)) break;

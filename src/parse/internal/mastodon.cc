@@ -84,17 +84,8 @@ void PostParser::Impl::ParseMastodonStatus(od::object obj, Post* p, int depth) {
         has_content = true;
         break;
       case Hash("account"):
-        if (!Is(k, "account") || IsNull(v)) break;
-        for (auto af : v.get_object()) {
-          const std::string_view ak = Key(af);
-          if (Is(ak, "id")) {
-            IdInto(af.value(), &p->author.id);
-          } else if (Is(ak, "acct")) {
-            StrOrEmpty(af.value(), &p->author.handle);
-          } else if (Is(ak, "display_name")) {
-            StrOrEmpty(af.value(), &p->author.name);
-          }
-        }
+        if (!Is(k, "account")) break;
+        AuthorInto(v, "id", "acct", "display_name", &p->author);
         break;
       case Hash("mentions"):
         if (!Is(k, "mentions") || IsNull(v)) break;

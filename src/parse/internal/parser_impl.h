@@ -221,6 +221,24 @@ std::string_view Key(Field& field) {
   return {k, static_cast<std::size_t>(q - k)};
 }
 
+// An account object of a provider (GitHub's actor, Mastodon's account) into
+// an Author: its id, handle and display name under the given keys; other
+// keys skipped. Null leaves the author as it is.
+inline void AuthorInto(od::value v, std::string_view id_key, std::string_view handle_key,
+                       std::string_view name_key, model::Author* a) {
+  if (v.is_null()) return;
+  for (auto f : v.get_object()) {
+    const std::string_view k = Key(f);
+    if (k == id_key) {
+      IdInto(f.value(), &a->id);
+    } else if (k == handle_key) {
+      StrOrEmpty(f.value(), &a->handle);
+    } else if (k == name_key) {
+      StrOrEmpty(f.value(), &a->name);
+    }
+  }
+}
+
 // An entity offset as read; one outside [0, 2^31) is -1, so that the range
 // check in Finish drops it rather than keeping it wrapped around.
 inline std::int32_t Offset(std::int64_t v) {

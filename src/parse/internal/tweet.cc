@@ -317,28 +317,7 @@ void PostParser::Impl::ApplyEntities(Entities& e, Post* p) {
   p->cashtags.swap(e.cashtags);
 }
 
-void PostParser::Impl::ExtractInto(Post* p) {
-  for (auto& e : text::ExtractEntities(p->text)) {
-    model::TextRange r{e.start, e.end};
-    switch (e.type) {
-      case text::EntityType::kHashtag:
-        p->hashtags.push_back({std::move(e.value), r});
-        break;
-      case text::EntityType::kCashtag:
-        p->cashtags.push_back({std::move(e.value), r});
-        break;
-      case text::EntityType::kMention:
-        p->mentions.push_back({std::move(e.value), "", r});
-        break;
-      case text::EntityType::kUrl: {
-        std::string u = e.value;
-        p->urls.push_back({std::move(u), std::move(e.value), "", "", r});
-        break;
-      }
-    }
-  }
-  p->entities_extracted = true;
-}
+void PostParser::Impl::ExtractInto(Post* p) { AppendExtracted(p, nullptr, false); }
 
 void PostParser::Impl::Finish(TweetBuilder& b, std::string_view raw) {
   Post& p = b.post;

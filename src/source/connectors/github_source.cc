@@ -10,6 +10,7 @@
 #include "common/credentials.h"
 #include "source/provider/json_records.h"
 #include "source/provider/poller.h"
+#include "source/provider/record_slot.h"
 #include "source/provider/seen_ids.h"
 #include "source/registry.h"
 
@@ -64,17 +65,10 @@ class GitHubEventsSource final : public RecordSource {
   Result<bool> Next(Record* out) override {
     for (;;) {
       if (!pending_.empty()) {
-        current_ = std::move(pending_.front().second);
         seen_.Insert(pending_.front().first);
         pending_ids_.erase(pending_.front().first);
+        slot_.Hand(std::move(pending_.front().second), c_.origin, ++records_, 0, out);
         pending_.pop_front();
-        const std::size_t size = current_.size();
-        current_.append(kRecordPadding, '\0');
-        out->bytes = std::string_view(current_.data(), size);
-        out->origin = c_.origin;
-        out->line = ++records_;
-        out->offset = 0;
-        out->padding = kRecordPadding;
         return true;
       }
       STARLING_RETURN_IF_ERROR(poller_.Ready());
@@ -229,7 +223,7 @@ class GitHubEventsSource final : public RecordSource {
   std::unordered_set<std::string> batch_ids_;
   std::deque<std::pair<std::string, std::string>> pending_;  // oldest first
   std::unordered_set<std::string> pending_ids_;
-  std::string current_;
+  provider::RecordSlot slot_;
   std::uint64_t records_ = 0;
 };
 

@@ -6,6 +6,7 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "source/provider/jetstream_api.h"
+#include "source/provider/record_slot.h"
 #include "source/provider/retry.h"
 #include "source/provider/seen_ids.h"
 #include "source/provider/streaming.h"
@@ -124,14 +125,7 @@ class JetstreamSource final : public RecordSource {
         continue;
       }
       if (key.time_us > cursor_) cursor_ = key.time_us;
-      current_ = std::move(m);
-      const std::size_t size = current_.size();
-      current_.append(kRecordPadding, '\0');
-      out->bytes = std::string_view(current_.data(), size);
-      out->origin = c_.origin;
-      out->line = ++records_;
-      out->offset = static_cast<std::uint64_t>(key.time_us);
-      out->padding = kRecordPadding;
+      slot_.Hand(std::move(m), c_.origin, ++records_, static_cast<std::uint64_t>(key.time_us), out);
       return true;
     }
   }
@@ -166,7 +160,7 @@ class JetstreamSource final : public RecordSource {
   std::chrono::steady_clock::time_point retry_at_{};
   std::int64_t cursor_ = 0;
   provider::SeenIds seen_{50000};
-  std::string current_;
+  provider::RecordSlot slot_;
   std::uint64_t records_ = 0;
 };
 

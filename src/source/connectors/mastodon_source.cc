@@ -10,6 +10,7 @@
 #include "common/credentials.h"
 #include "model/post_json.h"
 #include "source/provider/json_records.h"
+#include "source/provider/record_slot.h"
 #include "source/provider/seen_ids.h"
 #include "source/provider/sse.h"
 #include "source/provider/streaming.h"
@@ -160,13 +161,7 @@ class MastodonSource final : public provider::StreamingSource {
   }
 
   Result<bool> Emit(std::string_view bytes, Record* out) {
-    current_.assign(bytes);
-    current_.append(kRecordPadding, '\0');
-    out->bytes = std::string_view(current_.data(), bytes.size());
-    out->origin = options().who.origin;  // lives as long as the source
-    out->line = ++records_;
-    out->offset = 0;
-    out->padding = kRecordPadding;
+    slot_.Hand(std::string(bytes), options().who.origin, ++records_, 0, out);
     return true;
   }
 
@@ -176,7 +171,7 @@ class MastodonSource final : public provider::StreamingSource {
   std::deque<std::pair<std::string, std::string>> gap_;
   std::uint64_t gap_filled_ = 0;
   provider::SseParser sse_;
-  std::string current_;
+  provider::RecordSlot slot_;
   std::uint64_t records_ = 0;
 };
 

@@ -15,6 +15,7 @@
 #include "source/provider/json_records.h"
 #include "source/provider/meetup_api.h"
 #include "source/provider/poller.h"
+#include "source/provider/record_slot.h"
 #include "source/provider/seen_ids.h"
 #include "source/registry.h"
 
@@ -71,14 +72,7 @@ class MeetupSource final : public RecordSource {
         auto [id, record] = std::move(pending_.front());
         pending_.pop_front();
         if (!id.empty()) seen_.Insert(id);
-        current_ = std::move(record);
-        const std::size_t size = current_.size();
-        current_.append(kRecordPadding, '\0');
-        out->bytes = std::string_view(current_.data(), size);
-        out->origin = c_.origin;
-        out->line = ++records_;
-        out->offset = 0;
-        out->padding = kRecordPadding;
+        slot_.Hand(std::move(record), c_.origin, ++records_, 0, out);
         return true;
       }
       STARLING_RETURN_IF_ERROR(poller_.Ready());
@@ -184,7 +178,7 @@ class MeetupSource final : public RecordSource {
   bool started_ = false;
   bool poll_due_ = false;
   int pages_ = 0;
-  std::string current_;
+  provider::RecordSlot slot_;
   std::uint64_t records_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include "common/duration.h"
 #include "model/time.h"
 #include "source/provider/poller.h"
+#include "source/provider/record_slot.h"
 #include "source/provider/seen_ids.h"
 #include "source/provider/streaming.h"
 #include "source/provider/x_api.h"
@@ -76,13 +77,7 @@ class XStreamSource final : public provider::StreamingSource {
         continue;
       }
       if (info.operational_disconnect) ReconnectNow("the API sent operational-disconnect");
-      current_.assign(line);
-      current_.append(kRecordPadding, '\0');
-      out->bytes = std::string_view(current_.data(), line.size());
-      out->origin = options().who.origin;  // lives as long as the source
-      out->line = line_;
-      out->offset = offset;
-      out->padding = kRecordPadding;
+      slot_.Hand(std::string(line), options().who.origin, line_, offset, out);
       return true;
     }
   }
@@ -98,7 +93,7 @@ class XStreamSource final : public provider::StreamingSource {
   std::string url_;
   std::string token_;
   SeenIds seen_;
-  std::string current_;
+  provider::RecordSlot slot_;
   std::uint64_t line_ = 0;
   std::uint64_t offset_ = 0;
 };
@@ -186,16 +181,9 @@ class XSearchSource final : public RecordSource {
         newest_.clear();
       }
       if (meta.result_count == 0) return TryAgain("no posts in this page");
-      current_ = std::move(resp.body);
       // A page is one record: one line, so a raw recording stays JSONL.
-      std::replace(current_.begin(), current_.end(), '\n', ' ');
-      const std::size_t size = current_.size();
-      current_.append(kRecordPadding, '\0');
-      out->bytes = std::string_view(current_.data(), size);
-      out->origin = c_.origin;
-      out->line = ++pages_;
-      out->offset = 0;
-      out->padding = kRecordPadding;
+      std::replace(resp.body.begin(), resp.body.end(), '\n', ' ');
+      slot_.Hand(std::move(resp.body), c_.origin, ++pages_, 0, out);
       return true;
     }
   }
@@ -248,7 +236,7 @@ class XSearchSource final : public RecordSource {
   bool active_ = false;
   bool started_ = false;
   bool poll_due_ = false;
-  std::string current_;
+  provider::RecordSlot slot_;
   std::uint64_t pages_ = 0;
 };
 
