@@ -120,13 +120,6 @@ int RunPipelineFile(const RunArgs& args) {
   if (!src.ok()) return Fail(src.status());
   auto blocks = OpenInputBlocks(f.sources, MakeSourceOptions(args.in));
   if (!blocks.ok()) return Fail(blocks.status());
-  if (!args.record.empty()) {
-    // Every record goes through the tap: no parallel scan around it.
-    blocks->reset();
-    auto tapped = source::RecordTo(std::move(*src), args.record, args.resume);
-    if (!tapped.ok()) return Fail(tapped.status());
-    src = std::move(*tapped);
-  }
 
   {
     std::vector<std::string> outputs = f.result_sinks;
@@ -142,6 +135,14 @@ int RunPipelineFile(const RunArgs& args) {
       Status fresh = CheckFreshOutputs(outputs, args.overwrite, args.append);
       if (!fresh.ok()) return Fail(fresh);
     }
+  }
+  // Opened (and, on a fresh run, emptied) only once the checks above passed.
+  if (!args.record.empty()) {
+    // Every record goes through the tap: no parallel scan around it.
+    blocks->reset();
+    auto tapped = source::RecordTo(std::move(*src), args.record, args.resume);
+    if (!tapped.ok()) return Fail(tapped.status());
+    src = std::move(*tapped);
   }
   std::vector<std::unique_ptr<sink::ResultSink>> results_owned;
   std::vector<sink::ResultSink*> results;

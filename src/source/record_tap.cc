@@ -26,6 +26,7 @@ class RecordTap final : public RecordSource {
   }
 
   Result<bool> Next(Record* out) override {
+    if (!error_.ok()) return error_;  // a write failed (a position may not have said so)
     STARLING_ASSIGN_OR_RETURN(bool got, inner_->Next(out));
     if (!got) {
       STARLING_RETURN_IF_ERROR(Flush());
@@ -88,7 +89,9 @@ class RecordTap final : public RecordSource {
       const ssize_t w = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
       if (w < 0) {
         if (errno == EINTR) continue;
-        return IoError("--record " + path_ + ": " + std::strerror(errno));
+        buffer_.erase(0, done);  // what was written is not written again
+        error_ = IoError("--record " + path_ + ": " + std::strerror(errno));
+        return error_;
       }
       done += static_cast<std::size_t>(w);
     }
@@ -132,6 +135,7 @@ class RecordTap final : public RecordSource {
   std::string path_;
   int fd_;
   std::string buffer_;
+  Status error_;
   std::uint64_t handed_ = 0;   // records handed out (since the start, or the position)
   std::uint64_t written_ = 0;  // records in the file
 };

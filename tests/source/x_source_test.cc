@@ -179,6 +179,20 @@ TEST_F(XStreamSourceTest, HealthIsReadWhileTheSourceRuns) {
   (void)reads;
 }
 
+TEST_F(XStreamSourceTest, AServerThatHangsUpAtOnceIsBackedOffFrom) {
+  // 200 and an empty body, three times: each counts as a network failure
+  // (the backoff starts over only once the body flows), then posts.
+  auto server = Serve(
+      {Stream(1, 1, "close"), Stream(1, 1, "close"), Stream(1, 1, "close"), Stream(1, 3, "hold")});
+  ASSERT_NE(server, nullptr);
+  auto source = Open(*server);
+  ASSERT_NE(source, nullptr);
+  Record r;
+  ASSERT_TRUE(*testing::NextRecord(*source, &r));
+  EXPECT_EQ(r.bytes, Line(1));
+  EXPECT_EQ(source->Health()->waits_us, (std::vector<std::int64_t>{0, 250000, 500000}));
+}
+
 TEST_F(XStreamSourceTest, HttpsVerifiesTheServer) {
   ASSERT_TRUE(testing::ReplayServer::MakeCertificate(Dir()))
       << "openssl could not make a certificate";

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "common/credentials.h"
+#include "common/log.h"
 #include "source/provider/json_records.h"
 #include "source/provider/poller.h"
 #include "source/provider/record_slot.h"
@@ -32,7 +33,8 @@ class GitHubEventsSource final : public RecordSource {
  public:
   struct Config {
     std::string origin;
-    std::string url;  // the first page
+    std::string base;  // api_base: a Link elsewhere is not followed (the token goes with it)
+    std::string url;   // the first page
     std::string token;
     std::optional<microseconds> poll;  // poll=: at least this long between polls
     provider::RetryPolicy retry;
@@ -84,6 +86,7 @@ class GitHubEventsSource final : public RecordSource {
         page_url_ = c_.url;
         pages_ = 0;
         batch_.clear();
+        batch_ids_.clear();  // a poll cut short by a refusal left its ids here
       }
       STARLING_RETURN_IF_ERROR(FetchPage());
     }
@@ -152,6 +155,10 @@ class GitHubEventsSource final : public RecordSource {
     ++pages_;
     std::string next;
     if (const std::string* link = resp.headers.Find("link")) next = NextLink(*link);
+    if (!next.empty() && !next.starts_with(c_.base + "/")) {
+      log::Warn("{}: not following a Link to another server ({})", c_.origin, next.substr(0, 80));
+      next.clear();
+    }
     if (!reached_seen && !next.empty() && pages_ * kPerPage < kMaxEvents) {
       page_url_ = next;
       if (first) first_etag_ = etag;
@@ -285,6 +292,7 @@ SourceKind GitHubSourceKind() {
     std::string base = p.String("api_base", std::string(kDefaultApiBase));
     while (!base.empty() && base.back() == '/') base.pop_back();
     c.url = base + "/" + s.path + "?per_page=" + std::to_string(kPerPage);
+    c.base = base;
     auto token = LookupCredential(kCredential);
     if (token.ok()) {
       c.token = std::move(*token);

@@ -3,6 +3,8 @@
 // Its cursor is the time_us of the last event delivered, kept in
 // checkpoints; a reconnect or a resume asks again from a few seconds before
 // it, and drops what it had by (did, commit rev, collection, rkey).
+#include <charconv>
+
 #include "common/duration.h"
 #include "common/log.h"
 #include "source/provider/jetstream_api.h"
@@ -49,12 +51,17 @@ class JetstreamSource final : public RecordSource {
   Result<bool> Seek(std::string_view p) override {
     STARLING_ASSIGN_OR_RETURN(std::string cursor, PositionToken::Get(p, "jetstream", "cursor"));
     STARLING_ASSIGN_OR_RETURN(std::string keys, PositionToken::Get(p, "jetstream", "keys"));
-    cursor_ = cursor.empty() ? 0 : std::stoll(cursor);
+    cursor_ = 0;
+    if (!cursor.empty() &&
+        std::from_chars(cursor.data(), cursor.data() + cursor.size(), cursor_).ec != std::errc()) {
+      return MalformedInput("jetstream: a cursor that is not a number in the checkpoint");
+    }
     seen_.Load(keys);
     return true;
   }
 
   Result<bool> Next(Record* out) override {
+    if (stopped_) return *stopped_;
     Clock& clock = *c_.clock;
     bool waited = false;
     for (;;) {
@@ -84,6 +91,7 @@ class JetstreamSource final : public RecordSource {
         o.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c_.stall_timeout);
         o.ca_file = c_.ca_file;
         STARLING_ASSIGN_OR_RETURN(client_, provider::WebSocketClient::Start(o));
+        healthy_ = false;
         health_.Update([](SourceHealth& h) { ++h.requests; });
         was_open_ = false;
       }
@@ -93,7 +101,6 @@ class JetstreamSource final : public RecordSource {
       waited = true;
       if (client_->open() && !was_open_) {
         was_open_ = true;
-        backoff_.Reset();
         health_.Update([](SourceHealth& h) {
           h.connected = true;
           ++h.connects;
@@ -117,6 +124,10 @@ class JetstreamSource final : public RecordSource {
         return TryAgain("reconnecting");
       }
       if (!msg->has_value()) return TryAgain("waiting for the stream");
+      if (!healthy_) {
+        healthy_ = true;  // a server that opens and hangs up at once backs off
+        backoff_.Reset();
+      }
       std::string& m = **msg;
       health_.Update([&](SourceHealth& h) { h.bytes += m.size(); });
       const provider::jetstream::EventKey key = provider::jetstream::KeyOf(m);
@@ -155,6 +166,7 @@ class JetstreamSource final : public RecordSource {
   provider::HealthBox health_;
   std::unique_ptr<provider::WebSocketClient> client_;
   bool was_open_ = false;
+  bool healthy_ = false;
   bool waiting_ = false;
   std::optional<Status> stopped_;
   std::chrono::steady_clock::time_point retry_at_{};

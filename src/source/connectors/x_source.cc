@@ -171,8 +171,15 @@ class XSearchSource final : public RecordSource {
             "HTTP " + std::to_string(resp.status) + ": " + provider::BodyExcerpt(resp.body), wait);
         return TryAgain("retrying the search");
       }
+      auto page = x::InspectPage(resp.body);
+      if (!page.ok()) {  // a proxy's error page, a cut answer: ask again later
+        poller_.Failed("http",
+                       "the answer is not a search page: " + provider::BodyExcerpt(resp.body),
+                       poller_.backoff().Next(provider::Failure::kHttp));
+        return TryAgain("retrying the search");
+      }
       poller_.Succeeded(resp.body.size());
-      STARLING_ASSIGN_OR_RETURN(x::PageMeta meta, x::InspectPage(resp.body));
+      const x::PageMeta& meta = *page;
       if (newest_.empty()) newest_ = meta.newest_id;
       next_ = meta.next_token;
       if (next_.empty()) {  // the last page of this search

@@ -63,6 +63,13 @@ Result<microseconds> StreamingSource::DefaultRefusal(const Refusal& r) {
   if (r.status == 401 || r.status == 403) {
     return CredentialRefused(options_.who, r.status, r.body);
   }
+  if (r.status >= 300 && r.status < 400) {
+    // Not followed: the token would go with it to wherever it points.
+    const std::string* to = r.headers->Find("location");
+    return InvalidArgument(options_.who.origin + ": the server sent the stream elsewhere (HTTP " +
+                           std::to_string(r.status) + (to ? " to " + *to : std::string()) +
+                           "); point the spec there (Mastodon: streaming=https://HOST)");
+  }
   if (r.status == 429) {
     if (const std::string* reset = r.headers->Find(options_.who.reset_header)) {
       if (auto at = ParseUnixSeconds(*reset)) {
@@ -163,7 +170,7 @@ Result<bool> StreamingSource::Next(Record* out) {
         }
       }
       if (status >= 200 && status < 300) {
-        backoff_.Reset();
+        healthy_ = false;  // the backoff starts over once the body flows
         health_.Update([](SourceHealth& h) {
           h.connected = true;
           ++h.connects;
@@ -189,7 +196,7 @@ Result<bool> StreamingSource::Next(Record* out) {
       // Read the (short) error body to its end, or for one stall timeout.
       if (!stream_->ended() && after - last_byte_ < options_.stall_timeout) {
         if (!chunk.empty()) last_byte_ = after;
-        continue;
+        return TryAgain("reading a refusal");
       }
       const long status = stream_->status();
       const std::string body = error_body_;
@@ -208,6 +215,12 @@ Result<bool> StreamingSource::Next(Record* out) {
       return TryAgain("reconnecting");
     }
     if (!chunk.empty()) {
+      if (!healthy_) {
+        // A server that answers 200 and hangs up at once would otherwise be
+        // asked again at once, forever: the count starts over only now.
+        healthy_ = true;
+        backoff_.Reset();
+      }
       last_byte_ = after;
       health_.Update([&](SourceHealth& h) { h.bytes += chunk.size(); });
       if (consumed_ > 0 && consumed_ * 2 > buffer_.size()) {

@@ -121,6 +121,7 @@ class StreamingSource : public RecordSource {
   std::chrono::steady_clock::time_point retry_at_{};
   std::chrono::steady_clock::time_point last_byte_{};
   bool waiting_ = false;
+  bool healthy_ = false;  // this connection's body has flowed
   bool reconnect_now_ = false;
   std::string reconnect_reason_;
   std::optional<Status> stopped_;
