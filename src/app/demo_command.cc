@@ -220,6 +220,7 @@ int RunDemo(const DemoArgs& args) {
   dataflow::DeadLetterWriter dead_letters("");
   serve::DashboardState dashboard;
   dashboard.SetPipeline(spec, (*src)->Describe());
+  dashboard.SetSourceHealth([s = src->get()] { return s->Health(); });
   std::unique_ptr<serve::DashboardServer> server;
   if (args.serve.enabled) {
     auto started = StartDashboard(args.serve, dashboard);

@@ -180,6 +180,7 @@ int RunPipelineFile(const RunArgs& args) {
   std::unique_ptr<serve::DashboardServer> server;
   if (args.serve.enabled) {
     dashboard.SetPipeline(f.spec, (*src)->Describe());
+    dashboard.SetSourceHealth([s = src->get()] { return s->Health(); });
     auto started = StartDashboard(args.serve, dashboard);
     if (!started.ok()) return Fail(started.status());
     server = std::move(*started);

@@ -107,8 +107,20 @@ void DashboardState::SetRunning(bool running) {
 }
 
 StatsSnapshot DashboardState::stats() const {
+  std::function<std::optional<source::SourceHealth>()> probe;
+  StatsSnapshot snap;
+  {
+    std::lock_guard lock(mu_);
+    snap = stats_;
+    probe = health_probe_;
+  }
+  if (probe) snap.stats.source_health = probe();
+  return snap;
+}
+
+void DashboardState::SetSourceHealth(std::function<std::optional<source::SourceHealth>()> probe) {
   std::lock_guard lock(mu_);
-  return stats_;
+  health_probe_ = std::move(probe);
 }
 
 void DashboardState::AddPost(const model::Post& post) {

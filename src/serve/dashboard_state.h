@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,7 @@
 #include "dataflow/runtime.h"
 #include "model/post.h"
 #include "sink/sink.h"
+#include "source/record_source.h"
 
 namespace starling::serve {
 
@@ -81,6 +83,11 @@ class DashboardState {
 
   // Called with every progress report of the run (RunOptions::on_progress).
   void UpdateStats(const dataflow::RunStats& stats);
+  // Where the source's health comes from when it is asked for (a provider
+  // source's RecordSource::Health, which is thread-safe): read at each
+  // stats() rather than at the last progress report, which an idle or
+  // reconnecting source does not trigger. The source must outlive the server.
+  void SetSourceHealth(std::function<std::optional<source::SourceHealth>()> probe);
   void SetRunning(bool running);
   StatsSnapshot stats() const;
 
@@ -102,6 +109,7 @@ class DashboardState {
   class FeedSink;
 
   mutable std::mutex mu_;
+  std::function<std::optional<source::SourceHealth>()> health_probe_;
   std::string pipeline_;
   std::string source_;
   std::vector<AnalysisInfo> analyses_;

@@ -208,7 +208,14 @@ def kill_resume(starling, work, name, script, spec, ids, rng):
     with ProviderServer(script, os.path.join(work, f"{name}.killed.log"), work) as server:
         for i in range(3):
             p = start_run(starling, d1, spec(server.port), i > 0)
-            wait = rng.uniform(0.4, 1.5)
+            # The kill lands after the first checkpoint exists (a resume needs
+            # one), at a random moment of the run.
+            ck = os.path.join(d1, "ck")
+            deadline = time.time() + 20
+            while i == 0 and time.time() < deadline and not (
+                    os.path.isdir(ck) and os.listdir(ck)):
+                time.sleep(0.05)
+            wait = rng.uniform(0.2, 1.3)
             time.sleep(wait)
             p.send_signal(signal.SIGKILL)
             p.wait()

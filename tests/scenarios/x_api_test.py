@@ -86,7 +86,7 @@ def scenario_faults(starling, data, work):
          "body": '{"title":"Too Many Requests","detail":"Too Many Requests"}'},
         # 4: back with an overlap (duplicates), a slow drip, then a stall.
         {"status": 200, "lines": lines[50:63], "then": "close"},
-        {"status": 200, "lines": lines[63:65], "drip": 0.0002, "then": "stall", "stall": 3},
+        {"status": 200, "lines": lines[63:65], "drip": 0.0002, "then": "stall", "stall": 8},
         # 5: keep-alives between lines, then a TCP reset.
         {"status": 200, "lines": lines[64:140], "keepalive": 0.001, "then": "reset"},
         # 6: an operational disconnect after a few lines. (A reset drops what
@@ -102,7 +102,7 @@ def scenario_faults(starling, data, work):
         dead = os.path.join(work, "x_faults.dead.jsonl")
         if os.path.exists(dead):
             os.unlink(dead)
-        spec = (f"x:stream?api_base=http://127.0.0.1:{server.port}&stall_timeout=1s"
+        spec = (f"x:stream?api_base=http://127.0.0.1:{server.port}&stall_timeout=3s"
                 "&retry_network_step=50ms&retry_http_first=200ms&retry_rate_first=200ms")
         r = run_starling(starling, ["collect", "--source", spec, "--sink", f"jsonl:{out}",
                                     "--sink", f"jsonl:{raw}?raw=1", "-n", str(len(distinct)),

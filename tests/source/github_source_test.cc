@@ -142,7 +142,7 @@ TEST_F(GitHubSourceTest, ResumesWithoutLosingOrDoublingEvents) {
   auto first = Open(*server, "events");
   Record r;
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(*testing::NextRecord(*first, &r));
-  const std::string half = first->Position();
+  const std::string half = first->SealPosition(first->Position());
   EXPECT_NE(half.find("etag=;"), std::string::npos) << "no ETag mid-poll: " << half;
   first.reset();
   // The resumed source asks afresh (its poll gets the server's second answer,

@@ -112,7 +112,7 @@ TEST_F(MeetupSourceTest, ResumeMidPageAsksForThatPageAgain) {
   auto first = Open(*server);
   Record r;
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(*testing::NextRecord(*first, &r));  // 1, 2, 3
-  const std::string position = first->Position();
+  const std::string position = first->SealPosition(first->Position());
   EXPECT_NE(position.find("cursor=c1"), std::string::npos) << position;
   first.reset();
   auto resumed = Open(*server);

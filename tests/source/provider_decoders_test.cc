@@ -64,11 +64,33 @@ TEST(SeenIds, BoundedAndSavedNewestFirst) {
   EXPECT_TRUE(s.Insert("3"));
   EXPECT_TRUE(s.Insert("4"));  // "1" goes
   EXPECT_FALSE(s.Contains("1"));
-  EXPECT_EQ(s.Save(2), "3,4");
+  EXPECT_EQ(s.inserted(), 4u);
+  EXPECT_EQ(s.Save(4, 2), "3,4");
+  EXPECT_EQ(s.Save(3, 10), "2,3");  // the ids inserted before mark 3 only
   SeenIds t;
-  t.Load(s.Save(10));
+  t.Load(s.Save(s.inserted(), 10));
   EXPECT_TRUE(t.Contains("2") && t.Contains("4"));
   EXPECT_EQ(t.size(), 3u);
+}
+
+TEST(SeenIds, SaveByTimeAndSealAToken) {
+  SeenIds s;
+  s.Insert("a", 100);
+  s.Insert("b", 200);
+  s.Insert("c", 300);
+  EXPECT_EQ(s.Save(3, 100, 200), "b,c");  // time >= 200
+  const std::string token = PositionToken("j").Add("cursor", "300").Add("upto", "2").str();
+  const std::string sealed = PositionToken::Seal(token, s, 100);
+  EXPECT_EQ(sealed, "j;cursor=300;ids=a,b");
+  EXPECT_EQ(*PositionToken::Get(sealed, "j", "ids"), "a,b");
+  EXPECT_EQ(PositionToken::Seal("j;cursor=1", s, 100), "j;cursor=1");  // no mark: as it is
+  // Loaded ids take the time they are loaded at: a later save by time keeps
+  // them (a resume of a resume drops what the first run delivered too).
+  SeenIds t;
+  t.Load("a,b", 300);
+  t.Insert("d", 310);
+  EXPECT_EQ(t.Save(t.inserted(), 100, 250), "a,b,d");
+  EXPECT_EQ(t.Save(t.inserted(), 100, 305), "d");
 }
 
 TEST(JsonRecords, ArrayElementsAreMinifiedLines) {

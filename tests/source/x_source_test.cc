@@ -140,7 +140,7 @@ TEST_F(XStreamSourceTest, PositionCarriesSeenIdsAcrossAResume) {
   auto first = Open(*server);
   Record r;
   for (int id = 1; id < 4; ++id) ASSERT_TRUE(*testing::NextRecord(*first, &r));
-  const std::string position = first->Position();
+  const std::string position = first->SealPosition(first->Position());
   first.reset();
   auto resumed = Open(*server);
   ASSERT_TRUE(*resumed->Seek(position));

@@ -54,8 +54,11 @@ class GitHubEventsSource final : public RecordSource {
   std::string Position() const override {
     PositionToken t("github");
     t.Add("etag", pending_.empty() && !in_poll_ ? etag_ : std::string());
-    t.Add("ids", seen_.Save(kSavedIds));
+    t.Add("upto", std::to_string(seen_.inserted()));  // ids written in by SealPosition
     return t.str();
+  }
+  std::string SealPosition(std::string_view position) const override {
+    return PositionToken::Seal(position, seen_, kSavedIds);
   }
   Result<bool> Seek(std::string_view p) override {
     STARLING_ASSIGN_OR_RETURN(etag_, PositionToken::Get(p, "github", "etag"));

@@ -22,7 +22,8 @@ using provider::microseconds;
 using provider::PositionToken;
 
 constexpr std::string_view kDefaultBase = "wss://jetstream2.us-east.bsky.network";
-constexpr std::size_t kSavedKeys = 5000;
+// The most keys a checkpoint keeps: the rewind's worth at a busy firehose.
+constexpr std::size_t kSavedKeys = 200000;
 
 class JetstreamSource final : public RecordSource {
  public:
@@ -40,23 +41,35 @@ class JetstreamSource final : public RecordSource {
 
   std::string Describe() const override { return c_.origin; }
   std::optional<SourceHealth> Health() const override { return health_.Get(); }
-  bool WouldWait() override { return true; }
+  // Messages already here: the engine may fill its chunk with them.
+  bool WouldWait() override { return client_ == nullptr || client_->queued() == 0; }
 
   std::string Position() const override {
     return PositionToken("jetstream")
         .Add("cursor", cursor_ > 0 ? std::to_string(cursor_) : std::string())
-        .Add("keys", seen_.Save(kSavedKeys))
+        .Add("upto", std::to_string(seen_.inserted()))  // keys written in by SealPosition
         .str();
+  }
+  // Every key a resume can be sent again: those of the rewind before the
+  // cursor (however many: at firehose rates thousands a second).
+  std::string SealPosition(std::string_view position) const override {
+    std::int64_t cursor = 0;
+    auto text = PositionToken::Get(position, "jetstream", "cursor");
+    if (text.ok() && !text->empty()) {
+      std::from_chars(text->data(), text->data() + text->size(), cursor);
+    }
+    return PositionToken::Seal(position, seen_, kSavedKeys,
+                               cursor > 0 ? cursor - c_.rewind.count() : 0);
   }
   Result<bool> Seek(std::string_view p) override {
     STARLING_ASSIGN_OR_RETURN(std::string cursor, PositionToken::Get(p, "jetstream", "cursor"));
-    STARLING_ASSIGN_OR_RETURN(std::string keys, PositionToken::Get(p, "jetstream", "keys"));
+    STARLING_ASSIGN_OR_RETURN(std::string keys, PositionToken::Get(p, "jetstream", "ids"));
     cursor_ = 0;
     if (!cursor.empty() &&
         std::from_chars(cursor.data(), cursor.data() + cursor.size(), cursor_).ec != std::errc()) {
       return MalformedInput("jetstream: a cursor that is not a number in the checkpoint");
     }
-    seen_.Load(keys);
+    seen_.Load(keys, cursor_);  // kept by later checkpoints for one more rewind
     return true;
   }
 
@@ -131,7 +144,7 @@ class JetstreamSource final : public RecordSource {
       std::string& m = **msg;
       health_.Update([&](SourceHealth& h) { h.bytes += m.size(); });
       const provider::jetstream::EventKey key = provider::jetstream::KeyOf(m);
-      if (!key.key.empty() && !seen_.Insert(key.key)) {
+      if (!key.key.empty() && !seen_.Insert(key.key, key.time_us)) {
         health_.Update([](SourceHealth& h) { ++h.duplicates; });
         continue;
       }
@@ -171,7 +184,7 @@ class JetstreamSource final : public RecordSource {
   std::optional<Status> stopped_;
   std::chrono::steady_clock::time_point retry_at_{};
   std::int64_t cursor_ = 0;
-  provider::SeenIds seen_{50000};
+  provider::SeenIds seen_{kSavedKeys};
   provider::RecordSlot slot_;
   std::uint64_t records_ = 0;
 };

@@ -43,7 +43,13 @@ class MastodonSource final : public provider::StreamingSource {
   MastodonSource(Options o, Config c) : StreamingSource(std::move(o)), c_(std::move(c)) {}
 
   std::string Position() const override {
-    return PositionToken("mastodon").Add("last", last_id_).Add("ids", seen_.Save(kSavedIds)).str();
+    return PositionToken("mastodon")
+        .Add("last", last_id_)
+        .Add("upto", std::to_string(seen_.inserted()))  // ids written in by SealPosition
+        .str();
+  }
+  std::string SealPosition(std::string_view position) const override {
+    return PositionToken::Seal(position, seen_, kSavedIds);
   }
   Result<bool> Seek(std::string_view p) override {
     STARLING_ASSIGN_OR_RETURN(last_id_, PositionToken::Get(p, "mastodon", "last"));

@@ -55,7 +55,13 @@ class MeetupSource final : public RecordSource {
     // still going out (asked again; those delivered are in ids), else the
     // next one.
     const std::string cursor = !pending_.empty() ? fetched_with_ : in_poll_ ? after_ : "";
-    return PositionToken("meetup").Add("cursor", cursor).Add("ids", seen_.Save(kSavedIds)).str();
+    return PositionToken("meetup")
+        .Add("cursor", cursor)
+        .Add("upto", std::to_string(seen_.inserted()))  // ids written in by SealPosition
+        .str();
+  }
+  std::string SealPosition(std::string_view position) const override {
+    return PositionToken::Seal(position, seen_, kSavedIds);
   }
   Result<bool> Seek(std::string_view p) override {
     STARLING_ASSIGN_OR_RETURN(after_, PositionToken::Get(p, "meetup", "cursor"));

@@ -30,8 +30,12 @@ class XStreamSource final : public provider::StreamingSource {
   XStreamSource(Options options, std::string url, std::string token)
       : StreamingSource(std::move(options)), url_(std::move(url)), token_(std::move(token)) {}
 
+  // The ids delivered, written in only when a checkpoint is taken.
   std::string Position() const override {
-    return PositionToken("x-stream").Add("ids", seen_.Save(kSavedIds)).str();
+    return PositionToken("x-stream").Add("upto", std::to_string(seen_.inserted())).str();
+  }
+  std::string SealPosition(std::string_view position) const override {
+    return PositionToken::Seal(position, seen_, kSavedIds);
   }
   Result<bool> Seek(std::string_view position) override {
     STARLING_ASSIGN_OR_RETURN(std::string ids, PositionToken::Get(position, "x-stream", "ids"));

@@ -203,6 +203,7 @@ Result<std::optional<std::string>> WebSocketClient::Read(std::chrono::millisecon
 }
 
 bool WebSocketClient::open() const { return impl_->is_open; }
+std::size_t WebSocketClient::queued() const { return impl_->messages.size(); }
 int WebSocketClient::http_status() const { return impl_->http_status; }
 bool WebSocketClient::timed_out() const { return impl_->timed_out; }
 

@@ -35,6 +35,8 @@ class WebSocketClient {
   Result<std::optional<std::string>> Read(std::chrono::milliseconds wait);
   // The handshake is done.
   bool open() const;
+  // Whole messages already received, not yet handed out.
+  std::size_t queued() const;
   int http_status() const;
   // Whether the failure was Beast's idle timeout (a stall).
   bool timed_out() const;
