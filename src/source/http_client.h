@@ -40,7 +40,7 @@ struct HttpRequest {
   std::chrono::milliseconds connect_timeout{15000};
   // HttpFetch: the whole exchange; HttpStream ignores it (a stream's stall
   // is its reader's to judge).
-  std::chrono::milliseconds total_timeout{60000};
+  std::chrono::milliseconds total_timeout{30000};
 };
 
 // A response's headers, names in lower case, in the order received (the

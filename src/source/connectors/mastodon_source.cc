@@ -88,6 +88,10 @@ class MastodonSource final : public provider::StreamingSource {
       if (resp.status == 401 || resp.status == 403) {
         return provider::CredentialRefused(who, resp.status, resp.body);
       }
+      if (resp.status == 404 || resp.status == 410) {
+        return NotFound(Describe() + ": the instance has no such timeline to fill a gap from " +
+                        "(HTTP " + std::to_string(resp.status) + ")");
+      }
       if (resp.status != 200) {
         return Unavailable("filling the gap from the timeline: HTTP " +
                            std::to_string(resp.status));
