@@ -317,7 +317,10 @@ void PostParser::Impl::ApplyEntities(Entities& e, Post* p) {
   p->cashtags.swap(e.cashtags);
 }
 
-void PostParser::Impl::ExtractInto(Post* p) { AppendExtracted(p, nullptr, false); }
+void PostParser::Impl::ExtractInto(Post* p) {
+  AppendExtracted(p, nullptr, false);
+  p->entities_extracted = true;
+}
 
 void PostParser::Impl::Finish(TweetBuilder& b, std::string_view raw) {
   Post& p = b.post;
