@@ -77,9 +77,9 @@ class MeetupSourceTest : public ::testing::Test {
 TEST_F(MeetupSourceTest, PagesPollsErrorsAndDuplicates) {
   const std::string errors =
       R"({"errors":[{"message":"Too many requests","extensions":{"code":"RATE_LIMITED"}}]})";
-  auto server =
-      Serve({Step(Page({"1", "2"}, true, "c1")), Step(Page({"2", "3"}, false, "c2")), Step(errors),
-             Step(Page({"1", "2"}, true, "c1")), Step(Page({"3", "4"}, false, "c2"))});
+  auto server = Serve({Step(Page({"1", "2"}, true, "c1")), Step(Page({"2", "3"}, false, "c2")),
+                       Step(errors), Step(errors), Step(Page({"1", "2"}, true, "c1")),
+                       Step(Page({"3", "4"}, false, "c2"))});
   ASSERT_NE(server, nullptr);
   auto source = Open(*server);
   ASSERT_NE(source, nullptr);
@@ -90,15 +90,17 @@ TEST_F(MeetupSourceTest, PagesPollsErrorsAndDuplicates) {
     ASSERT_TRUE(more.ok()) << more.status().ToString();
     got.push_back(IdOf(r.bytes));
   }
-  // Poll 1: 1, 2 | 3 (2 again is dropped); poll 2: the error; poll 3: 4.
+  // Poll 1: 1, 2 | 3 (2 again is dropped); poll 2: the error (twice: kept
+  // once); poll 3: 4.
   EXPECT_EQ(got, (std::vector<std::string>{"1", "2", "3", "errors", "4"}));
   // An event goes out as an event(id:) answer would.
   EXPECT_EQ(std::string(r.bytes), R"({"data":{"event":)" + Event("4") + "}}");
   const SourceHealth h = *source->Health();
-  EXPECT_EQ(h.waits_us, (std::vector<std::int64_t>{600000000, 60000000}));  // 10m poll, 60s limit
+  // 10m poll, then the rate limit: 60 s, 120 s.
+  EXPECT_EQ(h.waits_us, (std::vector<std::int64_t>{600000000, 60000000, 120000000}));
   EXPECT_EQ(h.duplicates, 4u);
   const auto reqs = server->Requests();
-  ASSERT_EQ(reqs.size(), 5u);
+  ASSERT_EQ(reqs.size(), 6u);
   EXPECT_NE(reqs[0].find(R"(\"after\":null)"), std::string::npos) << reqs[0];
   EXPECT_NE(reqs[0].find(R"(\"urlname\":\"berlin-cpp\")"), std::string::npos) << reqs[0];
   EXPECT_NE(reqs[1].find(R"(\"after\":\"c1\")"), std::string::npos) << reqs[1];

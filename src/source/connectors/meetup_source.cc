@@ -136,9 +136,13 @@ class MeetupSource final : public RecordSource {
       return TryAgain("waiting after a bad answer");
     }
     if (!page->errors.empty()) {
-      // The answer goes out as it came (a graphql-error control record), once.
+      // The answer goes out as it came (a graphql-error control record),
+      // once: the same error again on a retry is not counted again.
       auto raw = provider::Minify(resp.body);
-      if (raw.ok()) pending_.emplace_back(std::string(), std::move(*raw));
+      if (raw.ok() && *raw != last_error_) {
+        last_error_ = *raw;
+        pending_.emplace_back(std::string(), std::move(*raw));
+      }
       const std::string& code = page->codes.front();
       const std::string why =
           "GraphQL error: " + page->errors.front() + (code.empty() ? "" : " (" + code + ")");
@@ -154,6 +158,7 @@ class MeetupSource final : public RecordSource {
       }
     }
     poller_.Succeeded(resp.body.size());
+    if (page->errors.empty()) last_error_.clear();
     for (auto& [id, node] : page->events) {
       if (!id.empty() && (seen_.Contains(id) || queued_.contains(id))) {
         poller_.health().Update([](SourceHealth& h) { ++h.duplicates; });
@@ -180,6 +185,7 @@ class MeetupSource final : public RecordSource {
   std::deque<std::pair<std::string, std::string>> pending_;
   std::string after_;
   std::string fetched_with_;  // the cursor the last page was asked with
+  std::string last_error_;    // the last error answer handed out (not twice in a row)
   bool in_poll_ = false;
   bool started_ = false;
   bool poll_due_ = false;
