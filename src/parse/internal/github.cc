@@ -101,11 +101,7 @@ void PostParser::Impl::ParseGitHubEvent(od::object obj, Post* p) {
         break;
       case Hash("created_at"):
         if (!Is(k, "created_at")) break;
-        {
-          auto ts = model::ParseTimestamp(Str(v));
-          if (!ts.ok()) throw Malformed("created_at: " + ts.status().message());
-          p->created_at = *ts;
-        }
+        p->created_at = TimeOf(v, "created_at");
         break;
       case Hash("actor"):
         if (!Is(k, "actor")) break;

@@ -66,11 +66,7 @@ void PostParser::Impl::ParseMastodonStatus(od::object obj, Post* p, int depth) {
         break;
       case Hash("created_at"):
         if (!Is(k, "created_at")) break;
-        {
-          auto ts = model::ParseTimestamp(Str(v));
-          if (!ts.ok()) throw Malformed("created_at: " + ts.status().message());
-          p->created_at = *ts;
-        }
+        p->created_at = TimeOf(v, "created_at");
         break;
       case Hash("in_reply_to_id"):
         if (Is(k, "in_reply_to_id")) IdInto(v, &reply_to);

@@ -100,12 +100,8 @@ void PostParser::Impl::ParseMeetupEvent(od::object obj, TweetBuilder* b) {
         break;
       case Hash("dateTime"):
         if (!Is(k, "dateTime") || IsNull(v)) break;
-        {
-          auto ts = model::ParseTimestamp(Str(v));
-          if (!ts.ok()) throw Malformed("dateTime: " + ts.status().message());
-          p.created_at = *ts;
-          b->has_created = true;
-        }
+        p.created_at = TimeOf(v, "dateTime");
+        b->has_created = true;
         break;
       case Hash("group"):
         if (Is(k, "group")) ReadGroup(v, &p.author);

@@ -221,6 +221,14 @@ std::string_view Key(Field& field) {
   return {k, static_cast<std::size_t>(q - k)};
 }
 
+// A timestamp field (ISO 8601 or X v1.1); malformed, naming the field, when
+// it does not parse.
+inline model::TimestampUs TimeOf(od::value v, std::string_view field) {
+  auto ts = model::ParseTimestamp(Str(v));
+  if (!ts.ok()) throw Malformed(std::string(field) + ": " + ts.status().message());
+  return *ts;
+}
+
 // An account object of a provider (GitHub's actor, Mastodon's account) into
 // an Author: its id, handle and display name under the given keys; other
 // keys skipped. Null leaves the author as it is.

@@ -65,13 +65,9 @@ void PostParser::Impl::HandleTweetField(std::string_view key, od::value v, Tweet
       break;
     case Hash("created_at"):
       if (!Is(key, "created_at") || !want_time) break;
-      {
-        auto ts = model::ParseTimestamp(Str(v));
-        if (!ts.ok()) throw Malformed("created_at: " + ts.status().message());
-        b->post.created_at = *ts;
-        b->has_created = true;
-        break;
-      }
+      b->post.created_at = TimeOf(v, "created_at");
+      b->has_created = true;
+      break;
     case Hash("author_id"):
       if (!Is(key, "author_id")) break;
       if (want_author) IdInto(v, &b->post.author.id);
