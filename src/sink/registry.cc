@@ -91,6 +91,7 @@ Result<Resolved<Kind>> Resolve(const Registry<Kind>& registry, std::string_view 
 
 bool HasPostStore(const PostSinkKind& k) { return static_cast<bool>(k.open_post_store); }
 bool HasResultStore(const ResultSinkKind& k) { return static_cast<bool>(k.open_result_store); }
+bool HasQueryableStore(const PostSinkKind& k) { return static_cast<bool>(k.open_queryable); }
 
 }  // namespace
 
@@ -132,6 +133,12 @@ Result<std::unique_ptr<ResultStore>> OpenResultStore(std::string_view text,
                                                      const StoreOptions& options) {
   STARLING_ASSIGN_OR_RETURN(auto r, Resolve(ResultSinks(), text, "results store", HasResultStore));
   return r.kind->open_result_store(r.spec, r.params, options);
+}
+
+Result<std::unique_ptr<QueryableStore>> OpenQueryableStore(std::string_view text) {
+  STARLING_ASSIGN_OR_RETURN(auto r,
+                            Resolve(PostSinks(), text, "queryable store", HasQueryableStore));
+  return r.kind->open_queryable(r.spec, r.params);
 }
 
 std::optional<std::string> OutputFile(std::string_view text) {

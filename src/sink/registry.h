@@ -48,6 +48,11 @@ struct PostSinkKind {
   std::function<Result<std::unique_ptr<PostStore>>(const spec::Spec&, const spec::Params&,
                                                    const StoreOptions&)>
       open_post_store;
+  // Opens the store this kind writes for `starling query` (its posts and,
+  // where it keeps them, its results). Unset: the query layer reads it as a
+  // file (JSONL, CSV) or not at all.
+  std::function<Result<std::unique_ptr<QueryableStore>>(const spec::Spec&, const spec::Params&)>
+      open_queryable;
 };
 
 struct ResultSinkKind {
@@ -100,6 +105,13 @@ Result<std::unique_ptr<PostStore>> OpenPostStore(std::string_view text,
 // `report --db`, the demo's summary); as OpenPostStore.
 Result<std::unique_ptr<ResultStore>> OpenResultStore(std::string_view text,
                                                      const StoreOptions& options = {});
+
+// Opens the store a post sink spec names for `starling query`, resolved like
+// OpenSink among the kinds that register open_queryable. InvalidArgument for
+// a spec that does not resolve or names a kind that runs no queries; the
+// store's own errors (NotFound for a missing file, Unavailable for a server
+// that does not answer).
+Result<std::unique_ptr<QueryableStore>> OpenQueryableStore(std::string_view text);
 
 // The file a post or result sink spec writes; nullopt for standard output and
 // specs that do not resolve.

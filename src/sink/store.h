@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +20,7 @@
 #include "common/status.h"
 #include "model/post.h"
 #include "model/window_result.h"
+#include "sink/tables.h"
 
 namespace starling::sink {
 
@@ -87,6 +89,46 @@ class ResultStore {
   // read as times; NotFound when the kind's table is missing.
   virtual Result<std::vector<model::WindowResult>> RecentWindows(
       const model::AnalysisMeta& analysis, std::size_t limit) = 0;
+};
+
+// --- Queries in a store's own language (`starling query`) -------------------
+
+// A store that runs queries: the query layer (query/) compiles a query for
+// the store's dialect and hands it the statement. The logical tables
+// (sink/tables.h) and the result tables (model/result_columns.h) have the
+// same names and columns in every store; a store whose engine keeps a column
+// in another form (PostgreSQL: created_at as timestamptz) says how to read
+// it as the logical column (ColumnSql).
+class QueryableStore {
+ public:
+  virtual ~QueryableStore() = default;
+
+  // The store as messages name it (see PostStore::Name).
+  virtual const std::string& Name() const = 0;
+
+  // The language the store runs: "sqlite", "postgres", "mysql" and
+  // "clickhouse" (SQL dialects), "mongodb" (an aggregation, as the JSON
+  // document {"aggregate": COLLECTION, "pipeline": [...]}).
+  virtual std::string_view Dialect() const = 0;
+
+  // An expression of the store's language that reads `column` of `table`
+  // as the logical column's type (a timestamp as UTC microseconds), given
+  // the table's alias or name as `qualifier` ("" for none); empty when the
+  // column is read as it is.
+  virtual std::string ColumnSql(std::string_view /*table*/, std::string_view /*column*/,
+                                std::string_view /*qualifier*/) const {
+    return {};
+  }
+
+  // Runs one read-only statement: on_columns once with the answer's column
+  // names, then on_row for each row, its cells in that order (integers as
+  // int64, reals as double, text as string, NULL as monostate); stops at,
+  // and returns, the first non-OK Status a callback returns.
+  // InvalidArgument when the store refuses the statement (its message
+  // says why); Unavailable or IoError when the store cannot be reached or read.
+  virtual Status Query(std::string_view statement,
+                       const std::function<Status(std::vector<std::string>)>& on_columns,
+                       const std::function<Status(std::span<const Value>)>& on_row) = 0;
 };
 
 // --- Tables a pipeline joins posts with -------------------------------------
