@@ -287,7 +287,7 @@ int RunConvert(const ConvertArgs& args) {
     return Ingest(**src, sinks, args.in, args.dst, 0, std::chrono::microseconds(0), "convert");
   }
   const std::string& path = store->spec.path;
-  if (::access(path.c_str(), R_OK) != 0) {
+  if (!store->kind->info.takes_hosts && ::access(path.c_str(), R_OK) != 0) {
     return Fail(NotFound("cannot read " + path + ": " + std::strerror(errno)));
   }
   auto posts = store->kind->open_post_store(store->spec, store->params, {});

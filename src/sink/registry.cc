@@ -13,11 +13,15 @@ PostSinkKind CsvPostSinkKind();
 PostSinkKind SqlitePostSinkKind();
 ResultSinkKind SqliteResultSinkKind();
 ResultSinkKind JsonlResultSinkKind();
+PostSinkKind PostgresPostSinkKind();
+ResultSinkKind PostgresResultSinkKind();
 
 namespace {
 
-constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind};
-constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind};
+constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind,
+                                            PostgresPostSinkKind};
+constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind,
+                                                PostgresResultSinkKind};
 
 template <typename Kind, std::size_t N>
 Registry<Kind> Build(Kind (*const (&makers)[N])()) {

@@ -1,0 +1,67 @@
+// File: sink/server/server.h
+// What the stores on a database server (PostgreSQL, MariaDB, ClickHouse,
+// MongoDB) share: where the server is (the URL form of a spec,
+// scheme://user@host:port/database), the password (never in a message), and
+// how a write that the server did not take is tried again before the run
+// stops with a clear error. Nothing here speaks a server's protocol.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/spec.h"
+#include "common/status.h"
+
+namespace starling::sink::server {
+
+struct Address {
+  std::string host;      // "127.0.0.1"
+  int port = 0;          // the kind's default when the spec gives none
+  std::string user;      // empty: the kind's default
+  std::string database;  // the spec's path, without '/'; empty: the kind's default
+  // From the spec's URL (discouraged: shells keep history), else the
+  // credential (environment variable, else `starling configure`'s file);
+  // unset when neither has one (a server that trusts, or libpq's own
+  // PGPASSWORD / ~/.pgpass).
+  std::optional<std::string> password;
+  std::string display;  // "postgres://starling@127.0.0.1:5432/starling": no password, ever
+};
+
+// The address a spec names. `credential` is the name of the password's
+// environment variable and credentials-file entry (POSTGRES_PASSWORD).
+// InvalidArgument for more than one host, a bad port, or a database name
+// with '/'; the credential's file errors (a file others can read).
+Result<Address> AddressOf(const spec::Spec& spec, int default_port, std::string_view credential,
+                          std::string_view default_database);
+
+// How a failed write or connection is tried again: `retries` more times,
+// waiting first_wait, then doubling up to max_wait.
+struct RetryPolicy {
+  int retries = 5;
+  std::chrono::microseconds first_wait = std::chrono::milliseconds(500);
+  std::chrono::microseconds max_wait = std::chrono::seconds(8);
+  std::chrono::microseconds connect_timeout = std::chrono::seconds(10);
+};
+
+// The parameters every server store takes (retries, retry_wait,
+// connect_timeout), for its ConnectorInfo.
+std::vector<spec::ParamDecl> RetryParams();
+// The policy a spec's parameters say (defaults above).
+RetryPolicy RetryPolicyOf(const spec::Params& params);
+
+// True for the failures that trying again may cure: the server did not
+// answer, or the connection broke (Unavailable, IoError).
+bool Retryable(const Status& status);
+
+// Runs `attempt` until it succeeds, fails with a status that is not
+// Retryable, or has failed policy.retries + 1 times; waits between tries
+// (logging each). The last failure is returned as Unavailable: "<what>: the
+// server did not take it after N tries over T: <last error>".
+Status WithRetries(const RetryPolicy& policy, std::string_view what,
+                   const std::function<Status()>& attempt);
+
+}  // namespace starling::sink::server
