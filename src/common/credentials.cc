@@ -33,6 +33,10 @@ const std::vector<CredentialName>& KnownCredentials() {
       {"GITHUB_TOKEN", "GitHub token (github: sources; optional, raises the rate limit)"},
       {"MASTODON_TOKEN", "Mastodon access token (mastodon: sources; needed by Mastodon 4.2+)"},
       {"MEETUP_TOKEN", "Meetup OAuth bearer token (meetup: sources)"},
+      {"POSTGRES_PASSWORD", "PostgreSQL password (postgres:// stores)"},
+      {"MYSQL_PASSWORD", "MariaDB/MySQL password (mysql:// stores)"},
+      {"CLICKHOUSE_PASSWORD", "ClickHouse password (clickhouse:// stores)"},
+      {"MONGODB_PASSWORD", "MongoDB password (mongodb:// stores)"},
   };
   return names;
 }

@@ -15,13 +15,15 @@ ResultSinkKind SqliteResultSinkKind();
 ResultSinkKind JsonlResultSinkKind();
 PostSinkKind PostgresPostSinkKind();
 ResultSinkKind PostgresResultSinkKind();
+PostSinkKind MysqlPostSinkKind();
+ResultSinkKind MysqlResultSinkKind();
 
 namespace {
 
 constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind,
-                                            PostgresPostSinkKind};
+                                            PostgresPostSinkKind, MysqlPostSinkKind};
 constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind,
-                                                PostgresResultSinkKind};
+                                                PostgresResultSinkKind, MysqlResultSinkKind};
 
 template <typename Kind, std::size_t N>
 Registry<Kind> Build(Kind (*const (&makers)[N])()) {

@@ -262,34 +262,8 @@ void AppendCopyText(std::string* out, std::string_view text) {
 }
 
 Result<std::string> FormatTimestamptz(std::int64_t micros) {
-  // Days and the time of day, flooring for times before 1970.
-  std::int64_t days = micros / 86'400'000'000LL;
-  std::int64_t rest = micros % 86'400'000'000LL;
-  if (rest < 0) {
-    rest += 86'400'000'000LL;
-    --days;
-  }
-  // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  if (y < 1 || y > 9999) {
-    return InvalidArgument("timestamp " + std::to_string(micros) +
-                           " µs is outside the years PostgreSQL keeps here (1 to 9999)");
-  }
-  char buf[40];
-  const std::int64_t secs = rest / 1'000'000;
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld %02lld:%02lld:%02lld.%06lld+00",
-                static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
-                static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                static_cast<long long>(secs % 60), static_cast<long long>(rest % 1'000'000));
-  return std::string(buf);
+  STARLING_ASSIGN_OR_RETURN(std::string t, server::FormatSqlTime(micros, 1, 9999, "PostgreSQL"));
+  return t + "+00";
 }
 
 std::string Quote(std::string_view identifier) {

@@ -15,12 +15,7 @@
 
 namespace starling::sink::postgres {
 
-struct Options {
-  server::Address address;
-  server::RetryPolicy retry;
-  std::size_t batch = 5000;  // posts per COPY and transaction
-  bool replace = false;      // empty the tables first (--replace)
-};
+using Options = server::Options;
 
 Result<std::unique_ptr<PostSink>> OpenPostSink(const Options& options);
 Result<std::unique_ptr<ResultSink>> OpenResultSink(const Options& options);

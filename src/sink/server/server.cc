@@ -2,6 +2,7 @@
 #include "sink/server/server.h"
 
 #include <charconv>
+#include <cstdio>
 #include <thread>
 
 #include "common/credentials.h"
@@ -113,6 +114,39 @@ Status WithRetries(const RetryPolicy& policy, std::string_view what,
     std::this_thread::sleep_for(wait);
     wait = std::min(wait * 2, policy.max_wait);
   }
+}
+
+Result<std::string> FormatSqlTime(std::int64_t micros, int min_year, int max_year,
+                                  std::string_view engine) {
+  // Days and the time of day, flooring for times before 1970.
+  std::int64_t days = micros / 86'400'000'000LL;
+  std::int64_t rest = micros % 86'400'000'000LL;
+  if (rest < 0) {
+    rest += 86'400'000'000LL;
+    --days;
+  }
+  // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < min_year || y > max_year) {
+    return InvalidArgument("timestamp " + std::to_string(micros) + " µs is outside the years " +
+                           std::string(engine) + " keeps (" + std::to_string(min_year) + " to " +
+                           std::to_string(max_year) + ")");
+  }
+  char buf[40];
+  const std::int64_t secs = rest / 1'000'000;
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld %02lld:%02lld:%02lld.%06lld",
+                static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
+                static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+                static_cast<long long>(secs % 60), static_cast<long long>(rest % 1'000'000));
+  return std::string(buf);
 }
 
 }  // namespace starling::sink::server

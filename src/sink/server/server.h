@@ -47,6 +47,14 @@ struct RetryPolicy {
   std::chrono::microseconds connect_timeout = std::chrono::seconds(10);
 };
 
+// What a server store is opened with.
+struct Options {
+  Address address;
+  RetryPolicy retry;
+  std::size_t batch = 5000;  // posts per transaction
+  bool replace = false;      // empty the tables first (--replace)
+};
+
 // The parameters every server store takes (retries, retry_wait,
 // connect_timeout), for its ConnectorInfo.
 std::vector<spec::ParamDecl> RetryParams();
@@ -63,5 +71,11 @@ bool Retryable(const Status& status);
 // server did not take it after N tries over T: <last error>".
 Status WithRetries(const RetryPolicy& policy, std::string_view what,
                    const std::function<Status()>& attempt);
+
+// A UTC time as SQL servers read it: "2021-04-01 15:52:31.123456".
+// InvalidArgument outside the years min_year to max_year (what the engine's
+// type keeps), naming `engine`.
+Result<std::string> FormatSqlTime(std::int64_t micros, int min_year, int max_year,
+                                  std::string_view engine);
 
 }  // namespace starling::sink::server

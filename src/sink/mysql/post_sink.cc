@@ -1,0 +1,193 @@
+// File: sink/mysql/post_sink.cc
+// Posts into MariaDB. Posts are kept until a batch is full or the run
+// flushes, then written in one transaction of multi-row INSERTs (each up to
+// kStatementBytes): when some of the batch's posts are stored already, their
+// entity rows are deleted first and the posts go in with ON DUPLICATE KEY
+// UPDATE. A batch the server did not take is written again whole on a new
+// connection (the transaction was rolled back): nothing lost, nothing
+// doubled; after the retries the run stops with the error.
+#include <charconv>
+#include <unordered_map>
+
+#include "sink/mysql/connection.h"
+#include "sink/mysql/schema.h"
+#include "sink/mysql/store.h"
+
+namespace starling::sink::mysql {
+namespace {
+
+// Well under the server's default max_allowed_packet (16 MiB).
+constexpr std::size_t kStatementBytes = 4u << 20;
+
+class MyPostSink final : public PostSink {
+ public:
+  explicit MyPostSink(Options o) : o_(std::move(o)) {}
+  ~MyPostSink() override { (void)Close(); }
+
+  Status Open() {
+    STARLING_ASSIGN_OR_RETURN(conn_, ConnectRetrying(o_.address, o_.retry));
+    for (const std::string& sql : PostsSchema()) STARLING_RETURN_IF_ERROR(conn_.Exec(sql));
+    STARLING_ASSIGN_OR_RETURN(Rows v,
+                              conn_.Query("SELECT value FROM meta WHERE `key` = 'schema_version'"));
+    if (v.rows.size() == 1 && v.rows[0][0] != Value{std::string(kSchemaVersion)}) {
+      return Unsupported("MariaDB " + o_.address.display +
+                         " has another Starling schema version; this build writes version " +
+                         std::string(kSchemaVersion));
+    }
+    if (o_.replace) {
+      for (const TableInfo& t : Tables()) {
+        STARLING_RETURN_IF_ERROR(conn_.Exec("TRUNCATE TABLE " + std::string(t.name)));
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status Write(const model::Post& post) override {
+    if (closed_) return Internal("MariaDB sink: Write after Close");
+    pending_.push_back(post);
+    if (pending_.size() >= o_.batch) return Flush();
+    return Status::Ok();
+  }
+
+  Status Flush() override {
+    if (closed_ || pending_.empty()) return Status::Ok();
+    // The last rendering of a post given twice wins.
+    std::unordered_map<std::string_view, std::size_t> last;
+    for (std::size_t i = 0; i < pending_.size(); ++i) last[pending_[i].id] = i;
+    batch_.clear();
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      if (last[pending_[i].id] == i) batch_.push_back(&pending_[i]);
+    }
+    const std::string what =
+        "writing " + std::to_string(batch_.size()) + " posts to MariaDB " + o_.address.display;
+    STARLING_RETURN_IF_ERROR(server::WithRetries(o_.retry, what, [&]() -> Status {
+      if (!conn_.is_open()) {
+        STARLING_ASSIGN_OR_RETURN(conn_, Connection::Open(o_.address, o_.retry.connect_timeout));
+      }
+      Status st = WriteBatch();
+      if (!st.ok()) {
+        (void)conn_.Exec("ROLLBACK");
+        if (server::Retryable(st)) conn_ = Connection();
+      }
+      return st;
+    }));
+    pending_.clear();
+    batch_.clear();
+    return Status::Ok();
+  }
+
+  Status Close() override {
+    if (closed_) return Status::Ok();
+    Status st = Flush();
+    closed_ = true;
+    conn_ = Connection();
+    return st;
+  }
+
+  std::string Describe() const override { return o_.address.display + " (MariaDB)"; }
+
+ private:
+  void AppendCell(std::string* out, const TableColumn& col, const Cell& c, Status* bad) {
+    if (std::holds_alternative<std::monostate>(c)) {
+      out->append("NULL");
+    } else if (const auto* i = std::get_if<std::int64_t>(&c)) {
+      if (col.timestamp) {
+        auto t = server::FormatSqlTime(*i, 1000, 9999, "MariaDB's DATETIME");
+        if (!t.ok()) {
+          *bad = t.status();
+          out->append("NULL");
+          return;
+        }
+        out->push_back('\'');
+        out->append(*t);
+        out->push_back('\'');
+        return;
+      }
+      char buf[24];
+      const auto r = std::to_chars(buf, buf + sizeof buf, *i);
+      out->append(buf, r.ptr);
+    } else if (const auto* d = std::get_if<double>(&c)) {
+      char buf[32];
+      const auto r = std::to_chars(buf, buf + sizeof buf, *d);
+      out->append(buf, r.ptr);
+    } else {
+      conn_.AppendLiteral(out, std::get<std::string_view>(c));
+    }
+  }
+
+  // INSERTs of `table`'s rows of the batch, cut at kStatementBytes.
+  Status InsertRows(const TableInfo& t, std::string_view tail) {
+    const std::string head =
+        "INSERT INTO " + std::string(t.name) + " (" + ColumnList(t, true) + ") VALUES ";
+    std::string sql;
+    Status bad = Status::Ok();
+    for (const model::Post* p : batch_) {
+      std::int64_t ordinal = 0;
+      STARLING_RETURN_IF_ERROR(PostRows(t.table, *p, [&](std::span<const Cell> cells) -> Status {
+        sql += sql.empty() ? head + "(" : ",(";
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+          if (c > 0) sql += ',';
+          AppendCell(&sql, t.columns[c], cells[c], &bad);
+        }
+        if (t.table != LogicalTable::kPosts) sql += "," + std::to_string(ordinal++);
+        sql += ')';
+        STARLING_RETURN_IF_ERROR(bad);
+        if (sql.size() >= kStatementBytes) {
+          STARLING_RETURN_IF_ERROR(conn_.Exec(sql + std::string(tail)));
+          sql.clear();
+        }
+        return Status::Ok();
+      }));
+    }
+    if (!sql.empty()) STARLING_RETURN_IF_ERROR(conn_.Exec(sql + std::string(tail)));
+    return Status::Ok();
+  }
+
+  Status WriteBatch() {
+    STARLING_RETURN_IF_ERROR(conn_.Exec("START TRANSACTION"));
+    // Which of the batch are stored already (their entity rows go first).
+    std::string ids;
+    for (const model::Post* p : batch_) {
+      ids += ids.empty() ? "" : ",";
+      conn_.AppendLiteral(&ids, p->id);
+    }
+    STARLING_ASSIGN_OR_RETURN(Rows stored,
+                              conn_.Query("SELECT COUNT(*) FROM posts WHERE id IN (" + ids + ")"));
+    const bool upsert = !stored.rows.empty() && stored.rows[0][0] != Value{std::int64_t{0}};
+    std::string tail;
+    if (upsert) {
+      for (const TableInfo& t : Tables()) {
+        if (t.table == LogicalTable::kPosts) continue;
+        STARLING_RETURN_IF_ERROR(
+            conn_.Exec("DELETE FROM " + std::string(t.name) + " WHERE post_id IN (" + ids + ")"));
+      }
+      tail = " ON DUPLICATE KEY UPDATE ";
+      bool first = true;
+      for (const TableColumn& c : TableInfoOf(LogicalTable::kPosts).columns) {
+        if (c.name == "id") continue;
+        tail += std::string(first ? "" : ", ") + Quote(c.name) + " = VALUES(" + Quote(c.name) + ")";
+        first = false;
+      }
+    }
+    for (const TableInfo& t : Tables()) {
+      STARLING_RETURN_IF_ERROR(InsertRows(t, t.table == LogicalTable::kPosts ? tail : ""));
+    }
+    return conn_.Exec("COMMIT");
+  }
+
+  Options o_;
+  Connection conn_;
+  std::vector<model::Post> pending_;
+  std::vector<const model::Post*> batch_;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<PostSink>> OpenPostSink(const Options& options) {
+  auto sink = std::make_unique<MyPostSink>(options);
+  STARLING_RETURN_IF_ERROR(sink->Open());
+  return std::unique_ptr<PostSink>(std::move(sink));
+}
+
+}  // namespace starling::sink::mysql
