@@ -61,3 +61,41 @@ function(starling_test name)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES TIMEOUT 600 LABELS "unit;${ARG_LABELS}")
 endfunction()
+
+# The real database servers of the store tests (tests/support/store_servers.py):
+# the fixture tests `store_servers_start` / `store_servers_stop`
+# (tests/CMakeLists.txt) start them once per ctest run, in this build tree,
+# and stop them after the last test that needs them.
+set(STARLING_STORE_SERVERS_DIR ${CMAKE_BINARY_DIR}/test-tmp/store-servers)
+
+# starling_uses_store_servers(TEST [KILLS_SERVERS]) makes any registered test
+# (a GoogleTest binary or a script) need the servers: it requires the fixture,
+# finds them through STARLING_TEST_SERVERS (servers.json; C++:
+# tests/support/store_servers.h, Python: tests/support/store_servers.py) and a
+# GoogleTest skip (a server that could not start) counts as skipped, not passed.
+# KILLS_SERVERS: the test kills or restarts a server (and starts it again
+# before it ends), so it runs alone (RUN_SERIAL).
+function(starling_uses_store_servers test)
+  cmake_parse_arguments(ARG "KILLS_SERVERS" "" "" ${ARGN})
+  set_property(TEST ${test} APPEND PROPERTY FIXTURES_REQUIRED store_servers)
+  set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT
+               "STARLING_TEST_SERVERS=${STARLING_STORE_SERVERS_DIR}/servers.json")
+  set_property(TEST ${test} APPEND PROPERTY LABELS store)
+  set_property(TEST ${test} PROPERTY SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
+  if(ARG_KILLS_SERVERS)
+    set_property(TEST ${test} PROPERTY RUN_SERIAL TRUE)
+  endif()
+endfunction()
+
+# starling_store_test(NAME SOURCES a_test.cc DEPS lib ... [KILLS_SERVERS]):
+# starling_test for a store's GoogleTest binary that talks to the real servers.
+function(starling_store_test name)
+  cmake_parse_arguments(ARG "KILLS_SERVERS" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  starling_test(${name} SOURCES ${ARG_SOURCES} DEPS ${ARG_DEPS} simdjson::simdjson
+                LABELS "${ARG_LABELS}")
+  if(ARG_KILLS_SERVERS)
+    starling_uses_store_servers(${name} KILLS_SERVERS)
+  else()
+    starling_uses_store_servers(${name})
+  endif()
+endfunction()
