@@ -1,12 +1,12 @@
 // tests/support/store_servers.h: reading servers.json, and the reasons a
 // store test skips with.
-#include "support/store_servers.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "support/store_servers.h"
 
 namespace starling::testing {
 namespace {
@@ -19,7 +19,8 @@ std::string Write(const std::string& name, const std::string& text) {
 }
 
 TEST(StoreServersLookup, ReadsAServer) {
-  auto path = Write("ok.json", R"({"postgres": {"url": "postgres://starling@127.0.0.1:5999/starling",
+  auto path =
+      Write("ok.json", R"({"postgres": {"url": "postgres://starling@127.0.0.1:5999/starling",
       "password": "pw", "port": 5999, "pid": 1, "version": "15.18", "log": "/l"},
       "skipped": {"mongodb": "no Go toolchain"}})");
   auto r = FindStoreServerIn(path, "postgres");

@@ -6,11 +6,10 @@
 #include "support/store_servers.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <string>
 
@@ -30,14 +29,14 @@ bool Connects(const std::string& host, int port) {
 }
 
 void CheckServer(const StoreServer& s, const std::string& scheme) {
-  EXPECT_EQ(s.url.rfind(scheme + "://starling@127.0.0.1:" + std::to_string(s.port) + "/starling", 0),
-            0u)
+  EXPECT_EQ(
+      s.url.rfind(scheme + "://starling@127.0.0.1:" + std::to_string(s.port) + "/starling", 0), 0u)
       << s.url;
   EXPECT_EQ(s.url.find(s.password), std::string::npos) << "a password in the URL";
   EXPECT_GE(s.password.size(), 16u);
   EXPECT_FALSE(s.version.empty());
-  EXPECT_TRUE(Connects(s.host, s.port)) << s.name << " at " << s.host << ":" << s.port
-                                        << " (log: " << s.log << ")";
+  EXPECT_TRUE(Connects(s.host, s.port))
+      << s.name << " at " << s.host << ":" << s.port << " (log: " << s.log << ")";
 }
 
 TEST(StoreServers, Postgres) {

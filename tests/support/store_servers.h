@@ -14,14 +14,13 @@
 // reports a skip as skipped.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <simdjson.h>
 
 #include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <gtest/gtest.h>
 
 namespace starling::testing {
 
@@ -117,7 +116,7 @@ inline bool ControlStoreServer(std::string_view command, std::string_view name) 
 
 // Declares `const StoreServer& var` for the server `name`, or skips the test
 // (GTEST_SKIP) saying which server is missing and why.
-#define STARLING_REQUIRE_STORE_SERVER(var, name)                                        \
-  const auto var##_lookup_ = ::starling::testing::FindStoreServer(name);                \
-  if (!var##_lookup_.server) GTEST_SKIP() << "SKIPPED: " << var##_lookup_.why_not;      \
+#define STARLING_REQUIRE_STORE_SERVER(var, name)                                   \
+  const auto var##_lookup_ = ::starling::testing::FindStoreServer(name);           \
+  if (!var##_lookup_.server) GTEST_SKIP() << "SKIPPED: " << var##_lookup_.why_not; \
   const ::starling::testing::StoreServer& var = *var##_lookup_.server
