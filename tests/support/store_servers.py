@@ -708,8 +708,15 @@ def start(dir_, only=None):
     # Data and sockets live in a short folder under /tmp (socket paths are
     # limited to ~100 bytes; postgres runs as an unprivileged user that must
     # reach its data); logs and configuration in DIR.
-    run_dir = tempfile.mkdtemp(prefix="starling-servers-")
+    # As root, under /tmp itself: `nobody` must reach postgres' data, which a
+    # TMPDIR inside a private home would forbid.
+    run_dir = tempfile.mkdtemp(prefix="starling-servers-",
+                               dir="/tmp" if os.geteuid() == 0 and os.path.isdir("/tmp") else None)
     os.chmod(run_dir, 0o755)
+    for name in names:  # a fresh start, fresh logs (a restart appends)
+        for suffix in (".log", ".err.log"):
+            if os.path.exists(os.path.join(dir_, name + suffix)):
+                os.unlink(os.path.join(dir_, name + suffix))
     state = {"runtime": run_dir, "skipped": {}}
     save(dir_, state)
     lock = threading.Lock()
@@ -734,8 +741,12 @@ def start(dir_, only=None):
             why = str(e)
         except Exception as e:  # a bug here: still recorded, never silent
             why = f"{type(e).__name__}: {e}"
-        if info.get("pid"):  # started, then failed: no stray server
-            terminate(info, signal.SIGKILL)
+        if info.get("pid"):  # started here, then failed: no stray server (its group)
+            try:
+                os.killpg(info["pid"], signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            wait_gone(info, 5)
         with lock:
             del state[name]
             state["skipped"][name] = why
@@ -776,6 +787,9 @@ def stop(dir_, quiet=False):
     run_dir = state.get("runtime")
     if run_dir and os.path.basename(run_dir).startswith("starling-servers-"):
         shutil.rmtree(run_dir, ignore_errors=True)
+    users = os.path.join(dir_, "clickhouse", "users.xml")  # its passwords
+    if os.path.exists(users):
+        os.unlink(users)
     os.unlink(state_path(dir_))
     if not quiet:
         log(f"all stopped and their data removed in {time.monotonic() - t0:.1f} s")
