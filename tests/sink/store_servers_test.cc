@@ -1,6 +1,7 @@
 // The servers of the store tests are up: each one started by the fixture
 // `store_servers` accepts a TCP connection on 127.0.0.1 at its port, and its
-// URL carries no password. A server that could not start skips (loudly).
+// URL carries no password; one is killed and restarted. A server that could
+// not start skips (loudly).
 // The UTF-8 round trips through each server's own client are in
 // tests/scenarios/store_servers_test.py.
 #include "support/store_servers.h"
@@ -57,6 +58,19 @@ TEST(StoreServers, ClickHouse) {
 TEST(StoreServers, MongoDB) {
   STARLING_REQUIRE_STORE_SERVER(mongo, "mongodb");
   CheckServer(mongo, "mongodb");
+}
+
+// ControlStoreServer: a server lost mid-run and back (ClickHouse: the
+// quickest to restart). The test is registered with KILLS_SERVERS.
+TEST(StoreServers, KillAndRestart) {
+  STARLING_REQUIRE_STORE_SERVER(ch, "clickhouse");
+  ASSERT_TRUE(ControlStoreServer("kill", "clickhouse"));
+  EXPECT_FALSE(Connects(ch.host, ch.port));
+  ASSERT_TRUE(ControlStoreServer("restart", "clickhouse"));
+  EXPECT_TRUE(Connects(ch.host, ch.port));
+  auto again = FindStoreServer("clickhouse");
+  ASSERT_TRUE(again.server) << again.why_not;
+  EXPECT_EQ(again.server->port, ch.port);
 }
 
 }  // namespace
