@@ -5,7 +5,7 @@
 //
 //   TEST(PostgresStore, RoundTrip) {
 //     STARLING_REQUIRE_STORE_SERVER(pg, "postgres");  // GTEST_SKIP() with the reason
-//     setenv("STARLING_PG_PASSWORD", pg.password.c_str(), 1);
+//     setenv("POSTGRES_PASSWORD", pg.password.c_str(), 1);  // as the store reads it
 //     ... open pg.url ...
 //   }
 //
