@@ -18,9 +18,13 @@ constexpr Oid kFloat4 = 700;
 constexpr Oid kFloat8 = 701;
 constexpr Oid kNumeric = 1700;
 
+// libpq's message on one line: "ERROR:  ...; CONTEXT:  ...".
 std::string Trimmed(const char* message) {
   std::string m = message == nullptr ? "" : message;
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  for (std::size_t i = m.find('\n'); i != std::string::npos; i = m.find('\n', i)) {
+    m.replace(i, 1, "; ");
+  }
   return m;
 }
 

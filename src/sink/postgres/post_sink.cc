@@ -129,6 +129,12 @@ class PgPostSink final : public PostSink {
               // jsonb cannot hold U+0000 (docs/stores.md).
               AppendCopyNull(&out);
             } else {
+              const auto* text = std::get_if<std::string_view>(&cells[c]);
+              if (text != nullptr && text->find('\0') != std::string_view::npos) {
+                return InvalidArgument("post " + p.id + ": PostgreSQL text cannot hold U+0000 " +
+                                       "(NUL), and " + std::string(t.name) + "." +
+                                       std::string(col.name) + " has one (docs/stores.md)");
+              }
               AppendCell(&out, cells[c]);
             }
           }
