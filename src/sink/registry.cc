@@ -13,11 +13,15 @@ PostSinkKind CsvPostSinkKind();
 PostSinkKind SqlitePostSinkKind();
 ResultSinkKind SqliteResultSinkKind();
 ResultSinkKind JsonlResultSinkKind();
+PostSinkKind Hdf5PostSinkKind();
+ResultSinkKind Hdf5ResultSinkKind();
 
 namespace {
 
-constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind};
-constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind};
+constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind,
+                                            Hdf5PostSinkKind};
+constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind,
+                                                Hdf5ResultSinkKind};
 
 template <typename Kind, std::size_t N>
 Registry<Kind> Build(Kind (*const (&makers)[N])()) {
