@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -18,6 +19,13 @@ using hdf5::Handle;
 using hdf5::RecordBuffer;
 using hdf5::StoredWindow;
 using model::WindowResult;
+
+// An analysis's k as kept in analyses_ (its text); 0 when it is not a number.
+std::int64_t KOf(const std::string& text) {
+  std::int64_t k = 0;
+  std::from_chars(text.data(), text.data() + text.size(), k);
+  return k;
+}
 
 class Hdf5ResultSink final : public ResultSink {
  public:
@@ -73,9 +81,8 @@ class Hdf5ResultSink final : public ResultSink {
     hdf5::Silence();
     RecordBuffer buf(&hdf5::AnalysesLayout());
     for (const auto& r : analyses_) {
-      const Cell cells[] = {std::string_view(r[0]), std::string_view(r[1]),
-                            std::string_view(r[2]), std::string_view(r[3]),
-                            std::string_view(r[4]), std::int64_t{std::stoll(r[5])},
+      const Cell cells[] = {std::string_view(r[0]), std::string_view(r[1]), std::string_view(r[2]),
+                            std::string_view(r[3]), std::string_view(r[4]), KOf(r[5]),
                             std::string_view(r[6])};
       STARLING_RETURN_IF_ERROR(buf.Add(cells));
     }
