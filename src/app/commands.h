@@ -34,6 +34,7 @@ struct CollectArgs {
   std::string record;  // --record FILE: the source's records as they came
   std::uint64_t limit = 0;
   std::string duration;
+  bool replace = false;  // --replace: stores start empty (sink::OpenOptions::replace)
   CommonInput in;
 };
 int RunCollect(const CollectArgs& args);
@@ -41,6 +42,7 @@ int RunCollect(const CollectArgs& args);
 struct ConvertArgs {
   std::string src;
   std::string dst;
+  bool replace = false;  // --replace: a store output starts empty
   CommonInput in;
 };
 int RunConvert(const ConvertArgs& args);

@@ -113,15 +113,20 @@ int main(int argc, char** argv) {
                       "Also write every record as it came from the source (the provider's "
                       "bytes, one a line) to FILE; reading FILE back gives the same posts");
   collect->add_option("--duration,-d", col.duration, "Stop after this long (30s, 5m, 2h)");
+  collect->add_flag("--replace", col.replace,
+                    "Start stores (SQLite, HDF5) afresh: remove what they hold first");
   AddInputOptions(collect, &col.in);
   collect->footer(kSourceHelp + "\n" + kSinkHelp);
 
   app::ConvertArgs conv;
   auto* convert = app.add_subcommand(
-      "convert", "Convert posts between JSONL, CSV and SQLite (SRC and DST are specs or paths)");
-  convert->add_option("src", conv.src, "Input: .jsonl/.json (any supported format), .csv, .db")
+      "convert",
+      "Convert posts between JSONL, CSV, SQLite and HDF5 (SRC and DST are specs or paths)");
+  convert->add_option("src", conv.src, "Input: .jsonl/.json (any supported format), .csv, .db, .h5")
       ->required();
   convert->add_option("dst", conv.dst, "Output sink spec or path")->required();
+  convert->add_flag("--replace", conv.replace,
+                    "Start a store output (SQLite, HDF5) afresh: remove what it holds first");
   AddInputOptions(convert, &conv.in);
   convert->footer(kSinkHelp);
 

@@ -17,13 +17,16 @@ PostSinkKind PostgresPostSinkKind();
 ResultSinkKind PostgresResultSinkKind();
 PostSinkKind MysqlPostSinkKind();
 ResultSinkKind MysqlResultSinkKind();
+PostSinkKind Hdf5PostSinkKind();
+ResultSinkKind Hdf5ResultSinkKind();
 
 namespace {
 
 constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind,
-                                            PostgresPostSinkKind, MysqlPostSinkKind};
+                                            PostgresPostSinkKind, MysqlPostSinkKind, Hdf5PostSinkKind};
 constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind,
-                                                PostgresResultSinkKind, MysqlResultSinkKind};
+                                                PostgresResultSinkKind, MysqlResultSinkKind,
+                                                Hdf5ResultSinkKind};
 
 template <typename Kind, std::size_t N>
 Registry<Kind> Build(Kind (*const (&makers)[N])()) {
