@@ -22,8 +22,9 @@ ResultSinkKind Hdf5ResultSinkKind();
 
 namespace {
 
-constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind,
-                                            PostgresPostSinkKind, MysqlPostSinkKind, Hdf5PostSinkKind};
+constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind,  CsvPostSinkKind,
+                                            SqlitePostSinkKind, PostgresPostSinkKind,
+                                            MysqlPostSinkKind,  Hdf5PostSinkKind};
 constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind,
                                                 PostgresResultSinkKind, MysqlResultSinkKind,
                                                 Hdf5ResultSinkKind};
