@@ -10,6 +10,7 @@ PACKAGES=(
   llvm                                 # llvm-symbolizer: source lines in ASan/UBSan/TSan reports
   libsimdjson-dev libcli11-dev libyaml-cpp-dev libxxhash-dev libfmt-dev
   libsqlite3-dev sqlite3 libicu-dev zlib1g-dev libzstd-dev zstd gzip
+  libedit-dev                         # starling query's REPL: line editing and history
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine python3 curl netcat-openbsd
   libboost-dev libboost-system-dev    # Boost.Beast/Asio: the dashboard's HTTP + WebSocket server

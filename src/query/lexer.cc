@@ -6,7 +6,7 @@
 namespace starling::query {
 namespace {
 
-bool IsIdentStart(unsigned char c) { return c == '_' || (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool IsIdentStart(unsigned char c) { return c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 bool IsIdentChar(unsigned char c) { return IsIdentStart(c) || (c >= '0' && c <= '9'); }
 bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 
@@ -385,7 +385,7 @@ std::string_view TokName(Tok t) {
     case Tok::kPercent:
       return "'%'";
     case Tok::kCoalesce:
-      return "'??'";
+      return "'?\?'";
     case Tok::kAnd:
       return "'&&'";
     case Tok::kOr:

@@ -21,6 +21,9 @@ class Parser {
     while (!At(Tok::kEnd)) {
       STARLING_ASSIGN_OR_RETURN(Step step, ParseStep());
       query.steps.push_back(std::move(step));
+      if (At(Tok::kAssign) && step.kind == StepKind::kFilter) {
+        return Error(Peek(), "'=' names a column; compare with '=='");
+      }
       if (!At(Tok::kEnd) && !At(Tok::kNewline) && !At(Tok::kPipe)) {
         return Error(Peek(), "expected the end of the transform (a new line or '|'), found " +
                                  Describe(Peek()));
