@@ -42,7 +42,8 @@ class Compiler {
     const std::vector<std::string> names = plan.ColumnNames();
     std::string sql = "SELECT ";
     for (std::size_t i = 0; i < names.size(); ++i) {
-      sql += (i == 0 ? "" : ", ") + Q(root.alias[i]) + " AS " + Q(names[i]);
+      sql += (i == 0 ? "" : ", ") + Q(root.alias[i]);
+      if (root.alias[i] != names[i]) sql += " AS " + Q(names[i]);
     }
     sql += " FROM (" + root.sql + ") AS " + Table();
     sql += OrderBy(root.order);
@@ -131,7 +132,8 @@ class Compiler {
     for (std::size_t i = 0; i < n.exprs.size(); ++i) {
       if (!n.needed[i]) continue;
       STARLING_ASSIGN_OR_RETURN(const std::string e, Expr(n.exprs[i], in));
-      cols += (cols.empty() ? "" : ", ") + e + " AS " + Q(out.alias[i]);
+      cols += (cols.empty() ? "" : ", ") + e;
+      if (e != Q(out.alias[i])) cols += " AS " + Q(out.alias[i]);
     }
     // The order goes on: through a column kept as it is, or a hidden one.
     for (const OrderTerm& t : in.order) {
@@ -174,9 +176,13 @@ class Compiler {
       }
       out.order.push_back(t);
     }
-    // Ties: every column, ascending (a sort reads them all).
+    // Ties: every column, ascending (a sort reads them all); a column that
+    // is a key already has no ties left to break.
+    const std::size_t keys = out.order.size();
     for (std::size_t i = 0; i < in_cols.size(); ++i) {
-      out.order.push_back({in.alias[i], false, in_cols[i].type});
+      bool is_key = false;
+      for (std::size_t k = 0; k < keys; ++k) is_key |= out.order[k].alias == in.alias[i];
+      if (!is_key) out.order.push_back({in.alias[i], false, in_cols[i].type});
     }
     out.sql = extra.empty() ? in.sql : "SELECT *" + extra + " FROM (" + in.sql + ") AS " + Table();
     return out;
