@@ -177,7 +177,10 @@ std::string ExplainPlan(const Plan& plan) {
           line += (i == 0 ? "" : ", ") + std::string(n.sort_keys[i].descending ? "-" : "") +
                   Show(n.sort_keys[i].expr, in);
         }
-        line += ", then every column ascending (NULLs last)";
+        line += n.tie_columns == n.columns.size()
+                    ? ", then every column ascending (NULLs last)"
+                    : ", then " + std::to_string(n.tie_columns) +
+                          " column(s) up to the unique key, ascending (NULLs last)";
         break;
       }
       case NodeKind::kTake:

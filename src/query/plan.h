@@ -104,12 +104,17 @@ struct Node {
   // only these. A sort reads every column of its input (ties are broken by
   // all of them), so everything before it stays.
   std::vector<bool> needed;
-  TableRef table;                              // kScan
-  PExpr predicate;                             // kFilter
-  std::vector<PExpr> exprs;                    // kProject: one per output column
-  std::vector<PExpr> group_keys;               // kAggregate: the first outputs
-  std::vector<Aggregate> aggregates;           // kAggregate: the outputs after the keys
-  std::vector<OrderKey> sort_keys;             // kSort (then every column, ascending)
+  TableRef table;                     // kScan
+  PExpr predicate;                    // kFilter
+  std::vector<PExpr> exprs;           // kProject: one per output column
+  std::vector<PExpr> group_keys;      // kAggregate: the first outputs
+  std::vector<Aggregate> aggregates;  // kAggregate: the outputs after the keys
+  std::vector<OrderKey> sort_keys;    // kSort (then every column, ascending)
+  // kSort: ties are broken by every input column, ascending, in order; when
+  // the input has a unique key (posts.id, a group's keys, a result table's
+  // primary key) the columns after the last key column never matter, and
+  // only the first tie_columns are compared.
+  std::size_t tie_columns = 0;
   std::int64_t offset = 0;                     // kTake: rows skipped
   std::int64_t limit = 0;                      // kTake: rows kept after them (>= 0)
   JoinSide side = JoinSide::kInner;            // kJoin: output = input columns ++ right's

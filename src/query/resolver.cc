@@ -1,7 +1,9 @@
 // File: query/resolver.cc
 #include "query/resolver.h"
 
+#include <algorithm>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "common/duration.h"
@@ -45,6 +47,7 @@ class Resolver {
     for (const Step& step : query.steps) {
       STARLING_RETURN_IF_ERROR(AddStep(step, &plan));
     }
+    MarkTies(&plan);
     MarkNeeded(&plan);
     return plan;
   }
@@ -702,6 +705,72 @@ class Resolver {
     return us;
   }
 
+  // --- Unique keys: how much of a relation breaks ties --------------------------------
+
+  // The columns that identify a row of each node's output (nullopt: none
+  // known), so that a sort compares only up to the last of them.
+  static void MarkTies(Plan* plan) {
+    std::optional<std::vector<int>> key;
+    for (Node& n : plan->nodes) {
+      switch (n.kind) {
+        case NodeKind::kScan:
+          key = ScanKey(n);
+          break;
+        case NodeKind::kFilter:
+        case NodeKind::kTake:
+          break;
+        case NodeKind::kSort: {
+          n.tie_columns = n.columns.size();
+          if (key) {
+            int last = -1;
+            for (const int k : *key) last = std::max(last, k);
+            n.tie_columns = static_cast<std::size_t>(last + 1);
+          }
+          break;
+        }
+        case NodeKind::kProject:
+          if (key) {
+            std::vector<int> moved;
+            for (const int k : *key) {
+              int at = -1;
+              for (std::size_t j = 0; j < n.exprs.size() && at < 0; ++j) {
+                if (n.exprs[j].kind == PKind::kColumn && n.exprs[j].column == k) {
+                  at = static_cast<int>(j);
+                }
+              }
+              if (at < 0) break;
+              moved.push_back(at);
+            }
+            key = moved.size() == key->size() ? std::optional(moved) : std::nullopt;
+          }
+          break;
+        case NodeKind::kAggregate: {
+          std::vector<int> keys;
+          for (std::size_t k = 0; k < n.group_keys.size(); ++k) keys.push_back(static_cast<int>(k));
+          key = keys;
+          break;
+        }
+        case NodeKind::kJoin:
+          key.reset();
+          break;
+      }
+    }
+  }
+
+  static std::optional<std::vector<int>> ScanKey(const Node& scan) {
+    if (scan.table.result) {
+      // The primary key of a result table: the window's head and the kind's key columns.
+      std::vector<int> key{0, 1, 2, 3};
+      const model::ResultKindInfo& k = model::ResultKindInfoOf(scan.table.result_kind);
+      for (std::size_t i = 0; i < k.columns.size(); ++i) {
+        if (k.columns[i].key) key.push_back(static_cast<int>(4 + i));
+      }
+      return key;
+    }
+    if (scan.table.logical == sink::LogicalTable::kPosts) return std::vector<int>{0};  // id
+    return std::nullopt;
+  }
+
   // --- What each node needs of its input ----------------------------------------
 
   static void Refs(const PExpr& e, std::vector<bool>* need) {
@@ -735,8 +804,10 @@ class Resolver {
           }
           break;
         case NodeKind::kSort:
-          // Ties are broken by every column: all of them matter.
-          in.assign(in.size(), true);
+          // Ties are broken by the first tie_columns columns.
+          in = need;
+          for (std::size_t i = 0; i < n.tie_columns; ++i) in[i] = true;
+          for (const OrderKey& key : n.sort_keys) Refs(key.expr, &in);
           break;
         case NodeKind::kTake:
           in = need;

@@ -176,10 +176,10 @@ class Compiler {
       }
       out.order.push_back(t);
     }
-    // Ties: every column, ascending (a sort reads them all); a column that
-    // is a key already has no ties left to break.
+    // Ties: every column up to the relation's unique key (plan.h), ascending;
+    // a column that is a sort key already has no ties left to break.
     const std::size_t keys = out.order.size();
-    for (std::size_t i = 0; i < in_cols.size(); ++i) {
+    for (std::size_t i = 0; i < n.tie_columns; ++i) {
       bool is_key = false;
       for (std::size_t k = 0; k < keys; ++k) is_key |= out.order[k].alias == in.alias[i];
       if (!is_key) out.order.push_back({in.alias[i], false, in_cols[i].type});

@@ -158,10 +158,24 @@ TEST(Resolver, AScanReadsOnlyWhatTheQueryNeeds) {
     if (scan.needed[i]) read.push_back(scan.columns[i].name);
   }
   EXPECT_EQ(read, (std::vector<std::string>{"id", "lang"}));
-  // A sort breaks ties with every column, so it needs them all.
-  auto sorted = Compile("from posts | sort {lang} | select {id}");
+  // A sort breaks ties with every column up to a unique key: posts.id is
+  // the first column of posts, so id and the sort key are all it reads...
+  auto sorted = Compile("from posts | sort {lang} | select {author_handle}");
   ASSERT_TRUE(sorted.ok());
-  for (const bool n : sorted->nodes[0].needed) EXPECT_TRUE(n);
+  read.clear();
+  for (std::size_t i = 0; i < sorted->nodes[0].columns.size(); ++i) {
+    if (sorted->nodes[0].needed[i]) read.push_back(sorted->nodes[0].columns[i].name);
+  }
+  EXPECT_EQ(read, (std::vector<std::string>{"id", "author_handle", "lang"}));
+  EXPECT_EQ(sorted->nodes[1].tie_columns, 1u);
+  // ...but hashtags have no key: every column breaks ties.
+  auto tags = Compile("from hashtags | sort {tag} | select {post_id}");
+  ASSERT_TRUE(tags.ok());
+  for (const bool n : tags->nodes[0].needed) EXPECT_TRUE(n);
+  // After a select that moves the key, the columns before it count too.
+  auto moved = Compile("from posts | select {lang, id, text} | sort {text}");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->nodes[2].tie_columns, 2u);
 }
 
 }  // namespace

@@ -125,7 +125,7 @@ class Sort : public Operator {
       if (n_.sort_keys[k].descending) c = -c;
       if (c != 0) return c < 0;
     }
-    for (std::size_t i = 0; i < width_; ++i) {
+    for (std::size_t i = 0; i < n_.tie_columns; ++i) {
       const int c = CompareValues(a[i], b[i]);
       if (c != 0) return c < 0;
     }
