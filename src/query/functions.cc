@@ -54,7 +54,9 @@ const FunctionInfo* FindFunction(std::string_view name) {
 std::string FunctionsMarkdown() {
   std::string md = "| function | kind | meaning |\n|---|---|---|\n";
   for (const FunctionInfo& f : All()) {
-    md += "| `" + std::string(f.usage) + "` | " + (f.aggregate ? "aggregate" : "row") + " | " +
+    std::string usage;
+    for (const char c : f.usage) usage += c == '|' ? std::string("\\|") : std::string(1, c);
+    md += "| `" + usage + "` | " + (f.aggregate ? "aggregate" : "row") + " | " +
           std::string(f.meaning) + " |\n";
   }
   return md;
