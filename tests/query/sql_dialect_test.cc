@@ -126,6 +126,25 @@ TEST(SqlDialect, RefusesWhatAnEngineCannotGiveIdentically) {
             std::string::npos);
 }
 
+TEST(SqlDialect, AStoreReadsAColumnItKeepsInAnotherForm) {
+  // A store keeping created_at as timestamptz says how to read microseconds.
+  const ColumnSqlFn column_sql = [](std::string_view table, std::string_view column,
+                                    std::string_view) -> std::string {
+    if (table == "posts" && column == "created_at") {
+      return "CAST(EXTRACT(EPOCH FROM \"created_at\") * 1000000 AS BIGINT)";
+    }
+    return "";
+  };
+  auto plan = Compile("from posts | filter created_at > 0 | select {id, created_at}");
+  ASSERT_TRUE(plan.ok());
+  auto sql = CompileSql(*plan, *FindDialect("postgres"), column_sql);
+  ASSERT_TRUE(sql.ok());
+  EXPECT_EQ(*sql,
+            "SELECT \"id\", \"created_at\" FROM (SELECT \"id\", \"created_at\" FROM (SELECT * "
+            "FROM (SELECT \"id\", CAST(EXTRACT(EPOCH FROM \"created_at\") * 1000000 AS BIGINT) "
+            "AS \"created_at\" FROM \"posts\") AS t1 WHERE (\"created_at\" > 0)) AS t2) AS t3");
+}
+
 TEST(SqlDialect, EveryDialectIsListed) {
   for (std::string_view d : DialectNames()) {
     ASSERT_NE(FindDialect(d), nullptr);
