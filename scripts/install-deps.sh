@@ -12,6 +12,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3
   libhdf5-dev hdf5-tools              # the HDF5 store (sink/hdf5/), h5dump in its tests
   libicu-dev zlib1g-dev libzstd-dev zstd gzip
+  libedit-dev                         # starling query's REPL: line editing and history
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine python3 curl netcat-openbsd
   libboost-dev libboost-system-dev    # Boost.Beast/Asio: the dashboard's HTTP + WebSocket server

@@ -77,6 +77,16 @@ struct DemoArgs {
 };
 int RunDemo(const DemoArgs& args);
 
+// `starling query` (query_command.cc, docs/query.md).
+struct QueryArgs {
+  std::string on;     // a store spec or a file of posts
+  std::string query;  // the query text; empty with no --file: the REPL
+  std::string file;   // --file: the query from this file
+  std::string format = "table";
+  bool explain = false;
+};
+int RunQuery(const QueryArgs& args);
+
 }  // namespace starling::app
 
 namespace starling::app {

@@ -32,7 +32,7 @@ const StoreCase kCases[] = {
 class ServerStoreTest : public ::testing::TestWithParam<StoreCase> {
  protected:
   void SetUp() override {
-    auto found = testing::FindStoreServer(GetParam().server);
+    auto found = starling::testing::FindStoreServer(GetParam().server);
     if (!found.server) GTEST_SKIP() << found.why_not;
     server_ = *found.server;
     setenv(GetParam().password, server_.password.c_str(), 1);
@@ -66,7 +66,7 @@ class ServerStoreTest : public ::testing::TestWithParam<StoreCase> {
     return out;
   }
 
-  testing::StoreServer server_;
+  starling::testing::StoreServer server_;
   std::string spec_;
   std::string prefix_;
 };
@@ -113,7 +113,7 @@ TEST_P(ServerStoreTest, AWindowWrittenAgainReplacesItsRows) {
   model::WindowResult r;
   r.pipeline = prefix_ + "pipe";
   r.analysis = "tags";
-  r.kind = model::ResultKind::kTop;
+  r.kind = model::ResultKind::kTopK;
   r.window_start = 1'600'000'000'000'000;
   r.window_end = r.window_start + 60'000'000;
   r.total = 9;
