@@ -10,8 +10,8 @@
 #include <cstdlib>
 
 #include "model/result_columns.h"
-#include "sink/registry.h"
 #include "sink/post_fixtures.h"
+#include "sink/registry.h"
 #include "support/store_servers.h"
 
 namespace starling::sink {
@@ -37,8 +37,8 @@ class ServerStoreTest : public ::testing::TestWithParam<StoreCase> {
     server_ = *found.server;
     setenv(GetParam().password, server_.password.c_str(), 1);
     spec_ = std::string(GetParam().scheme) + server_.url.substr(server_.url.find("://"));
-    prefix_ = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-              "-" + std::to_string(::getpid()) + "-";
+    prefix_ = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
+              std::to_string(::getpid()) + "-";
     for (char& c : prefix_) {
       if (c == '/') c = '_';
     }
@@ -127,8 +127,8 @@ TEST_P(ServerStoreTest, AWindowWrittenAgainReplacesItsRows) {
   for (int round = 0; round < 2; ++round) {
     auto sink = OpenResultSink(spec_);
     ASSERT_TRUE(sink.ok()) << sink.status().ToString();
-    ASSERT_TRUE((*sink)->DeclareAnalyses({{r.pipeline, r.analysis, r.kind, "hashtag", "1m", 10, ""}})
-                    .ok());
+    ASSERT_TRUE(
+        (*sink)->DeclareAnalyses({{r.pipeline, r.analysis, r.kind, "hashtag", "1m", 10, ""}}).ok());
     ASSERT_TRUE((*sink)->Write(r).ok());
     ASSERT_TRUE((*sink)->Close().ok());
     r.rows.resize(1);  // the second time: one row
@@ -174,8 +174,8 @@ TEST_P(ServerStoreTest, AWrongPasswordIsRefusedWithoutShowingIt) {
 
 TEST_P(ServerStoreTest, AServerThatDoesNotAnswerIsTriedAgainThenUnavailable) {
   // Port 1 on loopback: nothing listens there.
-  const std::string spec = std::string(GetParam().scheme) +
-                           "://starling@127.0.0.1:1/starling?retries=2&retry_wait=10ms";
+  const std::string spec =
+      std::string(GetParam().scheme) + "://starling@127.0.0.1:1/starling?retries=2&retry_wait=10ms";
   auto sink = OpenSink(spec);
   ASSERT_FALSE(sink.ok());
   EXPECT_EQ(sink.status().code(), StatusCode::kUnavailable) << sink.status().ToString();
@@ -210,12 +210,14 @@ TEST_P(ServerStoreTest, AQueryGivesTypedCellsAndLogicalTimes) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][0], Value{p.created_at});
   EXPECT_EQ(rows[0][1], Value{std::int64_t{7}});
-  EXPECT_EQ(rows[0][2], Value{2.5});
+  // A decimal literal: exact, so as text (the query layer reads it as it expects).
+  EXPECT_EQ(rows[0][2], Value{std::string("2.5")});
   EXPECT_EQ(rows[0][3], Value{});
   EXPECT_EQ(rows[0][4], Value{p.text});
   // A statement the store refuses.
-  const Status bad = (*q)->Query("SELECT nope FROM nowhere", [](auto) { return Status::Ok(); },
-                                 [](auto) { return Status::Ok(); });
+  const Status bad = (*q)->Query(
+      "SELECT nope FROM nowhere", [](auto) { return Status::Ok(); },
+      [](auto) { return Status::Ok(); });
   EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument) << bad.ToString();
 }
 

@@ -45,9 +45,9 @@ Value CellOf(const MYSQL_FIELD& f, const char* v, unsigned long length) {
     }
     case MYSQL_TYPE_FLOAT:
     case MYSQL_TYPE_DOUBLE:
-    case MYSQL_TYPE_DECIMAL:
-    case MYSQL_TYPE_NEWDECIMAL:
       return std::strtod(std::string(text).c_str(), nullptr);
+    // DECIMAL stays text: a sum past 64 bits must not become a rounded real
+    // (the query layer reads it by the type it expects).
     default:
       return std::string(text);
   }

@@ -16,7 +16,6 @@ constexpr Oid kInt2 = 21;
 constexpr Oid kInt4 = 23;
 constexpr Oid kFloat4 = 700;
 constexpr Oid kFloat8 = 701;
-constexpr Oid kNumeric = 1700;
 
 // libpq's message on one line: "ERROR:  ...; CONTEXT:  ...".
 std::string Trimmed(const char* message) {
@@ -209,8 +208,9 @@ Value CellValue(const PGresult* r, int row, int column) {
     }
     case kFloat4:
     case kFloat8:
-    case kNumeric:
       return std::strtod(v, nullptr);  // also NaN and Infinity
+    // numeric stays text: a sum past 64 bits must not become a rounded real
+    // (the query layer reads it by the type it expects).
     case kBool:
       return std::int64_t{text == "t" ? 1 : 0};
     default:
