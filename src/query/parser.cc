@@ -305,7 +305,23 @@ class Parser {
 
   // --- Expressions, loosest first: || && ?? comparisons + - * / // % unary term ---
 
-  Result<Expr> ParseExpr() { return ParseBinary(0); }
+  // Expressions nest at most this deep (parentheses, calls, unary
+  // operators): deeper is refused before the recursion could exhaust the
+  // stack.
+  static constexpr int kMaxDepth = 200;
+
+  Status Deeper() {
+    if (++depth_ <= kMaxDepth) return Status::Ok();
+    return Error(Peek(),
+                 "the expression nests more than " + std::to_string(kMaxDepth) + " levels deep");
+  }
+
+  Result<Expr> ParseExpr() {
+    STARLING_RETURN_IF_ERROR(Deeper());
+    auto e = ParseBinary(0);
+    --depth_;
+    return e;
+  }
 
   static int Level(Tok k) {
     switch (k) {
@@ -362,7 +378,10 @@ class Parser {
     if (At(Tok::kMinus) || At(Tok::kNot) || At(Tok::kPlus)) {
       const std::size_t first = pos_;
       const Token& op = Take();
-      STARLING_ASSIGN_OR_RETURN(Expr operand, ParseUnary());
+      STARLING_RETURN_IF_ERROR(Deeper());
+      auto parsed = ParseUnary();
+      --depth_;
+      STARLING_ASSIGN_OR_RETURN(Expr operand, std::move(parsed));
       if (op.kind == Tok::kPlus) return operand;
       // -9223372036854775808 is a literal of its own: its magnitude alone does not fit.
       if (op.kind == Tok::kMinus && operand.kind == ExprKind::kInt && operand.op == Tok::kInt) {
@@ -530,6 +549,7 @@ class Parser {
   const QueryText& q_;
   std::vector<Token> t_;
   std::size_t pos_ = 0;
+  int depth_ = 0;  // expressions open now (Deeper)
 };
 
 }  // namespace

@@ -300,7 +300,21 @@ class Compiler {
     return Internal("query: an expression the compiler does not know");
   }
 
+  // The SQL of an operator repeats its operands (checked arithmetic names
+  // each one several times), so a deeply nested expression could grow
+  // without bound: past kMaxSqlBytes it is refused.
+  static constexpr std::size_t kMaxSqlBytes = 1 << 20;
+
   Result<std::string> Binary(const PExpr& e, const std::vector<std::string>& a) {
+    STARLING_ASSIGN_OR_RETURN(std::string sql, BinaryUnchecked(e, a));
+    if (sql.size() > kMaxSqlBytes) {
+      return InvalidArgument("query: its SQL for " + std::string(d_.Name()) +
+                             " would pass 1 MiB (an expression nested too deeply); simplify it");
+    }
+    return sql;
+  }
+
+  Result<std::string> BinaryUnchecked(const PExpr& e, const std::vector<std::string>& a) {
     const Type t = e.args[0].type != Type::kNull ? e.args[0].type : e.args[1].type;
     switch (e.op) {
       case Op::kEq:

@@ -8,9 +8,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "query/dialects/dialects.h"
 #include "query/functions.h"
 #include "query/lexer.h"
 #include "query/resolver.h"
+#include "query/sql_compiler.h"
 
 namespace starling::query {
 namespace {
@@ -188,6 +190,44 @@ TEST(Functions, DocsListEveryFunction) {
   std::stringstream doc;
   doc << in.rdbuf();
   EXPECT_NE(doc.str().find(FunctionsMarkdown()), std::string::npos) << FunctionsMarkdown();
+}
+
+}  // namespace
+}  // namespace starling::query
+
+namespace starling::query {
+namespace {
+
+// Found by query_fuzz: nesting is bounded before the recursion could exhaust
+// the stack, and an expression whose SQL would explode is refused, not built.
+TEST(Parser, DeepNestingIsRefusedWhereItStarts) {
+  const std::string parens =
+      "from posts | select {a = " + std::string(5000, '(') + "1" + std::string(5000, ')') + "}";
+  auto p = Compile(parens);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(p.status().message().find("query:1:"), std::string::npos) << p.status().message();
+  EXPECT_NE(p.status().message().find("nests more than 200 levels"), std::string::npos);
+  auto minus = Compile("from posts | select {a = " + std::string(100000, '-') + "1}");
+  ASSERT_FALSE(minus.ok());
+  EXPECT_NE(minus.status().message().find("nests more than"), std::string::npos);
+  // 150 levels are fine.
+  EXPECT_TRUE(Compile("from posts | select {a = " + std::string(150, '(') + "like_count" +
+                      std::string(150, ')') + "}")
+                  .ok());
+  // Checked integer arithmetic names its operands more than once: 60 nested
+  // additions would be gigabytes of SQL. Refused with a reason instead.
+  std::string sum = "like_count";
+  for (int i = 0; i < 60; ++i) sum = "(" + sum + " + like_count)";
+  auto plan = Compile("from posts | select {a = " + sum + "}");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  for (const auto& dialect : {dialects::MakeSqlite(), dialects::MakePostgres(),
+                              dialects::MakeMysql(), dialects::MakeClickhouse()}) {
+    auto sql = CompileSql(*plan, *dialect);
+    ASSERT_FALSE(sql.ok()) << dialect->Name();
+    EXPECT_NE(sql.status().message().find("would pass 1 MiB"), std::string::npos)
+        << sql.status().message();
+  }
 }
 
 }  // namespace

@@ -67,9 +67,10 @@ Result<Connection> Connection::Open(const server::Address& a,
                                 "client_encoding",
                                 "options",
                                 "application_name"};
-  std::vector<const char*> values{a.host.c_str(),  port.c_str(), a.database.c_str(),
-                                  timeout.c_str(), "UTF8",       "-c TimeZone=UTC -c client_min_messages=warning",
-                                  "starling"};
+  std::vector<const char*> values{
+      a.host.c_str(),  port.c_str(), a.database.c_str(),
+      timeout.c_str(), "UTF8",       "-c TimeZone=UTC -c client_min_messages=warning",
+      "starling"};
   if (!a.user.empty()) {
     keys.push_back("user");
     values.push_back(a.user.c_str());
@@ -86,7 +87,8 @@ Result<Connection> Connection::Open(const server::Address& a,
   if (c.conn_ == nullptr) return Unavailable("PostgreSQL " + a.display + ": out of memory");
   // Notices (CREATE ... IF NOT EXISTS that skipped) are not for the user's
   // terminal; warnings and errors come back as Status.
-  PQsetNoticeProcessor(c.conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c.conn_, [](void*, const char*) {}, nullptr);
   if (PQstatus(c.conn_) != CONNECTION_OK) {
     const std::string m = Trimmed(PQerrorMessage(c.conn_));
     // libpq says why in words only: a refused login is not worth retrying.
