@@ -23,6 +23,8 @@ bool Transient(unsigned code) {
     case ER_LOCK_WAIT_TIMEOUT:
     case ER_SERVER_SHUTDOWN:
     case ER_CON_COUNT_ERROR:
+    case ER_QUERY_INTERRUPTED:  // 1317: a server restart, KILL QUERY
+    case 1927:                  // ER_CONNECTION_KILLED
       return true;
     default:
       return false;
@@ -61,13 +63,18 @@ struct Infile {
   std::size_t at = 0;
 };
 
-int InfileInit(void** ptr, const char* /*name*/, void* userdata) {
+// Only LoadData's own file, named "starling", while LoadData runs: a
+// server that asks for any other file (or at any other time: userdata is
+// null then) is refused. No file of the client's is ever opened.
+int InfileInit(void** ptr, const char* name, void* userdata) {
   *ptr = userdata;
+  if (userdata == nullptr || name == nullptr || std::string_view(name) != "starling") return 1;
   return 0;
 }
 
 int InfileRead(void* ptr, char* buf, unsigned int size) {
   auto* f = static_cast<Infile*>(ptr);
+  if (f == nullptr) return -1;
   const std::size_t n = std::min<std::size_t>(size, f->data.size() - f->at);
   std::memcpy(buf, f->data.data() + f->at, n);
   f->at += n;
@@ -116,10 +123,11 @@ Result<Connection> Connection::Open(const server::Address& a,
   // handler: no file of the client's is ever read).
   const unsigned local_infile = 1;
   mysql_options(c.conn_, MYSQL_OPT_LOCAL_INFILE, &local_infile);
+  mysql_set_local_infile_handler(c.conn_, InfileInit, InfileRead, InfileEnd, InfileError, nullptr);
   // UTC, strict (refuse what does not fit), byte-wise text.
   mysql_options(c.conn_, MYSQL_INIT_COMMAND,
                 "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,"
-                "ONLY_FULL_GROUP_BY', collation_connection = 'utf8mb4_bin'");
+                "ONLY_FULL_GROUP_BY', collation_connection = 'utf8mb4_nopad_bin'");
   if (mysql_real_connect(c.conn_, a.host.c_str(), a.user.empty() ? nullptr : a.user.c_str(),
                          a.password ? a.password->c_str() : nullptr, a.database.c_str(),
                          static_cast<unsigned>(a.port), nullptr, 0) == nullptr) {
@@ -198,10 +206,15 @@ Status Connection::LoadData(std::string_view load_sql, std::string_view data) {
   Infile file{data, 0};
   mysql_set_local_infile_handler(conn_, InfileInit, InfileRead, InfileEnd, InfileError, &file);
   const int rc = mysql_real_query(conn_, load_sql.data(), load_sql.size());
-  mysql_set_local_infile_default(conn_);
+  // Back to refusing every request (never libmariadb's default, which opens
+  // the file a server names).
+  mysql_set_local_infile_handler(conn_, InfileInit, InfileRead, InfileEnd, InfileError, nullptr);
   if (rc != 0) {
     const unsigned code = mysql_errno(conn_);
-    if (code == ER_NOT_ALLOWED_COMMAND || code == ER_LOAD_INFILE_CAPABILITY_DISABLED) {
+    // MariaDB's and MySQL 8's server refusals (3948: local_infile=OFF),
+    // and the client's own (2068).
+    if (code == ER_NOT_ALLOWED_COMMAND || code == ER_LOAD_INFILE_CAPABILITY_DISABLED ||
+        code == 3948 || code == 2068) {
       return Unsupported("MariaDB " + display_ +
                          ": LOAD DATA LOCAL is not allowed: " + mysql_error(conn_));
     }

@@ -38,8 +38,10 @@ class MyPostSink final : public PostSink {
                          std::string(kSchemaVersion));
     }
     if (o_.replace) {
-      for (const TableInfo& t : Tables()) {
-        STARLING_RETURN_IF_ERROR(conn_.Exec("TRUNCATE TABLE " + std::string(t.name)));
+      // Entity tables first: a stop half-way leaves posts, never entity
+      // rows without their post.
+      for (auto t = Tables().rbegin(); t != Tables().rend(); ++t) {
+        STARLING_RETURN_IF_ERROR(conn_.Exec("TRUNCATE TABLE " + std::string(t->name)));
       }
     }
     return Status::Ok();
@@ -53,6 +55,8 @@ class MyPostSink final : public PostSink {
   }
 
   Status Flush() override {
+    // After the retries gave up, the run stops: not the whole cycle again.
+    if (!failed_.ok()) return failed_;
     if (closed_ || pending_.empty()) return Status::Ok();
     // The last rendering of a post given twice wins.
     std::unordered_map<std::string_view, std::size_t> last;
@@ -63,7 +67,7 @@ class MyPostSink final : public PostSink {
     }
     const std::string what =
         "writing " + std::to_string(batch_.size()) + " posts to MariaDB " + o_.address.display;
-    STARLING_RETURN_IF_ERROR(server::WithRetries(o_.retry, what, [&]() -> Status {
+    failed_ = server::WithRetries(o_.retry, what, [&]() -> Status {
       if (!conn_.is_open()) {
         STARLING_ASSIGN_OR_RETURN(conn_, Connection::Open(o_.address, o_.retry.connect_timeout));
       }
@@ -73,7 +77,8 @@ class MyPostSink final : public PostSink {
         if (server::Retryable(st)) conn_ = Connection();
       }
       return st;
-    }));
+    });
+    STARLING_RETURN_IF_ERROR(failed_);
     pending_.clear();
     batch_.clear();
     return Status::Ok();
@@ -157,13 +162,16 @@ class MyPostSink final : public PostSink {
     STARLING_ASSIGN_OR_RETURN(Rows stored,
                               conn_.Query("SELECT COUNT(*) FROM posts WHERE id IN (" + ids + ")"));
     const bool upsert = !stored.rows.empty() && stored.rows[0][0] != Value{std::int64_t{0}};
+    // Entity rows of the batch's ids go first, stored post or not (rows left
+    // without their post would collide with the new ones); by the primary
+    // key's prefix, so cheap when there are none.
+    for (const TableInfo& t : Tables()) {
+      if (t.table == LogicalTable::kPosts) continue;
+      STARLING_RETURN_IF_ERROR(
+          conn_.Exec("DELETE FROM " + std::string(t.name) + " WHERE post_id IN (" + ids + ")"));
+    }
     std::string tail;
     if (upsert) {
-      for (const TableInfo& t : Tables()) {
-        if (t.table == LogicalTable::kPosts) continue;
-        STARLING_RETURN_IF_ERROR(
-            conn_.Exec("DELETE FROM " + std::string(t.name) + " WHERE post_id IN (" + ids + ")"));
-      }
       tail = " ON DUPLICATE KEY UPDATE ";
       bool first = true;
       for (const TableColumn& c : TableInfoOf(LogicalTable::kPosts).columns) {
@@ -241,6 +249,7 @@ class MyPostSink final : public PostSink {
   std::vector<model::Post> pending_;
   std::vector<const model::Post*> batch_;
   bool load_data_ = true;  // LOAD DATA LOCAL until the server refuses it
+  Status failed_;          // the last flush's retries gave up (Close does not try again)
   bool closed_ = false;
 };
 

@@ -14,6 +14,8 @@
 namespace starling::sink::mysql {
 namespace {
 
+constexpr std::size_t kStatementBytes = 4u << 20;
+
 std::string Bound(model::TimestampUs t) {
   if (t == INT64_MIN || t == INT64_MAX) return "";
   return model::FormatTimestamp(t);
@@ -65,13 +67,15 @@ class MyResultSink final : public ResultSink {
   }
 
   Status Flush() override {
+    // After the retries gave up, the run stops: not the whole cycle again.
+    if (!failed_.ok()) return failed_;
     if (closed_ || pending_.empty()) return Status::Ok();
-    STARLING_RETURN_IF_ERROR(
-        Retrying("writing " + std::to_string(pending_.size()) + " windows", [&]() -> Status {
-          STARLING_RETURN_IF_ERROR(conn_.Exec("START TRANSACTION"));
-          for (const model::WindowResult& r : pending_) STARLING_RETURN_IF_ERROR(WriteOne(r));
-          return conn_.Exec("COMMIT");
-        }));
+    failed_ = Retrying("writing " + std::to_string(pending_.size()) + " windows", [&]() -> Status {
+      STARLING_RETURN_IF_ERROR(conn_.Exec("START TRANSACTION"));
+      for (const model::WindowResult& r : pending_) STARLING_RETURN_IF_ERROR(WriteOne(r));
+      return conn_.Exec("COMMIT");
+    });
+    STARLING_RETURN_IF_ERROR(failed_);
     pending_.clear();
     return Status::Ok();
   }
@@ -121,13 +125,18 @@ class MyResultSink final : public ResultSink {
     conn_.AppendLiteral(&where, Bound(r.window_end));
     STARLING_RETURN_IF_ERROR(conn_.Exec("DELETE FROM " + std::string(k.table) + where));
     if (!r.rows.empty()) {
-      std::string sql = "INSERT INTO " + std::string(k.table) +
-                        " (pipeline, analysis, window_start, window_end, " +
-                        ResultColumnList(r.kind) + ") VALUES ";
-      bool first = true;
+      const std::string insert = "INSERT INTO " + std::string(k.table) +
+                                 " (pipeline, analysis, window_start, window_end, " +
+                                 ResultColumnList(r.kind) + ") VALUES ";
+      std::string sql;
       for (const model::ResultRow& row : r.rows) {
-        sql += first ? "(" : ",(";
-        first = false;
+        // Cut well under the server's max_allowed_packet (16 MiB by
+        // default): a window of many long keys is several statements.
+        if (sql.size() >= kStatementBytes) {
+          STARLING_RETURN_IF_ERROR(conn_.Exec(sql));
+          sql.clear();
+        }
+        sql += sql.empty() ? insert + "(" : ",(";
         sql += head;
         for (std::size_t i = 0; i < k.columns.size(); ++i) {
           const model::ResultColumn& c = k.columns[i];
@@ -171,6 +180,7 @@ class MyResultSink final : public ResultSink {
   Options o_;
   Connection conn_;
   std::vector<model::WindowResult> pending_;
+  Status failed_;  // the last flush's retries gave up (Close does not try again)
   bool closed_ = false;
 };
 

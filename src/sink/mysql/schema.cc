@@ -8,7 +8,7 @@ namespace starling::sink::mysql {
 namespace {
 
 constexpr std::string_view kTableOptions =
-    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin";
 
 bool IsId(const TableInfo& t, const TableColumn& c) {
   return (t.table == LogicalTable::kPosts && c.name == "id") || c.name == "post_id";

@@ -31,7 +31,10 @@ std::string Trimmed(const char* message) {
 // 08 (connection exception), 57P (operator intervention: shutdown), 53
 // (insufficient resources).
 bool ConnectionState(std::string_view state) {
-  return state.starts_with("08") || state.starts_with("57P") || state.starts_with("53");
+  return state.starts_with("08") || state.starts_with("57P") || state.starts_with("53") ||
+         // Another writer in the way: a serialization failure, a deadlock,
+         // a lock not available. Trying again may pass.
+         state == "40001" || state == "40P01" || state == "55P03";
 }
 
 }  // namespace
@@ -168,7 +171,11 @@ Status Connection::Stream(std::string_view sql,
                           const std::function<Status(std::span<const Value>)>& on_row) {
   if (conn_ == nullptr) return Unavailable("PostgreSQL " + display_ + ": not connected");
   const std::string s(sql);
-  if (PQsendQuery(conn_, s.c_str()) != 1) return Failure("query", nullptr);
+  // The extended protocol: one statement only (a `; COMMIT; ...` in the
+  // text is refused, so a read-only transaction stays one).
+  if (PQsendQueryParams(conn_, s.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+    return Failure("query", nullptr);
+  }
   // Row by row: a large answer is never held whole.
   (void)PQsetSingleRowMode(conn_);
   Status result = Status::Ok();

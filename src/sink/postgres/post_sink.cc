@@ -21,6 +21,46 @@ namespace {
 
 constexpr std::string_view kUniqueViolation = "23505";
 
+// Whether jsonb takes this JSON text: it refuses the escape \u0000 and a
+// UTF-16 surrogate escape that is not a high one followed by a low one
+// (simdjson On-Demand never looked at the fields the parser skipped).
+bool JsonbTakes(std::string_view json) {
+  auto hex = [&](std::size_t at) -> int {
+    if (at + 4 > json.size()) return -1;
+    int v = 0;
+    for (std::size_t i = at; i < at + 4; ++i) {
+      const char c = json[i];
+      const int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+      if (d < 0) return -1;
+      v = v * 16 + d;
+    }
+    return v;
+  };
+  for (std::size_t i = json.find('\\'); i != std::string_view::npos; i = json.find('\\', i)) {
+    if (i + 1 >= json.size()) return false;
+    if (json[i + 1] != 'u') {
+      i += 2;  // \\, \" and the others: the next character is not an escape
+      continue;
+    }
+    const int v = hex(i + 2);
+    if (v < 0 || v == 0) return false;
+    if (v >= 0xDC00 && v <= 0xDFFF) return false;  // a low surrogate alone
+    if (v >= 0xD800 && v <= 0xDBFF) {
+      const std::size_t next = i + 6;
+      if (next + 1 >= json.size() || json[next] != '\\' || json[next + 1] != 'u') return false;
+      const int low = hex(next + 2);
+      if (low < 0xDC00 || low > 0xDFFF) return false;
+      i = next + 6;
+      continue;
+    }
+    i += 6;
+  }
+  return true;
+}
+
 void AppendCell(std::string* out, const Cell& c) {
   if (std::holds_alternative<std::monostate>(c)) {
     AppendCopyNull(out);
@@ -70,11 +110,13 @@ class PgPostSink final : public PostSink {
   }
 
   Status Flush() override {
+    // After the retries gave up, the run stops: not the whole cycle again.
+    if (!failed_.ok()) return failed_;
     if (closed_ || pending_.empty()) return Status::Ok();
     STARLING_RETURN_IF_ERROR(Encode());
     const std::string what =
         "writing " + std::to_string(batch_posts_) + " posts to PostgreSQL " + o_.address.display;
-    STARLING_RETURN_IF_ERROR(server::WithRetries(o_.retry, what, [&]() -> Status {
+    failed_ = server::WithRetries(o_.retry, what, [&]() -> Status {
       if (!conn_.is_open()) {
         STARLING_ASSIGN_OR_RETURN(conn_, Connection::Open(o_.address, o_.retry.connect_timeout));
       }
@@ -84,7 +126,8 @@ class PgPostSink final : public PostSink {
         if (server::Retryable(st)) conn_ = Connection();  // a new connection next time
       }
       return st;
-    }));
+    });
+    STARLING_RETURN_IF_ERROR(failed_);
     pending_.clear();
     return Status::Ok();
   }
@@ -124,9 +167,8 @@ class PgPostSink final : public PostSink {
               out += ts;
             } else if (t.table == LogicalTable::kPosts && col.name == "raw" &&
                        std::holds_alternative<std::string_view>(cells[c]) &&
-                       std::get<std::string_view>(cells[c]).find("\\u0000") !=
-                           std::string_view::npos) {
-              // jsonb cannot hold U+0000 (docs/stores.md).
+                       !JsonbTakes(std::get<std::string_view>(cells[c]))) {
+              // jsonb cannot hold U+0000 or a lone surrogate (docs/stores.md).
               AppendCopyNull(&out);
             } else {
               const auto* text = std::get_if<std::string_view>(&cells[c]);
@@ -202,6 +244,7 @@ class PgPostSink final : public PostSink {
   std::vector<model::Post> pending_;
   std::array<std::string, 7> data_;
   std::size_t batch_posts_ = 0;
+  Status failed_;  // the last flush's retries gave up (Close does not try again)
   bool closed_ = false;
 };
 

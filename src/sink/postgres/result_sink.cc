@@ -65,13 +65,15 @@ class PgResultSink final : public ResultSink {
   }
 
   Status Flush() override {
+    // After the retries gave up, the run stops: not the whole cycle again.
+    if (!failed_.ok()) return failed_;
     if (closed_ || pending_.empty()) return Status::Ok();
-    STARLING_RETURN_IF_ERROR(
-        Retrying("writing " + std::to_string(pending_.size()) + " windows", [&]() -> Status {
-          STARLING_RETURN_IF_ERROR(conn_.Exec("BEGIN"));
-          for (const model::WindowResult& r : pending_) STARLING_RETURN_IF_ERROR(WriteOne(r));
-          return conn_.Exec("COMMIT");
-        }));
+    failed_ = Retrying("writing " + std::to_string(pending_.size()) + " windows", [&]() -> Status {
+      STARLING_RETURN_IF_ERROR(conn_.Exec("BEGIN"));
+      for (const model::WindowResult& r : pending_) STARLING_RETURN_IF_ERROR(WriteOne(r));
+      return conn_.Exec("COMMIT");
+    });
+    STARLING_RETURN_IF_ERROR(failed_);
     pending_.clear();
     return Status::Ok();
   }
@@ -169,6 +171,7 @@ class PgResultSink final : public ResultSink {
   Options o_;
   Connection conn_;
   std::vector<model::WindowResult> pending_;
+  Status failed_;  // the last flush's retries gave up (Close does not try again)
   bool closed_ = false;
 };
 
