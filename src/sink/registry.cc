@@ -17,13 +17,17 @@ PostSinkKind PostgresPostSinkKind();
 ResultSinkKind PostgresResultSinkKind();
 PostSinkKind MysqlPostSinkKind();
 ResultSinkKind MysqlResultSinkKind();
+PostSinkKind ClickHousePostSinkKind();
+ResultSinkKind ClickHouseResultSinkKind();
 
 namespace {
 
 constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind,
-                                            PostgresPostSinkKind, MysqlPostSinkKind};
+                                            PostgresPostSinkKind, MysqlPostSinkKind,
+                                            ClickHousePostSinkKind};
 constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind,
-                                                PostgresResultSinkKind, MysqlResultSinkKind};
+                                                PostgresResultSinkKind, MysqlResultSinkKind,
+                                                ClickHouseResultSinkKind};
 
 template <typename Kind, std::size_t N>
 Registry<Kind> Build(Kind (*const (&makers)[N])()) {
