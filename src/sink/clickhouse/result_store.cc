@@ -87,9 +87,9 @@ class ChResultStore final : public ResultStore {
     AppendLiteral(&p, pipeline);
     std::vector<model::AnalysisMeta> out;
     STARLING_RETURN_IF_ERROR(Rows(
-        "SELECT analysis, argMin(kind, first) AS kind, min(first) AS first FROM analysis_order "
-        "WHERE pipeline = " +
-            p + " GROUP BY analysis ORDER BY first, analysis",
+        "SELECT analysis, argMin(kind, first) AS first_kind, min(first) AS first_at FROM "
+        "analysis_order WHERE pipeline = " +
+            p + " GROUP BY analysis ORDER BY first_at, analysis",
         [&](std::vector<JsonField>& f) {
           const auto kind = model::ResultKindFromName(Text(f[1].value));
           if (!kind) return;
