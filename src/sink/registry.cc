@@ -22,9 +22,9 @@ ResultSinkKind ClickHouseResultSinkKind();
 
 namespace {
 
-constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind,
-                                            PostgresPostSinkKind, MysqlPostSinkKind,
-                                            ClickHousePostSinkKind};
+constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind,  CsvPostSinkKind,
+                                            SqlitePostSinkKind, PostgresPostSinkKind,
+                                            MysqlPostSinkKind,  ClickHousePostSinkKind};
 constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind,
                                                 PostgresResultSinkKind, MysqlResultSinkKind,
                                                 ClickHouseResultSinkKind};

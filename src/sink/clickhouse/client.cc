@@ -126,8 +126,8 @@ Result<Client> Client::Open(const server::Address& a, std::chrono::microseconds 
   if (h == nullptr) return Internal("ClickHouse " + a.display + ": curl_easy_init failed");
   c.curl_ = h;
   const bool v6 = a.host.find(':') != std::string::npos;
-  c.base_url_ = "http://" + (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port) +
-                "/?database=";
+  c.base_url_ =
+      "http://" + (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port) + "/?database=";
   char* db = curl_easy_escape(h, a.database.data(), static_cast<int>(a.database.size()));
   if (db == nullptr) return Internal("ClickHouse " + a.display + ": out of memory");
   c.base_url_ += db;
@@ -150,10 +150,10 @@ Result<Client> Client::Open(const server::Address& a, std::chrono::microseconds 
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::max<long long>(
-                       1, std::chrono::duration_cast<std::chrono::milliseconds>(connect_timeout)
-                              .count())));
+  curl_easy_setopt(
+      h, CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(std::max<long long>(
+          1, std::chrono::duration_cast<std::chrono::milliseconds>(connect_timeout).count())));
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnWrite);

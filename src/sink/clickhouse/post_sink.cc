@@ -73,8 +73,8 @@ class ChPostSink final : public PostSink {
     STARLING_ASSIGN_OR_RETURN(const std::string max,
                               client_.Fetch("SELECT max(version) FROM " + std::string(kPostsData)));
     last_version_ = std::strtoull(max.c_str(), nullptr, 10);
-    insert_ = "INSERT INTO " + std::string(kPostsData) + " (" + PostsDataColumns() +
-              ") FORMAT RowBinary";
+    insert_ =
+        "INSERT INTO " + std::string(kPostsData) + " (" + PostsDataColumns() + ") FORMAT RowBinary";
     return Status::Ok();
   }
 

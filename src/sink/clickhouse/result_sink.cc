@@ -121,8 +121,7 @@ class ChResultSink final : public ResultSink {
           for (const auto& [kind, body] : bodies) {
             const model::ResultKindInfo& k = model::ResultKindInfoOf(kind);
             STARLING_RETURN_IF_ERROR(client_.Insert("INSERT INTO " + ResultDataTable(k) + " (" +
-                                                        ResultDataColumns(k) +
-                                                        ") FORMAT RowBinary",
+                                                        ResultDataColumns(k) + ") FORMAT RowBinary",
                                                     body));
           }
           if (!order.empty()) STARLING_RETURN_IF_ERROR(client_.Exec(order));

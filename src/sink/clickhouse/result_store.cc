@@ -86,19 +86,19 @@ class ChResultStore final : public ResultStore {
     std::string p;
     AppendLiteral(&p, pipeline);
     std::vector<model::AnalysisMeta> out;
-    STARLING_RETURN_IF_ERROR(Rows(
-        "SELECT analysis, argMin(kind, first) AS first_kind, min(first) AS first_at FROM "
-        "analysis_order WHERE pipeline = " +
-            p + " GROUP BY analysis ORDER BY first_at, analysis",
-        [&](std::vector<JsonField>& f) {
-          const auto kind = model::ResultKindFromName(Text(f[1].value));
-          if (!kind) return;
-          model::AnalysisMeta a;
-          a.pipeline = pipeline;
-          a.analysis = Text(f[0].value);
-          a.kind = *kind;
-          out.push_back(std::move(a));
-        }));
+    STARLING_RETURN_IF_ERROR(
+        Rows("SELECT analysis, argMin(kind, first) AS first_kind, min(first) AS first_at FROM "
+             "analysis_order WHERE pipeline = " +
+                 p + " GROUP BY analysis ORDER BY first_at, analysis",
+             [&](std::vector<JsonField>& f) {
+               const auto kind = model::ResultKindFromName(Text(f[1].value));
+               if (!kind) return;
+               model::AnalysisMeta a;
+               a.pipeline = pipeline;
+               a.analysis = Text(f[0].value);
+               a.kind = *kind;
+               out.push_back(std::move(a));
+             }));
     STARLING_RETURN_IF_ERROR(
         Rows("SELECT analysis, `by`, `window`, k, `of` FROM analyses WHERE pipeline = " + p,
              [&](std::vector<JsonField>& f) {
@@ -169,10 +169,9 @@ class ChResultStore final : public ResultStore {
           }
         }
       }
-      std::stable_sort(r.rows.begin(), r.rows.end(),
-                       [&](const model::ResultRow& x, const model::ResultRow& y) {
-                         return Before(k, x, y);
-                       });
+      std::stable_sort(
+          r.rows.begin(), r.rows.end(),
+          [&](const model::ResultRow& x, const model::ResultRow& y) { return Before(k, x, y); });
       if (k.rank_by_order) {
         std::int32_t rank = 0;
         for (model::ResultRow& row : r.rows) row.rank = ++rank;

@@ -10,9 +10,8 @@ constexpr std::string_view kReplacing = " ENGINE = ReplacingMergeTree(version) O
 
 // Posts columns few distinct values fill: dictionary-encoded.
 bool LowCardinality(const TableInfo& t, const TableColumn& c) {
-  return t.table == LogicalTable::kPosts &&
-         (c.name == "provider" || c.name == "lang" || c.name == "kind" ||
-          c.name == "source_format");
+  return t.table == LogicalTable::kPosts && (c.name == "provider" || c.name == "lang" ||
+                                             c.name == "kind" || c.name == "source_format");
 }
 
 std::string ScalarType(model::ColumnType type) {
@@ -93,9 +92,8 @@ const Settings& SchemaSettings() {
 
 std::vector<std::string> PostsSchema() {
   std::vector<std::string> out;
-  out.push_back(
-      "CREATE TABLE IF NOT EXISTS meta (key String, value String, version UInt64)" +
-      std::string(kReplacing) + "key");
+  out.push_back("CREATE TABLE IF NOT EXISTS meta (key String, value String, version UInt64)" +
+                std::string(kReplacing) + "key");
   out.push_back(PostsData());
   for (const TableInfo& t : Tables()) out.push_back(PostView(t));
   return out;
@@ -118,8 +116,7 @@ std::vector<std::string> ResultsSchema() {
   std::string windows;
   for (const model::ResultKindInfo& k : model::ResultKinds()) {
     const std::string data = ResultDataTable(k);
-    std::string sql =
-        "CREATE TABLE IF NOT EXISTS " + data + " (" + std::string(kWindowHead);
+    std::string sql = "CREATE TABLE IF NOT EXISTS " + data + " (" + std::string(kWindowHead);
     std::string columns;
     for (const model::ResultColumn& c : k.columns) {
       sql += ", " + Quote(c.name) + " Array(" + ScalarType(c.type) + ")";
@@ -130,8 +127,8 @@ std::vector<std::string> ResultsSchema() {
     out.push_back("CREATE VIEW IF NOT EXISTS " + Quote(k.table) +
                   " AS SELECT pipeline, analysis, window_start, window_end" + columns + " FROM " +
                   data + " FINAL ARRAY JOIN " + columns.substr(2));
-    windows += std::string(windows.empty() ? "" : " UNION ALL ") +
-               "SELECT pipeline, analysis, '" + std::string(k.name) +
+    windows += std::string(windows.empty() ? "" : " UNION ALL ") + "SELECT pipeline, analysis, '" +
+               std::string(k.name) +
                "' AS kind, window_start, window_end, total, error_bound, `final`, `rows` FROM " +
                data + " FINAL";
   }
