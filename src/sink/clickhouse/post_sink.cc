@@ -1,16 +1,19 @@
 // File: sink/clickhouse/post_sink.cc
-// Posts into ClickHouse. Posts are kept until a batch is full or the run
-// flushes, then sent as one INSERT ... FORMAT RowBinary into posts_data: one
-// row per post, its entities in arrays, all with the batch's `version`.
-// ClickHouse writes an insert of up to max_insert_block_size (1,048,576)
-// rows as one part, whole or not at all. A batch the server did not take is
-// sent again whole; if the first try had landed after all (the connection
-// broke after the server took it), the second is the same rows with the
-// same version, and ReplacingMergeTree keeps one: nothing doubles. A post
-// written again by a later batch or run gets a higher version and replaces
-// the earlier row, entities included.
+// Posts into ClickHouse. Each post is encoded as it comes (RowBinary: one
+// posts_data row, its entities in arrays) into the current batch; a full
+// batch is sent as one INSERT by a helper thread while the next one fills
+// (one batch in flight: parsing and the server's insert overlap), and Flush
+// sends what is left and waits for both. ClickHouse writes an insert of up
+// to max_insert_block_size (1,048,576) rows as one part, whole or not at
+// all. Every row has its own version, growing in the order posts were
+// written (across runs too), so the newest rendering of a post wins,
+// entities included. A batch the server did not take is sent again whole;
+// if the first try had landed after all (the connection broke after the
+// server took it), the second is the same rows with the same versions, and
+// ReplacingMergeTree keeps one: nothing doubles, nothing is lost (a batch
+// that failed is kept and sent again by the next Flush).
 #include <chrono>
-#include <unordered_map>
+#include <future>
 
 #include "sink/clickhouse/client.h"
 #include "sink/clickhouse/row_binary.h"
@@ -80,38 +83,32 @@ class ChPostSink final : public PostSink {
 
   Status Write(const model::Post& post) override {
     if (closed_) return Internal("ClickHouse sink: Write after Close");
-    pending_.push_back(post);
-    if (pending_.size() >= o_.batch) return Flush();
+    if (rows_ == 0) next_version_ = std::max(NowMicros(), last_version_ + 1);
+    STARLING_RETURN_IF_ERROR(AppendPost(post, next_version_++));
+    ++rows_;
+    if (rows_ < o_.batch) return Status::Ok();
+    // The batch before this one must have landed before this one goes.
+    STARLING_RETURN_IF_ERROR(Wait());
+    STARLING_RETURN_IF_ERROR(SendFailed());
+    Seal();
+    in_flight_ = std::async(std::launch::async, [this] { return Send(sending_, sending_rows_); });
     return Status::Ok();
   }
 
   Status Flush() override {
-    if (closed_ || pending_.empty()) return Status::Ok();
-    // The last rendering of a post given twice in a batch wins (both would
-    // carry the same version, and ClickHouse would keep either).
-    std::unordered_map<std::string_view, std::size_t> last;
-    for (std::size_t i = 0; i < pending_.size(); ++i) last[pending_[i].id] = i;
-    const std::uint64_t version = std::max(NowMicros(), last_version_ + 1);
-    body_.clear();
-    std::size_t rows = 0;
-    for (std::size_t i = 0; i < pending_.size(); ++i) {
-      if (last[pending_[i].id] != i) continue;
-      STARLING_RETURN_IF_ERROR(AppendPost(pending_[i], version));
-      ++rows;
-    }
-    const std::string what =
-        "writing " + std::to_string(rows) + " posts to ClickHouse " + o_.address.display;
-    STARLING_RETURN_IF_ERROR(server::WithRetries(
-        o_.retry, what, [&]() -> Status { return client_.Insert(insert_, body_); }));
-    last_version_ = version;
-    pending_.clear();
-    return Status::Ok();
+    if (closed_) return Status::Ok();
+    STARLING_RETURN_IF_ERROR(Wait());
+    STARLING_RETURN_IF_ERROR(SendFailed());
+    if (rows_ == 0) return Status::Ok();
+    Seal();
+    return SendFailed();
   }
 
   Status Close() override {
     if (closed_) return Status::Ok();
     Status st = Flush();
     closed_ = true;
+    if (in_flight_.valid()) (void)in_flight_.get();
     client_ = Client();
     return st;
   }
@@ -119,8 +116,9 @@ class ChPostSink final : public PostSink {
   std::string Describe() const override { return o_.address.display + " (ClickHouse)"; }
 
  private:
-  // One posts_data row: the posts columns, then each entity table's columns
-  // as arrays (one pass over its rows, a buffer per column), then version.
+  // Appends one posts_data row to the current batch: the posts columns,
+  // then each entity table's columns as arrays (one pass over its rows, a
+  // buffer per column), then version.
   Status AppendPost(const model::Post& p, std::uint64_t version) {
     for (const TableInfo& t : Tables()) {
       const std::size_t width = t.columns.size();
@@ -148,16 +146,56 @@ class ChPostSink final : public PostSink {
     return Status::Ok();
   }
 
+  // The current batch becomes the one to send.
+  void Seal() {
+    sending_.swap(body_);
+    body_.clear();
+    sending_rows_ = rows_;
+    rows_ = 0;
+    last_version_ = next_version_ - 1;
+  }
+
+  // Waits for the batch in flight; when it landed, it is dropped, else kept.
+  Status Wait() {
+    if (!in_flight_.valid()) return Status::Ok();
+    Status st = in_flight_.get();
+    if (st.ok()) {
+      sending_.clear();
+      sending_rows_ = 0;
+    }
+    return st;
+  }
+
+  // Sends a sealed batch that is not in flight (the last one, or one that
+  // failed before), in this thread.
+  Status SendFailed() {
+    if (sending_rows_ == 0) return Status::Ok();
+    STARLING_RETURN_IF_ERROR(Send(sending_, sending_rows_));
+    sending_.clear();
+    sending_rows_ = 0;
+    return Status::Ok();
+  }
+
+  Status Send(const std::string& body, std::size_t rows) {
+    const std::string what =
+        "writing " + std::to_string(rows) + " posts to ClickHouse " + o_.address.display;
+    return server::WithRetries(o_.retry, what,
+                               [&]() -> Status { return client_.Insert(insert_, body); });
+  }
+
   Options o_;
-  Client client_;
+  Client client_;  // used by the batch in flight, or by this thread when none is
   std::string insert_;
-  std::vector<model::Post> pending_;
-  std::string body_;
+  std::string body_;  // the batch being filled
+  std::size_t rows_ = 0;
+  std::string sending_;  // the batch in flight, or one that failed
+  std::size_t sending_rows_ = 0;
+  std::future<Status> in_flight_;
   std::vector<std::string> columns_;
-  std::uint64_t last_version_ = 0;
+  std::uint64_t last_version_ = 0;  // of the last sealed batch's last row
+  std::uint64_t next_version_ = 0;
   bool closed_ = false;
 };
-
 }  // namespace
 
 Result<std::unique_ptr<PostSink>> OpenPostSink(const Options& options) {

@@ -22,6 +22,9 @@ ServerKind ClickHouse() {
               "RowBinary batches, the newest rendering wins; password from CLICKHOUSE_PASSWORD "
               "(docs/stores.md)",
           .result_help = "ClickHouse: one table per result kind, a window replaced whole",
+          // Each insert is a part on disk: fewer, larger ones load faster.
+          .default_batch = 20000,
+          .batch_help = "posts per INSERT (default 20000)",
           .open_post_sink = clickhouse::OpenPostSink,
           .open_result_sink = clickhouse::OpenResultSink,
           .open_post_store = clickhouse::OpenPostStore,
