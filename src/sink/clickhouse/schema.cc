@@ -51,10 +51,12 @@ std::string PostsData() {
     }
     sql += ",\n  " + Quote(t.name) + " Nested(" + nested + ")";
   }
-  // The newest write of a post wins; created_at_time is for people's SQL.
+  // The newest write of a post wins. created_at_time is for people's SQL
+  // (DateTime is unsigned seconds: times before 1970 read as its 0).
   sql +=
       ",\n  version UInt64"
-      ",\n  created_at_time DateTime ALIAS toDateTime(intDiv(created_at, 1000000))"
+      ",\n  created_at_time DateTime ALIAS "
+      "toDateTime(greatest(intDiv(created_at, 1000000), 0))"
       "\n)" +
       std::string(kReplacing) + "id";
   return sql;

@@ -292,6 +292,26 @@ TEST(ClickHouseStore, WindowWrittenAgainIsReplacedWhole) {
             (std::vector<Value>{std::string("top"), std::int64_t{1}, std::int64_t{1}}));
 }
 
+TEST(ClickHouseStore, BatchesInFlightKeepEveryPostAndTheLastRenderingWins) {
+  STARLING_REQUIRE_STORE_SERVER(ch, "clickhouse");
+  Options o = Fresh(ch);
+  o.batch = 3;
+  std::vector<model::Post> posts;
+  for (int i = 0; i < 20; ++i) {
+    model::Post p = testing::SamplePosts()[static_cast<std::size_t>(i % 3)];
+    p.id = "p" + std::to_string(i % 12);  // ids 0-7 twice: in the same batch or a later one
+    p.text = "rendering " + std::to_string(i);
+    p.created_at += i % 12;
+    posts.push_back(std::move(p));
+  }
+  WritePosts(o, posts);
+  std::vector<model::Post> want(posts.begin() + 8, posts.end());  // the last of each id
+  std::sort(want.begin(), want.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+  });
+  EXPECT_EQ(Json(ReadBack(o)), Json(want));
+}
+
 TEST(ClickHouseStore, RefusedStatementIsInvalidArgumentWithTheServersMessage) {
   STARLING_REQUIRE_STORE_SERVER(ch, "clickhouse");
   const Options o = Fresh(ch);
@@ -321,18 +341,19 @@ TEST(ClickHouseStore, RefusedStatementIsInvalidArgumentWithTheServersMessage) {
 
 TEST(ClickHouseStore, StoppedServerIsUnavailableAfterTheRetriesAndNothingIsLost) {
   STARLING_REQUIRE_STORE_SERVER(ch, "clickhouse");
-  const Options o = Fresh(ch);
+  Options o = Fresh(ch);
+  o.batch = 2;  // the second post sends a batch in the background, which fails
   auto sink = OpenPostSink(o);
   ASSERT_TRUE(sink.ok()) << sink.status().message();
-  for (const model::Post& p : testing::SamplePosts()) ASSERT_TRUE((*sink)->Write(p).ok());
   ASSERT_TRUE(ControlStoreServer("kill", "clickhouse"));
+  for (const model::Post& p : testing::SamplePosts()) ASSERT_TRUE((*sink)->Write(p).ok());
   Status st = (*sink)->Flush();
   const bool restarted = ControlStoreServer("restart", "clickhouse");
   ASSERT_TRUE(restarted);
   EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.message();
   EXPECT_NE(st.message().find("did not take it after 2 tries"), std::string::npos) << st.message();
   EXPECT_EQ(st.message().find(ch.password), std::string::npos);
-  // The batch is still held: once the server is back, it lands, once.
+  // The batches are still held: once the server is back, they land, once.
   st = (*sink)->Close();
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(ReadBack(o).size(), 3u);
