@@ -136,9 +136,10 @@ Status TsvReader::Line(std::string_view line) {
     for (std::string_view c : cells) {
       const std::string type = Unescape(c);
       std::string_view t = Unwrap(Unwrap(type, "LowCardinality"), "Nullable");
-      kinds_.push_back(t.rfind("Int", 0) == 0 || t.rfind("UInt", 0) == 0        ? Kind::kInt
-                       : t.rfind("Float", 0) == 0 || t.rfind("Decimal", 0) == 0 ? Kind::kReal
-                                                                                : Kind::kText);
+      // Decimal stays text: a sum past 64 bits must not become a rounded real.
+      kinds_.push_back(t.rfind("Int", 0) == 0 || t.rfind("UInt", 0) == 0 ? Kind::kInt
+                       : t.rfind("Float", 0) == 0                        ? Kind::kReal
+                                                                         : Kind::kText);
     }
     return on_columns_(names_);
   }

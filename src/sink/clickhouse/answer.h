@@ -46,8 +46,8 @@ class JsonRowReader {
 
 // Reads a TabSeparatedWithNamesAndTypes answer: the names to on_columns,
 // then each row's cells typed by the column types: (U)Int* as int64 (a
-// UInt64 above INT64_MAX as a double), Float* and Decimal as double, \N as
-// NULL, everything else (String, DateTime, Date, arrays, ...) as its text.
+// UInt64 above INT64_MAX as a double), Float* as double, \N as NULL,
+// everything else (String, DateTime, Date, arrays, Decimal) as its text.
 class TsvReader {
  public:
   TsvReader(std::function<Status(std::vector<std::string>)> on_columns,

@@ -133,11 +133,12 @@ TEST(ClickHouseStore, TypesOfTablesAndOfQueryCells) {
   auto cells = Ask(**q,
                    "SELECT toInt8(-3) AS a, toUInt64(18446744073709551615) AS b, toFloat32(1.5) "
                    "AS c, 'tab\\there' AS d, NULL AS e, toDateTime('2021-04-01 15:52:31', 'UTC') "
-                   "AS f, created_at, lon FROM posts WHERE id = '1377650090978992134'");
+                   "AS f, created_at, lon, toDecimal64(1.5, 2) AS g FROM posts WHERE id = "
+                   "'1377650090978992134'");
   ASSERT_TRUE(cells.ok()) << cells.status().message();
   ASSERT_EQ(cells->rows.size(), 1u);
   EXPECT_EQ(cells->columns,
-            (std::vector<std::string>{"a", "b", "c", "d", "e", "f", "created_at", "lon"}));
+            (std::vector<std::string>{"a", "b", "c", "d", "e", "f", "created_at", "lon", "g"}));
   const auto& r = cells->rows[0];
   EXPECT_EQ(r[0], Value{std::int64_t{-3}});
   EXPECT_EQ(r[1], Value{18446744073709551615.0});
@@ -146,7 +147,8 @@ TEST(ClickHouseStore, TypesOfTablesAndOfQueryCells) {
   EXPECT_EQ(r[4], Value{});
   EXPECT_EQ(r[5], Value{std::string("2021-04-01 15:52:31")});
   EXPECT_EQ(r[6], Value{std::int64_t{1617292351000000LL}});
-  EXPECT_EQ(r[7], Value{-86.58216981});  // exact: RowBinary in, shortest digits out
+  EXPECT_EQ(r[7], Value{-86.58216981});         // exact: RowBinary in, shortest digits out
+  EXPECT_EQ(r[8], Value{std::string("1.50")});  // Decimal as text, as every store gives it
   EXPECT_EQ(Json(ReadBack(o)), Json([] {
               auto v = testing::SamplePosts();
               std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
