@@ -19,15 +19,17 @@ PostSinkKind MysqlPostSinkKind();
 ResultSinkKind MysqlResultSinkKind();
 PostSinkKind Hdf5PostSinkKind();
 ResultSinkKind Hdf5ResultSinkKind();
+PostSinkKind ClickHousePostSinkKind();
+ResultSinkKind ClickHouseResultSinkKind();
 
 namespace {
 
-constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind,  CsvPostSinkKind,
-                                            SqlitePostSinkKind, PostgresPostSinkKind,
-                                            MysqlPostSinkKind,  Hdf5PostSinkKind};
-constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind,
-                                                PostgresResultSinkKind, MysqlResultSinkKind,
-                                                Hdf5ResultSinkKind};
+constexpr PostSinkKind (*kPostSinks[])() = {
+    JsonlPostSinkKind, CsvPostSinkKind,        SqlitePostSinkKind, PostgresPostSinkKind,
+    MysqlPostSinkKind, ClickHousePostSinkKind, Hdf5PostSinkKind};
+constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind,     JsonlResultSinkKind,
+                                                PostgresResultSinkKind,   MysqlResultSinkKind,
+                                                ClickHouseResultSinkKind, Hdf5ResultSinkKind};
 
 template <typename Kind, std::size_t N>
 Registry<Kind> Build(Kind (*const (&makers)[N])()) {

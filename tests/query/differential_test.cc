@@ -662,8 +662,9 @@ struct ServerCase {
   const char* password;  // the store's variable
 };
 const ServerCase kServers[] = {
-    {"postgres", "postgres", "POSTGRES_PASSWORD"},
-    {"mariadb", "mysql", "MYSQL_PASSWORD"},
+    {"postgres", "postgres", "POSTGRES_PASSWORD"}, {"mariadb", "mysql", "MYSQL_PASSWORD"},
+    // ClickHouse joins once its dialect gives no mismatch here (14 of 332
+    // today: divisions by zero it throws, floors of times before 1970).
 };
 
 class ServerStores {

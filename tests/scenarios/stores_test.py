@@ -18,7 +18,7 @@ store_servers; STARLING_TEST_SERVERS names its servers.json):
   posts and report, nothing lost and nothing doubled.
 
 Usage: stores_test.py STARLING SHARED_DATA WORKDIR [STORE...]
-  STORE: postgres, mariadb (default: every store the servers file has).
+  STORE: postgres, mariadb, clickhouse (default: every store the servers file has).
 A store whose server could not start is skipped loudly (exit 77 when all are).
 """
 import json
@@ -29,6 +29,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVERS_SCRIPT = os.path.join(HERE, "..", "support", "store_servers.py")
@@ -38,6 +40,7 @@ SERVERS_SCRIPT = os.path.join(HERE, "..", "support", "store_servers.py")
 STORES = {
     "postgres": {"scheme": "postgres", "password": "POSTGRES_PASSWORD", "raw_exact": False},
     "mariadb": {"scheme": "mysql", "password": "MYSQL_PASSWORD", "raw_exact": True},
+    "clickhouse": {"scheme": "clickhouse", "password": "CLICKHOUSE_PASSWORD", "raw_exact": True},
 }
 
 failures = []
@@ -266,6 +269,15 @@ def sql_store_reset(s):
         cmd = ["psql", "-q", "-h", host, "-p", port, "-U", user, "-d", db, "-v",
                "ON_ERROR_STOP=1", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public"]
         env = dict(os.environ, PGPASSWORD=s.password, PGOPTIONS="-c client_min_messages=warning")
+    elif s.name == "clickhouse":
+        # Its HTTP interface; the password in a header, as its clients send it.
+        for sql in (f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db}"):
+            req = urllib.request.Request(
+                f"http://{host}:{port}/?" + urllib.parse.urlencode({"database": "default"}),
+                data=sql.encode(), headers={"X-ClickHouse-User": user,
+                                            "X-ClickHouse-Key": s.password})
+            urllib.request.urlopen(req, timeout=60).read()
+        return
     else:
         cmd = ["mariadb", "-h", host, "-P", port, "-u", user, "-e",
                f"DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db} CHARACTER SET utf8mb4"]

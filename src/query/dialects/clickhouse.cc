@@ -1,6 +1,6 @@
 // File: query/dialects/clickhouse.cc
-// ClickHouse 18.16 (compiled and snapshot-tested; a store runs it once it
-// has a QueryableStore). What that server lacks or does otherwise, and how
+// ClickHouse 18.16 (run by the ClickHouse store, sink/clickhouse/, and in
+// the server differential test). What that server lacks or does otherwise, and how
 // it is written here:
 // - text compares by bytes already (String is bytes);
 // - no NULLS FIRST/LAST: isNull(x) terms order NULLs;
@@ -8,7 +8,8 @@
 //   found by bounds (pure Int64 comparisons) and made NULL; division by 0
 //   throws, so a divisor is replaced by 1 before dividing where the answer
 //   is NULL anyway;
-// - aggregates of an empty set give 0, not NULL: the -OrNull combinators;
+// - aggregates of an empty set give 0, not NULL, and 18.16 has no -OrNull
+//   combinators: if(count(x) = 0, NULL, f(x));
 // - sum of Int64 wraps around: refused (sum x * 1.0 sums floats);
 // - JOIN fills unmatched rows with default values, not NULL: refused;
 // - text.lower/text.upper refused (lowerUTF8 is not u_tolower);
@@ -124,16 +125,22 @@ class Clickhouse : public SqlDialect {
                         "ClickHouse 18.16 sums Int64 with wrap-around; sum floats instead "
                         "(sum (x * 1.0))");
         }
-        return "sumOrNull(" + arg + ")";
+        return OrNull("sum", arg);
       case Fn::kMin:
-        return "minOrNull(" + arg + ")";
+        return OrNull("min", arg);
       case Fn::kMax:
-        return "maxOrNull(" + arg + ")";
+        return OrNull("max", arg);
       case Fn::kAverage:
-        return "avgOrNull(" + arg + ")";
+        return OrNull("avg", arg);
       default:
         return Refuse("this function", "not an aggregate");
     }
+  }
+
+  // 18.16 has no -OrNull combinators (the server says "Unknown function
+  // avgOrNull"): NULL when no value was counted, spelled out.
+  static std::string OrNull(const char* f, const std::string& arg) {
+    return "if(count(" + arg + ") = 0, NULL, " + f + "(" + arg + "))";
   }
 
   Status CanJoin() const override {

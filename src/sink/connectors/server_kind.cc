@@ -4,9 +4,9 @@
 namespace starling::sink {
 namespace {
 
-std::vector<spec::ParamDecl> Params(bool batch) {
+std::vector<spec::ParamDecl> Params(const ServerKind& k, bool batch) {
   std::vector<spec::ParamDecl> p;
-  if (batch) p.push_back({"batch", spec::ParamType::kUint, "posts per transaction (default 5000)"});
+  if (batch) p.push_back({"batch", spec::ParamType::kUint, k.batch_help});
   for (const spec::ParamDecl& d : server::RetryParams()) p.push_back(d);
   return p;
 }
@@ -17,7 +17,7 @@ Result<server::Options> OptionsOf(const ServerKind& k, const spec::Spec& s, cons
   STARLING_ASSIGN_OR_RETURN(o.address,
                             server::AddressOf(s, k.default_port, k.credential, "starling"));
   o.retry = server::RetryPolicyOf(p);
-  const std::uint64_t batch = p.Has("batch") ? p.Uint("batch", 0) : o.batch;
+  const std::uint64_t batch = p.Has("batch") ? p.Uint("batch", 0) : k.default_batch;
   if (batch < 1 || batch > 1'000'000) {
     return InvalidArgument("store spec '" + s.redacted + "': batch must be 1 to 1000000");
   }
@@ -27,13 +27,11 @@ Result<server::Options> OptionsOf(const ServerKind& k, const spec::Spec& s, cons
 }
 
 ConnectorInfo Info(const ServerKind& k, bool posts) {
-  static const std::vector<spec::ParamDecl> post_params = Params(true);
-  static const std::vector<spec::ParamDecl> result_params = Params(false);
   return {.scheme = k.scheme,
           .aliases = k.aliases,
           .usage = posts ? k.post_usage : k.post_usage.substr(0, k.post_usage.find('[')),
           .help = posts ? k.post_help : k.result_help,
-          .params = posts ? post_params : result_params,
+          .params = Params(k, posts),
           .takes_hosts = true};
 }
 

@@ -26,6 +26,9 @@ struct ServerKind {
   std::string_view post_usage;
   std::string_view post_help;
   std::string_view result_help;
+  // Posts per batch unless the spec says (batch=), and its help.
+  std::size_t default_batch = 5000;
+  std::string_view batch_help = "posts per transaction (default 5000)";
   std::function<Result<std::unique_ptr<PostSink>>(const server::Options&)> open_post_sink;
   std::function<Result<std::unique_ptr<ResultSink>>(const server::Options&)> open_result_sink;
   std::function<Result<std::unique_ptr<PostStore>>(const server::Options&)> open_post_store;
