@@ -16,16 +16,12 @@
 #include "sink/clickhouse/row_binary.h"
 #include "sink/clickhouse/schema.h"
 #include "sink/clickhouse/store.h"
+#include "sink/server/results.h"
 
 namespace starling::sink::clickhouse {
 namespace {
 
 namespace rb = row_binary;
-
-std::string Bound(model::TimestampUs t) {
-  if (t == INT64_MIN || t == INT64_MAX) return "";
-  return model::FormatTimestamp(t);
-}
 
 std::uint64_t NowMicros() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -155,8 +151,8 @@ class ChResultSink final : public ResultSink {
     const model::ResultKindInfo& k = model::ResultKindInfoOf(r.kind);
     rb::String(out, r.pipeline);
     rb::String(out, r.analysis);
-    rb::String(out, Bound(r.window_start));
-    rb::String(out, Bound(r.window_end));
+    rb::String(out, server::WindowBound(r.window_start));
+    rb::String(out, server::WindowBound(r.window_end));
     rb::Int64(out, static_cast<std::int64_t>(r.total));
     rb::Int64(out, static_cast<std::int64_t>(r.error_bound));
     rb::UInt8(out, r.final ? 1 : 0);

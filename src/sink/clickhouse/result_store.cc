@@ -10,14 +10,10 @@
 #include "sink/clickhouse/client.h"
 #include "sink/clickhouse/schema.h"
 #include "sink/clickhouse/store.h"
+#include "sink/server/results.h"
 
 namespace starling::sink::clickhouse {
 namespace {
-
-Result<model::TimestampUs> Time(const std::string& text, bool start) {
-  if (text.empty()) return start ? INT64_MIN : INT64_MAX;
-  return model::ParseTimestamp(text);
-}
 
 std::int64_t Int(const Value& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
@@ -138,8 +134,8 @@ class ChResultStore final : public ResultStore {
       r.analysis = a.analysis;
       r.kind = a.kind;
       const std::string start = Text(f[0].value), end = Text(f[1].value);
-      auto s = Time(start, true);
-      auto e = Time(end, false);
+      auto s = server::ParseWindowBound(start, true);
+      auto e = server::ParseWindowBound(end, false);
       if (!s.ok() || !e.ok()) {
         bad = MalformedInput(Name() + ": window of " + a.analysis + " has a bad time '" + start +
                              "'..'" + end + "'");
@@ -156,17 +152,7 @@ class ChResultStore final : public ResultStore {
         const model::ResultColumn& col = k.columns[c];
         const std::vector<Value>& items = f[5 + c].items;
         for (std::size_t i = 0; i < n && i < items.size(); ++i) {
-          switch (col.type) {
-            case model::ColumnType::kInt:
-              model::SetIntField(&r.rows[i], col.field, Int(items[i]));
-              break;
-            case model::ColumnType::kReal:
-              model::SetRealField(&r.rows[i], col.field, Real(items[i]));
-              break;
-            case model::ColumnType::kText:
-              model::SetTextField(&r.rows[i], col.field, Text(items[i]));
-              break;
-          }
+          server::SetResultField(&r.rows[i], col, items[i]);
         }
       }
       std::stable_sort(

@@ -67,17 +67,7 @@ class MyPostSink final : public PostSink {
     }
     const std::string what =
         "writing " + std::to_string(batch_.size()) + " posts to MariaDB " + o_.address.display;
-    failed_ = server::WithRetries(o_.retry, what, [&]() -> Status {
-      if (!conn_.is_open()) {
-        STARLING_ASSIGN_OR_RETURN(conn_, Connection::Open(o_.address, o_.retry.connect_timeout));
-      }
-      Status st = WriteBatch();
-      if (!st.ok()) {
-        (void)conn_.Exec("ROLLBACK");
-        if (server::Retryable(st)) conn_ = Connection();
-      }
-      return st;
-    });
+    failed_ = server::WriteRetrying(o_, what, conn_, [&] { return WriteBatch(); });
     STARLING_RETURN_IF_ERROR(failed_);
     pending_.clear();
     batch_.clear();

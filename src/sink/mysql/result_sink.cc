@@ -10,16 +10,12 @@
 #include "sink/mysql/connection.h"
 #include "sink/mysql/schema.h"
 #include "sink/mysql/store.h"
+#include "sink/server/results.h"
 
 namespace starling::sink::mysql {
 namespace {
 
 constexpr std::size_t kStatementBytes = 4u << 20;
-
-std::string Bound(model::TimestampUs t) {
-  if (t == INT64_MIN || t == INT64_MAX) return "";
-  return model::FormatTimestamp(t);
-}
 
 class MyResultSink final : public ResultSink {
  public:
@@ -92,26 +88,14 @@ class MyResultSink final : public ResultSink {
 
  private:
   Status Retrying(const std::string& what, const std::function<Status()>& body) {
-    return server::WithRetries(
-        o_.retry, what + " to MariaDB " + o_.address.display, [&]() -> Status {
-          if (!conn_.is_open()) {
-            STARLING_ASSIGN_OR_RETURN(conn_,
-                                      Connection::Open(o_.address, o_.retry.connect_timeout));
-          }
-          Status st = body();
-          if (!st.ok()) {
-            (void)conn_.Exec("ROLLBACK");
-            if (server::Retryable(st)) conn_ = Connection();
-          }
-          return st;
-        });
+    return server::WriteRetrying(o_, what + " to MariaDB " + o_.address.display, conn_, body);
   }
 
   Status WriteOne(const model::WindowResult& r) {
     const model::ResultKindInfo& k = model::ResultKindInfoOf(r.kind);
     std::string head;
-    for (const std::string& v :
-         {r.pipeline, r.analysis, Bound(r.window_start), Bound(r.window_end)}) {
+    for (const std::string& v : {r.pipeline, r.analysis, server::WindowBound(r.window_start),
+                                 server::WindowBound(r.window_end)}) {
       conn_.AppendLiteral(&head, v);
       head += ',';
     }
@@ -120,9 +104,9 @@ class MyResultSink final : public ResultSink {
     where += " AND analysis = ";
     conn_.AppendLiteral(&where, r.analysis);
     where += " AND window_start = ";
-    conn_.AppendLiteral(&where, Bound(r.window_start));
+    conn_.AppendLiteral(&where, server::WindowBound(r.window_start));
     where += " AND window_end = ";
-    conn_.AppendLiteral(&where, Bound(r.window_end));
+    conn_.AppendLiteral(&where, server::WindowBound(r.window_end));
     STARLING_RETURN_IF_ERROR(conn_.Exec("DELETE FROM " + std::string(k.table) + where));
     if (!r.rows.empty()) {
       const std::string insert = "INSERT INTO " + std::string(k.table) +
@@ -167,9 +151,9 @@ class MyResultSink final : public ResultSink {
     w += ',';
     conn_.AppendLiteral(&w, r.analysis);
     w += ",'" + std::string(model::ResultKindName(r.kind)) + "',";
-    conn_.AppendLiteral(&w, Bound(r.window_start));
+    conn_.AppendLiteral(&w, server::WindowBound(r.window_start));
     w += ',';
-    conn_.AppendLiteral(&w, Bound(r.window_end));
+    conn_.AppendLiteral(&w, server::WindowBound(r.window_end));
     w += "," + std::to_string(r.total) + "," + std::to_string(r.error_bound) + "," +
          (r.final ? "1" : "0") + "," + std::to_string(r.rows.size()) +
          ") ON DUPLICATE KEY UPDATE kind = VALUES(kind), total = VALUES(total), error_bound = "

@@ -7,14 +7,10 @@
 #include "sink/mysql/connection.h"
 #include "sink/mysql/schema.h"
 #include "sink/mysql/store.h"
+#include "sink/server/results.h"
 
 namespace starling::sink::mysql {
 namespace {
-
-Result<model::TimestampUs> Time(const std::string& text, bool start) {
-  if (text.empty()) return start ? INT64_MIN : INT64_MAX;
-  return model::ParseTimestamp(text);
-}
 
 std::int64_t Int(const Value& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
@@ -96,8 +92,8 @@ class MyResultStore final : public ResultStore {
       r.analysis = a.analysis;
       r.kind = a.kind;
       const std::string start = Text(w[0]), end = Text(w[1]);
-      auto s = Time(start, true);
-      auto e = Time(end, false);
+      auto s = server::ParseWindowBound(start, true);
+      auto e = server::ParseWindowBound(end, false);
       if (!s.ok() || !e.ok()) {
         return MalformedInput(Name() + ": window of " + a.analysis + " has a bad time '" + start +
                               "'..'" + end + "'");
@@ -120,21 +116,7 @@ class MyResultStore final : public ResultStore {
         for (std::size_t c = 0; c < k.columns.size(); ++c) {
           const model::ResultColumn& col = k.columns[c];
           const Value& v = cells[c];
-          switch (col.type) {
-            case model::ColumnType::kInt:
-              model::SetIntField(&row, col.field, Int(v));
-              break;
-            case model::ColumnType::kReal:
-              model::SetRealField(&row, col.field,
-                                  std::holds_alternative<double>(v) ? std::get<double>(v)
-                                  : std::holds_alternative<std::int64_t>(v)
-                                      ? static_cast<double>(std::get<std::int64_t>(v))
-                                      : 0.0);
-              break;
-            case model::ColumnType::kText:
-              model::SetTextField(&row, col.field, Text(v));
-              break;
-          }
+          server::SetResultField(&row, col, v);
         }
         if (k.rank_by_order) row.rank = ++rank;
         r.rows.push_back(std::move(row));

@@ -116,17 +116,7 @@ class PgPostSink final : public PostSink {
     STARLING_RETURN_IF_ERROR(Encode());
     const std::string what =
         "writing " + std::to_string(batch_posts_) + " posts to PostgreSQL " + o_.address.display;
-    failed_ = server::WithRetries(o_.retry, what, [&]() -> Status {
-      if (!conn_.is_open()) {
-        STARLING_ASSIGN_OR_RETURN(conn_, Connection::Open(o_.address, o_.retry.connect_timeout));
-      }
-      Status st = WriteBatch();
-      if (!st.ok()) {
-        (void)conn_.Exec("ROLLBACK");
-        if (server::Retryable(st)) conn_ = Connection();  // a new connection next time
-      }
-      return st;
-    });
+    failed_ = server::WriteRetrying(o_, what, conn_, [&] { return WriteBatch(); });
     STARLING_RETURN_IF_ERROR(failed_);
     pending_.clear();
     return Status::Ok();

@@ -10,15 +10,10 @@
 #include "sink/postgres/connection.h"
 #include "sink/postgres/schema.h"
 #include "sink/postgres/store.h"
+#include "sink/server/results.h"
 
 namespace starling::sink::postgres {
 namespace {
-
-// The stored form of a window bound: '' for the global window's open ends.
-std::string Bound(model::TimestampUs t) {
-  if (t == INT64_MIN || t == INT64_MAX) return "";
-  return model::FormatTimestamp(t);
-}
 
 class PgResultSink final : public ResultSink {
  public:
@@ -90,26 +85,15 @@ class PgResultSink final : public ResultSink {
 
  private:
   Status Retrying(const std::string& what, const std::function<Status()>& body) {
-    return server::WithRetries(
-        o_.retry, what + " to PostgreSQL " + o_.address.display, [&]() -> Status {
-          if (!conn_.is_open()) {
-            STARLING_ASSIGN_OR_RETURN(conn_,
-                                      Connection::Open(o_.address, o_.retry.connect_timeout));
-          }
-          Status st = body();
-          if (!st.ok()) {
-            (void)conn_.Exec("ROLLBACK");
-            if (server::Retryable(st)) conn_ = Connection();
-          }
-          return st;
-        });
+    return server::WriteRetrying(o_, what + " to PostgreSQL " + o_.address.display, conn_, body);
   }
 
   Status WriteOne(const model::WindowResult& r) {
     const model::ResultKindInfo& k = model::ResultKindInfoOf(r.kind);
     const std::string table(k.table);
-    const std::array<std::optional<std::string>, 4> head{
-        r.pipeline, r.analysis, Bound(r.window_start), Bound(r.window_end)};
+    const std::array<std::optional<std::string>, 4> head{r.pipeline, r.analysis,
+                                                         server::WindowBound(r.window_start),
+                                                         server::WindowBound(r.window_end)};
     STARLING_RETURN_IF_ERROR(conn_
                                  .Query("DELETE FROM " + table +
                                             " WHERE pipeline = $1 AND analysis = $2 AND "

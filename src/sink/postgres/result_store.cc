@@ -6,14 +6,10 @@
 #include "sink/postgres/connection.h"
 #include "sink/postgres/schema.h"
 #include "sink/postgres/store.h"
+#include "sink/server/results.h"
 
 namespace starling::sink::postgres {
 namespace {
-
-Result<model::TimestampUs> Time(const std::string& text, bool start) {
-  if (text.empty()) return start ? INT64_MIN : INT64_MAX;
-  return model::ParseTimestamp(text);
-}
 
 std::int64_t Int(const PGresult* r, int row, int col) {
   const Value v = CellValue(r, row, col);
@@ -95,8 +91,8 @@ class PgResultStore final : public ResultStore {
       r.analysis = a.analysis;
       r.kind = a.kind;
       const std::string start = PQgetvalue(ws.get(), i, 0), end = PQgetvalue(ws.get(), i, 1);
-      auto s = Time(start, true);
-      auto e = Time(end, false);
+      auto s = server::ParseWindowBound(start, true);
+      auto e = server::ParseWindowBound(end, false);
       if (!s.ok() || !e.ok()) {
         return MalformedInput(Name() + ": window of " + a.analysis + " has a bad time '" + start +
                               "'..'" + end + "'");
@@ -114,22 +110,7 @@ class PgResultStore final : public ResultStore {
         for (std::size_t c = 0; c < k.columns.size(); ++c) {
           const model::ResultColumn& col = k.columns[c];
           const Value v = CellValue(rows.get(), j, static_cast<int>(c));
-          switch (col.type) {
-            case model::ColumnType::kInt:
-              model::SetIntField(
-                  &row, col.field,
-                  std::holds_alternative<std::int64_t>(v) ? std::get<std::int64_t>(v) : 0);
-              break;
-            case model::ColumnType::kReal:
-              model::SetRealField(&row, col.field,
-                                  std::holds_alternative<double>(v) ? std::get<double>(v) : 0.0);
-              break;
-            case model::ColumnType::kText:
-              model::SetTextField(&row, col.field,
-                                  std::holds_alternative<std::string>(v) ? std::get<std::string>(v)
-                                                                         : std::string());
-              break;
-          }
+          server::SetResultField(&row, col, v);
         }
         if (k.rank_by_order) row.rank = ++rank;
         r.rows.push_back(std::move(row));

@@ -78,4 +78,25 @@ Status WithRetries(const RetryPolicy& policy, std::string_view what,
 Result<std::string> FormatSqlTime(std::int64_t micros, int min_year, int max_year,
                                   std::string_view engine);
 
+// WithRetries for a batch written in one transaction on `conn` (a
+// connection class with is_open(), Exec() and a static Open(address,
+// timeout): postgres::Connection, mysql::Connection): connects when `conn`
+// is closed; after a failure, rolls back, and for a Retryable one drops the
+// connection, so that the next try starts on a new one and writes the whole
+// batch again.
+template <typename Conn, typename Body>
+Status WriteRetrying(const Options& options, std::string_view what, Conn& conn, Body&& body) {
+  return WithRetries(options.retry, what, [&]() -> Status {
+    if (!conn.is_open()) {
+      STARLING_ASSIGN_OR_RETURN(conn, Conn::Open(options.address, options.retry.connect_timeout));
+    }
+    Status st = body();
+    if (!st.ok()) {
+      (void)conn.Exec("ROLLBACK");
+      if (Retryable(st)) conn = Conn();
+    }
+    return st;
+  });
+}
+
 }  // namespace starling::sink::server
