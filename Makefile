@@ -71,10 +71,11 @@ test-asan: asan
 
 # ThreadSanitizer over the code that runs threads: the engine (parallel
 # workers, queues, checkpoints), the sources (TCP; a provider's health read
-# by the dashboard while it runs) and the ingest loop. Only
+# by the dashboard while it runs), the ingest loop and the server stores
+# (PostgreSQL writes a batch in the background while the next fills). Only
 # those test binaries are built, to keep `make test` within CI's time.
 TSAN_TESTS := runtime_test result_bus_test ingest_test record_source_test file_blocks_test http_server_test \
-              x_source_test
+              x_source_test server_stores_test
 test-tsan: deps
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TESTS)

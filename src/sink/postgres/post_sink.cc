@@ -9,6 +9,7 @@
 // retries the run stops with the error, and its last checkpoint never
 // passed what the server acknowledged.
 #include <charconv>
+#include <future>
 #include <unordered_map>
 
 #include "common/log.h"
@@ -102,24 +103,29 @@ class PgPostSink final : public PostSink {
     return Status::Ok();
   }
 
+  // A full batch is written in the background while the caller parses the
+  // next one (one batch in flight at most); its outcome is waited for
+  // before the next batch, at Flush and at Close.
   Status Write(const model::Post& post) override {
     if (closed_) return Internal("PostgreSQL sink: Write after Close");
     pending_.push_back(post);
-    if (pending_.size() >= o_.batch) return Flush();
+    if (pending_.size() < o_.batch) return Status::Ok();
+    STARLING_RETURN_IF_ERROR(Wait());
+    STARLING_RETURN_IF_ERROR(Encode());
+    pending_.clear();
+    inflight_ = std::async(std::launch::async, [this] { return WriteEncoded(); });
     return Status::Ok();
   }
 
+  // Durable when it returns: the batch in flight and what is pending are
+  // committed (checkpoints count on it).
   Status Flush() override {
-    // After the retries gave up, the run stops: not the whole cycle again.
-    if (!failed_.ok()) return failed_;
+    STARLING_RETURN_IF_ERROR(Wait());
     if (closed_ || pending_.empty()) return Status::Ok();
     STARLING_RETURN_IF_ERROR(Encode());
-    const std::string what =
-        "writing " + std::to_string(batch_posts_) + " posts to PostgreSQL " + o_.address.display;
-    failed_ = server::WriteRetrying(o_, what, conn_, [&] { return WriteBatch(); });
-    STARLING_RETURN_IF_ERROR(failed_);
     pending_.clear();
-    return Status::Ok();
+    failed_ = WriteEncoded();
+    return failed_;
   }
 
   Status Close() override {
@@ -133,6 +139,22 @@ class PgPostSink final : public PostSink {
   std::string Describe() const override { return o_.address.display + " (PostgreSQL)"; }
 
  private:
+  // The batch in flight's outcome, kept: after the retries gave up, the run
+  // stops (and Close does not go through the retries again).
+  Status Wait() {
+    if (inflight_.valid()) failed_ = inflight_.get();
+    return failed_;
+  }
+
+  // Writes the encoded batch (data_) by the retry rule. Runs on the
+  // background thread or the caller's, never both: data_ and conn_ belong
+  // to whichever runs it.
+  Status WriteEncoded() {
+    const std::string what =
+        "writing " + std::to_string(batch_posts_) + " posts to PostgreSQL " + o_.address.display;
+    return server::WriteRetrying(o_, what, conn_, [&] { return WriteBatch(); });
+  }
+
   // The batch as COPY text, one buffer per table; the last rendering of a
   // post given twice wins (one COPY may not hold an id twice).
   Status Encode() {
@@ -232,6 +254,7 @@ class PgPostSink final : public PostSink {
   Options o_;
   Connection conn_;
   std::vector<model::Post> pending_;
+  std::future<Status> inflight_;  // the batch written in the background
   std::array<std::string, 7> data_;
   std::size_t batch_posts_ = 0;
   Status failed_;  // the last flush's retries gave up (Close does not try again)
