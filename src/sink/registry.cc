@@ -17,13 +17,17 @@ PostSinkKind PostgresPostSinkKind();
 ResultSinkKind PostgresResultSinkKind();
 PostSinkKind MysqlPostSinkKind();
 ResultSinkKind MysqlResultSinkKind();
+PostSinkKind MongodbPostSinkKind();
+ResultSinkKind MongodbResultSinkKind();
 
 namespace {
 
 constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind,
-                                            PostgresPostSinkKind, MysqlPostSinkKind};
+                                            PostgresPostSinkKind, MysqlPostSinkKind,
+                                            MongodbPostSinkKind};
 constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind,
-                                                PostgresResultSinkKind, MysqlResultSinkKind};
+                                                PostgresResultSinkKind, MysqlResultSinkKind,
+                                                MongodbResultSinkKind};
 
 template <typename Kind, std::size_t N>
 Registry<Kind> Build(Kind (*const (&makers)[N])()) {
