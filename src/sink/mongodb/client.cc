@@ -21,9 +21,12 @@ void InitOnce() {
     // worth a line.
     mongoc_log_set_handler(
         [](mongoc_log_level_t level, const char* domain, const char* message, void*) {
+          const std::string_view m = message == nullptr ? "" : message;
+          // FerretDB has no endSessions: libmongoc's goodbye to the
+          // server's implicit sessions fails, harmlessly.
+          if (m.find("\"endSessions\"") != std::string_view::npos) return;
           if (level <= MONGOC_LOG_LEVEL_WARNING) {
-            log::Warn("libmongoc {}: {}", domain == nullptr ? "" : domain,
-                      message == nullptr ? "" : message);
+            log::Warn("libmongoc {}: {}", domain == nullptr ? "" : domain, m);
           }
         },
         nullptr);
@@ -184,6 +187,79 @@ Status Client::Failure(std::string_view what, const bson_error_t& e) const {
     default:
       return IoError(text);
   }
+}
+
+Writes::Writes(Client& client, std::string_view collection, bool ordered)
+    : client_(client), collection_(client.Get(collection)), name_(collection), ordered_(ordered) {}
+
+Status Writes::Begin() {
+  if (bulk_) return Status::Ok();
+  Bson opts = NewBson();
+  BSON_APPEND_BOOL(opts.get(), "ordered", ordered_);
+  bulk_.reset(mongoc_collection_create_bulk_operation_with_opts(collection_.get(), opts.get()));
+  return Status::Ok();
+}
+
+Status Writes::Insert(const bson_t& doc) {
+  STARLING_RETURN_IF_ERROR(Begin());
+  bson_error_t error;
+  if (!mongoc_bulk_operation_insert_with_opts(bulk_.get(), &doc, nullptr, &error)) {
+    return client_.Failure("inserting into " + name_, error);
+  }
+  empty_ = false;
+  return Status::Ok();
+}
+
+Status Writes::ReplaceUpsert(const bson_t& selector, const bson_t& doc) {
+  STARLING_RETURN_IF_ERROR(Begin());
+  Bson opts = NewBson();
+  BSON_APPEND_BOOL(opts.get(), "upsert", true);
+  BSON_APPEND_BOOL(opts.get(), "validate", false);  // see post_sink.cc
+  bson_error_t error;
+  if (!mongoc_bulk_operation_replace_one_with_opts(bulk_.get(), &selector, &doc, opts.get(),
+                                                   &error)) {
+    return client_.Failure("replacing in " + name_, error);
+  }
+  return Counted();
+}
+
+Status Writes::UpdateUpsert(const bson_t& selector, const bson_t& update) {
+  STARLING_RETURN_IF_ERROR(Begin());
+  Bson opts = NewBson();
+  BSON_APPEND_BOOL(opts.get(), "upsert", true);
+  bson_error_t error;
+  if (!mongoc_bulk_operation_update_one_with_opts(bulk_.get(), &selector, &update, opts.get(),
+                                                  &error)) {
+    return client_.Failure("updating " + name_, error);
+  }
+  return Counted();
+}
+
+Status Writes::RemoveMany(const bson_t& selector) {
+  STARLING_RETURN_IF_ERROR(Begin());
+  bson_error_t error;
+  if (!mongoc_bulk_operation_remove_many_with_opts(bulk_.get(), &selector, nullptr, &error)) {
+    return client_.Failure("deleting from " + name_, error);
+  }
+  return Counted();
+}
+
+Status Writes::Counted() {
+  empty_ = false;
+  if (++querying_ < kQueryingStatements) return Status::Ok();
+  return Finish();
+}
+
+Status Writes::Finish() {
+  if (empty_) return Status::Ok();
+  bson_t reply;
+  bson_error_t error;
+  const bool ok = mongoc_bulk_operation_execute(bulk_.get(), &reply, &error) != 0;
+  bson_destroy(&reply);
+  bulk_.reset();
+  querying_ = 0;
+  empty_ = true;
+  return ok ? Status::Ok() : client_.Failure("writing " + name_, error);
 }
 
 Result<Client> ConnectRetrying(const server::Address& address, const server::RetryPolicy& retry) {

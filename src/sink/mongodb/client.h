@@ -120,6 +120,40 @@ class Client {
   bool has_password_ = false;
 };
 
+// Writes to one collection as bulk commands, in the order added: inserts,
+// replace-by-selector and update upserts, and deletes. FerretDB 1.24
+// (SQLite) hangs for good on an update command of more than about 100
+// statements that match documents (each holds a SQLite connection until
+// the command ends, and the pool runs dry), so the statements that query
+// (replaces, updates, deletes) go at most kQueryingStatements to a command;
+// inserts go as libmongoc splits them (maxWriteBatchSize, 48 MB).
+class Writes {
+ public:
+  static constexpr int kQueryingStatements = 50;
+
+  Writes(Client& client, std::string_view collection, bool ordered);
+
+  Status Insert(const bson_t& doc);
+  Status ReplaceUpsert(const bson_t& selector, const bson_t& doc);
+  Status UpdateUpsert(const bson_t& selector, const bson_t& update);
+  Status RemoveMany(const bson_t& selector);
+  // Runs what is left. On a write the server refused, the reply's first
+  // write error says why.
+  Status Finish();
+
+ private:
+  Status Counted();
+  Status Begin();
+
+  Client& client_;
+  Collection collection_;
+  std::string name_;
+  bool ordered_;
+  Bulk bulk_;
+  int querying_ = 0;
+  bool empty_ = true;
+};
+
 // Opens a client, trying again by `retry` while the server does not answer.
 Result<Client> ConnectRetrying(const server::Address& address, const server::RetryPolicy& retry);
 

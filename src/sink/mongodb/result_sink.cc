@@ -1,7 +1,7 @@
 // File: sink/mongodb/result_sink.cc
 // Window results into MongoDB: each flush writes the windows since the last
-// one: per result kind, one ordered bulk that deletes each window's old rows
-// and inserts its rows (a window written again replaces itself); then the
+// one: per result kind, ordered bulks that delete each window's old rows,
+// then insert its rows (a window written again replaces itself); then the
 // windows' heads, upserted by (pipeline, analysis, window_start,
 // window_end), with `seq` set only when a window is first stored. A flush
 // the server did not take is written again whole on a new client; every
@@ -49,11 +49,7 @@ class MongoResultSink final : public ResultSink {
   Status DeclareAnalyses(const std::vector<model::AnalysisMeta>& analyses) override {
     if (analyses.empty()) return Status::Ok();
     return Retrying("declaring analyses", [&]() -> Status {
-      Collection c = client_.Get("analyses");
-      Bulk bulk(mongoc_collection_create_bulk_operation_with_opts(c.get(), nullptr));
-      Bson upsert = NewBson();
-      BSON_APPEND_BOOL(upsert.get(), "upsert", true);
-      bson_error_t error;
+      Writes writes(client_, "analyses", false);
       for (const model::AnalysisMeta& a : analyses) {
         Bson q = NewBson();
         AppendText(q.get(), "pipeline", a.pipeline);
@@ -67,12 +63,9 @@ class MongoResultSink final : public ResultSink {
         BSON_APPEND_INT64(&set, "k", static_cast<std::int64_t>(a.k));
         AppendText(&set, "of", a.of);
         bson_append_document_end(u.get(), &set);
-        if (!mongoc_bulk_operation_update_one_with_opts(bulk.get(), q.get(), u.get(),
-                                                        upsert.get(), &error)) {
-          return client_.Failure("analysis " + a.analysis, error);
-        }
+        STARLING_RETURN_IF_ERROR(writes.UpdateUpsert(*q, *u));
       }
-      return Execute(bulk.get(), "upserting analyses");
+      return writes.Finish();
     });
   }
 
@@ -126,14 +119,6 @@ class MongoResultSink final : public ResultSink {
         });
   }
 
-  Status Execute(mongoc_bulk_operation_t* bulk, std::string_view what) {
-    bson_t reply;
-    bson_error_t error;
-    const bool ok = mongoc_bulk_operation_execute(bulk, &reply, &error) != 0;
-    bson_destroy(&reply);
-    return ok ? Status::Ok() : client_.Failure(what, error);
-  }
-
   Status WritePending() {
     // A window given twice in one flush: its last rendering, with the seq
     // of its first.
@@ -150,18 +135,13 @@ class MongoResultSink final : public ResultSink {
     for (const auto& [head, which] : latest) by_kind[pending_[which.first].kind].push_back(which.first);
     // The rows, kind by kind: one ordered bulk that first deletes the
     // windows' old rows, then inserts their rows (two commands).
-    bson_error_t error;
     for (const auto& [kind, windows] : by_kind) {
       const model::ResultKindInfo& k = model::ResultKindInfoOf(kind);
-      Collection c = client_.Get(k.table);
-      Bulk bulk(mongoc_collection_create_bulk_operation_with_opts(c.get(), nullptr));
+      Writes writes(client_, k.table, true);
       for (const std::size_t i : windows) {
         Bson head = NewBson();
         AppendHead(head.get(), pending_[i]);
-        if (!mongoc_bulk_operation_remove_many_with_opts(bulk.get(), head.get(), nullptr,
-                                                         &error)) {
-          return client_.Failure("deleting a window's rows", error);
-        }
+        STARLING_RETURN_IF_ERROR(writes.RemoveMany(*head));
       }
       for (const std::size_t i : windows) {
         const model::WindowResult& r = pending_[i];
@@ -188,19 +168,14 @@ class MongoResultSink final : public ResultSink {
                 break;
             }
           }
-          if (!mongoc_bulk_operation_insert_with_opts(bulk.get(), doc.get(), nullptr, &error)) {
-            return client_.Failure("a row of " + std::string(k.table), error);
-          }
+          STARLING_RETURN_IF_ERROR(writes.Insert(*doc));
         }
       }
-      STARLING_RETURN_IF_ERROR(Execute(bulk.get(), "writing " + std::string(k.table)));
+      STARLING_RETURN_IF_ERROR(writes.Finish());
     }
     // The heads, after their rows: a reader finds a window only once its
     // rows are there.
-    Collection w = client_.Get("windows");
-    Bulk bulk(mongoc_collection_create_bulk_operation_with_opts(w.get(), nullptr));
-    Bson upsert = NewBson();
-    BSON_APPEND_BOOL(upsert.get(), "upsert", true);
+    Writes heads(client_, "windows", false);
     for (const auto& [head, which] : latest) {
       const model::WindowResult& r = pending_[which.first];
       Bson q = NewBson();
@@ -217,12 +192,9 @@ class MongoResultSink final : public ResultSink {
       BSON_APPEND_DOCUMENT_BEGIN(u.get(), "$setOnInsert", &once);
       BSON_APPEND_INT64(&once, "seq", which.second);
       bson_append_document_end(u.get(), &once);
-      if (!mongoc_bulk_operation_update_one_with_opts(bulk.get(), q.get(), u.get(), upsert.get(),
-                                                      &error)) {
-        return client_.Failure("a window's head", error);
-      }
+      STARLING_RETURN_IF_ERROR(heads.UpdateUpsert(*q, *u));
     }
-    return Execute(bulk.get(), "writing windows");
+    return heads.Finish();
   }
 
   Options o_;
