@@ -22,9 +22,9 @@ ResultSinkKind MongodbResultSinkKind();
 
 namespace {
 
-constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind, CsvPostSinkKind, SqlitePostSinkKind,
-                                            PostgresPostSinkKind, MysqlPostSinkKind,
-                                            MongodbPostSinkKind};
+constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind,  CsvPostSinkKind,
+                                            SqlitePostSinkKind, PostgresPostSinkKind,
+                                            MysqlPostSinkKind,  MongodbPostSinkKind};
 constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind,
                                                 PostgresResultSinkKind, MysqlResultSinkKind,
                                                 MongodbResultSinkKind};

@@ -169,9 +169,9 @@ Status Client::Failure(std::string_view what, const bson_error_t& e) const {
         // while logging in is.
         const std::string_view m = e.message;
         if (m.find("uthentication failed") != std::string_view::npos) {
-          return InvalidArgument(text +
-                                 (has_password_ ? "" : " (set MONGODB_PASSWORD, or run `starling "
-                                                       "configure`)"));
+          return InvalidArgument(text + (has_password_ ? ""
+                                                       : " (set MONGODB_PASSWORD, or run `starling "
+                                                         "configure`)"));
         }
         return Unavailable(text);
       }

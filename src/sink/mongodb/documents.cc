@@ -222,13 +222,15 @@ std::string_view TextOf(const bson_iter_t& it) {
 }
 
 // The logical row of `table` from a document (posts) or an entity element
-// (post_id given, the other columns by name). A missing field reads as NULL.
+// (its columns by name; post_id, when missing, the post's). A missing
+// field reads as NULL.
 Status RowOf(const TableInfo& t, const bson_t& doc, std::string_view post_id,
              std::vector<Value>* row) {
   row->assign(t.columns.size(), Value{});
   const bool posts = t.table == LogicalTable::kPosts;
   bson_iter_t it;
-  if (!bson_iter_init(&it, &doc)) return MalformedInput("a " + std::string(t.name) + " is not BSON");
+  if (!bson_iter_init(&it, &doc))
+    return MalformedInput("a " + std::string(t.name) + " is not BSON");
   const int created = posts ? ColumnIndex(t, "created_at") : -1;
   const int raw = posts ? ColumnIndex(t, "raw") : -1;
   while (bson_iter_next(&it)) {
@@ -250,7 +252,10 @@ Status RowOf(const TableInfo& t, const bson_t& doc, std::string_view post_id,
     }
     (*row)[static_cast<std::size_t>(i)] = CellOf(it);
   }
-  if (!posts) (*row)[0] = std::string(post_id);
+  // An element without its post_id (written by hand): its post's.
+  if (!posts && std::holds_alternative<std::monostate>((*row)[0])) {
+    (*row)[0] = std::string(post_id);
+  }
   return Status::Ok();
 }
 
@@ -301,7 +306,7 @@ Bson PostEncoder::Encode(const model::Post& post) {
       const std::string_view key = IndexKey(n++, buf);
       bson_t e;
       bson_append_document_begin(&arr, key.data(), static_cast<int>(key.size()), &e);
-      for (std::size_t i = 1; i < cells.size(); ++i) AppendCell(&e, t.columns[i].name, cells[i]);
+      for (std::size_t i = 0; i < cells.size(); ++i) AppendCell(&e, t.columns[i].name, cells[i]);
       bson_append_document_end(&arr, &e);
       return Status::Ok();
     });

@@ -6,7 +6,9 @@
 // microseconds beside it in created_at_us, raw the provider's JSON as a
 // BSON document (or its text when MongoDB cannot hold it as one), and each
 // entity table an array of the same name whose elements are the entity
-// rows without post_id: `$unwind` of an array gives the entity table.
+// rows, post_id included: `$unwind` of an array gives the entity table
+// (FerretDB keeps only _id and the unwound field through $unwind and has no
+// $replaceRoot, so the element itself carries the whole row).
 // Also: BSON back to JSON, and the typed cells of an answer (queries).
 #pragma once
 

@@ -87,8 +87,8 @@ class MongoPostSink final : public PostSink {
     BSON_APPEND_BOOL(opts.get(), "validate", false);
     bson_t reply;
     bson_error_t error;
-    const bool ok = mongoc_collection_insert_many(posts.get(), docs.data(), docs.size(),
-                                                  opts.get(), &reply, &error);
+    const bool ok = mongoc_collection_insert_many(posts.get(), docs.data(), docs.size(), opts.get(),
+                                                  &reply, &error);
     std::vector<std::size_t> taken;
     Status refused = Status::Ok();
     bool write_errors = false;
@@ -112,8 +112,8 @@ class MongoPostSink final : public PostSink {
           taken.push_back(which[static_cast<std::size_t>(index)]);
         } else if (refused.ok()) {
           refused = InvalidArgument("MongoDB " + o_.address.display + ": post " +
-                                    pending_[which[static_cast<std::size_t>(index)]].first +
-                                    ": " + message);
+                                    pending_[which[static_cast<std::size_t>(index)]].first + ": " +
+                                    message);
         }
       }
     }

@@ -25,8 +25,9 @@ class MongoPostStore final : public PostStore {
     STARLING_RETURN_IF_ERROR(Present());
     std::vector<model::Post> posts;
     if (limit == 0) return posts;
-    STARLING_RETURN_IF_ERROR(Find(-1, static_cast<std::int64_t>(std::min<std::size_t>(
-                                          limit, static_cast<std::size_t>(INT64_MAX))),
+    STARLING_RETURN_IF_ERROR(Find(-1,
+                                  static_cast<std::int64_t>(std::min<std::size_t>(
+                                      limit, static_cast<std::size_t>(INT64_MAX))),
                                   [&](model::Post&& p) -> Status {
                                     posts.push_back(std::move(p));
                                     return Status::Ok();
@@ -48,8 +49,7 @@ class MongoPostStore final : public PostStore {
     Bson opts = NewBson();
     bson_t sort;
     BSON_APPEND_DOCUMENT_BEGIN(opts.get(), "sort", &sort);
-    bson_append_int32(&sort, kCreatedAtUs.data(), static_cast<int>(kCreatedAtUs.size()),
-                      direction);
+    bson_append_int32(&sort, kCreatedAtUs.data(), static_cast<int>(kCreatedAtUs.size()), direction);
     BSON_APPEND_INT32(&sort, "_id", direction);
     bson_append_document_end(opts.get(), &sort);
     BSON_APPEND_INT32(opts.get(), "batchSize", kBatch);

@@ -88,10 +88,8 @@ class MongoResultSink final : public ResultSink {
       last_seq_ = std::max(last_seq_ + 1, now);
       seqs_.push_back(last_seq_);
     }
-    STARLING_RETURN_IF_ERROR(
-        Retrying("writing " + std::to_string(pending_.size()) + " windows", [&] {
-          return WritePending();
-        }));
+    STARLING_RETURN_IF_ERROR(Retrying("writing " + std::to_string(pending_.size()) + " windows",
+                                      [&] { return WritePending(); }));
     pending_.clear();
     return Status::Ok();
   }
@@ -127,12 +125,13 @@ class MongoResultSink final : public ResultSink {
         latest;
     for (std::size_t i = 0; i < pending_.size(); ++i) {
       const model::WindowResult& r = pending_[i];
-      auto [it, fresh] = latest.try_emplace({r.pipeline, r.analysis, r.window_start, r.window_end},
-                                            i, seqs_[i]);
+      auto [it, fresh] =
+          latest.try_emplace({r.pipeline, r.analysis, r.window_start, r.window_end}, i, seqs_[i]);
       if (!fresh) it->second.first = i;
     }
     std::map<model::ResultKind, std::vector<std::size_t>> by_kind;
-    for (const auto& [head, which] : latest) by_kind[pending_[which.first].kind].push_back(which.first);
+    for (const auto& [head, which] : latest)
+      by_kind[pending_[which.first].kind].push_back(which.first);
     // The rows, kind by kind: one ordered bulk that first deletes the
     // windows' old rows, then inserts their rows (two commands).
     for (const auto& [kind, windows] : by_kind) {

@@ -37,8 +37,8 @@ Status CreateIndexes(Client& client, std::string_view collection,
     if (i.unique) BSON_APPEND_BOOL(&index, "unique", true);
     bson_append_document_end(&list, &index);
     bson_append_array_end(cmd.get(), &list);
-    STARLING_RETURN_IF_ERROR(client.Command(*cmd, "creating the index " + std::string(i.name) +
-                                                      " of " + std::string(collection)));
+    STARLING_RETURN_IF_ERROR(client.Command(
+        *cmd, "creating the index " + std::string(i.name) + " of " + std::string(collection)));
   }
   return Status::Ok();
 }
@@ -95,15 +95,14 @@ Status EnsureResultsSchema(Client& client, bool replace) {
   }
   STARLING_RETURN_IF_ERROR(
       CreateIndexes(client, "analyses", {{"analyses_key", {"pipeline", "analysis"}, true}}));
-  STARLING_RETURN_IF_ERROR(CreateIndexes(
-      client, "windows",
-      {{"windows_key", {"pipeline", "analysis", "window_start", "window_end"}, true},
-       {"windows_seq", {"seq"}}}));
+  STARLING_RETURN_IF_ERROR(
+      CreateIndexes(client, "windows",
+                    {{"windows_key", {"pipeline", "analysis", "window_start", "window_end"}, true},
+                     {"windows_seq", {"seq"}}}));
   for (const model::ResultKindInfo& k : model::ResultKinds()) {
     const std::string name = std::string(k.table) + "_window";
-    STARLING_RETURN_IF_ERROR(
-        CreateIndexes(client, k.table,
-                      {{name, {"pipeline", "analysis", "window_start", "window_end"}}}));
+    STARLING_RETURN_IF_ERROR(CreateIndexes(
+        client, k.table, {{name, {"pipeline", "analysis", "window_start", "window_end"}}}));
   }
   return Status::Ok();
 }
