@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fails when a file under src/ includes a header of a layer it may not use.
 # The order (src/README.md, docs/architecture.md), inner to outer:
-#   common <- model <- text <- parse <- source, sink <- analytics <- dataflow <- serve <- app
+#   common <- model <- text <- parse <- source, sink <- query, analytics <- dataflow <- serve <- app
 # A layer may include its own headers and those of the layers it lists below.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,10 +12,11 @@ declare -A allowed=(
   [parse]="common model text"
   [source]="common model"
   [sink]="common model text"
+  [query]="common model text parse source sink"
   [analytics]="common text"
   [dataflow]="common model text parse source sink analytics"
-  [serve]="common model text parse source sink analytics dataflow"
-  [app]="common model text parse source sink analytics dataflow serve"
+  [serve]="common model text parse source sink query analytics dataflow"
+  [app]="common model text parse source sink query analytics dataflow serve"
 )
 status=0
 while IFS= read -r file; do

@@ -9,7 +9,10 @@ PACKAGES=(
   clang-format-14                     # the format check of make test (scripts/check-format.sh)
   llvm                                 # llvm-symbolizer: source lines in ASan/UBSan/TSan reports
   libsimdjson-dev libcli11-dev libyaml-cpp-dev libxxhash-dev libfmt-dev
-  libsqlite3-dev sqlite3 libicu-dev zlib1g-dev libzstd-dev zstd gzip
+  libsqlite3-dev sqlite3
+  libhdf5-dev hdf5-tools              # the HDF5 store (sink/hdf5/), h5dump in its tests
+  libicu-dev zlib1g-dev libzstd-dev zstd gzip
+  libedit-dev                         # starling query's REPL: line editing and history
   libgtest-dev libgmock-dev libbenchmark-dev
   hyperfine python3 curl netcat-openbsd
   libboost-dev libboost-system-dev    # Boost.Beast/Asio: the dashboard's HTTP + WebSocket server

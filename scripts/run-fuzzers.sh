@@ -105,6 +105,21 @@ for t in 'jsonl:out.jsonl?raw=1&rotate=64M' 'generate:?rate=10&seed=7&start=2021
   printf '%s' "$t" > "$work/spec/seed_$n"; n=$((n + 1))
 done
 
+# Queries: one of each form docs/query.md shows.
+mkdir -p "$work/query"
+n=0
+for q in 'from posts' 'from hashtags | group {tag_lower} (aggregate {n = count this}) | sort {-n} | take 10' \
+         'from posts | filter lang == "en" && like_count > 3 || ref_id == null | select {id, l = text.length text}' \
+         'from posts | derive {h = time.floor "1h" created_at} | group {h} (aggregate {n = count this, a = average like_count})' \
+         'from posts | join side:left h = hashtags (this.id == that.post_id) | select {id, h.tag} | sort {id, tag}' \
+         'from p = posts | filter created_at >= @2021-03-28T01:00:00Z | sort {-like_count} | take 2..5' \
+         'from mentions
+| group {handle} (aggregate {n = count this, u = count_distinct post_id, s = sum start // 2})
+| sort {-n, handle}  # a comment' \
+         'from posts | select {a = like_count ?? -1, b = 7 % 3, c = -quote_count / 0, d = text.lower "İ"}'; do
+  printf '%s' "$q" > "$work/query/seed_$n"; n=$((n + 1))
+done
+
 # Provider decoders: the first byte picks one (fuzz/provider_decoders_fuzz.cc).
 mkdir -p "$work/provider_decoders"
 pd() { { printf "\\$(printf '%03o' "$1")"; head -c 30000 "$2"; } > "$work/provider_decoders/seed_$1_$(basename "$2")"; }
@@ -120,7 +135,7 @@ pd 7 "$data/mastodon-py/bodies/test_public_tl__2.body.json"
 echo "fuzz: seeded provider_decoders with $(ls "$work/provider_decoders" | wc -l) inputs"
 
 targets=(spec post_parser extract timestamp line_source file_blocks csv_reader sentiment pipeline_yaml window_state
-         checkpoint_format api_request provider_decoders)
+         checkpoint_format api_request provider_decoders query)
 status=0 failed=0
 for target in "${targets[@]}"; do
   bin="$build/fuzz/${target}_fuzz"

@@ -13,13 +13,15 @@ if [[ ${1:-} == --check ]]; then check=1; shift; fi
 bin=${1:-$root/build/release/starling}
 md=$("$bin" specs --markdown)
 block=$(printf '%s\n' "$md" | sed -n '/^## Sources/,$p' | sed 's/^## /### /')
-readme=$(awk -v block="$block" '
-  /<!-- specs:begin/ { print; print block; skip = 1; next }
+# The block goes through the environment: awk -v would read its "\|" (a
+# pipe escaped in a table cell) as an escape sequence and drop the backslash.
+readme=$(block="$block" awk '
+  /<!-- specs:begin/ { print; print ENVIRON["block"]; skip = 1; next }
   /<!-- specs:end/ { skip = 0 }
   !skip { print }' "$root/README.md")
 tables=$("$bin" specs --result-tables)
-results=$(awk -v block="$tables" '
-  /<!-- result-tables:begin/ { print; print block; skip = 1; next }
+results=$(block="$tables" awk '
+  /<!-- result-tables:begin/ { print; print ENVIRON["block"]; skip = 1; next }
   /<!-- result-tables:end/ { skip = 0 }
   !skip { print }' "$root/docs/formats/results.md")
 if [[ $check == 1 ]]; then

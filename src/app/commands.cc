@@ -253,7 +253,7 @@ int RunCollect(const CollectArgs& args) {
   std::vector<std::unique_ptr<sink::PostSink>> owned;
   std::vector<sink::PostSink*> sinks;
   for (const auto& spec : specs) {
-    auto s = sink::OpenSink(spec);
+    auto s = sink::OpenSink(spec, {.replace = args.replace});
     if (!s.ok()) return Fail(s.status());
     sinks.push_back(s->get());
     owned.push_back(std::move(*s));
@@ -276,12 +276,12 @@ int RunConvert(const ConvertArgs& args) {
   // The input is checked and opened before the output, which truncates.
   Status same = CheckNotReadingOutput({args.src}, {args.dst});
   if (!same.ok()) return Fail(same);
-  // A store that reads its posts back (CSV, SQLite) does; anything else is a source.
+  // A store that reads its posts back (CSV, SQLite, HDF5) does; anything else is a source.
   auto store = sink::ResolvePostSink(args.src);
   if (!store.ok() || !store->kind->open_post_store) {
     auto src = source::OpenSource(args.src, MakeSourceOptions(args.in));
     if (!src.ok()) return Fail(src.status());
-    auto dst = sink::OpenSink(args.dst);
+    auto dst = sink::OpenSink(args.dst, {.replace = args.replace});
     if (!dst.ok()) return Fail(dst.status());
     std::vector<sink::PostSink*> sinks{dst->get()};
     return Ingest(**src, sinks, args.in, args.dst, 0, std::chrono::microseconds(0), "convert");
@@ -292,7 +292,7 @@ int RunConvert(const ConvertArgs& args) {
   }
   auto posts = store->kind->open_post_store(store->spec, store->params, {});
   if (!posts.ok()) return Fail(posts.status());
-  auto dst = sink::OpenSink(args.dst);
+  auto dst = sink::OpenSink(args.dst, {.replace = args.replace});
   if (!dst.ok()) return Fail(dst.status());
   dataflow::IngestStats stats;
   auto t0 = std::chrono::steady_clock::now();

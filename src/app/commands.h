@@ -34,6 +34,7 @@ struct CollectArgs {
   std::string record;  // --record FILE: the source's records as they came
   std::uint64_t limit = 0;
   std::string duration;
+  bool replace = false;  // --replace: stores start empty (sink::OpenOptions::replace)
   CommonInput in;
 };
 int RunCollect(const CollectArgs& args);
@@ -41,6 +42,7 @@ int RunCollect(const CollectArgs& args);
 struct ConvertArgs {
   std::string src;
   std::string dst;
+  bool replace = false;  // --replace: a store output starts empty
   CommonInput in;
 };
 int RunConvert(const ConvertArgs& args);
@@ -74,6 +76,16 @@ struct DemoArgs {
   std::string program = "starling";  // how the user ran us, for the hints printed at the end
 };
 int RunDemo(const DemoArgs& args);
+
+// `starling query` (query_command.cc, docs/query.md).
+struct QueryArgs {
+  std::string on;     // a store spec or a file of posts
+  std::string query;  // the query text; empty with no --file: the REPL
+  std::string file;   // --file: the query from this file
+  std::string format = "table";
+  bool explain = false;
+};
+int RunQuery(const QueryArgs& args);
 
 }  // namespace starling::app
 

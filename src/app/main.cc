@@ -113,15 +113,20 @@ int main(int argc, char** argv) {
                       "Also write every record as it came from the source (the provider's "
                       "bytes, one a line) to FILE; reading FILE back gives the same posts");
   collect->add_option("--duration,-d", col.duration, "Stop after this long (30s, 5m, 2h)");
+  collect->add_flag("--replace", col.replace,
+                    "Start stores (SQLite, HDF5) afresh: remove what they hold first");
   AddInputOptions(collect, &col.in);
   collect->footer(kSourceHelp + "\n" + kSinkHelp);
 
   app::ConvertArgs conv;
   auto* convert = app.add_subcommand(
-      "convert", "Convert posts between JSONL, CSV and SQLite (SRC and DST are specs or paths)");
-  convert->add_option("src", conv.src, "Input: .jsonl/.json (any supported format), .csv, .db")
+      "convert",
+      "Convert posts between JSONL, CSV, SQLite and HDF5 (SRC and DST are specs or paths)");
+  convert->add_option("src", conv.src, "Input: .jsonl/.json (any supported format), .csv, .db, .h5")
       ->required();
   convert->add_option("dst", conv.dst, "Output sink spec or path")->required();
+  convert->add_flag("--replace", conv.replace,
+                    "Start a store output (SQLite, HDF5) afresh: remove what it holds first");
   AddInputOptions(convert, &conv.in);
   convert->footer(kSinkHelp);
 
@@ -266,6 +271,38 @@ int main(int argc, char** argv) {
                   "The table each analysis kind stores its rows in, as Markdown (what "
                   "docs/formats/results.md holds)");
 
+  app::QueryArgs query_args;
+  auto* query = app.add_subcommand(
+      "query",
+      "Query posts or results with PRQL (docs/query.md): a store runs it as SQL, a file "
+      "natively; the same answer everywhere");
+  query
+      ->add_option("--on", query_args.on,
+                   "A store (sqlite:x.db, x.db) or a file of posts (x.jsonl of any provider, "
+                   "x.csv, .gz/.zst)")
+      ->required();
+  query->add_option("query", query_args.query,
+                    "The query; without it (and --file), a REPL reads queries from stdin");
+  query->add_option("--file,-f", query_args.file, "Read the query from this file");
+  query->add_option("--format", query_args.format, "table, tsv, csv or jsonl")
+      ->capture_default_str();
+  query->add_flag("--explain", query_args.explain,
+                  "Print the SQL the store would run (or the native plan for a file) instead");
+  query->footer(
+      "\nExamples:\n"
+      "  starling query --on posts.db 'from hashtags | group {tag_lower} (aggregate {n = count "
+      "this}) | sort {-n} | take 10'\n"
+      "  starling query --on tweets.jsonl --format tsv 'from posts | filter lang == \"en\" | "
+      "select {id, author_handle, like_count}'\n"
+      "  starling query --on out/demo.db 'from trending | filter analysis == \"top-hashtags\" | "
+      "sort {-count} | take 5'\n"
+      "  starling query --on posts.db --explain 'from posts | aggregate {n = count this}'\n"
+      "  starling query --on posts.db            # a REPL: end a query with a blank line or ;\n"
+      "\nTables: posts, hashtags, mentions, urls, cashtags, post_references, matching_rules; "
+      "result tables (counts, trending, ...) in a results store.\n"
+      "Exit codes: 0 done, 2 a bad query or usage (query:LINE:COL: with a caret), 1 a runtime "
+      "error.");
+
   app::ConfigureArgs configure_args;
   auto* configure = app.add_subcommand(
       "configure",
@@ -335,6 +372,7 @@ int main(int argc, char** argv) {
     if (*serve_cmd) return app::RunServe(serve_args);
     if (*report) return app::RunReport(report_args);
     if (*specs) return app::RunSpecs(specs_args);
+    if (*query) return app::RunQuery(query_args);
     if (*configure) return app::RunConfigure(configure_args);
     if (*rules) return app::RunRules(rules_args);
     if (*demo) {

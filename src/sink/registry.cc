@@ -19,15 +19,18 @@ PostSinkKind MysqlPostSinkKind();
 ResultSinkKind MysqlResultSinkKind();
 PostSinkKind MongodbPostSinkKind();
 ResultSinkKind MongodbResultSinkKind();
+PostSinkKind Hdf5PostSinkKind();
+ResultSinkKind Hdf5ResultSinkKind();
 
 namespace {
 
 constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind,  CsvPostSinkKind,
                                             SqlitePostSinkKind, PostgresPostSinkKind,
-                                            MysqlPostSinkKind,  MongodbPostSinkKind};
-constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind, JsonlResultSinkKind,
+                                            MysqlPostSinkKind,  MongodbPostSinkKind,
+                                            Hdf5PostSinkKind};
+constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind,   JsonlResultSinkKind,
                                                 PostgresResultSinkKind, MysqlResultSinkKind,
-                                                MongodbResultSinkKind};
+                                                MongodbResultSinkKind,  Hdf5ResultSinkKind};
 
 template <typename Kind, std::size_t N>
 Registry<Kind> Build(Kind (*const (&makers)[N])()) {

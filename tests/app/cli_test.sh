@@ -737,6 +737,35 @@ demo_tables() (
 )
 check "demo --duration 3s --rate 500 fills the results tables; a second run replaces them" demo_tables
 
+# --- HDF5 (docs/formats/hdf5.md): posts and results read back as SQLite's
+hdf5_posts() (
+  "$bin" -q convert "$data/twarc-csv/kpop.jsonl" k.h5 && "$bin" -q convert k.h5 kh.jsonl &&
+    "$bin" -q convert "$data/twarc-csv/kpop.jsonl" kh.db && "$bin" -q convert kh.db kd.jsonl || return 1
+  [ "$(wc -l < kh.jsonl)" -eq 100 ] && cmp <(sort kh.jsonl) <(sort kd.jsonl) || { echo "HDF5 and SQLite give other posts"; return 1; }
+  h5dump -H k.h5 > kh.txt && grep -q 'DATASET "posts"' kh.txt && grep -q '"like_count_null"' kh.txt || { echo "h5dump"; return 1; }
+  # Again: nothing doubles; --replace starts afresh.
+  "$bin" -q collect -s "$data/twarc-csv/kpop.jsonl" -o hdf5:k.h5 &&
+    h5dump -H k.h5 > kh.txt && grep -q '( 100 ) / ( H5S_UNLIMITED )' kh.txt &&
+    grep -q '( 496 ) / ( H5S_UNLIMITED )' kh.txt || { echo "a second collect doubled rows"; return 1; }
+  "$bin" -q convert --replace "$data/twarc-csv/two_tweets.jsonl" k.h5 && "$bin" -q convert k.h5 k2.jsonl &&
+    "$bin" -q normalize "$data/twarc-csv/two_tweets.jsonl" > k2n.jsonl &&
+    [ "$(wc -l < k2.jsonl)" -eq "$(wc -l < k2n.jsonl)" ] && [ "$(wc -l < k2.jsonl)" -lt 100 ] || { echo "--replace"; return 1; }
+  echo 'not hdf5' > text.h5
+  ! "$bin" convert text.h5 t.jsonl 2> e.txt && grep -q 'text.h5 is not an HDF5 file' e.txt || { cat e.txt; return 1; }
+  ! "$bin" convert k2.jsonl text.h5 2> e.txt && grep -q 'not an HDF5 file; not writing' e.txt && eq "$(cat text.h5)" 'not hdf5'
+)
+check "hdf5: convert in and out as SQLite does, no doubling, --replace, a clear error for a non-HDF5 file" hdf5_posts
+hdf5_results() (
+  # The e2e pipeline into HDF5 (twice: the second run replaces, not doubles),
+  # reported as from its SQLite results (r.db above).
+  "$bin" -q run --workers 2 p.yaml -o hdf5:r.h5 && "$bin" -q run p.yaml -o hdf5:r.h5 &&
+    "$bin" -q report --db r.db --out rdb.html && "$bin" -q report --db r.h5 --out rh5.html || return 1
+  diff <(grep -v Generated rdb.html | sed 's/r\.db/R/g') <(grep -v Generated rh5.html | sed 's/r\.h5/R/g') ||
+    { echo "the reports differ"; return 1; }
+  eq "$(h5dump -H -d /windows r.h5 | grep -o '( [0-9]* ) /')" "( $(sqlite3 r.db 'SELECT COUNT(*) FROM windows') ) /"
+)
+check "hdf5: run --results hdf5: reports as its SQLite run" hdf5_results
+
 # --- serve: the dashboard over the stored demo run (the demo above made dm/)
 serve_stored() (
   "$bin" serve --db sqlite:dm/X.db --posts dm/X-posts.db --port 0 > sv.out 2> sv.err &

@@ -212,6 +212,9 @@ def round_trip(s, shared):
             p = run(s.starling, ["collect", "-s", src, "-o", s.spec_with("batch=50")], s.env)
             check(s.no_secret(p.stdout, p.stderr),
                   f"{s.name}: collect of the {name} ({attempt}) prints no password")
+            check("NOTICE" not in p.stderr and len(p.stderr.splitlines()) <= 3,
+                  f"{s.name}: collect of the {name} ({attempt}) prints only its summary: "
+                  f"{p.stderr.strip()[:300]}")
             back = s.path(f"{name}.back{attempt}.jsonl")
             run(s.starling, ["convert", s.spec, "jsonl:" + back + raw], s.env)
             same_posts(read_jsonl(back), want, s.raw_exact,

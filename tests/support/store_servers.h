@@ -33,7 +33,12 @@ struct StoreServer {
   std::string database = "starling";
   std::string version;  // "15.18", "10.11.19", "18.16.1", "FerretDB v1.24.2 (...)"
   std::string log;      // the server's log file
-  int port = 0;         // clickhouse: the HTTP port
+  // The administrator (root, postgres, default) for tests that change the
+  // server's settings; never for a store under test.
+  std::string admin_user;
+  std::string admin_password;
+  std::string socket;  // mariadb: the Unix socket (root may log in only there)
+  int port = 0;        // clickhouse: the HTTP port
 };
 
 // A server, or the reason there is none (to skip with).
@@ -73,6 +78,9 @@ inline StoreServerLookup FindStoreServerIn(const std::string& path, std::string_
   text("password", s.password);
   text("version", s.version);
   text("log", s.log);
+  text("admin_user", s.admin_user);
+  text("admin_password", s.admin_password);
+  text("socket", s.socket);
   int64_t port = 0;
   if (o["port"].get_int64().get(port) == simdjson::SUCCESS) s.port = static_cast<int>(port);
   if (s.url.empty() || s.password.empty() || s.port <= 0) {

@@ -53,6 +53,9 @@ STOP_TIMEOUT = 20.0
 BUILD_TIMEOUT = float(os.environ.get("STARLING_FERRETDB_BUILD_TIMEOUT", "1200"))
 USER = "starling"
 DATABASE = "starling"
+# A second database of the same user, for tests that need a store of their
+# own (the query layer's differential test loads its data there alone).
+QUERY_DATABASE = "starling_query"
 
 
 class Skip(Exception):
@@ -340,6 +343,8 @@ class Postgres:
         password = secrets.token_urlsafe(18)
         self.psql(info, f"CREATE ROLE {USER} LOGIN PASSWORD '{password}';\n"
                         f"CREATE DATABASE {DATABASE} OWNER {USER} ENCODING 'UTF8' "
+                        f"LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;\n"
+                        f"CREATE DATABASE {QUERY_DATABASE} OWNER {USER} ENCODING 'UTF8' "
                         f"LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;\n",
                   "postgres", info["admin_password"], "postgres")
         version = self.psql(info, "SHOW server_version;", USER, password, DATABASE).strip()
@@ -437,7 +442,11 @@ class MariaDB:
                           f"CREATE USER '{USER}'@'%' IDENTIFIED BY '{password}';\n"
                           f"CREATE USER '{USER}'@'localhost' IDENTIFIED BY '{password}';\n"
                           f"GRANT ALL ON {DATABASE}.* TO '{USER}'@'%';\n"
-                          f"GRANT ALL ON {DATABASE}.* TO '{USER}'@'localhost';\n",
+                          f"GRANT ALL ON {DATABASE}.* TO '{USER}'@'localhost';\n"
+                          f"CREATE DATABASE {QUERY_DATABASE} CHARACTER SET utf8mb4 "
+                          "COLLATE utf8mb4_unicode_ci;\n"
+                          f"GRANT ALL ON {QUERY_DATABASE}.* TO '{USER}'@'%';\n"
+                          f"GRANT ALL ON {QUERY_DATABASE}.* TO '{USER}'@'localhost';\n",
                     "root", None, socket_path=info["socket"])
         version = self.client(info, "SELECT VERSION();", USER, password, db=DATABASE).strip()
         info.update({"url": f"mariadb://{USER}@127.0.0.1:{info['port']}/{DATABASE}",
@@ -548,7 +557,8 @@ class ClickHouse:
                 "log": log, "admin_user": "default", "admin_password": admin,
                 "password": password})
         self.launch(info)
-        clickhouse_query(http_port, f"CREATE DATABASE IF NOT EXISTS {DATABASE}", "default", admin)
+        for db in (DATABASE, QUERY_DATABASE):
+            clickhouse_query(http_port, f"CREATE DATABASE IF NOT EXISTS {db}", "default", admin)
         version = clickhouse_query(http_port, "SELECT version()", USER, password, DATABASE)
         info.update({"url": f"clickhouse://{USER}@127.0.0.1:{http_port}/{DATABASE}",
                      "version": version.strip()})

@@ -7,6 +7,7 @@
 #include "sink/sqlite/database.h"
 #include "sink/sqlite/post_sink.h"
 #include "sink/sqlite/post_store.h"
+#include "sink/sqlite/query_store.h"
 #include "sink/sqlite/result_sink.h"
 #include "sink/sqlite/result_store.h"
 
@@ -44,6 +45,9 @@ PostSinkKind SqlitePostSinkKind() {
   };
   k.open_post_store = [](const spec::Spec& s, const spec::Params&, const StoreOptions& options) {
     return OpenSqlitePostStore(s.path, options);
+  };
+  k.open_queryable = [](const spec::Spec& s, const spec::Params&) {
+    return OpenSqliteQueryStore(s.path);
   };
   return k;
 }

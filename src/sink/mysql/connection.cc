@@ -5,7 +5,9 @@
 #include <mysqld_error.h>
 
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace starling::sink::mysql {
 namespace {
@@ -45,12 +47,38 @@ Value CellOf(const MYSQL_FIELD& f, const char* v, unsigned long length) {
     }
     case MYSQL_TYPE_FLOAT:
     case MYSQL_TYPE_DOUBLE:
-    case MYSQL_TYPE_DECIMAL:
-    case MYSQL_TYPE_NEWDECIMAL:
       return std::strtod(std::string(text).c_str(), nullptr);
+    // DECIMAL stays text: a sum past 64 bits must not become a rounded real
+    // (the query layer reads it by the type it expects).
     default:
       return std::string(text);
   }
+}
+
+// The file LOAD DATA LOCAL reads: `data`, handed over in pieces.
+struct Infile {
+  std::string_view data;
+  std::size_t at = 0;
+};
+
+int InfileInit(void** ptr, const char* /*name*/, void* userdata) {
+  *ptr = userdata;
+  return 0;
+}
+
+int InfileRead(void* ptr, char* buf, unsigned int size) {
+  auto* f = static_cast<Infile*>(ptr);
+  const std::size_t n = std::min<std::size_t>(size, f->data.size() - f->at);
+  std::memcpy(buf, f->data.data() + f->at, n);
+  f->at += n;
+  return static_cast<int>(n);
+}
+
+void InfileEnd(void* /*ptr*/) {}
+
+int InfileError(void* /*ptr*/, char* message, unsigned int size) {
+  std::snprintf(message, size, "reading the in-memory file");
+  return 2000;  // CR_UNKNOWN_ERROR
 }
 
 }  // namespace
@@ -84,6 +112,10 @@ Result<Connection> Connection::Open(const server::Address& a,
   mysql_options(c.conn_, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
   mysql_options(c.conn_, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
   mysql_options(c.conn_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  // LOAD DATA LOCAL of the bulk loads, from memory only (LoadData sets the
+  // handler: no file of the client's is ever read).
+  const unsigned local_infile = 1;
+  mysql_options(c.conn_, MYSQL_OPT_LOCAL_INFILE, &local_infile);
   // UTC, strict (refuse what does not fit), byte-wise text.
   mysql_options(c.conn_, MYSQL_INIT_COMMAND,
                 "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,"
@@ -159,6 +191,53 @@ Status Connection::Stream(std::string_view sql,
   }
   if (st.ok() && mysql_errno(conn_) != 0) return Failure("reading an answer");
   return st;
+}
+
+Status Connection::LoadData(std::string_view load_sql, std::string_view data) {
+  if (conn_ == nullptr) return Failure("LOAD DATA");
+  Infile file{data, 0};
+  mysql_set_local_infile_handler(conn_, InfileInit, InfileRead, InfileEnd, InfileError, &file);
+  const int rc = mysql_real_query(conn_, load_sql.data(), load_sql.size());
+  mysql_set_local_infile_default(conn_);
+  if (rc != 0) {
+    const unsigned code = mysql_errno(conn_);
+    if (code == ER_NOT_ALLOWED_COMMAND || code == ER_LOAD_INFILE_CAPABILITY_DISABLED) {
+      return Unsupported("MariaDB " + display_ +
+                         ": LOAD DATA LOCAL is not allowed: " + mysql_error(conn_));
+    }
+    return Failure("LOAD DATA");
+  }
+  if (mysql_warning_count(conn_) > 0) {
+    std::string first = "a value did not fit";
+    (void)Stream(
+        "SHOW WARNINGS LIMIT 1", [](std::vector<std::string>) { return Status::Ok(); },
+        [&](std::span<const Value> row) {
+          if (row.size() >= 3) {
+            if (const auto* m = std::get_if<std::string>(&row[2])) first = *m;
+          }
+          return Status::Ok();
+        });
+    return InvalidArgument("MariaDB " + display_ + ": LOAD DATA: " + first);
+  }
+  return Status::Ok();
+}
+
+void AppendLoadText(std::string* out, std::string_view text) {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const char* esc = c == '\\'   ? "\\\\"
+                      : c == '\t' ? "\\t"
+                      : c == '\n' ? "\\n"
+                      : c == '\r' ? "\\r"
+                      : c == '\0' ? "\\0"
+                                  : nullptr;
+    if (esc == nullptr) continue;
+    out->append(text.data() + run, i - run);
+    out->append(esc);
+    run = i + 1;
+  }
+  out->append(text.data() + run, text.size() - run);
 }
 
 void Connection::AppendLiteral(std::string* out, std::string_view text) {

@@ -59,6 +59,12 @@ class Connection {
                 const std::function<Status(std::span<const Value>)>& on_row);
   // Appends `text` as a quoted string literal.
   void AppendLiteral(std::string* out, std::string_view text);
+  // Runs `load_sql` (LOAD DATA LOCAL INFILE 'starling' ...) with `data` as
+  // the file, sent from memory (nothing touches the disk). InvalidArgument
+  // when the server warned (LOCAL turns a value that does not fit into a
+  // warning, never silently: the first warning is the message);
+  // Unsupported when the server or client does not allow LOCAL.
+  Status LoadData(std::string_view load_sql, std::string_view data);
 
  private:
   Status Failure(std::string_view what);
@@ -70,6 +76,11 @@ class Connection {
 // Connects, trying again by `retry` while the server does not answer.
 Result<Connection> ConnectRetrying(const server::Address& address,
                                    const server::RetryPolicy& retry);
+
+// LOAD DATA's default text format (the same as PostgreSQL COPY's):
+// appends `text` with backslash, tab, newline, carriage return and NUL
+// escaped; \N is NULL.
+void AppendLoadText(std::string* out, std::string_view text);
 
 // The identifier back-quoted (`end`).
 std::string Quote(std::string_view identifier);

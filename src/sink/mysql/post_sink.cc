@@ -1,14 +1,17 @@
 // File: sink/mysql/post_sink.cc
 // Posts into MariaDB. Posts are kept until a batch is full or the run
-// flushes, then written in one transaction of multi-row INSERTs (each up to
-// kStatementBytes): when some of the batch's posts are stored already, their
-// entity rows are deleted first and the posts go in with ON DUPLICATE KEY
-// UPDATE. A batch the server did not take is written again whole on a new
+// flushes, then written in one transaction: LOAD DATA LOCAL of one
+// in-memory file per table (measured faster than INSERTs: docs/stores.md),
+// or, where the server does not allow LOCAL, multi-row INSERTs (each up to
+// kStatementBytes). When some of the batch's posts are stored already, their
+// entity rows are deleted first and the posts replace theirs (REPLACE, ON
+// DUPLICATE KEY UPDATE). A batch the server did not take is written again whole on a new
 // connection (the transaction was rolled back): nothing lost, nothing
 // doubled; after the retries the run stops with the error.
 #include <charconv>
 #include <unordered_map>
 
+#include "common/log.h"
 #include "sink/mysql/connection.h"
 #include "sink/mysql/schema.h"
 #include "sink/mysql/store.h"
@@ -169,16 +172,75 @@ class MyPostSink final : public PostSink {
         first = false;
       }
     }
+    if (load_data_) {
+      Status loaded = LoadRows(upsert);
+      if (loaded.code() == StatusCode::kUnsupported) {
+        // The server does not allow LOCAL: INSERTs from now on.
+        log::Info("{}; writing with INSERTs instead", loaded.message());
+        load_data_ = false;
+        STARLING_RETURN_IF_ERROR(conn_.Exec("ROLLBACK"));
+        return WriteBatch();
+      }
+      STARLING_RETURN_IF_ERROR(loaded);
+      return conn_.Exec("COMMIT");
+    }
     for (const TableInfo& t : Tables()) {
       STARLING_RETURN_IF_ERROR(InsertRows(t, t.table == LogicalTable::kPosts ? tail : ""));
     }
     return conn_.Exec("COMMIT");
   }
 
+  // The batch through LOAD DATA LOCAL, one in-memory file per table (posts
+  // REPLACE their stored rendering; the stored entity rows were deleted).
+  Status LoadRows(bool upsert) {
+    for (const TableInfo& t : Tables()) {
+      std::string data;
+      for (const model::Post* p : batch_) {
+        std::int64_t ordinal = 0;
+        STARLING_RETURN_IF_ERROR(PostRows(t.table, *p, [&](std::span<const Cell> cells) -> Status {
+          for (std::size_t c = 0; c < cells.size(); ++c) {
+            if (c > 0) data += '\t';
+            const Cell& cell = cells[c];
+            if (std::holds_alternative<std::monostate>(cell)) {
+              data += "\\N";
+            } else if (const auto* i = std::get_if<std::int64_t>(&cell)) {
+              if (t.columns[c].timestamp) {
+                STARLING_ASSIGN_OR_RETURN(
+                    const std::string time,
+                    server::FormatSqlTime(*i, 1000, 9999, "MariaDB's DATETIME"));
+                data += time;
+              } else {
+                data += std::to_string(*i);
+              }
+            } else if (const auto* d = std::get_if<double>(&cell)) {
+              char buf[32];
+              const auto r = std::to_chars(buf, buf + sizeof buf, *d);
+              data.append(buf, r.ptr);
+            } else {
+              AppendLoadText(&data, std::get<std::string_view>(cell));
+            }
+          }
+          if (t.table != LogicalTable::kPosts) data += "\t" + std::to_string(ordinal++);
+          data += '\n';
+          return Status::Ok();
+        }));
+      }
+      if (data.empty()) continue;
+      STARLING_RETURN_IF_ERROR(conn_.LoadData(
+          "LOAD DATA LOCAL INFILE 'starling' " +
+              std::string(upsert && t.table == LogicalTable::kPosts ? "REPLACE " : "") +
+              "INTO TABLE " + std::string(t.name) + " CHARACTER SET utf8mb4 (" +
+              ColumnList(t, true) + ")",
+          data));
+    }
+    return Status::Ok();
+  }
+
   Options o_;
   Connection conn_;
   std::vector<model::Post> pending_;
   std::vector<const model::Post*> batch_;
+  bool load_data_ = true;  // LOAD DATA LOCAL until the server refuses it
   bool closed_ = false;
 };
 

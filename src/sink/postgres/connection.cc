@@ -16,7 +16,6 @@ constexpr Oid kInt2 = 21;
 constexpr Oid kInt4 = 23;
 constexpr Oid kFloat4 = 700;
 constexpr Oid kFloat8 = 701;
-constexpr Oid kNumeric = 1700;
 
 // libpq's message on one line: "ERROR:  ...; CONTEXT:  ...".
 std::string Trimmed(const char* message) {
@@ -68,9 +67,10 @@ Result<Connection> Connection::Open(const server::Address& a,
                                 "client_encoding",
                                 "options",
                                 "application_name"};
-  std::vector<const char*> values{a.host.c_str(),  port.c_str(), a.database.c_str(),
-                                  timeout.c_str(), "UTF8",       "-c TimeZone=UTC",
-                                  "starling"};
+  std::vector<const char*> values{
+      a.host.c_str(),  port.c_str(), a.database.c_str(),
+      timeout.c_str(), "UTF8",       "-c TimeZone=UTC -c client_min_messages=warning",
+      "starling"};
   if (!a.user.empty()) {
     keys.push_back("user");
     values.push_back(a.user.c_str());
@@ -85,6 +85,10 @@ Result<Connection> Connection::Open(const server::Address& a,
   c.display_ = a.display;
   c.conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
   if (c.conn_ == nullptr) return Unavailable("PostgreSQL " + a.display + ": out of memory");
+  // Notices (CREATE ... IF NOT EXISTS that skipped) are not for the user's
+  // terminal; warnings and errors come back as Status.
+  PQsetNoticeProcessor(
+      c.conn_, [](void*, const char*) {}, nullptr);
   if (PQstatus(c.conn_) != CONNECTION_OK) {
     const std::string m = Trimmed(PQerrorMessage(c.conn_));
     // libpq says why in words only: a refused login is not worth retrying.
@@ -209,8 +213,9 @@ Value CellValue(const PGresult* r, int row, int column) {
     }
     case kFloat4:
     case kFloat8:
-    case kNumeric:
       return std::strtod(v, nullptr);  // also NaN and Infinity
+    // numeric stays text: a sum past 64 bits must not become a rounded real
+    // (the query layer reads it by the type it expects).
     case kBool:
       return std::int64_t{text == "t" ? 1 : 0};
     default:

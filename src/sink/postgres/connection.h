@@ -59,7 +59,7 @@ class Connection {
   // (COPY's text format) in one go.
   Status CopyIn(std::string_view copy_sql, std::string_view data);
   // Runs one statement and passes each row's cells (typed by the column's
-  // type: int2/4/8 as integers, float4/8 and numeric as reals, bool as 0/1,
+  // type: int2/4/8 as integers, float4/8 as reals, bool as 0/1,
   // the rest as text), after the column names.
   Status Stream(std::string_view sql,
                 const std::function<Status(std::vector<std::string>)>& on_columns,
@@ -74,7 +74,7 @@ class Connection {
 };
 
 // The cell at (row, column) typed by its column's type: int2/4/8 as an
-// integer, float4/8 and numeric as a real, bool as 0/1, the rest as text.
+// integer, float4/8 as a real, bool as 0/1, the rest as text.
 Value CellValue(const PGresult* result, int row, int column);
 
 // A server-side cursor over one statement, read in batches (several can be

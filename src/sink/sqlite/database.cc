@@ -81,6 +81,21 @@ Status Statement::Run(std::string_view what) {
 
 void Statement::Reset() { sqlite3_reset(st_); }
 
+Statement::ColumnKind Statement::Kind(int col) const {
+  switch (sqlite3_column_type(st_, col)) {
+    case SQLITE_INTEGER:
+      return ColumnKind::kInt;
+    case SQLITE_FLOAT:
+      return ColumnKind::kReal;
+    case SQLITE_TEXT:
+      return ColumnKind::kText;
+    case SQLITE_BLOB:
+      return ColumnKind::kBlob;
+    default:
+      return ColumnKind::kNull;
+  }
+}
+
 int Statement::ColumnCount() const { return sqlite3_column_count(st_); }
 
 std::string Statement::ColumnName(int col) const {
@@ -179,6 +194,31 @@ Result<Statement> Database::Prepare(std::string_view sql, std::string_view what,
     return IoError(std::string(what) + ": " + ErrorMessage());
   }
   return Statement(db_, st);
+}
+
+namespace {
+
+void CallTextFunction(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const std::string_view in(p == nullptr ? "" : p,
+                            static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
+  const auto* fn = static_cast<const Database::TextFunction*>(sqlite3_user_data(ctx));
+  const std::string out = (*fn)(in);
+  sqlite3_result_text64(ctx, out.data(), out.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+}  // namespace
+
+Status Database::AddTextFunction(const std::string& name, TextFunction fn) {
+  const int rc = sqlite3_create_function_v2(
+      db_, name.c_str(), 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, new TextFunction(fn),
+      CallTextFunction, nullptr, nullptr, [](void* p) { delete static_cast<TextFunction*>(p); });
+  if (rc != SQLITE_OK) return IoError("cannot add SQL function " + name + ": " + ErrorMessage());
+  return Status::Ok();
 }
 
 std::string Database::ErrorMessage() const {

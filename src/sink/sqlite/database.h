@@ -54,6 +54,8 @@ class Statement {
   void Reset();
 
   // The current row's columns.
+  enum class ColumnKind { kNull, kInt, kReal, kText, kBlob };
+  ColumnKind Kind(int col) const;
   int ColumnCount() const;
   std::string ColumnName(int col) const;
   bool IsNull(int col) const;
@@ -104,6 +106,11 @@ class Database {
   // `persistent`: the statement is kept for the connection's life (a
   // writer's hot statements).
   Result<Statement> Prepare(std::string_view sql, std::string_view what, bool persistent = false);
+  // Adds a deterministic one-argument SQL function of text on this
+  // connection: NULL in, NULL out; anything else is read as text. IoError
+  // when SQLite refuses.
+  using TextFunction = std::string (*)(std::string_view);
+  Status AddTextFunction(const std::string& name, TextFunction fn);
   // SQLite's message for the last call that failed on this connection.
   std::string ErrorMessage() const;
   // Closes the connection; IoError("<what>: ...") when SQLite refuses (a

@@ -163,8 +163,9 @@ TEST(SqlitePostStore, ErrorsNameTheFile) {
 
   auto jsonl = OpenPostStore("jsonl:x.jsonl");
   ASSERT_FALSE(jsonl.ok());
-  EXPECT_NE(jsonl.status().message().find("cannot be read back as a store; valid schemes: csv, "
-                                          "sqlite, or a bare path ending in .csv, .db"),
+  EXPECT_NE(jsonl.status().message().find(
+                "cannot be read back as a store; valid schemes: csv, "
+                "sqlite, postgres, mysql, hdf5, or a bare path ending in .csv, .db"),
             std::string::npos)
       << jsonl.status().message();
 }

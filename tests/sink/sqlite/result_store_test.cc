@@ -212,7 +212,9 @@ TEST(OpenResultStore, ResolvesAmongTheStoresThatReadBack) {
     std::string spec;
     std::string message_part;
   } cases[] = {
-      {"", "empty results store spec; valid schemes: sqlite, or a bare path ending in .db"},
+      {"",
+       "empty results store spec; valid schemes: sqlite, postgres, mysql, hdf5, or a bare path "
+       "ending in .db"},
       {dir + "/r.jsonl", "cannot tell the results store type"},
       {"jsonl:" + dir + "/r.jsonl", "jsonl cannot be read back as a store"},
       {"-", "cannot tell the results store type of '-'"},

@@ -1,0 +1,455 @@
+// File: query/sql_compiler.cc
+#include "query/sql_compiler.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <set>
+
+namespace starling::query {
+namespace {
+
+// A column the ordering of a relation reads (visible or hidden), its type
+// for NULL order and collation.
+struct OrderTerm {
+  std::string alias;
+  bool descending = false;
+  Type type = Type::kNull;
+};
+
+// A compiled node: a SELECT, the alias of each output column ("" for one
+// nothing reads), and the order it carries (empty: none).
+struct Rel {
+  std::string sql;
+  std::vector<std::string> alias;
+  std::vector<OrderTerm> order;
+};
+
+bool PlainName(std::string_view s) {
+  if (s.empty() || s.size() > 40 || !(std::isalpha(static_cast<unsigned char>(s[0])))) return false;
+  for (const char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+class Compiler {
+ public:
+  Compiler(const SqlDialect& d, const ColumnSqlFn& column_sql) : d_(d), column_sql_(column_sql) {}
+
+  Result<std::string> Run(const Plan& plan) {
+    STARLING_ASSIGN_OR_RETURN(Rel root, Node(plan, plan.nodes.size() - 1));
+    const std::vector<std::string> names = plan.ColumnNames();
+    std::string sql = "SELECT ";
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      sql += (i == 0 ? "" : ", ") + Q(root.alias[i]);
+      if (root.alias[i] != names[i]) sql += " AS " + Q(names[i]);
+    }
+    sql += " FROM (" + root.sql + ") AS " + Table();
+    sql += OrderBy(root.order);
+    return sql;
+  }
+
+ private:
+  std::string Q(std::string_view ident) const { return d_.Quote(ident); }
+  std::string Table() { return "t" + std::to_string(++tables_); }
+  std::string Hidden() { return "_h" + std::to_string(++hidden_); }
+
+  // Unique aliases for a node's needed columns: the name when it is a plain
+  // identifier, else c<N>.
+  static std::vector<std::string> Aliases(const query::Node& n) {
+    std::vector<std::string> out(n.columns.size());
+    std::set<std::string> used;
+    for (std::size_t i = 0; i < n.columns.size(); ++i) {
+      if (!n.needed[i]) continue;
+      std::string base = PlainName(n.columns[i].name) ? n.columns[i].name : "c" + std::to_string(i);
+      std::string a = base;
+      for (int k = 2; !used.insert(a).second; ++k) a = base + "_" + std::to_string(k);
+      out[i] = a;
+    }
+    return out;
+  }
+
+  std::string OrderBy(const std::vector<OrderTerm>& order) const {
+    std::string s;
+    for (const OrderTerm& t : order) {
+      const std::string x = t.type == Type::kText ? d_.Binary(Q(t.alias)) : Q(t.alias);
+      s += (s.empty() ? " ORDER BY " : ", ") + d_.OrderTerm(x, t.descending);
+    }
+    return s;
+  }
+
+  Result<Rel> Node(const Plan& plan, std::size_t k) {
+    const query::Node& n = plan.nodes[k];
+    if (n.kind == NodeKind::kScan) return Scan(n);
+    STARLING_ASSIGN_OR_RETURN(Rel in, Node(plan, k - 1));
+    const std::vector<Column>& in_cols = plan.nodes[k - 1].columns;
+    switch (n.kind) {
+      case NodeKind::kFilter: {
+        STARLING_ASSIGN_OR_RETURN(const std::string pred, Expr(n.predicate, in));
+        in.sql = "SELECT * FROM (" + in.sql + ") AS " + Table() + " WHERE " + pred;
+        return in;
+      }
+      case NodeKind::kProject:
+        return Project(n, std::move(in));
+      case NodeKind::kSort:
+        return Sort(n, std::move(in), in_cols);
+      case NodeKind::kTake:
+        in.sql = "SELECT * FROM (" + in.sql + ") AS " + Table() + OrderBy(in.order) +
+                 d_.Limit(n.limit, n.offset);
+        return in;
+      case NodeKind::kAggregate:
+        return Aggregate(n, in);
+      case NodeKind::kJoin:
+        return Join(n, in);
+      case NodeKind::kScan:
+        break;
+    }
+    return Internal("query: a scan after the first node");
+  }
+
+  Result<Rel> Scan(const query::Node& n) {
+    Rel r;
+    r.alias = Aliases(n);
+    std::string cols;
+    for (std::size_t i = 0; i < n.columns.size(); ++i) {
+      if (!n.needed[i]) continue;
+      const std::string& name = n.columns[i].name;
+      std::string expr = column_sql_ ? column_sql_(n.table.name, name, "") : std::string();
+      if (expr.empty()) expr = Q(name);
+      cols += (cols.empty() ? "" : ", ") + expr;
+      if (expr != Q(r.alias[i])) cols += " AS " + Q(r.alias[i]);
+    }
+    if (cols.empty()) cols = "1 AS " + Q("_none");
+    r.sql = "SELECT " + cols + " FROM " + Q(n.table.name);
+    return r;
+  }
+
+  Result<Rel> Project(const query::Node& n, Rel in) {
+    Rel out;
+    out.alias = Aliases(n);
+    std::string cols;
+    for (std::size_t i = 0; i < n.exprs.size(); ++i) {
+      if (!n.needed[i]) continue;
+      STARLING_ASSIGN_OR_RETURN(const std::string e, Expr(n.exprs[i], in));
+      cols += (cols.empty() ? "" : ", ") + e;
+      if (e != Q(out.alias[i])) cols += " AS " + Q(out.alias[i]);
+    }
+    // The order goes on: through a column kept as it is, or a hidden one.
+    for (const OrderTerm& t : in.order) {
+      OrderTerm carried = t;
+      bool kept = false;
+      for (std::size_t i = 0; i < n.exprs.size() && !kept; ++i) {
+        const PExpr& e = n.exprs[i];
+        if (n.needed[i] && e.kind == PKind::kColumn &&
+            in.alias[static_cast<std::size_t>(e.column)] == t.alias) {
+          carried.alias = out.alias[i];
+          kept = true;
+        }
+      }
+      if (!kept) {
+        carried.alias = t.alias.starts_with("_h") ? t.alias : Hidden();
+        cols += (cols.empty() ? "" : ", ") + Q(t.alias);
+        if (carried.alias != t.alias) cols += " AS " + Q(carried.alias);
+      }
+      out.order.push_back(carried);
+    }
+    if (cols.empty()) cols = "1 AS " + Q("_none");
+    out.sql = "SELECT " + cols + " FROM (" + in.sql + ") AS " + Table();
+    return out;
+  }
+
+  Result<Rel> Sort(const query::Node& n, Rel in, const std::vector<Column>& in_cols) {
+    Rel out;
+    out.alias = in.alias;
+    std::string extra;
+    for (const OrderKey& k : n.sort_keys) {
+      OrderTerm t;
+      t.descending = k.descending;
+      t.type = k.expr.type;
+      if (k.expr.kind == PKind::kColumn) {
+        t.alias = in.alias[static_cast<std::size_t>(k.expr.column)];
+      } else {
+        STARLING_ASSIGN_OR_RETURN(const std::string e, Expr(k.expr, in));
+        t.alias = Hidden();
+        extra += ", " + e + " AS " + Q(t.alias);
+      }
+      out.order.push_back(t);
+    }
+    // Ties: every column up to the relation's unique key (plan.h), ascending;
+    // a column that is a sort key already has no ties left to break.
+    const std::size_t keys = out.order.size();
+    for (std::size_t i = 0; i < n.tie_columns; ++i) {
+      bool is_key = false;
+      for (std::size_t k = 0; k < keys; ++k) is_key |= out.order[k].alias == in.alias[i];
+      if (!is_key) out.order.push_back({in.alias[i], false, in_cols[i].type});
+    }
+    out.sql = extra.empty() ? in.sql : "SELECT *" + extra + " FROM (" + in.sql + ") AS " + Table();
+    return out;
+  }
+
+  Result<Rel> Aggregate(const query::Node& n, const Rel& in) {
+    Rel out;
+    out.alias = Aliases(n);
+    std::string cols, group;
+    for (std::size_t k = 0; k < n.group_keys.size(); ++k) {
+      STARLING_ASSIGN_OR_RETURN(std::string e, Expr(n.group_keys[k], in));
+      // Groups of text by bytes (MariaDB's default collations fold case).
+      if (n.group_keys[k].type == Type::kText) e = d_.Binary(e);
+      cols += (cols.empty() ? "" : ", ") + e + " AS " + Q(Alias(out, k));
+      group += (group.empty() ? " GROUP BY " : ", ") + e;
+    }
+    for (std::size_t j = 0; j < n.aggregates.size(); ++j) {
+      const query::Aggregate& a = n.aggregates[j];
+      std::string arg;
+      if (!a.star) {
+        STARLING_ASSIGN_OR_RETURN(arg, Expr(a.arg, in));
+      }
+      STARLING_ASSIGN_OR_RETURN(const std::string e,
+                                d_.Aggregate(a.fn, arg, a.star ? Type::kNull : a.arg.type, a.star));
+      cols += (cols.empty() ? "" : ", ") + e + " AS " + Q(Alias(out, n.group_keys.size() + j));
+    }
+    if (cols.empty()) cols = "1 AS " + Q("_none");
+    out.sql = "SELECT " + cols + " FROM (" + in.sql + ") AS " + Table() + group;
+    return out;
+  }
+
+  // An aggregate's outputs are computed whether read or not: each has an alias.
+  static std::string Alias(Rel& r, std::size_t i) {
+    if (r.alias[i].empty()) r.alias[i] = "_a" + std::to_string(i);
+    return r.alias[i];
+  }
+
+  Result<Rel> Join(const query::Node& n, const Rel& left) {
+    STARLING_RETURN_IF_ERROR(d_.CanJoin());
+    STARLING_ASSIGN_OR_RETURN(Rel right, Scan(n.right[0]));
+    const std::size_t nl = left.alias.size();
+    Rel out;
+    out.alias = Aliases(n);
+    std::string cols;
+    for (std::size_t i = 0; i < n.columns.size(); ++i) {
+      if (!n.needed[i]) continue;
+      const std::string src = i < nl ? "l." + Q(left.alias[i]) : "r." + Q(right.alias[i - nl]);
+      cols += (cols.empty() ? "" : ", ") + src + " AS " + Q(out.alias[i]);
+    }
+    if (cols.empty()) cols = "1 AS " + Q("_none");
+    std::string on;
+    for (const auto& [l, r] : n.join_keys) {
+      std::string a = "l." + Q(left.alias[static_cast<std::size_t>(l)]);
+      if (n.columns[static_cast<std::size_t>(l)].type == Type::kText) a = d_.Binary(a);
+      on += (on.empty() ? "" : " AND ") + a + " = r." + Q(right.alias[static_cast<std::size_t>(r)]);
+    }
+    out.sql = "SELECT " + cols + " FROM (" + left.sql + ") AS l " +
+              (n.side == JoinSide::kLeft ? "LEFT JOIN (" : "JOIN (") + right.sql + ") AS r ON " +
+              on;
+    return out;
+  }
+
+  // --- Expressions ----------------------------------------------------------------
+
+  Result<std::string> Expr(const PExpr& e, const Rel& in) {
+    switch (e.kind) {
+      case PKind::kLiteral:
+        switch (e.type) {
+          case Type::kNull:
+            return std::string("NULL");
+          case Type::kBool:
+            return d_.BoolLiteral(e.lit_bool);
+          case Type::kInt:
+            return d_.IntLiteral(e.lit_int);
+          case Type::kReal:
+            return d_.RealLiteral(e.lit_real);
+          case Type::kText:
+            return d_.TextLiteral(e.lit_text);
+        }
+        return std::string("NULL");
+      case PKind::kColumn:
+        return Q(in.alias[static_cast<std::size_t>(e.column)]);
+      default:
+        break;
+    }
+    std::vector<std::string> a;
+    for (const PExpr& arg : e.args) {
+      STARLING_ASSIGN_OR_RETURN(std::string s, Expr(arg, in));
+      a.push_back(std::move(s));
+    }
+    switch (e.kind) {
+      case PKind::kToReal:
+        return d_.ToReal(a[0]);
+      case PKind::kNeg:
+        return "(-" + a[0] + ")";
+      case PKind::kNot:
+        return "(NOT " + a[0] + ")";
+      case PKind::kAnd:
+        return "(" + a[0] + " AND " + a[1] + ")";
+      case PKind::kOr:
+        return "(" + a[0] + " OR " + a[1] + ")";
+      case PKind::kIsNull:
+        return "(" + a[0] + " IS NULL)";
+      case PKind::kIsNotNull:
+        return "(" + a[0] + " IS NOT NULL)";
+      case PKind::kCoalesce:
+        return "COALESCE(" + a[0] + ", " + a[1] + ")";
+      case PKind::kBinary:
+        return Binary(e, a);
+      case PKind::kCall:
+        return Call(e, a);
+      default:
+        break;
+    }
+    return Internal("query: an expression the compiler does not know");
+  }
+
+  // The SQL of an operator repeats its operands (checked arithmetic names
+  // each one several times), so a deeply nested expression could grow
+  // without bound: past kMaxSqlBytes it is refused.
+  static constexpr std::size_t kMaxSqlBytes = 1 << 20;
+
+  Result<std::string> Binary(const PExpr& e, const std::vector<std::string>& a) {
+    STARLING_ASSIGN_OR_RETURN(std::string sql, BinaryUnchecked(e, a));
+    if (sql.size() > kMaxSqlBytes) {
+      return InvalidArgument("query: its SQL for " + std::string(d_.Name()) +
+                             " would pass 1 MiB (an expression nested too deeply); simplify it");
+    }
+    return sql;
+  }
+
+  Result<std::string> BinaryUnchecked(const PExpr& e, const std::vector<std::string>& a) {
+    const Type t = e.args[0].type != Type::kNull ? e.args[0].type : e.args[1].type;
+    switch (e.op) {
+      case Op::kEq:
+      case Op::kNe:
+      case Op::kLt:
+      case Op::kLe:
+      case Op::kGt:
+      case Op::kGe: {
+        static constexpr const char* kOps[] = {" = ", " <> ", " < ", " <= ", " > ", " >= "};
+        const std::string lhs = t == Type::kText ? d_.Binary(a[0]) : a[0];
+        return "(" + lhs + kOps[static_cast<int>(e.op)] + a[1] + ")";
+      }
+      case Op::kAdd:
+      case Op::kSub:
+      case Op::kMul:
+        if (e.type == Type::kReal) {
+          const char* o = e.op == Op::kAdd ? " + " : e.op == Op::kSub ? " - " : " * ";
+          return "(" + a[0] + o + a[1] + ")";
+        }
+        return d_.CheckedArith(e.op, a[0], a[1]);
+      case Op::kDiv:
+        return "(" + a[0] + " / NULLIF(" + a[1] + ", " + d_.RealLiteral(0.0) + "))";
+      case Op::kIntDiv:
+        return d_.IntDiv(a[0], a[1]);
+      case Op::kMod:
+        return d_.Mod(a[0], a[1]);
+    }
+    return Internal("query: an operator the compiler does not know");
+  }
+
+  Result<std::string> Call(const PExpr& e, const std::vector<std::string>& a) {
+    if (e.fn != Fn::kTimeFloor) return d_.Call(e.fn, a);
+    // floor(ts / unit) * unit, NULL when below INT64_MIN (docs/query.md).
+    const std::int64_t unit = e.lit_int;
+    const std::string u = d_.IntLiteral(unit);
+    const std::string q = "(" + d_.RawIntDiv(a[0], u) + " - (CASE WHEN " + d_.RawMod(a[0], u) +
+                          " < 0 THEN 1 ELSE 0 END))";
+    return "(CASE WHEN " + q +
+           " >= " + d_.IntLiteral(std::numeric_limits<std::int64_t>::min() / unit) + " THEN " + q +
+           " * " + u + " END)";
+  }
+
+  const SqlDialect& d_;
+  const ColumnSqlFn& column_sql_;
+  int tables_ = 0;
+  int hidden_ = 0;
+};
+
+}  // namespace
+
+Result<std::string> CompileSql(const Plan& plan, const SqlDialect& dialect,
+                               const ColumnSqlFn& column_sql) {
+  return Compiler(dialect, column_sql).Run(plan);
+}
+
+Result<std::string> CompileForStore(const Plan& plan, const sink::QueryableStore& store) {
+  const SqlDialect* d = FindDialect(store.Dialect());
+  if (d == nullptr) {
+    return InvalidArgument(store.Name() + " runs " + std::string(store.Dialect()) +
+                           ", which starling query cannot compile for yet");
+  }
+  const ColumnSqlFn column_sql = [&store](std::string_view t, std::string_view c,
+                                          std::string_view q) { return store.ColumnSql(t, c, q); };
+  return CompileSql(plan, *d, column_sql);
+}
+
+Result<Value> FromStore(const sink::Value& cell, Type type, Arena* arena) {
+  if (std::holds_alternative<std::monostate>(cell) || type == Type::kNull) return Value::Null();
+  const auto* i = std::get_if<std::int64_t>(&cell);
+  const auto* d = std::get_if<double>(&cell);
+  const auto* s = std::get_if<std::string>(&cell);
+  auto bad = [&](std::string_view what) -> Status {
+    return ResourceExhausted("the store gave " + std::string(what) + " where the query has " +
+                             std::string(TypeName(type)));
+  };
+  switch (type) {
+    case Type::kBool:
+      if (i) return Value::Bool(*i != 0);
+      if (d) return Value::Bool(*d != 0);
+      if (*s == "t" || *s == "true" || *s == "1") return Value::Bool(true);
+      if (*s == "f" || *s == "false" || *s == "0") return Value::Bool(false);
+      return bad("'" + *s + "'");
+    case Type::kInt:
+      if (i) return Value::Int(*i);
+      if (d) {
+        if (std::trunc(*d) == *d && *d >= -9223372036854775808.0 && *d < 9223372036854775808.0) {
+          return Value::Int(static_cast<std::int64_t>(*d));
+        }
+        return bad("a float past 64-bit integers (integer overflow)");
+      } else {
+        std::int64_t v = 0;
+        const auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+        if (ec == std::errc() && p == s->data() + s->size()) return Value::Int(v);
+        return bad("'" + *s + "' (integer overflow)");
+      }
+    case Type::kReal:
+      if (d) return Value::Real(*d);
+      if (i) return Value::Real(static_cast<double>(*i));
+      {
+        double v = 0;
+        const auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+        if (ec == std::errc() && p == s->data() + s->size()) return Value::Real(v);
+        return bad("'" + *s + "'");
+      }
+    case Type::kText:
+      if (s) return Value::Text(arena->Copy(*s));
+      return bad("a number");
+    case Type::kNull:
+      break;
+  }
+  return Value::Null();
+}
+
+Result<Answer> RunOnStore(const Plan& plan, sink::QueryableStore& store) {
+  STARLING_ASSIGN_OR_RETURN(const std::string sql, CompileForStore(plan, store));
+  Answer answer;
+  answer.names = plan.ColumnNames();
+  for (const Column& c : plan.columns()) answer.types.push_back(c.type);
+  STARLING_RETURN_IF_ERROR(store.Query(
+      sql,
+      [&](std::vector<std::string> columns) -> Status {
+        if (columns.size() != answer.width()) {
+          return Internal("query: the store answered " + std::to_string(columns.size()) +
+                          " columns for " + std::to_string(answer.width()));
+        }
+        return Status::Ok();
+      },
+      [&](std::span<const sink::Value> row) -> Status {
+        for (std::size_t c = 0; c < row.size(); ++c) {
+          STARLING_ASSIGN_OR_RETURN(Value v, FromStore(row[c], answer.types[c], &answer.arena));
+          answer.cells.push_back(v);
+        }
+        return Status::Ok();
+      }));
+  return answer;
+}
+
+}  // namespace starling::query
