@@ -24,10 +24,9 @@ ResultSinkKind Hdf5ResultSinkKind();
 
 namespace {
 
-constexpr PostSinkKind (*kPostSinks[])() = {JsonlPostSinkKind,  CsvPostSinkKind,
-                                            SqlitePostSinkKind, PostgresPostSinkKind,
-                                            MysqlPostSinkKind,  MongodbPostSinkKind,
-                                            Hdf5PostSinkKind};
+constexpr PostSinkKind (*kPostSinks[])() = {
+    JsonlPostSinkKind, CsvPostSinkKind,     SqlitePostSinkKind, PostgresPostSinkKind,
+    MysqlPostSinkKind, MongodbPostSinkKind, Hdf5PostSinkKind};
 constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind,   JsonlResultSinkKind,
                                                 PostgresResultSinkKind, MysqlResultSinkKind,
                                                 MongodbResultSinkKind,  Hdf5ResultSinkKind};
