@@ -391,6 +391,11 @@ class MongoCompiler {
           if (const PExpr* x = Operand(a)) out->insert(x->column);
         }
         return;
+      case PKind::kCall:  // a row function of NULL is NULL: neither true nor false
+        for (const PExpr& a : e.args) {
+          if (const PExpr* x = Operand(a)) out->insert(x->column);
+        }
+        return;
       default:
         return;
     }
@@ -426,10 +431,42 @@ class MongoCompiler {
       case PKind::kBinary:
         if (IsComparison(e.op)) return Compare(e, want);
         break;
+      case PKind::kCall:
+        if (e.fn == Fn::kTextStartsWith || e.fn == Fn::kTextEndsWith || e.fn == Fn::kTextContains) {
+          return Match(e, want);
+        }
+        break;
       default:
         break;
     }
     return RefuseInFilter(e);
+  }
+
+  // text.starts_with/ends_with/contains of a constant in a field: a $regex
+  // of the constant's bytes, every ASCII metacharacter escaped (the match is
+  // case-sensitive, of bytes; \z is the very end, where $ could also match
+  // before a final newline).
+  Result<Cond> Match(const PExpr& e, bool want) {
+    const PExpr* x = Operand(e.args[1]);
+    if (!IsConstant(e.args[0]) || x == nullptr) {
+      return Refuse(
+          std::string(FunctionInfoOf(e.fn).name) + " of anything but a constant in a column",
+          "$expr and the string expressions ($indexOfBytes, $substrBytes)");
+    }
+    const Value v = internal::Eval(e.args[0], nullptr, &arena_);
+    if (v.null()) return Never();
+    STARLING_ASSIGN_OR_RETURN(const int f, FieldOf(*x, "a filter on " + Name(*x)));
+    std::string re = e.fn == Fn::kTextStartsWith ? "^" : "";
+    for (const char c : v.text()) {
+      if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) re += '\\';
+      re += c;
+    }
+    if (e.fn == Fn::kTextEndsWith) re += "\\z";
+    const std::string path = JsonString(fields_[static_cast<std::size_t>(f)].path);
+    const std::string regex = "{\"$regex\": " + JsonString(re) + "}";
+    if (want) return Doc("{" + path + ": " + regex + "}");
+    return And(Doc("{" + path + ": {\"$ne\": null}}"),
+               Doc("{" + path + ": {\"$not\": " + regex + "}}"));
   }
 
   Status RefuseInFilter(const PExpr& e) const {
@@ -452,7 +489,7 @@ class MongoCompiler {
       op = Flip(op);
     }
     if (!IsConstant(*b)) {
-      return Refuse("a comparison of two columns", "$expr in $match");
+      return Refuse("a comparison of two columns or computed values", "$expr in $match");
     }
     const Value v = internal::Eval(*b, nullptr, &arena_);
     if (v.null()) return Never();
@@ -549,6 +586,7 @@ class MongoCompiler {
       id += (k ? ", " : "") + JsonString(name) + ": " + JsonString("$" + in.path);
       out.push_back(Ref(AddField({"_id." + name, in.type, in.non_null, {}, {}}), in.type));
     }
+    if (n.group_keys.empty()) NullsOutOfOneAggregate(n);
     // Each distinct accumulator once; the aggregates that are the same share it.
     std::map<std::string, int> accumulators;
     std::string fields;
@@ -575,6 +613,27 @@ class MongoCompiler {
     cols_ = std::move(out);
     if (n.group_keys.empty()) one_row_ = true;
     return Status::Ok();
+  }
+
+  // `aggregate {count x, sum x}` without group, every aggregate of one
+  // column: the rows where it is NULL count for none of them, so they go
+  // first (no row left: the empty input's row, count 0 and sum NULL, as
+  // defined).
+  void NullsOutOfOneAggregate(const Node& n) {
+    int field = -1;
+    for (const query::Aggregate& a : n.aggregates) {
+      const PExpr arg = a.star ? PExpr{} : Substitute(a.arg);
+      if (a.star || (a.fn != Fn::kCount && a.fn != Fn::kSum) || arg.kind != PKind::kColumn ||
+          (field >= 0 && arg.column != field)) {
+        return;
+      }
+      field = arg.column;
+    }
+    if (field < 0) return;
+    Field& f = fields_[static_cast<std::size_t>(field)];
+    if (f.non_null || !f.refused.empty()) return;
+    stages_.push_back("{\"$match\": {" + JsonString(f.path) + ": {\"$ne\": null}}}");
+    f.non_null = true;
   }
 
   Result<std::string> Accumulator(const query::Aggregate& a) {
