@@ -262,6 +262,29 @@ const char* kHandWritten[] = {
     "{handle}",
     "from posts | sort {-lon} | take 4 | select {id, lon, lat}",
     "from posts | derive {t = text.lower text} | sort {t, id} | select {id, t}",
+    // What a MongoDB aggregation (FerretDB) can run: three-valued logic
+    // written out, an integer compared with a float, NULL order, empty input.
+    "from posts | filter !(lang == 'en') | select {id, lang}",
+    "from posts | filter lang != 'en' || like_count < 3 | select {id}",
+    "from posts | filter !(like_count >= 2.5 && lon < 0.5) | select {id}",
+    "from posts | filter like_count == 9223372036854775807.0 || like_count > 9.2e18 || "
+    "like_count <= -9223372036854775808.0 | select {id, like_count}",
+    "from posts | filter (like_count ?? 5) > 4 && !((quote_count ?? 0) == 0) | select {id}",
+    "from posts | filter country_code == null && !(ref_id != null) | select {id}",
+    "from posts | filter text.starts_with 'RT @' text || text.ends_with '!' text || "
+    "!(text.contains '.' text) | select {id}",
+    "from hashtags | filter tag_lower >= 'a' && tag_lower < 'n' | group {tag_lower} "
+    "(aggregate {n = count this}) | sort {-n, tag_lower} | take 2..6",
+    "from mentions | filter user_id != null | group {user_id} (aggregate {n = count user_id}) | "
+    "sort {user_id}",
+    "from posts | group {kind, lang} (aggregate {n = count this}) | filter n >= 2 | sort {kind}",
+    "from posts | filter id == 'none' | aggregate {s = sum like_count}",
+    "from posts | aggregate {c = count lon, d = count lon}",
+    "from posts | filter like_count > 0 && like_count < 1000 | aggregate {s = sum like_count}",
+    "from posts | aggregate {n = count this} | take 2..3",
+    "from posts | filter created_at >= @2021-03-28T01:00:00Z | sort {-created_at} | take 5 | "
+    "select {id, created_at}",
+    "from posts | sort {author_handle, -id} | take 3..5 | select {author_handle, id}",
 };
 
 TEST(Differential, HandWrittenQueries) {
