@@ -806,8 +806,10 @@ TEST(Differential, ServerStoresGiveTheSameAnswers) {
     std::printf("[  SKIPPED ] servers: %s", servers.missing().c_str());
   if (servers.specs().empty()) GTEST_SKIP() << servers.missing();
   for (const auto& [name, spec] : servers.specs()) {
-    const ServerCase& server = *std::find_if(std::begin(kServers), std::end(kServers),
-                                             [&](const ServerCase& c) { return name == c.server; });
+    const std::string& server_name = name;  // (clang: no structured binding in a lambda)
+    const ServerCase& server =
+        *std::find_if(std::begin(kServers), std::end(kServers),
+                      [&](const ServerCase& c) { return server_name == c.server; });
     int refused = 0, overflow = 0, mismatches = 0, total = 0;
     for (const char* q : kHandWritten) {
       ++total;
