@@ -6,6 +6,8 @@
 #include <limits>
 #include <set>
 
+#include "query/mongo_compiler.h"
+
 namespace starling::query {
 namespace {
 
@@ -371,6 +373,10 @@ Result<std::string> CompileSql(const Plan& plan, const SqlDialect& dialect,
 }
 
 Result<std::string> CompileForStore(const Plan& plan, const sink::QueryableStore& store) {
+  if (store.Dialect() == "mongodb") {
+    STARLING_ASSIGN_OR_RETURN(MongoQuery q, CompileMongoForStore(plan, store));
+    return std::move(q.statement);
+  }
   const SqlDialect* d = FindDialect(store.Dialect());
   if (d == nullptr) {
     return InvalidArgument(store.Name() + " runs " + std::string(store.Dialect()) +
@@ -429,6 +435,7 @@ Result<Value> FromStore(const sink::Value& cell, Type type, Arena* arena) {
 }
 
 Result<Answer> RunOnStore(const Plan& plan, sink::QueryableStore& store) {
+  if (store.Dialect() == "mongodb") return RunOnMongo(plan, store);
   STARLING_ASSIGN_OR_RETURN(const std::string sql, CompileForStore(plan, store));
   Answer answer;
   answer.names = plan.ColumnNames();

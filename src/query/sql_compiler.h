@@ -29,14 +29,15 @@ using ColumnSqlFn = std::function<std::string(std::string_view table, std::strin
 Result<std::string> CompileSql(const Plan& plan, const SqlDialect& dialect,
                                const ColumnSqlFn& column_sql = {});
 
-// The statement for a store: its dialect, its ColumnSql. InvalidArgument for
-// a store whose language has no SQL dialect here.
+// The statement for a store: its dialect, its ColumnSql; for a store of
+// dialect "mongodb", the aggregation (query/mongo_compiler.h). InvalidArgument
+// for a store whose language has no compiler here, or that refuses the plan.
 Result<std::string> CompileForStore(const Plan& plan, const sink::QueryableStore& store);
 
-// Runs the plan on the store and reads the answer back with the plan's
-// column names and types (an integer 0/1 as a boolean, a DECIMAL given as
-// text as an integer, ...). ResourceExhausted for an integer the store gives
-// that does not fit 64 bits; the store's own errors.
+// Runs the plan on the store (MongoDB: query/mongo_compiler.h) and reads the answer back with the
+// plan's column names and types (an integer 0/1 as a boolean, a DECIMAL given as text as an
+// integer, ...). ResourceExhausted for an integer the store gives that does not fit 64 bits; the
+// store's own errors.
 Result<Answer> RunOnStore(const Plan& plan, sink::QueryableStore& store);
 
 // A cell a store read, as a value of `type` (text copied into *arena).

@@ -17,6 +17,8 @@ PostSinkKind PostgresPostSinkKind();
 ResultSinkKind PostgresResultSinkKind();
 PostSinkKind MysqlPostSinkKind();
 ResultSinkKind MysqlResultSinkKind();
+PostSinkKind MongodbPostSinkKind();
+ResultSinkKind MongodbResultSinkKind();
 PostSinkKind Hdf5PostSinkKind();
 ResultSinkKind Hdf5ResultSinkKind();
 PostSinkKind ClickHousePostSinkKind();
@@ -25,11 +27,12 @@ ResultSinkKind ClickHouseResultSinkKind();
 namespace {
 
 constexpr PostSinkKind (*kPostSinks[])() = {
-    JsonlPostSinkKind, CsvPostSinkKind,        SqlitePostSinkKind, PostgresPostSinkKind,
-    MysqlPostSinkKind, ClickHousePostSinkKind, Hdf5PostSinkKind};
+    JsonlPostSinkKind,   CsvPostSinkKind,        SqlitePostSinkKind, PostgresPostSinkKind,
+    MysqlPostSinkKind,   ClickHousePostSinkKind, MongodbPostSinkKind, Hdf5PostSinkKind};
 constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind,     JsonlResultSinkKind,
                                                 PostgresResultSinkKind,   MysqlResultSinkKind,
-                                                ClickHouseResultSinkKind, Hdf5ResultSinkKind};
+                                                ClickHouseResultSinkKind, MongodbResultSinkKind,
+                                                Hdf5ResultSinkKind};
 
 template <typename Kind, std::size_t N>
 Registry<Kind> Build(Kind (*const (&makers)[N])()) {

@@ -9,6 +9,7 @@
 // relative 1e-9; an answer without a final sort is compared as a multiset.
 // Both sides failing (an integer sum past 64 bits) is agreement.
 #include <gtest/gtest.h>
+#include <mongoc/mongoc.h>
 
 #include <algorithm>
 #include <cmath>
@@ -261,6 +262,29 @@ const char* kHandWritten[] = {
     "{handle}",
     "from posts | sort {-lon} | take 4 | select {id, lon, lat}",
     "from posts | derive {t = text.lower text} | sort {t, id} | select {id, t}",
+    // What a MongoDB aggregation (FerretDB) can run: three-valued logic
+    // written out, an integer compared with a float, NULL order, empty input.
+    "from posts | filter !(lang == 'en') | select {id, lang}",
+    "from posts | filter lang != 'en' || like_count < 3 | select {id}",
+    "from posts | filter !(like_count >= 2.5 && lon < 0.5) | select {id}",
+    "from posts | filter like_count == 9223372036854775807.0 || like_count > 9.2e18 || "
+    "like_count <= -9223372036854775808.0 | select {id, like_count}",
+    "from posts | filter (like_count ?? 5) > 4 && !((quote_count ?? 0) == 0) | select {id}",
+    "from posts | filter country_code == null && !(ref_id != null) | select {id}",
+    "from posts | filter text.starts_with 'RT @' text || text.ends_with '!' text || "
+    "!(text.contains '.' text) | select {id}",
+    "from hashtags | filter tag_lower >= 'a' && tag_lower < 'n' | group {tag_lower} "
+    "(aggregate {n = count this}) | sort {-n, tag_lower} | take 2..6",
+    "from mentions | filter user_id != null | group {user_id} (aggregate {n = count user_id}) | "
+    "sort {user_id}",
+    "from posts | group {kind, lang} (aggregate {n = count this}) | filter n >= 2 | sort {kind}",
+    "from posts | filter id == 'none' | aggregate {s = sum like_count}",
+    "from posts | aggregate {c = count lon, d = count lon}",
+    "from posts | filter like_count > 0 && like_count < 1000 | aggregate {s = sum like_count}",
+    "from posts | aggregate {n = count this} | take 2..3",
+    "from posts | filter created_at >= @2021-03-28T01:00:00Z | sort {-created_at} | take 5 | "
+    "select {id, created_at}",
+    "from posts | sort {author_handle, -id} | take 3..5 | select {author_handle, id}",
 };
 
 TEST(Differential, HandWrittenQueries) {
@@ -652,20 +676,62 @@ TEST(Differential, RandomQueriesFromTheGrammar) {
 // --- The stores on database servers ------------------------------------------
 
 // The same posts in each server store of the store_servers fixture, in its
-// database of their own (starling_query); a query runs there as SQL and must
-// equal native-on-JSONL. A dialect may refuse a query it cannot express
-// identically (text.lower on PostgreSQL...): a refusal is counted, never a
-// different answer.
+// database of their own (starling_query); a query runs there as SQL (or as
+// a MongoDB aggregation) and must equal native-on-JSONL. A dialect may
+// refuse a query it cannot express identically (text.lower on PostgreSQL,
+// most expressions on FerretDB...): a refusal is counted, never a different
+// answer.
 struct ServerCase {
   const char* server;    // the fixture's name
   const char* scheme;    // the spec's
   const char* password;  // the store's variable
+  // The most queries of the 333 the store may refuse: a few for the SQL
+  // dialects; most for FerretDB, which computes nothing (docs/query.md).
+  double max_refused_share;
+  // The fewest of them that must run there (answers compared).
+  int min_run;
 };
+// The fewest of the 333 queries that must run on FerretDB (the rest are refused).
+constexpr int kMongoMinRun = 50;  // 58 run on FerretDB 1.24 today
 const ServerCase kServers[] = {
-    {"postgres", "postgres", "POSTGRES_PASSWORD"}, {"mariadb", "mysql", "MYSQL_PASSWORD"},
+    {"postgres", "postgres", "POSTGRES_PASSWORD", 0.25, 0},
+    {"mariadb", "mysql", "MYSQL_PASSWORD", 0.25, 0},
+    {"mongodb", "mongodb", "MONGODB_PASSWORD", 1.0, kMongoMinRun},
     // ClickHouse joins once its dialect gives no mismatch here (14 of 332
     // today: divisions by zero it throws, floors of times before 1970).
 };
+
+// FerretDB makes the fixture's user in the database `starling` only, and the
+// MongoDB store logs in to the database it uses: the same user (and
+// password) in starling_query too. Already there is fine.
+std::string AddMongoUser(const starling::testing::StoreServer& s, const std::string& database) {
+  mongoc_init();
+  // FerretDB has no endSessions: libmongoc's goodbye warns, harmlessly.
+  mongoc_log_set_handler(
+      [](mongoc_log_level_t level, const char* domain, const char* message, void*) {
+        const std::string_view m = message == nullptr ? "" : message;
+        if (level <= MONGOC_LOG_LEVEL_WARNING && m.find("\"endSessions\"") == m.npos) {
+          std::fprintf(stderr, "libmongoc %s: %s\n", domain, message);
+        }
+      },
+      nullptr);
+  mongoc_uri_t* uri = mongoc_uri_new(s.url.c_str());
+  if (uri == nullptr) return "bad URL " + s.url;
+  mongoc_uri_set_password(uri, s.password.c_str());
+  mongoc_uri_set_auth_source(uri, s.database.c_str());
+  mongoc_client_t* client = mongoc_client_new_from_uri(uri);
+  bson_t* cmd = BCON_NEW("createUser", BCON_UTF8(s.user.c_str()), "pwd",
+                         BCON_UTF8(s.password.c_str()), "roles", "[", "]");
+  bson_error_t error;
+  const bool ok =
+      mongoc_client_command_simple(client, database.c_str(), cmd, nullptr, nullptr, &error);
+  const std::string message = error.message;
+  bson_destroy(cmd);
+  mongoc_client_destroy(client);
+  mongoc_uri_destroy(uri);
+  if (ok || message.find("already exists") != std::string::npos) return "";
+  return "createUser in " + database + ": " + message;
+}
 
 class ServerStores {
  public:
@@ -680,6 +746,11 @@ class ServerStores {
         continue;
       }
       setenv(c.password, found.server->password.c_str(), 1);
+      if (std::string(c.server) == "mongodb") {
+        const std::string why = AddMongoUser(*found.server, "starling_query");
+        EXPECT_EQ(why, "");
+        if (!why.empty()) continue;
+      }
       const std::string url = found.server->url;
       std::string spec = std::string(c.scheme) + url.substr(url.find("://"));
       spec = spec.substr(0, spec.rfind('/')) + "/starling_query";
@@ -737,6 +808,10 @@ TEST(Differential, ServerStoresGiveTheSameAnswers) {
     std::printf("[  SKIPPED ] servers: %s", servers.missing().c_str());
   if (servers.specs().empty()) GTEST_SKIP() << servers.missing();
   for (const auto& [name, spec] : servers.specs()) {
+    const std::string& server_name = name;  // (clang: no structured binding in a lambda)
+    const ServerCase& server =
+        *std::find_if(std::begin(kServers), std::end(kServers),
+                      [&](const ServerCase& c) { return server_name == c.server; });
     int refused = 0, overflow = 0, mismatches = 0, total = 0;
     for (const char* q : kHandWritten) {
       ++total;
@@ -758,11 +833,12 @@ TEST(Differential, ServerStoresGiveTheSameAnswers) {
     }
     std::printf(
         "%s: %d queries, %d mismatches, %d refused by the dialect, %d real overflows the "
-        "server refused\n",
-        name.c_str(), total, mismatches, refused, overflow);
+        "server refused, %d run and compared\n",
+        name.c_str(), total, mismatches, refused, overflow, total - refused - overflow);
     EXPECT_EQ(mismatches, 0) << name;
-    // Refusals are the exception (text.lower/upper), not the rule.
-    EXPECT_LT(refused, total / 4) << name;
+    // Refusals are the exception on SQL (text.lower/upper), not the rule.
+    EXPECT_LE(refused, server.max_refused_share * total) << name;
+    EXPECT_GE(total - refused - overflow, server.min_run) << name;
   }
 }
 

@@ -18,7 +18,7 @@ store_servers; STARLING_TEST_SERVERS names its servers.json):
   posts and report, nothing lost and nothing doubled.
 
 Usage: stores_test.py STARLING SHARED_DATA WORKDIR [STORE...]
-  STORE: postgres, mariadb, clickhouse (default: every store the servers file has).
+  STORE: postgres, mariadb, clickhouse, mongodb (default: every store the servers file has).
 A store whose server could not start is skipped loudly (exit 77 when all are).
 """
 import json
@@ -34,6 +34,8 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVERS_SCRIPT = os.path.join(HERE, "..", "support", "store_servers.py")
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+import mongo_wire  # noqa: E402
 
 # Per store: the spec's scheme, the password's variable, whether `raw` comes
 # back byte for byte (PostgreSQL keeps it as jsonb: the same JSON, reformatted).
@@ -41,6 +43,8 @@ STORES = {
     "postgres": {"scheme": "postgres", "password": "POSTGRES_PASSWORD", "raw_exact": False},
     "mariadb": {"scheme": "mysql", "password": "MYSQL_PASSWORD", "raw_exact": True},
     "clickhouse": {"scheme": "clickhouse", "password": "CLICKHOUSE_PASSWORD", "raw_exact": True},
+    # MongoDB keeps raw as a BSON document: the same JSON, written compactly.
+    "mongodb": {"scheme": "mongodb", "password": "MONGODB_PASSWORD", "raw_exact": False},
 }
 
 failures = []
@@ -265,6 +269,13 @@ def sql_store_reset(s):
     """Empties the store with the server's own client, so each scenario starts
     from nothing."""
     host, port, db, user = s.host, str(s.port), s.database, s.user
+    if s.name == "mongodb":
+        # No MongoDB shell in Debian: our own wire client drops the database
+        # (the user lives on: FerretDB keeps users apart from the data).
+        with mongo_wire.MongoClient(host, s.port, timeout=60) as c:
+            c.auth(user, s.password, db)
+            c.command(db, {"dropDatabase": 1})
+        return
     if s.name == "postgres":
         cmd = ["psql", "-q", "-h", host, "-p", port, "-U", user, "-d", db, "-v",
                "ON_ERROR_STOP=1", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public"]

@@ -165,7 +165,7 @@ TEST(SqlitePostStore, ErrorsNameTheFile) {
   ASSERT_FALSE(jsonl.ok());
   EXPECT_NE(jsonl.status().message().find(
                 "cannot be read back as a store; valid schemes: csv, "
-                "sqlite, postgres, mysql, clickhouse, hdf5, or a bare path ending in .csv, .db"),
+                "sqlite, postgres, mysql, clickhouse, mongodb, hdf5, or a bare path ending in .csv, .db"),
             std::string::npos)
       << jsonl.status().message();
 }

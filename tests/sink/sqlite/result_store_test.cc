@@ -213,9 +213,8 @@ TEST(OpenResultStore, ResolvesAmongTheStoresThatReadBack) {
     std::string message_part;
   } cases[] = {
       {"",
-       "empty results store spec; valid schemes: sqlite, postgres, mysql, clickhouse, hdf5, or a "
-       "bare path "
-       "ending in .db"},
+       "empty results store spec; valid schemes: sqlite, postgres, mysql, clickhouse, mongodb, "
+       "hdf5, or a bare path ending in .db"},
       {dir + "/r.jsonl", "cannot tell the results store type"},
       {"jsonl:" + dir + "/r.jsonl", "jsonl cannot be read back as a store"},
       {"-", "cannot tell the results store type of '-'"},
