@@ -55,6 +55,16 @@ class SqlDialect {
   // a // b and a % b as defined: NULL for b = 0 and for INT64_MIN // -1; x % -1 = 0.
   virtual std::string IntDiv(const std::string& a, const std::string& b) const;
   virtual std::string Mod(const std::string& a, const std::string& b) const;
+  // a AND b, a OR b (booleans, NULL for unknown) with Kleene's logic, as
+  // SQL's AND and OR have it. A filter's condition uses the engine's own
+  // AND and OR (sql_compiler.cc): they must be true exactly when both
+  // operands are (AND) or one is (OR).
+  virtual std::string And(const std::string& a, const std::string& b) const {
+    return "(" + a + " AND " + b + ")";
+  }
+  virtual std::string Or(const std::string& a, const std::string& b) const {
+    return "(" + a + " OR " + b + ")";
+  }
   // One ORDER BY term: NULL last ascending, first descending.
   virtual std::string OrderTerm(const std::string& x, bool descending) const;
   // LIMIT n [OFFSET m].
@@ -68,6 +78,10 @@ class SqlDialect {
   // Ok when the engine joins with SQL's meaning (NULL keys match nothing,
   // unmatched left rows get NULLs).
   virtual Status CanJoin() const { return Status::Ok(); }
+  // True when the engine's LEFT JOIN gives unmatched left rows the right
+  // columns' default values ('' and 0), not NULL: the compiler then marks
+  // the right side's rows and writes NULL where the mark is missing.
+  virtual bool JoinFillsDefaults() const { return false; }
 
  protected:
   // The shared parts of the standard dialects.

@@ -86,7 +86,7 @@ class Compiler {
     const std::vector<Column>& in_cols = plan.nodes[k - 1].columns;
     switch (n.kind) {
       case NodeKind::kFilter: {
-        STARLING_ASSIGN_OR_RETURN(const std::string pred, Expr(n.predicate, in));
+        STARLING_ASSIGN_OR_RETURN(const std::string pred, Condition(n.predicate, in));
         in.sql = "SELECT * FROM (" + in.sql + ") AS " + Table() + " WHERE " + pred;
         return in;
       }
@@ -108,7 +108,8 @@ class Compiler {
     return Internal("query: a scan after the first node");
   }
 
-  Result<Rel> Scan(const query::Node& n) {
+  // `extra`: more SELECT items after the columns (", 1 AS ...").
+  Result<Rel> Scan(const query::Node& n, const std::string& extra = "") {
     Rel r;
     r.alias = Aliases(n);
     std::string cols;
@@ -121,7 +122,7 @@ class Compiler {
       if (expr != Q(r.alias[i])) cols += " AS " + Q(r.alias[i]);
     }
     if (cols.empty()) cols = "1 AS " + Q("_none");
-    r.sql = "SELECT " + cols + " FROM " + Q(n.table.name);
+    r.sql = "SELECT " + cols + extra + " FROM " + Q(n.table.name);
     return r;
   }
 
@@ -222,14 +223,18 @@ class Compiler {
 
   Result<Rel> Join(const query::Node& n, const Rel& left) {
     STARLING_RETURN_IF_ERROR(d_.CanJoin());
-    STARLING_ASSIGN_OR_RETURN(Rel right, Scan(n.right[0]));
+    // Where the engine fills unmatched rows with defaults, a constant 1 on
+    // the right tells a match (1) from a filled row (its default, 0).
+    const bool mark = n.side == JoinSide::kLeft && d_.JoinFillsDefaults();
+    STARLING_ASSIGN_OR_RETURN(Rel right, Scan(n.right[0], mark ? ", 1 AS " + Q("_matched") : ""));
     const std::size_t nl = left.alias.size();
     Rel out;
     out.alias = Aliases(n);
     std::string cols;
     for (std::size_t i = 0; i < n.columns.size(); ++i) {
       if (!n.needed[i]) continue;
-      const std::string src = i < nl ? "l." + Q(left.alias[i]) : "r." + Q(right.alias[i - nl]);
+      std::string src = i < nl ? "l." + Q(left.alias[i]) : "r." + Q(right.alias[i - nl]);
+      if (i >= nl && mark) src = "(CASE WHEN r." + Q("_matched") + " = 1 THEN " + src + " END)";
       cols += (cols.empty() ? "" : ", ") + src + " AS " + Q(out.alias[i]);
     }
     if (cols.empty()) cols = "1 AS " + Q("_none");
@@ -281,9 +286,9 @@ class Compiler {
       case PKind::kNot:
         return "(NOT " + a[0] + ")";
       case PKind::kAnd:
-        return "(" + a[0] + " AND " + a[1] + ")";
+        return d_.And(a[0], a[1]);
       case PKind::kOr:
-        return "(" + a[0] + " OR " + a[1] + ")";
+        return d_.Or(a[0], a[1]);
       case PKind::kIsNull:
         return "(" + a[0] + " IS NULL)";
       case PKind::kIsNotNull:
@@ -298,6 +303,18 @@ class Compiler {
         break;
     }
     return Internal("query: an expression the compiler does not know");
+  }
+
+  // A filter's condition. The filter keeps the rows where it is true, and
+  // whether an AND or OR is true depends only on whether its operands are
+  // (both, either): there every engine's own AND and OR serve (ClickHouse's
+  // are not Kleene's on NULL, but true exactly then), down to the first
+  // operand that is not an AND or OR.
+  Result<std::string> Condition(const PExpr& e, const Rel& in) {
+    if (e.kind != PKind::kAnd && e.kind != PKind::kOr) return Expr(e, in);
+    STARLING_ASSIGN_OR_RETURN(const std::string a, Condition(e.args[0], in));
+    STARLING_ASSIGN_OR_RETURN(const std::string b, Condition(e.args[1], in));
+    return "(" + a + (e.kind == PKind::kAnd ? " AND " : " OR ") + b + ")";
   }
 
   // The SQL of an operator repeats its operands (checked arithmetic names
