@@ -39,6 +39,13 @@ class SqlDialect {
 
   // Text compared by bytes (code point order), case-sensitively.
   virtual std::string Binary(const std::string& text_expr) const = 0;
+  // True when a name in a SELECT means that SELECT's alias before the
+  // input's column (ClickHouse): the compiler then never gives an alias the
+  // name of an input column it is not.
+  virtual bool AliasesShadowColumns() const { return false; }
+  // A float as a key of a group or a join, where -0.0 and 0.0 are one
+  // key (they are equal), whatever the engine hashes.
+  virtual std::string RealKey(const std::string& x) const { return x; }
   // An integer as a 64-bit float.
   virtual std::string ToReal(const std::string& x) const = 0;
   // a op b for op kAdd, kSub, kMul on 64-bit integers: NULL on overflow.

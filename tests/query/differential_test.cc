@@ -276,6 +276,12 @@ const char* kHandWritten[] = {
     "from posts | filter (like_count // (reply_count * 0)) == null && (quote_count % 0) == null | "
     "derive {k = like_count % (quote_count - 1)} | group {k} (aggregate {n = count this, "
     "s = sum quote_count, a = average like_count, d = count_distinct country_code}) | sort {k}",
+    // A name given again within one select: the earlier items read the
+    // input's column (ClickHouse resolves a name to a SELECT alias first).
+    "from posts | select {id, a = like_count + 0, like_count = quote_count, b = lon, "
+    "lon = lat, c = text.length lang, lang = author_handle}",
+    // -0.0 and 0.0 are one group (lon * 0 is -0.0 for a negative lon).
+    "from posts | derive {z = lon * 0} | group {z} (aggregate {n = count this}) | sort {z}",
     // Unmatched rows of a left join get NULL for a number too; NULL keys
     // on both sides match nothing.
     "from posts | join side:left p = posts (this.ref_id == that.id) | "

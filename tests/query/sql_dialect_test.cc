@@ -37,6 +37,11 @@ const char* kFloor = "from posts | select {h = time.floor '1h' created_at}";
 const char* kLogic =
     "from posts | filter lon > 0.0 && !(lat > 0.0 || lang == null) | select {a = lon > 0.0 && "
     "(like_count > 1 || lang == null)}";
+// A name given again (ClickHouse reads a name as the SELECT's alias first),
+// and a float group key (-0.0 and 0.0 one group).
+const char* kShadow =
+    "from posts | select {a = like_count + 0, like_count = quote_count, lon} | group {lon} "
+    "(aggregate {like_count = max like_count, a = max a})";
 const char* kLiterals =
     "from posts | filter like_count > -5 && lon < 1.5 && lang != \"it's\\\\\" && true | select "
     "{id}";
@@ -103,13 +108,16 @@ const Snapshot
             {"clickhouse", kAgg,
              R"sql(SELECT `s`, `a`, `m`, `d` FROM (SELECT if(count(`like_count`) = 0, NULL, toInt64(sum(toDecimal128(`like_count`, 0)))) AS `s`, if(count(`like_count`) = 0, NULL, toFloat64(sum(toDecimal128(`like_count`, 0))) / count(`like_count`)) AS `a`, if(count(`lang`) = 0, NULL, min(`lang`)) AS `m`, toInt64(ifNull(uniqExact(`lang`), 0)) AS `d` FROM (SELECT `lang`, `like_count` FROM `posts`) AS t1) AS t2)sql"},
             {"clickhouse", kJoin,
-             R"sql(SELECT `id`, `tag` FROM (SELECT `id`, `tag` FROM (SELECT l.`id` AS `id`, (CASE WHEN r.`_matched` = 1 THEN r.`tag` END) AS `tag` FROM (SELECT `id` FROM `posts`) AS l LEFT JOIN (SELECT `post_id`, `tag`, 1 AS `_matched` FROM `hashtags`) AS r ON l.`id` = r.`post_id`) AS t1) AS t2)sql"},
+             R"sql(SELECT `id`, `tag` FROM (SELECT `id`, `tag_2` AS `tag` FROM (SELECT l.`id` AS `id`, (CASE WHEN r.`_matched` = 1 THEN r.`tag` END) AS `tag_2` FROM (SELECT `id` FROM `posts`) AS l LEFT JOIN (SELECT `post_id`, `tag`, 1 AS `_matched` FROM `hashtags`) AS r ON l.`id` = r.`post_id`) AS t1) AS t2)sql"},
             {"clickhouse", kFloor,
              R"sql(SELECT `h` FROM (SELECT (CASE WHEN (intDivOrZero(`created_at`, toInt64(3600000000)) - (CASE WHEN (`created_at` - intDivOrZero(`created_at`, toInt64(3600000000)) * toInt64(3600000000)) < 0 THEN 1 ELSE 0 END)) >= toInt64(-2562047788) THEN (intDivOrZero(`created_at`, toInt64(3600000000)) - (CASE WHEN (`created_at` - intDivOrZero(`created_at`, toInt64(3600000000)) * toInt64(3600000000)) < 0 THEN 1 ELSE 0 END)) * toInt64(3600000000) END) AS `h` FROM (SELECT `created_at` FROM `posts`) AS t1) AS t2)sql"},
             {"sqlite", kLogic,
              R"sql(SELECT "a" FROM (SELECT (("lon" > 0.0) AND (("like_count" > 1) OR ("lang" IS NULL))) AS "a" FROM (SELECT * FROM (SELECT "lang", "like_count", "lon", "lat" FROM "posts") AS t1 WHERE (("lon" > 0.0) AND (NOT (("lat" > 0.0) OR ("lang" IS NULL))))) AS t2) AS t3)sql"},
             {"clickhouse", kLogic,
              R"sql(SELECT `a` FROM (SELECT (nullIf(least(ifNull((`lon` > 0.0) * 2, 1), ifNull((nullIf(greatest(ifNull((`like_count` > toInt64(1)) * 2, 1), ifNull((`lang` IS NULL) * 2, 1)), 1) = 2) * 2, 1)), 1) = 2) AS `a` FROM (SELECT * FROM (SELECT `lang`, `like_count`, `lon`, `lat` FROM `posts`) AS t1 WHERE ((`lon` > 0.0) AND (NOT (nullIf(greatest(ifNull((`lat` > 0.0) * 2, 1), ifNull((`lang` IS NULL) * 2, 1)), 1) = 2)))) AS t2) AS t3)sql"},
+            {"sqlite", kShadow,
+             R"sql(SELECT "lon", "like_count", "a" FROM (SELECT "lon" AS "lon", MAX("like_count") AS "like_count", MAX("a") AS "a" FROM (SELECT (CASE WHEN typeof(("like_count" + 0)) = 'integer' THEN ("like_count" + 0) END) AS "a", "quote_count" AS "like_count", "lon" FROM (SELECT "like_count", "quote_count", "lon" FROM "posts") AS t1) AS t2 GROUP BY "lon") AS t3)sql"},
+            {"clickhouse", kShadow, R"sql(SELECT `lon_2` AS `lon`, `like_count`, `a_2` AS `a` FROM (SELECT (`lon` + 0.0) AS `lon_2`, if(count(`like_count_2`) = 0, NULL, max(`like_count_2`)) AS `like_count`, if(count(`a`) = 0, NULL, max(`a`)) AS `a_2` FROM (SELECT if((toInt64(0) > 0 AND `like_count` > toInt64(9223372036854775807) - toInt64(0)) OR (toInt64(0) < 0 AND `like_count` < toInt64(-9223372036854775808) - toInt64(0)), NULL, `like_count` + toInt64(0)) AS `a`, `quote_count` AS `like_count_2`, `lon` FROM (SELECT `like_count`, `quote_count`, `lon` FROM `posts`) AS t1) AS t2 GROUP BY (`lon` + 0.0)) AS t3)sql"},
             {"clickhouse", kLiterals,
              R"sql(SELECT `id` FROM (SELECT `id` FROM (SELECT * FROM (SELECT `id`, `lang`, `like_count`, `lon` FROM `posts`) AS t1 WHERE ((((`like_count` > toInt64(-5)) AND (`lon` < 1.5)) AND (`lang` <> 'it\'s\\')) AND 1)) AS t2) AS t3)sql"},
 };

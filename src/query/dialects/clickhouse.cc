@@ -53,6 +53,9 @@ class Clickhouse : public SqlDialect {
   std::string BoolLiteral(bool v) const override { return v ? "1" : "0"; }
   std::string Binary(const std::string& x) const override { return x; }
   std::string ToReal(const std::string& x) const override { return "toFloat64(" + x + ")"; }
+  // GROUP BY and JOIN hash a Float64's bits: -0.0 and 0.0 would be two
+  // keys. x + 0.0 is x, except that -0.0 becomes 0.0.
+  std::string RealKey(const std::string& x) const override { return "(" + x + " + 0.0)"; }
 
   std::string CheckedArith(Op op, const std::string& a, const std::string& b) const override {
     std::string overflow;
@@ -180,6 +183,7 @@ class Clickhouse : public SqlDialect {
   }
 
   bool JoinFillsDefaults() const override { return true; }
+  bool AliasesShadowColumns() const override { return true; }
 };
 
 }  // namespace
