@@ -1,18 +1,40 @@
 // File: query/dialects/clickhouse.cc
-// ClickHouse 18.16 (run by the ClickHouse store, sink/clickhouse/, and in
-// the server differential test). What that server lacks or does otherwise, and how
-// it is written here:
+// ClickHouse 18.16, run for real by the ClickHouse store (sink/clickhouse/,
+// whose logical tables are views) in the server differential test
+// (tests/query/differential_test.cc: 0 mismatches). What that server does
+// otherwise, and how it is written here:
 // - text compares by bytes already (String is bytes);
 // - no NULLS FIRST/LAST: isNull(x) terms order NULLs;
-// - `if` evaluates both branches, and Int64 arithmetic wraps: overflow is
-//   found by bounds (pure Int64 comparisons) and made NULL; division by 0
-//   throws, so a divisor is replaced by 1 before dividing where the answer
-//   is NULL anyway;
-// - aggregates of an empty set give 0, not NULL, and 18.16 has no -OrNull
-//   combinators: if(count(x) = 0, NULL, f(x));
-// - sum of Int64 wraps around: refused (sum x * 1.0 sums floats);
-// - JOIN fills unmatched rows with default values, not NULL: refused;
-// - text.lower/text.upper refused (lowerUTF8 is not u_tolower);
+// - a bare integer literal is the smallest type that holds it (UInt64 past
+//   2^32), and mixed signedness computes unsigned: every literal is
+//   toInt64(n), counts and lengths (UInt64) are toInt64(...);
+// - `if` evaluates both branches on every row, and a NULL's slot holds any
+//   value: intDiv and % throw for a divisor 0 (or INT64_MIN by -1) even
+//   where the answer is NULL, so intDivOrZero (which never throws) divides,
+//   a % b is a - intDivOrZero(a, b) * b, and if(...) makes those cases NULL;
+// - Int64 arithmetic wraps: overflow is found by bounds (Int64 comparisons)
+//   and made NULL;
+// - AND/OR are not Kleene's on NULL (NULL AND false is NULL, NULL OR false
+//   is false): a value is coded false 0, NULL 1, true 2 and least/greatest
+//   combine it; a filter keeps the engine's own AND/OR, true exactly when
+//   Kleene's is (sql_compiler.cc);
+// - a name in a SELECT means that SELECT's alias first (also in other
+//   items, GROUP BY, an aggregate's argument): the compiler gives no alias
+//   the name of an input column it is not (AliasesShadowColumns);
+// - an aggregate of no values is its type's default (uniqExact of NULLs only
+//   is NULL), and 18.16 has no -OrNull combinators: if(count(x) = 0, NULL,
+//   f(x)), ifNull(uniqExact(x), 0);
+// - sum of Int64 wraps around: integers are summed in Decimal128 (exact),
+//   and toInt64 of a sum past 64 bits fails ("Decimal convert overflow"),
+//   as the native sum does; an average of integers divides that exact sum;
+// - GROUP BY and JOIN hash a Float64's bits: float keys are x + 0.0, so that
+//   -0.0 and 0.0 are one key;
+// - LEFT JOIN fills unmatched rows with default values ('' and 0), not
+//   NULL: the right side carries `1 AS _matched`, and a right column is NULL
+//   where it is not 1 (NULL keys match nothing there, as in SQL);
+// - text.lower/text.upper are refused: lowerUTF8/upperUTF8 keep a code
+//   point whose case pair has another UTF-8 length (İ, ı), and are no
+//   ICU simple case mapping;
 // - no boolean type: true/false are 1/0 (UInt8), printed as true/false.
 #include <string>
 
