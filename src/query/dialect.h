@@ -46,6 +46,8 @@ class SqlDialect {
   // A float as a key of a group or a join, where -0.0 and 0.0 are one
   // key (they are equal), whatever the engine hashes.
   virtual std::string RealKey(const std::string& x) const { return x; }
+  // a op b for texts (op kEq ... kGe; `a` already Binary).
+  virtual std::string CompareText(Op op, const std::string& a, const std::string& b) const;
   // An integer as a 64-bit float.
   virtual std::string ToReal(const std::string& x) const = 0;
   // a op b for op kAdd, kSub, kMul on 64-bit integers: NULL on overflow.

@@ -390,9 +390,9 @@ class Compiler {
       case Op::kLe:
       case Op::kGt:
       case Op::kGe: {
+        if (t == Type::kText) return d_.CompareText(e.op, d_.Binary(a[0]), a[1]);
         static constexpr const char* kOps[] = {" = ", " <> ", " < ", " <= ", " > ", " >= "};
-        const std::string lhs = t == Type::kText ? d_.Binary(a[0]) : a[0];
-        return "(" + lhs + kOps[static_cast<int>(e.op)] + a[1] + ")";
+        return "(" + a[0] + kOps[static_cast<int>(e.op)] + a[1] + ")";
       }
       case Op::kAdd:
       case Op::kSub:

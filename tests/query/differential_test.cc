@@ -280,6 +280,9 @@ const char* kHandWritten[] = {
     // input's column (ClickHouse resolves a name to a SELECT alias first).
     "from posts | select {id, a = like_count + 0, like_count = quote_count, b = lon, "
     "lon = lat, c = text.length lang, lang = author_handle}",
+    // A text and its proper prefix (ClickHouse 18.16's <= and >= err there).
+    "from posts | select {id, a = 'a' >= 'ab', b = '' >= ('A' ?? lang), c = author_handle <= "
+    "'anna', d = 'ab' <= 'a', e = text >= 'Stra'}",
     // -0.0 and 0.0 are one group (lon * 0 is -0.0 for a negative lon).
     "from posts | derive {z = lon * 0} | group {z} (aggregate {n = count this}) | sort {z}",
     // Unmatched rows of a left join get NULL for a number too; NULL keys

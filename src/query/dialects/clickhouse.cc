@@ -4,6 +4,8 @@
 // (tests/query/differential_test.cc: 0 mismatches). What that server does
 // otherwise, and how it is written here:
 // - text compares by bytes already (String is bytes);
+// - text <= and >= are wrong where one text is a proper prefix of the
+//   other (of constants, or before a NUL): NOT (a > b), NOT (a < b);
 // - no NULLS FIRST/LAST: isNull(x) terms order NULLs;
 // - a bare integer literal is the smallest type that holds it (UInt64 past
 //   2^32), and mixed signedness computes unsigned: every literal is
@@ -73,6 +75,15 @@ class Clickhouse : public SqlDialect {
     return "toInt64(" + std::to_string(v) + ")";
   }
   std::string BoolLiteral(bool v) const override { return v ? "1" : "0"; }
+  // 18.16's <= and >= on String are wrong where one text is a proper
+  // prefix of the other: of two constants ('a' >= 'ab' and '' >= 'A' are
+  // 1), and before a NUL ('a' >= 'a\0' is 1 on columns too). < and > are
+  // right everywhere, and NOT keeps NULL.
+  std::string CompareText(Op op, const std::string& a, const std::string& b) const override {
+    if (op == Op::kLe) return "(NOT (" + a + " > " + b + "))";
+    if (op == Op::kGe) return "(NOT (" + a + " < " + b + "))";
+    return SqlDialect::CompareText(op, a, b);
+  }
   std::string Binary(const std::string& x) const override { return x; }
   std::string ToReal(const std::string& x) const override { return "toFloat64(" + x + ")"; }
   // GROUP BY and JOIN hash a Float64's bits: -0.0 and 0.0 would be two
