@@ -42,6 +42,11 @@ std::string SqlDialect::RealLiteral(double v) const {
   return v < 0 ? "(" + s + ")" : s;
 }
 
+std::string SqlDialect::CompareText(Op op, const std::string& a, const std::string& b) const {
+  static constexpr const char* kOps[] = {" = ", " <> ", " < ", " <= ", " > ", " >= "};
+  return "(" + a + kOps[static_cast<int>(op)] + b + ")";
+}
+
 std::string SqlDialect::IntDiv(const std::string& a, const std::string& b) const {
   return "(CASE WHEN " + a + " = " + IntLiteral(std::numeric_limits<std::int64_t>::min()) +
          " AND " + b + " = -1 THEN NULL ELSE " + RawIntDiv(a, "NULLIF(" + b + ", 0)") + " END)";

@@ -39,6 +39,15 @@ class SqlDialect {
 
   // Text compared by bytes (code point order), case-sensitively.
   virtual std::string Binary(const std::string& text_expr) const = 0;
+  // True when a name in a SELECT means that SELECT's alias before the
+  // input's column (ClickHouse): the compiler then never gives an alias the
+  // name of an input column it is not.
+  virtual bool AliasesShadowColumns() const { return false; }
+  // A float as a key of a group or a join, where -0.0 and 0.0 are one
+  // key (they are equal), whatever the engine hashes.
+  virtual std::string RealKey(const std::string& x) const { return x; }
+  // a op b for texts (op kEq ... kGe; `a` already Binary).
+  virtual std::string CompareText(Op op, const std::string& a, const std::string& b) const;
   // An integer as a 64-bit float.
   virtual std::string ToReal(const std::string& x) const = 0;
   // a op b for op kAdd, kSub, kMul on 64-bit integers: NULL on overflow.
@@ -55,6 +64,16 @@ class SqlDialect {
   // a // b and a % b as defined: NULL for b = 0 and for INT64_MIN // -1; x % -1 = 0.
   virtual std::string IntDiv(const std::string& a, const std::string& b) const;
   virtual std::string Mod(const std::string& a, const std::string& b) const;
+  // a AND b, a OR b (booleans, NULL for unknown) with Kleene's logic, as
+  // SQL's AND and OR have it. A filter's condition uses the engine's own
+  // AND and OR (sql_compiler.cc): they must be true exactly when both
+  // operands are (AND) or one is (OR).
+  virtual std::string And(const std::string& a, const std::string& b) const {
+    return "(" + a + " AND " + b + ")";
+  }
+  virtual std::string Or(const std::string& a, const std::string& b) const {
+    return "(" + a + " OR " + b + ")";
+  }
   // One ORDER BY term: NULL last ascending, first descending.
   virtual std::string OrderTerm(const std::string& x, bool descending) const;
   // LIMIT n [OFFSET m].
@@ -68,6 +87,10 @@ class SqlDialect {
   // Ok when the engine joins with SQL's meaning (NULL keys match nothing,
   // unmatched left rows get NULLs).
   virtual Status CanJoin() const { return Status::Ok(); }
+  // True when the engine's LEFT JOIN gives unmatched left rows the right
+  // columns' default values ('' and 0), not NULL: the compiler then marks
+  // the right side's rows and writes NULL where the mark is missing.
+  virtual bool JoinFillsDefaults() const { return false; }
 
  protected:
   // The shared parts of the standard dialects.

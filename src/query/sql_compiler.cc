@@ -58,18 +58,45 @@ class Compiler {
   std::string Hidden() { return "_h" + std::to_string(++hidden_); }
 
   // Unique aliases for a node's needed columns: the name when it is a plain
-  // identifier, else c<N>.
+  // identifier, else c<N>. Plain names first, so that a column named c3 is
+  // never another's alias (the final SELECT names each column by its name).
   static std::vector<std::string> Aliases(const query::Node& n) {
     std::vector<std::string> out(n.columns.size());
     std::set<std::string> used;
-    for (std::size_t i = 0; i < n.columns.size(); ++i) {
-      if (!n.needed[i]) continue;
-      std::string base = PlainName(n.columns[i].name) ? n.columns[i].name : "c" + std::to_string(i);
-      std::string a = base;
-      for (int k = 2; !used.insert(a).second; ++k) a = base + "_" + std::to_string(k);
-      out[i] = a;
+    for (const bool plain : {true, false}) {
+      for (std::size_t i = 0; i < n.columns.size(); ++i) {
+        if (!n.needed[i] || PlainName(n.columns[i].name) != plain) continue;
+        const std::string base = plain ? n.columns[i].name : "c" + std::to_string(i);
+        std::string a = base;
+        for (int k = 2; !used.insert(a).second; ++k) a = base + "_" + std::to_string(k);
+        out[i] = a;
+      }
     }
     return out;
+  }
+
+  // ClickHouse resolves a name in a SELECT to that SELECT's own alias before
+  // the input's column, in the other items, WHERE, GROUP BY and ORDER BY, and
+  // through a table qualifier: `quote_count AS like_count, like_count + 0 AS
+  // a` reads quote_count twice. Where the dialect says so, an alias that
+  // names an input column and is not that very column gets a name of its
+  // own (`expr`: each output's SQL, "" for one not written).
+  void Unshadow(std::vector<std::string>* alias, const std::vector<std::string>& expr,
+                const std::vector<std::string>& inputs) const {
+    if (!d_.AliasesShadowColumns()) return;
+    const std::set<std::string> in(inputs.begin(), inputs.end());
+    std::set<std::string> taken = in;
+    taken.insert(alias->begin(), alias->end());
+    for (std::size_t i = 0; i < alias->size(); ++i) {
+      std::string& a = (*alias)[i];
+      if (a.empty() || !in.contains(a)) continue;
+      const std::string q = Q(a);
+      if (expr[i] == q || expr[i] == "l." + q || expr[i] == "r." + q) continue;
+      std::string fresh;
+      for (int k = 2; !taken.insert(fresh = a + "_" + std::to_string(k)).second; ++k) {
+      }
+      a = fresh;
+    }
   }
 
   std::string OrderBy(const std::vector<OrderTerm>& order) const {
@@ -88,7 +115,7 @@ class Compiler {
     const std::vector<Column>& in_cols = plan.nodes[k - 1].columns;
     switch (n.kind) {
       case NodeKind::kFilter: {
-        STARLING_ASSIGN_OR_RETURN(const std::string pred, Expr(n.predicate, in));
+        STARLING_ASSIGN_OR_RETURN(const std::string pred, Condition(n.predicate, in));
         in.sql = "SELECT * FROM (" + in.sql + ") AS " + Table() + " WHERE " + pred;
         return in;
       }
@@ -110,7 +137,8 @@ class Compiler {
     return Internal("query: a scan after the first node");
   }
 
-  Result<Rel> Scan(const query::Node& n) {
+  // `extra`: more SELECT items after the columns (", 1 AS ...").
+  Result<Rel> Scan(const query::Node& n, const std::string& extra = "") {
     Rel r;
     r.alias = Aliases(n);
     std::string cols;
@@ -123,19 +151,26 @@ class Compiler {
       if (expr != Q(r.alias[i])) cols += " AS " + Q(r.alias[i]);
     }
     if (cols.empty()) cols = "1 AS " + Q("_none");
-    r.sql = "SELECT " + cols + " FROM " + Q(n.table.name);
+    r.sql = "SELECT " + cols + extra + " FROM " + Q(n.table.name);
     return r;
   }
 
   Result<Rel> Project(const query::Node& n, Rel in) {
     Rel out;
     out.alias = Aliases(n);
+    std::vector<std::string> exprs(n.exprs.size());
+    for (std::size_t i = 0; i < n.exprs.size(); ++i) {
+      if (!n.needed[i]) continue;
+      STARLING_ASSIGN_OR_RETURN(exprs[i], Expr(n.exprs[i], in));
+    }
+    std::vector<std::string> inputs = in.alias;
+    for (const OrderTerm& t : in.order) inputs.push_back(t.alias);
+    Unshadow(&out.alias, exprs, inputs);
     std::string cols;
     for (std::size_t i = 0; i < n.exprs.size(); ++i) {
       if (!n.needed[i]) continue;
-      STARLING_ASSIGN_OR_RETURN(const std::string e, Expr(n.exprs[i], in));
-      cols += (cols.empty() ? "" : ", ") + e;
-      if (e != Q(out.alias[i])) cols += " AS " + Q(out.alias[i]);
+      cols += (cols.empty() ? "" : ", ") + exprs[i];
+      if (exprs[i] != Q(out.alias[i])) cols += " AS " + Q(out.alias[i]);
     }
     // The order goes on: through a column kept as it is, or a hidden one.
     for (const OrderTerm& t : in.order) {
@@ -193,13 +228,19 @@ class Compiler {
   Result<Rel> Aggregate(const query::Node& n, const Rel& in) {
     Rel out;
     out.alias = Aliases(n);
-    std::string cols, group;
+    // An aggregate's outputs are computed whether read or not: each has an alias.
+    for (std::size_t i = 0; i < out.alias.size(); ++i) {
+      if (out.alias[i].empty()) out.alias[i] = "_a" + std::to_string(i);
+    }
+    std::vector<std::string> exprs;
+    std::string group;
     for (std::size_t k = 0; k < n.group_keys.size(); ++k) {
       STARLING_ASSIGN_OR_RETURN(std::string e, Expr(n.group_keys[k], in));
       // Groups of text by bytes (MariaDB's default collations fold case).
       if (n.group_keys[k].type == Type::kText) e = d_.Binary(e);
-      cols += (cols.empty() ? "" : ", ") + e + " AS " + Q(Alias(out, k));
+      if (n.group_keys[k].type == Type::kReal) e = d_.RealKey(e);
       group += (group.empty() ? " GROUP BY " : ", ") + e;
+      exprs.push_back(std::move(e));
     }
     for (std::size_t j = 0; j < n.aggregates.size(); ++j) {
       const query::Aggregate& a = n.aggregates[j];
@@ -207,39 +248,53 @@ class Compiler {
       if (!a.star) {
         STARLING_ASSIGN_OR_RETURN(arg, Expr(a.arg, in));
       }
-      STARLING_ASSIGN_OR_RETURN(const std::string e,
+      STARLING_ASSIGN_OR_RETURN(std::string e,
                                 d_.Aggregate(a.fn, arg, a.star ? Type::kNull : a.arg.type, a.star));
-      cols += (cols.empty() ? "" : ", ") + e + " AS " + Q(Alias(out, n.group_keys.size() + j));
+      exprs.push_back(std::move(e));
+    }
+    Unshadow(&out.alias, exprs, in.alias);
+    std::string cols;
+    for (std::size_t i = 0; i < exprs.size(); ++i) {
+      cols += (cols.empty() ? "" : ", ") + exprs[i] + " AS " + Q(out.alias[i]);
     }
     if (cols.empty()) cols = "1 AS " + Q("_none");
     out.sql = "SELECT " + cols + " FROM (" + in.sql + ") AS " + Table() + group;
     return out;
   }
 
-  // An aggregate's outputs are computed whether read or not: each has an alias.
-  static std::string Alias(Rel& r, std::size_t i) {
-    if (r.alias[i].empty()) r.alias[i] = "_a" + std::to_string(i);
-    return r.alias[i];
-  }
-
   Result<Rel> Join(const query::Node& n, const Rel& left) {
     STARLING_RETURN_IF_ERROR(d_.CanJoin());
-    STARLING_ASSIGN_OR_RETURN(Rel right, Scan(n.right[0]));
+    // Where the engine fills unmatched rows with defaults, a constant 1 on
+    // the right tells a match (1) from a filled row (its default, 0).
+    const bool mark = n.side == JoinSide::kLeft && d_.JoinFillsDefaults();
+    STARLING_ASSIGN_OR_RETURN(Rel right, Scan(n.right[0], mark ? ", 1 AS " + Q("_matched") : ""));
     const std::size_t nl = left.alias.size();
     Rel out;
     out.alias = Aliases(n);
-    std::string cols;
+    std::vector<std::string> exprs(n.columns.size());
     for (std::size_t i = 0; i < n.columns.size(); ++i) {
       if (!n.needed[i]) continue;
-      const std::string src = i < nl ? "l." + Q(left.alias[i]) : "r." + Q(right.alias[i - nl]);
-      cols += (cols.empty() ? "" : ", ") + src + " AS " + Q(out.alias[i]);
+      exprs[i] = i < nl ? "l." + Q(left.alias[i]) : "r." + Q(right.alias[i - nl]);
+      if (i >= nl && mark) {
+        exprs[i] = "(CASE WHEN r." + Q("_matched") + " = 1 THEN " + exprs[i] + " END)";
+      }
+    }
+    std::vector<std::string> inputs = left.alias;
+    inputs.insert(inputs.end(), right.alias.begin(), right.alias.end());
+    Unshadow(&out.alias, exprs, inputs);
+    std::string cols;
+    for (std::size_t i = 0; i < n.columns.size(); ++i) {
+      if (n.needed[i]) cols += (cols.empty() ? "" : ", ") + exprs[i] + " AS " + Q(out.alias[i]);
     }
     if (cols.empty()) cols = "1 AS " + Q("_none");
     std::string on;
     for (const auto& [l, r] : n.join_keys) {
       std::string a = "l." + Q(left.alias[static_cast<std::size_t>(l)]);
-      if (n.columns[static_cast<std::size_t>(l)].type == Type::kText) a = d_.Binary(a);
-      on += (on.empty() ? "" : " AND ") + a + " = r." + Q(right.alias[static_cast<std::size_t>(r)]);
+      std::string b = "r." + Q(right.alias[static_cast<std::size_t>(r)]);
+      const Type t = n.columns[static_cast<std::size_t>(l)].type;
+      if (t == Type::kText) a = d_.Binary(a);
+      if (t == Type::kReal) a = d_.RealKey(a), b = d_.RealKey(b);
+      on += (on.empty() ? "" : " AND ") + a + " = " + b;
     }
     out.sql = "SELECT " + cols + " FROM (" + left.sql + ") AS l " +
               (n.side == JoinSide::kLeft ? "LEFT JOIN (" : "JOIN (") + right.sql + ") AS r ON " +
@@ -283,9 +338,9 @@ class Compiler {
       case PKind::kNot:
         return "(NOT " + a[0] + ")";
       case PKind::kAnd:
-        return "(" + a[0] + " AND " + a[1] + ")";
+        return d_.And(a[0], a[1]);
       case PKind::kOr:
-        return "(" + a[0] + " OR " + a[1] + ")";
+        return d_.Or(a[0], a[1]);
       case PKind::kIsNull:
         return "(" + a[0] + " IS NULL)";
       case PKind::kIsNotNull:
@@ -300,6 +355,18 @@ class Compiler {
         break;
     }
     return Internal("query: an expression the compiler does not know");
+  }
+
+  // A filter's condition. The filter keeps the rows where it is true, and
+  // whether an AND or OR is true depends only on whether its operands are
+  // (both, either): there every engine's own AND and OR serve (ClickHouse's
+  // are not Kleene's on NULL, but true exactly then), down to the first
+  // operand that is not an AND or OR.
+  Result<std::string> Condition(const PExpr& e, const Rel& in) {
+    if (e.kind != PKind::kAnd && e.kind != PKind::kOr) return Expr(e, in);
+    STARLING_ASSIGN_OR_RETURN(const std::string a, Condition(e.args[0], in));
+    STARLING_ASSIGN_OR_RETURN(const std::string b, Condition(e.args[1], in));
+    return "(" + a + (e.kind == PKind::kAnd ? " AND " : " OR ") + b + ")";
   }
 
   // The SQL of an operator repeats its operands (checked arithmetic names
@@ -325,9 +392,9 @@ class Compiler {
       case Op::kLe:
       case Op::kGt:
       case Op::kGe: {
+        if (t == Type::kText) return d_.CompareText(e.op, d_.Binary(a[0]), a[1]);
         static constexpr const char* kOps[] = {" = ", " <> ", " < ", " <= ", " > ", " >= "};
-        const std::string lhs = t == Type::kText ? d_.Binary(a[0]) : a[0];
-        return "(" + lhs + kOps[static_cast<int>(e.op)] + a[1] + ")";
+        return "(" + a[0] + kOps[static_cast<int>(e.op)] + a[1] + ")";
       }
       case Op::kAdd:
       case Op::kSub:

@@ -27,12 +27,11 @@ ResultSinkKind ClickHouseResultSinkKind();
 namespace {
 
 constexpr PostSinkKind (*kPostSinks[])() = {
-    JsonlPostSinkKind,   CsvPostSinkKind,        SqlitePostSinkKind, PostgresPostSinkKind,
-    MysqlPostSinkKind,   ClickHousePostSinkKind, MongodbPostSinkKind, Hdf5PostSinkKind};
-constexpr ResultSinkKind (*kResultSinks[])() = {SqliteResultSinkKind,     JsonlResultSinkKind,
-                                                PostgresResultSinkKind,   MysqlResultSinkKind,
-                                                ClickHouseResultSinkKind, MongodbResultSinkKind,
-                                                Hdf5ResultSinkKind};
+    JsonlPostSinkKind, CsvPostSinkKind,        SqlitePostSinkKind,  PostgresPostSinkKind,
+    MysqlPostSinkKind, ClickHousePostSinkKind, MongodbPostSinkKind, Hdf5PostSinkKind};
+constexpr ResultSinkKind (*kResultSinks[])() = {
+    SqliteResultSinkKind,     JsonlResultSinkKind,   PostgresResultSinkKind, MysqlResultSinkKind,
+    ClickHouseResultSinkKind, MongodbResultSinkKind, Hdf5ResultSinkKind};
 
 template <typename Kind, std::size_t N>
 Registry<Kind> Build(Kind (*const (&makers)[N])()) {

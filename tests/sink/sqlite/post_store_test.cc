@@ -163,10 +163,11 @@ TEST(SqlitePostStore, ErrorsNameTheFile) {
 
   auto jsonl = OpenPostStore("jsonl:x.jsonl");
   ASSERT_FALSE(jsonl.ok());
-  EXPECT_NE(jsonl.status().message().find(
-                "cannot be read back as a store; valid schemes: csv, "
-                "sqlite, postgres, mysql, clickhouse, mongodb, hdf5, or a bare path ending in .csv, .db"),
-            std::string::npos)
+  EXPECT_NE(
+      jsonl.status().message().find(
+          "cannot be read back as a store; valid schemes: csv, "
+          "sqlite, postgres, mysql, clickhouse, mongodb, hdf5, or a bare path ending in .csv, .db"),
+      std::string::npos)
       << jsonl.status().message();
 }
 
