@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
   const bson_t* index = nullptr;
   while (mongoc_cursor_next(indexes, &index)) {
     bson_iter_t it;
-    if (bson_iter_init_find(&it, index, "name") && std::string(bson_iter_utf8(&it, nullptr)) == "_id_") {
+    if (bson_iter_init_find(&it, index, "name") &&
+        std::string(bson_iter_utf8(&it, nullptr)) == "_id_") {
       continue;
     }
     bson_t cmd = BSON_INITIALIZER, list, one;
