@@ -152,13 +152,16 @@ class MyPostSink final : public PostSink {
     STARLING_ASSIGN_OR_RETURN(Rows stored,
                               conn_.Query("SELECT COUNT(*) FROM posts WHERE id IN (" + ids + ")"));
     const bool upsert = !stored.rows.empty() && stored.rows[0][0] != Value{std::int64_t{0}};
-    // Entity rows of the batch's ids go first, stored post or not (rows left
-    // without their post would collide with the new ones); by the primary
-    // key's prefix, so cheap when there are none.
-    for (const TableInfo& t : Tables()) {
-      if (t.table == LogicalTable::kPosts) continue;
-      STARLING_RETURN_IF_ERROR(
-          conn_.Exec("DELETE FROM " + std::string(t.name) + " WHERE post_id IN (" + ids + ")"));
+    // A stored post's entity rows go first (its new rendering may have
+    // fewer). Without stored posts, LOAD DATA REPLACEs entity rows (an
+    // entity row left without its post is replaced, never a collision), so
+    // a fresh load skips the deletes; INSERTs cannot, so they delete too.
+    if (upsert || !load_data_) {
+      for (const TableInfo& t : Tables()) {
+        if (t.table == LogicalTable::kPosts) continue;
+        STARLING_RETURN_IF_ERROR(
+            conn_.Exec("DELETE FROM " + std::string(t.name) + " WHERE post_id IN (" + ids + ")"));
+      }
     }
     std::string tail;
     if (upsert) {
@@ -226,7 +229,7 @@ class MyPostSink final : public PostSink {
       if (data.empty()) continue;
       STARLING_RETURN_IF_ERROR(conn_.LoadData(
           "LOAD DATA LOCAL INFILE 'starling' " +
-              std::string(upsert && t.table == LogicalTable::kPosts ? "REPLACE " : "") +
+              std::string(upsert || t.table != LogicalTable::kPosts ? "REPLACE " : "") +
               "INTO TABLE " + std::string(t.name) + " CHARACTER SET utf8mb4 (" +
               ColumnList(t, true) + ")",
           data));
