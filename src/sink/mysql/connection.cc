@@ -235,24 +235,6 @@ Status Connection::LoadData(std::string_view load_sql, std::string_view data) {
   return Status::Ok();
 }
 
-void AppendLoadText(std::string* out, std::string_view text) {
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const char* esc = c == '\\'   ? "\\\\"
-                      : c == '\t' ? "\\t"
-                      : c == '\n' ? "\\n"
-                      : c == '\r' ? "\\r"
-                      : c == '\0' ? "\\0"
-                                  : nullptr;
-    if (esc == nullptr) continue;
-    out->append(text.data() + run, i - run);
-    out->append(esc);
-    run = i + 1;
-  }
-  out->append(text.data() + run, text.size() - run);
-}
-
 void Connection::AppendLiteral(std::string* out, std::string_view text) {
   const std::size_t at = out->size();
   out->resize(at + text.size() * 2 + 3);
@@ -261,17 +243,6 @@ void Connection::AppendLiteral(std::string* out, std::string_view text) {
       mysql_real_escape_string(conn_, out->data() + at + 1, text.data(), text.size());
   (*out)[at + 1 + n] = '\'';
   out->resize(at + n + 2);
-}
-
-Result<Connection> ConnectRetrying(const server::Address& address,
-                                   const server::RetryPolicy& retry) {
-  Connection c;
-  STARLING_RETURN_IF_ERROR(
-      server::WithRetries(retry, "connecting to MariaDB " + address.display, [&]() -> Status {
-        STARLING_ASSIGN_OR_RETURN(c, Connection::Open(address, retry.connect_timeout));
-        return Status::Ok();
-      }));
-  return c;
 }
 
 std::string Quote(std::string_view identifier) {

@@ -73,16 +73,13 @@ class Connection {
   std::string display_;
 };
 
-// Connects, trying again by `retry` while the server does not answer.
-Result<Connection> ConnectRetrying(const server::Address& address,
-                                   const server::RetryPolicy& retry);
-
-// LOAD DATA's default text format (the same as PostgreSQL COPY's):
-// appends `text` with backslash, tab, newline, carriage return and NUL
-// escaped; \N is NULL.
-void AppendLoadText(std::string* out, std::string_view text);
-
 // The identifier back-quoted (`end`).
 std::string Quote(std::string_view identifier);
+
+// Connects, trying again by `retry` while the server does not answer.
+inline Result<Connection> ConnectRetrying(const server::Address& address,
+                                          const server::RetryPolicy& retry) {
+  return server::ConnectRetrying<Connection>(address, retry, "MariaDB");
+}
 
 }  // namespace starling::sink::mysql

@@ -218,7 +218,7 @@ class MyPostSink final : public PostSink {
               const auto r = std::to_chars(buf, buf + sizeof buf, *d);
               data.append(buf, r.ptr);
             } else {
-              AppendLoadText(&data, std::get<std::string_view>(cell));
+              server::AppendEscapedText(&data, std::get<std::string_view>(cell));
             }
           }
           if (t.table != LogicalTable::kPosts) data += "\t" + std::to_string(ordinal++);

@@ -249,34 +249,6 @@ Result<bool> Cursor::Next() {
   return rows_ > 0;
 }
 
-Result<Connection> ConnectRetrying(const server::Address& address,
-                                   const server::RetryPolicy& retry) {
-  Connection c;
-  STARLING_RETURN_IF_ERROR(
-      server::WithRetries(retry, "connecting to PostgreSQL " + address.display, [&]() -> Status {
-        STARLING_ASSIGN_OR_RETURN(c, Connection::Open(address, retry.connect_timeout));
-        return Status::Ok();
-      }));
-  return c;
-}
-
-void AppendCopyText(std::string* out, std::string_view text) {
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const char* esc = c == '\\'   ? "\\\\"
-                      : c == '\t' ? "\\t"
-                      : c == '\n' ? "\\n"
-                      : c == '\r' ? "\\r"
-                                  : nullptr;
-    if (esc == nullptr) continue;
-    out->append(text.data() + run, i - run);
-    out->append(esc);
-    run = i + 1;
-  }
-  out->append(text.data() + run, text.size() - run);
-}
-
 Result<std::string> FormatTimestamptz(std::int64_t micros) {
   STARLING_ASSIGN_OR_RETURN(std::string t, server::FormatSqlTime(micros, 1, 9999, "PostgreSQL"));
   return t + "+00";

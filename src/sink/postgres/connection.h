@@ -97,13 +97,7 @@ class Cursor {
   bool done_ = false;
 };
 
-// Connects, trying again by `retry` while the server does not answer.
-Result<Connection> ConnectRetrying(const server::Address& address,
-                                   const server::RetryPolicy& retry);
-
-// COPY's text format: appends `text` escaped (backslash, tab, newline,
-// carriage return), and \N for NULL.
-void AppendCopyText(std::string* out, std::string_view text);
+// NULL in COPY's text format (a field's text: server::AppendEscapedText).
 inline void AppendCopyNull(std::string* out) { out->append("\\N"); }
 
 // A UTC timestamp as PostgreSQL reads it: "2021-04-01 15:52:31.123456+00".
@@ -112,5 +106,11 @@ Result<std::string> FormatTimestamptz(std::int64_t micros);
 
 // The identifier double-quoted ("end").
 std::string Quote(std::string_view identifier);
+
+// Connects, trying again by `retry` while the server does not answer.
+inline Result<Connection> ConnectRetrying(const server::Address& address,
+                                          const server::RetryPolicy& retry) {
+  return server::ConnectRetrying<Connection>(address, retry, "PostgreSQL");
+}
 
 }  // namespace starling::sink::postgres

@@ -74,7 +74,7 @@ void AppendCell(std::string* out, const Cell& c) {
     const auto r = std::to_chars(buf, buf + sizeof buf, *d);
     out->append(buf, r.ptr);
   } else {
-    AppendCopyText(out, std::get<std::string_view>(c));
+    server::AppendEscapedText(out, std::get<std::string_view>(c));
   }
 }
 

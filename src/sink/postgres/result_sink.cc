@@ -104,7 +104,7 @@ class PgResultSink final : public ResultSink {
       std::string data;
       for (const model::ResultRow& row : r.rows) {
         for (const auto& h : head) {
-          AppendCopyText(&data, *h);
+          server::AppendEscapedText(&data, *h);
           data += '\t';
         }
         for (std::size_t i = 0; i < k.columns.size(); ++i) {
@@ -121,7 +121,7 @@ class PgResultSink final : public ResultSink {
               break;
             }
             case model::ColumnType::kText:
-              AppendCopyText(&data, model::TextField(row, c.field));
+              server::AppendEscapedText(&data, model::TextField(row, c.field));
               break;
           }
         }

@@ -149,4 +149,22 @@ Result<std::string> FormatSqlTime(std::int64_t micros, int min_year, int max_yea
   return std::string(buf);
 }
 
+void AppendEscapedText(std::string* out, std::string_view text) {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const char* esc = c == '\\'   ? "\\\\"
+                      : c == '\t' ? "\\t"
+                      : c == '\n' ? "\\n"
+                      : c == '\r' ? "\\r"
+                      : c == '\0' ? "\\0"
+                                  : nullptr;
+    if (esc == nullptr) continue;
+    out->append(text.data() + run, i - run);
+    out->append(esc);
+    run = i + 1;
+  }
+  out->append(text.data() + run, text.size() - run);
+}
+
 }  // namespace starling::sink::server

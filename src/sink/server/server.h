@@ -78,6 +78,26 @@ Status WithRetries(const RetryPolicy& policy, std::string_view what,
 Result<std::string> FormatSqlTime(std::int64_t micros, int min_year, int max_year,
                                   std::string_view engine);
 
+// The text of a field in the tab-separated bulk formats that PostgreSQL's
+// COPY and MariaDB's LOAD DATA both read: backslash, tab, newline, carriage
+// return and NUL escaped (\\N, written by the caller, is NULL).
+void AppendEscapedText(std::string* out, std::string_view text);
+
+// Opens a `Conn` (a connection class with a static Open(address, timeout)),
+// trying again by `retry` while the server does not answer; `engine` names
+// it in messages ("PostgreSQL").
+template <typename Conn>
+Result<Conn> ConnectRetrying(const Address& address, const RetryPolicy& retry,
+                             std::string_view engine) {
+  Conn c;
+  STARLING_RETURN_IF_ERROR(WithRetries(
+      retry, "connecting to " + std::string(engine) + " " + address.display, [&]() -> Status {
+        STARLING_ASSIGN_OR_RETURN(c, Conn::Open(address, retry.connect_timeout));
+        return Status::Ok();
+      }));
+  return c;
+}
+
 // WithRetries for a batch written in one transaction on `conn` (a
 // connection class with is_open(), Exec() and a static Open(address,
 // timeout): postgres::Connection, mysql::Connection): connects when `conn`
