@@ -278,8 +278,8 @@ int main(int argc, char** argv) {
       "natively; the same answer everywhere");
   query
       ->add_option("--on", query_args.on,
-                   "A store (sqlite:x.db, x.db) or a file of posts (x.jsonl of any provider, "
-                   "x.csv, .gz/.zst)")
+                   "A store (x.db, postgres://, mysql://, clickhouse://, mongodb://) or a "
+                   "file (x.jsonl of any provider, x.csv, .gz/.zst; x.h5 with its results)")
       ->required();
   query->add_option("query", query_args.query,
                     "The query; without it (and --file), a REPL reads queries from stdin");
@@ -299,7 +299,8 @@ int main(int argc, char** argv) {
       "  starling query --on posts.db --explain 'from posts | aggregate {n = count this}'\n"
       "  starling query --on posts.db            # a REPL: end a query with a blank line or ;\n"
       "\nTables: posts, hashtags, mentions, urls, cashtags, post_references, matching_rules; "
-      "result tables (counts, trending, ...) in a results store.\n"
+      "result tables (counts, trending, ...) in a results store (a database, or an .h5 "
+      "file `starling run` wrote).\n"
       "Exit codes: 0 done, 2 a bad query or usage (query:LINE:COL: with a caret), 1 a runtime "
       "error.");
 

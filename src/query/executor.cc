@@ -3,7 +3,9 @@
 
 #include <array>
 
+#include "model/result_columns.h"
 #include "query/internal/operators.h"
+#include "sink/server/results.h"
 
 namespace starling::query {
 namespace {
@@ -25,9 +27,51 @@ std::uint32_t PostsColumnFields(std::string_view c, bool* raw) {
   return 0;
 }
 
+// Pushes the rows of a result table, a window at a time, into `first`: the
+// window's head (pipeline, analysis, its bounds as the stores keep them
+// as text, '' for the global window's open bounds), then the kind's columns.
+Status ScanResults(const Node& scan, PostInput& input, internal::Operator* first,
+                   internal::RunState* state) {
+  const model::ResultKindInfo& kind = model::ResultKindInfoOf(scan.table.result_kind);
+  constexpr std::size_t kHead = 4;
+  std::vector<Value> row(scan.columns.size());
+  return input.ForEachWindow(
+      scan.table.result_kind,
+      [&](const model::WindowResult& w) -> Status {
+        state->scratch.Reset();
+        const std::string start = sink::server::WindowBound(w.window_start);
+        const std::string end = sink::server::WindowBound(w.window_end);
+        row[0] = Value::Text(w.pipeline);
+        row[1] = Value::Text(w.analysis);
+        row[2] = Value::Text(start);
+        row[3] = Value::Text(end);
+        for (const model::ResultRow& r : w.rows) {
+          for (std::size_t i = 0; i < kind.columns.size(); ++i) {
+            if (!scan.needed[kHead + i]) continue;
+            const model::ResultColumn& c = kind.columns[i];
+            switch (c.type) {
+              case model::ColumnType::kInt:
+                row[kHead + i] = Value::Int(model::IntField(r, c.field));
+                break;
+              case model::ColumnType::kReal:
+                row[kHead + i] = Value::Real(model::RealField(r, c.field));
+                break;
+              case model::ColumnType::kText:
+                row[kHead + i] = Value::Text(model::TextField(r, c.field));
+                break;
+            }
+          }
+          STARLING_RETURN_IF_ERROR(first->Push(row.data()));
+        }
+        return Status::Ok();
+      },
+      [first] { return first->Done(); });
+}
+
 // Pushes the rows of one table, a post at a time, into `first`.
 Status Scan(const Node& scan, PostInput& input, internal::Operator* first,
             internal::RunState* state) {
+  if (scan.table.result) return ScanResults(scan, input, first, state);
   bool keep_raw = false;
   const Fields fields = FieldsFor(scan, &keep_raw);
   const std::size_t width = scan.columns.size();
@@ -65,21 +109,6 @@ Status Scan(const Node& scan, PostInput& input, internal::Operator* first,
       [first] { return first->Done(); });
 }
 
-Status RefuseResultTables(const Plan& plan, const PostInput& input) {
-  for (const Node& n : plan.nodes) {
-    const Node* scan = n.kind == NodeKind::kScan   ? &n
-                       : n.kind == NodeKind::kJoin ? &n.right[0]
-                                                   : nullptr;
-    if (scan != nullptr && scan->table.result) {
-      return InvalidArgument("table '" + scan->table.name +
-                             "' holds window results, which a "
-                             "results store keeps (--on sqlite:results.db); " +
-                             input.Describe() + " holds posts only");
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Fields FieldsFor(const Node& scan, bool* keep_raw) {
@@ -115,7 +144,6 @@ Fields FieldsFor(const Node& scan, bool* keep_raw) {
 }
 
 Result<Answer> Execute(const Plan& plan, PostInput& input) {
-  STARLING_RETURN_IF_ERROR(RefuseResultTables(plan, input));
   Answer answer;
   answer.names = plan.ColumnNames();
   for (const Column& c : plan.columns()) answer.types.push_back(c.type);

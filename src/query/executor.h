@@ -13,8 +13,8 @@
 
 namespace starling::query {
 
-// The answer of `plan` over `input`. InvalidArgument for a result table
-// (they live in a results store, not in a file of posts); ResourceExhausted
+// The answer of `plan` over `input`. InvalidArgument for a result table of
+// an input that holds posts only (PostInput::ForEachWindow); ResourceExhausted
 // for a sum of integers past 64 bits; the input's read errors.
 Result<Answer> Execute(const Plan& plan, PostInput& input);
 

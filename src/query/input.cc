@@ -1,6 +1,11 @@
 // File: query/input.cc
 #include "query/input.h"
 
+#include <limits>
+#include <optional>
+
+#include "common/spec.h"
+#include "model/result_columns.h"
 #include "sink/registry.h"
 #include "source/registry.h"
 
@@ -13,12 +18,42 @@ bool IsStopScan(const Status& st) {
   return st.code() == StatusCode::kTryAgain && st.message() == "query: scan stopped";
 }
 
-// A file a store kind reads its posts back from (CSV): every post, whole.
+// A file a store kind reads its posts back from (CSV, HDF5): every post,
+// whole; and its window results where a result store kind reads the same
+// file (HDF5).
 class StorePostInput : public PostInput {
  public:
-  StorePostInput(std::string name, sink::Resolved<sink::PostSinkKind> resolved)
-      : name_(std::move(name)), resolved_(std::move(resolved)) {}
+  StorePostInput(std::string name, sink::Resolved<sink::PostSinkKind> resolved,
+                 std::optional<sink::Resolved<sink::ResultSinkKind>> results)
+      : name_(std::move(name)), resolved_(std::move(resolved)), results_(std::move(results)) {}
   std::string Describe() const override { return name_; }
+
+  Status ForEachWindow(model::ResultKind kind, const WindowVisitor& on_window,
+                       const std::function<bool()>& stop) override {
+    if (!results_) return PostInput::ForEachWindow(kind, on_window, stop);
+    STARLING_ASSIGN_OR_RETURN(
+        auto store,
+        results_->kind->open_result_store(results_->spec, results_->params, {.finished = true}));
+    auto pipelines = store->Pipelines();
+    if (!pipelines.ok() && pipelines.status().code() == StatusCode::kNotFound) {
+      return NotFound(name_ + " holds no window results (write them with `starling run -o " +
+                      name_ + "`)");
+    }
+    STARLING_RETURN_IF_ERROR(pipelines.status());
+    for (const sink::StoredPipeline& p : *pipelines) {
+      STARLING_ASSIGN_OR_RETURN(const auto analyses, store->Analyses(p.name));
+      for (const model::AnalysisMeta& a : analyses) {
+        if (a.kind != kind) continue;
+        STARLING_ASSIGN_OR_RETURN(const auto windows,
+                                  store->RecentWindows(a, std::numeric_limits<std::size_t>::max()));
+        for (const model::WindowResult& w : windows) {
+          if (stop()) return Status::Ok();
+          STARLING_RETURN_IF_ERROR(on_window(w));
+        }
+      }
+    }
+    return Status::Ok();
+  }
 
   Status ForEachPost(const parse::Fields&, bool, const PostVisitor& on_post,
                      const std::function<bool()>& stop) override {
@@ -35,6 +70,7 @@ class StorePostInput : public PostInput {
  private:
   std::string name_;
   sink::Resolved<sink::PostSinkKind> resolved_;
+  std::optional<sink::Resolved<sink::ResultSinkKind>> results_;
 };
 
 // Records of a source (JSONL of any provider, normalized JSON, .gz/.zst),
@@ -82,6 +118,14 @@ class SourcePostInput : public PostInput {
 
 }  // namespace
 
+Status PostInput::ForEachWindow(model::ResultKind kind, const WindowVisitor&,
+                                const std::function<bool()>&) {
+  return InvalidArgument("table '" + std::string(model::ResultKindInfoOf(kind).table) +
+                         "' holds window results, which a results store keeps (--on "
+                         "sqlite:results.db, --on results.h5); " +
+                         Describe() + " holds posts only");
+}
+
 Status MemoryPostInput::ForEachPost(const parse::Fields&, bool, const PostVisitor& on_post,
                                     const std::function<bool()>& stop) {
   for (const model::Post& p : posts_) {
@@ -99,7 +143,12 @@ Result<Target> OpenTarget(std::string_view spec) {
     return t;
   }
   if (store.ok() && store->kind->open_post_store) {
-    t.posts = std::make_unique<StorePostInput>(store->spec.redacted, std::move(*store));
+    std::optional<sink::Resolved<sink::ResultSinkKind>> results;
+    if (auto r = sink::ResolveResultSink(spec); r.ok() && r->kind->open_result_store) {
+      results = std::move(*r);
+    }
+    t.posts =
+        std::make_unique<StorePostInput>(spec::Redact(spec), std::move(*store), std::move(results));
     return t;
   }
   STARLING_ASSIGN_OR_RETURN(auto source, source::ResolveSource(spec));

@@ -2,7 +2,8 @@
 // What `starling query --on SPEC` reads: a store that runs SQL itself
 // (sink::QueryableStore: SQLite, ...) or posts that the native executor
 // scans: a file of posts any `convert` reads (JSONL in any provider's
-// format, normalized JSON, CSV), or posts in memory.
+// format, normalized JSON, CSV, HDF5), or posts in memory; and the window
+// results of a file that keeps them (HDF5), which any ResultStore reads.
 #pragma once
 
 #include <cstdint>
@@ -14,12 +15,14 @@
 
 #include "common/status.h"
 #include "model/post.h"
+#include "model/window_result.h"
 #include "parse/post_parser.h"
 #include "sink/store.h"
 
 namespace starling::query {
 
 using PostVisitor = std::function<Status(const model::Post&)>;
+using WindowVisitor = std::function<Status(const model::WindowResult&)>;
 
 // Posts for the native executor. One scan at a time.
 class PostInput {
@@ -36,6 +39,12 @@ class PostInput {
                              const std::function<bool()>& stop) = 0;
   // Records passed over because they did not parse, over all scans.
   virtual std::uint64_t skipped() const { return 0; }
+  // Calls on_window for every stored window of `kind` (each pipeline's, each
+  // analysis's, final values only), for a file that keeps window results as
+  // well as posts (HDF5). InvalidArgument for an input of posts only (the
+  // default); NotFound for a file that holds no results; its read errors.
+  virtual Status ForEachWindow(model::ResultKind kind, const WindowVisitor& on_window,
+                               const std::function<bool()>& stop);
 };
 
 // Posts held in memory, scanned as they are (whatever the fields).

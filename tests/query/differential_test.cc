@@ -17,6 +17,7 @@
 #include <random>
 
 #include "adversarial_posts.h"
+#include "model/result_columns.h"
 #include "query/sql_compiler.h"
 #include "query_fixtures.h"
 #include "sink/csv_format.h"
@@ -830,6 +831,176 @@ class ServerStores {
   std::vector<std::pair<std::string, std::string>> specs_;
   std::string missing_;
 };
+
+// --- Result tables --------------------------------------------------------
+// Windows of every result kind, written through the real result sinks into
+// SQLite, HDF5 and each server store, then queried as the result tables:
+// native-on-HDF5 (through the HDF5 ResultStore) and every server must equal
+// SQLite. The windows hold the global window (bounds ''), a window before
+// 1970, one at a DST change, Unicode and byte-different keys (`x`, `x `,
+// `X`), ties, big and negative numbers, two pipelines, and a window written
+// twice (the second replaces the first).
+
+std::vector<model::WindowResult> AdversarialWindows() {
+  const std::vector<std::string> keys = {"x",     "x ",   "X",  "#été", "🧑‍🚀",
+                                         "مرحبا", "*",    "",   "a\tb", "ｚ",
+                                         "BTS",   "bts!", "𝔘𝔫", "Ä",    "Ä"};
+  const std::vector<double> reals = {0.1, -0.25, 1e300, 5e-324, 3.0, -7.125, 0.0, 2.5e-8};
+  const std::vector<std::pair<model::TimestampUs, model::TimestampUs>> bounds = {
+      {INT64_MIN, INT64_MAX},
+      {-86'400'000'000LL, 0},                              // 1969-12-31, before the epoch
+      {1'679'792'400'000'000LL, 1'679'796'000'000'000LL},  // 2023-03-26 01:00Z, a DST change
+      {1'679'796'000'000'000LL, 1'679'799'600'000'000LL},
+  };
+  std::vector<model::WindowResult> out;
+  int seed = 0;
+  for (const model::ResultKindInfo& k : model::ResultKinds()) {
+    for (const char* pipeline : {"adversarial", "zweite"}) {
+      for (std::size_t b = 0; b < bounds.size(); ++b) {
+        model::WindowResult w;
+        w.pipeline = pipeline;
+        w.analysis = std::string(k.name) + (b % 2 == 0 ? "_a" : "_b");
+        w.kind = k.kind;
+        w.window_start = bounds[b].first;
+        w.window_end = bounds[b].second;
+        w.final = true;
+        const std::size_t n = (seed * 7 + b * 3) % 9;  // 0 to 8 rows, some empty windows
+        for (std::size_t i = 0; i < n; ++i, ++seed) {
+          model::ResultRow row;
+          for (const model::ResultColumn& c : k.columns) {
+            switch (c.type) {
+              case model::ColumnType::kInt:
+                model::SetIntField(&row, c.field,
+                                   c.field == model::RowField::kKey
+                                       ? static_cast<std::int64_t>(i * 3)
+                                   : c.field == model::RowField::kRank
+                                       ? static_cast<std::int64_t>(i + 1)
+                                       : static_cast<std::int64_t>((seed * 37) % 11) *
+                                             (i % 3 == 0 ? 1'000'000'007LL : 1));
+                break;
+              case model::ColumnType::kReal:
+                model::SetRealField(&row, c.field, reals[(seed + i) % reals.size()]);
+                break;
+              case model::ColumnType::kText:
+                // Keys unique in the window (tag_a < tag_b for pairs).
+                model::SetTextField(&row, c.field,
+                                    c.field == model::RowField::kKey2 ? keys[i] + "~"
+                                    : c.field == model::RowField::kText
+                                        ? "terms " + keys[(seed + 3) % keys.size()]
+                                        : keys[i]);
+                break;
+            }
+          }
+          w.rows.push_back(std::move(row));
+        }
+        w.total = static_cast<std::uint64_t>(n * 10);
+        out.push_back(std::move(w));
+      }
+    }
+  }
+  // Written again with other rows: the store keeps this one.
+  model::WindowResult again = out[2];
+  again.rows.resize(std::min<std::size_t>(again.rows.size(), 1));
+  for (model::ResultRow& r : again.rows) r.count += 1000;
+  out.push_back(std::move(again));
+  return out;
+}
+
+std::vector<model::AnalysisMeta> MetasOf(const std::vector<model::WindowResult>& windows) {
+  std::vector<model::AnalysisMeta> metas;
+  for (const model::WindowResult& w : windows) {
+    const bool seen = std::any_of(metas.begin(), metas.end(), [&](const model::AnalysisMeta& m) {
+      return m.pipeline == w.pipeline && m.analysis == w.analysis;
+    });
+    if (!seen) metas.push_back({.pipeline = w.pipeline, .analysis = w.analysis, .kind = w.kind});
+  }
+  return metas;
+}
+
+void WriteResults(const std::string& spec, const std::vector<model::WindowResult>& windows) {
+  auto sink = sink::OpenResultSink(spec, {.replace = true});
+  ASSERT_TRUE(sink.ok()) << spec << ": " << sink.status().ToString();
+  ASSERT_TRUE((*sink)->DeclareAnalyses(MetasOf(windows)).ok());
+  for (const model::WindowResult& w : windows) {
+    const Status st = (*sink)->Write(w);
+    ASSERT_TRUE(st.ok()) << spec << ": " << st.ToString();
+  }
+  ASSERT_TRUE((*sink)->Close().ok());
+}
+
+const char* kResultQueries[] = {
+    "from counts",
+    "from trending",
+    "from distinct_counts",
+    "from sentiment",
+    "from bursts",
+    "from clusters",
+    "from cooccurrence",
+    "from sessions",
+    "from counts | group {pipeline, analysis, window_start, window_end} (aggregate {n = count "
+    "this, c = sum count, r = max rank}) | sort {pipeline, analysis, window_start, window_end}",
+    "from trending | filter window_start == '' | select {pipeline, analysis, key, count, error}",
+    "from trending | filter key == 'x' || key == 'X' || key == 'x ' | sort {key, -count, "
+    "pipeline, analysis, window_start}",
+    "from sentiment | sort {-mean_compound, pipeline, analysis, window_start, key} | take 5",
+    "from distinct_counts | aggregate {a = average estimate, lo = min relative_error, "
+    "hi = max estimate, n = count_distinct key}",
+    "from bursts | filter z > 0.5 | derive {l = text.length term} | select {term, l, z, baseline}",
+    "from clusters | sort {-posts, cluster, pipeline, analysis, window_start} | take 4",
+    "from clusters | filter text.starts_with 'terms ' top_terms | group {top_terms} "
+    "(aggregate {n = count this}) | sort {top_terms}",
+    "from cooccurrence | join side:left c = counts (this.tag_a == that.key && this.pipeline == "
+    "that.pipeline) | select {tag_a, tag_b, cooccurrence.count, c.count}",
+    "from sessions | group {key} (aggregate {n = count this, p = sum posts}) | sort {-p, key}",
+    "from trending | filter window_end > '2023' && window_end < '2024' | sort {window_end, key} "
+    "| select {analysis, window_end, key, rank}",
+    "from a = trending | join b = trending (this.key == that.key && this.window_start == "
+    "that.window_start) | filter a.analysis != b.analysis | aggregate {n = count this}",
+};
+
+TEST(Differential, ResultTablesAnswerAlikeOnEveryStore) {
+  const std::vector<model::WindowResult> windows = AdversarialWindows();
+  const std::string db = TempPath("-results.db"), h5 = TempPath("-results.h5");
+  WriteResults("sqlite:" + db, windows);
+  WriteResults("hdf5:" + h5, windows);
+  // The servers the fixture started (none: HDF5 against SQLite only).
+  std::vector<std::string> servers;
+  for (const ServerCase& c : kServers) {
+    auto found = starling::testing::FindStoreServer(c.server);
+    if (!found.server) continue;
+    setenv(c.password, found.server->password.c_str(), 1);
+    const std::string url = found.server->url;
+    servers.push_back(std::string(c.scheme) + url.substr(url.find("://")));
+    WriteResults(servers.back(), windows);
+  }
+  if (servers.empty()) std::printf("[  NOTE    ] no store servers: HDF5 against SQLite only\n");
+  int rows = 0, refused = 0;
+  for (const char* q : kResultQueries) {
+    auto plan = Compile(q);
+    ASSERT_TRUE(plan.ok()) << q << ": " << plan.status().ToString();
+    auto store = sink::OpenQueryableStore(db);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    const auto sqlite = RunOnStore(*plan, **store);
+    ASSERT_TRUE(sqlite.ok()) << q << ": " << sqlite.status().ToString();
+    rows += static_cast<int>(sqlite->rows());
+    auto t = OpenTarget(h5);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    ASSERT_NE(t->posts, nullptr);
+    EXPECT_EQ(Compare(*plan, Execute(*plan, *t->posts), sqlite), "") << "HDF5: " << q;
+    for (const std::string& spec : servers) {
+      auto server = sink::OpenQueryableStore(spec);
+      ASSERT_TRUE(server.ok()) << server.status().ToString();
+      if (!CompileForStore(*plan, **server).ok()) {
+        ++refused;
+        continue;
+      }
+      EXPECT_EQ(Compare(*plan, RunOnStore(*plan, **server), sqlite), "") << spec << ": " << q;
+    }
+  }
+  std::printf("result tables: %zu queries, %d rows in all, %d refused by a server's dialect\n",
+              std::size(kResultQueries), rows, refused);
+  EXPECT_GT(rows, 300);
+}
 
 TEST(Differential, ServerStoresGiveTheSameAnswers) {
   const ServerStores servers;

@@ -185,6 +185,8 @@ TEST(Executor, ResultTablesAreNotInAFileOfPosts) {
   auto a = Native("from trending", FourPosts());
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(a.status().message().find("posts in memory holds posts only"), std::string::npos)
+      << a.status().message();
 }
 
 }  // namespace

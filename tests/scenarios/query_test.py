@@ -114,6 +114,33 @@ def main():
     check(rc == 1, "a missing store exits 1, got %d %r" % (rc, err))
     rc, out, err = query(TWEETS, "from trending")
     check(rc == 2, "a result table on a file of posts exits 2, got %d" % rc)
+    check("holds posts only" in err and TWEETS in err, "names the file: %r" % err)
+
+    # Result tables: a run's results in SQLite and HDF5 answer alike (the
+    # HDF5 file natively, through its result reader).
+    rdb, rh5 = os.path.join(WORK, "r.db"), os.path.join(WORK, "r.h5")
+    pipeline = os.path.join(WORK, "p.yaml")
+    with open(pipeline, "w", encoding="utf-8") as f:
+        f.write("name: q\nsource: " + TWEETS + "\nanalyses:\n"
+                "  - {name: tags, type: top, by: hashtag, k: 5, window: 1h}\n"
+                "  - {name: langs, type: count, by: lang, window: 1h}\n"
+                "  - {name: mood, type: sentiment, by: lang, k: 3, window: 1h}\n")
+    p = subprocess.run([STARLING, "-q", "run", pipeline, "-o", rdb, "-o", rh5],
+                       capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, "run into SQLite and HDF5: " + p.stderr)
+    for q in ("from trending | sort {window_start, rank, key}",
+              "from counts | group {key} (aggregate {n = sum count}) | sort {-n, key}",
+              "from sentiment | filter key == '*' | select {window_start, posts, mean_compound} "
+              "| sort {window_start}"):
+        rc1, out1, err1 = query(rdb, q, "--format", "tsv")
+        rc2, out2, err2 = query(rh5, q, "--format", "tsv")
+        check(rc1 == 0 and rc2 == 0, "%s: %s %s" % (q, err1, err2))
+        check(out1 == out2 and len(out1.splitlines()) >= 2,
+              "%s: SQLite and HDF5 differ:\n%s\n%s" % (q, out1, out2))
+    posts_h5 = os.path.join(WORK, "posts.h5")
+    subprocess.run([STARLING, "-q", "convert", TWEETS, posts_h5], check=True)
+    rc, out, err = query(posts_h5, "from trending")
+    check(rc == 1 and "holds no window results" in err, "an HDF5 file without results: %r" % err)
 
     if failures:
         print("%d check(s) failed" % len(failures))
