@@ -590,7 +590,15 @@ class MongoCompiler {
     // Each distinct accumulator once; the aggregates that are the same share it.
     std::map<std::string, int> accumulators;
     std::string fields;
-    for (const query::Aggregate& a : n.aggregates) {
+    for (std::size_t j = 0; j < n.aggregates.size(); ++j) {
+      const query::Aggregate& a = n.aggregates[j];
+      if (!n.needed[n.group_keys.size() + j]) {
+        // Nothing reads it: never computed (as natively).
+        PExpr unread;
+        unread.type = a.type;
+        out.push_back(std::move(unread));
+        continue;
+      }
       STARLING_ASSIGN_OR_RETURN(const std::string acc, Accumulator(a));
       auto [it, fresh] = accumulators.emplace(acc, -1);
       if (fresh) {

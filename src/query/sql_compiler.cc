@@ -228,8 +228,11 @@ class Compiler {
   Result<Rel> Aggregate(const query::Node& n, const Rel& in) {
     Rel out;
     out.alias = Aliases(n);
-    // An aggregate's outputs are computed whether read or not: each has an alias.
-    for (std::size_t i = 0; i < out.alias.size(); ++i) {
+    // The group keys are computed whether read or not (they make the
+    // groups): each has an alias. An aggregate nothing reads is left out, as
+    // the native executor never computes it (so a sum past 64 bits that no
+    // one reads is an error nowhere, whatever the engine's planner prunes).
+    for (std::size_t i = 0; i < n.group_keys.size(); ++i) {
       if (out.alias[i].empty()) out.alias[i] = "_a" + std::to_string(i);
     }
     std::vector<std::string> exprs;
@@ -244,6 +247,10 @@ class Compiler {
     }
     for (std::size_t j = 0; j < n.aggregates.size(); ++j) {
       const query::Aggregate& a = n.aggregates[j];
+      if (!n.needed[n.group_keys.size() + j]) {
+        exprs.emplace_back();
+        continue;
+      }
       std::string arg;
       if (!a.star) {
         STARLING_ASSIGN_OR_RETURN(arg, Expr(a.arg, in));
@@ -255,9 +262,11 @@ class Compiler {
     Unshadow(&out.alias, exprs, in.alias);
     std::string cols;
     for (std::size_t i = 0; i < exprs.size(); ++i) {
-      cols += (cols.empty() ? "" : ", ") + exprs[i] + " AS " + Q(out.alias[i]);
+      if (!exprs[i].empty())
+        cols += (cols.empty() ? "" : ", ") + exprs[i] + " AS " + Q(out.alias[i]);
     }
-    if (cols.empty()) cols = "1 AS " + Q("_none");
+    // Still an aggregate (one row over the whole input) when nothing of it is read.
+    if (cols.empty()) cols = "COUNT(*) AS " + Q("_none");
     out.sql = "SELECT " + cols + " FROM (" + in.sql + ") AS " + Table() + group;
     return out;
   }

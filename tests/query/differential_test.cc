@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 
 #include "adversarial_posts.h"
@@ -92,13 +93,14 @@ std::string Show(const Cell& c) {
   return "?";
 }
 
-// A key that sorts rows for multiset comparison (floats rounded).
+// A key that sorts rows for multiset comparison (floats rounded; -0 as 0,
+// which SameCell takes as equal).
 std::string SortKey(const std::vector<Cell>& row) {
   std::string k;
   for (const Cell& c : row) {
     if (c.type == Type::kReal) {
       char buf[64];
-      std::snprintf(buf, sizeof buf, "R%.8e", c.d);
+      std::snprintf(buf, sizeof buf, "R%.8e", c.d == 0 ? 0.0 : c.d);
       k += buf;
     } else {
       k += Show(c);
@@ -126,18 +128,67 @@ bool Ordered(const Plan& plan) {
   return false;
 }
 
-// "" when both agree, else what differs.
+// The declared known gaps (docs/query.md) a comparison met, by name: each is
+// counted and printed, never taken for agreement silently.
+std::map<std::string, int>& Gaps() {
+  static std::map<std::string, int> gaps;
+  return gaps;
+}
+void PrintGaps(const char* what) {
+  for (const auto& [gap, n] : Gaps()) std::printf("%s: known gap '%s': %d\n", what, gap.c_str(), n);
+  Gaps().clear();
+}
+
+// Whether the last sort of the plan orders by a float (two engines may sum
+// such a float in a different order, and rows a last bit apart then swap).
+bool SortsByAFloat(const Plan& plan) {
+  for (std::size_t k = plan.nodes.size(); k-- > 0;) {
+    if (plan.nodes[k].kind != NodeKind::kSort) continue;
+    for (const OrderKey& key : plan.nodes[k].sort_keys) {
+      if (key.expr.type == Type::kReal) return true;
+    }
+    return false;
+  }
+  return false;
+}
+
+std::string CompareRows(const Answer& a, const Answer& b, bool ordered);
+
+// "" when both agree (or differ only by a declared known gap, counted in
+// Gaps()), else what differs. `a` is the native executor's answer.
 std::string Compare(const Plan& plan, const Result<Answer>& a, const Result<Answer>& b) {
+  // Known gap: an integer sum past 64 bits is an error natively (every group
+  // is summed); an engine whose planner never sums the groups a later
+  // filter drops answers instead. An error, never a different answer.
+  if (!a.ok() && b.ok() && a.status().code() == StatusCode::kResourceExhausted &&
+      a.status().message().find("(a sum) does not fit 64 bits") != std::string::npos) {
+    ++Gaps()["an unread integer sum past 64 bits"];
+    return "";
+  }
+  if (a.ok() && b.ok()) {
+    const std::string d = CompareRows(*a, *b, Ordered(plan));
+    // Known gap: rows whose float sort keys differ in the last bits between
+    // engines come in another order (the same rows).
+    if (!d.empty() && Ordered(plan) && SortsByAFloat(plan) && CompareRows(*a, *b, false).empty()) {
+      ++Gaps()["float sort keys a last bit apart"];
+      return "";
+    }
+    return d;
+  }
   if (!a.ok() || !b.ok()) {
     if (!a.ok() && !b.ok()) return "";
     return "one failed: " + (a.ok() ? std::string("-") : a.status().ToString()) + " | " +
            (b.ok() ? std::string("-") : b.status().ToString());
   }
-  Table x = TableOf(*a), y = TableOf(*b);
+  return "";
+}
+
+std::string CompareRows(const Answer& a, const Answer& b, bool ordered) {
+  Table x = TableOf(a), y = TableOf(b);
   if (x.size() != y.size()) {
     return "rows " + std::to_string(x.size()) + " vs " + std::to_string(y.size());
   }
-  if (!Ordered(plan)) {
+  if (!ordered) {
     auto by_key = [](const std::vector<Cell>& p, const std::vector<Cell>& q) {
       return SortKey(p) < SortKey(q);
     };
@@ -147,7 +198,7 @@ std::string Compare(const Plan& plan, const Result<Answer>& a, const Result<Answ
   for (std::size_t r = 0; r < x.size(); ++r) {
     for (std::size_t c = 0; c < x[r].size(); ++c) {
       if (!SameCell(x[r][c], y[r][c])) {
-        return "row " + std::to_string(r) + " column " + a->names[c] + ": " + Show(x[r][c]) +
+        return "row " + std::to_string(r) + " column " + a.names[c] + ": " + Show(x[r][c]) +
                " vs " + Show(y[r][c]);
       }
     }
@@ -234,6 +285,10 @@ const char* kHandWritten[] = {
     "from hashtags | group {tag} (aggregate {n = count this}) | sort {tag}",
     "from posts | aggregate {n = count this, q = sum quote_count, a = average impression_count}",
     "from posts | aggregate {i = sum impression_count}",  // past 64 bits: an error on both
+    // The same sum that nothing reads: computed nowhere, an error nowhere.
+    "from posts | group {lang} (aggregate {i = sum impression_count, n = count this}) | "
+    "select {lang, n}",
+    "from posts | aggregate {i = sum impression_count} | derive {one = 1} | select {one}",
     "from posts | filter id == 'none' | aggregate {n = count this, s = sum like_count, "
     "a = average lon, m = min text}",
     "from posts | filter id == 'none' | group {lang} (aggregate {n = count this})",
@@ -326,6 +381,8 @@ TEST(Differential, HandWrittenQueries) {
   }
   // The sum past 64 bits fails on every executor; nothing else does.
   EXPECT_EQ(failing_both, 1);
+  EXPECT_TRUE(Gaps().empty()) << "a known gap in the hand-written queries";
+  PrintGaps("hand-written");
 }
 
 // Known gaps, kept as expected failures so that a fix shows here (and in
@@ -365,6 +422,27 @@ TEST(Differential, KnownGapsStillDiffer) {
   ASSERT_TRUE(native.ok());
   EXPECT_EQ(native->at(0, 0).i, std::numeric_limits<std::int64_t>::max());
   EXPECT_FALSE(sqlite.ok());
+
+  // A sum past 64 bits in a group a later filter drops: natively an error
+  // (every group is summed), while SQLite's planner never sums it.
+  sums[2].metrics.likes = 1;
+  const std::string db3 = TempPath("-sums3.db");
+  Stores::Write("sqlite:" + db3, sums);
+  auto dropped =
+      Compile("from posts | group {lang} (aggregate {s = sum like_count}) | filter 'a' > 'b'");
+  ASSERT_TRUE(dropped.ok());
+  auto store3 = sink::OpenQueryableStore(db3);
+  ASSERT_TRUE(store3.ok());
+  MemoryPostInput dropped_input(sums);
+  const auto native3 = Execute(*dropped, dropped_input);
+  const auto sqlite3 = RunOnStore(*dropped, **store3);
+  EXPECT_FALSE(native3.ok());
+  ASSERT_TRUE(sqlite3.ok()) << sqlite3.status().ToString();
+  EXPECT_EQ(sqlite3->rows(), 0u);
+  Gaps().clear();
+  EXPECT_EQ(Compare(*dropped, native3, sqlite3), "");
+  EXPECT_EQ(Gaps()["an unread integer sum past 64 bits"], 1);
+  Gaps().clear();
 }
 
 // --- Queries at random from the grammar -------------------------------------------
@@ -680,11 +758,22 @@ class QueryGenerator {
   int derived_ = 0;
 };
 
+// The generator's seed: 20240607, or STARLING_QUERY_SEED to explore others
+// (STARLING_QUERY_COUNT queries each, default 300).
+std::uint64_t QuerySeed() {
+  const char* v = std::getenv("STARLING_QUERY_SEED");
+  return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : 20240607;
+}
+int QueryCount() {
+  const char* v = std::getenv("STARLING_QUERY_COUNT");
+  return v != nullptr && *v != '\0' ? std::atoi(v) : 300;
+}
+
 TEST(Differential, RandomQueriesFromTheGrammar) {
   const Stores stores;
-  QueryGenerator gen(20240607);
+  QueryGenerator gen(QuerySeed());
   int mismatches = 0, both_failed = 0, non_empty = 0;
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < QueryCount(); ++i) {
     const std::string q = gen.Next();
     if (auto plan = Compile(q); plan.ok()) {
       MemoryPostInput in(testing::AdversarialPosts());
@@ -697,11 +786,11 @@ TEST(Differential, RandomQueriesFromTheGrammar) {
     }
   }
   EXPECT_EQ(mismatches, 0);
-  std::printf(
-      "300 random queries: %d mismatches, %d with rows, %d failed on every executor alike\n",
-      mismatches, non_empty, both_failed);
+  std::printf("%d random queries: %d mismatches, %d with rows, %d failed on every executor alike\n",
+              QueryCount(), mismatches, non_empty, both_failed);
+  PrintGaps("random queries");
   // Most of them must say something (not only empty answers).
-  EXPECT_GT(non_empty, 200);
+  EXPECT_GT(non_empty, QueryCount() * 2 / 3);
 }
 
 // --- The stores on database servers ------------------------------------------
@@ -1021,8 +1110,8 @@ TEST(Differential, ServerStoresGiveTheSameAnswers) {
         ADD_FAILURE() << name << ": " << q << "\n" << d;
       }
     }
-    QueryGenerator gen(20240607);
-    for (int i = 0; i < 300; ++i) {
+    QueryGenerator gen(QuerySeed());
+    for (int i = 0; i < QueryCount(); ++i) {
       const std::string q = gen.Next();
       ++total;
       const std::string d = servers.Check(spec, q, &refused, &overflow);
@@ -1035,6 +1124,7 @@ TEST(Differential, ServerStoresGiveTheSameAnswers) {
         "%s: %d queries, %d mismatches, %d refused by the dialect, %d real overflows the "
         "server refused, %d run and compared\n",
         name.c_str(), total, mismatches, refused, overflow, total - refused - overflow);
+    PrintGaps(name.c_str());
     EXPECT_EQ(mismatches, 0) << name;
     // Refusals are the exception on SQL (text.lower/upper), not the rule.
     EXPECT_LE(refused, server.max_refused_share * total) << name;

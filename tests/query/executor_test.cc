@@ -181,6 +181,19 @@ TEST(Executor, SumPastSixtyFourBitsIsAnError) {
   EXPECT_NE(a.status().message().find("integer overflow"), std::string::npos);
 }
 
+TEST(Executor, AnAggregateNothingReadsIsNeverComputed) {
+  std::vector<model::Post> posts = FourPosts();
+  posts[0].metrics.likes = std::numeric_limits<std::int64_t>::max();
+  auto a =
+      Native("from posts | aggregate {s = sum like_count, n = count this} | select {n}", posts);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(Q("from posts | aggregate {s = sum like_count} | derive {one = 1} | select {one}"),
+            (Rows{{"1"}}));
+  EXPECT_EQ(Q("from posts | filter id == 'none' | aggregate {s = sum like_count} | "
+              "derive {one = 1} | select {one}"),
+            (Rows{{"1"}}));
+}
+
 TEST(Executor, ResultTablesAreNotInAFileOfPosts) {
   auto a = Native("from trending", FourPosts());
   ASSERT_FALSE(a.ok());

@@ -194,6 +194,7 @@ class Aggregate : public Operator {
     const std::uint32_t g = Find(h);
     Acc* accs = &accs_[g * na_];
     for (std::size_t j = 0; j < na_; ++j) {
+      if (!n_.needed[nk_ + j]) continue;  // nothing reads it: never computed
       const query::Aggregate& a = n_.aggregates[j];
       Acc& acc = accs[j];
       if (a.star) {
@@ -242,6 +243,7 @@ class Aggregate : public Operator {
       if (next_->Done()) break;
       for (std::size_t k = 0; k < nk_; ++k) out_[k] = keys_[g * nk_ + k];
       for (std::size_t j = 0; j < na_; ++j) {
+        if (!n_.needed[nk_ + j]) continue;  // stays NULL
         STARLING_ASSIGN_OR_RETURN(out_[nk_ + j], Final(n_.aggregates[j], accs_[g * na_ + j], j));
       }
       STARLING_RETURN_IF_ERROR(next_->Push(out_.data()));
