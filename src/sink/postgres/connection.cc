@@ -41,8 +41,8 @@ bool ConnectionState(std::string_view state) {
 
 Connection::Connection(Connection&& o) noexcept
     : conn_(std::exchange(o.conn_, nullptr)),
-      display_(std::move(o.display_)),
-      last_state_(std::move(o.last_state_)) {}
+      last_state_(std::move(o.last_state_)),
+      display_(std::move(o.display_)) {}
 
 Connection& Connection::operator=(Connection&& o) noexcept {
   if (this != &o) {
@@ -164,6 +164,15 @@ Status Connection::CopyIn(std::string_view copy_sql, std::string_view data) {
     if (PQresultStatus(next) != PGRES_COMMAND_OK && result.ok()) result = Failure("COPY", next);
   }
   return result;
+}
+
+std::string Connection::Literal(std::string_view text) const {
+  if (conn_ == nullptr) return "''";
+  char* q = PQescapeLiteral(conn_, text.data(), text.size());
+  if (q == nullptr) return "''";
+  std::string out(q);
+  PQfreemem(q);
+  return out;
 }
 
 Status Connection::Stream(std::string_view sql,

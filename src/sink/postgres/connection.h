@@ -61,6 +61,8 @@ class Connection {
   // Runs one statement and passes each row's cells (typed by the column's
   // type: int2/4/8 as integers, float4/8 as reals, bool as 0/1,
   // the rest as text), after the column names.
+  // `text` as a quoted string literal (PQescapeLiteral; '' when not connected).
+  std::string Literal(std::string_view text) const;
   Status Stream(std::string_view sql,
                 const std::function<Status(std::vector<std::string>)>& on_columns,
                 const std::function<Status(std::span<const Value>)>& on_row);
