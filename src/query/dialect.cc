@@ -82,6 +82,11 @@ std::string SqlDialect::StandardAggregate(Fn fn, const std::string& arg, Type ar
     case Fn::kMax:
       return "MAX(" + (text ? Binary(arg) : arg) + ")";
     case Fn::kAverage:
+      // Of integers, as natively: the exact sum as a float, divided once
+      // (the engine's AVG adds floats, or rounds a DECIMAL to 4 places).
+      // No value: SUM is NULL, and so is the quotient.
+      if (arg_type == Type::kInt)
+        return "(" + ToReal("SUM(" + arg + ")") + " / COUNT(" + arg + "))";
       return "AVG(" + arg + ")";
     default:
       return "NULL";

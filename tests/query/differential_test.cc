@@ -134,24 +134,52 @@ std::map<std::string, int>& Gaps() {
   static std::map<std::string, int> gaps;
   return gaps;
 }
-void PrintGaps(const char* what) {
-  for (const auto& [gap, n] : Gaps()) std::printf("%s: known gap '%s': %d\n", what, gap.c_str(), n);
+// Prints the gaps met and forgets them; returns how many there were.
+int PrintGaps(const char* what) {
+  int total = 0;
+  for (const auto& [gap, n] : Gaps()) {
+    std::printf("%s: known gap '%s': %d\n", what, gap.c_str(), n);
+    total += n;
+  }
   Gaps().clear();
+  return total;
 }
 
-// Whether the last sort of the plan orders by a float (two engines may sum
-// such a float in a different order, and rows a last bit apart then swap).
-bool SortsByAFloat(const Plan& plan) {
+// The answer's columns the last sort orders by, when the gap below can be
+// judged: the sort is followed by filters and takes only (so its columns
+// are the answer's), each key is a plain column, and one of them is a
+// float. Empty otherwise.
+std::vector<std::size_t> FloatSortColumns(const Plan& plan) {
   for (std::size_t k = plan.nodes.size(); k-- > 0;) {
-    if (plan.nodes[k].kind != NodeKind::kSort) continue;
-    for (const OrderKey& key : plan.nodes[k].sort_keys) {
-      if (key.expr.type == Type::kReal) return true;
+    const Node& n = plan.nodes[k];
+    if (n.kind == NodeKind::kFilter || n.kind == NodeKind::kTake) continue;
+    if (n.kind != NodeKind::kSort) return {};
+    std::vector<std::size_t> cols;
+    bool real = false;
+    for (const OrderKey& key : n.sort_keys) {
+      if (key.expr.kind != PKind::kColumn) return {};
+      cols.push_back(static_cast<std::size_t>(key.expr.column));
+      real = real || key.expr.type == Type::kReal;
     }
-    return false;
+    return real ? cols : std::vector<std::size_t>{};
+  }
+  return {};
+}
+
+// Whether a sum of integers is followed by a step that can drop its rows
+// (a filter or a take), the only way an engine can leave it unsummed.
+bool SumThenFilterOrTake(const Plan& plan) {
+  bool sum = false;
+  for (const Node& n : plan.nodes) {
+    if (n.kind == NodeKind::kAggregate) {
+      for (const query::Aggregate& a : n.aggregates) sum = sum || a.fn == Fn::kSum;
+    }
+    if (sum && (n.kind == NodeKind::kFilter || n.kind == NodeKind::kTake)) return true;
   }
   return false;
 }
 
+bool TiesApart(const Answer& a, const Answer& b, const std::vector<std::size_t>& keys);
 std::string CompareRows(const Answer& a, const Answer& b, bool ordered);
 
 // "" when both agree (or differ only by a declared known gap, counted in
@@ -161,15 +189,17 @@ std::string Compare(const Plan& plan, const Result<Answer>& a, const Result<Answ
   // is summed); an engine whose planner never sums the groups a later
   // filter drops answers instead. An error, never a different answer.
   if (!a.ok() && b.ok() && a.status().code() == StatusCode::kResourceExhausted &&
-      a.status().message().find("(a sum) does not fit 64 bits") != std::string::npos) {
+      a.status().message().find("(a sum) does not fit 64 bits") != std::string::npos &&
+      SumThenFilterOrTake(plan)) {
     ++Gaps()["an unread integer sum past 64 bits"];
     return "";
   }
   if (a.ok() && b.ok()) {
     const std::string d = CompareRows(*a, *b, Ordered(plan));
     // Known gap: rows whose float sort keys differ in the last bits between
-    // engines come in another order (the same rows).
-    if (!d.empty() && Ordered(plan) && SortsByAFloat(plan) && CompareRows(*a, *b, false).empty()) {
+    // engines come in another order (the same rows, in blocks of keys equal
+    // within 1e-9).
+    if (!d.empty() && Ordered(plan) && TiesApart(*a, *b, FloatSortColumns(plan))) {
       ++Gaps()["float sort keys a last bit apart"];
       return "";
     }
@@ -181,6 +211,38 @@ std::string Compare(const Plan& plan, const Result<Answer>& a, const Result<Answ
            (b.ok() ? std::string("-") : b.status().ToString());
   }
   return "";
+}
+
+// Whether `a` and `b` hold the same rows in blocks of equal sort keys (a
+// float within a relative 1e-9, the rest exactly), in the same order of
+// blocks: the rows within a block may come in any order.
+bool TiesApart(const Answer& a, const Answer& b, const std::vector<std::size_t>& keys) {
+  if (keys.empty() || a.rows() != b.rows()) return false;
+  const Table x = TableOf(a), y = TableOf(b);
+  auto same_keys = [&](const std::vector<Cell>& p, const std::vector<Cell>& q) {
+    for (const std::size_t c : keys) {
+      if (!SameCell(p[c], q[c])) return false;
+    }
+    return true;
+  };
+  auto by_key = [](const std::vector<Cell>& p, const std::vector<Cell>& q) {
+    return SortKey(p) < SortKey(q);
+  };
+  for (std::size_t i = 0; i < x.size();) {
+    std::size_t j = i + 1;
+    while (j < x.size() && same_keys(x[i], x[j])) ++j;
+    const auto from = static_cast<std::ptrdiff_t>(i), to = static_cast<std::ptrdiff_t>(j);
+    Table bx(x.begin() + from, x.begin() + to), by(y.begin() + from, y.begin() + to);
+    std::sort(bx.begin(), bx.end(), by_key);
+    std::sort(by.begin(), by.end(), by_key);
+    for (std::size_t r = 0; r < bx.size(); ++r) {
+      for (std::size_t c = 0; c < bx[r].size(); ++c) {
+        if (!SameCell(bx[r][c], by[r][c])) return false;
+      }
+    }
+    i = j;
+  }
+  return true;
 }
 
 std::string CompareRows(const Answer& a, const Answer& b, bool ordered) {
@@ -788,7 +850,9 @@ TEST(Differential, RandomQueriesFromTheGrammar) {
   EXPECT_EQ(mismatches, 0);
   std::printf("%d random queries: %d mismatches, %d with rows, %d failed on every executor alike\n",
               QueryCount(), mismatches, non_empty, both_failed);
-  PrintGaps("random queries");
+  // Rare by construction (0 to 4 in 1,000 on the seeds tried): many would
+  // mean a real difference taken for a gap.
+  EXPECT_LE(PrintGaps("random queries"), QueryCount() / 100 + 1);
   // Most of them must say something (not only empty answers).
   EXPECT_GT(non_empty, QueryCount() * 2 / 3);
 }
@@ -852,6 +916,30 @@ std::string AddMongoUser(const starling::testing::StoreServer& s, const std::str
   return "createUser in " + database + ": " + message;
 }
 
+// The spec of the server's database of its own for these tests
+// (starling_query: the other store tests use the fixture's `starling`, in
+// parallel), with its password in the store's variable; "" and *why_not
+// when the fixture has no such server.
+std::string QueryDatabase(const ServerCase& c, std::string* why_not) {
+  auto found = starling::testing::FindStoreServer(c.server);
+  if (!found.server) {
+    *why_not = found.why_not;
+    return "";
+  }
+  setenv(c.password, found.server->password.c_str(), 1);
+  if (std::string(c.server) == "mongodb") {
+    const std::string why = AddMongoUser(*found.server, "starling_query");
+    EXPECT_EQ(why, "");
+    if (!why.empty()) {
+      *why_not = why;
+      return "";
+    }
+  }
+  const std::string url = found.server->url;
+  const std::string spec = std::string(c.scheme) + url.substr(url.find("://"));
+  return spec.substr(0, spec.rfind('/')) + "/starling_query";
+}
+
 class ServerStores {
  public:
   ServerStores() {
@@ -859,20 +947,12 @@ class ServerStores {
     jsonl_ = TempPath("-servers.jsonl");
     Stores::Write("jsonl:" + jsonl_, posts);
     for (const ServerCase& c : kServers) {
-      auto found = starling::testing::FindStoreServer(c.server);
-      if (!found.server) {
-        missing_ += found.why_not + "\n";
+      std::string why_not;
+      const std::string spec = QueryDatabase(c, &why_not);
+      if (spec.empty()) {
+        missing_ += why_not + "\n";
         continue;
       }
-      setenv(c.password, found.server->password.c_str(), 1);
-      if (std::string(c.server) == "mongodb") {
-        const std::string why = AddMongoUser(*found.server, "starling_query");
-        EXPECT_EQ(why, "");
-        if (!why.empty()) continue;
-      }
-      const std::string url = found.server->url;
-      std::string spec = std::string(c.scheme) + url.substr(url.find("://"));
-      spec = spec.substr(0, spec.rfind('/')) + "/starling_query";
       // Emptied first: the database holds these posts and nothing else.
       auto sink = sink::OpenSink(spec, {.replace = true});
       EXPECT_TRUE(sink.ok()) << sink.status().ToString();
@@ -1055,12 +1135,11 @@ TEST(Differential, ResultTablesAnswerAlikeOnEveryStore) {
   // The servers the fixture started (none: HDF5 against SQLite only).
   std::vector<std::string> servers;
   for (const ServerCase& c : kServers) {
-    auto found = starling::testing::FindStoreServer(c.server);
-    if (!found.server) continue;
-    setenv(c.password, found.server->password.c_str(), 1);
-    const std::string url = found.server->url;
-    servers.push_back(std::string(c.scheme) + url.substr(url.find("://")));
-    WriteResults(servers.back(), windows);
+    std::string why_not;
+    const std::string spec = QueryDatabase(c, &why_not);
+    if (spec.empty()) continue;
+    servers.push_back(spec);
+    WriteResults(spec, windows);
   }
   if (servers.empty()) std::printf("[  NOTE    ] no store servers: HDF5 against SQLite only\n");
   int rows = 0, refused = 0;
@@ -1089,6 +1168,43 @@ TEST(Differential, ResultTablesAnswerAlikeOnEveryStore) {
   std::printf("result tables: %zu queries, %d rows in all, %d refused by a server's dialect\n",
               std::size(kResultQueries), rows, refused);
   EXPECT_GT(rows, 300);
+}
+
+// The average of integers is their exact sum over their count, rounded
+// once: 1/3 for MAX, 1 and -MAX, where a float sum cancels to 0 (SQLite's
+// AVG, PostgreSQL's and MariaDB's AVG of doubles) and SQLite's SUM fails.
+TEST(Differential, AnAverageOfIntegersIsExactOnEveryStore) {
+  std::vector<model::Post> posts(3);
+  const std::int64_t values[] = {std::numeric_limits<std::int64_t>::max(), 1,
+                                 -std::numeric_limits<std::int64_t>::max()};
+  for (std::size_t i = 0; i < 3; ++i) {
+    posts[i].id = "avg" + std::to_string(i);
+    posts[i].metrics.likes = values[i];
+    posts[i].lang = "xx";
+  }
+  auto plan = Compile("from posts | group {lang} (aggregate {a = average like_count})");
+  ASSERT_TRUE(plan.ok());
+  MemoryPostInput input(posts);
+  const auto native = Execute(*plan, input);
+  ASSERT_TRUE(native.ok()) << native.status().ToString();
+  EXPECT_EQ(native->at(0, 1).d, 1.0 / 3.0);
+  std::vector<std::string> specs = {"sqlite:" + TempPath("-avg.db")};
+  for (const ServerCase& c : kServers) {
+    if (std::string(c.server) == "mongodb") continue;  // no $avg on FerretDB: refused
+    std::string why_not;
+    const std::string spec = QueryDatabase(c, &why_not);
+    if (!spec.empty()) specs.push_back(spec);
+  }
+  for (const std::string& spec : specs) {
+    auto sink = sink::OpenSink(spec, {.replace = true});
+    ASSERT_TRUE(sink.ok()) << spec << ": " << sink.status().ToString();
+    for (const model::Post& p : posts) ASSERT_TRUE((*sink)->Write(p).ok());
+    ASSERT_TRUE((*sink)->Close().ok());
+    auto store = sink::OpenQueryableStore(spec);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ(Compare(*plan, native, RunOnStore(*plan, **store)), "") << spec;
+  }
+  std::printf("an exact average: compared on %zu stores\n", specs.size());
 }
 
 TEST(Differential, ServerStoresGiveTheSameAnswers) {
@@ -1124,7 +1240,7 @@ TEST(Differential, ServerStoresGiveTheSameAnswers) {
         "%s: %d queries, %d mismatches, %d refused by the dialect, %d real overflows the "
         "server refused, %d run and compared\n",
         name.c_str(), total, mismatches, refused, overflow, total - refused - overflow);
-    PrintGaps(name.c_str());
+    EXPECT_LE(PrintGaps(name.c_str()), QueryCount() / 100 + 1) << name;
     EXPECT_EQ(mismatches, 0) << name;
     // Refusals are the exception on SQL (text.lower/upper), not the rule.
     EXPECT_LE(refused, server.max_refused_share * total) << name;

@@ -81,8 +81,6 @@ class Mysql : public SqlDialect {
   }
 
   Result<std::string> Aggregate(Fn fn, const std::string& arg, Type t, bool star) const override {
-    // AVG(BIGINT) is a DECIMAL with 4 decimals: average the doubles instead.
-    if (fn == Fn::kAverage) return "AVG(" + (t == Type::kInt ? ToReal(arg) : arg) + ")";
     return StandardAggregate(fn, arg, t, star);
   }
 };

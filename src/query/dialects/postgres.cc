@@ -56,13 +56,12 @@ class Postgres : public SqlDialect {
   Result<std::string> Aggregate(Fn fn, const std::string& arg, Type t, bool star) const override {
     // SUM(bigint) is NUMERIC: back to BIGINT, an error past 64 bits as natively.
     if (fn == Fn::kSum && t == Type::kInt) return "CAST(SUM(" + arg + ") AS BIGINT)";
-    // AVG(bigint) is NUMERIC: average the float8 values, as natively. Not
-    // AVG(float8): it also sums the squares and raises "value out of range:
-    // overflow" when they pass 1.8e308 (values over 1.3e154), where the
-    // sum itself is finite.
-    if (fn == Fn::kAverage) {
-      const std::string x = t == Type::kInt ? ToReal(arg) : arg;
-      return "(SUM(" + x + ") / CAST(NULLIF(COUNT(" + x + "), 0) AS DOUBLE PRECISION))";
+    // Of floats, not AVG(float8): it also sums the squares and raises
+    // "value out of range: overflow" when they pass 1.8e308 (values over
+    // 1.3e154), where the sum itself is finite. (Integers: the standard
+    // exact sum, as a float, divided once.)
+    if (fn == Fn::kAverage && t == Type::kReal) {
+      return "(SUM(" + arg + ") / CAST(NULLIF(COUNT(" + arg + "), 0) AS DOUBLE PRECISION))";
     }
     return StandardAggregate(fn, arg, t, star);
   }

@@ -213,6 +213,54 @@ void CallTextFunction(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv) 
 
 }  // namespace
 
+namespace {
+
+// The state of an integer average. The aggregate context (8-byte aligned)
+// holds a pointer to it, as __int128 wants 16; the final call frees it.
+struct IntegerAverage {
+  __extension__ __int128 sum = 0;
+  std::int64_t count = 0;
+};
+
+void IntegerAverageStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const int type = sqlite3_value_type(argv[0]);
+  if (type == SQLITE_NULL) return;
+  auto** s = static_cast<IntegerAverage**>(sqlite3_aggregate_context(ctx, sizeof(IntegerAverage*)));
+  if (s == nullptr) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  if (type != SQLITE_INTEGER) {
+    sqlite3_result_error(ctx, "an integer average of a value that is not an integer", -1);
+    return;
+  }
+  if (*s == nullptr) *s = new IntegerAverage();
+  (*s)->sum += sqlite3_value_int64(argv[0]);
+  ++(*s)->count;
+}
+
+void IntegerAverageFinal(sqlite3_context* ctx) {
+  auto** s = static_cast<IntegerAverage**>(sqlite3_aggregate_context(ctx, 0));
+  if (s == nullptr || *s == nullptr) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  const double avg = static_cast<double>((*s)->sum) / static_cast<double>((*s)->count);
+  delete *s;
+  *s = nullptr;
+  sqlite3_result_double(ctx, avg);
+}
+
+}  // namespace
+
+Status Database::AddIntegerAverage(const std::string& name) {
+  const int rc =
+      sqlite3_create_function_v2(db_, name.c_str(), 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                 nullptr, IntegerAverageStep, IntegerAverageFinal, nullptr);
+  if (rc != SQLITE_OK) return IoError("cannot add SQL function " + name + ": " + ErrorMessage());
+  return Status::Ok();
+}
+
 Status Database::AddTextFunction(const std::string& name, TextFunction fn) {
   const int rc = sqlite3_create_function_v2(
       db_, name.c_str(), 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, new TextFunction(fn),

@@ -111,6 +111,10 @@ class Database {
   // when SQLite refuses.
   using TextFunction = std::string (*)(std::string_view);
   Status AddTextFunction(const std::string& name, TextFunction fn);
+  // Adds NAME(x), the average of integers from their exact sum (128 bits)
+  // over their count, as one double; NULL for no values (AVG sums in a
+  // double once a partial sum leaves 64 bits; SUM fails there).
+  Status AddIntegerAverage(const std::string& name);
   // SQLite's message for the last call that failed on this connection.
   std::string ErrorMessage() const;
   // Closes the connection; IoError("<what>: ...") when SQLite refuses (a

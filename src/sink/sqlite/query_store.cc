@@ -64,6 +64,7 @@ Result<std::unique_ptr<QueryableStore>> OpenSqliteQueryStore(const std::string& 
   STARLING_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::OpenForReading(path, false));
   STARLING_RETURN_IF_ERROR(db.AddTextFunction("starling_lower", Lower));
   STARLING_RETURN_IF_ERROR(db.AddTextFunction("starling_upper", Upper));
+  STARLING_RETURN_IF_ERROR(db.AddIntegerAverage("starling_avg"));
   return std::unique_ptr<QueryableStore>(std::make_unique<SqliteQueryStore>(std::move(db)));
 }
 
