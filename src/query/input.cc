@@ -36,8 +36,9 @@ class StorePostInput : public PostInput {
         results_->kind->open_result_store(results_->spec, results_->params, {.finished = true}));
     auto pipelines = store->Pipelines();
     if (!pipelines.ok() && pipelines.status().code() == StatusCode::kNotFound) {
-      return NotFound(name_ + " holds no window results (write them with `starling run -o " +
-                      name_ + "`)");
+      // As a database without the table: the query asks for what is not there.
+      return InvalidArgument(name_ + " holds no window results (write them with `starling run -o " +
+                             name_ + "`)");
     }
     STARLING_RETURN_IF_ERROR(pipelines.status());
     for (const sink::StoredPipeline& p : *pipelines) {

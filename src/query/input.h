@@ -42,7 +42,7 @@ class PostInput {
   // Calls on_window for every stored window of `kind` (each pipeline's, each
   // analysis's, final values only), for a file that keeps window results as
   // well as posts (HDF5). InvalidArgument for an input of posts only (the
-  // default); NotFound for a file that holds no results; its read errors.
+  // default) and for a file that holds no results; its read errors.
   virtual Status ForEachWindow(model::ResultKind kind, const WindowVisitor& on_window,
                                const std::function<bool()>& stop);
 };

@@ -46,6 +46,11 @@ class Resolver {
     Plan plan;
     for (const Step& step : query.steps) {
       STARLING_RETURN_IF_ERROR(AddStep(step, &plan));
+      // `select {}`, `aggregate {}`: an answer of no columns says nothing
+      // (and SQL has no SELECT of nothing).
+      if (!plan.nodes.empty() && plan.nodes.back().columns.empty()) {
+        return Error(step.pos, "this leaves no column: name at least one");
+      }
     }
     MarkTies(&plan);
     MarkNeeded(&plan);

@@ -119,6 +119,9 @@ TEST(Parser, ErrorsPointAtTheToken) {
       {"from posts | filter x $ 1", "query:1:23:", "'$' starts nothing"},
       {"from posts | filter created_at > @yesterday", "query:1:34:", "not a timestamp"},
       {"from posts | select {id, id}", "query:1:26:", "names 'id' twice"},
+      {"from posts | select {}", "query:1:14:", "leaves no column"},
+      {"from posts | aggregate {}", "query:1:14:", "leaves no column"},
+      {"from posts | group {} (aggregate {})", "query:1:14:", "leaves no column"},
   };
   for (const BadQuery& b : bad) {
     auto plan = Compile(b.query);

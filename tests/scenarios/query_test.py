@@ -140,7 +140,7 @@ def main():
     posts_h5 = os.path.join(WORK, "posts.h5")
     subprocess.run([STARLING, "-q", "convert", TWEETS, posts_h5], check=True)
     rc, out, err = query(posts_h5, "from trending")
-    check(rc == 1 and "holds no window results" in err, "an HDF5 file without results: %r" % err)
+    check(rc == 2 and "holds no window results" in err, "an HDF5 file without results: %r" % err)
 
     if failures:
         print("%d check(s) failed" % len(failures))
