@@ -232,10 +232,14 @@ int main(int argc, char** argv) {
 
   app::ServeCommandArgs serve_args;
   auto* serve_cmd = app.add_subcommand(
-      "serve", "The dashboard over a stored run (the results SQLite of run or demo)");
-  serve_cmd->add_option("--db", serve_args.db, "Results database: sqlite:FILE or FILE")->required();
+      "serve", "The dashboard over a stored run (the results store of run or demo)");
+  serve_cmd
+      ->add_option(
+          "--db", serve_args.db,
+          "Results store: FILE.db, FILE.h5, postgres://, mysql://, clickhouse://, mongodb://")
+      ->required();
   serve_cmd->add_option("--posts", serve_args.posts,
-                        "Posts database for the feed (e.g. the demo's *-posts.db)");
+                        "Posts store for the feed (e.g. the demo's *-posts.db, or a server store)");
   serve_cmd->add_option("--pipeline", serve_args.pipeline,
                         "Which pipeline of the database (default: the one with most windows)");
   serve_cmd->add_option("--windows", serve_args.windows, "Recent windows loaded per analysis")
@@ -246,7 +250,11 @@ int main(int argc, char** argv) {
   app::ReportArgs report_args;
   auto* report = app.add_subcommand(
       "report", "A stored run as one self-contained HTML file (inline charts, no network)");
-  report->add_option("--db", report_args.db, "Results database: sqlite:FILE or FILE")->required();
+  report
+      ->add_option(
+          "--db", report_args.db,
+          "Results store: FILE.db, FILE.h5, postgres://, mysql://, clickhouse://, mongodb://")
+      ->required();
   report->add_option("--posts", report_args.posts, "Posts database, for the recent posts");
   report->add_option("--out,-o", report_args.out, "The HTML file to write")->capture_default_str();
   report->add_option("--pipeline", report_args.pipeline,

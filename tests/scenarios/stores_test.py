@@ -9,8 +9,9 @@ store_servers; STARLING_TEST_SERVERS names its servers.json):
   (../shared/data) collected into the store and converted back give the
   posts that converting the same input to JSONL gives, and collecting the
   same input again doubles nothing;
-- every command: `run` writes posts and results into the store, and `report`
-  and `convert` read them back: the report equals the one from SQLite;
+- every command: `run` writes posts and results into the store, and `report`,
+  `convert` and `serve --db` read them back: the report, and serve's
+  analyses and windows, equal SQLite's;
 - kill -9: a checkpointing `run` killed at random and resumed ends with the
   same posts and the same report as an uninterrupted run;
 - server stopped mid-run: the run tries again, then stops with a clear error
@@ -297,14 +298,16 @@ def sql_store_reset(s):
 
 
 def reference_run(s, count):
-    """The uninterrupted run into SQLite: what the store must end up holding."""
+    """The uninterrupted run into SQLite: what the store must end up holding
+    (its report, its posts, and what `serve` shows of it)."""
     db = s.path("ref-results.db")
     posts = s.path("ref-posts.db")
     pipe = write_pipeline(s, "ref.yaml", "sqlite:" + db, "sqlite:" + posts, count)
     run(s.starling, ["run", pipe, "--checkpoint-dir", s.path("ref-ckpt")], s.env, timeout=300)
     ref_posts = s.path("ref-posts.jsonl")
     run(s.starling, ["convert", posts, ref_posts], s.env)
-    return report(s, db, "ref-report.html"), read_jsonl(ref_posts)
+    return (report(s, db, "ref-report.html"), read_jsonl(ref_posts),
+            served(s, "sqlite:" + db, "sqlite:" + posts))
 
 
 def run_with_kills(s, pipe, ckpt, kills):
@@ -339,6 +342,57 @@ def kill_resume(s, ref_report, ref_posts, count):
           f"{s.name}: kill -9 three times and --resume: the report equals SQLite's")
     same_posts(store_posts(s, "kr-posts.jsonl"), expected_posts(ref_posts), True,
                f"{s.name}: kill -9 and --resume: posts")
+
+
+def served(s, db, posts):
+    """What `starling serve --db DB --posts POSTS` answers: its analyses, every
+    analysis's windows and the feed's posts, read over HTTP (bounded waits)."""
+    p = subprocess.Popen([s.starling, "serve", "--db", db, "--posts", posts, "--port", "0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=s.env)
+    try:
+        base = None
+        deadline = time.time() + 60
+        lines = []
+        while time.time() < deadline and base is None:
+            line = p.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("dashboard: "):
+                base = line.split(" ", 1)[1].strip().rstrip("/")
+        if base is None:
+            check(False, f"{s.name}: serve --db {db} never said where: {''.join(lines)[-800:]}")
+            return None
+
+        def get(path):
+            with urllib.request.urlopen(base + path, timeout=30) as r:
+                return json.loads(r.read().decode("utf-8"))
+
+        analyses = get("/api/v1/analyses")
+        names = [a.get("name") or a.get("analysis") for a in analyses.get("analyses", analyses)]
+        windows = {n: get("/api/v1/windows?analysis=" + urllib.parse.quote(n) + "&limit=1000")
+                   for n in names}
+        secret = s.env.get(STORES[s.name]["password"], "")
+        text = "".join(lines)
+        check(not secret or secret not in text, f"{s.name}: serve printed the password")
+        return {"analyses": analyses, "windows": windows}
+    finally:
+        p.terminate()
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def serve_db(s, ref_served):
+    """`serve --db` on the store shows what it shows on SQLite."""
+    check(ref_served is not None and
+          any(w.get("windows") for w in ref_served["windows"].values()),
+          f"{s.name}: serve --db on SQLite shows windows (the reference)")
+    got = served(s, s.spec, s.spec)
+    check(got is not None and got == ref_served,
+          f"{s.name}: serve --db gives SQLite's analyses and windows")
 
 
 def server_down(s, ref_report, ref_posts, count):
@@ -402,8 +456,9 @@ def main():
         t0 = time.time()
         round_trip(s, shared)
         count = 6000
-        ref_report, ref_posts = reference_run(s, count)
+        ref_report, ref_posts, ref_served = reference_run(s, count)
         kill_resume(s, ref_report, ref_posts, count)
+        serve_db(s, ref_served)
         server_down(s, ref_report, ref_posts, count)
         print(f"{name}: {time.time() - t0:.1f} s")
         ran += 1
