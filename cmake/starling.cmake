@@ -99,3 +99,41 @@ function(starling_store_test name)
     starling_uses_store_servers(${name})
   endif()
 endfunction()
+
+# The real Apache Kafka broker of the Kafka tests (tests/support/kafka_broker.py,
+# one node in KRaft mode): the fixture tests `kafka_broker_start` /
+# `kafka_broker_stop` (tests/CMakeLists.txt) start it once per ctest run, in
+# this build tree, and stop it after the last test that needs it.
+set(STARLING_KAFKA_BROKER_DIR ${CMAKE_BINARY_DIR}/test-tmp/kafka-broker)
+
+# starling_uses_kafka_broker(TEST [KILLS_BROKER]) makes any registered test
+# (a GoogleTest binary or a script) need the broker: it requires the fixture,
+# finds it through STARLING_TEST_KAFKA (kafka.json; C++:
+# tests/support/kafka_broker.h, Python: kafka_broker.from_env()) and a
+# GoogleTest skip (no broker on this machine) counts as skipped, not passed.
+# KILLS_BROKER: the test kills or restarts the broker (and starts it again
+# before it ends), so it runs alone (RUN_SERIAL).
+function(starling_uses_kafka_broker test)
+  cmake_parse_arguments(ARG "KILLS_BROKER" "" "" ${ARGN})
+  set_property(TEST ${test} APPEND PROPERTY FIXTURES_REQUIRED kafka_broker)
+  set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT
+               "STARLING_TEST_KAFKA=${STARLING_KAFKA_BROKER_DIR}/kafka.json")
+  set_property(TEST ${test} APPEND PROPERTY LABELS kafka)
+  set_property(TEST ${test} PROPERTY SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
+  if(ARG_KILLS_BROKER)
+    set_property(TEST ${test} PROPERTY RUN_SERIAL TRUE)
+  endif()
+endfunction()
+
+# starling_kafka_test(NAME SOURCES a_test.cc DEPS lib ... [KILLS_BROKER]):
+# starling_test for a GoogleTest binary that talks to the real broker.
+function(starling_kafka_test name)
+  cmake_parse_arguments(ARG "KILLS_BROKER" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  starling_test(${name} SOURCES ${ARG_SOURCES} DEPS ${ARG_DEPS} simdjson::simdjson
+                LABELS "${ARG_LABELS}")
+  if(ARG_KILLS_BROKER)
+    starling_uses_kafka_broker(${name} KILLS_BROKER)
+  else()
+    starling_uses_kafka_broker(${name})
+  endif()
+endfunction()

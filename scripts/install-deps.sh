@@ -29,6 +29,10 @@ PACKAGES=(
   # MariaDB (with the mariadb client), ClickHouse (Debian's 18.16, HTTP).
   # MongoDB is FerretDB, built from the Go module proxy below.
   postgresql mariadb-server clickhouse-server
+  # Kafka: the client library (librdkafka 2.0.2) and kcat on it; the tests'
+  # real broker (tests/support/kafka_broker.py) runs on Java 17, its jars
+  # fetched from Maven Central with maven below.
+  librdkafka-dev kcat openjdk-17-jre-headless maven
 )
 
 missing=()
@@ -68,3 +72,11 @@ fi
 # MongoDB tests skip loudly; every other test runs.
 python3 "$(dirname "$0")/../tests/support/store_servers.py" build-ferretdb ||
   echo "install-deps: no FerretDB: the MongoDB store's tests will be SKIPPED (see above)"
+
+# The Kafka broker of the Kafka tests (one node, KRaft): its jars fetched
+# once with Maven into ${XDG_CACHE_HOME:-~/.cache}/starling/kafka-VERSION/libs
+# (about 45 MB; 15-45 s on the first fetch), reused after. Without them the
+# fixture tries again at its start; when it cannot, this says so and the
+# Kafka tests skip loudly; every other test runs.
+python3 "$(dirname "$0")/../tests/support/kafka_broker.py" fetch ||
+  echo "install-deps: no Kafka broker: the Kafka tests will be SKIPPED (see above)"
