@@ -581,7 +581,8 @@ class MongoCompiler {
     for (std::size_t k = 0; k < n.group_keys.size(); ++k) {
       const PExpr key = Substitute(n.group_keys[k]);
       STARLING_ASSIGN_OR_RETURN(const int f, FieldOf(key, "a group key"));
-      const Field& in = fields_[static_cast<std::size_t>(f)];
+      // A copy: AddField below may move fields_.
+      const Field in = fields_[static_cast<std::size_t>(f)];
       const std::string name = "k" + std::to_string(k);
       id += (k ? ", " : "") + JsonString(name) + ": " + JsonString("$" + in.path);
       out.push_back(Ref(AddField({"_id." + name, in.type, in.non_null, {}, {}}), in.type));
