@@ -17,6 +17,7 @@ PACKAGES=(
   hyperfine python3 curl netcat-openbsd
   libboost-dev libboost-system-dev    # Boost.Beast/Asio: the dashboard's HTTP + WebSocket server
   prometheus-cpp-dev                  # /metrics in the Prometheus text format
+  librdkafka-dev                      # the Kafka source and sink (its mock cluster for their tests)
   libcurl4-openssl-dev libssl-dev     # provider APIs over HTTPS (X, GitHub, Mastodon, Meetup), wss: for Jetstream
   openssl                             # tests: a certificate for the local HTTPS/wss replay server
   chromium                            # the dashboard's browser test (headless, via playwright-core)
