@@ -439,21 +439,22 @@ class KafkaSource final : public RecordSource {
 
 SourceKind KafkaSourceKind() {
   SourceKind k;
-  k.info = {.scheme = "kafka",
-            .usage = "kafka://HOST:PORT[,HOST:PORT...]/TOPIC[?group=G&start=earliest&stop=end]",
-            .help = "a Kafka topic, one message one record (librdkafka; offsets in checkpoints)",
-            .params = {{"group", spec::ParamType::kString,
-                        "consumer group: share the partitions (cooperative rebalancing); "
-                        "without, read every partition"},
-                       {"start", spec::ParamType::kString,
-                        "earliest (default) or latest: where to start without a checkpoint"},
-                       {"stop", spec::ParamType::kString,
-                        "end: stop at the end offsets seen at start (a bounded read)"},
-                       {"timeout", spec::ParamType::kDuration,
-                        "wait for the brokers' metadata at start (default 30s)"},
-                       {"rdkafka.*", spec::ParamType::kString,
-                        "rdkafka.NAME=VALUE: any librdkafka consumer property"}},
-            .takes_hosts = true};
+  k.info = {
+      .scheme = "kafka",
+      .usage = "kafka://HOST:PORT[,HOST:PORT...]/TOPIC[?group=G&start=earliest&stop=end]",
+      .help = "a Kafka topic, one message one record; offsets kept in checkpoints (docs/kafka.md)",
+      .params = {{"group", spec::ParamType::kString,
+                  "consumer group: share the partitions (cooperative rebalancing); "
+                  "without, read every partition"},
+                 {"start", spec::ParamType::kString,
+                  "earliest (default) or latest: where to start without a checkpoint"},
+                 {"stop", spec::ParamType::kString,
+                  "end: stop at the end offsets seen at start (a bounded read)"},
+                 {"timeout", spec::ParamType::kDuration,
+                  "wait for the brokers' metadata at start (default 30s)"},
+                 {"rdkafka.*", spec::ParamType::kString,
+                  "rdkafka.NAME=VALUE: any librdkafka consumer property"}},
+      .takes_hosts = true};
   k.caps = {.live = true, .seekable = true};
   k.open = [](const spec::Spec& s, const spec::Params& p,
               const SourceOptions&) -> Result<std::unique_ptr<RecordSource>> {
