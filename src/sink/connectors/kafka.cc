@@ -119,8 +119,8 @@ PostSinkKind KafkaPostSinkKind() {
   k.info = {.scheme = "kafka",
             .usage = kUsage,
             .help =
-                "posts as JSON messages keyed by post id (idempotent producer, "
-                "at-least-once)",
+                "posts as JSON messages keyed by post id; idempotent producer, "
+                "at-least-once (docs/kafka.md)",
             .params = Params("id (default): the post id", /*format=*/true),
             .takes_hosts = true};
   k.needs_raw = [](const spec::Params& p) { return p.String("format") == "raw"; };
@@ -145,8 +145,8 @@ ResultSinkKind KafkaResultSinkKind() {
   k.info = {.scheme = "kafka",
             .usage = kUsage,
             .help =
-                "window results as JSON messages (as jsonl's lines), keyed by analysis "
-                "(idempotent producer, at-least-once)",
+                "window results as JSON messages (jsonl's lines) keyed by analysis; "
+                "at-least-once (docs/kafka.md)",
             .params = Params(
                 "analysis (default): PIPELINE/ANALYSIS; window: PIPELINE/ANALYSIS/WINDOW_START",
                 /*format=*/false),
