@@ -84,15 +84,15 @@ inline void ProduceAll(const std::string& bootstraps, const std::string& topic,
   rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   ASSERT_NE(rk, nullptr) << err;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   for (const auto& [key, value] : messages) {
-    const rd_kafka_resp_err_t e =
-        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-                          RD_KAFKA_V_KEY(key.data(), key.size()),
-                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-    ASSERT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(e);
+    const int rc =
+        rd_kafka_produce(rkt, partition, RD_KAFKA_MSG_F_COPY, const_cast<char*>(value.data()),
+                         value.size(), key.data(), key.size(), nullptr);
+    EXPECT_EQ(rc, 0) << rd_kafka_err2str(rd_kafka_last_error());
   }
   EXPECT_EQ(rd_kafka_flush(rk, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
 }
 
