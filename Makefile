@@ -75,7 +75,7 @@ test-asan: asan
 # (PostgreSQL writes a batch in the background while the next fills). Only
 # those test binaries are built, to keep `make test` within CI's time.
 TSAN_TESTS := runtime_test result_bus_test ingest_test record_source_test file_blocks_test http_server_test \
-              x_source_test server_stores_test
+              x_source_test server_stores_test kafka_source_test kafka_sink_test kafka_pipeline_test
 test-tsan: deps
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TESTS)

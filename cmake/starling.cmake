@@ -137,3 +137,18 @@ function(starling_kafka_test name)
     starling_uses_kafka_broker(${name})
   endif()
 endfunction()
+
+# starling_uses_rdkafka(TEST): a test binary that drives librdkafka itself
+# (the Kafka tests and their mock cluster). Under TSan it also gets
+# tests/support/tsan_c11_threads.cc (librdkafka's C11 threads would
+# otherwise start unseen by GCC's ThreadSanitizer and crash) and the
+# suppressions of tests/support/tsan_rdkafka.supp (races inside librdkafka,
+# which is not instrumented).
+function(starling_uses_rdkafka test)
+  target_link_libraries(${test} PRIVATE PkgConfig::RDKAFKA)
+  if(STARLING_SANITIZE STREQUAL "thread")
+    target_sources(${test} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support/tsan_c11_threads.cc)
+    set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT
+                 "TSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/support/tsan_rdkafka.supp")
+  endif()
+endfunction()

@@ -23,7 +23,6 @@ PACKAGES=(
   # The stores' client libraries (src/sink/): PostgreSQL, MariaDB, MongoDB, HDF5.
   libpq-dev libmariadb-dev libmongoc-dev libbson-dev libhdf5-dev
   hdf5-tools                          # h5dump: tests read back what the HDF5 store wrote
-  libedit-dev                         # line editing for the interactive query shell
   # Real servers for the store tests (tests/support/store_servers.py starts
   # and stops them per ctest run, on 127.0.0.1): PostgreSQL (with psql),
   # MariaDB (with the mariadb client), ClickHouse (Debian's 18.16, HTTP).

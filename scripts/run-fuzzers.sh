@@ -134,8 +134,14 @@ pd 6 "$root/tests/parse/fixtures/meetup/group_events.json"
 pd 7 "$data/mastodon-py/bodies/test_public_tl__2.body.json"
 echo "fuzz: seeded provider_decoders with $(ls "$work/provider_decoders" | wc -l) inputs"
 
+# The Kafka source's position tokens.
+mkdir -p "$work/kafka_position"
+printf 'kafka;topic=posts;offsets=0:1520,1:1498,2:0' > "$work/kafka_position/seed_0"
+printf 'kafka;topic=a%%3Bb;offsets=7:9223372036854775807' > "$work/kafka_position/seed_1"
+printf '0:15,3:7' > "$work/kafka_position/seed_2"
+
 targets=(spec post_parser extract timestamp line_source file_blocks csv_reader sentiment pipeline_yaml window_state
-         checkpoint_format api_request provider_decoders query)
+         checkpoint_format api_request provider_decoders query kafka_position)
 status=0 failed=0
 for target in "${targets[@]}"; do
   bin="$build/fuzz/${target}_fuzz"

@@ -304,6 +304,15 @@ std::string_view ParamTypeName(ParamType type) {
   return "value";
 }
 
+namespace {
+// A declaration named "prefix.*" takes every key "prefix.NAME".
+bool MatchesFamily(std::string_view decl, std::string_view key) {
+  if (decl.size() < 2 || !decl.ends_with(".*")) return false;
+  decl.remove_suffix(1);
+  return key.size() > decl.size() && key.starts_with(decl);
+}
+}  // namespace
+
 std::string ParamNames(std::span<const ParamDecl> decls) {
   if (decls.empty()) return "none";
   std::string out;
@@ -320,7 +329,7 @@ Result<Params> Params::Check(const Spec& spec, std::span<const ParamDecl> decls,
   for (const Param& p : spec.params) {
     const ParamDecl* decl = nullptr;
     for (const ParamDecl& d : decls) {
-      if (d.name == p.key) decl = &d;
+      if (d.name == p.key || MatchesFamily(d.name, p.key)) decl = &d;
     }
     if (decl == nullptr) {
       return InvalidArgument(std::string(what) + " spec '" + spec.redacted +
@@ -347,6 +356,17 @@ const Value* Params::Get(std::string_view key) const {
 }
 
 bool Params::Has(std::string_view key) const { return Get(key) != nullptr; }
+
+std::vector<std::pair<std::string, std::string>> Params::Family(std::string_view prefix) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [k, v] : values_) {
+    if (k.size() > prefix.size() && k.starts_with(prefix) &&
+        std::holds_alternative<std::string>(v)) {
+      out.emplace_back(k.substr(prefix.size()), std::get<std::string>(v));
+    }
+  }
+  return out;
+}
 
 std::string Params::String(std::string_view key, std::string fallback) const {
   const Value* v = Get(key);

@@ -91,6 +91,9 @@ std::string_view ParamTypeName(ParamType type);
 
 // One parameter a connector takes, with its help text (what `--help` and
 // docs/ list). `secret`: its value is a credential (also true by name).
+// A name "prefix.*" declares a family: every key "prefix.NAME" is taken
+// with that type (rdkafka.NAME=VALUE passes NAME to librdkafka); Family
+// reads them.
 struct ParamDecl {
   std::string_view name;
   ParamType type = ParamType::kString;
@@ -121,6 +124,9 @@ class Params {
   std::chrono::microseconds Duration(std::string_view key,
                                      std::chrono::microseconds fallback) const;
   std::vector<std::string> List(std::string_view key) const;
+  // The keys of a family declared "prefix.*" (prefix given with its dot),
+  // without the prefix, with their string values, in the spec's order.
+  std::vector<std::pair<std::string, std::string>> Family(std::string_view prefix) const;
 
  private:
   const Value* Get(std::string_view key) const;

@@ -63,7 +63,8 @@ DeadLetterWriter::DeadLetterWriter(std::string path) : path_(std::move(path)) {}
 DeadLetterWriter::~DeadLetterWriter() { (void)file_.Close(); }
 
 Status DeadLetterWriter::Write(std::string_view bytes, std::string_view reason,
-                               std::string_view origin, std::uint64_t line, std::uint64_t offset) {
+                               std::string_view origin, std::uint64_t line, std::uint64_t offset,
+                               std::int32_t partition) {
   ++count_;
   if (path_.empty()) return Status::Ok();
   if (!file_.is_open()) {
@@ -80,6 +81,7 @@ Status DeadLetterWriter::Write(std::string_view bytes, std::string_view reason,
   buf_ += ",\"origin\":";
   model::AppendJsonString(origin, &buf_);
   buf_ += ",\"line\":" + std::to_string(line) + ",\"offset\":" + std::to_string(offset);
+  if (partition >= 0) buf_ += ",\"partition\":" + std::to_string(partition);
   if (simdjson::validate_utf8(bytes.data(), bytes.size())) {
     buf_ += ",\"bytes\":";
     model::AppendJsonString(bytes, &buf_);

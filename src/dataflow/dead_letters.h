@@ -2,6 +2,9 @@
 // Where records that could not be parsed go: a JSONL file, one object per bad
 // record, keeping the original bytes exactly, with the reason and position:
 //   {"time":"...","reason":"...","origin":"in.jsonl","line":8,"offset":30091,"bytes":"..."}
+// A record of a partitioned log (Kafka) adds its partition, and its offset
+// is the message's offset there; its origin names the topic:
+//   {...,"origin":"kafka:posts/2","line":17,"offset":41,"partition":2,"bytes":"..."}
 // "bytes" holds the record as a JSON string when it is valid UTF-8; otherwise
 // "bytes_base64" holds it base64-encoded. Either way it decodes to the exact
 // input bytes (of the first hard-limit bytes for a record cut by the source,
@@ -31,8 +34,9 @@ class DeadLetterWriter {
   DeadLetterWriter& operator=(const DeadLetterWriter&) = delete;
 
   // Appends one dead letter. Errors are I/O errors (disk full): not routine.
+  // partition: source::Record::partition (-1: none, and not written).
   Status Write(std::string_view bytes, std::string_view reason, std::string_view origin,
-               std::uint64_t line, std::uint64_t offset);
+               std::uint64_t line, std::uint64_t offset, std::int32_t partition = -1);
   Status Flush();
   // Exactly-once across --resume, as sink::PostSink: CommitName is "dead
   // letters:" and the absolute path (empty when dead letters are not

@@ -86,8 +86,8 @@ Result<IngestStats> RunIngest(source::RecordSource& source,
     if (!st.ok()) {
       ++stats.records;
       ++stats.dead_letters;
-      STARLING_RETURN_IF_ERROR(
-          dead_letters.Write(rec.bytes, st.ToString(), rec.origin, rec.line, rec.offset));
+      STARLING_RETURN_IF_ERROR(dead_letters.Write(rec.bytes, st.ToString(), rec.origin, rec.line,
+                                                  rec.offset, rec.partition));
       continue;
     }
     ++stats.records;

@@ -233,8 +233,11 @@ class Run {
       collector_->Save(w);
       ++stats_.checkpoints;
       d.stats = stats_;
+      // The sinks were flushed above (a Kafka sink's Flush waits for every
+      // acknowledgement), so the checkpoint never passes what they hold.
       STARLING_RETURN_IF_ERROR(WriteCheckpoint(options_.checkpoint_dir, d));
       checkpoint_written_ = now;
+      reader_.CheckpointDurable(d.source_position);
     } else if (now - last_flush_ >= options_.flush_interval) {
       STARLING_RETURN_IF_ERROR(collector_->Flush());
       last_flush_ = now;

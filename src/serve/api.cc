@@ -406,6 +406,25 @@ void AppendSourceHealth(const source::SourceHealth& h, std::string* out) {
   } else {
     body += "null";
   }
+  if (h.brokers > 0) {  // a partitioned log (Kafka): its brokers, rebalances, partitions
+    body += ",";
+    num("brokers", h.brokers);
+    AppendKey("rebalances", &body);
+    body += std::to_string(h.rebalances) + ",";
+    AppendKey("partitions", &body);
+    body += "[";
+    for (std::size_t i = 0; i < h.partitions.size(); ++i) {
+      const source::SourceHealth::Partition& p = h.partitions[i];
+      body += i == 0 ? "{" : ",{";
+      AppendKey("partition", &body);
+      body += std::to_string(p.partition) + ",";
+      AppendKey("next_offset", &body);
+      body += (p.next_offset >= 0 ? std::to_string(p.next_offset) : "null") + ",";
+      AppendKey("lag", &body);
+      body += (p.lag >= 0 ? std::to_string(p.lag) : "null") + "}";
+    }
+    body += "]";
+  }
   body += "}";
 }
 

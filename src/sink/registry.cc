@@ -23,15 +23,18 @@ PostSinkKind Hdf5PostSinkKind();
 ResultSinkKind Hdf5ResultSinkKind();
 PostSinkKind ClickHousePostSinkKind();
 ResultSinkKind ClickHouseResultSinkKind();
+PostSinkKind KafkaPostSinkKind();
+ResultSinkKind KafkaResultSinkKind();
 
 namespace {
 
 constexpr PostSinkKind (*kPostSinks[])() = {
-    JsonlPostSinkKind, CsvPostSinkKind,        SqlitePostSinkKind,  PostgresPostSinkKind,
-    MysqlPostSinkKind, ClickHousePostSinkKind, MongodbPostSinkKind, Hdf5PostSinkKind};
+    JsonlPostSinkKind,    CsvPostSinkKind,   SqlitePostSinkKind,
+    PostgresPostSinkKind, MysqlPostSinkKind, ClickHousePostSinkKind,
+    MongodbPostSinkKind,  Hdf5PostSinkKind,  KafkaPostSinkKind};
 constexpr ResultSinkKind (*kResultSinks[])() = {
     SqliteResultSinkKind,     JsonlResultSinkKind,   PostgresResultSinkKind, MysqlResultSinkKind,
-    ClickHouseResultSinkKind, MongodbResultSinkKind, Hdf5ResultSinkKind};
+    ClickHouseResultSinkKind, MongodbResultSinkKind, Hdf5ResultSinkKind,     KafkaResultSinkKind};
 
 template <typename Kind, std::size_t N>
 Registry<Kind> Build(Kind (*const (&makers)[N])()) {

@@ -39,13 +39,26 @@ struct SourceHealth {
   std::uint64_t cut = 0;         // partial records dropped at a disconnect (not bad data)
   std::uint64_t keep_alives = 0;
   std::vector<std::int64_t> waits_us;  // the last waits before an attempt, oldest first
+  // A partitioned log (Kafka): the brokers the cluster named at start, group
+  // rebalances seen, and each assigned partition's next offset and lag (the
+  // high watermark last fetched minus the next offset; -1: not known yet).
+  struct Partition {
+    std::int32_t partition = 0;
+    std::int64_t next_offset = -1;
+    std::int64_t lag = -1;
+  };
+  std::uint32_t brokers = 0;
+  std::uint64_t rebalances = 0;
+  std::vector<Partition> partitions;
 };
 
 struct Record {
-  std::string_view bytes;    // valid until the next call to Next()
-  std::string_view origin;   // file name, "-", "tcp://...", "generate"
-  std::uint64_t line = 0;    // 1-based line number of the record's first line
-  std::uint64_t offset = 0;  // byte offset of the record in the (decompressed) input
+  std::string_view bytes;       // valid until the next call to Next()
+  std::string_view origin;      // file name, "-", "tcp://...", "generate"
+  std::uint64_t line = 0;       // 1-based line number of the record's first line
+  std::uint64_t offset = 0;     // byte offset of the record in the (decompressed) input
+                                // (a partitioned log such as Kafka: the message's offset)
+  std::int32_t partition = -1;  // a partitioned log's partition (Kafka); -1: none
   // Bytes after `bytes` that may be read (not written): lets a parser that
   // needs padding (simdjson) work in place instead of copying the record.
   std::size_t padding = 0;
@@ -96,6 +109,13 @@ class RecordSource {
   virtual std::string SealPosition(std::string_view position) const {
     return std::string(position);
   }
+  // A checkpoint holding `position` (as SealPosition returned it) is
+  // durable: its file is written, so the run will never go back before it.
+  // A source may tell its upstream (Kafka commits the offsets, for
+  // monitoring only: the checkpoint is what a resume reads). Called from the
+  // collector's thread while the source is read: must be thread-safe, and
+  // must not block for long. Errors are the source's to report (Health).
+  virtual void CheckpointDurable(std::string_view /*position*/) {}
   // Asks for records that outlive the next Next() (Record::keep). Call
   // before the first Next(). A source that cannot ignores it.
   virtual void ShareBuffers() {}

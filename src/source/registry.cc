@@ -17,12 +17,14 @@ SourceKind GitHubSourceKind();
 SourceKind MastodonSourceKind();
 SourceKind JetstreamSourceKind();
 SourceKind MeetupSourceKind();
+SourceKind KafkaSourceKind();
 
 namespace {
 
 constexpr SourceKind (*kBuiltins[])() = {
-    FileSourceKind, StdinSourceKind,  TcpSourceKind,      ReplaySourceKind,    GenerateSourceKind,
-    XSourceKind,    GitHubSourceKind, MastodonSourceKind, JetstreamSourceKind, MeetupSourceKind,
+    FileSourceKind,      StdinSourceKind,  TcpSourceKind,    ReplaySourceKind,
+    GenerateSourceKind,  XSourceKind,      GitHubSourceKind, MastodonSourceKind,
+    JetstreamSourceKind, MeetupSourceKind, KafkaSourceKind,
 };
 
 SourceRegistry BuildRegistry() {

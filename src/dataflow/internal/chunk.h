@@ -27,7 +27,8 @@ struct RawRecord {
   std::uint32_t size = 0;
   std::uint64_t line = 0;
   std::uint64_t source_offset = 0;
-  std::uint32_t origin = 0;  // index in Chunk::origins
+  std::uint32_t origin = 0;     // index in Chunk::origins
+  std::int32_t partition = -1;  // source::Record::partition
   bool truncated = false;
   std::uint64_t full_size = 0;  // truncated: the record's whole size
 };

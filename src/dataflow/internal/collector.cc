@@ -76,8 +76,9 @@ Status Collector::Run(Chunk& c, std::vector<PartitionOutput>& outputs) {
     const RawRecord& rec = c.records[d.record];
     ++stats_->dead_letters;
     if (options_.dead_letters != nullptr) {
-      STARLING_RETURN_IF_ERROR(options_.dead_letters->Write(
-          RecordBytes(c.raw, rec), d.reason, c.origins[rec.origin], rec.line, rec.source_offset));
+      STARLING_RETURN_IF_ERROR(options_.dead_letters->Write(RecordBytes(c.raw, rec), d.reason,
+                                                            c.origins[rec.origin], rec.line,
+                                                            rec.source_offset, rec.partition));
     }
   }
   stats_->records += c.records.size();

@@ -111,6 +111,7 @@ Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
     r.size = static_cast<std::uint32_t>(rec.bytes.size());
     r.line = rec.line;
     r.source_offset = rec.offset;
+    r.partition = rec.partition;
     r.truncated = rec.truncated;
     r.full_size = rec.full_size;
     if (c.origins.empty() || c.origins.back() != rec.origin) c.origins.emplace_back(rec.origin);
@@ -204,6 +205,7 @@ Status FillFromBlock(const source::FileBlocks& blocks, const BlockClaims::Claim&
     r.size = static_cast<std::uint32_t>(rec.bytes.size());
     r.line = rec.line;
     r.source_offset = rec.offset;
+    r.partition = rec.partition;
     r.truncated = rec.truncated;
     r.full_size = rec.full_size;
   }

@@ -42,6 +42,9 @@ class Reader {
   std::string SealPosition(std::string_view position) const {
     return source_.SealPosition(position);
   }
+  // A checkpoint of this sealed position is written (the collector's
+  // thread; RecordSource::CheckpointDurable is thread-safe).
+  void CheckpointDurable(std::string_view position) { source_.CheckpointDurable(position); }
 
   // Reads and drops records until `records` were consumed. InvalidArgument
   // when the source ends first.

@@ -1,0 +1,496 @@
+// File: source/connectors/kafka_source.cc
+// A Kafka topic (librdkafka's C API): each message's value is one record.
+// Offsets live in Starling's checkpoints (the position token of
+// kafka/offsets.h); they are committed to Kafka only once a checkpoint is
+// durable, for monitoring. With group=G the partitions are shared by a
+// consumer group (cooperative rebalancing); without, this source reads every
+// partition itself. stop=end reads up to the end offsets seen at start.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+
+#include "source/kafka/client.h"
+#include "source/kafka/offsets.h"
+#include "source/provider/record_slot.h"
+#include "source/registry.h"
+
+namespace starling::source {
+namespace {
+
+using kafka::Offsets;
+
+// How long one Next() waits for a message before it answers TryAgain.
+constexpr int kPollMs = 20;
+
+// Properties the source's guarantees rest on: offsets are Starling's.
+constexpr std::string_view kReserved[] = {
+    "bootstrap.servers",  "metadata.broker.list",          "group.id",
+    "enable.auto.commit", "enable.auto.offset.store",      "enable.partition.eof",
+    "auto.offset.reset",  "partition.assignment.strategy", "isolation.level"};
+
+struct Config {
+  std::string describe;  // the redacted spec
+  std::string brokers;
+  std::string topic;
+  std::string group;  // empty: no group, every partition assigned here
+  bool latest = false;
+  bool bounded = false;
+  int timeout_ms = 30000;
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+
+class KafkaSource final : public RecordSource {
+ public:
+  explicit KafkaSource(Config c) : c_(std::move(c)) {}
+
+  ~KafkaSource() override {
+    pending_.reset();
+    if (rk_ == nullptr) return;
+    // Leaves the group (its revoke callback runs here; nothing to commit),
+    // while the members the callbacks use are still alive.
+    (void)rd_kafka_consumer_close(rk_.get());
+    rk_.reset();
+  }
+
+  Status Open() {
+    kafka::Conf conf(rd_kafka_conf_new());
+    const std::pair<std::string, std::string> mine[] = {
+        {"bootstrap.servers", c_.brokers},
+        {"client.id", "starling"},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "true"},
+        {"auto.offset.reset", c_.latest ? "latest" : "earliest"},
+        {"isolation.level", "read_committed"}};
+    STARLING_RETURN_IF_ERROR(kafka::SetProperties(conf.get(), mine, {}, c_.describe));
+    if (c_.group.empty()) {
+      // librdkafka 2.0 assigns partitions only with a group.id; this one is
+      // never joined (no subscribe) and never committed to.
+      const std::pair<std::string, std::string> group[] = {{"group.id", "starling.assign"}};
+      STARLING_RETURN_IF_ERROR(kafka::SetProperties(conf.get(), group, {}, c_.describe));
+    } else {
+      const std::pair<std::string, std::string> group[] = {
+          {"group.id", c_.group}, {"partition.assignment.strategy", "cooperative-sticky"}};
+      STARLING_RETURN_IF_ERROR(kafka::SetProperties(conf.get(), group, {}, c_.describe));
+      rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSource::OnRebalance);
+      rd_kafka_conf_set_offset_commit_cb(conf.get(), &KafkaSource::OnCommit);
+    }
+    STARLING_RETURN_IF_ERROR(
+        kafka::SetProperties(conf.get(), c_.properties, kReserved, c_.describe));
+    rd_kafka_conf_set_error_cb(conf.get(), &KafkaSource::OnError);
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    char err[512];
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
+    if (rk == nullptr) return InvalidArgument(c_.describe + ": " + err);
+    conf.release();  // rd_kafka_new owns it now
+    rk_.reset(rk);
+    rd_kafka_poll_set_consumer(rk);
+    STARLING_RETURN_IF_ERROR(ReadPartitions());
+    {
+      std::lock_guard lock(mu_);
+      health_.source = c_.describe;
+    }
+    return Status::Ok();
+  }
+
+  std::string Describe() const override { return c_.describe; }
+
+  Result<bool> Next(Record* out) override {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kPollMs);
+    for (;;) {
+      STARLING_RETURN_IF_ERROR(Start());
+      if (AtEnd()) return false;
+      if (!pending_) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        STARLING_RETURN_IF_ERROR(Fetch(static_cast<int>(std::max<std::int64_t>(0, left.count()))));
+      }
+      if (pending_) break;
+      if (AtEnd()) return false;
+      if (std::chrono::steady_clock::now() >= deadline) return TryAgain("no message now");
+    }
+    kafka::Message m = std::move(pending_);
+    const std::int32_t p = m->partition;
+    {
+      std::lock_guard lock(mu_);
+      next_[p] = m->offset + 1;
+      health_.bytes += m->len;
+    }
+    std::string bytes(static_cast<const char*>(m->payload), m->payload != nullptr ? m->len : 0);
+    slot_.Hand(std::move(bytes), Origin(p), ++line_, static_cast<std::uint64_t>(m->offset), out);
+    out->partition = p;
+    return true;
+  }
+
+  bool WouldWait() override {
+    if (pending_) return false;
+    if (!Start().ok()) return false;  // Next reports it
+    if (AtEnd()) return false;
+    (void)Fetch(0);
+    return !pending_ && !AtEnd();
+  }
+
+  std::string Position() const override {
+    std::lock_guard lock(mu_);
+    return kafka::FormatPosition({c_.topic, next_});
+  }
+
+  Result<bool> Seek(std::string_view position) override {
+    STARLING_ASSIGN_OR_RETURN(kafka::Position p, kafka::ParsePosition(position));
+    if (p.topic != c_.topic) {
+      return InvalidArgument(c_.describe + ": the checkpoint was taken of topic '" + p.topic +
+                             "', not '" + c_.topic + "'");
+    }
+    for (const auto& [partition, offset] : p.offsets) {
+      if (!origins_.contains(partition)) {
+        return InvalidArgument(c_.describe + ": the checkpoint names partition " +
+                               std::to_string(partition) + ", which topic '" + c_.topic +
+                               "' does not have");
+      }
+    }
+    if (started_) return Internal(c_.describe + ": Seek after the first Next");
+    std::lock_guard lock(mu_);
+    for (const auto& [partition, offset] : p.offsets) next_[partition] = offset;
+    return true;
+  }
+
+  void CheckpointDurable(std::string_view position) override {
+    if (c_.group.empty()) return;  // no group: nowhere to commit
+    auto p = kafka::ParsePosition(position);
+    if (!p.ok() || p->topic != c_.topic) return;
+    // Only the partitions this consumer holds: another member commits its own.
+    rd_kafka_topic_partition_list_t* held = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &held) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    kafka::PartitionList assigned(held);
+    kafka::PartitionList commit(rd_kafka_topic_partition_list_new(assigned->cnt));
+    for (int i = 0; i < assigned->cnt; ++i) {
+      const auto at = p->offsets.find(assigned->elems[i].partition);
+      if (at == p->offsets.end()) continue;
+      rd_kafka_topic_partition_list_add(commit.get(), c_.topic.c_str(), at->first)->offset =
+          at->second;
+    }
+    if (commit->cnt == 0) return;
+    // Asynchronous: the result comes to OnCommit through the consumer's poll.
+    const rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), commit.get(), 1);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) NoteError("commit: " + kafka::ErrorText(err));
+  }
+
+  std::optional<SourceHealth> Health() const override {
+    SourceHealth h;
+    std::set<std::int32_t> held;
+    Offsets next;
+    {
+      std::lock_guard lock(mu_);
+      h = health_;
+      held = assigned_;
+      next = next_;
+    }
+    for (std::int32_t p : held) {
+      SourceHealth::Partition ph;
+      ph.partition = p;
+      const auto at = next.find(p);
+      if (at != next.end()) ph.next_offset = at->second;
+      std::int64_t low = 0, high = 0;
+      // Cached from the last fetch: never a request.
+      if (ph.next_offset >= 0 &&
+          rd_kafka_get_watermark_offsets(rk_.get(), c_.topic.c_str(), p, &low, &high) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR &&
+          high >= 0) {
+        ph.lag = std::max<std::int64_t>(0, high - ph.next_offset);
+      }
+      h.partitions.push_back(ph);
+    }
+    return h;
+  }
+
+ private:
+  // The topic's partitions (and with stop=end, where each ends now).
+  Status ReadPartitions() {
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), c_.topic.c_str(), nullptr);
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 0, rkt, &md, c_.timeout_ms);
+    rd_kafka_topic_destroy(rkt);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Unavailable(c_.describe + ": no metadata from brokers " + c_.brokers + " within " +
+                         std::to_string(c_.timeout_ms / 1000) + " s: " + kafka::ErrorText(err));
+    }
+    std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> hold(
+        md, rd_kafka_metadata_destroy);
+    if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        md->topics[0].partition_cnt == 0) {
+      const rd_kafka_resp_err_t terr =
+          md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+      return NotFound(c_.describe + ": topic '" + c_.topic + "' not found on brokers " +
+                      c_.brokers + " (" + kafka::ErrorText(terr) + ")");
+    }
+    {
+      std::lock_guard lock(mu_);
+      health_.brokers = static_cast<std::uint32_t>(md->broker_cnt);
+      health_.connected = true;
+    }
+    for (int i = 0; i < md->topics[0].partition_cnt; ++i) {
+      const std::int32_t p = md->topics[0].partitions[i].id;
+      origins_[p] = "kafka:" + c_.topic + "/" + std::to_string(p);
+    }
+    if (!c_.bounded && !c_.group.empty()) return Status::Ok();
+    // Where each partition starts and ends now: the end of a bounded read,
+    // and the start a checkpoint pins (so that `latest` means this moment).
+    for (const auto& [p, origin] : origins_) {
+      std::int64_t low = 0, high = 0;
+      const rd_kafka_resp_err_t werr = rd_kafka_query_watermark_offsets(
+          rk_.get(), c_.topic.c_str(), p, &low, &high, c_.timeout_ms);
+      if (werr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return Unavailable(c_.describe + ": no offsets of partition " + std::to_string(p) +
+                           " from brokers " + c_.brokers + ": " + kafka::ErrorText(werr));
+      }
+      low_[p] = low;
+      high_[p] = high;
+    }
+    return Status::Ok();
+  }
+
+  // The first Next: assigns the partitions (no group) or joins the group.
+  Status Start() {
+    if (started_) return Status::Ok();
+    started_ = true;
+    if (!c_.group.empty()) {
+      kafka::PartitionList topics(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(topics.get(), c_.topic.c_str(), RD_KAFKA_PARTITION_UA);
+      const rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), topics.get());
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return Unavailable(c_.describe + ": cannot join group '" + c_.group +
+                           "': " + kafka::ErrorText(err));
+      }
+      return Status::Ok();
+    }
+    kafka::PartitionList all(rd_kafka_topic_partition_list_new(static_cast<int>(origins_.size())));
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [p, origin] : origins_) {
+        if (!next_.contains(p)) next_[p] = c_.latest ? high_[p] : low_[p];
+        rd_kafka_topic_partition_list_add(all.get(), c_.topic.c_str(), p)->offset = next_[p];
+        assigned_.insert(p);
+      }
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), all.get());
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Unavailable(c_.describe + ": cannot assign partitions: " + kafka::ErrorText(err));
+    }
+    return Status::Ok();
+  }
+
+  // A bounded read is over when this consumer holds partitions and each
+  // has reached the end seen at start.
+  bool AtEnd() const {
+    if (!c_.bounded || !started_ || pending_) return false;
+    std::lock_guard lock(mu_);
+    if (!c_.group.empty() && !ever_assigned_) return false;
+    for (std::int32_t p : assigned_) {
+      const auto at = next_.find(p);
+      const auto end = high_.find(p);
+      if (end == high_.end()) continue;
+      if (at == next_.end() || at->second < end->second) return false;
+    }
+    return true;
+  }
+
+  // Polls the consumer up to timeout_ms for one message; events (partition
+  // ends, errors, rebalances) are handled on the way.
+  Status Fetch(int timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+      kafka::Message m(rd_kafka_consumer_poll(rk_.get(), timeout_ms));
+      if (m) {
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          if (!origins_.contains(m->partition)) continue;  // a partition added since start
+          std::lock_guard lock(mu_);
+          health_.connected = true;
+          if (!assigned_.contains(m->partition)) continue;  // revoked meanwhile
+          pending_ = std::move(m);
+          return Status::Ok();
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          std::lock_guard lock(mu_);
+          health_.connected = true;
+          if (assigned_.contains(m->partition) && m->offset >= 0) {
+            std::int64_t& next = next_[m->partition];
+            next = std::max(next, m->offset);
+          }
+        } else {
+          NoteError(kafka::ErrorText(m->err));
+        }
+      }
+      char err[512];
+      const rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(rk_.get(), err, sizeof err);
+      if (fatal != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return Unavailable(c_.describe + ": fatal consumer error: " + err);
+      }
+      if (!m || std::chrono::steady_clock::now() >= deadline || AtEnd()) return Status::Ok();
+      timeout_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        deadline - std::chrono::steady_clock::now())
+                                        .count());
+      timeout_ms = std::max(timeout_ms, 0);
+    }
+  }
+
+  std::string_view Origin(std::int32_t p) const { return origins_.at(p); }
+
+  void NoteError(std::string text) {
+    std::lock_guard lock(mu_);
+    health_.last_error = std::move(text);
+  }
+
+  // Called by rd_kafka_consumer_poll (so on the reading thread).
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    auto* self = static_cast<KafkaSource*>(opaque);
+    const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+    rd_kafka_error_t* error = nullptr;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      {
+        std::lock_guard lock(self->mu_);
+        ++self->health_.rebalances;
+        self->ever_assigned_ = true;
+        for (int i = 0; i < partitions->cnt; ++i) {
+          rd_kafka_topic_partition_t& tp = partitions->elems[i];
+          self->assigned_.insert(tp.partition);
+          // From the checkpoint, else from the start the spec asks for.
+          auto at = self->next_.find(tp.partition);
+          if (at == self->next_.end() && self->c_.bounded) {
+            at = self->next_
+                     .emplace(tp.partition, self->c_.latest ? self->high_[tp.partition]
+                                                            : self->low_[tp.partition])
+                     .first;
+          }
+          tp.offset = at != self->next_.end()
+                          ? at->second
+                          : (self->c_.latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING);
+        }
+      }
+      error = cooperative ? rd_kafka_incremental_assign(rk, partitions) : nullptr;
+      if (!cooperative) (void)rd_kafka_assign(rk, partitions);
+    } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+      {
+        std::lock_guard lock(self->mu_);
+        ++self->health_.rebalances;
+        for (int i = 0; i < partitions->cnt; ++i) {
+          self->assigned_.erase(partitions->elems[i].partition);
+        }
+        if (self->pending_ && !self->assigned_.contains(self->pending_->partition)) {
+          self->pending_.reset();
+        }
+      }
+      error = cooperative ? rd_kafka_incremental_unassign(rk, partitions) : nullptr;
+      if (!cooperative) (void)rd_kafka_assign(rk, nullptr);
+    } else {
+      self->NoteError("rebalance: " + kafka::ErrorText(err));
+      {
+        std::lock_guard lock(self->mu_);
+        self->assigned_.clear();
+        self->pending_.reset();
+      }
+      (void)rd_kafka_assign(rk, nullptr);
+    }
+    if (error != nullptr) {
+      self->NoteError(std::string("rebalance: ") + rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+    }
+  }
+
+  static void OnCommit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*,
+                       void* opaque) {
+    auto* self = static_cast<KafkaSource*>(opaque);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+      self->NoteError("commit: " + kafka::ErrorText(err));
+    }
+  }
+
+  static void OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<KafkaSource*>(opaque);
+    std::lock_guard lock(self->mu_);
+    self->health_.last_error = reason;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) self->health_.connected = false;
+    if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+      ++self->health_.reconnects;
+    }
+  }
+
+  const Config c_;
+  kafka::Handle rk_;
+  std::map<std::int32_t, std::string> origins_;  // every partition at start
+  std::map<std::int32_t, std::int64_t> low_;     // at start (no group, or stop=end)
+  std::map<std::int32_t, std::int64_t> high_;
+  bool started_ = false;
+  kafka::Message pending_;  // polled by WouldWait, handed out by the next Next
+  provider::RecordSlot slot_;
+  std::uint64_t line_ = 0;
+
+  // Read by Position, Health and CheckpointDurable from other threads.
+  mutable std::mutex mu_;
+  Offsets next_;  // partition -> next offset to read (a seek's, or past the last message)
+  std::set<std::int32_t> assigned_;
+  bool ever_assigned_ = false;
+  SourceHealth health_;
+};
+
+}  // namespace
+
+SourceKind KafkaSourceKind() {
+  SourceKind k;
+  k.info = {
+      .scheme = "kafka",
+      .usage = "kafka://HOST:PORT[,HOST:PORT...]/TOPIC[?group=G&start=earliest&stop=end]",
+      .help = "a Kafka topic, one message one record; offsets kept in checkpoints (docs/kafka.md)",
+      .params = {{"group", spec::ParamType::kString,
+                  "consumer group: share the partitions (cooperative rebalancing); "
+                  "without, read every partition"},
+                 {"start", spec::ParamType::kString,
+                  "earliest (default) or latest: where to start without a checkpoint"},
+                 {"stop", spec::ParamType::kString,
+                  "end: stop at the end offsets seen at start (a bounded read)"},
+                 {"timeout", spec::ParamType::kDuration,
+                  "wait for the brokers' metadata at start (default 30s)"},
+                 {"rdkafka.*", spec::ParamType::kString,
+                  "rdkafka.NAME=VALUE: any librdkafka consumer property"}},
+      .takes_hosts = true};
+  k.caps = {.live = true, .seekable = true};
+  k.open = [](const spec::Spec& s, const spec::Params& p,
+              const SourceOptions&) -> Result<std::unique_ptr<RecordSource>> {
+    if (!s.url || s.hosts.empty() || s.path.empty() || s.path.find('/') != std::string::npos) {
+      return InvalidArgument("kafka source needs kafka://HOST:PORT[,HOST:PORT...]/TOPIC, got '" +
+                             s.redacted + "'");
+    }
+    Config c;
+    c.describe = s.redacted;
+    c.brokers = kafka::Brokers(s);
+    c.topic = s.path;
+    c.group = p.String("group");
+    const std::string start = p.String("start", "earliest");
+    if (start != "earliest" && start != "latest") {
+      return InvalidArgument("source spec '" + s.redacted +
+                             "': start must be earliest or latest, got '" + start + "'");
+    }
+    c.latest = start == "latest";
+    const std::string stop = p.String("stop");
+    if (!stop.empty() && stop != "end") {
+      return InvalidArgument("source spec '" + s.redacted + "': stop must be end, got '" + stop +
+                             "'");
+    }
+    c.bounded = stop == "end";
+    c.timeout_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        p.Duration("timeout", std::chrono::seconds(30)))
+                                        .count());
+    if (c.timeout_ms <= 0) {
+      return InvalidArgument("source spec '" + s.redacted + "': timeout must be positive");
+    }
+    c.properties = p.Family("rdkafka.");
+    auto source = std::make_unique<KafkaSource>(std::move(c));
+    STARLING_RETURN_IF_ERROR(source->Open());
+    return std::unique_ptr<RecordSource>(std::move(source));
+  };
+  return k;
+}
+
+}  // namespace starling::source
