@@ -86,7 +86,8 @@ check "collect --duration from the generator" bash -c "
   '$bin' -q collect --source 'generate:?rate=500' --sink sqlite:gen.db --duration 1s &&
   n=\$(sqlite3 gen.db 'SELECT COUNT(*) FROM posts') && [ \$n -gt 200 ] && [ \$n -lt 1000 ]"
 check "bad source spec is a clear usage error" bash -c "
-  '$bin' collect --source kafka:x --sink - 2> e.txt; [ \$? -eq 2 ] && grep -q 'unknown source' e.txt"
+  '$bin' collect --source nosuch:x --sink - 2> e.txt; [ \$? -eq 2 ] && grep -q 'unknown source' e.txt &&
+  '$bin' collect --source kafka:x --sink - 2> e.txt; [ \$? -eq 2 ] && grep -q 'kafka://HOST:PORT' e.txt"
 check "missing file is a clear error" bash -c "
   '$bin' normalize /no/such.jsonl 2> e.txt; [ \$? -eq 1 ] && grep -q 'no such file' e.txt"
 check "convert refuses to overwrite its input" bash -c "
