@@ -54,6 +54,11 @@ struct PipelineSpec {
   // A window stays open (and late posts update it) this long after the
   // watermark passed its end; posts later than that are "late" (side output).
   std::chrono::microseconds allowed_lateness{0};
+  // A partitioned source (Kafka): a partition with no record for this long
+  // (processing time) stops holding the watermark back until its next
+  // record (0: it always does). Results then depend on timing: see
+  // docs/pipelines.md.
+  std::chrono::microseconds idle_timeout{std::chrono::seconds(30)};
   std::vector<Transform> transforms;
   std::vector<AnalysisSpec> analyses;
 

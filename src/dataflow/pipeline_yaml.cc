@@ -581,10 +581,11 @@ Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string&
   if (!root.IsMap())
     return ctx.Error("", "a pipeline file is a YAML map (name, source, analyses, sinks)");
   try {
-    STARLING_RETURN_IF_ERROR(CheckKeys(
-        root, ctx,
-        {"name", "source", "sources", "mode", "batch_interval", "time", "watermark",
-         "allowed_lateness", "workers", "checkpoint", "filter", "join", "analyses", "sinks"}));
+    STARLING_RETURN_IF_ERROR(
+        CheckKeys(root, ctx,
+                  {"name", "source", "sources", "mode", "batch_interval", "time", "watermark",
+                   "allowed_lateness", "idle_timeout", "workers", "checkpoint", "filter", "join",
+                   "analyses", "sinks"}));
     PipelineFile f;
     if (root["name"]) {
       auto v = Scalar(root["name"], ctx, "name");
@@ -633,6 +634,11 @@ Result<PipelineFile> ParsePipelineYaml(std::string_view text, const std::string&
       auto d = DurationOf(root["allowed_lateness"], ctx, "allowed_lateness");
       if (!d.ok()) return d.status();
       f.spec.allowed_lateness = *d;
+    }
+    if (root["idle_timeout"]) {
+      auto d = DurationOf(root["idle_timeout"], ctx, "idle_timeout");
+      if (!d.ok()) return d.status();
+      f.spec.idle_timeout = *d;
     }
     if (root["workers"]) {
       auto w = IntOf(root["workers"], ctx, "workers", 1, 256);

@@ -122,6 +122,15 @@ class RecordSource {
   // A provider source's connection state; nullopt for the others.
   // Thread-safe: the dashboard and /metrics read it while the source runs.
   virtual std::optional<SourceHealth> Health() const { return std::nullopt; }
+  // A partitioned log (Kafka): the partitions this source holds now, for
+  // event time (the engine keeps a watermark per partition and takes the
+  // minimum over these). `PartitionEpoch` changes whenever the set does
+  // (assigned, revoked, or, in a bounded read, at its end); 0 means not
+  // partitioned. Both are called on the reading thread, after Next(): a
+  // partition added by a Next() holds from the record it returned on (so
+  // none of its records comes before it), one removed holds until after it.
+  virtual std::uint64_t PartitionEpoch() const { return 0; }
+  virtual std::vector<std::int32_t> HeldPartitions() const { return {}; }
 };
 
 struct SourceOptions {

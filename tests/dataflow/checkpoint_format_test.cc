@@ -214,14 +214,14 @@ TEST(CheckpointFormat, AGarbledBodyIsCorrupt) {
 
 TEST(CheckpointFormat, AFileOfAnotherFormatVersionIsRefused) {
   std::string bytes = EncodeCheckpoint(Sample());
-  bytes.replace(0, kCheckpointMagic.size(), "STARLING-CHECKPOINT-3");
+  bytes.replace(0, kCheckpointMagic.size(), "STARLING-CHECKPOINT-4");  // an older version
   auto r = DecodeCheckpoint(bytes, "f");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(r.status().message(),
-            "checkpoint f was written by another version of starling (its format is not 4); "
+            "checkpoint f was written by another version of starling (its format is not 5); "
             "remove it or use another --checkpoint-dir");
-  auto newer = DecodeCheckpoint("STARLING-CHECKPOINT-5 and more", "f");
+  auto newer = DecodeCheckpoint("STARLING-CHECKPOINT-6 and more", "f");
   ASSERT_FALSE(newer.ok());
   EXPECT_EQ(newer.status().code(), StatusCode::kInvalidArgument);
 }

@@ -35,65 +35,6 @@ using model::TimestampUs;
 using testing::CollectingResults;
 using testing::MemorySource;
 
-// The semantics, computed the slow way: walk the input in order, keep the
-// watermark, and count each post into each of its windows that was still
-// open when it arrived.
-std::map<std::pair<std::string, Window>, std::map<std::string, std::int64_t>> Naive(
-    const PipelineSpec& spec, const Input& in, std::uint64_t* late_posts,
-    std::uint64_t* late_items = nullptr) {
-  std::map<std::pair<std::string, Window>, std::map<std::string, std::int64_t>> out;
-  TimestampUs wm = kMinTime, max_seen = kMinTime;
-  const std::int64_t lateness = spec.allowed_lateness.count();
-  *late_posts = 0;
-  std::uint64_t dropped_items = 0;
-  for (const Post& p : in.posts) {
-    const TimestampUs t = p.created_at;
-    TimestampUs latest = kMinTime;
-    for (const AnalysisSpec& a : spec.analyses)
-      latest = std::max(latest, LatestWindowEnd(a.window, t));
-    if (latest + lateness <= wm) {
-      ++*late_posts;
-      continue;
-    }
-    for (const AnalysisSpec& a : spec.analyses) {
-      std::vector<Window> windows;
-      AssignWindows(a.window, t, &windows);
-      const bool all_closed = std::all_of(windows.begin(), windows.end(),
-                                          [&](const Window& w) { return w.end + lateness <= wm; });
-      if (all_closed) {  // on time for another analysis, late for this one
-        std::set<std::string> tags;
-        for (const auto& h : p.hashtags) {
-          std::string lower;
-          LowerInto(h.tag, &lower);
-          tags.insert(lower);
-        }
-        dropped_items += a.by.dim == Dimension::kLang ? 1 : tags.size();
-      }
-      for (const Window& w : windows) {
-        if (w.end + lateness <= wm) continue;
-        auto& counts = out[{a.name, w}];
-        if (a.by.dim == Dimension::kLang) {
-          ++counts[p.lang];
-        } else {
-          std::set<std::string> seen;
-          for (const auto& h : p.hashtags) {
-            std::string lower;
-            LowerInto(h.tag, &lower);
-            if (seen.insert(lower).second) ++counts[lower];
-          }
-          if (seen.empty()) out[{a.name, w}];  // the window exists, empty
-        }
-      }
-    }
-    if (t > max_seen) {
-      max_seen = t;
-      wm = std::max(wm, max_seen - spec.watermark_bound.count());
-    }
-  }
-  if (late_items != nullptr) *late_items = dropped_items;
-  return out;
-}
-
 TEST(Runtime, IncrementalWindowsMatchNaiveRecomputeOnDisorderedInput) {
   for (std::uint64_t seed : {1u, 2u, 3u, 4u, 5u}) {
     const Input in = MakeInput(seed, 3000, 50000, 6 * kSecond);

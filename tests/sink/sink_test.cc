@@ -198,7 +198,7 @@ TEST(OpenSink, RejectsBadSpecsWithClearMessages) {
   } cases[] = {
       {"", "valid schemes: jsonl"},
       {"parquet:out.parquet", "unknown sink scheme 'parquet'"},
-      {"kafka://broker/topic", "valid schemes: jsonl"},
+      {"cassandra://host/keyspace", "valid schemes: jsonl"},
       {dir + "/out.txt", "cannot tell the sink type"},
       {"jsonl:", "has no path"},
       {"jsonl:" + dir + "/a.jsonl?rotate=lots", "rotate must be a size"},

@@ -1,6 +1,7 @@
 // File: dataflow/analysis/sentiment.cc
 // sentiment: per window, all posts (key "*") and the k most frequent keys of
 // `by`: posts, mean VADER compound and the positive / neutral / negative split.
+#include <cmath>
 #include <unordered_map>
 
 #include "analytics/hash.h"
@@ -9,12 +10,18 @@
 namespace starling::dataflow {
 namespace {
 
+// A compound score in fixed point (units of 2^-32): sums of integers do not
+// depend on the order of their terms, so neither does a mean, however the
+// posts arrive (the partitions of a Kafka topic interleave differently in
+// every run). 2^31 posts of one key in one window fit.
+constexpr double kUnitsPerOne = 4294967296.0;
+
 // Sentiment: count, sum of compound and the pos/neu/neg split per key.
 class SentimentPolicy : public NoSharedState {
  public:
   struct Stats {
     std::int64_t count = 0;
-    double sum = 0;
+    std::int64_t sum = 0;  // in units of 1 / kUnitsPerOne
     std::int64_t pos = 0, neu = 0, neg = 0;
   };
   struct Acc {
@@ -27,7 +34,7 @@ class SentimentPolicy : public NoSharedState {
     if (it == acc.keys.end()) it = acc.keys.emplace(std::string(key), Stats{}).first;
     Stats& s = it->second;
     ++s.count;
-    s.sum += item.value;
+    s.sum += std::llround(item.value * kUnitsPerOne);
     // VADER's own thresholds for a positive / negative text.
     if (item.value >= 0.05) {
       ++s.pos;
@@ -44,7 +51,7 @@ class SentimentPolicy : public NoSharedState {
       ResultRow row;
       row.key = key;
       row.count = s.count;
-      row.value = s.sum;  // a sum until the merger divides
+      row.value = static_cast<double>(s.sum) / kUnitsPerOne;  // a sum until the merger divides
       row.pos = s.pos;
       row.neu = s.neu;
       row.neg = s.neg;
@@ -68,7 +75,7 @@ class SentimentPolicy : public NoSharedState {
     for (const auto* kv : sorted) {
       w.PutString(kv->first);
       w.PutSigned(kv->second.count);
-      w.PutDouble(kv->second.sum);
+      w.PutSigned(kv->second.sum);
       w.PutSigned(kv->second.pos);
       w.PutSigned(kv->second.neu);
       w.PutSigned(kv->second.neg);
@@ -80,7 +87,7 @@ class SentimentPolicy : public NoSharedState {
     for (std::uint64_t i = 0; i < n; ++i) {
       std::string key;
       Stats s;
-      if (!r.GetString(&key) || !r.GetSigned(&s.count) || !r.GetDouble(&s.sum) ||
+      if (!r.GetString(&key) || !r.GetSigned(&s.count) || !r.GetSigned(&s.sum) ||
           !r.GetSigned(&s.pos) || !r.GetSigned(&s.neu) || !r.GetSigned(&s.neg)) {
         return r.status("sentiment");
       }

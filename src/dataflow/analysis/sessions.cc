@@ -9,11 +9,19 @@ namespace starling::dataflow {
 namespace {
 
 // Sessions per key: [first post, last post + gap), merged as posts arrive;
-// emitted once, when closed (end + lateness at or below the watermark).
+// emitted once, when closed: when end + gap + lateness is at or below the
+// watermark. A post is on time while t + gap + lateness is above it, so one
+// that could still join a session (t < end) never comes after the session
+// closed: sessions never overlap, and with a watermark per partition
+// (dataflow/internal/router.h) they do not depend on how the partitions
+// interleave.
 class SessionState final : public AnalysisState {
  public:
   SessionState(const AnalysisSpec& spec, std::uint32_t index, std::chrono::microseconds lateness)
-      : spec_(spec), index_(index), lateness_(lateness.count()) {}
+      : spec_(spec),
+        index_(index),
+        lateness_(lateness.count()),
+        hold_(SaturatingAdd(spec.window.gap.count(), lateness.count())) {}
 
   void Add(TimestampUs t, std::string_view key, const Item&, TimestampUs watermark) override {
     const std::int64_t gap = spec_.window.gap.count();
@@ -37,7 +45,7 @@ class SessionState final : public AnalysisState {
       }
     }
     sessions.push_back(merged);
-    next_due_ = std::min(next_due_, SaturatingAdd(merged.end, lateness_));
+    next_due_ = std::min(next_due_, SaturatingAdd(merged.end, hold_));
   }
 
   void Emit(TimestampUs watermark, std::vector<Partial>* out) override {
@@ -47,7 +55,7 @@ class SessionState final : public AnalysisState {
     for (auto it = keys_.begin(); it != keys_.end();) {
       std::vector<Session>& sessions = it->second;
       for (auto s = sessions.begin(); s != sessions.end();) {
-        const TimestampUs closes = SaturatingAdd(s->end, lateness_);
+        const TimestampUs closes = SaturatingAdd(s->end, hold_);
         if (closes <= watermark) {
           ResultRow row;
           row.key = it->first;
@@ -117,7 +125,7 @@ class SessionState final : public AnalysisState {
         if (!r.GetSigned(&s.start) || !r.GetSigned(&s.end) || !r.GetSigned(&s.count)) {
           return r.status(spec_.name);
         }
-        next_due_ = std::min(next_due_, SaturatingAdd(s.end, lateness_));
+        next_due_ = std::min(next_due_, SaturatingAdd(s.end, hold_));
       }
       keys_.emplace(std::move(key), std::move(sessions));
     }
@@ -133,6 +141,7 @@ class SessionState final : public AnalysisState {
   const AnalysisSpec& spec_;
   std::uint32_t index_;
   std::int64_t lateness_;
+  std::int64_t hold_;  // gap + lateness: a session closes this long after its end
   std::map<std::string, std::vector<Session>, std::less<>> keys_;
   TimestampUs next_due_ = kMaxTime;
   std::uint64_t late_ = 0;

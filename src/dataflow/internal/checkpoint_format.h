@@ -5,7 +5,7 @@
 // run's counters and each file output's commit token).
 //
 // Layout (integers LEB128 varints, strings length-prefixed; common/codec.h):
-//   magic      "STARLING-CHECKPOINT-4" (the trailing number is the format
+//   magic      "STARLING-CHECKPOINT-5" (the trailing number is the format
 //              version; a file of another version is refused, not read)
 //   checksum   fixed64, XXH3 (analytics::Hash64) of the body
 //   size       fixed64, the body's length in bytes
@@ -26,7 +26,7 @@
 
 namespace starling::dataflow::internal {
 
-inline constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-4";
+inline constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-5";
 inline constexpr std::string_view kCheckpointFile = "checkpoint.bin";
 
 struct CheckpointData {

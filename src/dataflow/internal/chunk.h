@@ -38,6 +38,16 @@ inline std::string_view RecordBytes(const std::string& raw, const RawRecord& r) 
   return {r.view != nullptr ? r.view : raw.data() + r.offset, r.size};
 }
 
+// A partitioned source's held partitions changed (RecordSource::
+// PartitionEpoch) while the reader read record `record`: the partitions it
+// adds hold from that record on, those it drops from the next one
+// (`record` == the chunk's record count: both after every record).
+struct PartitionChange {
+  std::uint32_t record = 0;
+  bool after_record = false;  // set by a Next() that returned no record
+  std::vector<std::int32_t> held;
+};
+
 struct DeadRecord {
   std::uint32_t record = 0;
   std::string reason;
@@ -61,6 +71,10 @@ struct Chunk {
   std::uint64_t position = 0;   // records consumed from the source after this chunk
   std::string source_position;  // the source's own token there (checkpoints only)
   bool end = false;             // no more input: close every window
+  // A partitioned source: its held partitions' changes, and when the chunk
+  // was cut (the reader's steady clock: idle partitions are timed on it).
+  std::vector<PartitionChange> partition_changes;
+  std::chrono::steady_clock::time_point read_at{};
   bool force_checkpoint = false;
   // A block of a parallel scan (RunOptions::blocks): its file, and the line
   // breaks among its bytes. Its records' lines count from the block's start
@@ -76,14 +90,20 @@ struct Chunk {
   std::size_t post_count = 0;
   std::vector<PostFeatures> features;
   std::vector<model::TimestampUs> times;
-  std::vector<std::uint32_t> item_end;  // items of post i: [item_end[i-1], item_end[i])
+  std::vector<std::uint32_t> post_record;  // the record post i came from
+  std::vector<std::uint32_t> item_end;     // items of post i: [item_end[i-1], item_end[i])
   std::vector<Item> items;
   std::string arena;
   std::vector<DeadRecord> dead;
   std::uint64_t controls = 0;
   std::uint64_t bytes = 0;
   // Router.
-  std::vector<model::TimestampUs> watermark;  // before post i
+  // Before post i: its partition's watermark, which judges whether it is
+  // late; and, only for a partitioned source, the pipeline's watermark
+  // (the minimum over the partitions), which closes windows. Without
+  // partitions the two are one (`closing` stays empty).
+  std::vector<model::TimestampUs> watermark;
+  std::vector<model::TimestampUs> closing;
   std::vector<std::uint8_t> late;
   model::TimestampUs watermark_after = kMinTime;
   std::uint64_t checkpoint = 0;  // id, when the chunk ends with a checkpoint barrier
@@ -101,6 +121,8 @@ struct Chunk {
     batch_first_read = {};
     position = 0;
     end = false;
+    partition_changes.clear();
+    read_at = {};
     force_checkpoint = false;
     block_file = -1;
     block_newlines = 0;
@@ -113,6 +135,7 @@ struct Chunk {
     controls = 0;
     bytes = 0;
     watermark.clear();
+    closing.clear();
     late.clear();
     watermark_after = kMinTime;
     checkpoint = 0;

@@ -80,6 +80,7 @@ void ParseStage::Run(Chunk& c) {
       continue;
     }
     c.controls += controls_.size();
+    record_ = r;
     for (const Post* p : views_) Emit(c, *p, 0);
   }
 }
@@ -105,6 +106,8 @@ void ParseStage::Emit(Chunk& c, const Post& post, std::size_t stage) {
   if (c.posts.size() <= i) c.posts.emplace_back();
   if (c.features.size() <= i) c.features.emplace_back();
   if (c.times.size() <= i) c.times.push_back(0);
+  if (c.post_record.size() <= i) c.post_record.push_back(0);
+  c.post_record[i] = record_;
   Assign(post, &c.posts[i]);
   PostFeatures& f = c.features[i];
   f.labels.clear();

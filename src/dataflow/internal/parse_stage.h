@@ -35,6 +35,7 @@ class ParseStage {
   FeatureNeeds needs_;
   std::vector<const model::Post*> views_;
   std::vector<parse::ControlMessage> controls_;
+  std::uint32_t record_ = 0;  // the record being parsed (Chunk::post_record)
 };
 
 }  // namespace starling::dataflow::internal

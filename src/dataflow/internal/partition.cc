@@ -24,7 +24,7 @@ void Partition::Run(const Chunk& c, PartitionOutput* out) {
       continue;
     }
     const model::TimestampUs wm = c.watermark[i];
-    EmitAll(wm, &out->partials);
+    EmitAll(c.closing.empty() ? wm : c.closing[i], &out->partials);
     for (; item < end; ++item) {
       const Item& it = c.items[item];
       if (it.route % count_ != index_) continue;

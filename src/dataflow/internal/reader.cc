@@ -78,6 +78,15 @@ Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
     }
     source::Record rec;
     Result<bool> more = source_.Next(&rec);
+    // A partitioned source's held partitions, seen after every call: one
+    // virtual call that answers 0 for every other source.
+    const std::uint64_t epoch = source_.PartitionEpoch();
+    const bool changed = epoch != partition_epoch_;
+    if (changed) {
+      partition_epoch_ = epoch;
+      c.partition_changes.push_back({static_cast<std::uint32_t>(c.records.size()),
+                                     /*after_record=*/true, source_.HeldPartitions()});
+    }
     if (!more.ok()) {
       if (more.status().code() != StatusCode::kTryAgain) return more.status();
       // An idle live source is slow to call: look at the clock every time.
@@ -103,6 +112,8 @@ Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
     // A blank line is no record: not counted, not parsed, not a dead letter
     // (as in ingest; FillFromBlock drops them too).
     if (parse::IsBlankRecord(rec.bytes)) continue;
+    // The record this Next() returned: what it added holds from it on.
+    if (changed) c.partition_changes.back().after_record = false;
     ++counted_;
     ++batch_records_;
     if (options_.limit > 0 && counted_ >= options_.limit) limit_hit_ = true;
@@ -142,6 +153,7 @@ Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
             .count();
   }
   c.position = consumed_;
+  if (partition_epoch_ != 0) c.read_at = clock_.Steady();
   if (!options_.checkpoint_dir.empty()) c.source_position = source_.Position();
   if (options_.early_results.count() > 0 && (!batch || batch_over || done_)) {
     const auto now = clock_.Steady();

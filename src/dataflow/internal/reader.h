@@ -87,6 +87,7 @@ class Reader {
   std::chrono::steady_clock::time_point t0_;
   std::chrono::steady_clock::time_point deadline_;
   std::uint64_t consumed_ = 0;
+  std::uint64_t partition_epoch_ = 0;  // RecordSource::PartitionEpoch last seen
   // Records this run read itself (not those a resumed run skipped), blank
   // lines left out: what the limit counts.
   std::uint64_t counted_ = 0;

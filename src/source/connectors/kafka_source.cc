@@ -124,6 +124,18 @@ class KafkaSource final : public RecordSource {
     return true;
   }
 
+  // Held: assigned, and in a bounded read not at the end seen at start.
+  // Changes only inside Next()/WouldWait() (polls and their rebalances).
+  std::uint64_t PartitionEpoch() const override {
+    std::vector<std::int32_t> now = Held();
+    if (now != held_) {
+      held_ = std::move(now);
+      ++epoch_;
+    }
+    return epoch_;
+  }
+  std::vector<std::int32_t> HeldPartitions() const override { return held_; }
+
   bool WouldWait() override {
     if (pending_) return false;
     if (!Start().ok()) return false;  // Next reports it
@@ -281,6 +293,20 @@ class KafkaSource final : public RecordSource {
     return Status::Ok();
   }
 
+  std::vector<std::int32_t> Held() const {
+    std::lock_guard lock(mu_);
+    std::vector<std::int32_t> out;
+    for (std::int32_t p : assigned_) {
+      if (c_.bounded) {
+        const auto at = next_.find(p);
+        const auto end = high_.find(p);
+        if (end != high_.end() && at != next_.end() && at->second >= end->second) continue;
+      }
+      out.push_back(p);
+    }
+    return out;
+  }
+
   // A bounded read is over when this consumer holds partitions and each
   // has reached the end seen at start.
   bool AtEnd() const {
@@ -426,6 +452,9 @@ class KafkaSource final : public RecordSource {
   kafka::Message pending_;  // polled by WouldWait, handed out by the next Next
   provider::RecordSlot slot_;
   std::uint64_t line_ = 0;
+  // PartitionEpoch's view (the reading thread's only).
+  mutable std::vector<std::int32_t> held_;
+  mutable std::uint64_t epoch_ = 1;
 
   // Read by Position, Health and CheckpointDurable from other threads.
   mutable std::mutex mu_;

@@ -1,0 +1,288 @@
+// Event time over a partitioned source (Kafka): a watermark per partition,
+// lateness judged by a post's own partition, windows closed by the minimum
+// over the held partitions, idle partitions let go after idle_timeout
+// (dataflow/internal/router.h). Checked against a naive recompute per
+// partition, against itself over many interleavings of the same partitions,
+// and across a checkpoint and resume.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "dataflow/runtime.h"
+#include "source/record_source.h"
+#include "support/collecting_results.h"
+#include "support/runtime_inputs.h"
+
+namespace starling::dataflow {
+namespace {
+
+using namespace runtime_test;  // NOLINT(google-build-using-namespace): the shared helpers
+
+// Partitions of records, each in its own order, handed out interleaved as a
+// consumer of a partitioned log sees them: runs of 1 to 40 records of one
+// partition (a fetch), the partition picked at random by `seed`. Bounded:
+// a partition is held until its last record was read. Live: every
+// partition is held until the end, even one that has no record.
+class PartitionedSource final : public source::RecordSource {
+ public:
+  PartitionedSource(std::vector<std::vector<std::string>> parts, std::uint64_t seed,
+                    bool bounded = true, ManualClock* clock = nullptr)
+      : rng_(seed), bounded_(bounded), clock_(clock) {
+    for (auto& lines : parts) {
+      std::vector<std::string> padded;
+      for (std::string& l : lines) padded.push_back(l + std::string(source::kRecordPadding, '\0'));
+      parts_.push_back(std::move(padded));
+    }
+    next_.assign(parts_.size(), 0);
+  }
+
+  Result<bool> Next(source::Record* out) override {
+    started_ = true;
+    if (clock_ != nullptr) clock_->Advance(std::chrono::milliseconds(10));
+    if (run_left_ == 0 || next_[current_] >= parts_[current_].size()) {
+      std::vector<std::size_t> open;
+      for (std::size_t p = 0; p < parts_.size(); ++p) {
+        if (next_[p] < parts_[p].size()) open.push_back(p);
+      }
+      if (open.empty()) return false;
+      current_ = open[rng_() % open.size()];
+      run_left_ = 1 + rng_() % 40;
+    }
+    const std::string& l = parts_[current_][next_[current_]];
+    out->bytes = std::string_view(l.data(), l.size() - source::kRecordPadding);
+    out->origin = "partitioned";
+    out->line = ++line_;
+    out->offset = next_[current_]++;
+    out->partition = static_cast<std::int32_t>(current_);
+    out->padding = source::kRecordPadding;
+    --run_left_;
+    return true;
+  }
+  std::string Describe() const override { return "partitioned"; }
+  std::uint64_t delivered() const { return line_; }
+
+  std::uint64_t PartitionEpoch() const override {
+    std::vector<std::int32_t> now;
+    if (started_) {
+      for (std::size_t p = 0; p < parts_.size(); ++p) {
+        if (!bounded_ || next_[p] < parts_[p].size()) now.push_back(static_cast<std::int32_t>(p));
+      }
+    }
+    if (now != held_) {
+      held_ = std::move(now);
+      ++epoch_;
+    }
+    return epoch_;
+  }
+  std::vector<std::int32_t> HeldPartitions() const override { return held_; }
+
+ private:
+  std::vector<std::vector<std::string>> parts_;
+  std::vector<std::size_t> next_;
+  std::mt19937_64 rng_;
+  bool bounded_;
+  ManualClock* clock_;
+  bool started_ = false;
+  std::size_t current_ = 0;
+  std::size_t run_left_ = 0;
+  std::uint64_t line_ = 0;
+  mutable std::vector<std::int32_t> held_;
+  mutable std::uint64_t epoch_ = 1;
+};
+
+// The input's posts dealt to `n` partitions by author (as a producer keyed
+// by author would), each partition keeping the input's order.
+std::vector<Input> Split(const Input& in, std::size_t n) {
+  std::vector<Input> parts(n);
+  for (std::size_t i = 0; i < in.posts.size(); ++i) {
+    const std::size_t p = std::hash<std::string>{}(in.posts[i].author.id) % n;
+    parts[p].posts.push_back(in.posts[i]);
+    parts[p].lines.push_back(in.lines[i]);
+  }
+  return parts;
+}
+
+std::vector<std::vector<std::string>> Lines(const std::vector<Input>& parts) {
+  std::vector<std::vector<std::string>> out;
+  for (const Input& p : parts) out.push_back(p.lines);
+  return out;
+}
+
+std::map<CollectingResults::Key, model::WindowResult> RunPartitioned(
+    const PipelineSpec& spec, const std::vector<Input>& parts, std::uint64_t seed,
+    RunOptions options, RunStats* stats_out = nullptr) {
+  PartitionedSource source(Lines(parts), seed);
+  CollectingResults results;
+  options.result_sinks = {&results};
+  auto stats = RunPipeline(spec, source, options);
+  EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+  if (stats_out != nullptr && stats.ok()) *stats_out = *stats;
+  for (const auto& [key, r] : results.latest) EXPECT_TRUE(r.final) << std::get<0>(key);
+  return results.latest;
+}
+
+TEST(PartitionWatermarks, CountsEqualANaiveRecomputePerPartition) {
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    const Input in = MakeInput(seed, 3000, 50000, 6 * kSecond);
+    const std::vector<Input> parts = Split(in, 3);
+    const PipelineSpec spec = Spec();
+    // Each partition on its own: its lateness, its counts; summed.
+    NaiveResults naive;
+    std::uint64_t late = 0, late_items = 0;
+    for (const Input& p : parts) {
+      std::uint64_t l = 0, li = 0;
+      for (const auto& [key, counts] : Naive(spec, p, &l, &li)) {
+        auto& into = naive[key];
+        for (const auto& [k, n] : counts) into[k] += n;
+      }
+      late += l;
+      late_items += li;
+    }
+    EXPECT_GT(late, 0u) << "the input should have late posts";
+    for (std::uint64_t order : {seed, seed + 100}) {
+      RunStats stats;
+      auto engine = RunPartitioned(spec, parts, order, RunOptions{}, &stats);
+      EXPECT_EQ(stats.late_posts, late) << "seed " << seed << " order " << order;
+      EXPECT_EQ(stats.late_items, late_items) << "seed " << seed << " order " << order;
+      std::size_t compared = 0;
+      for (const auto& [key, counts] : naive) {
+        if (counts.empty()) continue;
+        const auto it = engine.find({key.first, key.second.start, key.second.end});
+        ASSERT_NE(it, engine.end()) << key.first << " window " << key.second.start;
+        std::map<std::string, std::int64_t> got;
+        for (const auto& row : it->second.rows) got[row.key] = row.count;
+        EXPECT_EQ(got, counts) << "seed " << seed << " " << key.first << " " << key.second.start;
+        ++compared;
+      }
+      std::size_t nonempty = 0;
+      for (const auto& [key, r] : engine) nonempty += r.rows.empty() ? 0 : 1;
+      EXPECT_EQ(nonempty, compared);
+    }
+  }
+}
+
+// However the partitions interleave, and whatever the model, worker count
+// or chunking: the same results, for every kind of analysis that does not
+// depend on the order of posts across partitions (clusters do: k-means
+// learns in arrival order).
+TEST(PartitionWatermarks, EveryInterleavingGivesTheSameResults) {
+  const Input in = MakeInput(41, 4000, 40000, 5 * kSecond);
+  const std::vector<Input> parts = Split(in, 4);
+  PipelineSpec spec = FullSpec();
+  std::erase_if(spec.analyses,
+                [](const AnalysisSpec& a) { return a.kind == ResultKind::kCluster; });
+  auto reference = RunPartitioned(spec, parts, 1, RunOptions{});
+  ASSERT_FALSE(reference.empty());
+  struct Variant {
+    std::uint64_t order;
+    ProcessingMode mode;
+    int workers;
+    std::size_t chunk;
+  };
+  for (const Variant v :
+       {Variant{2, ProcessingMode::kRecord, 1, 0}, Variant{3, ProcessingMode::kRecord, 3, 7},
+        Variant{4, ProcessingMode::kMicroBatch, 2, 0},
+        Variant{5, ProcessingMode::kRecord, 2, 64}}) {
+    PipelineSpec s = spec;
+    s.mode = v.mode;
+    s.batch_interval = std::chrono::milliseconds(1);
+    RunOptions options;
+    options.workers = v.workers;
+    if (v.chunk > 0) options.chunk_records = v.chunk;
+    ExpectSameResults(RunPartitioned(s, parts, v.order, options), reference,
+                      "order " + std::to_string(v.order) + " workers " + std::to_string(v.workers));
+  }
+}
+
+// One partition is one input order: the results of the same records from
+// a plain source.
+TEST(PartitionWatermarks, OnePartitionIsAPlainInput) {
+  const Input in = MakeInput(42, 3000, 40000, 5 * kSecond);
+  const PipelineSpec spec = FullSpec();
+  RunStats plain_stats, stats;
+  auto plain = RunOnce(spec, in, RunOptions{}, 0, &plain_stats);
+  auto one = RunPartitioned(spec, {in}, 7, RunOptions{}, &stats);
+  ExpectSameResults(one, plain, "one partition");
+  EXPECT_EQ(stats.late_posts, plain_stats.late_posts);
+  EXPECT_GT(stats.late_posts, 0u);
+}
+
+// A partition held by the source but silent holds every window open, until
+// idle_timeout lets it go.
+TEST(PartitionWatermarks, AnIdlePartitionHoldsWindowsBackOnlyForTheIdleTimeout) {
+  const Input in = MakeInput(43, 2000, 40000, 5 * kSecond);
+  PipelineSpec spec = Spec();
+  for (auto timeout : {std::chrono::seconds(0), std::chrono::seconds(2)}) {
+    spec.idle_timeout = timeout;
+    ManualClock clock;
+    // Partition 1 is held (a live read) and never has a record.
+    PartitionedSource source({in.lines, {}}, 9, /*bounded=*/false, &clock);
+    // Finals emitted while records were still coming (not by the stop).
+    struct Counting final : sink::ResultSink {
+      Status Write(const model::WindowResult& r) override {
+        if (r.final && source->delivered() < total) ++finals_before_end;
+        return Status::Ok();
+      }
+      Status Flush() override { return Status::Ok(); }
+      Status Close() override { return Status::Ok(); }
+      std::string Describe() const override { return "counting"; }
+      const PartitionedSource* source = nullptr;
+      std::size_t total = 0;
+      int finals_before_end = 0;
+    } results;
+    results.source = &source;
+    results.total = in.lines.size();
+    RunOptions options;
+    options.clock = &clock;
+    options.result_sinks = {&results};
+    options.limit = in.lines.size();  // the run stops here, windows left open
+    auto stats = RunPipeline(spec, source, options);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    if (timeout.count() == 0) {
+      EXPECT_EQ(results.finals_before_end, 0) << "the silent partition holds every window";
+    } else {
+      // 10 ms a record: the silent partition is let go after about 200 records.
+      EXPECT_GT(results.finals_before_end, 10) << "the silent partition was let go";
+    }
+  }
+}
+
+TEST(PartitionWatermarks, ResumeGivesTheUninterruptedResult) {
+  const Input in = MakeInput(44, 3000, 40000, 5 * kSecond);
+  const std::vector<Input> parts = Split(in, 3);
+  PipelineSpec spec = FullSpec();
+  std::erase_if(spec.analyses,
+                [](const AnalysisSpec& a) { return a.kind == ResultKind::kCluster; });
+  spec.idle_timeout = std::chrono::seconds(0);
+  auto reference = RunPartitioned(spec, parts, 5, RunOptions{});
+  for (int workers : {1, 2}) {
+    const std::string dir =
+        std::string(STARLING_TEST_TMP) + "/ckpt-partitions-" + std::to_string(workers);
+    std::filesystem::remove_all(dir);
+    CollectingResults store;
+    std::uint64_t stop_at = 0;
+    for (std::uint64_t limit : {700u, 1500u, 2200u, 0u}) {
+      // Resumed by skipping: the same order (seed) reads the same records.
+      PartitionedSource source(Lines(parts), 5);
+      RunOptions options;
+      options.workers = workers;
+      options.result_sinks = {&store};
+      options.checkpoint_dir = dir;
+      options.checkpoint_interval = std::chrono::milliseconds(5);
+      options.resume = stop_at > 0;
+      options.limit = limit == 0 ? 0 : limit - stop_at;
+      auto stats = RunPipeline(spec, source, options);
+      ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+      stop_at = limit;
+    }
+    ExpectSameResults(store.latest, reference, "resumed, workers " + std::to_string(workers));
+  }
+}
+
+}  // namespace
+}  // namespace starling::dataflow
