@@ -140,8 +140,14 @@ printf 'kafka;topic=posts;offsets=0:1520,1:1498,2:0' > "$work/kafka_position/see
 printf 'kafka;topic=a%%3Bb;offsets=7:9223372036854775807' > "$work/kafka_position/seed_1"
 printf '0:15,3:7' > "$work/kafka_position/seed_2"
 
+# Scale-out's partials messages: a watermark marker and a window's partials.
+mkdir -p "$work/partials_message"
+printf 'SPM1\002\004\200\200\200\200\200\200\200\001\001' > "$work/partials_message/seed_0"
+printf 'SPM1\001\002\000\002\024\001\000\003top\001\002\024\001\000\000\000\001' \
+  > "$work/partials_message/seed_1"
+
 targets=(spec post_parser extract timestamp line_source file_blocks csv_reader sentiment pipeline_yaml window_state
-         checkpoint_format api_request provider_decoders query kafka_position)
+         checkpoint_format api_request provider_decoders query kafka_position partials_message)
 status=0 failed=0
 for target in "${targets[@]}"; do
   bin="$build/fuzz/${target}_fuzz"

@@ -82,6 +82,17 @@ struct RunOptions {
   std::function<void(const model::WindowResult&)> on_result;
   std::function<void(const RunStats&)> on_progress;
   std::chrono::milliseconds progress_interval{500};
+  // Scale-out (dataflow/scale_out.h): a final window's partials, as the
+  // keyed stage made them (every key its state kept, with sketches), go
+  // here instead of being merged into a result for the result sinks; no
+  // preview is emitted. Called on the collector's thread, in window-end
+  // order, for the analysis numbered `analysis`.
+  std::function<Status(std::uint32_t analysis, model::TimestampUs start, model::TimestampUs end,
+                       const std::vector<const Partial*>& partials)>
+      on_final_partials;
+  // Called on the collector's thread after a chunk whose watermark moved
+  // (and after the partials it closed), with the new watermark.
+  std::function<Status(model::TimestampUs watermark)> on_watermark;
   // Early results: every this often (processing time; 0: never) windows
   // still open are emitted as previews, so a live view need not wait for a
   // window to end. Finals are unchanged.

@@ -136,6 +136,10 @@ Status SetInt(const OptionValue& v, int* out) {
 
 AnalysisKind ClustersAnalysisKind() {
   AnalysisKind k;
+  k.adds_up_over_partitions = false;
+  k.why_not_over_partitions =
+      "k-means learns in arrival order, which differs with the partitioning (run it in a group of "
+      "one process)";
   k.result = ResultKind::kCluster;
   k.takes_by = false;
   k.reports_k = true;

@@ -68,6 +68,11 @@ struct AnalysisKind {
   bool takes_by = true;          // groups its rows by `by` (cooccurrence, clusters: no)
   bool takes_of = false;         // counts the distinct values of `of` (distinct)
   bool reports_k = false;        // its `k` is part of what it reports (AnalysisMeta.k)
+  // Whether the partials of several partitions of a log, each with every
+  // key, add up exactly to the partials of the whole (dataflow/scale_out.h);
+  // when not, why (an error says it).
+  bool adds_up_over_partitions = true;
+  std::string_view why_not_over_partitions;
   // Fills the kind's defaults (by, k, ...) into a spec whose other fields
   // hold AnalysisSpec's own defaults.
   void (*defaults)(AnalysisSpec* spec) = nullptr;

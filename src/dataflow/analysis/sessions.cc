@@ -155,6 +155,8 @@ AnalysisKind SessionsAnalysisKind() {
   k.types = {"sessions"};
   k.rows = "per key of `by` (default `author`): one row per session, the window being the session";
   k.session_windows = true;
+  k.adds_up_over_partitions = false;
+  k.why_not_over_partitions = "a session may span partitions (run it in a group of one process)";
   k.defaults = [](AnalysisSpec* s) {
     s->by = {Dimension::kAuthor, {}};
     s->k = 0;

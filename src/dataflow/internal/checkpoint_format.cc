@@ -28,6 +28,52 @@ bool LoadStats(ByteReader& r, RunStats* s) {
   return true;
 }
 
+void SaveResult(ByteWriter& w, const model::WindowResult& r) {
+  w.PutString(r.analysis);
+  w.PutU8(static_cast<std::uint8_t>(r.kind));
+  w.PutSigned(r.window_start);
+  w.PutSigned(r.window_end);
+  w.PutVarint(r.total);
+  w.PutVarint(r.error_bound);
+  w.PutVarint(r.rows.size());
+  for (const model::ResultRow& row : r.rows) {
+    w.PutSigned(row.rank);
+    w.PutString(row.key);
+    w.PutString(row.key2);
+    w.PutSigned(row.count);
+    w.PutDouble(row.value);
+    w.PutDouble(row.value2);
+    w.PutSigned(row.pos);
+    w.PutSigned(row.neu);
+    w.PutSigned(row.neg);
+    w.PutVarint(row.error);
+    w.PutString(row.text);
+  }
+}
+
+bool LoadResult(ByteReader& r, model::WindowResult* out) {
+  std::uint8_t kind;
+  std::uint64_t n;
+  if (!r.GetString(&out->analysis) || !r.GetU8(&kind) || !r.GetSigned(&out->window_start) ||
+      !r.GetSigned(&out->window_end) || !r.GetVarint(&out->total) ||
+      !r.GetVarint(&out->error_bound) || !r.GetCount(&n, 8)) {
+    return false;
+  }
+  out->kind = static_cast<model::ResultKind>(kind);
+  out->rows.resize(n);
+  for (model::ResultRow& row : out->rows) {
+    std::int64_t rank;
+    if (!r.GetSigned(&rank) || !r.GetString(&row.key) || !r.GetString(&row.key2) ||
+        !r.GetSigned(&row.count) || !r.GetDouble(&row.value) || !r.GetDouble(&row.value2) ||
+        !r.GetSigned(&row.pos) || !r.GetSigned(&row.neu) || !r.GetSigned(&row.neg) ||
+        !r.GetVarint(&row.error) || !r.GetString(&row.text)) {
+      return false;
+    }
+    row.rank = static_cast<std::int32_t>(rank);
+  }
+  return true;
+}
+
 std::string EncodeCheckpoint(const CheckpointData& d) {
   std::string body;
   ByteWriter w(&body);

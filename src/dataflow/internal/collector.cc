@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "dataflow/internal/checkpoint_format.h"
 #include "model/window_result.h"
 #include "sink/result_sink.h"
 #include "sink/sink.h"
@@ -12,57 +13,6 @@
 namespace starling::dataflow::internal {
 
 using model::WindowResult;
-
-namespace {
-
-// A window result inside the collector's checkpoint state.
-void SaveResult(ByteWriter& w, const WindowResult& r) {
-  w.PutString(r.analysis);
-  w.PutU8(static_cast<std::uint8_t>(r.kind));
-  w.PutSigned(r.window_start);
-  w.PutSigned(r.window_end);
-  w.PutVarint(r.total);
-  w.PutVarint(r.error_bound);
-  w.PutVarint(r.rows.size());
-  for (const model::ResultRow& row : r.rows) {
-    w.PutSigned(row.rank);
-    w.PutString(row.key);
-    w.PutString(row.key2);
-    w.PutSigned(row.count);
-    w.PutDouble(row.value);
-    w.PutDouble(row.value2);
-    w.PutSigned(row.pos);
-    w.PutSigned(row.neu);
-    w.PutSigned(row.neg);
-    w.PutVarint(row.error);
-    w.PutString(row.text);
-  }
-}
-
-bool LoadResult(ByteReader& r, WindowResult* out) {
-  std::uint8_t kind;
-  std::uint64_t n;
-  if (!r.GetString(&out->analysis) || !r.GetU8(&kind) || !r.GetSigned(&out->window_start) ||
-      !r.GetSigned(&out->window_end) || !r.GetVarint(&out->total) ||
-      !r.GetVarint(&out->error_bound) || !r.GetCount(&n, 8)) {
-    return false;
-  }
-  out->kind = static_cast<model::ResultKind>(kind);
-  out->rows.resize(n);
-  for (model::ResultRow& row : out->rows) {
-    std::int64_t rank;
-    if (!r.GetSigned(&rank) || !r.GetString(&row.key) || !r.GetString(&row.key2) ||
-        !r.GetSigned(&row.count) || !r.GetDouble(&row.value) || !r.GetDouble(&row.value2) ||
-        !r.GetSigned(&row.pos) || !r.GetSigned(&row.neu) || !r.GetSigned(&row.neg) ||
-        !r.GetVarint(&row.error) || !r.GetString(&row.text)) {
-      return false;
-    }
-    row.rank = static_cast<std::int32_t>(rank);
-  }
-  return true;
-}
-
-}  // namespace
 
 Collector::Collector(const PipelineSpec& spec, const RunOptions& options, std::uint32_t partitions,
                      RunStats* stats)
@@ -131,6 +81,10 @@ Status Collector::Run(Chunk& c, std::vector<PartitionOutput>& outputs) {
     STARLING_RETURN_IF_ERROR(EmitWindow(key, true));
     open_.erase(open_.begin());
   }
+  if (options_.on_watermark && c.watermark_after != last_watermark_) {
+    last_watermark_ = c.watermark_after;
+    STARLING_RETURN_IF_ERROR(options_.on_watermark(c.watermark_after));
+  }
   return Status::Ok();
 }
 
@@ -196,8 +150,13 @@ Status Collector::EmitWindow(const OpenKey& key, bool final) {
   if (it == open_.end()) return Status::Ok();
   std::vector<const Partial*> partials;
   for (const auto& slot : it->second) partials.push_back(slot.get());
-  WindowResult result;
   const std::uint32_t analysis = std::get<2>(key);
+  if (options_.on_final_partials) {
+    if (!final) return Status::Ok();
+    ++stats_->final_results;
+    return options_.on_final_partials(analysis, std::get<1>(key), std::get<0>(key), partials);
+  }
+  WindowResult result;
   if (!mergers_[analysis]->Merge(partials, final, &result)) return Status::Ok();
   result.pipeline = spec_.name;
   result.analysis = spec_.analyses[analysis].name;

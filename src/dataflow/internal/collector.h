@@ -52,7 +52,8 @@ class Collector {
   RunStats* stats_;
   std::vector<std::unique_ptr<AnalysisMerger>> mergers_;
   std::map<OpenKey, std::vector<std::unique_ptr<Partial>>> open_;
-  std::vector<OpenKey> changed_;  // windows changed in the micro-batch so far
+  std::vector<OpenKey> changed_;                  // windows changed in the micro-batch so far
+  model::TimestampUs last_watermark_ = kMinTime;  // RunOptions::on_watermark's last
 };
 
 }  // namespace starling::dataflow::internal

@@ -1,0 +1,117 @@
+// File: dataflow/scale_out.h
+// Scale-out over a partitioned log (docs/scale-out.md): each source
+// partition runs the pipeline on its own (an engine whose analyses keep
+// every key, PartitionSpec) and sends, per final window, its partials and
+// its watermark as PartialsMessages; one Merger combines the partials of
+// every partition into the final results a single process would have
+// written. Messages may come twice (a partition replayed from its last
+// checkpoint by its next owner sends the same ones again) and partitions
+// interleave in any order: the Merger's output does not change.
+//
+// This is the transport-free core: the messages' bytes, the per-partition
+// spec and the merger. Carrying them over Kafka (a partials topic, state in
+// a changelog topic) is the runtime's.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "common/codec.h"
+#include "common/status.h"
+#include "dataflow/analysis.h"
+#include "dataflow/pipeline.h"
+#include "model/window_result.h"
+#include "sink/result_sink.h"
+
+namespace starling::dataflow::scale_out {
+
+// InvalidArgument naming the analysis when one cannot be split over
+// partitions exactly: clusters (k-means learns in arrival order), sessions
+// (a session may span partitions) and Space-Saving top (approximate
+// counts do not add up).
+Status CheckScalable(const PipelineSpec& spec);
+
+// The pipeline one partition runs: the same, with every analysis keeping
+// every key (no cut to k), so that partials of several partitions add up.
+PipelineSpec PartitionSpec(const PipelineSpec& spec);
+
+// One message from a partition's engine to the merger.
+struct PartialsMessage {
+  enum class Type : std::uint8_t { kWindow = 1, kWatermark = 2 };
+  Type type = Type::kWindow;
+  std::int32_t partition = 0;
+  // kWindow: a final window of one analysis and its partials.
+  std::uint32_t analysis = 0;
+  model::TimestampUs start = 0;
+  model::TimestampUs end = 0;
+  std::vector<Partial> partials;
+  // kWatermark: the partition's watermark after its partials so far; idle:
+  // it has had no record for the pipeline's idle_timeout (it stops holding
+  // windows back until it has one again).
+  model::TimestampUs watermark = 0;
+  bool idle = false;
+};
+
+std::string EncodeMessage(const PartialsMessage& m);
+// MalformedInput for bytes EncodeMessage did not make.
+Result<PartialsMessage> DecodeMessage(std::string_view bytes);
+
+struct MergerStats {
+  std::uint64_t windows = 0;     // final results written
+  std::uint64_t duplicates = 0;  // partials already had (a partition replayed)
+  std::uint64_t late = 0;        // partials of a window already written
+};
+
+// Combines the partials of every partition. A window is final once every
+// partition's watermark (the last marker it sent that is not idle) is at or
+// past its end plus the allowed lateness; then its partials are added key by
+// key, merged by the analysis's own merger (ranked and cut to k) and
+// written to the sinks, in window-end order.
+class Merger {
+ public:
+  // spec (the user's, not PartitionSpec) and the sinks must outlive it.
+  // partitions: every partition of the source topic.
+  Merger(const PipelineSpec& spec, std::vector<std::int32_t> partitions,
+         std::vector<sink::ResultSink*> sinks);
+
+  // One message (in the order the partials topic holds them). Errors: a
+  // sink that cannot write; InvalidArgument for a partition or analysis
+  // this merger does not know.
+  Status Add(const PartialsMessage& m);
+  // The end of every partition (a bounded read): every window is final.
+  Status Finish();
+
+  // The watermark below which every window was written.
+  model::TimestampUs watermark() const { return watermark_; }
+  const MergerStats& stats() const { return stats_; }
+
+  void Save(ByteWriter& w) const;
+  // MalformedInput when the state is corrupt.
+  Status Load(ByteReader& r);
+
+ private:
+  // (end, start, analysis): window-end order, as the collector's.
+  using Key = std::tuple<model::TimestampUs, model::TimestampUs, std::uint32_t>;
+  struct Clock {
+    model::TimestampUs watermark = kMinTime;
+    bool idle = false;
+  };
+  Status Advance();
+  Status Emit(const Key& key, const std::map<std::int32_t, std::vector<Partial>>& parts);
+
+  const PipelineSpec& spec_;
+  std::vector<sink::ResultSink*> sinks_;
+  std::vector<std::unique_ptr<AnalysisMerger>> mergers_;
+  std::map<std::int32_t, Clock> clocks_;
+  std::map<Key, std::map<std::int32_t, std::vector<Partial>>> open_;
+  model::TimestampUs watermark_ = kMinTime;
+  MergerStats stats_;
+};
+
+}  // namespace starling::dataflow::scale_out
