@@ -89,6 +89,10 @@ int RunQuery(const QueryArgs& args);
 
 }  // namespace starling::app
 
+namespace starling::dataflow {
+struct PipelineFile;
+}  // namespace starling::dataflow
+
 namespace starling::app {
 
 struct RunArgs {
@@ -107,10 +111,14 @@ struct RunArgs {
   std::string duration;
   std::vector<std::string> results;  // override sinks.results
   bool print_results = false;        // also print results as JSON lines on stdout
+  bool scale_out = false;  // one of several processes on a Kafka group (docs/scale-out.md)
   CommonInput in;
   ServeArgs serve;  // --serve: the dashboard while the pipeline runs
 };
 int RunPipelineFile(const RunArgs& args);
+// `run --scale-out` (scale_out_command.cc), once RunPipelineFile read the file.
+int RunScaleOutFile(const RunArgs& args, const std::string& source,
+                    const dataflow::PipelineFile& f);
 
 // `starling serve --db sqlite:FILE`: the dashboard over a stored run.
 struct ServeCommandArgs {

@@ -185,6 +185,10 @@ int main(int argc, char** argv) {
   run->add_flag("--append", run_args.append,
                 "Write on at the end of file outputs that already hold something")
       ->excludes(overwrite);
+  run->add_flag("--scale-out", run_args.scale_out,
+                "One of several processes sharing a Kafka source's partitions (its group=): "
+                "together they write the results of one process (docs/scale-out.md); needs "
+                "--checkpoint-dir");
   run->add_option("--mode", run_args.mode, "Processing model: record or microbatch")
       ->check(CLI::IsMember({"record", "microbatch"}));
   run->add_option("--workers,-w", run_args.workers,

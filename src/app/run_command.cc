@@ -101,6 +101,13 @@ int RunPipelineFile(const RunArgs& args) {
   }
   if (!args.results.empty()) f.result_sinks = args.results;
   if (!args.checkpoint_dir.empty()) f.checkpoint_dir = args.checkpoint_dir;
+  if (args.scale_out) {
+    if (f.sources.size() != 1) {
+      return Fail(InvalidArgument("--scale-out reads one Kafka source (got " +
+                                  std::to_string(f.sources.size()) + " sources)"));
+    }
+    return RunScaleOutFile(args, f.sources.front(), f);
+  }
   const int workers = args.workers > 0 ? args.workers
                       : f.workers > 0  ? f.workers
                                        : DefaultWorkers();

@@ -44,14 +44,14 @@ struct CheckpointData {
   std::vector<std::pair<std::string, std::string>> sinks;
 };
 
-// The run's counters in a checkpoint: records, posts, bytes, dead_letters,
-// controls, late_posts, results, final_results, checkpoints (in this order);
-// the other fields of RunStats are not kept.
 // A window result (with its rows), inside a checkpoint's collector state
 // or a scale-out partials message (dataflow/scale_out.h).
 void SaveResult(ByteWriter& w, const model::WindowResult& r);
 bool LoadResult(ByteReader& r, model::WindowResult* out);
 
+// The run's counters in a checkpoint: records, posts, bytes, dead_letters,
+// controls, late_posts, results, final_results, checkpoints (in this order);
+// the other fields of RunStats are not kept.
 void SaveStats(ByteWriter& w, const RunStats& s);
 bool LoadStats(ByteReader& r, RunStats* s);
 

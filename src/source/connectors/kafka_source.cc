@@ -7,6 +7,7 @@
 // partition itself. stop=end reads up to the end offsets seen at start.
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -34,7 +35,8 @@ struct Config {
   std::string describe;  // the redacted spec
   std::string brokers;
   std::string topic;
-  std::string group;  // empty: no group, every partition assigned here
+  std::string group;            // empty: no group, every partition assigned here
+  std::set<std::int32_t> only;  // partitions=: these alone (no group)
   bool latest = false;
   bool bounded = false;
   int timeout_ms = 30000;
@@ -244,7 +246,14 @@ class KafkaSource final : public RecordSource {
     }
     for (int i = 0; i < md->topics[0].partition_cnt; ++i) {
       const std::int32_t p = md->topics[0].partitions[i].id;
+      if (!c_.only.empty() && !c_.only.contains(p)) continue;
       origins_[p] = "kafka:" + c_.topic + "/" + std::to_string(p);
+    }
+    for (std::int32_t p : c_.only) {
+      if (!origins_.contains(p)) {
+        return NotFound(c_.describe + ": topic '" + c_.topic + "' has no partition " +
+                        std::to_string(p));
+      }
     }
     if (!c_.bounded && !c_.group.empty()) return Status::Ok();
     // Where each partition starts and ends now: the end of a bounded read,
@@ -477,6 +486,9 @@ SourceKind KafkaSourceKind() {
                   "without, read every partition"},
                  {"start", spec::ParamType::kString,
                   "earliest (default) or latest: where to start without a checkpoint"},
+                 {"partitions", spec::ParamType::kList,
+                  "read only these partitions (0,3), without a group (scale-out's work on "
+                  "a partition)"},
                  {"stop", spec::ParamType::kString,
                   "end: stop at the end offsets seen at start (a bounded read)"},
                  {"timeout", spec::ParamType::kDuration,
@@ -496,6 +508,19 @@ SourceKind KafkaSourceKind() {
     c.brokers = kafka::Brokers(s);
     c.topic = s.path;
     c.group = p.String("group");
+    for (const std::string& item : p.List("partitions")) {
+      int partition = -1;
+      const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), partition);
+      if (ec != std::errc() || end != item.data() + item.size() || partition < 0) {
+        return InvalidArgument("source spec '" + s.redacted +
+                               "': partitions takes partition numbers (0,3), got '" + item + "'");
+      }
+      c.only.insert(partition);
+    }
+    if (!c.only.empty() && !c.group.empty()) {
+      return InvalidArgument("source spec '" + s.redacted +
+                             "': partitions and group exclude each other (a group assigns them)");
+    }
     const std::string start = p.String("start", "earliest");
     if (start != "earliest" && start != "latest") {
       return InvalidArgument("source spec '" + s.redacted +

@@ -1,0 +1,449 @@
+// File: dataflow/scale_out_runtime.cc
+#include "dataflow/scale_out_runtime.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+#include "common/spec.h"
+#include "dataflow/internal/checkpoint_format.h"
+#include "dataflow/runtime.h"
+#include "sink/kafka/producer.h"
+#include "source/kafka/client.h"
+#include "source/kafka/cluster.h"
+#include "source/registry.h"
+
+namespace starling::dataflow {
+namespace {
+
+using scale_out::PartialsMessage;
+
+// What the source spec says, and the topics derived from it.
+struct Setup {
+  source::kafka::ClusterOptions cluster;
+  std::string topic;
+  std::string group;
+  bool bounded = false;
+  std::string extra;  // "&rdkafka.NAME=VALUE..." as the user wrote them (for the sources)
+  std::string partials_topic;
+  std::string state_topic;
+};
+
+Result<Setup> ReadSetup(const std::string& text) {
+  STARLING_ASSIGN_OR_RETURN(spec::Spec s, spec::Parse(text));
+  const auto need = [&] {
+    return InvalidArgument(
+        "--scale-out needs a source kafka://HOST:PORT[,...]/TOPIC?group=G, got '" + s.redacted +
+        "'");
+  };
+  if (s.scheme != "kafka" || s.hosts.empty() || s.path.empty()) return need();
+  Setup out;
+  out.cluster.brokers = source::kafka::Brokers(s);
+  out.cluster.describe = s.redacted;
+  out.topic = s.path;
+  for (const spec::Param& p : s.params) {
+    if (p.key == "group") {
+      out.group = p.value;
+    } else if (p.key == "stop") {
+      if (p.value != "end")
+        return InvalidArgument("source spec '" + s.redacted + "': stop must be end");
+      out.bounded = true;
+    } else if (p.key.starts_with("rdkafka.")) {
+      out.cluster.properties.emplace_back(p.key.substr(8), p.value);
+      out.extra += "&" + p.key + "=" + p.value;
+    } else {
+      return InvalidArgument("source spec '" + s.redacted +
+                             "': --scale-out takes group, stop and "
+                             "rdkafka.* (not '" +
+                             p.key + "')");
+    }
+  }
+  if (out.group.empty()) return need();
+  out.partials_topic = "starling." + out.group + ".partials";
+  out.state_topic = "starling." + out.group + ".state";
+  return out;
+}
+
+std::string PartitionKey(std::int32_t p) { return "partition/" + std::to_string(p); }
+constexpr std::string_view kMergerKey = "merger";
+
+// The merger's state in the state topic: where it is in the partials
+// topic, the watermark below which it wrote everything, and the rest.
+std::string EncodeMergerState(const std::string& position, const scale_out::Merger& m) {
+  std::string out;
+  ByteWriter w(&out);
+  w.PutString(position);
+  w.PutSigned(m.watermark());
+  std::string state;
+  ByteWriter sw(&state);
+  m.Save(sw);
+  w.PutString(state);
+  return out;
+}
+
+struct MergerState {
+  std::string position;
+  model::TimestampUs watermark = kMinTime;
+  std::string state;
+};
+
+Result<MergerState> DecodeMergerState(std::string_view bytes) {
+  ByteReader r(bytes);
+  MergerState out;
+  if (!r.GetString(&out.position) || !r.GetSigned(&out.watermark) || !r.GetString(&out.state) ||
+      !r.done()) {
+    return MalformedInput("scale-out: corrupt merger state in the state topic");
+  }
+  return out;
+}
+
+Result<std::unique_ptr<sink::kafka::Producer>> NewProducer(const Setup& setup,
+                                                           const std::string& topic) {
+  sink::kafka::ProducerOptions o;
+  o.describe = setup.cluster.describe;
+  o.brokers = setup.cluster.brokers;
+  o.topic = topic;
+  o.properties = setup.cluster.properties;
+  o.properties.emplace_back("message.max.bytes", "100000000");
+  return sink::kafka::Producer::Open(std::move(o));
+}
+
+// A partition's source, which publishes the engine's state to the state
+// topic each time a checkpoint of it is durable.
+class PublishingSource final : public source::RecordSource {
+ public:
+  PublishingSource(std::unique_ptr<source::RecordSource> inner, std::function<void()> durable,
+                   std::atomic<std::uint64_t>* records)
+      : inner_(std::move(inner)), durable_(std::move(durable)), records_(records) {}
+  Result<bool> Next(source::Record* out) override {
+    Result<bool> r = inner_->Next(out);
+    if (r.ok() && *r) records_->fetch_add(1, std::memory_order_relaxed);
+    return r;
+  }
+  std::string Describe() const override { return inner_->Describe(); }
+  bool WouldWait() override { return inner_->WouldWait(); }
+  std::string Position() const override { return inner_->Position(); }
+  Result<bool> Seek(std::string_view position) override { return inner_->Seek(position); }
+  std::string SealPosition(std::string_view position) const override {
+    return inner_->SealPosition(position);
+  }
+  void CheckpointDurable(std::string_view position) override {
+    inner_->CheckpointDurable(position);
+    durable_();
+  }
+  void ShareBuffers() override { inner_->ShareBuffers(); }
+  std::optional<source::SourceHealth> Health() const override { return inner_->Health(); }
+  std::uint64_t PartitionEpoch() const override { return inner_->PartitionEpoch(); }
+  std::vector<std::int32_t> HeldPartitions() const override { return inner_->HeldPartitions(); }
+
+ private:
+  std::unique_ptr<source::RecordSource> inner_;
+  std::function<void()> durable_;
+  std::atomic<std::uint64_t>* records_;
+};
+
+Status ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return Status::Ok();
+}
+
+Status WriteFile(const std::string& path, std::string_view bytes) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return IoError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return IoError("cannot write " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+// One partition's engine, on a thread of its own.
+class PartitionWork {
+ public:
+  PartitionWork(const PipelineSpec& spec, const ScaleOutOptions& options, const Setup& setup,
+                std::int32_t partition)
+      : spec_(spec), options_(options), setup_(setup), partition_(partition) {
+    thread_ = std::thread([this] {
+      status_ = Run();
+      done_ = true;
+    });
+  }
+  ~PartitionWork() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  bool done() const { return done_; }
+  const Status& status() const { return status_; }  // once done()
+  std::uint64_t records() const { return records_.load(std::memory_order_relaxed); }
+
+ private:
+  Status Run() {
+    const std::string dir = options_.work_dir + "/partition-" + std::to_string(partition_);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return IoError("cannot make " + dir + ": " + ec.message());
+    const std::string file = dir + "/" + std::string(internal::kCheckpointFile);
+    // The state the partition's last owner published, if any.
+    STARLING_ASSIGN_OR_RETURN(auto states,
+                              source::kafka::ReadLatestByKey(setup_.cluster, setup_.state_topic));
+    const auto state = states.find(PartitionKey(partition_));
+    const bool resume = state != states.end();
+    if (resume) STARLING_RETURN_IF_ERROR(WriteFile(file, state->second));
+    STARLING_ASSIGN_OR_RETURN(partials_, NewProducer(setup_, setup_.partials_topic));
+    STARLING_ASSIGN_OR_RETURN(states_, NewProducer(setup_, setup_.state_topic));
+    std::string spec_text = "kafka://" + setup_.cluster.brokers + "/" + setup_.topic +
+                            "?partitions=" + std::to_string(partition_) + setup_.extra;
+    if (setup_.bounded) spec_text += "&stop=end";
+    STARLING_ASSIGN_OR_RETURN(auto inner, source::OpenSource(spec_text));
+    Status publish_error = Status::Ok();
+    PublishingSource source(
+        std::move(inner),
+        [&] {
+          // Only once every partial before the checkpoint is acknowledged:
+          // the next owner starts after them and never sends them again.
+          Status st = partials_->Flush();
+          std::string bytes;
+          if (st.ok()) st = ReadFile(file, &bytes);
+          if (st.ok()) st = states_->Produce(PartitionKey(partition_), bytes);
+          if (st.ok()) st = states_->Flush();
+          if (!st.ok() && publish_error.ok()) publish_error = st;
+        },
+        &records_);
+    const PipelineSpec own = scale_out::PartitionSpec(spec_);
+    RunOptions o;
+    o.workers = 1;
+    o.parse = options_.parse;
+    o.stop = &stop_;
+    o.checkpoint_dir = dir;
+    o.checkpoint_interval = options_.checkpoint_interval;
+    o.resume = resume;
+    o.on_final_partials = [&](std::uint32_t analysis, model::TimestampUs start,
+                              model::TimestampUs end, const std::vector<const Partial*>& partials) {
+      PartialsMessage m;
+      m.partition = partition_;
+      m.analysis = analysis;
+      m.start = start;
+      m.end = end;
+      for (const Partial* p : partials) {
+        if (p != nullptr) m.partials.push_back(*p);
+      }
+      return partials_->Produce(PartitionKey(partition_), scale_out::EncodeMessage(m));
+    };
+    auto last_marker = std::chrono::steady_clock::time_point{};
+    o.on_watermark = [&](model::TimestampUs wm) {
+      // Markers close windows in the merger: often enough to keep results
+      // timely, not one per record.
+      const auto now = std::chrono::steady_clock::now();
+      if (wm != kMaxTime && now - last_marker < std::chrono::milliseconds(100)) {
+        return Status::Ok();
+      }
+      last_marker = now;
+      PartialsMessage m;
+      m.type = PartialsMessage::Type::kWatermark;
+      m.partition = partition_;
+      m.watermark = wm;
+      return partials_->Produce(PartitionKey(partition_), scale_out::EncodeMessage(m));
+    };
+    auto stats = RunPipeline(own, source, o);
+    if (!stats.ok()) return stats.status();
+    STARLING_RETURN_IF_ERROR(publish_error);
+    STARLING_RETURN_IF_ERROR(partials_->Flush());
+    return Status::Ok();
+  }
+
+  const PipelineSpec& spec_;
+  const ScaleOutOptions& options_;
+  const Setup& setup_;
+  const std::int32_t partition_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> done_{false};
+  std::atomic<std::uint64_t> records_{0};
+  Status status_ = Status::Ok();
+  std::unique_ptr<sink::kafka::Producer> partials_;
+  std::unique_ptr<sink::kafka::Producer> states_;
+  std::thread thread_;
+};
+
+// The merger, while this process holds the partials topic's partition.
+class MergeWork {
+ public:
+  MergeWork(const PipelineSpec& spec, const ScaleOutOptions& options, const Setup& setup,
+            std::vector<std::int32_t> partitions)
+      : spec_(spec), options_(options), setup_(setup), partitions_(std::move(partitions)) {
+    thread_ = std::thread([this] {
+      status_ = Run();
+      done_ = true;
+    });
+  }
+  ~MergeWork() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  bool done() const { return done_; }
+  const Status& status() const { return status_; }
+  scale_out::MergerStats stats() const {
+    std::lock_guard lock(mu_);
+    return stats_;
+  }
+
+ private:
+  Status Run() {
+    scale_out::Merger merger(spec_, partitions_, options_.result_sinks);
+    STARLING_ASSIGN_OR_RETURN(auto states,
+                              source::kafka::ReadLatestByKey(setup_.cluster, setup_.state_topic));
+    STARLING_ASSIGN_OR_RETURN(
+        auto source, source::OpenSource("kafka://" + setup_.cluster.brokers + "/" +
+                                        setup_.partials_topic + "?partitions=0" + setup_.extra));
+    const auto saved = states.find(std::string(kMergerKey));
+    if (saved != states.end()) {
+      STARLING_ASSIGN_OR_RETURN(MergerState st, DecodeMergerState(saved->second));
+      STARLING_RETURN_IF_ERROR(source->Seek(st.position).status());
+      ByteReader r(st.state);
+      STARLING_RETURN_IF_ERROR(merger.Load(r));
+    }
+    STARLING_ASSIGN_OR_RETURN(auto producer, NewProducer(setup_, setup_.state_topic));
+    auto publish = [&]() -> Status {
+      for (sink::ResultSink* s : options_.result_sinks) STARLING_RETURN_IF_ERROR(s->Flush());
+      STARLING_RETURN_IF_ERROR(
+          producer->Produce(kMergerKey, EncodeMergerState(source->Position(), merger)));
+      return producer->Flush();
+    };
+    auto last = std::chrono::steady_clock::now();
+    bool dirty = false;
+    while (!stop_) {
+      source::Record rec;
+      Result<bool> more = source->Next(&rec);
+      if (more.ok() && *more) {
+        STARLING_ASSIGN_OR_RETURN(PartialsMessage m, scale_out::DecodeMessage(rec.bytes));
+        STARLING_RETURN_IF_ERROR(merger.Add(m));
+        dirty = true;
+      } else if (!more.ok() && more.status().code() != StatusCode::kTryAgain) {
+        return more.status();
+      }
+      {
+        std::lock_guard lock(mu_);
+        stats_ = merger.stats();
+      }
+      const auto now = std::chrono::steady_clock::now();
+      const bool finished = merger.watermark() == kMaxTime;
+      if (dirty && (finished || now - last >= options_.checkpoint_interval)) {
+        STARLING_RETURN_IF_ERROR(publish());
+        last = now;
+        dirty = false;
+      }
+      if (finished && setup_.bounded) return Status::Ok();
+    }
+    return dirty ? publish() : Status::Ok();
+  }
+
+  const PipelineSpec& spec_;
+  const ScaleOutOptions& options_;
+  const Setup& setup_;
+  const std::vector<std::int32_t> partitions_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> done_{false};
+  Status status_ = Status::Ok();
+  mutable std::mutex mu_;
+  scale_out::MergerStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptions& options) {
+  STARLING_RETURN_IF_ERROR(spec.Validate());
+  STARLING_RETURN_IF_ERROR(scale_out::CheckScalable(spec));
+  if (options.work_dir.empty()) return InvalidArgument("--scale-out needs --checkpoint-dir");
+  STARLING_ASSIGN_OR_RETURN(const Setup setup, ReadSetup(options.source));
+  STARLING_RETURN_IF_ERROR(source::kafka::EnsureTopic(setup.cluster, setup.partials_topic, 1, {}));
+  STARLING_RETURN_IF_ERROR(source::kafka::EnsureTopic(
+      setup.cluster, setup.state_topic, 1,
+      {{"cleanup.policy", "compact"}, {"max.message.bytes", "100000000"}}));
+  STARLING_ASSIGN_OR_RETURN(
+      auto member, source::kafka::GroupMember::Open(setup.cluster, setup.topic, setup.group));
+  STARLING_ASSIGN_OR_RETURN(auto merge_member,
+                            source::kafka::GroupMember::Open(setup.cluster, setup.partials_topic,
+                                                             setup.group + ".merge"));
+  std::map<std::int32_t, std::unique_ptr<PartitionWork>> work;
+  std::unique_ptr<MergeWork> merge;
+  ScaleOutStatus status;
+  auto last_progress = std::chrono::steady_clock::now();
+  auto last_check = last_progress;
+  Status failed = Status::Ok();
+  while (options.stop == nullptr || !options.stop->load()) {
+    STARLING_ASSIGN_OR_RETURN(auto change, member->Poll(std::chrono::milliseconds(50)));
+    if (change.lost) work.clear();
+    for (std::int32_t p : change.revoked) work.erase(p);  // stops it: its state is published
+    for (std::int32_t p : change.assigned) {
+      work[p] = std::make_unique<PartitionWork>(spec, options, setup, p);
+    }
+    STARLING_ASSIGN_OR_RETURN(auto merge_change, merge_member->Poll(std::chrono::milliseconds(0)));
+    if (merge_change.lost || !merge_change.revoked.empty()) merge.reset();
+    if (!merge_change.assigned.empty()) {
+      merge = std::make_unique<MergeWork>(spec, options, setup, member->partitions());
+    }
+    // A part that failed stops the process (its partitions go to others).
+    for (const auto& [p, w] : work) {
+      if (w->done() && !w->status().ok()) failed = w->status();
+    }
+    if (merge && merge->done() && !merge->status().ok()) failed = merge->status();
+    if (!failed.ok()) break;
+    const auto now = std::chrono::steady_clock::now();
+    status.partitions.clear();
+    status.records = 0;
+    for (const auto& [p, w] : work) {
+      status.partitions.push_back(p);
+      status.records += w->records();
+    }
+    status.merging = merge != nullptr;
+    status.rebalances = member->rebalances();
+    if (merge) status.merger = merge->stats();
+    // A bounded run ends when the merger has written everything: known from
+    // the state topic (another process may hold the merger).
+    if (setup.bounded && now - last_check >= std::chrono::milliseconds(500)) {
+      last_check = now;
+      bool mine_done = true;
+      for (const auto& [p, w] : work) mine_done &= w->done();
+      if (mine_done && (!merge || merge->done())) {
+        STARLING_ASSIGN_OR_RETURN(auto states,
+                                  source::kafka::ReadLatestByKey(setup.cluster, setup.state_topic));
+        const auto m = states.find(std::string(kMergerKey));
+        if (m != states.end()) {
+          auto st = DecodeMergerState(m->second);
+          if (st.ok()) status.merged_watermark = st->watermark;
+        }
+        if (status.merged_watermark == kMaxTime) break;
+      }
+    }
+    if (options.on_progress && now - last_progress >= std::chrono::milliseconds(500)) {
+      last_progress = now;
+      options.on_progress(status);
+    }
+  }
+  work.clear();
+  if (merge) {
+    merge->Stop();
+    if (!merge->status().ok() && failed.ok()) failed = merge->status();
+    status.merger = merge->stats();
+    merge.reset();
+  }
+  STARLING_RETURN_IF_ERROR(failed);
+  return status;
+}
+
+}  // namespace starling::dataflow
