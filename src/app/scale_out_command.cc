@@ -66,8 +66,11 @@ int RunScaleOutFile(const RunArgs& args, const std::string& source,
     if (!c.ok() && status.ok()) return Fail(c);
   }
   if (!status.ok()) return Fail(status.status());
-  log::Info("{}: done; {} windows merged here, {} replayed partials dropped", f.spec.name,
-            status->merger.windows, status->merger.duplicates + status->merger.late);
+  log::Info(
+      "{}: done; {} records read here, {} rebalances, {} windows merged here, {} replayed "
+      "partials dropped",
+      f.spec.name, status->records, status->rebalances, status->merger.windows,
+      status->merger.duplicates + status->merger.late);
   return 0;
 }
 

@@ -53,13 +53,14 @@ Result<Setup> ReadSetup(const std::string& text) {
       if (p.value != "end")
         return InvalidArgument("source spec '" + s.redacted + "': stop must be end");
       out.bounded = true;
+    } else if (p.key == "max_rate") {
+      out.extra += "&max_rate=" + p.value;  // each partition's
     } else if (p.key.starts_with("rdkafka.")) {
       out.cluster.properties.emplace_back(p.key.substr(8), p.value);
       out.extra += "&" + p.key + "=" + p.value;
     } else {
       return InvalidArgument("source spec '" + s.redacted +
-                             "': --scale-out takes group, stop and "
-                             "rdkafka.* (not '" +
+                             "': --scale-out takes group, stop, max_rate and rdkafka.* (not '" +
                              p.key + "')");
     }
   }
@@ -69,8 +70,12 @@ Result<Setup> ReadSetup(const std::string& text) {
   return out;
 }
 
-std::string PartitionKey(std::int32_t p) { return "partition/" + std::to_string(p); }
-constexpr std::string_view kMergerKey = "merger";
+// A partition's state in the state topic (the topic named: a group read
+// another topic before, its states are not this one's).
+std::string PartitionKey(const std::string& topic, std::int32_t p) {
+  return topic + "/" + std::to_string(p);
+}
+std::string MergerKey(const std::string& topic) { return topic + "/merger"; }
 
 // The merger's state in the state topic: where it is in the partials
 // topic, the watermark below which it wrote everything, and the rest.
@@ -200,7 +205,7 @@ class PartitionWork {
     // The state the partition's last owner published, if any.
     STARLING_ASSIGN_OR_RETURN(auto states,
                               source::kafka::ReadLatestByKey(setup_.cluster, setup_.state_topic));
-    const auto state = states.find(PartitionKey(partition_));
+    const auto state = states.find(PartitionKey(setup_.topic, partition_));
     const bool resume = state != states.end();
     if (resume) STARLING_RETURN_IF_ERROR(WriteFile(file, state->second));
     STARLING_ASSIGN_OR_RETURN(partials_, NewProducer(setup_, setup_.partials_topic));
@@ -218,7 +223,7 @@ class PartitionWork {
           Status st = partials_->Flush();
           std::string bytes;
           if (st.ok()) st = ReadFile(file, &bytes);
-          if (st.ok()) st = states_->Produce(PartitionKey(partition_), bytes);
+          if (st.ok()) st = states_->Produce(PartitionKey(setup_.topic, partition_), bytes);
           if (st.ok()) st = states_->Flush();
           if (!st.ok() && publish_error.ok()) publish_error = st;
         },
@@ -241,7 +246,8 @@ class PartitionWork {
       for (const Partial* p : partials) {
         if (p != nullptr) m.partials.push_back(*p);
       }
-      return partials_->Produce(PartitionKey(partition_), scale_out::EncodeMessage(m));
+      return partials_->Produce(PartitionKey(setup_.topic, partition_),
+                                scale_out::EncodeMessage(m));
     };
     auto last_marker = std::chrono::steady_clock::time_point{};
     o.on_watermark = [&](model::TimestampUs wm) {
@@ -256,7 +262,8 @@ class PartitionWork {
       m.type = PartialsMessage::Type::kWatermark;
       m.partition = partition_;
       m.watermark = wm;
-      return partials_->Produce(PartitionKey(partition_), scale_out::EncodeMessage(m));
+      return partials_->Produce(PartitionKey(setup_.topic, partition_),
+                                scale_out::EncodeMessage(m));
     };
     auto stats = RunPipeline(own, source, o);
     if (!stats.ok()) return stats.status();
@@ -309,7 +316,7 @@ class MergeWork {
     STARLING_ASSIGN_OR_RETURN(
         auto source, source::OpenSource("kafka://" + setup_.cluster.brokers + "/" +
                                         setup_.partials_topic + "?partitions=0" + setup_.extra));
-    const auto saved = states.find(std::string(kMergerKey));
+    const auto saved = states.find(MergerKey(setup_.topic));
     if (saved != states.end()) {
       STARLING_ASSIGN_OR_RETURN(MergerState st, DecodeMergerState(saved->second));
       STARLING_RETURN_IF_ERROR(source->Seek(st.position).status());
@@ -319,8 +326,8 @@ class MergeWork {
     STARLING_ASSIGN_OR_RETURN(auto producer, NewProducer(setup_, setup_.state_topic));
     auto publish = [&]() -> Status {
       for (sink::ResultSink* s : options_.result_sinks) STARLING_RETURN_IF_ERROR(s->Flush());
-      STARLING_RETURN_IF_ERROR(
-          producer->Produce(kMergerKey, EncodeMergerState(source->Position(), merger)));
+      STARLING_RETURN_IF_ERROR(producer->Produce(MergerKey(setup_.topic),
+                                                 EncodeMergerState(source->Position(), merger)));
       return producer->Flush();
     };
     auto last = std::chrono::steady_clock::now();
@@ -385,10 +392,22 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
   auto last_progress = std::chrono::steady_clock::now();
   auto last_check = last_progress;
   Status failed = Status::Ok();
+  std::uint64_t records_before = 0;  // read by partitions this process no longer holds
   while (options.stop == nullptr || !options.stop->load()) {
     STARLING_ASSIGN_OR_RETURN(auto change, member->Poll(std::chrono::milliseconds(50)));
-    if (change.lost) work.clear();
-    for (std::int32_t p : change.revoked) work.erase(p);  // stops it: its state is published
+    // Stopping a partition's work publishes its state for the next owner.
+    auto drop = [&](std::map<std::int32_t, std::unique_ptr<PartitionWork>>::iterator it) {
+      it->second->Stop();
+      records_before += it->second->records();
+      return work.erase(it);
+    };
+    if (change.lost) {
+      for (auto it = work.begin(); it != work.end();) it = drop(it);
+    }
+    for (std::int32_t p : change.revoked) {
+      const auto it = work.find(p);
+      if (it != work.end()) drop(it);
+    }
     for (std::int32_t p : change.assigned) {
       work[p] = std::make_unique<PartitionWork>(spec, options, setup, p);
     }
@@ -405,7 +424,7 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
     if (!failed.ok()) break;
     const auto now = std::chrono::steady_clock::now();
     status.partitions.clear();
-    status.records = 0;
+    status.records = records_before;
     for (const auto& [p, w] : work) {
       status.partitions.push_back(p);
       status.records += w->records();
@@ -422,7 +441,7 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
       if (mine_done && (!merge || merge->done())) {
         STARLING_ASSIGN_OR_RETURN(auto states,
                                   source::kafka::ReadLatestByKey(setup.cluster, setup.state_topic));
-        const auto m = states.find(std::string(kMergerKey));
+        const auto m = states.find(MergerKey(setup.topic));
         if (m != states.end()) {
           auto st = DecodeMergerState(m->second);
           if (st.ok()) status.merged_watermark = st->watermark;
@@ -435,6 +454,9 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
       options.on_progress(status);
     }
   }
+  for (const auto& [p, w] : work) w->Stop();
+  status.records = records_before;
+  for (const auto& [p, w] : work) status.records += w->records();
   work.clear();
   if (merge) {
     merge->Stop();

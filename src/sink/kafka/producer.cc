@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/log.h"
 #include "common/spec.h"
 
 namespace starling::sink::kafka {
@@ -63,6 +64,11 @@ Result<std::unique_ptr<Producer>> Producer::Open(ProducerOptions options) {
   }
   rd_kafka_conf_set_dr_msg_cb(conf, &Producer::OnDelivery);
   rd_kafka_conf_set_error_cb(conf, &Producer::OnError);
+  // librdkafka's log lines to Starling's log (debug), not straight to stderr.
+  rd_kafka_conf_set_log_cb(
+      conf, [](const rd_kafka_t*, int level, const char* facility, const char* text) {
+        log::Debug("librdkafka {} [{}]: {}", level, facility, text);
+      });
   rd_kafka_conf_set_opaque(conf, p.get());
   char err[512];
   p->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);

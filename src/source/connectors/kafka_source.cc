@@ -37,6 +37,7 @@ struct Config {
   std::string topic;
   std::string group;            // empty: no group, every partition assigned here
   std::set<std::int32_t> only;  // partitions=: these alone (no group)
+  double max_rate = 0;          // records per second at most (0: as fast as they come)
   bool latest = false;
   bool bounded = false;
   int timeout_ms = 30000;
@@ -82,6 +83,7 @@ class KafkaSource final : public RecordSource {
     STARLING_RETURN_IF_ERROR(
         kafka::SetProperties(conf.get(), c_.properties, kReserved, c_.describe));
     rd_kafka_conf_set_error_cb(conf.get(), &KafkaSource::OnError);
+    kafka::RouteLogs(conf.get());
     rd_kafka_conf_set_opaque(conf.get(), this);
     char err[512];
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
@@ -100,6 +102,7 @@ class KafkaSource final : public RecordSource {
   std::string Describe() const override { return c_.describe; }
 
   Result<bool> Next(Record* out) override {
+    if (Throttled()) return TryAgain("max_rate");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kPollMs);
     for (;;) {
       STARLING_RETURN_IF_ERROR(Start());
@@ -122,6 +125,7 @@ class KafkaSource final : public RecordSource {
     }
     std::string bytes(static_cast<const char*>(m->payload), m->payload != nullptr ? m->len : 0);
     slot_.Hand(std::move(bytes), Origin(p), ++line_, static_cast<std::uint64_t>(m->offset), out);
+    ++handed_;
     out->partition = p;
     return true;
   }
@@ -139,6 +143,7 @@ class KafkaSource final : public RecordSource {
   std::vector<std::int32_t> HeldPartitions() const override { return held_; }
 
   bool WouldWait() override {
+    if (Throttled()) return true;
     if (pending_) return false;
     if (!Start().ok()) return false;  // Next reports it
     if (AtEnd()) return false;
@@ -302,6 +307,16 @@ class KafkaSource final : public RecordSource {
     return Status::Ok();
   }
 
+  // max_rate: whether the next record is not due yet (paced from the first).
+  bool Throttled() {
+    if (c_.max_rate <= 0) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (handed_ == 0) rate_start_ = now;
+    const auto due = rate_start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                       std::chrono::duration<double>(handed_ / c_.max_rate));
+    return now < due;
+  }
+
   std::vector<std::int32_t> Held() const {
     std::lock_guard lock(mu_);
     std::vector<std::int32_t> out;
@@ -461,6 +476,8 @@ class KafkaSource final : public RecordSource {
   kafka::Message pending_;  // polled by WouldWait, handed out by the next Next
   provider::RecordSlot slot_;
   std::uint64_t line_ = 0;
+  std::uint64_t handed_ = 0;  // records handed out (max_rate)
+  std::chrono::steady_clock::time_point rate_start_{};
   // PartitionEpoch's view (the reading thread's only).
   mutable std::vector<std::int32_t> held_;
   mutable std::uint64_t epoch_ = 1;
@@ -489,6 +506,9 @@ SourceKind KafkaSourceKind() {
                  {"partitions", spec::ParamType::kList,
                   "read only these partitions (0,3), without a group (scale-out's work on "
                   "a partition)"},
+                 {"max_rate", spec::ParamType::kNumber,
+                  "read at most this many records per second (a replay's pace; default: as "
+                  "fast as they come)"},
                  {"stop", spec::ParamType::kString,
                   "end: stop at the end offsets seen at start (a bounded read)"},
                  {"timeout", spec::ParamType::kDuration,
@@ -533,6 +553,10 @@ SourceKind KafkaSourceKind() {
                              "'");
     }
     c.bounded = stop == "end";
+    c.max_rate = p.Number("max_rate", 0);
+    if (c.max_rate < 0) {
+      return InvalidArgument("source spec '" + s.redacted + "': max_rate must be positive");
+    }
     c.timeout_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                         p.Duration("timeout", std::chrono::seconds(30)))
                                         .count());

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "common/log.h"
+
 namespace starling::source::kafka {
 
 std::string Brokers(const spec::Spec& spec) {
@@ -31,6 +33,13 @@ Status SetProperties(rd_kafka_conf_t* conf,
     }
   }
   return Status::Ok();
+}
+
+void RouteLogs(rd_kafka_conf_t* conf) {
+  rd_kafka_conf_set_log_cb(
+      conf, [](const rd_kafka_t*, int level, const char* facility, const char* text) {
+        log::Debug("librdkafka {} [{}]: {}", level, facility, text);
+      });
 }
 
 std::string ErrorText(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }

@@ -51,6 +51,10 @@ Status SetProperties(rd_kafka_conf_t* conf,
                      std::span<const std::pair<std::string, std::string>> properties,
                      std::span<const std::string_view> reserved, std::string_view what);
 
+// librdkafka's own log lines go to Starling's log (debug level: what matters
+// reaches the user as an error or through Health), not straight to stderr.
+void RouteLogs(rd_kafka_conf_t* conf);
+
 // librdkafka's name for an error, and its text: "Local: Broker transport failure".
 std::string ErrorText(rd_kafka_resp_err_t err);
 

@@ -27,6 +27,7 @@ Result<Handle> NewConsumer(const ClusterOptions& o, const std::string& group,
       {"partition.assignment.strategy", "cooperative-sticky"}};
   STARLING_RETURN_IF_ERROR(SetProperties(conf.get(), mine, {}, o.describe));
   STARLING_RETURN_IF_ERROR(SetProperties(conf.get(), o.properties, {}, o.describe));
+  RouteLogs(conf.get());
   if (rebalance != nullptr) rd_kafka_conf_set_rebalance_cb(conf.get(), rebalance);
   rd_kafka_conf_set_opaque(conf.get(), opaque);
   char err[512];
@@ -70,12 +71,14 @@ struct GroupMember::Impl {
   Handle rk;
   std::vector<std::int32_t> partitions;
   std::uint64_t rebalances = 0;
-  Change pending;  // filled by the rebalance callback, inside Poll
+  bool synced = false;  // a rebalance callback came (the first join is complete)
+  Change pending;       // filled by the rebalance callback, inside Poll
 
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* list, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
     ++self->rebalances;
+    self->synced = true;
     const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
     rd_kafka_error_t* error = nullptr;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -100,10 +103,21 @@ struct GroupMember::Impl {
 GroupMember::GroupMember(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 GroupMember::~GroupMember() {
-  if (impl_ && impl_->rk) {
-    (void)rd_kafka_consumer_close(impl_->rk.get());
-    impl_->rk.reset();
+  if (!impl_ || !impl_->rk) return;
+  // librdkafka before 2.3.0 aborts when a cooperative-sticky member is
+  // closed before its first assignment (confluentinc/librdkafka#4312): let
+  // the join finish first (bounded), and if it never does, leave the handle
+  // to the process's exit rather than abort.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!impl_->synced && std::chrono::steady_clock::now() < deadline) {
+    Message m(rd_kafka_consumer_poll(impl_->rk.get(), 100));
   }
+  if (!impl_->synced) {
+    (void)impl_->rk.release();
+    return;
+  }
+  (void)rd_kafka_consumer_close(impl_->rk.get());
+  impl_->rk.reset();
 }
 
 Result<std::unique_ptr<GroupMember>> GroupMember::Open(const ClusterOptions& options,

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Scale-out on the real Kafka broker of the ctest fixture `kafka_broker`
+(docs/scale-out.md): generated posts harvested into a 4-partition topic by
+`starling collect`, then analysed
+
+  - by 1 process reading a file of the same posts,
+  - by 1 process reading the topic (`run --source kafka://...?stop=end`),
+  - by 1, 2 and 3 processes sharing it (`run --scale-out`, one group each),
+  - by processes started one after another (rebalances while they run),
+  - by 2 processes of which one is killed (SIGKILL) mid-run and replaced,
+
+and every run's final result tables must be the same rows, each once. The
+`starling` processes are real, as are the broker and its consumer groups.
+No broker here: SKIPPED with the reason. Every wait is bounded.
+
+    scale_out_test.py STARLING [KAFKA_JSON]   (default: $STARLING_TEST_KAFKA)
+"""
+import glob
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import kafka_broker  # noqa: E402
+
+POSTS = 30000
+PARTITIONS = 4
+TABLES = ["windows", "trending", "cooccurrence", "counts", "distinct_counts", "sentiment", "bursts"]
+PIPELINE = """name: scaled
+watermark: 5s
+allowed_lateness: 30s
+checkpoint: {interval: 200ms}
+analyses:
+  - {name: hashtags, type: top, by: hashtag, k: 10, window: 1m}
+  - {name: pairs, type: cooccurrence, k: 10, window: 1m}
+  - {name: languages, type: count, by: lang, window: 1m}
+  - {name: authors, type: distinct, of: author, window: 1m}
+  - {name: mood, type: sentiment, by: lang, k: 5, window: 1m}
+  - {name: bursts, type: bursts, by: hashtag, window: 1m}
+"""
+failures = []
+
+
+def check(ok, what):
+    print(f"  {'ok  ' if ok else 'FAIL'} {what}", flush=True)
+    if not ok:
+        failures.append(what)
+    return ok
+
+
+def tables(dbs):
+    """Every result table's rows, from whichever databases hold them (only
+    the process that ran the merger wrote any), sorted."""
+    out = {t: [] for t in TABLES}
+    for db in dbs:
+        if not os.path.exists(db):
+            continue
+        con = sqlite3.connect(db)
+        for t in TABLES:
+            try:
+                out[t] += con.execute(f"SELECT * FROM {t}").fetchall()
+            except sqlite3.OperationalError:
+                pass  # a process that never merged made no table
+        con.close()
+    return {t: sorted(rows, key=repr) for t, rows in out.items()}
+
+
+def same(got, want, what):
+    bad = [t for t in TABLES if got[t] != want[t]]
+    detail = ", ".join(f"{t}: {len(got[t])} rows vs {len(want[t])}" for t in bad)
+    return check(not bad, f"{what}: every result table equals the reference"
+                 + (f" (differ: {detail})" if bad else ""))
+
+
+class Runs:
+    def __init__(self, starling, work, bootstrap, topic):
+        self.starling, self.work, self.bootstrap, self.topic = starling, work, bootstrap, topic
+        # A member killed with SIGKILL leaves the group after this: the
+        # broker's least (6 s) rather than librdkafka's 45 s.
+        self.rdkafka = "&rdkafka.session.timeout.ms=6000"
+
+    def source(self, group, slow=False):
+        # A group of this run's own (a broker left from another run keeps
+        # the groups and state topics it had).
+        s = (f"kafka://{self.bootstrap}/{self.topic}?group={self.topic}-{group}&stop=end"
+             f"{self.rdkafka}")
+        if slow:  # a run long enough to act in: 400 records a second a partition
+            s += "&max_rate=400"
+        return s
+
+    def start(self, name, group, slow=False):
+        log = open(os.path.join(self.work, f"{name}.log"), "w")
+        p = subprocess.Popen(
+            [self.starling, "run", "pipeline.yaml", "--scale-out", "--source",
+             self.source(group, slow), "--results", f"sqlite:{name}.db", "--checkpoint-dir",
+             f"ck-{name}"], cwd=self.work, stdout=log, stderr=subprocess.STDOUT)
+        p.name, p.log = name, log
+        return p
+
+    def wait(self, procs, timeout=120):
+        deadline = time.monotonic() + timeout
+        ok = True
+        for p in procs:
+            try:
+                rc = p.wait(timeout=max(1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                rc = p.wait()
+                check(False, f"{p.name} ended within {timeout} s")
+                ok = False
+            p.log.close()
+            if rc != 0 and rc != -9:
+                check(False, f"{p.name} exits 0 (got {rc}): {self.tail(p.name)}")
+                ok = False
+        return ok
+
+    def tail(self, name):
+        with open(os.path.join(self.work, f"{name}.log"), errors="replace") as f:
+            return f.read()[-800:]
+
+    def until(self, cond, what, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if cond():
+                return True
+            time.sleep(0.05)
+        return check(False, f"{what} within {timeout} s")
+
+    def checkpointed(self, name):
+        return bool(glob.glob(os.path.join(self.work, f"ck-{name}", "partition-*", "checkpoint.bin")))
+
+    def dbs(self, names):
+        return [os.path.join(self.work, f"{n}.db") for n in names]
+
+
+def main():
+    starling = os.path.abspath(sys.argv[1])
+    if len(sys.argv) > 2:
+        os.environ["STARLING_TEST_KAFKA"] = sys.argv[2]
+    try:
+        info = kafka_broker.from_env()
+    except kafka_broker.Unavailable as e:
+        print(f"[  SKIPPED ] scale_out_test: {e}", flush=True)
+        return 0
+    dir_ = os.path.dirname(os.path.abspath(os.environ["STARLING_TEST_KAFKA"]))
+    bootstrap = info["bootstrap"]
+    topic = f"scaled-{os.getpid()}-{int(time.time())}"
+    work = tempfile.mkdtemp(prefix="scale-out-", dir=os.environ.get("STARLING_TEST_TMP"))
+    with open(os.path.join(work, "pipeline.yaml"), "w") as f:
+        f.write(PIPELINE)
+    runs = Runs(starling, work, bootstrap, topic)
+    t0 = time.monotonic()
+
+    # The harvester: generated posts into the topic (small batches, so that
+    # a slow reader gets a few messages a fetch).
+    kafka_broker.create_topic(dir_, topic, PARTITIONS)
+    with open(os.path.join(work, "posts.jsonl"), "wb") as out:
+        r = subprocess.run([starling, "-q", "generate", "--seed", "5", "--count", str(POSTS),
+                            "--rate", "50", "--no-pace", "--start", "2026-01-01T00:00:00Z"],
+                           stdout=out, timeout=120)
+    check(r.returncode == 0, "generate writes the posts")
+    r = subprocess.run([starling, "-q", "collect", "--source", "posts.jsonl", "--sink",
+                        f"kafka://{bootstrap}/{topic}?rdkafka.batch.num.messages=5"],
+                       cwd=work, capture_output=True, timeout=120)
+    check(r.returncode == 0, f"collect harvests the posts into {topic}: {r.stderr[-300:]}")
+
+    # The references: one process on the file, one on the topic.
+    r = subprocess.run([starling, "run", "pipeline.yaml", "--source", "posts.jsonl", "--results",
+                        "sqlite:file.db"], cwd=work, capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0 and " 0 late" in r.stderr,
+          f"one process on the file, no post late ({r.stderr.strip()[-300:]})")
+    reference = tables(runs.dbs(["file"]))
+    check(len(reference["windows"]) > 50, f"the reference has windows ({len(reference['windows'])})")
+    r = subprocess.run([starling, "-q", "run", "pipeline.yaml", "--source",
+                        f"kafka://{bootstrap}/{topic}?stop=end", "--results", "sqlite:one.db"],
+                       cwd=work, capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, f"one process on the topic exits 0 {r.stderr[-300:]}")
+    same(tables(runs.dbs(["one"])), reference, "1 process on Kafka")
+
+    # N processes sharing the topic, started together.
+    for n in (1, 2, 3):
+        names = [f"n{n}-{i}" for i in range(n)]
+        procs = [runs.start(name, f"g{n}") for name in names]
+        if runs.wait(procs):
+            same(tables(runs.dbs(names)), reference, f"{n} process(es) with --scale-out")
+
+    # Rebalances: a second and a third process join while the first runs.
+    names = ["r-a", "r-b", "r-c"]
+    procs = [runs.start("r-a", "grebalance", slow=True)]
+    runs.until(lambda: runs.checkpointed("r-a"), "r-a checkpoints a partition")
+    procs.append(runs.start("r-b", "grebalance", slow=True))
+    runs.until(lambda: runs.checkpointed("r-b"), "r-b gets a partition and checkpoints it")
+    procs.append(runs.start("r-c", "grebalance", slow=True))
+    check(procs[0].poll() is None, "r-a still runs when r-c joins (a rebalance mid-run)")
+    if runs.wait(procs):
+        same(tables(runs.dbs(names)), reference, "processes joining mid-run")
+
+    # kill -9: one of two processes dies mid-run; a third one takes its place.
+    names = ["k-a", "k-b", "k-c"]
+    a = runs.start("k-a", "gkill", slow=True)
+    b = runs.start("k-b", "gkill", slow=True)
+    runs.until(lambda: runs.checkpointed("k-a") and runs.checkpointed("k-b"),
+               "both processes checkpoint a partition")
+    alive = a.poll() is None
+    a.kill()
+    check(alive, "k-a is killed (SIGKILL) mid-run")
+    c = runs.start("k-c", "gkill", slow=True)
+    if runs.wait([a, b, c], timeout=180):
+        same(tables(runs.dbs(names)), reference, "a process killed and replaced")
+    print(f"scale-out checks took {time.monotonic() - t0:.1f} s", flush=True)
+
+    if failures:
+        print(f"{len(failures)} check(s) failed; logs in {work}", flush=True)
+        return 1
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
