@@ -3,11 +3,13 @@
 the `starling` binary (`demo --source kafka://...`) reads a 3-partition topic
 of the real broker of the ctest fixture `kafka_broker`
 (tests/support/kafka_broker.py), filled with kcat (recorded Jetstream events,
-then generated X posts); /api/v1/stats and /metrics are checked over HTTP,
-and the page in headless Chromium (tests/web/kafka_dashboard_test.mjs): the
-partitions' table with each partition's next offset and a lag that comes
-down to 0, brokers and rebalances, updating live as more is produced; no
-secret anywhere (the spec carries an `rdkafka.sasl.password`).
+then generated X posts, read by a consumer slowed down on purpose so that
+its lag shows); /api/v1/stats and /metrics are checked over HTTP, and the
+page in headless Chromium (tests/web/kafka_dashboard_test.mjs): the
+partitions' table with each partition's next offset and a lag that rises
+as more is produced and comes down to 0, brokers and rebalances, updating
+live, with /metrics following; no secret anywhere (the spec carries an
+`rdkafka.sasl.password`).
 
 No broker here (or no kcat, no built page, no Chromium): exit 77, SKIPPED
 with the reason (ctest SKIP_RETURN_CODE). Every wait is bounded.
@@ -35,7 +37,18 @@ PARTITIONS = 3
 # Messages per partition: recorded Jetstream events first, different counts
 # so that a partition mixed up with another shows; then generated X posts.
 FIRST = {0: 60, 1: 40, 2: 20}
-SECOND = {0: 1500, 1: 1000, 2: 500}
+SECOND = {0: 500, 1: 300, 2: 150}
+# The consumer is slowed down so that the lag shows for seconds on any
+# machine: each fetch waits fetch.wait.max.ms at the broker (fetch.min.bytes
+# is never reached) and brings one record batch per partition
+# (max.partition.fetch.bytes=1: the broker still sends the first batch
+# whole), and the second batch is produced in batches of BATCH messages; so
+# partition 0's 500 messages take at least 10 fetches of 200 ms: 2 s, while
+# the page gets the stats every second (measured: about 4 s, the broker
+# sending one batch a fetch).
+SLOW = "&".join(f"rdkafka.{k}={v}" for k, v in (
+    ("fetch.wait.max.ms", 200), ("fetch.min.bytes", 100000000), ("max.partition.fetch.bytes", 1)))
+BATCH = 50
 # Never to be shown: the spec's secret property (redacted to ***).
 SECRET = "hunter2-kafka-dashboard-secret"
 failures = []
@@ -184,8 +197,7 @@ def main():
     print(f"Kafka {info['version']} at {bootstrap}, topic {topic} ({PARTITIONS} partitions): "
           f"{sum(FIRST.values())} messages in {time.monotonic() - t0:.1f} s", flush=True)
 
-    spec = (f"kafka://{bootstrap}/{topic}?group={group}&rdkafka.fetch.wait.max.ms=100"
-            f"&rdkafka.sasl.password={SECRET}")
+    spec = f"kafka://{bootstrap}/{topic}?group={group}&{SLOW}&rdkafka.sasl.password={SECRET}"
     out_path, err_path = os.path.join(work, "demo.out"), os.path.join(work, "demo.err")
     with open(out_path, "w") as out, open(err_path, "w") as err:
         demo = subprocess.Popen([binary, "demo", "--port", "0", "--duration", "240s",
@@ -211,8 +223,8 @@ def main():
         h, seen = wait_caught_up(url, FIRST, 60)
         print(f"  caught up with the first batch in {time.monotonic() - t1:.1f} s "
               f"(total lags seen: {seen})", flush=True)
-        source = h.get("source", "") if h else ""
         stats = get(url + "api/v1/stats")
+        source = json.loads(stats).get("source", "")  # the redacted spec: the series' label
         check(SECRET not in stats, "/api/v1/stats never holds the secret")
         check("rdkafka.sasl.password=***" in stats, "the stats show the spec redacted")
         check(h.get("connected") is True, f"the source is connected ({h.get('connected')})")
@@ -228,7 +240,7 @@ def main():
                    ARTIFACT_DIR=os.environ.get("ARTIFACT_DIR", os.path.join(work, "artifacts")),
                    KCAT=kcat, KAFKA_BOOTSTRAP=bootstrap, KAFKA_TOPIC=topic, SECRET=SECRET,
                    FIRST=json.dumps(FIRST), SECOND=json.dumps(second_files),
-                   REBALANCES=str(rebalances), CHROMIUM=chromium)
+                   REBALANCES=str(rebalances), BATCH=str(BATCH), CHROMIUM=chromium)
         t2 = time.monotonic()
         r = subprocess.run(["node", os.path.join(HERE, "kafka_dashboard_test.mjs")], env=env,
                            timeout=150)

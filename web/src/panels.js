@@ -188,7 +188,7 @@ export function drawSourcePartitions(el, hs) {
   el.dataset.brokers = String(num(hs.brokers) ?? '');
   el.dataset.rebalances = String(num(hs.rebalances) ?? '');
   el.replaceChildren(h('table', { class: 'partitions' },
-    h('caption', {}, `Partitions held: ${parts.length} · brokers ${fmtInt(hs.brokers)} · rebalances ${fmtInt(hs.rebalances)}`),
+    h('caption', {}, `Partitions held: ${parts.length} · brokers ${fmtInt(hs.brokers)} · rebalances ${fmtInt(hs.rebalances)} · lag: messages behind the partition's high watermark`),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, 'partition'),
       h('th', { scope: 'col', class: 'num' }, 'next offset'),
