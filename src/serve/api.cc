@@ -626,8 +626,9 @@ struct Metrics::Impl {
                             .Register(registry);
     partition_lag = &prometheus::BuildGauge()
                          .Name("starling_source_partition_lag")
-                         .Help("Messages behind the partition's high watermark of the last fetch, "
-                               "per partition held (Kafka)")
+                         .Help(
+                             "Messages behind the partition's high watermark of the last fetch, "
+                             "per partition held (Kafka)")
                          .Register(registry);
   }
   void SyncSource(const source::SourceHealth& h) {

@@ -744,7 +744,8 @@ TEST_F(Server, PartitionedSourceHealthInStatsAndMetrics) {
                             R"({"partition":2,"next_offset":null,"lag":null}])"),
             std::string::npos)
       << stats.body;
-  const std::string src = R"(source="kafka://127.0.0.1:9092/posts?group=g&rdkafka.sasl.password=***")";
+  const std::string src =
+      R"(source="kafka://127.0.0.1:9092/posts?group=g&rdkafka.sasl.password=***")";
   auto series = [&](const std::string& name, const std::string& partition) {
     return name + "{partition=\"" + partition + "\"," + src + "}";
   };
