@@ -574,7 +574,8 @@ struct Metrics::Impl {
   // A partitioned log's (Kafka's) partitions, by partition: the series of the
   // partitions held at the last render, so a revoked one is removed, not left
   // at its last value.
-  prometheus::Family<prometheus::Gauge>*partition_offset, *partition_lag;
+  prometheus::Family<prometheus::Gauge>* partition_offset;
+  prometheus::Family<prometheus::Gauge>* partition_lag;
   std::map<std::int32_t, prometheus::Gauge*> offset_series, lag_series;
   std::mutex mu;
 
@@ -651,14 +652,16 @@ struct Metrics::Impl {
                          .count();
     set("backoff_seconds",
         h.backoff_until_us > now ? static_cast<double>(h.backoff_until_us - now) / 1e6 : 0);
-    if (h.brokers > 0) SyncPartitions(h);  // a partitioned log (the stats' gate too)
+    if (h.brokers > 0) {  // a partitioned log (Kafka; the stats' gate too)
+      set("brokers", static_cast<double>(h.brokers));
+      set("rebalances", static_cast<double>(h.rebalances));
+      SyncPartitions(h);
+    }
   }
   // One series per partition held and measure known (an offset or a lag not
   // known yet, -1, has none); the series of a partition no longer held, or
   // of a measure no longer known, go.
   void SyncPartitions(const source::SourceHealth& h) {
-    SetSourceGauge("brokers", h, static_cast<double>(h.brokers));
-    SetSourceGauge("rebalances", h, static_cast<double>(h.rebalances));
     auto sync = [&](prometheus::Family<prometheus::Gauge>* family,
                     std::map<std::int32_t, prometheus::Gauge*>* series,
                     std::int64_t source::SourceHealth::Partition::*measure) {
@@ -678,9 +681,6 @@ struct Metrics::Impl {
     };
     sync(partition_offset, &offset_series, &source::SourceHealth::Partition::next_offset);
     sync(partition_lag, &lag_series, &source::SourceHealth::Partition::lag);
-  }
-  void SetSourceGauge(const char* measure, const source::SourceHealth& h, double v) {
-    source_gauges.at(measure)->Add({{"source", h.source}}).Set(v);
   }
 };
 
