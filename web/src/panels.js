@@ -245,9 +245,12 @@ export const RENDER = {
         key: 'consumer-lag',
         label: 'consumer lag',
         points: samples.map((x) => {
-          const parts = sourcePartitions(obj(x.s.source_health));
-          const lag = parts ? totalLag(parts).lag : null;
-          return { t: x.t, v: lag === null ? NaN : lag };
+          // Summed once a sample: the history holds up to an hour of them.
+          if (x.consumerLag === undefined) {
+            const parts = sourcePartitions(obj(x.s.source_health));
+            x.consumerLag = parts ? totalLag(parts).lag : null;
+          }
+          return { t: x.t, v: x.consumerLag === null ? NaN : x.consumerLag };
         }),
         format: fmtInt,
       });
