@@ -571,6 +571,12 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Counter>* requests;
   // The provider source's connection (only when the source is one), by measure.
   std::map<std::string, prometheus::Family<prometheus::Gauge>*> source_gauges;
+  // A partitioned log's (Kafka's) partitions, by partition: the series of the
+  // partitions held at the last render, so a revoked one is removed, not left
+  // at its last value.
+  prometheus::Family<prometheus::Gauge>* partition_offset;
+  prometheus::Family<prometheus::Gauge>* partition_lag;
+  std::map<std::int32_t, prometheus::Gauge*> offset_series, lag_series;
   std::mutex mu;
 
   Impl() {
@@ -606,13 +612,25 @@ struct Metrics::Impl {
         {"cut", "Partial records dropped at a disconnect (not bad data)"},
         {"keep_alives", "Keep-alives and heartbeats received"},
         {"rate_limit_remaining", "Requests left in the provider's rate-limit window"},
-        {"backoff_seconds", "Seconds left in the wait before the next attempt"}};
+        {"backoff_seconds", "Seconds left in the wait before the next attempt"},
+        {"brokers", "Brokers in the cluster's metadata (a partitioned log: Kafka)"},
+        {"rebalances", "Consumer group rebalances seen: assignments and revocations (Kafka)"}};
     for (const auto& [measure, help] : measures) {
       source_gauges.emplace(measure, &prometheus::BuildGauge()
                                           .Name(std::string("starling_source_") + measure)
                                           .Help(help)
                                           .Register(registry));
     }
+    partition_offset = &prometheus::BuildGauge()
+                            .Name("starling_source_partition_offset")
+                            .Help("The next offset to read, per partition held (Kafka)")
+                            .Register(registry);
+    partition_lag = &prometheus::BuildGauge()
+                         .Name("starling_source_partition_lag")
+                         .Help(
+                             "Messages behind the partition's high watermark of the last fetch, "
+                             "per partition held (Kafka)")
+                         .Register(registry);
   }
   void SyncSource(const source::SourceHealth& h) {
     auto set = [&](const char* measure, double v) {
@@ -634,6 +652,35 @@ struct Metrics::Impl {
                          .count();
     set("backoff_seconds",
         h.backoff_until_us > now ? static_cast<double>(h.backoff_until_us - now) / 1e6 : 0);
+    if (h.brokers > 0) {  // a partitioned log (Kafka; the stats' gate too)
+      set("brokers", static_cast<double>(h.brokers));
+      set("rebalances", static_cast<double>(h.rebalances));
+      SyncPartitions(h);
+    }
+  }
+  // One series per partition held and measure known (an offset or a lag not
+  // known yet, -1, has none); the series of a partition no longer held, or
+  // of a measure no longer known, go.
+  void SyncPartitions(const source::SourceHealth& h) {
+    auto sync = [&](prometheus::Family<prometheus::Gauge>* family,
+                    std::map<std::int32_t, prometheus::Gauge*>* series,
+                    std::int64_t source::SourceHealth::Partition::*measure) {
+      std::map<std::int32_t, prometheus::Gauge*> now;
+      for (const source::SourceHealth::Partition& p : h.partitions) {
+        if (p.*measure < 0) continue;
+        prometheus::Gauge* g =
+            &family->Add({{"source", h.source}, {"partition", std::to_string(p.partition)}});
+        g->Set(static_cast<double>(p.*measure));
+        now.emplace(p.partition, g);
+      }
+      for (const auto& [partition, g] : *series) {
+        const auto at = now.find(partition);
+        if (at == now.end() || at->second != g) family->Remove(g);
+      }
+      *series = std::move(now);
+    };
+    sync(partition_offset, &offset_series, &source::SourceHealth::Partition::next_offset);
+    sync(partition_lag, &lag_series, &source::SourceHealth::Partition::lag);
   }
 };
 

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -715,6 +716,89 @@ TEST_F(Server, MetricsInPrometheusText) {
   EXPECT_NE(m.body.find("starling_dead_letters_total 2"), std::string::npos);
   EXPECT_NE(m.body.find("starling_http_requests_total{code=\"404\"} 1"), std::string::npos);
   EXPECT_NE(m.body.find("starling_watermark_seconds 1617235320"), std::string::npos);
+}
+
+// A partitioned log (Kafka) as the source: /api/v1/stats has its brokers,
+// rebalances and partitions, /metrics a series per partition held, and a
+// partition revoked (or a lag no longer known) loses its series.
+TEST_F(Server, PartitionedSourceHealthInStatsAndMetrics) {
+  source::SourceHealth health;
+  health.source = "kafka://127.0.0.1:9092/posts?group=g&rdkafka.sasl.password=***";
+  health.connected = true;
+  health.brokers = 3;
+  health.rebalances = 1;
+  health.partitions = {{.partition = 0, .next_offset = 120, .lag = 5},
+                       {.partition = 1, .next_offset = 98, .lag = 0},
+                       {.partition = 2, .next_offset = -1, .lag = -1}};
+  std::mutex mu;
+  state_.SetSourceHealth([&]() -> std::optional<source::SourceHealth> {
+    std::lock_guard lock(mu);
+    return health;
+  });
+  Start();
+  Reply stats = Request(port_, "/api/v1/stats");
+  ASSERT_TRUE(ValidJson(stats.body)) << stats.body;
+  EXPECT_NE(stats.body.find(R"("brokers":3,"rebalances":1,"partitions":[)"
+                            R"({"partition":0,"next_offset":120,"lag":5},)"
+                            R"({"partition":1,"next_offset":98,"lag":0},)"
+                            R"({"partition":2,"next_offset":null,"lag":null}])"),
+            std::string::npos)
+      << stats.body;
+  const std::string src =
+      R"(source="kafka://127.0.0.1:9092/posts?group=g&rdkafka.sasl.password=***")";
+  auto series = [&](const std::string& name, const std::string& partition) {
+    return name + "{partition=\"" + partition + "\"," + src + "}";
+  };
+  Reply m = Request(port_, "/metrics");
+  EXPECT_NE(m.body.find("# TYPE starling_source_partition_lag gauge"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("starling_source_brokers{" + src + "} 3\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("starling_source_rebalances{" + src + "} 1\n"), std::string::npos);
+  EXPECT_NE(m.body.find(series("starling_source_partition_offset", "0") + " 120\n"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find(series("starling_source_partition_lag", "0") + " 5\n"), std::string::npos);
+  EXPECT_NE(m.body.find(series("starling_source_partition_offset", "1") + " 98\n"),
+            std::string::npos);
+  EXPECT_NE(m.body.find(series("starling_source_partition_lag", "1") + " 0\n"), std::string::npos);
+  // Partition 2 has read nothing yet: no series rather than a made-up value.
+  EXPECT_EQ(m.body.find("partition=\"2\""), std::string::npos) << m.body;
+
+  {
+    std::lock_guard lock(mu);
+    health.rebalances = 2;  // partition 0 revoked; partition 2 caught up
+    health.partitions = {{.partition = 1, .next_offset = 150, .lag = -1},
+                         {.partition = 2, .next_offset = 40, .lag = 0}};
+  }
+  m = Request(port_, "/metrics");
+  EXPECT_EQ(m.body.find("partition=\"0\""), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find(series("starling_source_partition_offset", "1") + " 150\n"),
+            std::string::npos)
+      << m.body;
+  EXPECT_EQ(m.body.find(series("starling_source_partition_lag", "1")), std::string::npos);
+  EXPECT_NE(m.body.find(series("starling_source_partition_offset", "2") + " 40\n"),
+            std::string::npos);
+  EXPECT_NE(m.body.find(series("starling_source_partition_lag", "2") + " 0\n"), std::string::npos);
+  EXPECT_NE(m.body.find("starling_source_rebalances{" + src + "} 2\n"), std::string::npos);
+}
+
+// A source that is not partitioned has none of it.
+TEST_F(Server, ProviderSourceHasNoPartitionMetrics) {
+  state_.SetSourceHealth([]() -> std::optional<source::SourceHealth> {
+    source::SourceHealth h;
+    h.source = "bluesky:jetstream";
+    h.connected = true;
+    return h;
+  });
+  Start();
+  Reply stats = Request(port_, "/api/v1/stats");
+  EXPECT_NE(stats.body.find(R"("connected":true)"), std::string::npos) << stats.body;
+  EXPECT_EQ(stats.body.find("partitions"), std::string::npos) << stats.body;
+  Reply m = Request(port_, "/metrics");
+  EXPECT_NE(m.body.find(R"(starling_source_connected{source="bluesky:jetstream"} 1)"),
+            std::string::npos)
+      << m.body;
+  EXPECT_EQ(m.body.find("starling_source_brokers{"), std::string::npos) << m.body;
+  EXPECT_EQ(m.body.find("starling_source_partition_lag{"), std::string::npos) << m.body;
 }
 
 TEST_F(Server, WebSocketPushesResultsAndStatsOnCadence) {

@@ -1,6 +1,7 @@
 // The dashboard's health panel with a provider source: the page shows the
 // source's connection (connected, reconnects, duplicates dropped) from
-// /api/v1/stats. Run by run_browser_test.sh against `starling demo --source`
+// /api/v1/stats, and no partitions' table (that is for Kafka:
+// kafka_dashboard_test.mjs). Run by run_browser_test.sh against `starling demo --source`
 // reading a local Jetstream replay server.
 //
 //   BASE_URL=http://127.0.0.1:8080/ ARTIFACT_DIR=out/web node tests/web/source_health_test.mjs
@@ -46,9 +47,17 @@ try {
   }
   const title = await page.locator('[data-panel="stats"] .tile', { hasText: 'source' }).first().getAttribute('title');
   if (!title || !title.includes('connected') || !title.includes('error')) die(`the source tile has no error line in its title: ${title}`);
+  // Not a partitioned log: no partitions' table, no Kafka tiles.
+  const parts = page.locator('[data-panel="stats"] [data-testid="source-partitions"]');
+  if ((await parts.count()) !== 1) die('the stats panel has no source-partitions block');
+  if (await parts.isVisible()) die('the partitions table shows for a source without partitions');
+  if ((await parts.locator('table').count()) !== 0) die('a partitions table is drawn for a source without partitions');
+  for (const label of ['brokers', 'rebalances', 'consumer lag']) {
+    if (await page.locator('[data-panel="stats"] .tile dt', { hasText: new RegExp(`^${label}$`) }).count()) die(`a "${label}" tile for a source without partitions`);
+  }
   await page.screenshot({ path: join(ARTIFACT_DIR, 'source-health.png') });
   if (errors.length) die(`page errors: ${errors.join('; ')}`);
-  console.log('ok: the health panel shows the provider source (connected, reconnects, duplicates)');
+  console.log('ok: the health panel shows the provider source (connected, reconnects, duplicates; no partitions)');
 } finally {
   await browser.close();
   clearTimeout(watchdog);

@@ -142,6 +142,7 @@ function buildLayout() {
       wide: true,
       body: [
         h('dl', { class: 'tiles' }),
+        h('div', { class: 'source-partitions', 'data-testid': 'source-partitions', hidden: true }),
         chartBlock('stats', 'health', 'Lag, latency, open windows, late posts'),
       ],
     }),

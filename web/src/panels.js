@@ -104,8 +104,27 @@ export const STAT_TILES = [
   ['results', (s) => fmtInt(s.results)],
 ];
 
+// A partitioned log's (Kafka's) partitions held, from stats.source_health
+// (the server adds `partitions` only for such a source): [{partition,
+// next_offset, lag}] with null for what is not known yet, or null when the
+// source is not partitioned.
+export function sourcePartitions(hs) {
+  if (!Array.isArray(hs.partitions)) return null;
+  return hs.partitions.map(obj).map((p) => ({ partition: num(p.partition), next: num(p.next_offset), lag: num(p.lag) }))
+    .filter((p) => p.partition !== null)
+    .sort((a, b) => a.partition - b.partition);
+}
+
+// The sum of the known lags, and how many partitions have none yet.
+export function totalLag(parts) {
+  const known = parts.filter((p) => p.lag !== null);
+  return { lag: known.length ? known.reduce((t, p) => t + p.lag, 0) : null, unknown: parts.length - known.length };
+}
+
 // A provider source's connection (stats.source_health): whether it is
-// connected or waiting, its reconnects, duplicates dropped and rate limit.
+// connected or waiting, its reconnects, duplicates dropped and rate limit;
+// for a partitioned log (Kafka) its brokers, rebalances and total lag
+// instead (the partitions' table is drawn by drawSourcePartitions).
 // None for files and the generator.
 export function sourceTiles(hs) {
   if (!Object.keys(hs).length) return [];
@@ -115,11 +134,72 @@ export function sourceTiles(hs) {
   const state = hs.connected === true ? 'up' : wait || 'down';
   const tiles = [
     tile('source', state, `${hs.connected === true ? 'connected' : wait ? `waiting ${wait} before the next attempt` : 'not connected'}; ${str(hs.last_error) ? `last error: ${str(hs.last_error)}` : 'no error so far'}`),
+  ];
+  const parts = sourcePartitions(hs);
+  if (parts) {
+    const total = totalLag(parts);
+    tiles.push(
+      tile('brokers', fmtInt(hs.brokers), 'brokers in the cluster\'s metadata'),
+      tile('rebalances', fmtInt(hs.rebalances), 'consumer group rebalances seen (assignments and revocations)'),
+      tile('consumer lag', fmtInt(total.lag), `messages behind the high watermarks, over ${parts.length} partition(s) held${total.unknown ? `; ${total.unknown} not fetched yet` : ''}`),
+    );
+    return tiles;
+  }
+  tiles.push(
     tile('reconnects', fmtInt(hs.reconnects), `${fmtInt(hs.connects)} connections or polls answered, ${fmtInt(hs.requests)} requests`),
     tile('duplicates dropped', fmtInt(hs.duplicates), 'records the provider sent again (after a reconnect or resume), dropped by id'),
-  ];
+  );
   if (num(hs.rate_limit_remaining) !== null) tiles.push(tile('rate limit left', fmtInt(hs.rate_limit_remaining), 'requests left in the provider\'s window'));
   return tiles;
+}
+
+// The partitions' table of a partitioned source (el: the stats panel's
+// .source-partitions block): partition, next offset, lag with a bar, and the
+// total; hidden (and empty) when the source is not partitioned. Raw values
+// in data-* for tests (data-lag="" while not known).
+export function drawSourcePartitions(el, hs) {
+  if (!el) return;
+  const parts = sourcePartitions(hs);
+  if (!parts) {
+    if (!el.hidden) {
+      el.hidden = true;
+      el.replaceChildren();
+      for (const k of ['partitions', 'totalLag', 'brokers', 'rebalances']) delete el.dataset[k];
+    }
+    return;
+  }
+  const total = totalLag(parts);
+  const most = Math.max(1, ...parts.map((p) => p.lag ?? 0));
+  const rows = parts.map((p) => {
+    const bar = h('span', { class: 'lag-bar' });
+    bar.style.width = `${p.lag === null ? 0 : Math.round((p.lag / most) * 100)}%`;
+    return h('tr', { 'data-partition': p.partition, 'data-next-offset': p.next ?? '', 'data-lag': p.lag ?? '' },
+      h('th', { scope: 'row' }, String(p.partition)),
+      h('td', { class: 'num' }, p.next === null ? '–' : fmtInt(p.next)),
+      h('td', { class: 'num' }, p.lag === null ? '–' : fmtInt(p.lag)),
+      h('td', { class: 'lag-cell', 'aria-hidden': 'true' }, bar));
+  });
+  if (!rows.length) {
+    rows.push(h('tr', { class: 'none' }, h('td', { colspan: 4 }, 'no partition assigned (yet)')));
+  }
+  el.hidden = false;
+  el.dataset.partitions = String(parts.length);
+  el.dataset.totalLag = total.lag === null ? '' : String(total.lag);
+  el.dataset.brokers = String(num(hs.brokers) ?? '');
+  el.dataset.rebalances = String(num(hs.rebalances) ?? '');
+  el.replaceChildren(h('table', { class: 'partitions' },
+    h('caption', {}, `Partitions held: ${parts.length} · brokers ${fmtInt(hs.brokers)} · rebalances ${fmtInt(hs.rebalances)} · lag: messages behind the partition's high watermark`),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, 'partition'),
+      h('th', { scope: 'col', class: 'num' }, 'next offset'),
+      h('th', { scope: 'col', class: 'num' }, 'lag'),
+      h('th', { class: 'lag-cell', 'aria-hidden': 'true' }))),
+    h('tbody', {}, rows),
+    h('tfoot', {}, h('tr', {},
+      h('th', { scope: 'row' }, 'total'),
+      h('td', {}),
+      h('td', { class: 'num', 'data-total-lag': total.lag ?? '', title: total.unknown ? `${total.unknown} partition(s) not fetched yet` : null }, fmtInt(total.lag)),
+      h('td', {})))));
 }
 
 export function statsSamples() {
@@ -145,19 +225,37 @@ export const RENDER = {
           h('dt', {}, `distinct ${a?.by && a.by !== 'all' ? a.by : 'authors'}`), h('dd', {}, fmtCompact(est))));
       }
     }
-    tiles.push(...sourceTiles(obj(s.source_health)));
+    const hs = obj(s.source_health);
+    tiles.push(...sourceTiles(hs));
     el.querySelector('.tiles').replaceChildren(...tiles);
+    drawSourcePartitions(el.querySelector('.source-partitions'), hs);
     const running = s.running === true ? 'running' : s.running === false ? 'not running' : '';
     sub(el, [str(s.pipeline) || state.pipeline, running, str(s.source), num(s.elapsed_seconds) !== null ? `up ${fmtSeconds(s.elapsed_seconds)}` : '']
       .filter(Boolean).join(' · '));
     const samples = statsSamples();
     const series = (key, f = (v) => v) => samples.map((x) => ({ t: x.t, v: num(x.s[key]) === null ? NaN : f(num(x.s[key])) }));
-    drawSparklines(svgOf(el, 'health'), [
+    const sparks = [
       { key: 'lag', label: 'lag', points: series('lag_seconds'), format: fmtSeconds },
       { key: 'p99', label: 'latency p99', points: series('latency_p99_ms'), format: fmtMs },
       { key: 'open', label: 'open windows', points: series('open_windows'), format: fmtInt },
       { key: 'late', label: 'late posts', points: series('late_posts'), format: fmtInt },
-    ]);
+    ];
+    if (sourcePartitions(hs)) {
+      sparks.push({
+        key: 'consumer-lag',
+        label: 'consumer lag',
+        points: samples.map((x) => {
+          // Summed once a sample: the history holds up to an hour of them.
+          if (x.consumerLag === undefined) {
+            const parts = sourcePartitions(obj(x.s.source_health));
+            x.consumerLag = parts ? totalLag(parts).lag : null;
+          }
+          return { t: x.t, v: x.consumerLag === null ? NaN : x.consumerLag };
+        }),
+        format: fmtInt,
+      });
+    }
+    drawSparklines(svgOf(el, 'health'), sparks);
     env.setReady('stats');
   },
 
