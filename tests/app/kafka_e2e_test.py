@@ -13,7 +13,8 @@ shell as independent clients. Six checks, each named, each able to fail:
                 1-partition topic: the same tables and late posts as the file
   3 kill-resume a checkpointing run from Kafka (throttled by fetch settings)
                 killed with SIGKILL after a checkpoint, then --resume: every
-                table equals the uninterrupted run's
+                table equals the uninterrupted run's; without a group, then
+                in one (the offsets set in the rebalance callback)
   4 results     run --results kafka://: the messages are the jsonl sink's
                 lines, in order per key; the last one of each window equals
                 the SQLite final results
@@ -175,7 +176,7 @@ class Env:
 
 def summary(out):
     """The numbers of a run's `done:` line, or None."""
-    m = re.search(r"^done: ([\d,]+) records, ([\d,]+) posts .*?; ([\d,]+) late posts; "
+    m = re.search(r"^done: ([\d,]+) records, ([\d,]+) posts .*?; ([\d,]+) late posts[^;]*; "
                   r"([\d,]+) dead letters[^;]*; ([\d,]+) checkpoints", out, re.M)
     if not m:
         return None
@@ -251,6 +252,17 @@ def check_harvester(env):
           f"{len(normalized)} normalized lines")
     parts = {p for p, *_ in msgs}
     check("1 harvester: the keys spread over all 3 partitions", parts == {0, 1, 2}, str(parts))
+    # The broker creates no topic on use: a sink to a topic that does not
+    # exist fails when it opens, naming it (it used to wait for its timeout,
+    # then blame the brokers for not acknowledging).
+    t0 = time.monotonic()
+    rc, out = env.starling_run("collect into a missing topic", [
+        "collect", "--source", src,
+        "--sink", env.kafka(f"e2e-missing-{env.tag}", f"timeout=20s&{SECRET_PROP}")])
+    took = time.monotonic() - t0
+    check("1 harvester: a topic that does not exist fails at once, named",
+          rc not in (None, 0) and took < 10 and f"topic 'e2e-missing-{env.tag}' not found" in out,
+          f"exit {rc} after {took:.1f} s: {tail(out)}")
     order = {i: n for n, i in enumerate(ids)}
     in_order = all(
         [order[json.loads(v)["id"]] for q, _, _, v in msgs if q == p] ==
@@ -347,18 +359,31 @@ def check_kill_resume(env):
         "--sink", env.kafka(topic, f"rdkafka.batch.num.messages=50&{SECRET_PROP}")])
     check("3 kill-resume: collect of the generator exits 0", rc == 0, tail(out))
     p = pipeline(env, "e2eck", CK_PIPELINE)
-    fast = env.kafka(topic, f"stop=end&{SECRET_PROP}")
-    slow = env.kafka(topic, f"stop=end&{THROTTLE}&{SECRET_PROP}")
     rc, out = env.starling_run("uninterrupted run from Kafka", [
-        "run", p, "--source", fast, "--results", "sqlite:ck-ref.db"])
+        "run", p, "--source", env.kafka(topic, f"stop=end&{SECRET_PROP}"), "--results", "sqlite:ck-ref.db"])
     s = summary(out)
     check("3 kill-resume: the uninterrupted run reads every post, none late",
           rc == 0 and s is not None and s["posts"] == CK_POSTS and s["late"] == 0, tail(out))
 
-    ck = env.path("ck")
+    crash_and_resume(env, p, topic, "no group", "ck", "")
+    # In a group the resumed run's offsets are set in the rebalance callback.
+    # The killed member holds its partitions until its session times out:
+    # 6 s, the broker's least (librdkafka's default is 45 s).
+    crash_and_resume(env, p, topic, "group", "ckg",
+                     "group=ck&rdkafka.session.timeout.ms=6000&")
+
+
+def crash_and_resume(env, p, topic, how, name, query):
+    """Kills a throttled checkpointing run from the topic after its first
+    checkpoint, resumes it (not throttled) and compares the results with the
+    uninterrupted run's (ck-ref.db)."""
+    fast = env.kafka(topic, f"stop=end&{query}{SECRET_PROP}")
+    slow = env.kafka(topic, f"stop=end&{query}{THROTTLE}&{SECRET_PROP}")
+    ck = env.path(name)
     t0 = time.monotonic()
-    proc = env.spawn("crash run", ["run", p, "--source", slow, "--results", "sqlite:ck-crash.db",
-                                   "--checkpoint-dir", "ck"], "ck-crash.log")
+    proc = env.spawn(f"crash run ({how})", [
+        "run", p, "--source", slow, "--results", f"sqlite:{name}-crash.db",
+        "--checkpoint-dir", name], f"{name}-crash.log")
     deadline = t0 + 30
     while time.monotonic() < deadline and proc.poll() is None and \
             not os.path.exists(os.path.join(ck, "checkpoint.bin")):
@@ -371,34 +396,35 @@ def check_kill_resume(env):
         rc = proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         rc = None
-    with open(env.path("ck-crash.log"), encoding="utf-8", errors="replace") as f:
+    with open(env.path(f"{name}-crash.log"), encoding="utf-8", errors="replace") as f:
         crash_out = f.read()
-    outputs.append(("crash run", crash_out))
-    check("3 kill-resume: SIGKILL mid-run, after a checkpoint",
+    outputs.append((f"crash run ({how})", crash_out))
+    check(f"3 kill-resume ({how}): SIGKILL mid-run, after a checkpoint",
           rc == -signal.SIGKILL and "done:" not in crash_out and
           os.path.exists(os.path.join(ck, "checkpoint.bin")),
           f"exit {rc} {killed_at:.1f} s after the start; checkpoint "
           f"{os.path.exists(os.path.join(ck, 'checkpoint.bin'))}; {tail(crash_out)}")
-    print(f"     killed {killed_at:.1f} s after the start", flush=True)
 
     # Resumed without the throttle: the offsets come from the checkpoint.
-    rc, out = env.starling_run("resumed run from Kafka", [
-        "run", p, "--source", fast, "--results", "sqlite:ck-crash.db", "--checkpoint-dir", "ck",
-        "--resume"])
+    t1 = time.monotonic()
+    rc, out = env.starling_run(f"resumed run ({how})", [
+        "run", p, "--source", fast, "--results", f"sqlite:{name}-crash.db",
+        "--checkpoint-dir", name, "--resume"])
     m = re.search(r"resumed from checkpoint \d+ at record ([\d,]+)", out)
     at = int(m.group(1).replace(",", "")) if m else -1
-    check("3 kill-resume: --resume goes on from a checkpoint mid-topic",
+    check(f"3 kill-resume ({how}): --resume goes on from a checkpoint mid-topic",
           rc == 0 and 0 < at < CK_POSTS, f"exit {rc}, resumed at record {at}; {tail(out)}")
-    print(f"     resumed at record {at} of {CK_POSTS}", flush=True)
+    print(f"     killed {killed_at:.1f} s after the start; resumed at record {at} of "
+          f"{CK_POSTS}, in {time.monotonic() - t1:.1f} s", flush=True)
     s = summary(out)
-    check("3 kill-resume: the resumed run ends at the topic's end with every post",
+    check(f"3 kill-resume ({how}): the resumed run ends at the topic's end, none late",
           s is not None and s["records"] == CK_POSTS and s["late"] == 0, str(s))
-    ref, crash = env.tables(env.path("ck-ref.db")), env.tables(env.path("ck-crash.db"))
-    same_tables("3 kill-resume: every results table equals the uninterrupted run's", ref, crash,
-                "uninterrupted", "resumed")
-    counted = env.query(env.path("ck-crash.db"),
+    ref, crash = env.tables(env.path("ck-ref.db")), env.tables(env.path(f"{name}-crash.db"))
+    same_tables(f"3 kill-resume ({how}): every results table equals the uninterrupted run's",
+                ref, crash, "uninterrupted", "resumed")
+    counted = env.query(env.path(f"{name}-crash.db"),
                         "SELECT SUM(count) FROM counts WHERE analysis='langs'")
-    check("3 kill-resume: every post counted once (langs over all windows)",
+    check(f"3 kill-resume ({how}): every post counted once (langs over all windows)",
           counted and counted[0][0] == str(CK_POSTS), f"{counted} of {CK_POSTS}")
 
 
@@ -472,6 +498,14 @@ def check_results_to_kafka(env):
           "(total, final, every row)", not bad and last, str(bad[:2]))
     check("4 results: every last message is final",
           all(json.loads(v)["final"] for v in last.values()))
+    t0 = time.monotonic()
+    rc, out = env.starling_run("run --results into a missing topic", [
+        "run", p, "--source", src, "--results",
+        env.kafka(f"e2e-missing-{env.tag}", f"timeout=20s&{SECRET_PROP}")])
+    took = time.monotonic() - t0
+    check("4 results: a results topic that does not exist fails at once, named",
+          rc not in (None, 0) and took < 10 and f"topic 'e2e-missing-{env.tag}' not found" in out,
+          f"exit {rc} after {took:.1f} s: {tail(out)}")
 
 
 # --- 5 ------------------------------------------------------------------------
