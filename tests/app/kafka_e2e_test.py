@@ -24,7 +24,8 @@ shell as independent clients. Six checks, each named, each able to fail:
                 of each window equals the run over the file (at-least-once)
   6 secrets     rdkafka.sasl.password (accepted with PLAINTEXT, unused) on
                 every Kafka spec above: never in any output, log, checkpoint,
-                results or dead-letter file (one dead letter made on purpose)
+                results or dead-letter file (one dead letter made on purpose),
+                nor in the live stats API and /metrics (--serve)
 
 The broker is killed and restarted (check 5), so ctest runs this alone
 (KILLS_BROKER). No broker, no kcat or no sqlite3 shell here: it says why and
@@ -40,6 +41,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -515,10 +517,12 @@ def check_results_to_kafka(env):
 
 # --- 5 ------------------------------------------------------------------------
 
+# Checkpoints less often than the sinks are flushed (each second): results
+# acknowledged after the last checkpoint are written again by --resume.
 DOWN_PIPELINE = """name: e2edown
 source: unused.jsonl
 watermark: 1s
-checkpoint: {interval: 200ms}
+checkpoint: {interval: 1500ms}
 analyses:
   - {name: hashtags, type: top, by: hashtag, k: 10, window: 1s}
   - {name: langs, type: count, by: lang, window: 1s}
@@ -634,8 +638,45 @@ def check_secrets(env, raw_topic):
     check("6 secrets: the dead letter names the message (kafka:TOPIC/0, offset 1), bytes kept",
           len(dead) == 1 and dead[0].get("origin") == f"kafka:{topic}/0" and
           dead[0].get("offset") == 1 and dead[0].get("bytes") == broken, str(dead))
+    # Live, with the dashboard: the stats API (the source's health, which
+    # quotes the spec) and /metrics.
+    proc = env.spawn("live run with --serve", [
+        "run", env.path("e2e.yaml"), "--source",
+        env.kafka(raw_topic, f"group=live&{SECRET_PROP}"), "--results", "sqlite:live.db",
+        "--serve", "--port", "0", "--duration", "20s"], "live.log")
+    url, pages, deadline = None, {}, time.monotonic() + 15
+    while time.monotonic() < deadline and proc.poll() is None and url is None:
+        time.sleep(0.1)
+        with open(env.path("live.log"), encoding="utf-8", errors="replace") as f:
+            m = re.search(r"http://127\.0\.0\.1:\d+/", f.read())
+        url = m.group(0) if m else None
+    # The source has joined its group and holds the partitions.
+    while url and time.monotonic() < deadline and proc.poll() is None:
+        try:
+            for page in ("api/v1/stats", "metrics"):
+                with urllib.request.urlopen(url + page, timeout=5) as r:
+                    pages[page] = r.read().decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            pass
+        if '"partitions":[{' in pages.get("api/v1/stats", ""):
+            break
+        time.sleep(0.2)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    with open(env.path("live.log"), encoding="utf-8", errors="replace") as f:
+        outputs.append(("live run with --serve", f.read()))
+    for page, body in pages.items():
+        outputs.append((f"GET /{page}", body))
+    stats = pages.get("api/v1/stats", "")
+    check("6 secrets: the live stats API shows the Kafka source (partitions held) redacted",
+          '"partitions":[{' in stats and "sasl.password=***" in stats and "metrics" in pages,
+          f"dashboard {url}; stats: {stats[:600]}")
     leaks = [what for what, text in outputs if SECRET in text]
-    check(f"6 secrets: '{SECRET}' in no output of {len(outputs)} starling runs", not leaks,
+    check(f"6 secrets: '{SECRET}' in none of {len(outputs)} outputs (runs, API pages)", not leaks,
           str(leaks))
     files, leaked = 0, []
     for folder, _, names in os.walk(env.work):
