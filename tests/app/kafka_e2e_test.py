@@ -160,7 +160,7 @@ class Env:
 
     def tables(self, db):
         """{table: its rows, sorted}: the sqlite3 shell's `.mode quote` (REALs
-        to 17 digits), as the other scenario tests compare results."""
+        in full precision), as kill_resume_test.sh compares results."""
         r = subprocess.run([self.sqlite, db, "SELECT name FROM sqlite_master WHERE type='table' "
                             "ORDER BY name"], capture_output=True, text=True, timeout=30)
         out = {}
