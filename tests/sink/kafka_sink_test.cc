@@ -239,6 +239,26 @@ TEST(KafkaSink, FlushFailsClearlyAfterItsTimeoutWhenNoBrokerAnswers) {
   for (const model::Post& p : acked) EXPECT_EQ(got.count(p.id), 1u) << p.id;
 }
 
+// No broker answers when the sink opens (it asks for the topic's metadata):
+// Unavailable after `timeout`, naming the brokers. (A topic that does not
+// exist fails at once, NotFound, naming it: the 2.0.2 mock creates every
+// topic asked for, so tests/app/kafka_e2e_test.py checks that on the real
+// broker.)
+TEST(KafkaSink, OpenFailsClearlyAfterItsTimeoutWhenNoBrokerAnswers) {
+  KafkaMockCluster cluster;
+  cluster.CreateTopic("posts", 3);
+  cluster.AllDown();
+  const auto t0 = Clock::now();
+  auto sink = OpenSink(cluster.Spec("posts", "timeout=1s"));
+  const auto took = Clock::now() - t0;
+  ASSERT_FALSE(sink.ok());
+  EXPECT_EQ(sink.status().code(), StatusCode::kUnavailable) << sink.status().ToString();
+  EXPECT_NE(sink.status().message().find(cluster.bootstraps()), std::string::npos)
+      << sink.status().message();
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::seconds(6));
+}
+
 // A full queue holds the writer (the backpressure) until `timeout`, then
 // fails clearly.
 TEST(KafkaSink, FullQueueHoldsTheWriterThenFailsClearly) {

@@ -81,7 +81,36 @@ Result<std::unique_ptr<Producer>> Producer::Open(ProducerOptions options) {
     return InvalidArgument(o.describe + ": topic '" + o.topic +
                            "': " + rd_kafka_err2str(rd_kafka_last_error()));
   }
+  STARLING_RETURN_IF_ERROR(p->CheckTopic());
   return p;
+}
+
+Status Producer::CheckTopic() {
+  // A producer asks for the topic as writing would (a cluster that creates
+  // topics on use creates it now); librdkafka waits for a broker up to the
+  // timeout.
+  const rd_kafka_metadata_t* md = nullptr;
+  const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, rkt_, &md, timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Unavailable(o_.describe + ": no metadata from brokers " + o_.brokers + " within " +
+                       std::to_string(o_.timeout.count()) + " ms: " + rd_kafka_err2str(err));
+  }
+  std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> hold(
+      md, rd_kafka_metadata_destroy);
+  const rd_kafka_resp_err_t topic_err =
+      md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+  switch (topic_err) {
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+      return NotFound(o_.describe + ": topic '" + o_.topic + "' not found on brokers " +
+                      o_.brokers + ", which do not create topics on use: create it first");
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+      return InvalidArgument(o_.describe + ": cannot write to topic '" + o_.topic +
+                             "' on brokers " + o_.brokers + ": " + rd_kafka_err2str(topic_err));
+    default:  // there, or being created (no leader yet): writing waits for it
+      return Status::Ok();
+  }
 }
 
 Producer::~Producer() {

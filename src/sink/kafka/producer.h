@@ -39,8 +39,10 @@ struct ProducerOptions {
 class Producer {
  public:
   // InvalidArgument for a property librdkafka refuses (a secret's value is
-  // never quoted). Connects in the background: a broker that is down is
-  // found out by Produce or Flush.
+  // never quoted). Asks the brokers for the topic, waiting up to `timeout`:
+  // NotFound when it does not exist and the cluster does not create topics
+  // on use, Unavailable (naming the brokers) when none answers. A broker
+  // lost later is found out by Produce or Flush.
   static Result<std::unique_ptr<Producer>> Open(ProducerOptions options);
   ~Producer();
   Producer(const Producer&) = delete;
@@ -65,6 +67,7 @@ class Producer {
 
  private:
   explicit Producer(ProducerOptions options) : o_(std::move(options)) {}
+  Status CheckTopic();
   Status Sticky() const;
   std::string LastError() const;
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
