@@ -620,8 +620,9 @@ def check_secrets(env, raw_topic):
     good = [v for *_, v in env.consume(raw_topic)[:2]]
     broken = '{"id": "cut in the middle'
     env.produce(topic, [good[0], broken, good[1]])
+    # -v: librdkafka's log lines (its config dump here) go to the debug log.
     rc, out = env.starling_run("run with a dead letter", [
-        "run", env.path("e2e.yaml"),
+        "-v", "run", env.path("e2e.yaml"),
         "--source", env.kafka(topic, f"stop=end&rdkafka.debug=conf&{SECRET_PROP}"),
         "--results", "sqlite:dead.db", "--dead-letter", "dead.jsonl", "--checkpoint-dir", "dead-ck"])
     s = summary(out)

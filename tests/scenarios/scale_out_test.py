@@ -144,7 +144,7 @@ def main():
     try:
         info = kafka_broker.from_env()
     except kafka_broker.Unavailable as e:
-        print(f"[  SKIPPED ] scale_out_test: {e}", flush=True)
+        print(f"[  SKIPPED ] scale_out_e2e_test: {e}", flush=True)
         return 0
     dir_ = os.path.dirname(os.path.abspath(os.environ["STARLING_TEST_KAFKA"]))
     bootstrap = info["bootstrap"]
