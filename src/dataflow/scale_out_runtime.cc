@@ -194,6 +194,44 @@ class PartitionWork {
   const Status& status() const { return status_; }  // once done()
   std::uint64_t records() const { return records_.load(std::memory_order_relaxed); }
 
+  // Sends the watermark marker held back (the process loop, every 50 ms).
+  Status FlushMarker() {
+    std::lock_guard lock(producer_mu_);
+    return SendMarker(/*force=*/false);
+  }
+
+  // Called by the process's loop: after `idle_timeout` without a record
+  // (and once its engine runs), the partition tells the merger it is idle,
+  // so that it stops holding windows back (as one process lets an idle
+  // partition go); its next watermark marker makes it count again.
+  void MaybeIdle(std::chrono::microseconds idle_timeout) {
+    if (idle_timeout.count() <= 0 || done_) return;
+    const std::uint64_t n = records();
+    const auto now = std::chrono::steady_clock::now();
+    if (n != seen_records_ || idle_since_ == std::chrono::steady_clock::time_point{}) {
+      if (idle_sent_) {
+        // Back from idle: the next marker (FlushMarker) makes it count again.
+        std::lock_guard lock(producer_mu_);
+        sent_watermark_ = kMinTime;
+      }
+      seen_records_ = n;
+      idle_since_ = now;
+      idle_sent_ = false;
+      return;
+    }
+    if (idle_sent_ || now - idle_since_ < idle_timeout) return;
+    std::lock_guard lock(producer_mu_);
+    if (!partials_) return;
+    PartialsMessage m;
+    m.type = PartialsMessage::Type::kWatermark;
+    m.partition = partition_;
+    m.watermark = kMinTime;  // never moves the merger's view of it back
+    m.idle = true;
+    idle_sent_ =
+        partials_->Produce(PartitionKey(setup_.topic, partition_), scale_out::EncodeMessage(m))
+            .ok();
+  }
+
  private:
   Status Run() {
     const std::string dir = options_.work_dir + "/partition-" + std::to_string(partition_);
@@ -208,7 +246,10 @@ class PartitionWork {
     const auto state = states.find(PartitionKey(setup_.topic, partition_));
     const bool resume = state != states.end();
     if (resume) STARLING_RETURN_IF_ERROR(WriteFile(file, state->second));
-    STARLING_ASSIGN_OR_RETURN(partials_, NewProducer(setup_, setup_.partials_topic));
+    {
+      std::lock_guard lock(producer_mu_);
+      STARLING_ASSIGN_OR_RETURN(partials_, NewProducer(setup_, setup_.partials_topic));
+    }
     STARLING_ASSIGN_OR_RETURN(states_, NewProducer(setup_, setup_.state_topic));
     std::string spec_text = "kafka://" + setup_.cluster.brokers + "/" + setup_.topic +
                             "?partitions=" + std::to_string(partition_) + setup_.extra;
@@ -220,7 +261,9 @@ class PartitionWork {
         [&] {
           // Only once every partial before the checkpoint is acknowledged:
           // the next owner starts after them and never sends them again.
+          std::unique_lock lock(producer_mu_);
           Status st = partials_->Flush();
+          lock.unlock();
           std::string bytes;
           if (st.ok()) st = ReadFile(file, &bytes);
           if (st.ok()) st = states_->Produce(PartitionKey(setup_.topic, partition_), bytes);
@@ -246,28 +289,22 @@ class PartitionWork {
       for (const Partial* p : partials) {
         if (p != nullptr) m.partials.push_back(*p);
       }
+      std::lock_guard lock(producer_mu_);
       return partials_->Produce(PartitionKey(setup_.topic, partition_),
                                 scale_out::EncodeMessage(m));
     };
-    auto last_marker = std::chrono::steady_clock::time_point{};
     o.on_watermark = [&](model::TimestampUs wm) {
       // Markers close windows in the merger: often enough to keep results
-      // timely, not one per record.
-      const auto now = std::chrono::steady_clock::now();
-      if (wm != kMaxTime && now - last_marker < std::chrono::milliseconds(100)) {
-        return Status::Ok();
-      }
-      last_marker = now;
-      PartialsMessage m;
-      m.type = PartialsMessage::Type::kWatermark;
-      m.partition = partition_;
-      m.watermark = wm;
-      return partials_->Produce(PartitionKey(setup_.topic, partition_),
-                                scale_out::EncodeMessage(m));
+      // timely (at most 100 ms late: the process loop sends one held back),
+      // not one per record. Stored after the partials it follows.
+      std::lock_guard lock(producer_mu_);
+      watermark_ = wm;
+      return SendMarker(/*force=*/wm == kMaxTime);
     };
     auto stats = RunPipeline(own, source, o);
     if (!stats.ok()) return stats.status();
     STARLING_RETURN_IF_ERROR(publish_error);
+    std::lock_guard lock(producer_mu_);
     STARLING_RETURN_IF_ERROR(partials_->Flush());
     return Status::Ok();
   }
@@ -279,6 +316,33 @@ class PartitionWork {
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{false};
   std::atomic<std::uint64_t> records_{0};
+
+  // With producer_mu_ held: the partition's watermark to the merger, unless
+  // sent already or (not forced) the last marker went less than 100 ms ago.
+  Status SendMarker(bool force) {
+    if (!partials_ || watermark_ == sent_watermark_) return Status::Ok();
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - last_marker_ < std::chrono::milliseconds(100)) return Status::Ok();
+    PartialsMessage m;
+    m.type = PartialsMessage::Type::kWatermark;
+    m.partition = partition_;
+    m.watermark = watermark_;
+    STARLING_RETURN_IF_ERROR(
+        partials_->Produce(PartitionKey(setup_.topic, partition_), scale_out::EncodeMessage(m)));
+    sent_watermark_ = watermark_;
+    last_marker_ = now;
+    return Status::Ok();
+  }
+  // The partials producer is the engine's (its collector thread), and the
+  // process loop's for idle markers.
+  std::mutex producer_mu_;
+  std::uint64_t seen_records_ = 0;  // MaybeIdle's (the process loop's) own
+  std::chrono::steady_clock::time_point idle_since_{};
+  bool idle_sent_ = false;
+  // producer_mu_'s: the engine's latest watermark, and the last one sent.
+  model::TimestampUs watermark_ = kMinTime;
+  model::TimestampUs sent_watermark_ = kMinTime;
+  std::chrono::steady_clock::time_point last_marker_{};
   Status status_ = Status::Ok();
   std::unique_ptr<sink::kafka::Producer> partials_;
   std::unique_ptr<sink::kafka::Producer> states_;
@@ -422,6 +486,11 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
     }
     if (merge && merge->done() && !merge->status().ok()) failed = merge->status();
     if (!failed.ok()) break;
+    for (const auto& [p, w] : work) {
+      w->MaybeIdle(spec.idle_timeout);
+      Status st = w->FlushMarker();
+      if (!st.ok()) failed = st;
+    }
     const auto now = std::chrono::steady_clock::now();
     status.partitions.clear();
     status.records = records_before;

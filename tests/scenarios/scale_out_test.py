@@ -211,6 +211,44 @@ def main():
     c = runs.start("k-c", "gkill", slow=True)
     if runs.wait([a, b, c], timeout=180):
         same(tables(runs.dbs(names)), reference, "a process killed and replaced")
+    # An idle partition: a live run (no stop=end) on a topic whose second
+    # partition never gets a record. Its windows are final once that
+    # partition has been silent for the pipeline's idle_timeout.
+    idle_topic = f"{topic}-idle"
+    kafka_broker.create_topic(dir_, idle_topic, 2)
+    kcat = shutil.which("kcat") or shutil.which("kafkacat")
+    if check(kcat is not None, "kcat is installed (to write one partition only)"):
+        with open(os.path.join(work, "posts.jsonl"), "rb") as f:
+            r = subprocess.run([kcat, "-P", "-b", bootstrap, "-t", idle_topic, "-p", "0"],
+                               stdin=f, capture_output=True, timeout=60)
+        check(r.returncode == 0, f"kcat writes the posts to partition 0 {r.stderr[-200:]}")
+        with open(os.path.join(work, "idle.yaml"), "w") as f:
+            f.write(PIPELINE.replace("name: scaled", "name: idle\nidle_timeout: 2s"))
+        log = open(os.path.join(work, "idle.log"), "w")
+        p = subprocess.Popen(
+            [starling, "run", "idle.yaml", "--scale-out", "--source",
+             f"kafka://{bootstrap}/{idle_topic}?group={idle_topic}{runs.rdkafka}", "--results",
+             "sqlite:idle.db", "--checkpoint-dir", "ck-idle"], cwd=work, stdout=log,
+            stderr=subprocess.STDOUT)
+
+        def finals():
+            try:
+                con = sqlite3.connect(os.path.join(work, "idle.db"))
+                n = con.execute("SELECT COUNT(*) FROM windows WHERE final = 1").fetchone()[0]
+                con.close()
+                return n
+            except sqlite3.Error:
+                return 0
+        runs.until(lambda: finals() > 10, "windows final although partition 1 is silent")
+        p.send_signal(2)
+        try:
+            rc = p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = p.wait()
+        log.close()
+        check(rc == 130, f"Ctrl-C stops the live scale-out run (exit 130, as any run a "
+              f"signal stops; got {rc})")
     print(f"scale-out checks took {time.monotonic() - t0:.1f} s", flush=True)
 
     if failures:
