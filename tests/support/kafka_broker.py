@@ -47,6 +47,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -305,15 +306,15 @@ logger.config.level = warn
 """
 
 
-def server_properties(port, controller_port, data, num_partitions):
+def server_properties(port, controller_port, data, num_partitions, host="127.0.0.1"):
     return f"""# Written by tests/support/kafka_broker.py: a throwaway test broker.
 # One node, KRaft: broker and controller in one process.
 process.roles=broker,controller
 node.id={NODE_ID}
 controller.quorum.voters={NODE_ID}@127.0.0.1:{controller_port}
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+listeners=PLAINTEXT://{host}:{port},CONTROLLER://127.0.0.1:{controller_port}
+advertised.listeners=PLAINTEXT://{host}:{port}
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs={data}
@@ -473,6 +474,18 @@ def answers(kcat, bootstrap, topic=None):
     return meta
 
 
+def listening(info):
+    """Whether the broker's client port takes connections, on its host."""
+    host = info.get("host", "127.0.0.1")
+    if host == "127.0.0.1":
+        return port_open(info["port"])
+    try:
+        with socket.create_connection((host, info["port"]), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def launch(info):
     """Starts the broker of info (its config, data and ports made already)
     and waits until it answers metadata requests; records its pid at once."""
@@ -500,7 +513,7 @@ def launch(info):
         if proc.poll() is not None:
             raise Failed(f"the broker exited with {proc.returncode}; its log ({info['log']}) "
                          f"ends:\n{tail(info['log'])}")
-        if port_open(info["port"]) and answers(kcat, info["bootstrap"]):
+        if listening(info) and answers(kcat, info["bootstrap"]):
             return
         if time.monotonic() > deadline:
             raise Failed(f"the broker did not answer in {START_TIMEOUT:.0f} s "
@@ -535,8 +548,10 @@ def terminate(info):
 
 # --- commands ---------------------------------------------------------------
 
-def start(dir_, num_partitions=4):
+def start(dir_, num_partitions=4, host="127.0.0.1"):
     """Starts a broker for DIR and writes DIR/kafka.json; returns its content.
+    `host`: the address clients use (127.0.0.1; another only inside a test's
+    own network namespace, scale_out_hosts_test.py).
     A broker left in DIR by an earlier run is stopped first. Unavailable or
     Failed (after writing {"skipped": why}) when there is none."""
     dir_ = os.path.abspath(dir_)
@@ -566,12 +581,12 @@ def start(dir_, num_partitions=4):
             controller_port = free_port()
         info["cds_broker"], info["cds_tools"] = cds_archives(java, libs)
         info.update({"java": java, "libs": libs, "port": port, "controller_port": controller_port,
-                     "bootstrap": f"127.0.0.1:{port}", "data": data,
+                     "bootstrap": f"{host}:{port}", "data": data, "host": host,
                      "config": os.path.join(dir_, "server.properties"),
                      "log4j": os.path.join(dir_, "log4j2.properties"),
                      "num_partitions": num_partitions})
         with open(info["config"], "w", encoding="utf-8") as f:
-            f.write(server_properties(port, controller_port, data, num_partitions))
+            f.write(server_properties(port, controller_port, data, num_partitions, host))
         with open(info["log4j"], "w", encoding="utf-8") as f:
             f.write(LOG4J2.format(level="info"))
         format_storage(java, libs, dir_, info["config"], data)
@@ -724,6 +739,9 @@ def main(argv=None):
                    help="start: num.partitions, for topics created without a count (default 4)")
     p.add_argument("--config", action="append", default=[],
                    help="create-topic: a topic configuration KEY=VALUE (repeatable)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="start: the address to listen on (default 127.0.0.1; another one only "
+                        "inside a test's own network namespace)")
     p.add_argument("--if-not-exists", action="store_true",
                    help="create-topic: no error if it exists")
     a = p.parse_intermixed_args(argv)
@@ -746,7 +764,7 @@ def main(argv=None):
         p.error(f"{a.command} takes no NAME or PARTITIONS")
     if a.command == "start":
         try:
-            start(a.dir, a.partitions)
+            start(a.dir, a.partitions, a.host)
         except Unavailable as e:
             log(f"SKIPPED: no Kafka broker here, the Kafka tests will skip: {e}")
             return EXIT_UNAVAILABLE
