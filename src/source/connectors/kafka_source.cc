@@ -14,7 +14,6 @@
 
 #include "source/kafka/client.h"
 #include "source/kafka/offsets.h"
-#include "source/provider/record_slot.h"
 #include "source/registry.h"
 
 namespace starling::source {
@@ -66,7 +65,15 @@ class KafkaSource final : public RecordSource {
         {"enable.auto.offset.store", "false"},
         {"enable.partition.eof", "true"},
         {"auto.offset.reset", c_.latest ? "latest" : "earliest"},
-        {"isolation.level", "read_committed"}};
+        {"isolation.level", "read_committed"},
+        // librdkafka 2.0.2 stops fetching for a fixed second once its
+        // prefetch queue passes either limit (2.1 made that
+        // fetch.queue.backoff.ms): with its defaults (100,000 messages,
+        // 64 MB) a reader faster than the network sat idle most of each
+        // second. Room for about a second of reading instead, in bounded
+        // memory (docs/kafka.md); rdkafka.NAME overrides either.
+        {"queued.min.messages", "1000000"},
+        {"queued.max.messages.kbytes", "262144"}};
     STARLING_RETURN_IF_ERROR(kafka::SetProperties(conf.get(), mine, {}, c_.describe));
     if (c_.group.empty()) {
       // librdkafka 2.0 assigns partitions only with a group.id; this one is
@@ -123,16 +130,32 @@ class KafkaSource final : public RecordSource {
       next_[p] = m->offset + 1;
       health_.bytes += m->len;
     }
-    std::string bytes(static_cast<const char*>(m->payload), m->payload != nullptr ? m->len : 0);
-    slot_.Hand(std::move(bytes), Origin(p), ++line_, static_cast<std::uint64_t>(m->offset), out);
-    ++handed_;
+    // One buffer, reused: no allocation per message once it is large enough.
+    buf_.assign(static_cast<const char*>(m->payload), m->payload != nullptr ? m->len : 0);
+    const std::size_t size = buf_.size();
+    buf_.append(kRecordPadding, '\0');
+    *out = Record{};
+    out->bytes = std::string_view(buf_.data(), size);
+    out->origin = Origin(p);
+    out->line = ++line_;
+    out->offset = static_cast<std::uint64_t>(m->offset);
+    out->padding = kRecordPadding;
     out->partition = p;
+    ++handed_;
+    if (c_.bounded) {
+      const auto end = high_.find(p);
+      if (end != high_.end() && m->offset + 1 >= end->second) held_dirty_ = true;  // at its end
+    }
     return true;
   }
 
   // Held: assigned, and in a bounded read not at the end seen at start.
   // Changes only inside Next()/WouldWait() (polls and their rebalances).
   std::uint64_t PartitionEpoch() const override {
+    // Called after every Next: the set is computed again only when it may
+    // have changed (a rebalance, a partition at its end, a seek).
+    if (!held_dirty_) return epoch_;
+    held_dirty_ = false;
     std::vector<std::int32_t> now = Held();
     if (now != held_) {
       held_ = std::move(now);
@@ -172,6 +195,7 @@ class KafkaSource final : public RecordSource {
     if (started_) return Internal(c_.describe + ": Seek after the first Next");
     std::lock_guard lock(mu_);
     for (const auto& [partition, offset] : p.offsets) next_[partition] = offset;
+    held_dirty_ = true;
     return true;
   }
 
@@ -367,6 +391,7 @@ class KafkaSource final : public RecordSource {
           if (assigned_.contains(m->partition) && m->offset >= 0) {
             std::int64_t& next = next_[m->partition];
             next = std::max(next, m->offset);
+            held_dirty_ = true;
           }
         } else {
           NoteError(kafka::ErrorText(m->err));
@@ -396,6 +421,7 @@ class KafkaSource final : public RecordSource {
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     auto* self = static_cast<KafkaSource*>(opaque);
+    self->held_dirty_ = true;
     const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
     rd_kafka_error_t* error = nullptr;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -474,13 +500,17 @@ class KafkaSource final : public RecordSource {
   std::map<std::int32_t, std::int64_t> high_;
   bool started_ = false;
   kafka::Message pending_;  // polled by WouldWait, handed out by the next Next
-  provider::RecordSlot slot_;
+  std::string buf_;  // the record Next handed out, with its padding
   std::uint64_t line_ = 0;
   std::uint64_t handed_ = 0;  // records handed out (max_rate)
   std::chrono::steady_clock::time_point rate_start_{};
   // PartitionEpoch's view (the reading thread's only).
   mutable std::vector<std::int32_t> held_;
   mutable std::uint64_t epoch_ = 1;
+  // Set where the held set may change; the rebalance callback runs inside
+  // this thread's polls, so a plain flag would do, but Seek may come from
+  // the runtime's thread before the first Next.
+  mutable std::atomic<bool> held_dirty_{true};
 
   // Read by Position, Health and CheckpointDurable from other threads.
   mutable std::mutex mu_;
