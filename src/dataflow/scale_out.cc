@@ -92,6 +92,11 @@ std::vector<Partial> AddUp(const std::map<std::int32_t, std::vector<Partial>>& p
 }  // namespace
 
 Status CheckScalable(const PipelineSpec& spec) {
+  if (spec.time == TimeMode::kProcessing) {
+    return InvalidArgument(
+        "a processing-time pipeline cannot be split over several processes: a partition read "
+        "again by its next owner would get other times (use time: event)");
+  }
   for (const AnalysisSpec& a : spec.analyses) {
     const AnalysisKind& kind = AnalysisKindOf(a.kind);
     if (!kind.adds_up_over_partitions) {
@@ -114,8 +119,10 @@ Status CheckScalable(const PipelineSpec& spec) {
 PipelineSpec PartitionSpec(const PipelineSpec& spec) {
   PipelineSpec out = spec;
   for (AnalysisSpec& a : out.analyses) {
-    // Every key: a key outside one partition's top k may be in the sum's.
+    // Every key: a key outside one partition's top k may be in the sum's
+    // (bursts keep `capacity` terms, exact counters an upper bound only).
     if (a.k != 0) a.k = std::numeric_limits<std::size_t>::max();
+    if (!a.space_saving) a.capacity = std::numeric_limits<std::size_t>::max();
   }
   return out;
 }
@@ -183,8 +190,8 @@ Merger::Merger(const PipelineSpec& spec, std::vector<std::int32_t> partitions,
 Status Merger::Add(const PartialsMessage& m) {
   auto clock = clocks_.find(m.partition);
   if (clock == clocks_.end()) {
-    return InvalidArgument("scale-out: a message of partition " + std::to_string(m.partition) +
-                           ", which the topic did not have when the merger started");
+    ++stats_.unknown;  // a partition added since the start: read once all restart
+    return Status::Ok();
   }
   if (m.type == PartialsMessage::Type::kWatermark) {
     // A replayed partition sends an older watermark again: never back.
@@ -277,7 +284,10 @@ void Merger::Save(ByteWriter& w) const {
     }
   }
   for (const auto& m : mergers_) m->Save(w);
-  for (std::uint64_t v : {stats_.windows, stats_.duplicates, stats_.late}) w.PutVarint(v);
+  for (std::uint64_t v :
+       {stats_.windows, stats_.duplicates, stats_.late, stats_.unknown, stats_.malformed}) {
+    w.PutVarint(v);
+  }
 }
 
 Status Merger::Load(ByteReader& r) {
@@ -315,7 +325,8 @@ Status Merger::Load(ByteReader& r) {
     }
   }
   for (auto& m : mergers_) STARLING_RETURN_IF_ERROR(m->Load(r));
-  for (std::uint64_t* v : {&stats_.windows, &stats_.duplicates, &stats_.late}) {
+  for (std::uint64_t* v :
+       {&stats_.windows, &stats_.duplicates, &stats_.late, &stats_.unknown, &stats_.malformed}) {
     if (!r.GetVarint(v)) return bad;
   }
   return Status::Ok();

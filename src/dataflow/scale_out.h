@@ -34,7 +34,8 @@ namespace starling::dataflow::scale_out {
 // InvalidArgument naming the analysis when one cannot be split over
 // partitions exactly: clusters (k-means learns in arrival order), sessions
 // (a session may span partitions) and Space-Saving top (approximate
-// counts do not add up).
+// counts do not add up); and for processing time (a replayed partition
+// would not see the same times).
 Status CheckScalable(const PipelineSpec& spec);
 
 // The pipeline one partition runs: the same, with every analysis keeping
@@ -66,6 +67,8 @@ struct MergerStats {
   std::uint64_t windows = 0;     // final results written
   std::uint64_t duplicates = 0;  // partials already had (a partition replayed)
   std::uint64_t late = 0;        // partials of a window already written
+  std::uint64_t unknown = 0;     // messages of a partition added after the merger started
+  std::uint64_t malformed = 0;   // messages that did not decode (the runtime counts them)
 };
 
 // Combines the partials of every partition. A window is final once every
@@ -80,10 +83,14 @@ class Merger {
   Merger(const PipelineSpec& spec, std::vector<std::int32_t> partitions,
          std::vector<sink::ResultSink*> sinks);
 
-  // One message (in the order the partials topic holds them). Errors: a
-  // sink that cannot write; InvalidArgument for a partition or analysis
-  // this merger does not know.
+  // One message (in the order the partials topic holds them). A partition
+  // this merger does not know (added to the topic since) is counted in
+  // stats().unknown and left out. Errors: a sink that cannot write;
+  // InvalidArgument for an analysis this pipeline does not have (the
+  // pipeline changed under the same group).
   Status Add(const PartialsMessage& m);
+  // A message that did not decode: counted (the runtime logs it), skipped.
+  void CountMalformed() { ++stats_.malformed; }
   // The end of every partition (a bounded read): every window is final.
   Status Finish();
 

@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/log.h"
 #include "common/spec.h"
 #include "dataflow/internal/checkpoint_format.h"
 #include "dataflow/runtime.h"
@@ -29,10 +30,28 @@ struct Setup {
   std::string topic;
   std::string group;
   bool bounded = false;
-  std::string extra;  // "&rdkafka.NAME=VALUE..." as the user wrote them (for the sources)
+  std::string extra;  // "&rdkafka.NAME=VALUE...", %-encoded again (for the sources)
+  std::string rate;   // "&max_rate=N": the partitions' sources only, not the merger's
   std::string partials_topic;
   std::string state_topic;
 };
+
+// A spec value %-encoded, so that a spec built from it reads it back whole.
+std::string Escape(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
 
 Result<Setup> ReadSetup(const std::string& text) {
   STARLING_ASSIGN_OR_RETURN(spec::Spec s, spec::Parse(text));
@@ -54,10 +73,12 @@ Result<Setup> ReadSetup(const std::string& text) {
         return InvalidArgument("source spec '" + s.redacted + "': stop must be end");
       out.bounded = true;
     } else if (p.key == "max_rate") {
-      out.extra += "&max_rate=" + p.value;  // each partition's
+      out.rate = "&max_rate=" + Escape(p.value);  // each partition's
     } else if (p.key.starts_with("rdkafka.")) {
       out.cluster.properties.emplace_back(p.key.substr(8), p.value);
-      out.extra += "&" + p.key + "=" + p.value;
+      // Parse decoded the value: encoded again, or a password holding '&'
+      // would split (and show) in the spec built from it.
+      out.extra += "&" + Escape(p.key) + "=" + Escape(p.value);
     } else {
       return InvalidArgument("source spec '" + s.redacted +
                              "': --scale-out takes group, stop, max_rate and rdkafka.* (not '" +
@@ -107,14 +128,18 @@ Result<MergerState> DecodeMergerState(std::string_view bytes) {
   return out;
 }
 
+// gapless: a message lost (timed out) fails every later one too, so a
+// marker is never delivered after a partial before it was lost.
 Result<std::unique_ptr<sink::kafka::Producer>> NewProducer(const Setup& setup,
-                                                           const std::string& topic) {
+                                                           const std::string& topic,
+                                                           bool gapless = false) {
   sink::kafka::ProducerOptions o;
   o.describe = setup.cluster.describe;
   o.brokers = setup.cluster.brokers;
   o.topic = topic;
   o.properties = setup.cluster.properties;
   o.properties.emplace_back("message.max.bytes", "100000000");
+  if (gapless) o.properties.emplace_back("enable.gapless.guarantee", "true");
   return sink::kafka::Producer::Open(std::move(o));
 }
 
@@ -123,9 +148,13 @@ Result<std::unique_ptr<sink::kafka::Producer>> NewProducer(const Setup& setup,
 class PublishingSource final : public source::RecordSource {
  public:
   PublishingSource(std::unique_ptr<source::RecordSource> inner, std::function<void()> durable,
-                   std::atomic<std::uint64_t>* records)
-      : inner_(std::move(inner)), durable_(std::move(durable)), records_(records) {}
+                   std::atomic<std::uint64_t>* records, std::atomic<bool>* reading)
+      : inner_(std::move(inner)),
+        durable_(std::move(durable)),
+        records_(records),
+        reading_(reading) {}
   Result<bool> Next(source::Record* out) override {
+    reading_->store(true, std::memory_order_relaxed);
     Result<bool> r = inner_->Next(out);
     if (r.ok() && *r) records_->fetch_add(1, std::memory_order_relaxed);
     return r;
@@ -150,6 +179,7 @@ class PublishingSource final : public source::RecordSource {
   std::unique_ptr<source::RecordSource> inner_;
   std::function<void()> durable_;
   std::atomic<std::uint64_t>* records_;
+  std::atomic<bool>* reading_;
 };
 
 Status ReadFile(const std::string& path, std::string* out) {
@@ -195,8 +225,10 @@ class PartitionWork {
   std::uint64_t records() const { return records_.load(std::memory_order_relaxed); }
 
   // Sends the watermark marker held back (the process loop, every 50 ms).
+  // Never waits: the engine may hold the producer for a flush.
   Status FlushMarker() {
-    std::lock_guard lock(producer_mu_);
+    std::unique_lock lock(producer_mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return Status::Ok();
     return SendMarker(/*force=*/false);
   }
 
@@ -205,7 +237,8 @@ class PartitionWork {
   // so that it stops holding windows back (as one process lets an idle
   // partition go); its next watermark marker makes it count again.
   void MaybeIdle(std::chrono::microseconds idle_timeout) {
-    if (idle_timeout.count() <= 0 || done_) return;
+    // Timed from when the engine reads (not while it restores its state).
+    if (idle_timeout.count() <= 0 || done_ || !reading_) return;
     const std::uint64_t n = records();
     const auto now = std::chrono::steady_clock::now();
     if (n != seen_records_ || idle_since_ == std::chrono::steady_clock::time_point{}) {
@@ -220,8 +253,8 @@ class PartitionWork {
       return;
     }
     if (idle_sent_ || now - idle_since_ < idle_timeout) return;
-    std::lock_guard lock(producer_mu_);
-    if (!partials_) return;
+    std::unique_lock lock(producer_mu_, std::try_to_lock);
+    if (!lock.owns_lock() || !partials_) return;
     PartialsMessage m;
     m.type = PartialsMessage::Type::kWatermark;
     m.partition = partition_;
@@ -248,11 +281,13 @@ class PartitionWork {
     if (resume) STARLING_RETURN_IF_ERROR(WriteFile(file, state->second));
     {
       std::lock_guard lock(producer_mu_);
-      STARLING_ASSIGN_OR_RETURN(partials_, NewProducer(setup_, setup_.partials_topic));
+      STARLING_ASSIGN_OR_RETURN(partials_,
+                                NewProducer(setup_, setup_.partials_topic, /*gapless=*/true));
     }
     STARLING_ASSIGN_OR_RETURN(states_, NewProducer(setup_, setup_.state_topic));
     std::string spec_text = "kafka://" + setup_.cluster.brokers + "/" + setup_.topic +
-                            "?partitions=" + std::to_string(partition_) + setup_.extra;
+                            "?partitions=" + std::to_string(partition_) + setup_.extra +
+                            setup_.rate;
     if (setup_.bounded) spec_text += "&stop=end";
     STARLING_ASSIGN_OR_RETURN(auto inner, source::OpenSource(spec_text));
     Status publish_error = Status::Ok();
@@ -268,9 +303,14 @@ class PartitionWork {
           if (st.ok()) st = ReadFile(file, &bytes);
           if (st.ok()) st = states_->Produce(PartitionKey(setup_.topic, partition_), bytes);
           if (st.ok()) st = states_->Flush();
-          if (!st.ok() && publish_error.ok()) publish_error = st;
+          if (!st.ok() && publish_error.ok()) {
+            // Stop now: carrying on unpublished would leave the next owner
+            // an ever older state.
+            publish_error = st;
+            stop_ = true;
+          }
         },
-        &records_);
+        &records_, &reading_);
     const PipelineSpec own = scale_out::PartitionSpec(spec_);
     RunOptions o;
     o.workers = 1;
@@ -316,6 +356,7 @@ class PartitionWork {
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{false};
   std::atomic<std::uint64_t> records_{0};
+  std::atomic<bool> reading_{false};  // the engine asked its source for a record
 
   // With producer_mu_ held: the partition's watermark to the merger, unless
   // sent already or (not forced) the last marker went less than 100 ms ago.
@@ -400,8 +441,19 @@ class MergeWork {
       source::Record rec;
       Result<bool> more = source->Next(&rec);
       if (more.ok() && *more) {
-        STARLING_ASSIGN_OR_RETURN(PartialsMessage m, scale_out::DecodeMessage(rec.bytes));
-        STARLING_RETURN_IF_ERROR(merger.Add(m));
+        // A message that does not decode, or names an analysis this
+        // pipeline does not have, is counted and skipped: one bad message
+        // must not stop the merger of every process in turn.
+        Result<PartialsMessage> m = scale_out::DecodeMessage(rec.bytes);
+        Status added = m.ok() ? merger.Add(*m) : m.status();
+        if (added.code() == StatusCode::kMalformedInput ||
+            added.code() == StatusCode::kInvalidArgument) {
+          merger.CountMalformed();
+          log::Warn("scale-out: {} offset {}: skipped: {}", setup_.partials_topic, rec.offset,
+                    added.ToString());
+        } else {
+          STARLING_RETURN_IF_ERROR(added);
+        }
         dirty = true;
       } else if (!more.ok() && more.status().code() != StatusCode::kTryAgain) {
         return more.status();
@@ -419,7 +471,10 @@ class MergeWork {
       }
       if (finished && setup_.bounded) return Status::Ok();
     }
-    return dirty ? publish() : Status::Ok();
+    // Stopped (revoked, or Ctrl-C): no last publish. The next merger may
+    // already be past this one; it replays from the last periodic state,
+    // and its results are the same rows (an upsert per window).
+    return Status::Ok();
   }
 
   const PipelineSpec& spec_;
@@ -465,20 +520,27 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
       records_before += it->second->records();
       return work.erase(it);
     };
-    if (change.lost) {
-      for (auto it = work.begin(); it != work.end();) it = drop(it);
-    }
-    for (std::int32_t p : change.revoked) {
-      const auto it = work.find(p);
-      if (it != work.end()) drop(it);
-    }
-    for (std::int32_t p : change.assigned) {
-      work[p] = std::make_unique<PartitionWork>(spec, options, setup, p);
+    for (const auto& e : change.events) {
+      const auto it = work.find(e.partition);
+      if (it != work.end()) drop(it);  // revoked; or assigned again: restarted from its state
+      if (!e.assigned) continue;
+      if (!std::binary_search(member->partitions().begin(), member->partitions().end(),
+                              e.partition)) {
+        // Added to the topic since this process started: the merger would
+        // not wait for it. Read once every process has restarted.
+        log::Warn(
+            "scale-out: partition {} of {} was added after the start; restart the "
+            "processes of group {} to read it",
+            e.partition, setup.topic, setup.group);
+        continue;
+      }
+      work[e.partition] = std::make_unique<PartitionWork>(spec, options, setup, e.partition);
     }
     STARLING_ASSIGN_OR_RETURN(auto merge_change, merge_member->Poll(std::chrono::milliseconds(0)));
-    if (merge_change.lost || !merge_change.revoked.empty()) merge.reset();
-    if (!merge_change.assigned.empty()) {
-      merge = std::make_unique<MergeWork>(spec, options, setup, member->partitions());
+    for (const auto& e : merge_change.events) {
+      merge.reset();
+      if (e.assigned)
+        merge = std::make_unique<MergeWork>(spec, options, setup, member->partitions());
     }
     // A part that failed stops the process (its partitions go to others).
     for (const auto& [p, w] : work) {
@@ -508,12 +570,13 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
       bool mine_done = true;
       for (const auto& [p, w] : work) mine_done &= w->done();
       if (mine_done && (!merge || merge->done())) {
-        STARLING_ASSIGN_OR_RETURN(auto states,
-                                  source::kafka::ReadLatestByKey(setup.cluster, setup.state_topic));
-        const auto m = states.find(MergerKey(setup.topic));
-        if (m != states.end()) {
+        // A read that fails now (a broker away) is tried again next time.
+        auto states = source::kafka::ReadLatestByKey(setup.cluster, setup.state_topic);
+        const auto m = states.ok() ? states->find(MergerKey(setup.topic))
+                                   : std::map<std::string, std::string>::iterator{};
+        if (states.ok() && m != states->end()) {
           auto st = DecodeMergerState(m->second);
-          if (st.ok()) status.merged_watermark = st->watermark;
+          if (st.ok()) status.merged_watermark = std::max(status.merged_watermark, st->watermark);
         }
         if (status.merged_watermark == kMaxTime) break;
       }

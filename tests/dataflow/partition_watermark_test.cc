@@ -149,6 +149,124 @@ TEST(PartitionWatermarks, AnIdlePartitionHoldsWindowsBackOnlyForTheIdleTimeout) 
   }
 }
 
+// Records in a fixed order over two held partitions, 10 ms apart on a
+// manual clock (a live read: both partitions held throughout).
+class ScriptedSource final : public source::RecordSource {
+ public:
+  ScriptedSource(std::vector<std::pair<std::int32_t, std::string>> script, ManualClock* clock)
+      : clock_(clock) {
+    for (auto& [p, line] : script)
+      script_.emplace_back(p, line + std::string(source::kRecordPadding, '\0'));
+  }
+  Result<bool> Next(source::Record* out) override {
+    clock_->Advance(std::chrono::milliseconds(10));
+    if (next_ >= script_.size()) return false;
+    if (script_[next_].first < 0) {  // a quiet moment: 100 ms with nothing
+      ++next_;
+      clock_->Advance(std::chrono::milliseconds(100));
+      return TryAgain("quiet");
+    }
+    const auto& [p, l] = script_[next_++];
+    out->bytes = std::string_view(l.data(), l.size() - source::kRecordPadding);
+    out->origin = "scripted";
+    out->line = next_;
+    out->partition = p;
+    out->padding = source::kRecordPadding;
+    return true;
+  }
+  std::string Describe() const override { return "scripted"; }
+  std::uint64_t PartitionEpoch() const override { return 1; }
+  std::vector<std::int32_t> HeldPartitions() const override { return held_; }
+  std::vector<std::int32_t> held_ = {0, 1};
+  std::size_t delivered() const { return next_; }
+
+ private:
+  std::vector<std::pair<std::int32_t, std::string>> script_;
+  ManualClock* clock_;
+  std::size_t next_ = 0;
+};
+
+// Partition 1 goes quiet (idle after 2 s), then comes back: windows go on
+// closing all along, also after it is back.
+TEST(PartitionWatermarks, APartitionBackFromIdleCountsAgain) {
+  const Input in = MakeInput(45, 3000, 40000, 0);  // in order: nothing late
+  std::vector<std::pair<std::int32_t, std::string>> script;
+  for (std::size_t i = 0; i < in.lines.size(); ++i) {
+    // Posts 500 to 1500 all on partition 0 (10 s of quiet for partition 1).
+    const bool quiet = i >= 500 && i < 1500;
+    script.emplace_back(quiet ? 0 : static_cast<std::int32_t>(i % 2), in.lines[i]);
+  }
+  PipelineSpec spec = Spec();
+  spec.idle_timeout = std::chrono::seconds(2);
+  ManualClock clock;
+  ScriptedSource source(script, &clock);
+  struct Finals final : sink::ResultSink {
+    Status Write(const model::WindowResult& r) override {
+      if (r.final) {
+        if (source->delivered() < 1500) ++before_back;
+        if (source->delivered() >= 1600 && source->delivered() < script_size) ++after_back;
+      }
+      return Status::Ok();
+    }
+    Status Flush() override { return Status::Ok(); }
+    Status Close() override { return Status::Ok(); }
+    std::string Describe() const override { return "finals"; }
+    const ScriptedSource* source = nullptr;
+    std::size_t script_size = 0;
+    int before_back = 0, after_back = 0;
+  } finals;
+  finals.source = &source;
+  finals.script_size = script.size();
+  RunOptions options;
+  options.clock = &clock;
+  options.result_sinks = {&finals};
+  auto stats = RunPipeline(spec, source, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_GT(finals.before_back, 0) << "windows closed while partition 1 was idle";
+  EXPECT_GT(finals.after_back, 0) << "windows close again once partition 1 is back";
+  EXPECT_EQ(stats->late_posts, 0u);
+}
+
+// The only partition goes idle (micro-batches go on being cut while it is
+// quiet), then comes back: its windows must go on closing.
+TEST(PartitionWatermarks, TheOnlyPartitionBackFromIdleMovesTheWatermarkAgain) {
+  const Input in = MakeInput(46, 2000, 40000, 0);
+  std::vector<std::pair<std::int32_t, std::string>> script;
+  for (std::size_t i = 0; i < in.lines.size(); ++i) {
+    if (i == 1000) {
+      for (int q = 0; q < 40; ++q) script.emplace_back(-1, "");  // 4 s of quiet
+    }
+    script.emplace_back(0, in.lines[i]);
+  }
+  PipelineSpec spec = Spec();
+  spec.idle_timeout = std::chrono::seconds(2);
+  spec.mode = ProcessingMode::kMicroBatch;
+  spec.batch_interval = std::chrono::milliseconds(50);
+  ManualClock clock;
+  ScriptedSource source(script, &clock);
+  source.held_ = {0};
+  struct Finals final : sink::ResultSink {
+    Status Write(const model::WindowResult& r) override {
+      if (r.final && source->delivered() > 1200 && source->delivered() < total) ++after_back;
+      return Status::Ok();
+    }
+    Status Flush() override { return Status::Ok(); }
+    Status Close() override { return Status::Ok(); }
+    std::string Describe() const override { return "finals"; }
+    const ScriptedSource* source = nullptr;
+    std::size_t total = 0;
+    int after_back = 0;
+  } finals;
+  finals.source = &source;
+  finals.total = script.size();
+  RunOptions options;
+  options.clock = &clock;
+  options.result_sinks = {&finals};
+  auto stats = RunPipeline(spec, source, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_GT(finals.after_back, 0) << "windows close again after the quiet";
+}
+
 TEST(PartitionWatermarks, ResumeGivesTheUninterruptedResult) {
   const Input in = MakeInput(44, 3000, 40000, 5 * kSecond);
   const std::vector<Input> parts = Split(in, 3);

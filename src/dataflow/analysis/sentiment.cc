@@ -13,7 +13,9 @@ namespace {
 // A compound score in fixed point (units of 2^-32): sums of integers do not
 // depend on the order of their terms, so neither does a mean, however the
 // posts arrive (the partitions of a Kafka topic interleave differently in
-// every run). 2^31 posts of one key in one window fit.
+// every run). Up to 2^31 - 1 posts of one key in one window fit; a
+// partition's sum travels to a merger as a double, exact while its
+// magnitude is below 2^21 (dataflow/scale_out.h).
 constexpr double kUnitsPerOne = 4294967296.0;
 
 // Sentiment: count, sum of compound and the pos/neu/neg split per key.

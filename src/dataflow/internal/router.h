@@ -156,8 +156,10 @@ class Router {
       const std::int32_t p = c.records[j].partition;
       PartitionClock& clock = Join(p, now);
       if (clock.idle) {
+        // Back from idle: it counts again, from the pipeline's watermark.
         clock.idle = false;
         clock.watermark = std::max(clock.watermark, watermark_);
+        Advance();
       }
       clock.last_record = now;
       c.watermark[i] = clock.watermark;
@@ -169,7 +171,9 @@ class Router {
         max_seen_ = std::max(max_seen_, t);
         const model::TimestampUs before = clock.watermark;
         clock.watermark = std::max(clock.watermark, SaturatingAdd(t, -bound));
-        if (before == min_ && clock.watermark != before) Advance();
+        // Only the slowest partition moving can move the minimum (min_ is
+        // kMaxTime while none counts: then any does).
+        if ((before == min_ || min_ == kMaxTime) && clock.watermark != before) Advance();
       }
     }
     changes_before(UINT32_MAX);
@@ -216,8 +220,9 @@ class Router {
 
   // A held partition without a record for idle_timeout stops holding the
   // watermark back (Flink's withIdleness). Measured on the reader's clock
-  // (Chunk::read_at) at every chunk: the wait is the timeout plus at most
-  // one chunk's (a live source that has nothing cuts chunks often).
+  // (Chunk::read_at) at every chunk: a partition is found idle at the first
+  // chunk after its timeout, which in event time comes with the next record
+  // of another partition (when every partition is quiet, nothing is due).
   void MarkIdle(std::chrono::steady_clock::time_point now) {
     if (spec_.idle_timeout.count() <= 0) return;
     bool any = false;

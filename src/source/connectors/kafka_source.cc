@@ -500,7 +500,7 @@ class KafkaSource final : public RecordSource {
   std::map<std::int32_t, std::int64_t> high_;
   bool started_ = false;
   kafka::Message pending_;  // polled by WouldWait, handed out by the next Next
-  std::string buf_;  // the record Next handed out, with its padding
+  std::string buf_;         // the record Next handed out, with its padding
   std::uint64_t line_ = 0;
   std::uint64_t handed_ = 0;  // records handed out (max_rate)
   std::chrono::steady_clock::time_point rate_start_{};

@@ -72,7 +72,8 @@ struct GroupMember::Impl {
   std::vector<std::int32_t> partitions;
   std::uint64_t rebalances = 0;
   bool synced = false;  // a rebalance callback came (the first join is complete)
-  Change pending;       // filled by the rebalance callback, inside Poll
+  std::set<std::int32_t> held;
+  Change pending;  // filled by the rebalance callback, inside Poll
 
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* list, void* opaque) {
@@ -82,18 +83,24 @@ struct GroupMember::Impl {
     const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
     rd_kafka_error_t* error = nullptr;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-      for (int i = 0; i < list->cnt; ++i)
-        self->pending.assigned.push_back(list->elems[i].partition);
+      for (int i = 0; i < list->cnt; ++i) {
+        self->pending.events.push_back({true, list->elems[i].partition});
+        self->held.insert(list->elems[i].partition);
+      }
       error = cooperative ? rd_kafka_incremental_assign(rk, list) : nullptr;
       if (!cooperative) (void)rd_kafka_assign(rk, list);
       // Never read here: the partitions' work reads them on its own.
       (void)rd_kafka_pause_partitions(rk, list);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-      for (int i = 0; i < list->cnt; ++i) self->pending.revoked.push_back(list->elems[i].partition);
+      for (int i = 0; i < list->cnt; ++i) {
+        self->pending.events.push_back({false, list->elems[i].partition});
+        self->held.erase(list->elems[i].partition);
+      }
       error = cooperative ? rd_kafka_incremental_unassign(rk, list) : nullptr;
       if (!cooperative) (void)rd_kafka_assign(rk, nullptr);
     } else {
-      self->pending.lost = true;
+      for (std::int32_t p : self->held) self->pending.events.push_back({false, p});
+      self->held.clear();
       (void)rd_kafka_assign(rk, nullptr);
     }
     if (error != nullptr) rd_kafka_error_destroy(error);
@@ -161,7 +168,10 @@ Result<std::vector<std::int32_t>> TopicPartitions(const ClusterOptions& options,
 
 Result<std::map<std::string, std::string>> ReadLatestByKey(const ClusterOptions& options,
                                                            const std::string& topic) {
-  STARLING_ASSIGN_OR_RETURN(Handle rk, NewConsumer(options, {}, nullptr, nullptr));
+  // A state may be as large as the topic allows (100 MB): room for it.
+  ClusterOptions o = options;
+  o.properties.emplace_back("receive.message.max.bytes", "210000000");
+  STARLING_ASSIGN_OR_RETURN(Handle rk, NewConsumer(o, {}, nullptr, nullptr));
   STARLING_ASSIGN_OR_RETURN(std::vector<std::int32_t> partitions,
                             Partitions(rk.get(), options, topic, /*missing_is_empty=*/true));
   std::map<std::string, std::string> out;
@@ -198,8 +208,12 @@ Result<std::map<std::string, std::string>> ReadLatestByKey(const ClusterOptions&
     const auto at = end.find(m->partition);
     if (at == end.end()) continue;
     if (m->key != nullptr) {
-      out[std::string(static_cast<const char*>(m->key), m->key_len)] =
-          std::string(static_cast<const char*>(m->payload), m->payload != nullptr ? m->len : 0);
+      std::string key(static_cast<const char*>(m->key), m->key_len);
+      if (m->payload == nullptr) {
+        out.erase(key);  // a tombstone: the key was deleted
+      } else {
+        out[std::move(key)] = std::string(static_cast<const char*>(m->payload), m->len);
+      }
     }
     if (m->offset + 1 >= at->second) end.erase(at);
   }
@@ -210,7 +224,14 @@ Status EnsureTopic(const ClusterOptions& options, const std::string& topic, int 
                    const std::vector<std::pair<std::string, std::string>>& config) {
   STARLING_ASSIGN_OR_RETURN(Handle rk, NewConsumer(options, {}, nullptr, nullptr));
   auto existing = Partitions(rk.get(), options, topic, /*missing_is_empty=*/true);
-  if (existing.ok() && !existing->empty()) return Status::Ok();
+  if (existing.ok() && !existing->empty()) {
+    if (static_cast<int>(existing->size()) != partitions) {
+      return InvalidArgument(options.describe + ": topic " + topic + " exists with " +
+                             std::to_string(existing->size()) + " partitions; it needs " +
+                             std::to_string(partitions) + " (delete it, or use another group)");
+    }
+    return Status::Ok();
+  }
   char err[512];
   rd_kafka_NewTopic_t* t =
       rd_kafka_NewTopic_new(topic.c_str(), partitions, /*replication_factor=*/-1, err, sizeof err);

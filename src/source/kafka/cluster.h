@@ -31,10 +31,15 @@ struct ClusterOptions {
 // work on. Owned by one thread.
 class GroupMember {
  public:
+  // What changed, in the order it happened (a partition may be assigned
+  // and revoked within one Poll). The group dropping this member (it was
+  // away past its session) revokes every partition it held.
+  struct Event {
+    bool assigned = false;  // else revoked
+    std::int32_t partition = 0;
+  };
   struct Change {
-    std::vector<std::int32_t> assigned;  // newly this member's
-    std::vector<std::int32_t> revoked;   // no longer this member's
-    bool lost = false;                   // the group dropped this member: all revoked
+    std::vector<Event> events;
   };
   // Unavailable when the brokers give no metadata of the topic in time;
   // NotFound when it does not exist.
