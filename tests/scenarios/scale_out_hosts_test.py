@@ -17,7 +17,6 @@ import glob
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,31 +25,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import kafka_broker  # noqa: E402
+from scale_out_common import TABLES, Checks, pipeline, tables  # noqa: E402
 
 POSTS = 30000
 PARTITIONS = 6
-TABLES = ["windows", "trending", "cooccurrence", "counts", "distinct_counts", "sentiment", "bursts"]
-PIPELINE = """name: hosts
-watermark: 5s
-allowed_lateness: 30s
-checkpoint: {interval: 200ms}
-analyses:
-  - {name: hashtags, type: top, by: hashtag, k: 10, window: 1m}
-  - {name: pairs, type: cooccurrence, k: 10, window: 1m}
-  - {name: languages, type: count, by: lang, window: 1m}
-  - {name: authors, type: distinct, of: author, window: 1m}
-  - {name: mood, type: sentiment, by: lang, k: 5, window: 1m}
-  - {name: bursts, type: bursts, by: hashtag, window: 1m}
-"""
+PIPELINE = pipeline("hosts")
 SKIP = 77
-failures = []
-
-
-def check(ok, what):
-    print(f"  {'ok  ' if ok else 'FAIL'} {what}", flush=True)
-    if not ok:
-        failures.append(what)
-    return ok
+check = Checks()
 
 
 def sh(*args, timeout=30, check_rc=True):
@@ -99,24 +80,6 @@ class Network:
             sh("ip", "link", "del", outer, check_rc=False)
             sh("ip", "netns", "del", ns, check_rc=False)
         sh("ip", "link", "del", self.bridge, check_rc=False)
-
-
-def tables(dbs):
-    """Every result table's rows from every database, as a set: a merger cut
-    off may have written a window the merger after it wrote again, the same
-    rows (each store keeps one, by key); different rows would show."""
-    out = {t: set() for t in TABLES}
-    for db in dbs:
-        if not os.path.exists(db):
-            continue
-        con = sqlite3.connect(db)
-        for t in TABLES:
-            try:
-                out[t] |= set(con.execute(f"SELECT * FROM {t}").fetchall())
-            except sqlite3.OperationalError:
-                pass
-        con.close()
-    return {t: sorted(rows, key=repr) for t, rows in out.items()}
 
 
 def main():
@@ -173,7 +136,7 @@ def main():
                             "--results", "sqlite:file.db"], cwd=work, capture_output=True,
                            text=True, timeout=120)
         check(r.returncode == 0 and " 0 late" in r.stderr, "the reference: one process, the file")
-        reference = tables([os.path.join(work, "file.db")])
+        reference = tables([os.path.join(work, "file.db")], distinct=True)
 
         source = (f"kafka://{bootstrap}/{topic}?group=hosts&stop=end&max_rate=150"
                   "&rdkafka.session.timeout.ms=6000")
@@ -214,7 +177,7 @@ def main():
                      if "done;" in line]
         check(any(" 1 rebalances" not in line for line in moved),
               f"the group rebalanced while h2 was away: {moved}")
-        got = tables([os.path.join(work, f"{h}.db") for h in ("h1", "h2", "h3")])
+        got = tables([os.path.join(work, f"{h}.db") for h in ("h1", "h2", "h3")], distinct=True)
         bad = [t for t in TABLES if got[t] != reference[t]]
         check(not bad and len(reference["windows"]) > 50,
               "three hosts, one cut off and back: every result table equals one process's"
@@ -231,8 +194,8 @@ def main():
                        capture_output=True, timeout=60)
         net.down()
     print(f"scale-out across hosts took {time.monotonic() - t0:.1f} s", flush=True)
-    if failures:
-        print(f"{len(failures)} check(s) failed; logs in {work}", flush=True)
+    if check.failures:
+        print(f"{len(check.failures)} check(s) failed; logs in {work}", flush=True)
         return 1
     shutil.rmtree(work, ignore_errors=True)
     return 0

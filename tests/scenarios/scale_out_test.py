@@ -26,54 +26,17 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import kafka_broker  # noqa: E402
+from scale_out_common import Checks, pipeline, tables  # noqa: E402
+from scale_out_common import same as same_tables  # noqa: E402
 
 POSTS = 30000
 PARTITIONS = 4
-TABLES = ["windows", "trending", "cooccurrence", "counts", "distinct_counts", "sentiment", "bursts"]
-PIPELINE = """name: scaled
-watermark: 5s
-allowed_lateness: 30s
-checkpoint: {interval: 200ms}
-analyses:
-  - {name: hashtags, type: top, by: hashtag, k: 10, window: 1m}
-  - {name: pairs, type: cooccurrence, k: 10, window: 1m}
-  - {name: languages, type: count, by: lang, window: 1m}
-  - {name: authors, type: distinct, of: author, window: 1m}
-  - {name: mood, type: sentiment, by: lang, k: 5, window: 1m}
-  - {name: bursts, type: bursts, by: hashtag, window: 1m}
-"""
-failures = []
-
-
-def check(ok, what):
-    print(f"  {'ok  ' if ok else 'FAIL'} {what}", flush=True)
-    if not ok:
-        failures.append(what)
-    return ok
-
-
-def tables(dbs):
-    """Every result table's rows, from whichever databases hold them (only
-    the process that ran the merger wrote any), sorted."""
-    out = {t: [] for t in TABLES}
-    for db in dbs:
-        if not os.path.exists(db):
-            continue
-        con = sqlite3.connect(db)
-        for t in TABLES:
-            try:
-                out[t] += con.execute(f"SELECT * FROM {t}").fetchall()
-            except sqlite3.OperationalError:
-                pass  # a process that never merged made no table
-        con.close()
-    return {t: sorted(rows, key=repr) for t, rows in out.items()}
+PIPELINE = pipeline("scaled")
+check = Checks()
 
 
 def same(got, want, what):
-    bad = [t for t in TABLES if got[t] != want[t]]
-    detail = ", ".join(f"{t}: {len(got[t])} rows vs {len(want[t])}" for t in bad)
-    return check(not bad, f"{what}: every result table equals the reference"
-                 + (f" (differ: {detail})" if bad else ""))
+    return same_tables(check, got, want, what)
 
 
 class Runs:
@@ -223,7 +186,7 @@ def main():
                                stdin=f, capture_output=True, timeout=60)
         check(r.returncode == 0, f"kcat writes the posts to partition 0 {r.stderr[-200:]}")
         with open(os.path.join(work, "idle.yaml"), "w") as f:
-            f.write(PIPELINE.replace("name: scaled", "name: idle\nidle_timeout: 2s"))
+            f.write(pipeline("idle") + "idle_timeout: 2s\n")
         log = open(os.path.join(work, "idle.log"), "w")
         p = subprocess.Popen(
             [starling, "run", "idle.yaml", "--scale-out", "--source",
@@ -251,8 +214,8 @@ def main():
               f"signal stops; got {rc})")
     print(f"scale-out checks took {time.monotonic() - t0:.1f} s", flush=True)
 
-    if failures:
-        print(f"{len(failures)} check(s) failed; logs in {work}", flush=True)
+    if check.failures:
+        print(f"{len(check.failures)} check(s) failed; logs in {work}", flush=True)
         return 1
     shutil.rmtree(work, ignore_errors=True)
     return 0

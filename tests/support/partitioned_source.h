@@ -109,13 +109,7 @@ inline std::map<CollectingResults::Key, model::WindowResult> RunPartitioned(
     const PipelineSpec& spec, const std::vector<Input>& parts, std::uint64_t seed,
     RunOptions options, RunStats* stats_out = nullptr) {
   PartitionedSource source(Lines(parts), seed);
-  CollectingResults results;
-  options.result_sinks = {&results};
-  auto stats = RunPipeline(spec, source, options);
-  EXPECT_TRUE(stats.ok()) << stats.status().ToString();
-  if (stats_out != nullptr && stats.ok()) *stats_out = *stats;
-  for (const auto& [key, r] : results.latest) EXPECT_TRUE(r.final) << std::get<0>(key);
-  return results.latest;
+  return RunSource(spec, source, std::move(options), stats_out);
 }
 
 }  // namespace starling::dataflow::runtime_test

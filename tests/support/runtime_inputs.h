@@ -222,10 +222,10 @@ inline void ExpectSameResults(const std::map<CollectingResults::Key, model::Wind
   }
 }
 
-inline std::map<CollectingResults::Key, model::WindowResult> RunOnce(
-    const PipelineSpec& spec, const Input& in, RunOptions options, std::size_t idle_every = 0,
+// One run of `source` into a collecting sink: every result final.
+inline std::map<CollectingResults::Key, model::WindowResult> RunSource(
+    const PipelineSpec& spec, source::RecordSource& source, RunOptions options,
     RunStats* stats_out = nullptr) {
-  MemorySource source(in.lines, idle_every);
   CollectingResults results;
   options.result_sinks = {&results};
   auto stats = RunPipeline(spec, source, options);
@@ -233,5 +233,12 @@ inline std::map<CollectingResults::Key, model::WindowResult> RunOnce(
   if (stats_out != nullptr && stats.ok()) *stats_out = *stats;
   for (const auto& [key, r] : results.latest) EXPECT_TRUE(r.final) << std::get<0>(key);
   return results.latest;
+}
+
+inline std::map<CollectingResults::Key, model::WindowResult> RunOnce(
+    const PipelineSpec& spec, const Input& in, RunOptions options, std::size_t idle_every = 0,
+    RunStats* stats_out = nullptr) {
+  MemorySource source(in.lines, idle_every);
+  return RunSource(spec, source, std::move(options), stats_out);
 }
 }  // namespace starling::dataflow::runtime_test
