@@ -200,6 +200,25 @@ inline NaiveResults Naive(const PipelineSpec& spec, const Input& in, std::uint64
   return out;
 }
 
+// The engine's counts equal the naive ones, window by window, and it has
+// no other window with rows.
+inline void ExpectNaiveCounts(const std::map<CollectingResults::Key, model::WindowResult>& engine,
+                              const NaiveResults& naive, const std::string& label) {
+  std::size_t compared = 0;
+  for (const auto& [key, counts] : naive) {
+    if (counts.empty()) continue;
+    const auto it = engine.find({key.first, key.second.start, key.second.end});
+    ASSERT_NE(it, engine.end()) << label << " " << key.first << " window " << key.second.start;
+    std::map<std::string, std::int64_t> got;
+    for (const auto& row : it->second.rows) got[row.key] = row.count;
+    EXPECT_EQ(got, counts) << label << " " << key.first << " " << key.second.start;
+    ++compared;
+  }
+  std::size_t nonempty = 0;
+  for (const auto& [key, r] : engine) nonempty += r.rows.empty() ? 0 : 1;
+  EXPECT_EQ(nonempty, compared) << label;
+}
+
 // Same windows, same rows, analysis by analysis.
 inline void ExpectSameResults(const std::map<CollectingResults::Key, model::WindowResult>& got,
                               const std::map<CollectingResults::Key, model::WindowResult>& want,
