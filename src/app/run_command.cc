@@ -157,7 +157,8 @@ int RunPipelineFile(const RunArgs& args) {
   std::vector<sink::PostSink*> posts;
   // A resumed run keeps what its file sinks hold; the engine then cuts each
   // back to the checkpoint (exactly-once output). --append keeps it too.
-  const sink::OpenOptions how{.resume = args.resume || args.append};
+  const sink::OpenOptions how{.resume = args.resume || args.append,
+                              .checkpoints = !f.checkpoint_dir.empty()};
   Status st = OpenAll<sink::ResultSink>(f.result_sinks, sink::OpenResultSink, how, &results_owned,
                                         &results);
   if (st.ok()) {
@@ -237,15 +238,24 @@ int RunPipelineFile(const RunArgs& args) {
     }
     server->Stop();
   }
+  // A failed run leaves a two-phase output uncommitted (closing would
+  // commit it): its transaction is aborted, and --resume writes it again.
+  auto close = [&](auto* s) {
+    if (!stats.ok() && s->TwoPhase()) return Status::Ok();
+    return s->Close();
+  };
   for (auto* s : results) {
-    Status c = s->Close();
+    Status c = close(s);
     if (!c.ok() && stats.ok()) return Fail(c);
   }
   for (auto* s : posts) {
-    Status c = s->Close();
+    Status c = close(s);
     if (!c.ok() && stats.ok()) return Fail(c);
   }
-  if (late) (void)late->Close();
+  if (late) {
+    Status c = close(late.get());
+    if (!c.ok() && stats.ok()) return Fail(c);
+  }
   if (!stats.ok()) return Fail(stats.status());
   PrintRunSummary(*stats, dead_letters.count() > 0 ? dl_path : "");
   if (!GlobalUi().quiet) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/codec.h"
+#include "common/failpoint.h"
 #include "common/log.h"
 #include "dataflow/internal/checkpoint_format.h"
 #include "dataflow/internal/chunk.h"
@@ -74,15 +75,19 @@ class Run {
     // Keyed state lives in partition_count_ partitions: one per worker,
     // or as many as the checkpoint being resumed has (any --workers can
     // resume it: workers then share or skip partitions).
+    STARLING_RETURN_IF_ERROR(CheckTwoPhase());
     std::optional<CheckpointData> checkpoint;
     if (options_.resume) {
       if (options_.checkpoint_dir.empty()) {
         return InvalidArgument("--resume needs --checkpoint-dir");
       }
-      auto d = ReadCheckpoint(options_.checkpoint_dir);
+      auto d = ReadCheckpointToResume();
       if (!d.ok()) return d.status();
       checkpoint = std::move(*d);
       partition_count_ = checkpoint->partitions;
+    } else if (!options_.checkpoint_dir.empty()) {
+      // A candidate left by an earlier run is not this run's.
+      STARLING_RETURN_IF_ERROR(internal::RemoveCandidate(options_.checkpoint_dir));
     }
     for (std::uint32_t p = 0; p < partition_count_; ++p) {
       partitions_.push_back(std::make_unique<Partition>(spec_, p, partition_count_));
@@ -130,12 +135,16 @@ class Run {
     return Status::Ok();
   }
 
-  // Every output that a resume restores: its CommitName, and a callback
-  // to Commit it or to restore it.
+  // Every output that a resume restores: its CommitName, and callbacks to
+  // Commit it, to restore it, and for a two-phase output to complete it and
+  // to ask whether it completed a token.
   struct Output {
     std::string name;
     std::function<Result<std::string>()> commit;
     std::function<Status(std::string_view)> restore;
+    bool two_phase = false;
+    std::function<Status()> complete;
+    std::function<Result<bool>(std::string_view)> completed;
   };
   std::vector<Output> Outputs() const {
     std::vector<Output> out;
@@ -143,8 +152,14 @@ class Run {
       if (s == nullptr) return;
       std::string name = s->CommitName();
       if (name.empty()) return;
-      out.push_back({std::move(name), [s] { return s->CheckpointCommit(); },
-                     [s](std::string_view t) { return s->RestoreCommit(t); }});
+      Output o{std::move(name), [s] { return s->CheckpointCommit(); },
+               [s](std::string_view t) { return s->RestoreCommit(t); }};
+      if constexpr (requires { s->TwoPhase(); }) {  // a sink (dead letters are a file)
+        o.two_phase = s->TwoPhase();
+        o.complete = [s] { return s->CheckpointComplete(); };
+        o.completed = [s](std::string_view t) { return s->CheckpointCompleted(t); };
+      }
+      out.push_back(std::move(o));
     };
     for (sink::ResultSink* s : options_.result_sinks) add(s);
     for (sink::PostSink* s : options_.post_sinks) add(s);
@@ -162,6 +177,68 @@ class Run {
       if (!token->empty()) tokens.emplace_back(std::move(o.name), std::move(*token));
     }
     return tokens;
+  }
+
+  bool HasTwoPhase() const {
+    for (const Output& o : Outputs()) {
+      if (o.two_phase) return true;
+    }
+    return false;
+  }
+
+  // At most one two-phase output: two transactions cannot commit as one.
+  Status CheckTwoPhase() const {
+    std::string names;
+    int count = 0;
+    for (const Output& o : Outputs()) {
+      if (!o.two_phase) continue;
+      names += (names.empty() ? "" : ", ") + o.name;
+      ++count;
+    }
+    if (count > 1) {
+      return InvalidArgument("a run holds at most one exactly-once output (" + names +
+                             "): their transactions cannot commit as one (docs/kafka.md)");
+    }
+    if (count == 1 && options_.checkpoint_dir.empty()) {
+      return InvalidArgument(names +
+                             ": exactly-once output commits with the run's checkpoints: "
+                             "give the run --checkpoint-dir");
+    }
+    return Status::Ok();
+  }
+
+  // The checkpoint a resume starts from. A candidate (written, then the
+  // two-phase output completed, then renamed) holds if the output completed
+  // it: the run was killed after the commit but before the rename. Else the
+  // output's transaction was aborted and the checkpoint before it holds.
+  Result<CheckpointData> ReadCheckpointToResume() const {
+    const std::string& dir = options_.checkpoint_dir;
+    auto candidate = ReadCheckpoint(dir, internal::kCandidateFile);
+    if (!candidate.ok()) {
+      if (candidate.status().code() != StatusCode::kNotFound) return candidate.status();
+      return ReadCheckpoint(dir);
+    }
+    bool completed = true;
+    for (const Output& o : Outputs()) {
+      if (!o.two_phase) continue;
+      for (const auto& [name, token] : candidate->sinks) {
+        if (name != o.name) continue;
+        Result<bool> done = o.completed(token);
+        if (!done.ok()) return done.status();
+        completed = *done;
+      }
+    }
+    if (completed) {
+      log::Info("checkpoint {}: its output was committed before the run stopped", candidate->id);
+      STARLING_RETURN_IF_ERROR(internal::PromoteCandidate(dir));
+      return candidate;
+    }
+    log::Info(
+        "checkpoint {}: its output was not committed (the transaction was aborted); "
+        "the checkpoint before it holds",
+        candidate->id);
+    STARLING_RETURN_IF_ERROR(internal::RemoveCandidate(dir));
+    return ReadCheckpoint(dir);
   }
 
   // Cuts every file output back to the checkpoint, so what a crashed run
@@ -235,7 +312,20 @@ class Run {
       d.stats = stats_;
       // The sinks were flushed above (a Kafka sink's Flush waits for every
       // acknowledgement), so the checkpoint never passes what they hold.
-      STARLING_RETURN_IF_ERROR(WriteCheckpoint(options_.checkpoint_dir, d));
+      if (HasTwoPhase()) {
+        // Two-phase: the checkpoint is durable before the output commits;
+        // a run killed in between resumes as ReadCheckpointToResume says.
+        STARLING_RETURN_IF_ERROR(
+            WriteCheckpoint(options_.checkpoint_dir, d, internal::kCandidateFile));
+        Failpoint("checkpoint-before-complete");
+        for (const Output& o : Outputs()) {
+          if (o.two_phase) STARLING_RETURN_IF_ERROR(o.complete());
+        }
+        Failpoint("checkpoint-before-promote");
+        STARLING_RETURN_IF_ERROR(internal::PromoteCandidate(options_.checkpoint_dir));
+      } else {
+        STARLING_RETURN_IF_ERROR(WriteCheckpoint(options_.checkpoint_dir, d));
+      }
       checkpoint_written_ = now;
       reader_.CheckpointDurable(d.source_position);
     } else if (now - last_flush_ >= options_.flush_interval) {

@@ -42,6 +42,16 @@ class PostSink {
   // last checkpoint is written again once, not twice. InvalidArgument for a
   // token that does not fit this output (another file, shorter than it was).
   virtual Status RestoreCommit(std::string_view /*token*/) { return Status::Ok(); }
+  // Two-phase outputs (a Kafka transaction, docs/kafka.md): CheckpointCommit
+  // only prepares (what it returns a token for is sent, not yet visible);
+  // CheckpointComplete, called once a checkpoint holding that token is
+  // durable, makes it visible. A run holds at most one such output.
+  virtual bool TwoPhase() const { return false; }
+  virtual Status CheckpointComplete() { return Status::Ok(); }
+  // On --resume from a checkpoint written but not seen completed (the run
+  // was killed in between): whether this output completed `token`. If so
+  // the checkpoint holds; if not, the one before it.
+  virtual Result<bool> CheckpointCompleted(std::string_view /*token*/) { return true; }
 };
 
 // A file output's CommitName: `kind`, a colon and the absolute path (the
@@ -57,6 +67,9 @@ struct OpenOptions {
   // is refused and left alone). File sinks start afresh anyway, unless
   // resumed.
   bool replace = false;
+  // The run takes checkpoints (--checkpoint-dir): a two-phase output
+  // (Kafka transactions) commits with them. Without, it is refused.
+  bool checkpoints = false;
 };
 
 // Post sinks are opened from specs through the registry (sink/registry.h).

@@ -2,7 +2,7 @@
 """Starling's Kafka source and sink end to end: the real `starling` binary
 against the real Apache Kafka broker of the ctest fixture `kafka_broker`
 (tests/support/kafka_broker.py), with kcat (librdkafka) and the sqlite3
-shell as independent clients. Six checks, each named, each able to fail:
+shell as independent clients. Seven checks, each named, each able to fail:
 
   1 harvester   collect a recorded X v2 file into a 3-partition topic: every
                 post exactly once (count, ids, the normalized JSON byte for
@@ -22,6 +22,15 @@ shell as independent clients. Six checks, each named, each able to fail:
                 starling exits non-zero naming the brokers, no secret; after
                 the broker's restart --resume completes and the last message
                 of each window equals the run over the file (at-least-once)
+  7 exactly-once results to Kafka with delivery=exactly-once (transactions with
+                the checkpoints): a run killed with SIGKILL mid-run, and at
+                the two failpoints around a transaction's commit (before it:
+                the resume falls back a checkpoint; after it: the resume
+                takes the newer one), each then --resume: what a reader of
+                committed messages sees is the uninterrupted run's results,
+                each once (read_uncommitted does see the aborted ones); a
+                resume of a finished run is refused; no --checkpoint-dir is
+                refused
   6 secrets     rdkafka.sasl.password (accepted with PLAINTEXT, unused) on
                 every Kafka spec above: never in any output, log, checkpoint,
                 results or dead-letter file (one dead letter made on purpose),
@@ -111,12 +120,13 @@ class Env:
     def kafka(self, topic, query=""):
         return f"kafka://{self.bootstrap}/{topic}" + (f"?{query}" if query else "")
 
-    def starling_run(self, what, args, timeout=60):
+    def starling_run(self, what, args, timeout=60, extra_env=None):
         """Runs starling to its end (killed after `timeout` s); its output is
         kept for the secret search. Returns (returncode or None, output)."""
         try:
             r = subprocess.run([self.starling, *args], cwd=self.work, stdin=subprocess.DEVNULL,
-                               capture_output=True, text=True, timeout=timeout)
+                               capture_output=True, text=True, timeout=timeout,
+                               env={**os.environ, **(extra_env or {})})
         except subprocess.TimeoutExpired as e:
             out = text(e.stdout) + text(e.stderr)
             outputs.append((what, out))
@@ -134,10 +144,13 @@ class Env:
         children.append(p)
         return p
 
-    def consume(self, topic, timeout=60):
+    def consume(self, topic, timeout=60, isolation="read_committed"):
         """Every message of the topic from the start to its end:
-        [(partition, offset, key, value)], in partition then offset order."""
+        [(partition, offset, key, value)], in partition then offset order.
+        Committed messages only (as librdkafka reads by default), or with
+        isolation="read_uncommitted" the aborted ones too."""
         r = subprocess.run([self.kcat, "-C", "-b", self.bootstrap, "-t", topic, "-o", "beginning",
+                            "-X", f"isolation.level={isolation}",
                             "-e", "-q", "-f", "%p\t%o\t%k\t%s\n"],
                            stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
         if r.returncode != 0:
@@ -612,6 +625,104 @@ def check_broker_down(env):
           f"({len(msgs) - len(ref)} repeated or previews)", flush=True)
 
 
+# --- 7 ------------------------------------------------------------------------
+
+# Checkpoints every 1.5 s of a 5 s run whose 1 s windows close each second:
+# every transaction holds some results.
+EOS_PIPELINE = """name: e2eeos
+source: unused.jsonl
+watermark: 1s
+checkpoint: {interval: 1500ms}
+analyses:
+  - {name: langs, type: count, by: lang, window: 1s}
+  - {name: authors, type: distinct, of: author, window: 1s}
+  - {name: hashtags, type: top, by: hashtag, k: 5, window: 2s}
+sinks:
+  results: sqlite:unused.db
+"""
+
+
+def check_exactly_once(env):
+    print("--- 7 exactly-once results to Kafka: SIGKILL and failpoints, then --resume",
+          flush=True)
+    p = pipeline(env, "e2eeos", EOS_PIPELINE)
+    rc, out = env.starling_run("exactly-once reference run", [
+        "run", p, "--source", DOWN_GEN.replace("pace=1", "pace=0"),
+        "--results", "jsonl:eos-ref.jsonl"])
+    check("7 exactly-once: the reference run exits 0", rc == 0, tail(out))
+    with open(env.path("eos-ref.jsonl"), encoding="utf-8") as f:
+        ref = sorted(f.read().splitlines())
+
+    def sink(topic):
+        return env.kafka(topic, f"delivery=exactly-once&transactional_id=e2e-{topic}&"
+                                f"{SECRET_PROP}")
+
+    def compare(name, topic):
+        got = sorted(v for *_, v in env.consume(topic))
+        dup = len(got) - len(set(got))
+        check(f"7 exactly-once ({name}): committed messages are the uninterrupted run's "
+              f"results, each once", got == ref and len(ref) > 0,
+              f"{len(got)} messages ({dup} repeated) against {len(ref)}; missing "
+              f"{[x for x in ref if x not in got][:2]}; extra {[x for x in got if x not in ref][:2]}")
+        return got
+
+    # Killed from outside at some moment after the first checkpoint.
+    topic = env.topic("eos-kill", 3)
+    args = ["run", p, "--source", DOWN_GEN, "--results", sink(topic),
+            "--checkpoint-dir", "eos-kill"]
+    proc = env.spawn("exactly-once run killed", args, "eos-kill.log")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None and \
+            not os.path.exists(env.path("eos-kill", "checkpoint.bin")):
+        time.sleep(0.02)
+    time.sleep(1.0)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+    rc = proc.wait(timeout=10)
+    with open(env.path("eos-kill.log"), encoding="utf-8", errors="replace") as f:
+        outputs.append(("exactly-once run killed", f.read()))
+    check("7 exactly-once (SIGKILL): killed mid-run after a checkpoint", rc == -signal.SIGKILL,
+          f"exit {rc}")
+    rc, out = env.starling_run("exactly-once resumed", args + ["--resume"])
+    check("7 exactly-once (SIGKILL): --resume exits 0", rc == 0 and "resumed from" in out,
+          tail(out))
+    compare("SIGKILL", topic)
+
+    # Killed at the failpoints around the commit of the second checkpoint's
+    # transaction: before it (aborted: the first checkpoint holds), after it
+    # (committed: the second holds, from its candidate file).
+    for point, says in [("checkpoint-before-complete", "was not committed"),
+                        ("checkpoint-before-promote", "was committed before the run stopped")]:
+        topic = env.topic(point.replace("checkpoint-", "eos-"), 3)
+        args = ["run", p, "--source", DOWN_GEN, "--results", sink(topic),
+                "--checkpoint-dir", f"ck-{point}"]
+        rc, out = env.starling_run(f"exactly-once run killed at {point}", args,
+                                   extra_env={"STARLING_FAILPOINT": f"{point}:2"})
+        check(f"7 exactly-once ({point}): killed there, its candidate checkpoint left",
+              rc == -signal.SIGKILL and
+              os.path.exists(env.path(f"ck-{point}", "checkpoint.next.bin")),
+              f"exit {rc}; {tail(out)}")
+        seen = len(env.consume(topic, isolation="read_uncommitted"))
+        committed = len(env.consume(topic))
+        if point == "checkpoint-before-complete":
+            check(f"7 exactly-once ({point}): the open transaction's results are in the topic "
+                  f"but not committed", seen > committed, f"{seen} messages, {committed} committed")
+        rc, out = env.starling_run(f"exactly-once resumed after {point}", args + ["--resume"])
+        check(f"7 exactly-once ({point}): --resume says the output {says}, and exits 0",
+              rc == 0 and says in out, tail(out))
+        compare(point, topic)
+        if point == "checkpoint-before-promote":
+            rc, out = env.starling_run("resume of a finished exactly-once run",
+                                       args + ["--resume"])
+            check("7 exactly-once: a resume of the finished run is refused (it would write "
+                  "twice)", rc == 2 and "would write its output twice" in out, tail(out))
+            compare("after the refused resume", topic)
+    rc, out = env.starling_run("exactly-once without checkpoints", [
+        "run", p, "--source", DOWN_GEN, "--results", sink(topic)])
+    check("7 exactly-once: refused without --checkpoint-dir",
+          rc == 2 and "--checkpoint-dir" in out, tail(out))
+
+
 # --- 6 ------------------------------------------------------------------------
 
 def check_secrets(env, raw_topic):
@@ -731,7 +842,7 @@ def main():
         print(f"     ({time.monotonic() - t:.1f} s)", flush=True)
         for fn, args in [(check_analyser, (raw,)), (check_kill_resume, ()),
                          (check_results_to_kafka, ()), (check_broker_down, ()),
-                         (check_secrets, (raw,))]:
+                         (check_exactly_once, ()), (check_secrets, (raw,))]:
             if raw is None and args:
                 check(f"{fn.__name__}: needs check 1's topic", False)
                 continue

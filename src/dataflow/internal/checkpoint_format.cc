@@ -142,11 +142,23 @@ Result<CheckpointData> DecodeCheckpoint(std::string_view file, const std::string
   return d;
 }
 
-Status WriteCheckpoint(const std::string& dir, const CheckpointData& d) {
+namespace {
+
+void SyncDir(const std::string& dir) {
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace
+
+Status WriteCheckpoint(const std::string& dir, const CheckpointData& d, std::string_view name) {
   const std::string file = EncodeCheckpoint(d);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  const std::string path = dir + "/" + std::string(kCheckpointFile);
+  const std::string path = dir + "/" + std::string(name);
   const std::string tmp = path + ".tmp";
   // A failed write leaves no partial checkpoint.bin.tmp behind (on a full
   // disk it would keep the disk full); the last good checkpoint stays.
@@ -172,16 +184,31 @@ Status WriteCheckpoint(const std::string& dir, const CheckpointData& d) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     return fail(-1, "cannot install checkpoint", errno);
   }
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
+  SyncDir(dir);
   return Status::Ok();
 }
 
-Result<CheckpointData> ReadCheckpoint(const std::string& dir) {
-  const std::string path = dir + "/" + std::string(kCheckpointFile);
+Status PromoteCandidate(const std::string& dir) {
+  const std::string from = dir + "/" + std::string(kCandidateFile);
+  const std::string to = dir + "/" + std::string(kCheckpointFile);
+  if (std::rename(from.c_str(), to.c_str()) != 0) {
+    return IoError("cannot install checkpoint " + from + ": " + std::strerror(errno));
+  }
+  SyncDir(dir);
+  return Status::Ok();
+}
+
+Status RemoveCandidate(const std::string& dir) {
+  const std::string path = dir + "/" + std::string(kCandidateFile);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return IoError("cannot remove " + path + ": " + std::strerror(errno));
+  }
+  SyncDir(dir);
+  return Status::Ok();
+}
+
+Result<CheckpointData> ReadCheckpoint(const std::string& dir, std::string_view name) {
+  const std::string path = dir + "/" + std::string(name);
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return NotFound("no checkpoint in " + dir + " (" + path + " is missing)");
   std::string file;

@@ -29,6 +29,10 @@ namespace starling::dataflow::internal {
 
 inline constexpr std::string_view kCheckpointMagic = "STARLING-CHECKPOINT-5";
 inline constexpr std::string_view kCheckpointFile = "checkpoint.bin";
+// A run with a two-phase output (sink::PostSink::TwoPhase) writes each
+// checkpoint here first, completes the output, then renames it to
+// checkpoint.bin; a resume that finds it asks the output which one holds.
+inline constexpr std::string_view kCandidateFile = "checkpoint.next.bin";
 
 struct CheckpointData {
   std::string fingerprint;  // PipelineSpec::Fingerprint() of the run
@@ -75,10 +79,18 @@ Result<CheckpointData> DecodeCheckpoint(std::string_view file, const std::string
 // of the directory (created if missing). A failed write removes the
 // temporary file and keeps the previous checkpoint; the error names the cause
 // (ResourceExhausted on a full disk, else IoError).
-Status WriteCheckpoint(const std::string& dir, const CheckpointData& d);
+// `file` names it in dir (kCandidateFile for a candidate).
+Status WriteCheckpoint(const std::string& dir, const CheckpointData& d,
+                       std::string_view file = kCheckpointFile);
 
-// Reads dir/checkpoint.bin: NotFound when there is none, else as
-// DecodeCheckpoint.
-Result<CheckpointData> ReadCheckpoint(const std::string& dir);
+// Reads dir/checkpoint.bin (or `file`): NotFound when there is none, else
+// as DecodeCheckpoint.
+Result<CheckpointData> ReadCheckpoint(const std::string& dir,
+                                      std::string_view file = kCheckpointFile);
+
+// The candidate becomes dir/checkpoint.bin (rename, then fsync of dir).
+Status PromoteCandidate(const std::string& dir);
+// Removes dir's candidate, if any.
+Status RemoveCandidate(const std::string& dir);
 
 }  // namespace starling::dataflow::internal

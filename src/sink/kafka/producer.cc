@@ -10,8 +10,9 @@ namespace starling::sink::kafka {
 namespace {
 
 // Properties the sink's guarantees rest on.
-constexpr std::string_view kReserved[] = {"bootstrap.servers", "metadata.broker.list",
-                                          "enable.idempotence", "acks", "request.required.acks"};
+constexpr std::string_view kReserved[] = {
+    "bootstrap.servers",     "metadata.broker.list", "enable.idempotence",    "acks",
+    "request.required.acks", "transactional.id",     "transaction.timeout.ms"};
 
 Status Set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value,
            std::string_view what) {
@@ -49,6 +50,13 @@ Result<std::unique_ptr<Producer>> Producer::Open(ProducerOptions options) {
   for (const auto& [name, value] : mine) {
     if (st.ok()) st = Set(conf, name, value, o.describe);
   }
+  if (st.ok() && p->transactional()) {
+    st = Set(conf, "transactional.id", o.transactional_id, o.describe);
+    if (st.ok()) {
+      st = Set(conf, "transaction.timeout.ms", std::to_string(o.transaction_timeout.count()),
+               o.describe);
+    }
+  }
   for (const auto& [name, value] : o.properties) {
     if (!st.ok()) break;
     if (std::find(std::begin(kReserved), std::end(kReserved), name) != std::end(kReserved)) {
@@ -82,7 +90,147 @@ Result<std::unique_ptr<Producer>> Producer::Open(ProducerOptions options) {
                            "': " + rd_kafka_err2str(rd_kafka_last_error()));
   }
   STARLING_RETURN_IF_ERROR(p->CheckTopic());
+  if (p->transactional()) STARLING_RETURN_IF_ERROR(p->BeginTransactions());
   return p;
+}
+
+Status Producer::TxnStatus(rd_kafka_error_t* error, std::string_view what) {
+  if (error == nullptr) return Status::Ok();
+  std::string text = std::string(rd_kafka_error_string(error));
+  const bool fatal = rd_kafka_error_is_fatal(error) != 0;
+  const bool fenced = rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__FENCED ||
+                      rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+                      rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+  rd_kafka_error_destroy(error);
+  if (fenced) {
+    return Unavailable(o_.describe + ": " + std::string(what) +
+                       ": another producer took over transactional_id '" + o_.transactional_id +
+                       "' (fenced): give each run its own transactional_id (docs/kafka.md)");
+  }
+  return Unavailable(o_.describe + ": " + std::string(what) +
+                     (fatal ? " failed for good: " : ": ") + text + LastError());
+}
+
+Status Producer::BeginTransactions() {
+  const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
+  // Fences every earlier producer of the id; the transaction one left open
+  // (a run killed mid-way) is aborted before this returns.
+  STARLING_RETURN_IF_ERROR(
+      TxnStatus(rd_kafka_init_transactions(rk_, timeout_ms), "initializing transactions"));
+  STARLING_ASSIGN_OR_RETURN(sequence_, CommittedSequence());
+  STARLING_RETURN_IF_ERROR(TxnStatus(rd_kafka_begin_transaction(rk_), "beginning a transaction"));
+  in_transaction_ = true;
+  return Status::Ok();
+}
+
+Result<std::uint64_t> Producer::CommittedSequence() {
+  if (!transactional()) return Internal(o_.describe + ": not transactional");
+  // A consumer handle only asks the group coordinator (it joins nothing).
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  Status st = Set(conf, "bootstrap.servers", o_.brokers, o_.describe);
+  if (st.ok()) st = Set(conf, "group.id", MarkerGroup(), o_.describe);
+  if (st.ok()) st = Set(conf, "enable.auto.commit", "false", o_.describe);
+  // Waits for a transaction still committing (its offsets are not stable).
+  if (st.ok()) st = Set(conf, "isolation.level", "read_committed", o_.describe);
+  for (const auto& [name, value] : o_.properties) {
+    if (st.ok()) st = Set(conf, name, value, o_.describe + ": rdkafka");
+  }
+  if (!st.ok()) {
+    rd_kafka_conf_destroy(conf);
+    return st;
+  }
+  rd_kafka_conf_set_log_cb(
+      conf, [](const rd_kafka_t*, int level, const char* facility, const char* text) {
+        log::Debug("librdkafka {} [{}]: {}", level, facility, text);
+      });
+  char err[512];
+  rd_kafka_t* c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (c == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return InvalidArgument(o_.describe + ": " + err);
+  }
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(parts, o_.topic.c_str(), 0);
+  const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
+  rd_kafka_resp_err_t e = rd_kafka_committed(c, parts, timeout_ms);
+  if (e == RD_KAFKA_RESP_ERR_NO_ERROR) e = parts->elems[0].err;
+  const std::int64_t offset = parts->elems[0].offset;
+  rd_kafka_topic_partition_list_destroy(parts);
+  rd_kafka_destroy(c);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Unavailable(o_.describe + ": cannot read the committed transactions of '" +
+                       o_.transactional_id + "' (group " + MarkerGroup() + ") from brokers " +
+                       o_.brokers + ": " + rd_kafka_err2str(e));
+  }
+  return offset < 0 ? std::uint64_t{0} : static_cast<std::uint64_t>(offset);
+}
+
+Result<std::uint64_t> Producer::Prepare() {
+  if (!in_transaction_) return Internal(o_.describe + ": Prepare outside a transaction");
+  STARLING_RETURN_IF_ERROR(Flush());
+  const std::uint64_t next = sequence_ + 1;
+  rd_kafka_topic_partition_list_t* marker = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(marker, o_.topic.c_str(), 0)->offset =
+      static_cast<std::int64_t>(next);
+  rd_kafka_consumer_group_metadata_t* group =
+      rd_kafka_consumer_group_metadata_new(MarkerGroup().c_str());
+  const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
+  rd_kafka_error_t* error = rd_kafka_send_offsets_to_transaction(rk_, marker, group, timeout_ms);
+  rd_kafka_consumer_group_metadata_destroy(group);
+  rd_kafka_topic_partition_list_destroy(marker);
+  if (error != nullptr) {
+    const bool abort = rd_kafka_error_txn_requires_abort(error) != 0;
+    Status st = TxnStatus(error, "adding the transaction's marker");
+    if (abort) Abort();
+    return st;
+  }
+  prepared_ = true;
+  return next;
+}
+
+Status Producer::Commit(bool begin_next) {
+  if (!in_transaction_) return Internal(o_.describe + ": Commit outside a transaction");
+  STARLING_RETURN_IF_ERROR(Sticky());
+  const auto deadline = std::chrono::steady_clock::now() + o_.timeout;
+  for (;;) {
+    const auto left =
+        std::max<std::int64_t>(1, Millis(deadline - std::chrono::steady_clock::now()));
+    rd_kafka_error_t* error =
+        rd_kafka_commit_transaction(rk_, static_cast<int>(std::min<std::int64_t>(left, 1 << 30)));
+    if (error == nullptr) break;
+    if (rd_kafka_error_is_retriable(error) && std::chrono::steady_clock::now() < deadline) {
+      rd_kafka_error_destroy(error);
+      continue;
+    }
+    const bool abort = rd_kafka_error_txn_requires_abort(error) != 0;
+    Status st = TxnStatus(error, "committing the transaction");
+    if (abort) Abort();
+    in_transaction_ = false;
+    return st;
+  }
+  if (prepared_) ++sequence_;
+  prepared_ = false;
+  in_transaction_ = false;
+  // A transaction begun is local until something is written in it: one
+  // left unused at Close costs nothing.
+  if (!begin_next) return Status::Ok();
+  STARLING_RETURN_IF_ERROR(TxnStatus(rd_kafka_begin_transaction(rk_), "beginning a transaction"));
+  in_transaction_ = true;
+  return Status::Ok();
+}
+
+void Producer::Abort() {
+  if (rk_ == nullptr || !in_transaction_) return;
+  in_transaction_ = false;
+  const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
+  rd_kafka_error_t* error = rd_kafka_abort_transaction(rk_, timeout_ms);
+  if (error != nullptr) {
+    log::Warn(
+        "{}: aborting the transaction: {} (the brokers abort it after "
+        "transaction_timeout)",
+        o_.describe, rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+  }
 }
 
 Status Producer::CheckTopic() {
@@ -115,7 +263,14 @@ Status Producer::CheckTopic() {
 
 Producer::~Producer() {
   if (rk_ == nullptr) return;
-  // Not closed: an error path. Nothing waits for brokers that may be down.
+  // Not closed: an error path. Nothing waits long for brokers that may be
+  // down; an open transaction is aborted (else the brokers abort it after
+  // transaction_timeout, and readers wait for it until then).
+  if (in_transaction_) {
+    rd_kafka_error_t* error = rd_kafka_abort_transaction(
+        rk_, static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 5000)));
+    if (error != nullptr) rd_kafka_error_destroy(error);
+  }
   rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(rk_, 0);
   if (rkt_ != nullptr) rd_kafka_topic_destroy(rkt_);
@@ -211,6 +366,13 @@ Status Producer::Flush() {
 Status Producer::Close() {
   if (rk_ == nullptr) return Status::Ok();
   Status st = gave_up_.ok() ? Flush() : gave_up_;
+  if (st.ok() && in_transaction_) {
+    // The end of the run: what the last transaction holds is final, and its
+    // marker tells a later --resume that the run went past its checkpoint.
+    auto prepared = Prepare();
+    st = prepared.ok() ? Commit(/*begin_next=*/false) : prepared.status();
+  }
+  if (in_transaction_) Abort();
   rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(rk_, 0);
   rd_kafka_topic_destroy(rkt_);

@@ -1,0 +1,44 @@
+// File: common/failpoint.cc
+#include "common/failpoint.h"
+
+#include <atomic>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+namespace starling {
+namespace {
+
+struct Armed {
+  std::string name;      // empty: no failpoint armed
+  std::uint64_t at = 1;  // the hit that kills
+  std::atomic<std::uint64_t> hits{0};
+};
+
+Armed& Point() {
+  static Armed* armed = [] {
+    auto* a = new Armed;
+    const char* env = std::getenv("STARLING_FAILPOINT");
+    if (env == nullptr) return a;
+    std::string spec = env;
+    const std::size_t colon = spec.rfind(':');
+    if (colon != std::string::npos) {
+      a->at = std::strtoull(spec.c_str() + colon + 1, nullptr, 10);
+      spec.resize(colon);
+    }
+    a->name = spec;
+    return a;
+  }();
+  return *armed;
+}
+
+}  // namespace
+
+void Failpoint(std::string_view name) {
+  Armed& a = Point();
+  if (a.name.empty() || a.name != name) return;
+  if (a.hits.fetch_add(1) + 1 == a.at) std::raise(SIGKILL);
+}
+
+}  // namespace starling
