@@ -487,6 +487,154 @@ TEST(DeadLetterWriter, RestoresTheFileOfTheCheckpoint) {
   EXPECT_TRUE(unkept.RestoreCommit("12").ok());
 }
 
+// A two-phase output in memory, as a Kafka transaction: what is written
+// goes to `pending`, is visible (in `log->committed`) only once a prepared
+// transaction commits, and a new sink aborts what an earlier one left
+// pending. `log` outlives the runs, as the brokers do. fail_at = N makes the
+// first CheckpointComplete from the N-th on whose transaction holds results
+// fail, before the commit (`commit_first` false: the run "dies" with its
+// transaction open) or after it (true: it dies between the commit and the
+// checkpoint's rename).
+struct TransactionLog {
+  std::vector<model::WindowResult> committed;
+  std::uint64_t sequence = 0;  // the marker of the last transaction committed
+};
+
+class TransactionalResults final : public sink::ResultSink {
+ public:
+  TransactionalResults(TransactionLog* log, int fail_at, bool commit_first)
+      : log_(log), fail_at_(fail_at), commit_first_(commit_first), next_(log->sequence) {}
+  Status Write(const model::WindowResult& r) override {
+    pending_.push_back(r);
+    return Status::Ok();
+  }
+  Status Flush() override { return Status::Ok(); }
+  Status Close() override {  // the end of a run commits the last transaction
+    prepared_ = ++next_;
+    return Commit();
+  }
+  std::string Describe() const override { return "transactions in memory"; }
+  std::string CommitName() const override { return "memory-transactions"; }
+  bool TwoPhase() const override { return true; }
+  Result<std::string> CheckpointCommit() override {
+    prepared_ = ++next_;
+    return std::to_string(prepared_);
+  }
+  Status CheckpointComplete() override {
+    ++completes_;
+    const bool fail = fail_at_ > 0 && completes_ >= fail_at_ && !pending_.empty();
+    if (fail) failed_at_ = completes_;
+    if (fail && !commit_first_) return Unavailable("died before the commit");
+    STARLING_RETURN_IF_ERROR(Commit());
+    if (fail) return Unavailable("died after the commit");
+    return Status::Ok();
+  }
+  Result<bool> CheckpointCompleted(std::string_view token) override {
+    ++asked_;
+    return log_->sequence == std::stoull(std::string(token));
+  }
+  Status RestoreCommit(std::string_view token) override {
+    if (log_->sequence != std::stoull(std::string(token))) {
+      return InvalidArgument("the checkpoint's transaction is not the last committed");
+    }
+    return Status::Ok();
+  }
+  int asked() const { return asked_; }
+  int failed_at() const { return failed_at_; }
+
+ private:
+  Status Commit() {
+    for (auto& r : pending_) log_->committed.push_back(std::move(r));
+    pending_.clear();
+    log_->sequence = prepared_;
+    return Status::Ok();
+  }
+
+  TransactionLog* log_;
+  int fail_at_;
+  bool commit_first_;
+  std::uint64_t next_;
+  std::uint64_t prepared_ = 0;
+  int completes_ = 0;
+  int asked_ = 0;
+  int failed_at_ = 0;
+  std::vector<model::WindowResult> pending_;
+};
+
+// Killed around a two-phase output's commit, a run resumes from the
+// checkpoint the output holds (the candidate when the commit happened, the
+// one before when it did not): every result is committed exactly once, as
+// in an uninterrupted run; and resuming the finished run is refused.
+TEST(Runtime, TwoPhaseOutputIsExactlyOnceAroundItsCommit) {
+  const Input in = MakeInput(5, 3000, 40000, 5 * kSecond);
+  const PipelineSpec spec = FullSpec();
+  for (int workers : {1, 2}) {
+    CollectingResults uninterrupted;
+    {
+      MemorySource source(in.lines);
+      RunOptions plain;
+      plain.workers = workers;
+      plain.result_sinks = {&uninterrupted};
+      ASSERT_TRUE(RunPipeline(spec, source, plain).ok());
+    }
+    ASSERT_GT(uninterrupted.all.size(), 10u);
+    for (bool commit_first : {false, true}) {
+      const std::string label = std::string(commit_first ? "after" : "before") +
+                                " the commit, workers " + std::to_string(workers);
+      const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-two-phase";
+      std::filesystem::remove_all(dir);
+      TransactionLog log;
+      RunOptions options;
+      options.workers = workers;
+      options.checkpoint_dir = dir;
+      options.checkpoint_interval = std::chrono::milliseconds(0);  // at every batch
+      {
+        MemorySource source(in.lines);
+        TransactionalResults sink(&log, /*fail_at=*/3, commit_first);
+        options.result_sinks = {&sink};
+        auto stats = RunPipeline(spec, source, options);
+        ASSERT_FALSE(stats.ok()) << label;  // "killed" at a checkpoint with results
+        ASSERT_GE(sink.failed_at(), 3) << label;
+        ASSERT_TRUE(std::filesystem::exists(dir + "/checkpoint.next.bin")) << label;
+        ASSERT_TRUE(std::filesystem::exists(dir + "/checkpoint.bin")) << label;
+        EXPECT_EQ(log.sequence,
+                  static_cast<std::uint64_t>(sink.failed_at() - (commit_first ? 0 : 1)))
+            << label;
+      }
+      {
+        MemorySource source(in.lines);
+        TransactionalResults sink(&log, 0, false);
+        options.result_sinks = {&sink};
+        options.resume = true;
+        auto stats = RunPipeline(spec, source, options);
+        ASSERT_TRUE(stats.ok()) << label << ": " << stats.status().ToString();
+        EXPECT_EQ(sink.asked(), 1) << label;
+        ASSERT_TRUE(sink.Close().ok());
+        EXPECT_FALSE(std::filesystem::exists(dir + "/checkpoint.next.bin")) << label;
+      }
+      // Each result once: the same multiset as the uninterrupted run's.
+      auto key = [](const model::WindowResult& r) {
+        std::string k = r.analysis + "|" + std::to_string(r.window_start) + "|" +
+                        std::to_string(r.window_end) + "|" + (r.final ? "f" : "p");
+        for (const auto& row : r.rows) k += "|" + row.key + "=" + std::to_string(row.count);
+        return k;
+      };
+      std::multiset<std::string> want, got;
+      for (const auto& r : uninterrupted.all) want.insert(key(r));
+      for (const auto& r : log.committed) got.insert(key(r));
+      EXPECT_EQ(got, want) << label << ": " << got.size() << " committed, " << want.size()
+                           << " in the uninterrupted run";
+      {
+        MemorySource source(in.lines);
+        TransactionalResults sink(&log, 0, false);
+        options.result_sinks = {&sink};
+        auto stats = RunPipeline(spec, source, options);
+        EXPECT_EQ(stats.status().code(), StatusCode::kInvalidArgument) << label;
+      }
+    }
+  }
+}
+
 TEST(Runtime, RefusesACheckpointOfAnotherPipeline) {
   const Input in = MakeInput(3, 200, 40000, kSecond);
   const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-other";
