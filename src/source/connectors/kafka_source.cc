@@ -6,9 +6,11 @@
 // consumer group (cooperative rebalancing); without, this source reads every
 // partition itself. stop=end reads up to the end offsets seen at start.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <set>
 
@@ -23,6 +25,8 @@ using kafka::Offsets;
 
 // How long one Next() waits for a message before it answers TryAgain.
 constexpr int kPollMs = 20;
+// Messages one batch read takes from the consumer's queue at most.
+constexpr std::size_t kBatch = 1024;
 
 // Properties the source's guarantees rest on: offsets are Starling's.
 constexpr std::string_view kReserved[] = {
@@ -49,6 +53,8 @@ class KafkaSource final : public RecordSource {
 
   ~KafkaSource() override {
     pending_.reset();
+    ready_.clear();
+    if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
     if (rk_ == nullptr) return;
     // Leaves the group (its revoke callback runs here; nothing to commit),
     // while the members the callbacks use are still alive.
@@ -98,6 +104,7 @@ class KafkaSource final : public RecordSource {
     conf.release();  // rd_kafka_new owns it now
     rk_.reset(rk);
     rd_kafka_poll_set_consumer(rk);
+    queue_ = rd_kafka_queue_get_consumer(rk);
     STARLING_RETURN_IF_ERROR(ReadPartitions());
     {
       std::lock_guard lock(mu_);
@@ -110,18 +117,19 @@ class KafkaSource final : public RecordSource {
 
   Result<bool> Next(Record* out) override {
     if (Throttled()) return TryAgain("max_rate");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kPollMs);
-    for (;;) {
-      STARLING_RETURN_IF_ERROR(Start());
-      if (AtEnd()) return false;
-      if (!pending_) {
+    TakeReady();
+    if (!pending_) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kPollMs);
+      for (;;) {
+        STARLING_RETURN_IF_ERROR(Start());
+        if (AtEnd()) return false;
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         STARLING_RETURN_IF_ERROR(Fetch(static_cast<int>(std::max<std::int64_t>(0, left.count()))));
+        if (pending_) break;
+        if (AtEnd()) return false;
+        if (std::chrono::steady_clock::now() >= deadline) return TryAgain("no message now");
       }
-      if (pending_) break;
-      if (AtEnd()) return false;
-      if (std::chrono::steady_clock::now() >= deadline) return TryAgain("no message now");
     }
     kafka::Message m = std::move(pending_);
     const std::int32_t p = m->partition;
@@ -167,6 +175,7 @@ class KafkaSource final : public RecordSource {
 
   bool WouldWait() override {
     if (Throttled()) return true;
+    TakeReady();
     if (pending_) return false;
     if (!Start().ok()) return false;  // Next reports it
     if (AtEnd()) return false;
@@ -358,7 +367,7 @@ class KafkaSource final : public RecordSource {
   // A bounded read is over when this consumer holds partitions and each
   // has reached the end seen at start.
   bool AtEnd() const {
-    if (!c_.bounded || !started_ || pending_) return false;
+    if (!c_.bounded || !started_ || pending_ || !ready_.empty()) return false;
     std::lock_guard lock(mu_);
     if (!c_.group.empty() && !ever_assigned_) return false;
     for (std::int32_t p : assigned_) {
@@ -370,9 +379,89 @@ class KafkaSource final : public RecordSource {
     return true;
   }
 
-  // Polls the consumer up to timeout_ms for one message; events (partition
-  // ends, errors, rebalances) are handled on the way.
+  // Applies the partition ends at the front of ready_ and moves its first
+  // message to pending_ (the batch read's hand-out, in the order read).
+  void TakeReady() {
+    while (!pending_ && !ready_.empty()) {
+      kafka::Message m = std::move(ready_.front());
+      ready_.pop_front();
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        pending_ = std::move(m);
+      } else {
+        ApplyEnd(*m);
+      }
+    }
+  }
+
+  // A partition's end (RD_KAFKA_RESP_ERR__PARTITION_EOF), once every
+  // message before it is handed out.
+  void ApplyEnd(const rd_kafka_message_t& m) {
+    std::lock_guard lock(mu_);
+    health_.connected = true;
+    if (assigned_.contains(m.partition) && m.offset >= 0) {
+      std::int64_t& next = next_[m.partition];
+      next = std::max(next, m.offset);
+      held_dirty_ = true;
+    }
+  }
+
+  // Waits up to timeout_ms for messages. Without a group they are read in
+  // batches (rd_kafka_consume_batch_queue) into ready_: no rebalance can
+  // fall between them. In a group one message a poll, so a rebalance
+  // callback (which sets the offsets from next_) never runs while messages
+  // read before it wait to be handed out.
   Status Fetch(int timeout_ms) {
+    return c_.group.empty() ? FetchBatch(timeout_ms) : FetchOne(timeout_ms);
+  }
+
+  Status FetchBatch(int timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+      std::array<rd_kafka_message_t*, kBatch> raw{};
+      const ssize_t n = rd_kafka_consume_batch_queue(queue_, timeout_ms, raw.data(), raw.size());
+      if (n < 0) {
+        return Unavailable(c_.describe + ": " + kafka::ErrorText(rd_kafka_last_error()));
+      }
+      {
+        std::lock_guard lock(mu_);
+        for (ssize_t i = 0; i < n; ++i) {
+          kafka::Message m(raw[static_cast<std::size_t>(i)]);
+          if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            health_.connected = true;
+            if (!origins_.contains(m->partition)) continue;   // a partition added since start
+            if (!assigned_.contains(m->partition)) continue;  // not read here
+            ready_.push_back(std::move(m));
+          } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            ready_.push_back(std::move(m));  // applied in order, by TakeReady
+          } else {
+            health_.last_error = kafka::ErrorText(m->err);
+          }
+        }
+      }
+      TakeReady();
+      STARLING_RETURN_IF_ERROR(Fatal());
+      if (pending_ || n == 0 || std::chrono::steady_clock::now() >= deadline || AtEnd()) {
+        return Status::Ok();
+      }
+      timeout_ms = static_cast<int>(std::max<std::int64_t>(
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                   std::chrono::steady_clock::now())
+                 .count()));
+    }
+  }
+
+  Status Fatal() {
+    char err[512];
+    const rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(rk_.get(), err, sizeof err);
+    if (fatal != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Unavailable(c_.describe + ": fatal consumer error: " + err);
+    }
+    return Status::Ok();
+  }
+
+  // One message (or none) from the consumer; events (partition ends,
+  // errors, rebalances) are handled on the way.
+  Status FetchOne(int timeout_ms) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
       kafka::Message m(rd_kafka_consumer_poll(rk_.get(), timeout_ms));
@@ -386,22 +475,12 @@ class KafkaSource final : public RecordSource {
           return Status::Ok();
         }
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-          std::lock_guard lock(mu_);
-          health_.connected = true;
-          if (assigned_.contains(m->partition) && m->offset >= 0) {
-            std::int64_t& next = next_[m->partition];
-            next = std::max(next, m->offset);
-            held_dirty_ = true;
-          }
+          ApplyEnd(*m);
         } else {
           NoteError(kafka::ErrorText(m->err));
         }
       }
-      char err[512];
-      const rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(rk_.get(), err, sizeof err);
-      if (fatal != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return Unavailable(c_.describe + ": fatal consumer error: " + err);
-      }
+      STARLING_RETURN_IF_ERROR(Fatal());
       if (!m || std::chrono::steady_clock::now() >= deadline || AtEnd()) return Status::Ok();
       timeout_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                         deadline - std::chrono::steady_clock::now())
@@ -500,7 +579,10 @@ class KafkaSource final : public RecordSource {
   std::map<std::int32_t, std::int64_t> high_;
   bool started_ = false;
   kafka::Message pending_;  // polled by WouldWait, handed out by the next Next
-  std::string buf_;         // the record Next handed out, with its padding
+  // Read in the batch after pending_ (no group): messages and partition ends.
+  std::deque<kafka::Message> ready_;
+  rd_kafka_queue_t* queue_ = nullptr;  // the consumer's queue
+  std::string buf_;                    // the record Next handed out, with its padding
   std::uint64_t line_ = 0;
   std::uint64_t handed_ = 0;  // records handed out (max_rate)
   std::chrono::steady_clock::time_point rate_start_{};
