@@ -102,8 +102,8 @@ Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
       }
       // RunOptions::on_idle: a quiet partitioned source gets an empty
       // chunk every idle_timeout, at which the router finds it idle.
-      if (!batch && options_.on_idle && partition_epoch_ != 0 &&
-          spec_.idle_timeout.count() > 0 && clock_.Steady() - last_cut_ >= spec_.idle_timeout) {
+      if (!batch && options_.on_idle && partition_epoch_ != 0 && spec_.idle_timeout.count() > 0 &&
+          clock_.Steady() - last_cut_ >= spec_.idle_timeout) {
         break;
       }
       auto wake = clock_.Steady() + std::chrono::milliseconds(1);
