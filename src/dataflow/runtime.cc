@@ -347,6 +347,7 @@ class Run {
   void RouteChunk(Chunk& c) {
     PlaceBlockLines(c);
     router_.Run(c);
+    c.emit_open = c.idle && c.batch_end && options_.on_idle != nullptr;
     MaybeBarrier(c);
     if (c.checkpoint != 0) {
       std::string snap;

@@ -65,6 +65,15 @@ struct RunStats {
   std::optional<source::SourceHealth> source_health;
 };
 
+// A window still open (RunOptions::on_idle): the latest partial of each
+// keyed partition of the engine (nullptr where one has none).
+struct OpenWindow {
+  std::uint32_t analysis = 0;
+  model::TimestampUs start = 0;
+  model::TimestampUs end = 0;
+  std::vector<const Partial*> partials;
+};
+
 struct RunOptions {
   int workers = 1;  // >= 1; the default of the CLI is the number of cores
   parse::ParseOptions parse;
@@ -93,6 +102,16 @@ struct RunOptions {
   // Called on the collector's thread after a chunk whose watermark moved
   // (and after the partials it closed), with the new watermark.
   std::function<Status(model::TimestampUs watermark)> on_watermark;
+  // Scale-out, with on_final_partials: called on the collector's thread
+  // when every partition a partitioned source holds has become idle (no
+  // post for the pipeline's idle_timeout, as the router judges it), with
+  // every window still open and its partials as they stand (after the
+  // finals and the watermark of that chunk): what this input holds of
+  // them for as long as it stays idle. Called with idle false (and no
+  // windows) before the results of the chunk in which a partition has a
+  // post again. A quiet source in record mode gets an empty chunk every
+  // idle_timeout, so that idleness is noticed without a record.
+  std::function<Status(bool idle, const std::vector<OpenWindow>& open)> on_idle;
   // Early results: every this often (processing time; 0: never) windows
   // still open are emitted as previews, so a live view need not wait for a
   // window to end. Finals are unchanged.

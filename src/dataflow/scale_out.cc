@@ -12,7 +12,10 @@
 namespace starling::dataflow::scale_out {
 namespace {
 
-constexpr std::string_view kMagic = "SPM1";  // starling partials message, version 1
+// Starling partials message, version 2 (kIdleWindow); version 1 (no
+// kIdleWindow, the same bytes otherwise) still decodes.
+constexpr std::string_view kMagic = "SPM2";
+constexpr std::string_view kMagicV1 = "SPM1";
 
 void SavePartial(ByteWriter& w, const Partial& p) {
   w.PutVarint(p.analysis);
@@ -147,7 +150,8 @@ std::string EncodeMessage(const PartialsMessage& m) {
 
 Result<PartialsMessage> DecodeMessage(std::string_view bytes) {
   const Status bad = MalformedInput("scale-out: not a partials message");
-  if (!bytes.starts_with(kMagic)) return bad;
+  const bool v1 = bytes.starts_with(kMagicV1);
+  if (!v1 && !bytes.starts_with(kMagic)) return bad;
   ByteReader r(bytes.substr(kMagic.size()));
   PartialsMessage m;
   std::uint8_t type = 0;
@@ -165,7 +169,11 @@ Result<PartialsMessage> DecodeMessage(std::string_view bytes) {
     m.idle = idle != 0;
     return m;
   }
-  if (type != static_cast<std::uint8_t>(PartialsMessage::Type::kWindow)) return bad;
+  if (type == static_cast<std::uint8_t>(PartialsMessage::Type::kIdleWindow) && !v1) {
+    m.type = PartialsMessage::Type::kIdleWindow;
+  } else if (type != static_cast<std::uint8_t>(PartialsMessage::Type::kWindow)) {
+    return bad;
+  }
   std::uint64_t analysis = 0, n = 0;
   if (!r.GetVarint(&analysis) || analysis > std::numeric_limits<std::uint32_t>::max() ||
       !r.GetSigned(&m.start) || !r.GetSigned(&m.end) || !r.GetCount(&n)) {
@@ -197,6 +205,9 @@ Status Merger::Add(const PartialsMessage& m) {
     // A replayed partition sends an older watermark again: never back.
     clock->second.watermark = std::max(clock->second.watermark, m.watermark);
     clock->second.idle = m.idle;
+    // Back (or a replay of the partition from before it went idle): it
+    // holds windows back again and sends their final partials.
+    if (!m.idle) DropIdlePartials(m.partition);
     return Advance();
   }
   if (m.analysis >= spec_.analyses.size()) {
@@ -205,16 +216,41 @@ Status Merger::Add(const PartialsMessage& m) {
   }
   const std::int64_t lateness = spec_.allowed_lateness.count();
   if (SaturatingAdd(m.end, lateness) <= watermark_) {
-    ++stats_.late;  // written already: a replay's copy
+    // Written already: a replay's copy; or, from a partition back from
+    // idle, posts one process would have found late (the partition's
+    // watermark starts again at the pipeline's).
+    ++stats_.late;
     return Status::Ok();
   }
-  auto& parts = open_[Key{m.end, m.start, m.analysis}];
+  const Key key{m.end, m.start, m.analysis};
+  if (m.type == PartialsMessage::Type::kIdleWindow) {
+    const auto final = open_.find(key);
+    if (final != open_.end() && final->second.contains(m.partition)) {
+      ++stats_.duplicates;  // its final partials came first (a replay's idle partials)
+      return Status::Ok();
+    }
+    idle_[key][m.partition] = m.partials;  // the latest: as the partition stands now
+    return Status::Ok();
+  }
+  auto& parts = open_[key];
   if (parts.contains(m.partition)) {
     ++stats_.duplicates;  // the same partials again (deterministic per partition)
     return Status::Ok();
   }
   parts.emplace(m.partition, m.partials);
+  // Final partials replace the idle ones of the same window.
+  const auto idle = idle_.find(key);
+  if (idle != idle_.end() && idle->second.erase(m.partition) > 0 && idle->second.empty()) {
+    idle_.erase(idle);
+  }
   return Status::Ok();
+}
+
+void Merger::DropIdlePartials(std::int32_t partition) {
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    it->second.erase(partition);
+    it = it->second.empty() ? idle_.erase(it) : std::next(it);
+  }
 }
 
 Status Merger::Advance() {
@@ -228,11 +264,23 @@ Status Merger::Advance() {
   if (!any || lowest <= watermark_) return Status::Ok();
   watermark_ = lowest;
   const std::int64_t lateness = spec_.allowed_lateness.count();
-  while (!open_.empty()) {
-    const auto it = open_.begin();
-    if (SaturatingAdd(std::get<0>(it->first), lateness) > watermark_) break;
-    STARLING_RETURN_IF_ERROR(Emit(it->first, it->second));
-    open_.erase(it);
+  while (!open_.empty() || !idle_.empty()) {
+    // The next window in window-end order, of either map.
+    const bool from_open =
+        !open_.empty() && (idle_.empty() || open_.begin()->first <= idle_.begin()->first);
+    const Key key = from_open ? open_.begin()->first : idle_.begin()->first;
+    if (SaturatingAdd(std::get<0>(key), lateness) > watermark_) break;
+    Parts parts;
+    if (const auto it = open_.find(key); it != open_.end()) {
+      parts = std::move(it->second);
+      open_.erase(it);
+    }
+    if (const auto it = idle_.find(key); it != idle_.end()) {
+      // An idle partition's idle partials, where it sent no final ones.
+      for (auto& [p, partials] : it->second) parts.emplace(p, std::move(partials));
+      idle_.erase(it);
+    }
+    STARLING_RETURN_IF_ERROR(Emit(key, parts));
   }
   return Status::Ok();
 }
@@ -245,7 +293,7 @@ Status Merger::Finish() {
   return Advance();
 }
 
-Status Merger::Emit(const Key& key, const std::map<std::int32_t, std::vector<Partial>>& parts) {
+Status Merger::Emit(const Key& key, const Parts& parts) {
   const std::vector<Partial> added = AddUp(parts);
   std::vector<const Partial*> partials;
   for (const Partial& p : added) partials.push_back(&p);
@@ -271,23 +319,14 @@ void Merger::Save(ByteWriter& w) const {
     w.PutSigned(clock.watermark);
     w.PutU8(clock.idle ? 1 : 0);
   }
-  w.PutVarint(open_.size());
-  for (const auto& [key, parts] : open_) {
-    w.PutSigned(std::get<0>(key));
-    w.PutSigned(std::get<1>(key));
-    w.PutVarint(std::get<2>(key));
-    w.PutVarint(parts.size());
-    for (const auto& [p, partials] : parts) {
-      w.PutSigned(p);
-      w.PutVarint(partials.size());
-      for (const Partial& partial : partials) SavePartial(w, partial);
-    }
-  }
+  SaveWindows(w, open_);
   for (const auto& m : mergers_) m->Save(w);
   for (std::uint64_t v :
        {stats_.windows, stats_.duplicates, stats_.late, stats_.unknown, stats_.malformed}) {
     w.PutVarint(v);
   }
+  // Appended: a state saved before idle partials existed ends above.
+  SaveWindows(w, idle_);
 }
 
 Status Merger::Load(ByteReader& r) {
@@ -303,33 +342,56 @@ Status Merger::Load(ByteReader& r) {
     clock.idle = idle != 0;
     clocks_[static_cast<std::int32_t>(p)] = clock;
   }
-  if (!r.GetCount(&n)) return bad;
-  open_.clear();
-  for (std::uint64_t i = 0; i < n; ++i) {
-    std::int64_t end = 0, start = 0;
-    std::uint64_t analysis = 0, count = 0;
-    if (!r.GetSigned(&end) || !r.GetSigned(&start) || !r.GetVarint(&analysis) ||
-        analysis >= spec_.analyses.size() || !r.GetCount(&count)) {
-      return bad;
-    }
-    auto& parts = open_[Key{end, start, static_cast<std::uint32_t>(analysis)}];
-    for (std::uint64_t j = 0; j < count; ++j) {
-      std::int64_t p = 0;
-      std::uint64_t m = 0;
-      if (!r.GetSigned(&p) || !r.GetCount(&m)) return bad;
-      std::vector<Partial>& partials = parts[static_cast<std::int32_t>(p)];
-      partials.resize(m);
-      for (Partial& partial : partials) {
-        if (!LoadPartial(r, &partial)) return bad;
-      }
-    }
-  }
+  if (!LoadWindows(r, &open_)) return bad;
   for (auto& m : mergers_) STARLING_RETURN_IF_ERROR(m->Load(r));
   for (std::uint64_t* v :
        {&stats_.windows, &stats_.duplicates, &stats_.late, &stats_.unknown, &stats_.malformed}) {
     if (!r.GetVarint(v)) return bad;
   }
+  idle_.clear();
+  if (!r.done() && !LoadWindows(r, &idle_)) return bad;
   return Status::Ok();
+}
+
+void Merger::SaveWindows(ByteWriter& w, const std::map<Key, Parts>& windows) {
+  w.PutVarint(windows.size());
+  for (const auto& [key, parts] : windows) {
+    w.PutSigned(std::get<0>(key));
+    w.PutSigned(std::get<1>(key));
+    w.PutVarint(std::get<2>(key));
+    w.PutVarint(parts.size());
+    for (const auto& [p, partials] : parts) {
+      w.PutSigned(p);
+      w.PutVarint(partials.size());
+      for (const Partial& partial : partials) SavePartial(w, partial);
+    }
+  }
+}
+
+bool Merger::LoadWindows(ByteReader& r, std::map<Key, Parts>* windows) const {
+  std::uint64_t n = 0;
+  if (!r.GetCount(&n)) return false;
+  windows->clear();
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::int64_t end = 0, start = 0;
+    std::uint64_t analysis = 0, count = 0;
+    if (!r.GetSigned(&end) || !r.GetSigned(&start) || !r.GetVarint(&analysis) ||
+        analysis >= spec_.analyses.size() || !r.GetCount(&count)) {
+      return false;
+    }
+    auto& parts = (*windows)[Key{end, start, static_cast<std::uint32_t>(analysis)}];
+    for (std::uint64_t j = 0; j < count; ++j) {
+      std::int64_t p = 0;
+      std::uint64_t m = 0;
+      if (!r.GetSigned(&p) || !r.GetCount(&m)) return false;
+      std::vector<Partial>& partials = parts[static_cast<std::int32_t>(p)];
+      partials.resize(m);
+      for (Partial& partial : partials) {
+        if (!LoadPartial(r, &partial)) return false;
+      }
+    }
+  }
+  return true;
 }
 
 }  // namespace starling::dataflow::scale_out

@@ -44,10 +44,18 @@ PipelineSpec PartitionSpec(const PipelineSpec& spec);
 
 // One message from a partition's engine to the merger.
 struct PartialsMessage {
-  enum class Type : std::uint8_t { kWindow = 1, kWatermark = 2 };
+  // kIdleWindow: a window still open in the partition's engine when the
+  // partition went idle, and its partials so far ("idle partials"); sent
+  // before the idle marker. They hold every post the partition has for
+  // that window for as long as it stays idle: the merger adds them when it
+  // writes the window while the partition is idle (one process would have
+  // the partition's posts in that window), unless the partition's final
+  // partials for it came first (they replace them).
+  enum class Type : std::uint8_t { kWindow = 1, kWatermark = 2, kIdleWindow = 3 };
   Type type = Type::kWindow;
   std::int32_t partition = 0;
-  // kWindow: a final window of one analysis and its partials.
+  // kWindow: a final window of one analysis and its partials (kIdleWindow:
+  // an open one).
   std::uint32_t analysis = 0;
   model::TimestampUs start = 0;
   model::TimestampUs end = 0;
@@ -59,6 +67,8 @@ struct PartialsMessage {
   bool idle = false;
 };
 
+// Version 2 ("SPM2": kIdleWindow added). Version 1 messages (kWindow and
+// kWatermark, the same bytes after the magic) still decode.
 std::string EncodeMessage(const PartialsMessage& m);
 // MalformedInput for bytes EncodeMessage did not make.
 Result<PartialsMessage> DecodeMessage(std::string_view bytes);
@@ -66,16 +76,19 @@ Result<PartialsMessage> DecodeMessage(std::string_view bytes);
 struct MergerStats {
   std::uint64_t windows = 0;     // final results written
   std::uint64_t duplicates = 0;  // partials already had (a partition replayed)
-  std::uint64_t late = 0;        // partials of a window already written
+  std::uint64_t late = 0;        // partials (final or idle) of a window already written
   std::uint64_t unknown = 0;     // messages of a partition added after the merger started
   std::uint64_t malformed = 0;   // messages that did not decode (the runtime counts them)
 };
 
 // Combines the partials of every partition. A window is final once every
-// partition's watermark (the last marker it sent that is not idle) is at or
-// past its end plus the allowed lateness; then its partials are added key by
-// key, merged by the analysis's own merger (ranked and cut to k) and
-// written to the sinks, in window-end order.
+// partition that is not idle has a watermark (the last marker it sent) at
+// or past its end plus the allowed lateness; then its partials are added
+// key by key, merged by the analysis's own merger (ranked and cut to k) and
+// written to the sinks, in window-end order. An idle partition's part of
+// it is its final partials if it sent them, else its idle partials
+// (kIdleWindow, kept until the partition is back: its next marker that is
+// not idle drops them, as it holds windows back again).
 class Merger {
  public:
   // spec (the user's, not PartitionSpec) and the sinks must outlive it.
@@ -105,18 +118,23 @@ class Merger {
  private:
   // (end, start, analysis): window-end order, as the collector's.
   using Key = std::tuple<model::TimestampUs, model::TimestampUs, std::uint32_t>;
+  using Parts = std::map<std::int32_t, std::vector<Partial>>;  // by partition
   struct Clock {
     model::TimestampUs watermark = kMinTime;
     bool idle = false;
   };
   Status Advance();
-  Status Emit(const Key& key, const std::map<std::int32_t, std::vector<Partial>>& parts);
+  Status Emit(const Key& key, const Parts& parts);
+  void DropIdlePartials(std::int32_t partition);
+  static void SaveWindows(ByteWriter& w, const std::map<Key, Parts>& windows);
+  bool LoadWindows(ByteReader& r, std::map<Key, Parts>* windows) const;
 
   const PipelineSpec& spec_;
   std::vector<sink::ResultSink*> sinks_;
   std::vector<std::unique_ptr<AnalysisMerger>> mergers_;
   std::map<std::int32_t, Clock> clocks_;
-  std::map<Key, std::map<std::int32_t, std::vector<Partial>>> open_;
+  std::map<Key, Parts> open_;  // final partials of windows not written yet
+  std::map<Key, Parts> idle_;  // idle partials of idle partitions, likewise
   model::TimestampUs watermark_ = kMinTime;
   MergerStats stats_;
 };

@@ -148,13 +148,9 @@ Result<std::unique_ptr<sink::kafka::Producer>> NewProducer(const Setup& setup,
 class PublishingSource final : public source::RecordSource {
  public:
   PublishingSource(std::unique_ptr<source::RecordSource> inner, std::function<void()> durable,
-                   std::atomic<std::uint64_t>* records, std::atomic<bool>* reading)
-      : inner_(std::move(inner)),
-        durable_(std::move(durable)),
-        records_(records),
-        reading_(reading) {}
+                   std::atomic<std::uint64_t>* records)
+      : inner_(std::move(inner)), durable_(std::move(durable)), records_(records) {}
   Result<bool> Next(source::Record* out) override {
-    reading_->store(true, std::memory_order_relaxed);
     Result<bool> r = inner_->Next(out);
     if (r.ok() && *r) records_->fetch_add(1, std::memory_order_relaxed);
     return r;
@@ -179,7 +175,6 @@ class PublishingSource final : public source::RecordSource {
   std::unique_ptr<source::RecordSource> inner_;
   std::function<void()> durable_;
   std::atomic<std::uint64_t>* records_;
-  std::atomic<bool>* reading_;
 };
 
 Status ReadFile(const std::string& path, std::string* out) {
@@ -232,39 +227,6 @@ class PartitionWork {
     return SendMarker(/*force=*/false);
   }
 
-  // Called by the process's loop: after `idle_timeout` without a record
-  // (and once its engine runs), the partition tells the merger it is idle,
-  // so that it stops holding windows back (as one process lets an idle
-  // partition go); its next watermark marker makes it count again.
-  void MaybeIdle(std::chrono::microseconds idle_timeout) {
-    // Timed from when the engine reads (not while it restores its state).
-    if (idle_timeout.count() <= 0 || done_ || !reading_) return;
-    const std::uint64_t n = records();
-    const auto now = std::chrono::steady_clock::now();
-    if (n != seen_records_ || idle_since_ == std::chrono::steady_clock::time_point{}) {
-      if (idle_sent_) {
-        // Back from idle: the next marker (FlushMarker) makes it count again.
-        std::lock_guard lock(producer_mu_);
-        sent_watermark_ = kMinTime;
-      }
-      seen_records_ = n;
-      idle_since_ = now;
-      idle_sent_ = false;
-      return;
-    }
-    if (idle_sent_ || now - idle_since_ < idle_timeout) return;
-    std::unique_lock lock(producer_mu_, std::try_to_lock);
-    if (!lock.owns_lock() || !partials_) return;
-    PartialsMessage m;
-    m.type = PartialsMessage::Type::kWatermark;
-    m.partition = partition_;
-    m.watermark = kMinTime;  // never moves the merger's view of it back
-    m.idle = true;
-    idle_sent_ =
-        partials_->Produce(PartitionKey(setup_.topic, partition_), scale_out::EncodeMessage(m))
-            .ok();
-  }
-
  private:
   Status Run() {
     const std::string dir = options_.work_dir + "/partition-" + std::to_string(partition_);
@@ -310,7 +272,7 @@ class PartitionWork {
             stop_ = true;
           }
         },
-        &records_, &reading_);
+        &records_);
     const PipelineSpec own = scale_out::PartitionSpec(spec_);
     RunOptions o;
     o.workers = 1;
@@ -341,6 +303,37 @@ class PartitionWork {
       watermark_ = wm;
       return SendMarker(/*force=*/wm == kMaxTime);
     };
+    // No post for idle_timeout (the engine's router judges it, as one
+    // process's): the partials of every window the partition still holds
+    // open, then an idle marker, so that the merger stops waiting for it
+    // and writes those windows with its posts in, as one process would.
+    // A post again: a marker that is not idle makes it count again.
+    o.on_idle = [&](bool idle, const std::vector<OpenWindow>& open) -> Status {
+      std::lock_guard lock(producer_mu_);
+      const std::string key = PartitionKey(setup_.topic, partition_);
+      for (const OpenWindow& w : open) {
+        PartialsMessage m;
+        m.type = PartialsMessage::Type::kIdleWindow;
+        m.partition = partition_;
+        m.analysis = w.analysis;
+        m.start = w.start;
+        m.end = w.end;
+        for (const Partial* p : w.partials) {
+          if (p != nullptr) m.partials.push_back(*p);
+        }
+        STARLING_RETURN_IF_ERROR(partials_->Produce(key, scale_out::EncodeMessage(m)));
+      }
+      PartialsMessage m;
+      m.type = PartialsMessage::Type::kWatermark;
+      m.partition = partition_;
+      m.watermark = watermark_;
+      m.idle = idle;
+      STARLING_RETURN_IF_ERROR(partials_->Produce(key, scale_out::EncodeMessage(m)));
+      idle_ = idle;
+      sent_watermark_ = watermark_;
+      last_marker_ = std::chrono::steady_clock::now();
+      return Status::Ok();
+    };
     auto stats = RunPipeline(own, source, o);
     if (!stats.ok()) return stats.status();
     STARLING_RETURN_IF_ERROR(publish_error);
@@ -356,12 +349,12 @@ class PartitionWork {
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{false};
   std::atomic<std::uint64_t> records_{0};
-  std::atomic<bool> reading_{false};  // the engine asked its source for a record
 
   // With producer_mu_ held: the partition's watermark to the merger, unless
-  // sent already or (not forced) the last marker went less than 100 ms ago.
+  // sent already, idle (on_idle says when it is back) or (not forced) the
+  // last marker went less than 100 ms ago.
   Status SendMarker(bool force) {
-    if (!partials_ || watermark_ == sent_watermark_) return Status::Ok();
+    if (!partials_ || idle_ || watermark_ == sent_watermark_) return Status::Ok();
     const auto now = std::chrono::steady_clock::now();
     if (!force && now - last_marker_ < std::chrono::milliseconds(100)) return Status::Ok();
     PartialsMessage m;
@@ -375,12 +368,11 @@ class PartitionWork {
     return Status::Ok();
   }
   // The partials producer is the engine's (its collector thread), and the
-  // process loop's for idle markers.
+  // process loop's for markers held back.
   std::mutex producer_mu_;
-  std::uint64_t seen_records_ = 0;  // MaybeIdle's (the process loop's) own
-  std::chrono::steady_clock::time_point idle_since_{};
-  bool idle_sent_ = false;
-  // producer_mu_'s: the engine's latest watermark, and the last one sent.
+  // producer_mu_'s: the engine's latest watermark, the last one sent, and
+  // whether the last marker said idle.
+  bool idle_ = false;
   model::TimestampUs watermark_ = kMinTime;
   model::TimestampUs sent_watermark_ = kMinTime;
   std::chrono::steady_clock::time_point last_marker_{};
@@ -549,7 +541,6 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
     if (merge && merge->done() && !merge->status().ok()) failed = merge->status();
     if (!failed.ok()) break;
     for (const auto& [p, w] : work) {
-      w->MaybeIdle(spec.idle_timeout);
       Status st = w->FlushMarker();
       if (!st.ok()) failed = st;
     }

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -32,6 +34,54 @@ PipelineSpec ScalableSpec() {
   return spec;
 }
 
+// What the runtime's work for one partition (scale_out_runtime.cc) sends
+// of its engine's output: final windows' partials, watermark markers, and,
+// once idle, the open windows' partials and an idle marker.
+void SendMessages(RunOptions* options, std::int32_t partition,
+                  std::function<void(std::string)> send) {
+  auto watermark = std::make_shared<model::TimestampUs>(kMinTime);
+  auto window = [partition](PartialsMessage::Type type, std::uint32_t analysis,
+                            model::TimestampUs start, model::TimestampUs end,
+                            const std::vector<const Partial*>& partials) {
+    PartialsMessage m;
+    m.type = type;
+    m.partition = partition;
+    m.analysis = analysis;
+    m.start = start;
+    m.end = end;
+    for (const Partial* p : partials) {
+      if (p != nullptr) m.partials.push_back(*p);
+    }
+    return EncodeMessage(m);
+  };
+  options->on_final_partials = [=](std::uint32_t analysis, model::TimestampUs start,
+                                   model::TimestampUs end,
+                                   const std::vector<const Partial*>& partials) {
+    send(window(PartialsMessage::Type::kWindow, analysis, start, end, partials));
+    return Status::Ok();
+  };
+  auto marker = [=](bool idle) {
+    PartialsMessage m;
+    m.type = PartialsMessage::Type::kWatermark;
+    m.partition = partition;
+    m.watermark = *watermark;
+    m.idle = idle;
+    send(EncodeMessage(m));
+  };
+  options->on_watermark = [=](model::TimestampUs wm) {
+    *watermark = wm;
+    marker(false);
+    return Status::Ok();
+  };
+  options->on_idle = [=](bool idle, const std::vector<OpenWindow>& open) {
+    for (const OpenWindow& w : open) {
+      send(window(PartialsMessage::Type::kIdleWindow, w.analysis, w.start, w.end, w.partials));
+    }
+    marker(idle);
+    return Status::Ok();
+  };
+}
+
 // One partition's engine: the messages it sends, in order.
 std::vector<std::string> RunPartition(const PipelineSpec& spec, const Input& part,
                                       std::int32_t partition, int workers) {
@@ -40,28 +90,7 @@ std::vector<std::string> RunPartition(const PipelineSpec& spec, const Input& par
   MemorySource source(part.lines);
   RunOptions options;
   options.workers = workers;
-  options.on_final_partials = [&](std::uint32_t analysis, model::TimestampUs start,
-                                  model::TimestampUs end,
-                                  const std::vector<const Partial*>& partials) {
-    PartialsMessage m;
-    m.partition = partition;
-    m.analysis = analysis;
-    m.start = start;
-    m.end = end;
-    for (const Partial* p : partials) {
-      if (p != nullptr) m.partials.push_back(*p);
-    }
-    out.push_back(EncodeMessage(m));
-    return Status::Ok();
-  };
-  options.on_watermark = [&](model::TimestampUs wm) {
-    PartialsMessage m;
-    m.type = PartialsMessage::Type::kWatermark;
-    m.partition = partition;
-    m.watermark = wm;
-    out.push_back(EncodeMessage(m));
-    return Status::Ok();
-  };
+  SendMessages(&options, partition, [&](std::string m) { out.push_back(std::move(m)); });
   auto stats = RunPipeline(own, source, options);
   EXPECT_TRUE(stats.ok()) << stats.status().ToString();
   return out;
@@ -181,6 +210,160 @@ TEST(ScaleOut, ASilentPartitionHoldsWindowsUntilIdleOrEnded) {
   EXPECT_EQ(merger.stats().unknown, 1u);
 }
 
+// The records of two partitions on one timeline, a step each, 10 ms a step
+// on a manual clock (a live read: both partitions held throughout). With
+// `only`, what that partition's own engine reads: the other partition's
+// steps are quiet moments of the same length.
+class TimelineSource final : public source::RecordSource {
+ public:
+  TimelineSource(const std::vector<std::pair<std::int32_t, std::string>>& script,
+                 ManualClock* clock, std::int32_t only = -1)
+      : clock_(clock), only_(only) {
+    for (const auto& [p, line] : script) {
+      script_.emplace_back(p, line + std::string(source::kRecordPadding, '\0'));
+    }
+  }
+  Result<bool> Next(source::Record* out) override {
+    if (next_ >= script_.size()) return false;
+    const auto& [p, l] = script_[next_++];
+    if (only_ >= 0 && p != only_) {
+      clock_->Advance(std::chrono::milliseconds(9));  // and the reader's 1 ms nap
+      return TryAgain("quiet");
+    }
+    clock_->Advance(std::chrono::milliseconds(10));
+    out->bytes = std::string_view(l.data(), l.size() - source::kRecordPadding);
+    out->origin = "timeline";
+    out->line = next_;
+    out->offset = next_;
+    out->partition = p;
+    out->padding = source::kRecordPadding;
+    return true;
+  }
+  std::string Describe() const override { return "timeline"; }
+  std::uint64_t PartitionEpoch() const override { return 1; }
+  std::vector<std::int32_t> HeldPartitions() const override {
+    if (only_ >= 0) return {only_};
+    return {0, 1};
+  }
+  std::size_t step() const { return next_; }
+
+ private:
+  std::vector<std::pair<std::int32_t, std::string>> script_;
+  ManualClock* clock_;
+  std::int32_t only_;
+  std::size_t next_ = 0;
+};
+
+// Partition 1 goes quiet with windows open (its own watermark has not
+// closed them), long enough to be let go (idle_timeout), while partition 0
+// goes on; then it has posts again, some late. One process closes the
+// windows partition 0 moves past with partition 1's posts in them, and
+// judges partition 1's posts after its return by the pipeline's watermark.
+// The merged partitions must give exactly its results: with the idle
+// partials, and (the check that this test can fail) not without them.
+void MergeWithAnIdlePartition(std::uint64_t seed, ProcessingMode mode) {
+  SCOPED_TRACE("seed " + std::to_string(seed) +
+               (mode == ProcessingMode::kMicroBatch ? ", micro-batches" : ", records"));
+  PipelineSpec spec = ScalableSpec();
+  spec.idle_timeout = std::chrono::seconds(2);
+  spec.mode = mode;
+  spec.batch_interval = std::chrono::milliseconds(50);
+  const Input in = MakeInput(seed, 3500, 40000, 2 * kSecond);
+  std::vector<std::pair<std::int32_t, std::string>> script;
+  for (std::size_t i = 0; i < in.lines.size(); ++i) {
+    // Partition 1 quiet for 10 s (posts 1000 to 2000), and for 2.5 s (2500
+    // to 2750: let go after 2 s, back before partition 0 closed all of its
+    // windows).
+    const bool quiet = (i >= 1000 && i < 2000) || (i >= 2500 && i < 2750);
+    script.emplace_back(quiet ? 0 : static_cast<std::int32_t>(i % 2), in.lines[i]);
+  }
+  ManualClock clock;
+  TimelineSource one(script, &clock);
+  RunOptions options;
+  options.clock = &clock;
+  RunStats stats;
+  const auto reference = RunSource(spec, one, options, &stats);
+  ASSERT_FALSE(reference.empty());
+  EXPECT_GT(stats.late_posts, 0u) << "stragglers, and posts late after the return";
+
+  // Each partition's engine on the same timeline, its messages stamped
+  // with the step at which it sent them; merged in the timeline's order.
+  struct Sent {
+    std::size_t step;
+    std::string bytes;
+  };
+  std::vector<Sent> sent;
+  for (std::int32_t p : {0, 1}) {
+    ManualClock own_clock;
+    TimelineSource source(script, &own_clock, p);
+    RunOptions o;
+    o.clock = &own_clock;
+    SendMessages(&o, p, [&](std::string m) { sent.push_back({source.step(), std::move(m)}); });
+    auto st = RunPipeline(PartitionSpec(spec), source, o);
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+  }
+  std::stable_sort(sent.begin(), sent.end(),
+                   [](const Sent& a, const Sent& b) { return a.step < b.step; });
+  std::vector<std::string> messages, without_idle_partials;
+  std::size_t idle_markers = 0;
+  for (const Sent& s : sent) {
+    messages.push_back(s.bytes);
+    const PartialsMessage m = *DecodeMessage(s.bytes);
+    if (m.type == PartialsMessage::Type::kWatermark && m.idle) ++idle_markers;
+    if (m.type != PartialsMessage::Type::kIdleWindow) without_idle_partials.push_back(s.bytes);
+  }
+  EXPECT_EQ(idle_markers, 2u) << "partition 1 went idle twice";
+  ASSERT_GT(messages.size(), without_idle_partials.size()) << "it had windows open";
+  MergerStats merged_stats;
+  ExpectSameResults(Merge(spec, 2, messages, &merged_stats), reference, "idle partials");
+  EXPECT_GT(merged_stats.late, 0u) << "partition 1's partials of windows written while idle";
+
+  // Without them (as before they existed): windows partition 1 held open
+  // are written without its posts.
+  const auto lacking = Merge(spec, 2, without_idle_partials);
+  std::size_t differ = 0;
+  for (const auto& [key, r] : reference) {
+    const auto it = lacking.find(key);
+    if (it == lacking.end() || it->second.rows != r.rows) ++differ;
+  }
+  EXPECT_GT(differ, 0u) << "the check would have failed without idle partials";
+
+  // A merger saved and restored while partition 1 is idle (its idle
+  // partials in the state) goes on alike.
+  std::size_t half = 0;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const PartialsMessage m = *DecodeMessage(messages[i]);
+    if (m.type == PartialsMessage::Type::kWatermark && m.idle) {
+      half = i + 1;
+      break;
+    }
+  }
+  CollectingResults results;
+  std::string state;
+  {
+    Merger merger(spec, {0, 1}, {&results});
+    for (std::size_t i = 0; i < half; ++i)
+      ASSERT_TRUE(merger.Add(*DecodeMessage(messages[i])).ok());
+    ByteWriter w(&state);
+    merger.Save(w);
+  }
+  Merger restored(spec, {0, 1}, {&results});
+  ByteReader r(state);
+  ASSERT_TRUE(restored.Load(r).ok());
+  EXPECT_TRUE(r.done());
+  for (std::size_t i = half; i < messages.size(); ++i) {
+    ASSERT_TRUE(restored.Add(*DecodeMessage(messages[i])).ok());
+  }
+  ExpectSameResults(results.latest, reference, "restored while idle");
+}
+
+TEST(ScaleOut, AnIdlePartitionsOpenWindowsAreMergedAsOneProcessCountsThem) {
+  for (std::uint64_t seed : {63u, 64u, 65u, 66u}) {
+    MergeWithAnIdlePartition(seed, ProcessingMode::kRecord);
+    MergeWithAnIdlePartition(seed, ProcessingMode::kMicroBatch);
+  }
+}
+
 TEST(ScaleOut, AnalysesThatDoNotAddUpAreRefused) {
   PipelineSpec spec = FullSpec();
   Status s = CheckScalable(spec);
@@ -213,6 +396,31 @@ TEST(ScaleOut, MessagesRoundTripAndGarbageIsRefused) {
   std::string cut = EncodeMessage(m);
   cut.pop_back();
   EXPECT_FALSE(DecodeMessage(cut).ok());
+  // Version 1 (before idle partials) still decodes; it had no idle window.
+  std::string v1 = EncodeMessage(m);
+  ASSERT_EQ(v1.substr(0, 4), "SPM2");
+  v1.replace(0, 4, "SPM1");
+  back = DecodeMessage(v1);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->watermark, 123456);
+  EXPECT_EQ(EncodeMessage(*back), EncodeMessage(m));
+  PartialsMessage open;
+  open.type = PartialsMessage::Type::kIdleWindow;
+  open.partition = 2;
+  open.analysis = 1;
+  open.start = 10;
+  open.end = 20;
+  open.partials.emplace_back().result.rows.push_back({});
+  const std::string bytes = EncodeMessage(open);
+  back = DecodeMessage(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->type, PartialsMessage::Type::kIdleWindow);
+  EXPECT_EQ(back->end, 20);
+  EXPECT_EQ(back->partials.size(), 1u);
+  EXPECT_EQ(EncodeMessage(*back), bytes);
+  std::string old = bytes;
+  old.replace(0, 4, "SPM1");
+  EXPECT_EQ(DecodeMessage(old).status().code(), StatusCode::kMalformedInput);
 }
 
 }  // namespace

@@ -107,6 +107,13 @@ struct Chunk {
   std::vector<std::uint8_t> late;
   model::TimestampUs watermark_after = kMinTime;
   std::uint64_t checkpoint = 0;  // id, when the chunk ends with a checkpoint barrier
+  // A partitioned source: every partition it holds is idle after the chunk
+  // (none had a post for idle_timeout; never with the end marker).
+  bool idle = false;
+  // Set with `idle` for RunOptions::on_idle (at the end of a micro-batch):
+  // partitions emit every open window that changed, so that the collector
+  // holds every open window's partials as they stand.
+  bool emit_open = false;
 
   // Called for every chunk (every record with one worker): kept inline.
   void Reset() {
@@ -139,6 +146,8 @@ struct Chunk {
     late.clear();
     watermark_after = kMinTime;
     checkpoint = 0;
+    idle = false;
+    emit_open = false;
   }
 };
 

@@ -65,6 +65,12 @@ Status Collector::Run(Chunk& c, std::vector<PartitionOutput>& outputs) {
   // Within a micro-batch, results wait for its last chunk.
   changed_.insert(changed_.end(), changed.begin(), changed.end());
   if (!c.batch_end) return Status::Ok();
+  // A partition back from idle (RunOptions::on_idle): said before the
+  // chunk's results.
+  if (options_.on_idle && idle_ && !c.idle) {
+    idle_ = false;
+    STARLING_RETURN_IF_ERROR(options_.on_idle(false, {}));
+  }
   changed.swap(changed_);
   changed_.clear();
   std::sort(changed.begin(), changed.end());
@@ -84,6 +90,21 @@ Status Collector::Run(Chunk& c, std::vector<PartitionOutput>& outputs) {
   if (options_.on_watermark && c.watermark_after != last_watermark_) {
     last_watermark_ = c.watermark_after;
     STARLING_RETURN_IF_ERROR(options_.on_watermark(c.watermark_after));
+  }
+  if (options_.on_idle && c.idle && !idle_) {
+    // Gone idle: every open window as it stands (the partitions emitted
+    // what changed in them: Chunk::emit_open).
+    idle_ = true;
+    std::vector<OpenWindow> open;
+    open.reserve(open_.size());
+    for (const auto& [key, slots] : open_) {
+      OpenWindow& w = open.emplace_back();
+      w.end = std::get<0>(key);
+      w.start = std::get<1>(key);
+      w.analysis = std::get<2>(key);
+      for (const auto& slot : slots) w.partials.push_back(slot.get());
+    }
+    STARLING_RETURN_IF_ERROR(options_.on_idle(true, open));
   }
   return Status::Ok();
 }

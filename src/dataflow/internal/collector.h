@@ -54,6 +54,7 @@ class Collector {
   std::map<OpenKey, std::vector<std::unique_ptr<Partial>>> open_;
   std::vector<OpenKey> changed_;                  // windows changed in the micro-batch so far
   model::TimestampUs last_watermark_ = kMinTime;  // RunOptions::on_watermark's last
+  bool idle_ = false;  // RunOptions::on_idle was last told idle (not saved: told again)
 };
 
 }  // namespace starling::dataflow::internal

@@ -33,7 +33,7 @@ void Partition::Run(const Chunk& c, PartitionOutput* out) {
     }
   }
   EmitAll(c.watermark_after, &out->partials);
-  if (c.early) {
+  if (c.early || c.emit_open) {
     for (auto& s : states_) s->EmitEarly(c.watermark_after, &out->partials);
   }
   out->late_items = 0;

@@ -56,6 +56,7 @@ Status Reader::Skip(std::uint64_t records) {
 Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
   c.Reset();
   const auto started = clock_.Steady();
+  if (last_cut_ == std::chrono::steady_clock::time_point{}) last_cut_ = started;
   const bool batch = spec_.mode == ProcessingMode::kMicroBatch;
   if (batch && !batch_open_) {
     batch_open_ = true;
@@ -97,6 +98,12 @@ Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
       if (!batch && !c.records.empty()) break;
       if (!batch && spec_.time == TimeMode::kProcessing &&
           clock_.Steady() - started >= std::chrono::milliseconds(10)) {
+        break;
+      }
+      // RunOptions::on_idle: a quiet partitioned source gets an empty
+      // chunk every idle_timeout, at which the router finds it idle.
+      if (!batch && options_.on_idle && partition_epoch_ != 0 && spec_.idle_timeout.count() > 0 &&
+          clock_.Steady() - last_cut_ >= spec_.idle_timeout) {
         break;
       }
       auto wake = clock_.Steady() + std::chrono::milliseconds(1);
@@ -153,7 +160,7 @@ Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
             .count();
   }
   c.position = consumed_;
-  if (partition_epoch_ != 0) c.read_at = clock_.Steady();
+  if (partition_epoch_ != 0) c.read_at = last_cut_ = clock_.Steady();
   if (!options_.checkpoint_dir.empty()) c.source_position = source_.Position();
   if (options_.early_results.count() > 0 && (!batch || batch_over || done_)) {
     const auto now = clock_.Steady();

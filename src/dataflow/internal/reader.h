@@ -101,6 +101,7 @@ class Reader {
   std::chrono::steady_clock::time_point batch_first_read_{};
   bool views_ = false;
   std::chrono::steady_clock::time_point last_early_{};
+  std::chrono::steady_clock::time_point last_cut_{};  // the last chunk's read_at
 };
 
 // The parallel scan (RunOptions::blocks): parse workers claim the blocks

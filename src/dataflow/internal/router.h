@@ -187,6 +187,18 @@ class Router {
     }
     if (c.end) watermark_ = kMaxTime;
     c.watermark_after = watermark_;
+    c.idle = !c.end && AllIdle();
+  }
+
+  // Every held partition is idle (and one is held at least).
+  bool AllIdle() const {
+    bool any = false;
+    for (const auto& [p, clock] : parts_) {
+      if (!clock.held) continue;
+      if (!clock.idle) return false;
+      any = true;
+    }
+    return any;
   }
 
   // The clock of partition p, made held if it was not (a record from a
