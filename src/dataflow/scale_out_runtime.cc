@@ -218,6 +218,11 @@ class PartitionWork {
   bool done() const { return done_; }
   const Status& status() const { return status_; }  // once done()
   std::uint64_t records() const { return records_.load(std::memory_order_relaxed); }
+  // The partition's source as it stands (offset, lag); none before it opens.
+  std::optional<source::SourceHealth> Health() const {
+    std::lock_guard lock(health_mu_);
+    return source_ != nullptr ? source_->Health() : std::nullopt;
+  }
 
   // Sends the watermark marker held back (the process loop, every 50 ms).
   // Never waits: the engine may hold the producer for a flush.
@@ -273,6 +278,20 @@ class PartitionWork {
           }
         },
         &records_);
+    // Health() reads the source while this thread runs it.
+    struct Shown {
+      PartitionWork* w;
+      Shown(PartitionWork* work, source::RecordSource* s) : w(work) {
+        std::lock_guard lock(w->health_mu_);
+        w->source_ = s;
+      }
+      ~Shown() {
+        std::lock_guard lock(w->health_mu_);
+        w->source_ = nullptr;
+      }
+      Shown(const Shown&) = delete;
+      Shown& operator=(const Shown&) = delete;
+    } shown(this, &source);
     const PipelineSpec own = scale_out::PartitionSpec(spec_);
     RunOptions o;
     o.workers = 1;
@@ -379,6 +398,8 @@ class PartitionWork {
   Status status_ = Status::Ok();
   std::unique_ptr<sink::kafka::Producer> partials_;
   std::unique_ptr<sink::kafka::Producer> states_;
+  mutable std::mutex health_mu_;
+  source::RecordSource* source_ = nullptr;  // while Run() reads it
   std::thread thread_;
 };
 
@@ -481,6 +502,27 @@ class MergeWork {
   std::thread thread_;
 };
 
+// The process's source for the dashboard: its partitions' sources put
+// together (each reads one partition), and the group's rebalances.
+source::SourceHealth SourceHealthOf(
+    const std::string& spec, const std::map<std::int32_t, std::unique_ptr<PartitionWork>>& work,
+    std::uint64_t rebalances) {
+  source::SourceHealth h;
+  h.source = spec::Redact(spec);
+  h.rebalances = rebalances;
+  for (const auto& [p, w] : work) {
+    std::optional<source::SourceHealth> one = w->Health();
+    if (!one) continue;
+    h.connected |= one->connected;
+    h.reconnects += one->reconnects;
+    h.bytes += one->bytes;
+    h.brokers = std::max(h.brokers, one->brokers);
+    if (!one->last_error.empty()) h.last_error = one->last_error;
+    h.partitions.insert(h.partitions.end(), one->partitions.begin(), one->partitions.end());
+  }
+  return h;
+}
+
 }  // namespace
 
 Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptions& options) {
@@ -553,6 +595,7 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
     }
     status.merging = merge != nullptr;
     status.rebalances = member->rebalances();
+    status.source_health = SourceHealthOf(options.source, work, status.rebalances);
     if (merge) status.merger = merge->stats();
     // A bounded run ends when the merger has written everything: known from
     // the state topic (another process may hold the merger).

@@ -31,6 +31,7 @@
 #include "dataflow/scale_out.h"
 #include "parse/post_parser.h"
 #include "sink/result_sink.h"
+#include "source/record_source.h"
 
 namespace starling::dataflow {
 
@@ -41,6 +42,9 @@ struct ScaleOutStatus {
   std::uint64_t records = 0;  // read by this process's partitions
   scale_out::MergerStats merger;
   model::TimestampUs merged_watermark = kMinTime;  // the merger's, as last published
+  // The source as the dashboard shows it: the partitions held here, each
+  // with its next offset and lag, the brokers, the group's rebalances.
+  source::SourceHealth source_health;
 };
 
 struct ScaleOutOptions {

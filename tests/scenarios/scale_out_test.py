@@ -7,6 +7,9 @@
   - by 1 process reading the topic (`run --source kafka://...?stop=end`),
   - by 1, 2 and 3 processes sharing it (`run --scale-out`, one group each),
   - by processes started one after another (rebalances while they run),
+    the first with --serve: its /api/v1/stats and /metrics show the
+    partitions it holds with their offsets and lag, and the rebalances,
+    before and after the others join,
   - by 2 processes of which one is killed (SIGKILL) mid-run and replaced,
 
 and every run's final result tables must be the same rows, each once. The
@@ -16,13 +19,17 @@ No broker here: SKIPPED with the reason. Every wait is bounded.
     scale_out_test.py STARLING [KAFKA_JSON]   (default: $STARLING_TEST_KAFKA)
 """
 import glob
+import json
 import os
+import re
+import signal
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import kafka_broker  # noqa: E402
@@ -55,12 +62,12 @@ class Runs:
             s += "&max_rate=400"
         return s
 
-    def start(self, name, group, slow=False):
+    def start(self, name, group, slow=False, extra=()):
         log = open(os.path.join(self.work, f"{name}.log"), "w")
         p = subprocess.Popen(
             [self.starling, "run", "pipeline.yaml", "--scale-out", "--source",
              self.source(group, slow), "--results", f"sqlite:{name}.db", "--checkpoint-dir",
-             f"ck-{name}"], cwd=self.work, stdout=log, stderr=subprocess.STDOUT)
+             f"ck-{name}", *extra], cwd=self.work, stdout=log, stderr=subprocess.STDOUT)
         p.name, p.log = name, log
         return p
 
@@ -98,6 +105,26 @@ class Runs:
 
     def dbs(self, names):
         return [os.path.join(self.work, f"{n}.db") for n in names]
+
+    def log(self, name):
+        with open(os.path.join(self.work, f"{name}.log"), errors="replace") as f:
+            return f.read()
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode("utf-8")
+
+
+def source_health(url):
+    """The dashboard's view of the source: {partition: (next_offset, lag)},
+    rebalances."""
+    try:
+        h = json.loads(get(url + "api/v1/stats")).get("source_health") or {}
+    except (OSError, ValueError):
+        return {}, None
+    return ({p["partition"]: (p["next_offset"], p["lag"]) for p in h.get("partitions") or []},
+            h.get("rebalances"))
 
 
 def main():
@@ -152,13 +179,44 @@ def main():
             same(tables(runs.dbs(names)), reference, f"{n} process(es) with --scale-out")
 
     # Rebalances: a second and a third process join while the first runs.
+    # The first serves its dashboard: its partitions, their lag, and the
+    # rebalances, through the API and /metrics.
     names = ["r-a", "r-b", "r-c"]
-    procs = [runs.start("r-a", "grebalance", slow=True)]
+    procs = [runs.start("r-a", "grebalance", slow=True, extra=["--serve", "--port", "0"])]
+    url = None
+    if runs.until(lambda: re.search(r"http://127\.0\.0\.1:\d+/", runs.log("r-a")),
+                  "r-a prints its dashboard's address"):
+        url = re.search(r"http://127\.0\.0\.1:\d+/", runs.log("r-a")).group(0)
     runs.until(lambda: runs.checkpointed("r-a"), "r-a checkpoints a partition")
+    alone, before = {}, None
+    if url:
+        runs.until(lambda: len(source_health(url)[0]) == PARTITIONS and
+                   all(o >= 0 and lag > 0 for o, lag in source_health(url)[0].values()),
+                   f"r-a's dashboard shows all {PARTITIONS} partitions, each with an offset "
+                   "and a lag (it reads at 400 posts a second)")
+        alone, before = source_health(url)
+        check(isinstance(before, int) and before >= 1, f"r-a's dashboard shows the rebalance of "
+              f"its join ({before})")
+        metrics = get(url + "metrics")
+        lags = re.findall(r'^starling_source_partition_lag\{[^}]*partition="(\d+)"[^}]*\} (\S+)',
+                          metrics, re.M)
+        check(sorted(int(p) for p, _ in lags) == list(range(PARTITIONS)),
+              f"/metrics has a lag gauge for each of r-a's partitions ({lags})")
     procs.append(runs.start("r-b", "grebalance", slow=True))
     runs.until(lambda: runs.checkpointed("r-b"), "r-b gets a partition and checkpoints it")
+    if url:
+        runs.until(lambda: 0 < len(source_health(url)[0]) < PARTITIONS and
+                   (source_health(url)[1] or 0) > before,
+                   "r-a's dashboard shows fewer partitions and more rebalances once r-b holds some")
+        print(f"     r-a's dashboard: partitions {alone} and {before} rebalance(s) alone; "
+              f"{source_health(url)} with r-b", flush=True)
     procs.append(runs.start("r-c", "grebalance", slow=True))
     check(procs[0].poll() is None, "r-a still runs when r-c joins (a rebalance mid-run)")
+    if url:
+        # Served, r-a stays up once done, until Ctrl-C.
+        runs.until(lambda: "the dashboard stays up" in runs.log("r-a"), "r-a finishes its part",
+                   timeout=120)
+        procs[0].send_signal(signal.SIGINT)
     if runs.wait(procs):
         same(tables(runs.dbs(names)), reference, "processes joining mid-run")
 

@@ -296,16 +296,33 @@ class KafkaSource final : public RecordSource {
     if (!c_.bounded && !c_.group.empty()) return Status::Ok();
     // Where each partition starts and ends now: the end of a bounded read,
     // and the start a checkpoint pins (so that `latest` means this moment).
+    // One request per broker for all partitions (a ListOffsets of the
+    // earliest, then of the latest), not two per partition.
+    STARLING_RETURN_IF_ERROR(QueryOffsets(RD_KAFKA_OFFSET_BEGINNING, &low_));
+    return QueryOffsets(RD_KAFKA_OFFSET_END, &high_);
+  }
+
+  // Every partition's earliest (RD_KAFKA_OFFSET_BEGINNING) or latest
+  // (RD_KAFKA_OFFSET_END) offset: ListOffsets takes those as timestamps.
+  Status QueryOffsets(std::int64_t which, std::map<std::int32_t, std::int64_t>* out) {
+    kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(origins_.size())));
     for (const auto& [p, origin] : origins_) {
-      std::int64_t low = 0, high = 0;
-      const rd_kafka_resp_err_t werr = rd_kafka_query_watermark_offsets(
-          rk_.get(), c_.topic.c_str(), p, &low, &high, c_.timeout_ms);
-      if (werr != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return Unavailable(c_.describe + ": no offsets of partition " + std::to_string(p) +
-                           " from brokers " + c_.brokers + ": " + kafka::ErrorText(werr));
+      rd_kafka_topic_partition_list_add(list.get(), c_.topic.c_str(), p)->offset = which;
+    }
+    const rd_kafka_resp_err_t err =
+        rd_kafka_offsets_for_times(rk_.get(), list.get(), c_.timeout_ms);
+    for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < list->cnt; ++i) {
+      const rd_kafka_topic_partition_t& tp = list->elems[i];
+      if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.offset < 0) {
+        return Unavailable(c_.describe + ": no offsets of partition " +
+                           std::to_string(tp.partition) + " from brokers " + c_.brokers + ": " +
+                           kafka::ErrorText(tp.err));
       }
-      low_[p] = low;
-      high_[p] = high;
+      (*out)[tp.partition] = tp.offset;
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Unavailable(c_.describe + ": no offsets from brokers " + c_.brokers + ": " +
+                         kafka::ErrorText(err));
     }
     return Status::Ok();
   }
@@ -417,8 +434,18 @@ class KafkaSource final : public RecordSource {
   Status FetchBatch(int timeout_ms) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
+      // A batch read waits for a full batch or its timeout: what is there
+      // now, else a wait for one message, then what came with it.
       std::array<rd_kafka_message_t*, kBatch> raw{};
-      const ssize_t n = rd_kafka_consume_batch_queue(queue_, timeout_ms, raw.data(), raw.size());
+      ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, raw.data(), raw.size());
+      if (n == 0 && timeout_ms > 0) {
+        n = rd_kafka_consume_batch_queue(queue_, timeout_ms, raw.data(), 1);
+        if (n == 1) {
+          const ssize_t more =
+              rd_kafka_consume_batch_queue(queue_, 0, raw.data() + 1, raw.size() - 1);
+          n = more < 0 ? more : n + more;
+        }
+      }
       if (n < 0) {
         return Unavailable(c_.describe + ": " + kafka::ErrorText(rd_kafka_last_error()));
       }
