@@ -225,37 +225,37 @@ int RunPipelineFile(const RunArgs& args) {
             f.spec.analyses.size(), dataflow::ProcessingModeName(f.spec.mode), workers,
             (*src)->Describe());
   auto stats = dataflow::RunPipeline(f.spec, **src, o);
+  // The outputs close as the run ends, before the dashboard's wait (a
+  // Kafka transaction commits now, not at Ctrl-C). A two-phase output
+  // closes last, so that nothing fails after its commit, and not at all
+  // after a failure (closing would commit): its transaction is aborted,
+  // and --resume writes it again.
+  Status closed = Status::Ok();
+  for (const bool two_phase : {false, true}) {
+    auto close = [&](auto* s) {
+      if (s->TwoPhase() != two_phase) return;
+      if (two_phase && (!stats.ok() || !closed.ok())) return;
+      Status c = s->Close();
+      if (closed.ok()) closed = c;
+    };
+    for (auto* s : results) close(s);
+    for (auto* s : posts) close(s);
+    if (late) close(late.get());
+  }
   if (server) {
     if (stats.ok()) dashboard.UpdateStats(*stats);
     dashboard.SetRunning(false);
     // The input ended: the results stay on view until Ctrl-C.
-    if (stats.ok() && !o.stop->load()) {
+    if (stats.ok() && closed.ok() && !o.stop->load()) {
       EndProgressLine();
+      StopSignalEndsNormally();
       log::Info("{}: the pipeline finished; the dashboard stays up at {} until Ctrl-C", f.spec.name,
                 server->url());
-      StopSignalEndsNormally();
       while (!o.stop->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     server->Stop();
   }
-  // A failed run leaves a two-phase output uncommitted (closing would
-  // commit it): its transaction is aborted, and --resume writes it again.
-  auto close = [&](auto* s) {
-    if (!stats.ok() && s->TwoPhase()) return Status::Ok();
-    return s->Close();
-  };
-  for (auto* s : results) {
-    Status c = close(s);
-    if (!c.ok() && stats.ok()) return Fail(c);
-  }
-  for (auto* s : posts) {
-    Status c = close(s);
-    if (!c.ok() && stats.ok()) return Fail(c);
-  }
-  if (late) {
-    Status c = close(late.get());
-    if (!c.ok() && stats.ok()) return Fail(c);
-  }
+  if (stats.ok() && !closed.ok()) return Fail(closed);
   if (!stats.ok()) return Fail(stats.status());
   PrintRunSummary(*stats, dead_letters.count() > 0 ? dl_path : "");
   if (!GlobalUi().quiet) {

@@ -129,9 +129,9 @@ int RunScaleOutFile(const RunArgs& args, const std::string& source,
     if (status.ok()) dashboard.UpdateStats(StatsOf(*status, std::chrono::steady_clock::now() - t0));
     dashboard.SetRunning(false);
     if (status.ok() && !o.stop->load()) {
+      StopSignalEndsNormally();
       log::Info("{}: this process is done; the dashboard stays up at {} until Ctrl-C", f.spec.name,
                 server->url());
-      StopSignalEndsNormally();
       while (!o.stop->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     server->Stop();

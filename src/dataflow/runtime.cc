@@ -218,7 +218,10 @@ class Run {
       if (candidate.status().code() != StatusCode::kNotFound) return candidate.status();
       return ReadCheckpoint(dir);
     }
+    // Only a run with a two-phase output writes a candidate: that output
+    // must be here to say whether it completed.
     bool completed = true;
+    int asked = 0;
     for (const Output& o : Outputs()) {
       if (!o.two_phase) continue;
       for (const auto& [name, token] : candidate->sinks) {
@@ -226,7 +229,18 @@ class Run {
         Result<bool> done = o.completed(token);
         if (!done.ok()) return done.status();
         completed = *done;
+        ++asked;
       }
+    }
+    if (asked == 0) {
+      std::string names;
+      for (const auto& [name, token] : candidate->sinks)
+        names += (names.empty() ? "" : ", ") + name;
+      return InvalidArgument(
+          "checkpoint " + std::to_string(candidate->id) + " in " + dir +
+          " was written but not seen committed by its exactly-once output, which this run "
+          "does not have (its outputs then: " +
+          names + "): resume with the same exactly-once output, which alone can tell");
     }
     if (completed) {
       log::Info("checkpoint {}: its output was committed before the run stopped", candidate->id);
@@ -238,7 +252,13 @@ class Run {
         "the checkpoint before it holds",
         candidate->id);
     STARLING_RETURN_IF_ERROR(internal::RemoveCandidate(dir));
-    return ReadCheckpoint(dir);
+    auto previous = ReadCheckpoint(dir);
+    if (!previous.ok() && previous.status().code() == StatusCode::kNotFound) {
+      return NotFound("no checkpoint in " + dir +
+                      ": the run's first checkpoint was not committed (its transaction is "
+                      "aborted); start the run afresh, without --resume");
+    }
+    return previous;
   }
 
   // Cuts every file output back to the checkpoint, so what a crashed run

@@ -131,7 +131,9 @@ PipelineSpec PartitionSpec(const PipelineSpec& spec) {
 }
 
 std::string EncodeMessage(const PartialsMessage& m) {
-  std::string out(kMagic);
+  // Windows and markers as version 1 wrote them (an older merger in the
+  // group still reads them); only an idle window needs version 2.
+  std::string out(m.type == PartialsMessage::Type::kIdleWindow ? kMagic : kMagicV1);
   ByteWriter w(&out);
   w.PutU8(static_cast<std::uint8_t>(m.type));
   w.PutSigned(m.partition);

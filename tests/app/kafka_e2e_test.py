@@ -29,8 +29,9 @@ shell as independent clients. Seven checks, each named, each able to fail:
                 takes the newer one), each then --resume: what a reader of
                 committed messages sees is the uninterrupted run's results,
                 each once (read_uncommitted does see the aborted ones); a
-                resume of a finished run is refused; no --checkpoint-dir is
-                refused
+                run stopped with Ctrl-C resumes; with --serve the results
+                are committed when the input ends; a resume of a finished
+                run is refused; no --checkpoint-dir is refused
   6 secrets     rdkafka.sasl.password (accepted with PLAINTEXT, unused) on
                 every Kafka spec above: never in any output, log, checkpoint,
                 results or dead-letter file (one dead letter made on purpose),
@@ -657,13 +658,17 @@ def check_exactly_once(env):
         return env.kafka(topic, f"delivery=exactly-once&transactional_id=e2e-{topic}&"
                                 f"{SECRET_PROP}")
 
-    def compare(name, topic):
-        got = sorted(v for *_, v in env.consume(topic))
+    def compare(name, topic, finals_only=False):
+        # With --serve the engine also sends previews of open windows.
+        want = [x for x in ref if '"final":true' in x] if finals_only else ref
+        got = sorted(v for *_, v in env.consume(topic)
+                     if not finals_only or '"final":true' in v)
         dup = len(got) - len(set(got))
         check(f"7 exactly-once ({name}): committed messages are the uninterrupted run's "
-              f"results, each once", got == ref and len(ref) > 0,
-              f"{len(got)} messages ({dup} repeated) against {len(ref)}; missing "
-              f"{[x for x in ref if x not in got][:2]}; extra {[x for x in got if x not in ref][:2]}")
+              f"results, each once", got == want and len(want) > 0,
+              f"{len(got)} messages ({dup} repeated) against {len(want)}; missing "
+              f"{[x for x in want if x not in got][:2]}; extra "
+              f"{[x for x in got if x not in want][:2]}")
         return got
 
     # Killed from outside at some moment after the first checkpoint.
@@ -717,6 +722,47 @@ def check_exactly_once(env):
             check("7 exactly-once: a resume of the finished run is refused (it would write "
                   "twice)", rc == 2 and "would write its output twice" in out, tail(out))
             compare("after the refused resume", topic)
+    # Stopped with Ctrl-C (a checkpoint at the stop, nothing written after
+    # it): --resume goes on from there.
+    topic = env.topic("eos-stop", 3)
+    args = ["run", p, "--source", DOWN_GEN, "--results", sink(topic),
+            "--checkpoint-dir", "eos-stop"]
+    proc = env.spawn("exactly-once run stopped", args, "eos-stop.log")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None and \
+            not os.path.exists(env.path("eos-stop", "checkpoint.bin")):
+        time.sleep(0.02)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    rc = proc.wait(timeout=30)
+    with open(env.path("eos-stop.log"), encoding="utf-8", errors="replace") as f:
+        outputs.append(("exactly-once run stopped", f.read()))
+    check("7 exactly-once (Ctrl-C): the run stops (exit 130)", rc == 130, f"exit {rc}")
+    rc, out = env.starling_run("exactly-once resumed after Ctrl-C", args + ["--resume"])
+    check("7 exactly-once (Ctrl-C): --resume goes on and exits 0",
+          rc == 0 and "resumed from" in out, tail(out))
+    compare("Ctrl-C", topic)
+
+    # With --serve the last transaction commits when the input ends, not
+    # when the dashboard is closed.
+    topic = env.topic("eos-serve", 3)
+    proc = env.spawn("exactly-once run with --serve", [
+        "run", p, "--source", DOWN_GEN.replace("pace=1", "pace=0"), "--results", sink(topic),
+        "--checkpoint-dir", "eos-serve", "--serve", "--port", "0"], "eos-serve.log")
+    deadline = time.monotonic() + 60
+    log = ""
+    while time.monotonic() < deadline and proc.poll() is None and "stays up" not in log:
+        time.sleep(0.1)
+        with open(env.path("eos-serve.log"), encoding="utf-8", errors="replace") as f:
+            log = f.read()
+    check("7 exactly-once (--serve): the run ends its input, the dashboard stays up",
+          "stays up" in log and proc.poll() is None, tail(log))
+    compare("--serve, before Ctrl-C", topic, finals_only=True)
+    proc.send_signal(signal.SIGINT)
+    rc = proc.wait(timeout=30)
+    outputs.append(("exactly-once run with --serve", log))
+    check("7 exactly-once (--serve): Ctrl-C then ends it (exit 0)", rc == 0, f"exit {rc}")
+
     rc, out = env.starling_run("exactly-once without checkpoints", [
         "run", p, "--source", DOWN_GEN, "--results", sink(topic)])
     check("7 exactly-once: refused without --checkpoint-dir",

@@ -254,7 +254,7 @@ def main():
             check(r.returncode == 0, f"kcat writes {len(data)} posts to partition {part} "
                   f"{r.stderr[-200:]}")
         with open(os.path.join(work, "idle.yaml"), "w") as f:
-            f.write(PIPELINE + "idle_timeout: 2s\n")
+            f.write(PIPELINE + "idle_timeout: 5s\n")
         log = open(os.path.join(work, "idle.log"), "w")
         p = subprocess.Popen(
             [starling, "run", "idle.yaml", "--scale-out", "--source",

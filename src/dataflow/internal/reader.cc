@@ -21,6 +21,15 @@ Reader::Reader(const PipelineSpec& spec, source::RecordSource& source, const Run
   t0_ = clock_.Steady();
   deadline_ = options.duration.count() > 0 ? t0_ + options.duration
                                            : std::chrono::steady_clock::time_point::max();
+  // A two-phase output (a Kafka transaction) commits at checkpoints, and
+  // the brokers abort a transaction left open too long: a quiet source
+  // still gets its checkpoints.
+  auto two_phase = [](const auto* s) { return s != nullptr && s->TwoPhase(); };
+  commit_when_quiet_ =
+      !options.checkpoint_dir.empty() &&
+      (std::any_of(options.result_sinks.begin(), options.result_sinks.end(), two_phase) ||
+       std::any_of(options.post_sinks.begin(), options.post_sinks.end(), two_phase) ||
+       two_phase(options.late_sink));
 }
 
 Result<bool> Reader::Resume(std::uint64_t records, std::string_view position) {
@@ -98,6 +107,12 @@ Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
       if (!batch && !c.records.empty()) break;
       if (!batch && spec_.time == TimeMode::kProcessing &&
           clock_.Steady() - started >= std::chrono::milliseconds(10)) {
+        break;
+      }
+      // A two-phase output's transaction: an empty chunk every checkpoint
+      // interval, at which the runtime checkpoints and commits.
+      if (!batch && commit_when_quiet_ &&
+          clock_.Steady() - started >= options_.checkpoint_interval) {
         break;
       }
       // RunOptions::on_idle: a quiet partitioned source gets an empty

@@ -102,6 +102,7 @@ class Reader {
   bool views_ = false;
   std::chrono::steady_clock::time_point last_early_{};
   std::chrono::steady_clock::time_point last_cut_{};  // the last chunk's read_at
+  bool commit_when_quiet_ = false;  // a two-phase output: empty chunks while quiet
 };
 
 // The parallel scan (RunOptions::blocks): parse workers claim the blocks

@@ -106,8 +106,10 @@ class KafkaSink : public Sink {
   Status Flush() override { return producer_->Flush(); }
   Status Close() override { return producer_->Close(); }
   bool TwoPhase() const override { return producer_->transactional(); }
+  // The topic's, whatever the transactional_id: a resume with another id
+  // finds the token and is refused (Parse), rather than finding none.
   std::string CommitName() const override {
-    return TwoPhase() ? "kafka:" + producer_->MarkerGroup() : std::string();
+    return TwoPhase() ? "kafka:" + producer_->topic() : std::string();
   }
   Result<std::string> CheckpointCommit() override {
     if (!TwoPhase()) {

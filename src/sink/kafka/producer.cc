@@ -210,6 +210,7 @@ Status Producer::Commit(bool begin_next) {
   }
   if (prepared_) ++sequence_;
   prepared_ = false;
+  produced_at_commit_ = produced_;
   in_transaction_ = false;
   // A transaction begun is local until something is written in it: one
   // left unused at Close costs nothing.
@@ -224,6 +225,7 @@ void Producer::Abort() {
   in_transaction_ = false;
   const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
   rd_kafka_error_t* error = rd_kafka_abort_transaction(rk_, timeout_ms);
+  produced_at_commit_ = produced_;
   if (error != nullptr) {
     log::Warn(
         "{}: aborting the transaction: {} (the brokers abort it after "
@@ -366,9 +368,11 @@ Status Producer::Flush() {
 Status Producer::Close() {
   if (rk_ == nullptr) return Status::Ok();
   Status st = gave_up_.ok() ? Flush() : gave_up_;
-  if (st.ok() && in_transaction_) {
+  if (st.ok() && in_transaction_ && produced_ > produced_at_commit_) {
     // The end of the run: what the last transaction holds is final, and its
     // marker tells a later --resume that the run went past its checkpoint.
+    // A run stopped at a checkpoint (Ctrl-C, --limit) wrote nothing since:
+    // no marker, so --resume goes on from that checkpoint.
     auto prepared = Prepare();
     st = prepared.ok() ? Commit(/*begin_next=*/false) : prepared.status();
   }

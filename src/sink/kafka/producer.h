@@ -90,6 +90,7 @@ class Producer {
   // Aborts the open transaction (bounded by `timeout`); errors are logged.
   void Abort();
   bool transactional() const { return !o_.transactional_id.empty(); }
+  const std::string& topic() const { return o_.topic; }
   // Where the marker goes: group `starling.txn.ID`, TOPIC/0.
   std::string MarkerGroup() const { return "starling.txn." + o_.transactional_id; }
 
@@ -115,12 +116,13 @@ class Producer {
   std::atomic<std::uint64_t> acknowledged_{0};
   std::atomic<std::uint64_t> failed_{0};
   mutable std::mutex mu_;
-  std::string first_failure_;    // the first delivery that failed
-  std::string last_error_;       // the client's last error (a broker down)
-  Status gave_up_;               // a wait ran out of time: Close does not wait again
-  std::uint64_t sequence_ = 0;   // the next Prepare's marker is sequence_ + 1
-  bool in_transaction_ = false;  // a transaction is begun and not yet ended
-  bool prepared_ = false;        // Prepare added the marker of sequence_ + 1
+  std::string first_failure_;             // the first delivery that failed
+  std::string last_error_;                // the client's last error (a broker down)
+  Status gave_up_;                        // a wait ran out of time: Close does not wait again
+  std::uint64_t sequence_ = 0;            // the next Prepare's marker is sequence_ + 1
+  bool in_transaction_ = false;           // a transaction is begun and not yet ended
+  bool prepared_ = false;                 // Prepare added the marker of sequence_ + 1
+  std::uint64_t produced_at_commit_ = 0;  // produced_ when the last transaction ended
 };
 
 }  // namespace starling::sink::kafka

@@ -443,7 +443,7 @@ class KafkaSource final : public RecordSource {
         if (n == 1) {
           const ssize_t more =
               rd_kafka_consume_batch_queue(queue_, 0, raw.data() + 1, raw.size() - 1);
-          n = more < 0 ? more : n + more;
+          if (more > 0) n += more;  // an error now is met by the next read
         }
       }
       if (n < 0) {
