@@ -635,6 +635,58 @@ TEST(Runtime, TwoPhaseOutputIsExactlyOnceAroundItsCommit) {
   }
 }
 
+// A source that goes quiet for `quiet` calls (TryAgain; the reader then
+// sleeps on the manual clock) after its first `before` records.
+class QuietSource final : public source::RecordSource {
+ public:
+  QuietSource(std::vector<std::string> lines, std::size_t before, int quiet)
+      : inner_(std::move(lines)), before_(before), quiet_(quiet) {}
+  Result<bool> Next(source::Record* out) override {
+    if (handed_ == before_ && quiet_ > 0) {
+      if (on_quiet) on_quiet(/*starts=*/quiet_ == initial_quiet_);
+      if (--quiet_ == 0 && on_quiet) on_quiet(false);
+      return TryAgain("quiet");
+    }
+    ++handed_;
+    return inner_.Next(out);
+  }
+  std::string Describe() const override { return "quiet"; }
+  std::function<void(bool starts)> on_quiet;
+
+ private:
+  MemorySource inner_;
+  std::size_t before_;
+  int quiet_;
+  const int initial_quiet_ = quiet_;
+  std::size_t handed_ = 0;
+};
+
+// A two-phase output's transaction must not stay open while the source is
+// quiet (the brokers would abort it): in record mode the engine still
+// checkpoints, and so commits, every interval.
+TEST(Runtime, AQuietSourceStillCheckpointsForATwoPhaseOutput) {
+  const Input in = MakeInput(9, 400, 40000, kSecond);
+  const PipelineSpec spec = FullSpec();
+  const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-quiet";
+  std::filesystem::remove_all(dir);
+  ManualClock clock;
+  TransactionLog log;
+  TransactionalResults sink(&log, 0, false);
+  QuietSource source(in.lines, 200, 3000);  // 3 s of the manual clock
+  std::uint64_t at_start = 0, at_end = 0;
+  source.on_quiet = [&](bool starts) { (starts ? at_start : at_end) = log.sequence; };
+  RunOptions options;
+  options.clock = &clock;
+  options.result_sinks = {&sink};
+  options.checkpoint_dir = dir;
+  options.checkpoint_interval = std::chrono::milliseconds(100);
+  auto stats = RunPipeline(spec, source, options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  // About one commit per 100 ms of the 3 s: 30 (at least 10 however the
+  // chunks fall).
+  EXPECT_GE(at_end - at_start, 10u) << "commits while quiet: from " << at_start << " to " << at_end;
+}
+
 TEST(Runtime, RefusesACheckpointOfAnotherPipeline) {
   const Input in = MakeInput(3, 200, 40000, kSecond);
   const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-other";
