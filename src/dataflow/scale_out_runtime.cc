@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -202,9 +203,15 @@ Status WriteFile(const std::string& path, std::string_view bytes) {
 // One partition's engine, on a thread of its own.
 class PartitionWork {
  public:
+  // `state`: the partition's last state in the state topic (its last
+  // owner's), read when it was assigned; none for a first start.
   PartitionWork(const PipelineSpec& spec, const ScaleOutOptions& options, const Setup& setup,
-                std::int32_t partition)
-      : spec_(spec), options_(options), setup_(setup), partition_(partition) {
+                std::int32_t partition, std::optional<std::string> state)
+      : spec_(spec),
+        options_(options),
+        setup_(setup),
+        partition_(partition),
+        state_(std::move(state)) {
     thread_ = std::thread([this] {
       status_ = Run();
       done_ = true;
@@ -221,7 +228,7 @@ class PartitionWork {
   // The partition's source as it stands (offset, lag); none before it opens.
   std::optional<source::SourceHealth> Health() const {
     std::lock_guard lock(health_mu_);
-    return source_ != nullptr ? source_->Health() : std::nullopt;
+    return source_ != nullptr ? source_->Health() : last_health_;
   }
 
   // Sends the watermark marker held back (the process loop, every 50 ms).
@@ -241,11 +248,9 @@ class PartitionWork {
     if (ec) return IoError("cannot make " + dir + ": " + ec.message());
     const std::string file = dir + "/" + std::string(internal::kCheckpointFile);
     // The state the partition's last owner published, if any.
-    STARLING_ASSIGN_OR_RETURN(auto states,
-                              source::kafka::ReadLatestByKey(setup_.cluster, setup_.state_topic));
-    const auto state = states.find(PartitionKey(setup_.topic, partition_));
-    const bool resume = state != states.end();
-    if (resume) STARLING_RETURN_IF_ERROR(WriteFile(file, state->second));
+    const bool resume = state_.has_value();
+    if (resume) STARLING_RETURN_IF_ERROR(WriteFile(file, *state_));
+    state_.reset();
     {
       std::lock_guard lock(producer_mu_);
       STARLING_ASSIGN_OR_RETURN(partials_,
@@ -287,6 +292,8 @@ class PartitionWork {
       }
       ~Shown() {
         std::lock_guard lock(w->health_mu_);
+        // A bounded read's partition stays on view, at its end, while held.
+        if (w->source_ != nullptr) w->last_health_ = w->source_->Health();
         w->source_ = nullptr;
       }
       Shown(const Shown&) = delete;
@@ -365,6 +372,7 @@ class PartitionWork {
   const ScaleOutOptions& options_;
   const Setup& setup_;
   const std::int32_t partition_;
+  std::optional<std::string> state_;  // until Run() writes it out
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{false};
   std::atomic<std::uint64_t> records_{0};
@@ -399,7 +407,8 @@ class PartitionWork {
   std::unique_ptr<sink::kafka::Producer> partials_;
   std::unique_ptr<sink::kafka::Producer> states_;
   mutable std::mutex health_mu_;
-  source::RecordSource* source_ = nullptr;  // while Run() reads it
+  source::RecordSource* source_ = nullptr;           // while Run() reads it
+  std::optional<source::SourceHealth> last_health_;  // once it is done
   std::thread thread_;
 };
 
@@ -554,9 +563,15 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
       records_before += it->second->records();
       return work.erase(it);
     };
+    // The state topic, read once for the partitions assigned together (read
+    // again after a drop, which publishes a state).
+    std::optional<std::map<std::string, std::string>> states;
     for (const auto& e : change.events) {
       const auto it = work.find(e.partition);
-      if (it != work.end()) drop(it);  // revoked; or assigned again: restarted from its state
+      if (it != work.end()) {
+        drop(it);  // revoked; or assigned again: restarted from its state
+        states.reset();
+      }
       if (!e.assigned) continue;
       if (!std::binary_search(member->partitions().begin(), member->partitions().end(),
                               e.partition)) {
@@ -568,7 +583,14 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
             e.partition, setup.topic, setup.group);
         continue;
       }
-      work[e.partition] = std::make_unique<PartitionWork>(spec, options, setup, e.partition);
+      if (!states) {
+        STARLING_ASSIGN_OR_RETURN(states,
+                                  source::kafka::ReadLatestByKey(setup.cluster, setup.state_topic));
+      }
+      const auto state = states->find(PartitionKey(setup.topic, e.partition));
+      work[e.partition] = std::make_unique<PartitionWork>(
+          spec, options, setup, e.partition,
+          state != states->end() ? std::optional<std::string>(state->second) : std::nullopt);
     }
     STARLING_ASSIGN_OR_RETURN(auto merge_change, merge_member->Poll(std::chrono::milliseconds(0)));
     for (const auto& e : merge_change.events) {
