@@ -671,21 +671,26 @@ def check_exactly_once(env):
               f"{[x for x in got if x not in want][:2]}")
         return got
 
+    def interrupted(name, sig):
+        """A run signalled 1 s after its first checkpoint: (its args, exit code)."""
+        topic = env.topic(name, 3)
+        args = ["run", p, "--source", DOWN_GEN, "--results", sink(topic),
+                "--checkpoint-dir", name]
+        proc = env.spawn(f"exactly-once run ({name})", args, f"{name}.log")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None and \
+                not os.path.exists(env.path(name, "checkpoint.bin")):
+            time.sleep(0.02)
+        time.sleep(1.0)
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        rc = proc.wait(timeout=30)
+        with open(env.path(f"{name}.log"), encoding="utf-8", errors="replace") as f:
+            outputs.append((f"exactly-once run ({name})", f.read()))
+        return topic, args, rc
+
     # Killed from outside at some moment after the first checkpoint.
-    topic = env.topic("eos-kill", 3)
-    args = ["run", p, "--source", DOWN_GEN, "--results", sink(topic),
-            "--checkpoint-dir", "eos-kill"]
-    proc = env.spawn("exactly-once run killed", args, "eos-kill.log")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and proc.poll() is None and \
-            not os.path.exists(env.path("eos-kill", "checkpoint.bin")):
-        time.sleep(0.02)
-    time.sleep(1.0)
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)
-    rc = proc.wait(timeout=10)
-    with open(env.path("eos-kill.log"), encoding="utf-8", errors="replace") as f:
-        outputs.append(("exactly-once run killed", f.read()))
+    topic, args, rc = interrupted("eos-kill", signal.SIGKILL)
     check("7 exactly-once (SIGKILL): killed mid-run after a checkpoint", rc == -signal.SIGKILL,
           f"exit {rc}")
     rc, out = env.starling_run("exactly-once resumed", args + ["--resume"])
@@ -724,19 +729,7 @@ def check_exactly_once(env):
             compare("after the refused resume", topic)
     # Stopped with Ctrl-C (a checkpoint at the stop, nothing written after
     # it): --resume goes on from there.
-    topic = env.topic("eos-stop", 3)
-    args = ["run", p, "--source", DOWN_GEN, "--results", sink(topic),
-            "--checkpoint-dir", "eos-stop"]
-    proc = env.spawn("exactly-once run stopped", args, "eos-stop.log")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and proc.poll() is None and \
-            not os.path.exists(env.path("eos-stop", "checkpoint.bin")):
-        time.sleep(0.02)
-    time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
-    rc = proc.wait(timeout=30)
-    with open(env.path("eos-stop.log"), encoding="utf-8", errors="replace") as f:
-        outputs.append(("exactly-once run stopped", f.read()))
+    topic, args, rc = interrupted("eos-stop", signal.SIGINT)
     check("7 exactly-once (Ctrl-C): the run stops (exit 130)", rc == 130, f"exit {rc}")
     rc, out = env.starling_run("exactly-once resumed after Ctrl-C", args + ["--resume"])
     check("7 exactly-once (Ctrl-C): --resume goes on and exits 0",
