@@ -112,7 +112,7 @@ Status Producer::TxnStatus(rd_kafka_error_t* error, std::string_view what) {
 }
 
 Status Producer::BeginTransactions() {
-  const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
+  const int timeout_ms = TimeoutMs();
   // Fences every earlier producer of the id; the transaction one left open
   // (a run killed mid-way) is aborted before this returns.
   STARLING_RETURN_IF_ERROR(
@@ -151,7 +151,7 @@ Result<std::uint64_t> Producer::CommittedSequence() {
   }
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(parts, o_.topic.c_str(), 0);
-  const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
+  const int timeout_ms = TimeoutMs();
   rd_kafka_resp_err_t e = rd_kafka_committed(c, parts, timeout_ms);
   if (e == RD_KAFKA_RESP_ERR_NO_ERROR) e = parts->elems[0].err;
   const std::int64_t offset = parts->elems[0].offset;
@@ -174,7 +174,7 @@ Result<std::uint64_t> Producer::Prepare() {
       static_cast<std::int64_t>(next);
   rd_kafka_consumer_group_metadata_t* group =
       rd_kafka_consumer_group_metadata_new(MarkerGroup().c_str());
-  const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
+  const int timeout_ms = TimeoutMs();
   rd_kafka_error_t* error = rd_kafka_send_offsets_to_transaction(rk_, marker, group, timeout_ms);
   rd_kafka_consumer_group_metadata_destroy(group);
   rd_kafka_topic_partition_list_destroy(marker);
@@ -223,7 +223,7 @@ Status Producer::Commit(bool begin_next) {
 void Producer::Abort() {
   if (rk_ == nullptr || !in_transaction_) return;
   in_transaction_ = false;
-  const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
+  const int timeout_ms = TimeoutMs();
   rd_kafka_error_t* error = rd_kafka_abort_transaction(rk_, timeout_ms);
   produced_at_commit_ = produced_;
   if (error != nullptr) {
@@ -240,7 +240,7 @@ Status Producer::CheckTopic() {
   // topics on use creates it now); librdkafka waits for a broker up to the
   // timeout.
   const rd_kafka_metadata_t* md = nullptr;
-  const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
+  const int timeout_ms = TimeoutMs();
   const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, rkt_, &md, timeout_ms);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Unavailable(o_.describe + ": no metadata from brokers " + o_.brokers + " within " +

@@ -19,6 +19,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -106,6 +107,10 @@ class Producer {
   Status TxnStatus(rd_kafka_error_t* error, std::string_view what);
   Status Sticky() const;
   std::string LastError() const;
+  // `timeout` as librdkafka's int milliseconds.
+  int TimeoutMs() const {
+    return static_cast<int>(std::clamp<std::int64_t>(o_.timeout.count(), 1, 1 << 30));
+  }
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
 
