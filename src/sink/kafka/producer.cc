@@ -26,6 +26,11 @@ Status Set(rd_kafka_conf_t* conf, const std::string& name, const std::string& va
       (spec::IsSecretName(name) ? std::string("invalid value (hidden)") : std::string(err)));
 }
 
+// librdkafka's log lines to Starling's log (debug), not straight to stderr.
+void ToDebugLog(const rd_kafka_t*, int level, const char* facility, const char* text) {
+  log::Debug("librdkafka {} [{}]: {}", level, facility, text);
+}
+
 std::int64_t Millis(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
@@ -72,11 +77,7 @@ Result<std::unique_ptr<Producer>> Producer::Open(ProducerOptions options) {
   }
   rd_kafka_conf_set_dr_msg_cb(conf, &Producer::OnDelivery);
   rd_kafka_conf_set_error_cb(conf, &Producer::OnError);
-  // librdkafka's log lines to Starling's log (debug), not straight to stderr.
-  rd_kafka_conf_set_log_cb(
-      conf, [](const rd_kafka_t*, int level, const char* facility, const char* text) {
-        log::Debug("librdkafka {} [{}]: {}", level, facility, text);
-      });
+  rd_kafka_conf_set_log_cb(conf, &ToDebugLog);
   rd_kafka_conf_set_opaque(conf, p.get());
   char err[512];
   p->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
@@ -139,10 +140,7 @@ Result<std::uint64_t> Producer::CommittedSequence() {
     rd_kafka_conf_destroy(conf);
     return st;
   }
-  rd_kafka_conf_set_log_cb(
-      conf, [](const rd_kafka_t*, int level, const char* facility, const char* text) {
-        log::Debug("librdkafka {} [{}]: {}", level, facility, text);
-      });
+  rd_kafka_conf_set_log_cb(conf, &ToDebugLog);
   char err[512];
   rd_kafka_t* c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (c == nullptr) {
