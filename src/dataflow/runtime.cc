@@ -52,6 +52,18 @@ using internal::Reader;
 using internal::Router;
 using internal::WriteCheckpoint;
 
+// The record count of a reader's next chunk (RunOptions::chunk_records): a
+// chunk that filled doubles it while it stays near a MiB, any other (the
+// source would have waited, or the run stops) starts over at `first`.
+std::size_t NextChunkRecords(const Chunk& c, std::size_t now, std::size_t first, std::size_t last) {
+  if (c.records.size() < now) return first;
+  constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+  std::size_t bytes = 0;
+  for (const internal::RawRecord& r : c.records) bytes += r.size;
+  if (2 * bytes > kChunkBytes) return now;
+  return std::min(2 * now, last);
+}
+
 class Run {
  public:
   Run(const PipelineSpec& spec, source::RecordSource& source, const RunOptions& options)
@@ -495,7 +507,13 @@ class Run {
       for (auto& q : to_partition) q->Close();
       for (auto& q : from_partition) q->Close();
     };
-    const std::size_t per_chunk = std::max<std::size_t>(1, options_.chunk_records);
+    const std::size_t first_chunk = std::max<std::size_t>(1, options_.chunk_records);
+    // With checkpoints, chunks keep their size: a resumed run then cuts its
+    // input where an uninterrupted one did, and its watermark (so any
+    // early or updated result) moves at the same records.
+    const std::size_t last_chunk = options_.checkpoint_dir.empty()
+                                       ? std::max(first_chunk, options_.max_chunk_records)
+                                       : first_chunk;
 
     std::vector<std::thread> threads;
     std::atomic<std::uint32_t> parsers_left{workers_};
@@ -533,6 +551,7 @@ class Run {
       threads.emplace_back([&] {  // reader
         std::uint64_t seq = 0;
         bool more = true;
+        std::size_t per_chunk = first_chunk;
         while (more) {
           Chunk* c;
           if (!free_chunks.Pop(&c)) return;
@@ -543,6 +562,7 @@ class Run {
             return;
           }
           more = *r;
+          per_chunk = NextChunkRecords(*c, per_chunk, first_chunk, last_chunk);
           c->seq = seq++;
           if (!more) {
             c->force_checkpoint = true;

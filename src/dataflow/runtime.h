@@ -123,8 +123,14 @@ struct RunOptions {
   std::string checkpoint_dir;
   std::chrono::milliseconds checkpoint_interval{10000};
   bool resume = false;
-  // Record mode with several workers: records per chunk (latency vs overhead).
+  // Record mode with several workers: records per chunk (latency vs
+  // overhead). A chunk that fills without the source making it wait (a
+  // backlog: a topic, a file read in order) doubles the next one, up to
+  // max_chunk_records and about a MiB; a chunk cut short starts over at
+  // chunk_records, so a live source keeps its latency. Not with
+  // checkpoints: a resumed run must cut the input where the first did.
   std::size_t chunk_records = 64;
+  std::size_t max_chunk_records = 1024;
   // Chunks in flight (bounds memory); 0: 4 per worker + 4 (2 per worker
   // for a parallel scan, whose chunks are blocks of a MiB).
   std::size_t max_chunks = 0;

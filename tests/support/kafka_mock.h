@@ -75,9 +75,12 @@ class KafkaMockCluster {
 // Produces (key, value) messages with a plain librdkafka producer (not the
 // sink under test) and waits, bounded, for every acknowledgement.
 // partition -1: by key (librdkafka's default partitioner).
+// flush_every > 0: a flush after every that many messages, so that the
+// topic holds record batches of about that many messages (a fetch returns
+// whole batches).
 inline void ProduceAll(const std::string& bootstraps, const std::string& topic,
                        const std::vector<std::pair<std::string, std::string>>& messages,
-                       std::int32_t partition = -1) {
+                       std::int32_t partition = -1, std::size_t flush_every = 0) {
   char err[256];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
@@ -85,11 +88,15 @@ inline void ProduceAll(const std::string& bootstraps, const std::string& topic,
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   ASSERT_NE(rk, nullptr) << err;
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-  for (const auto& [key, value] : messages) {
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto& [key, value] = messages[i];
     const int rc =
         rd_kafka_produce(rkt, partition, RD_KAFKA_MSG_F_COPY, const_cast<char*>(value.data()),
                          value.size(), key.data(), key.size(), nullptr);
     EXPECT_EQ(rc, 0) << rd_kafka_err2str(rd_kafka_last_error());
+    if (flush_every > 0 && (i + 1) % flush_every == 0) {
+      EXPECT_EQ(rd_kafka_flush(rk, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
   }
   EXPECT_EQ(rd_kafka_flush(rk, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_topic_destroy(rkt);

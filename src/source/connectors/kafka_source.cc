@@ -10,11 +10,15 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "source/kafka/client.h"
+#include "source/kafka/fetch_waker.h"
 #include "source/kafka/offsets.h"
 #include "source/registry.h"
 
@@ -27,6 +31,11 @@ using kafka::Offsets;
 constexpr int kPollMs = 20;
 // Messages one batch read takes from the consumer's queue at most.
 constexpr std::size_t kBatch = 1024;
+// How long the fetch waker's request waits for its answer. The answer is
+// not used: sending the request is what wakes the broker threads. Short,
+// because the brokers answer it only after a fetch they hold (up to
+// fetch.wait.max.ms at a partition's end), and closing the source waits.
+constexpr int kWakeTimeoutMs = 10;
 
 // Properties the source's guarantees rest on: offsets are Starling's.
 constexpr std::string_view kReserved[] = {
@@ -52,7 +61,9 @@ class KafkaSource final : public RecordSource {
   explicit KafkaSource(Config c) : c_(std::move(c)) {}
 
   ~KafkaSource() override {
+    waker_.reset();  // its request uses the consumer
     pending_.reset();
+    handed_out_.reset();
     ready_.clear();
     if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
     if (rk_ == nullptr) return;
@@ -72,14 +83,12 @@ class KafkaSource final : public RecordSource {
         {"enable.partition.eof", "true"},
         {"auto.offset.reset", c_.latest ? "latest" : "earliest"},
         {"isolation.level", "read_committed"},
-        // librdkafka 2.0.2 stops fetching for a fixed second once its
-        // prefetch queue passes either limit (2.1 made that
-        // fetch.queue.backoff.ms): with its defaults (100,000 messages,
-        // 64 MB) a reader faster than the network sat idle most of each
-        // second. Room for about a second of reading instead, in bounded
-        // memory (docs/kafka.md); rdkafka.NAME overrides either.
+        // The prefetch queue: librdkafka 2.0.2 stops fetching once it
+        // passes either limit, until the fetch waker (kafka/fetch_waker.h)
+        // wakes it at half. The bytes bind (64 MB); rdkafka.NAME
+        // overrides either (docs/kafka.md).
         {"queued.min.messages", "1000000"},
-        {"queued.max.messages.kbytes", "262144"}};
+        {"queued.max.messages.kbytes", "65536"}};
     STARLING_RETURN_IF_ERROR(kafka::SetProperties(conf.get(), mine, {}, c_.describe));
     if (c_.group.empty()) {
       // librdkafka 2.0 assigns partitions only with a group.id; this one is
@@ -95,6 +104,8 @@ class KafkaSource final : public RecordSource {
     }
     STARLING_RETURN_IF_ERROR(
         kafka::SetProperties(conf.get(), c_.properties, kReserved, c_.describe));
+    const kafka::QueueLimits limits{ConfNumber(conf.get(), "queued.min.messages"),
+                                    ConfNumber(conf.get(), "queued.max.messages.kbytes") * 1024};
     rd_kafka_conf_set_error_cb(conf.get(), &KafkaSource::OnError);
     kafka::RouteLogs(conf.get());
     rd_kafka_conf_set_opaque(conf.get(), this);
@@ -105,6 +116,8 @@ class KafkaSource final : public RecordSource {
     rk_.reset(rk);
     rd_kafka_poll_set_consumer(rk);
     queue_ = rd_kafka_queue_get_consumer(rk);
+    wake_rule_.emplace(limits);
+    waker_ = std::make_unique<kafka::FetchWaker>([this] { WakeBrokers(); });
     STARLING_RETURN_IF_ERROR(ReadPartitions());
     {
       std::lock_guard lock(mu_);
@@ -122,38 +135,38 @@ class KafkaSource final : public RecordSource {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kPollMs);
       for (;;) {
         STARLING_RETURN_IF_ERROR(Start());
-        if (AtEnd()) return false;
+        if (AtEnd()) return Ended();
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         STARLING_RETURN_IF_ERROR(Fetch(static_cast<int>(std::max<std::int64_t>(0, left.count()))));
         if (pending_) break;
-        if (AtEnd()) return false;
+        ObserveQueue();  // drained
+        Publish();
+        if (AtEnd()) return Ended();
         if (std::chrono::steady_clock::now() >= deadline) return TryAgain("no message now");
       }
     }
     kafka::Message m = std::move(pending_);
     const std::int32_t p = m->partition;
-    {
-      std::lock_guard lock(mu_);
-      next_[p] = m->offset + 1;
-      health_.bytes += m->len;
-    }
-    // One buffer, reused: no allocation per message once it is large enough.
-    buf_.assign(static_cast<const char*>(m->payload), m->payload != nullptr ? m->len : 0);
-    const std::size_t size = buf_.size();
-    buf_.append(kRecordPadding, '\0');
+    next_[p] = m->offset + 1;
+    bytes_handed_ += m->len;
+    if ((handed_ & 255) == 0) Publish();
     *out = Record{};
-    out->bytes = std::string_view(buf_.data(), size);
+    // The message's own bytes, valid until the next Next: no copy here (the
+    // reader copies them once, into its chunk, with a parser's padding).
+    if (m->payload != nullptr) {
+      out->bytes = std::string_view(static_cast<const char*>(m->payload), m->len);
+    }
     out->origin = Origin(p);
     out->line = ++line_;
     out->offset = static_cast<std::uint64_t>(m->offset);
-    out->padding = kRecordPadding;
     out->partition = p;
     ++handed_;
     if (c_.bounded) {
       const auto end = high_.find(p);
       if (end != high_.end() && m->offset + 1 >= end->second) held_dirty_ = true;  // at its end
     }
+    handed_out_ = std::move(m);
     return true;
   }
 
@@ -183,10 +196,7 @@ class KafkaSource final : public RecordSource {
     return !pending_ && !AtEnd();
   }
 
-  std::string Position() const override {
-    std::lock_guard lock(mu_);
-    return kafka::FormatPosition({c_.topic, next_});
-  }
+  std::string Position() const override { return kafka::FormatPosition({c_.topic, next_}); }
 
   Result<bool> Seek(std::string_view position) override {
     STARLING_ASSIGN_OR_RETURN(kafka::Position p, kafka::ParsePosition(position));
@@ -202,7 +212,6 @@ class KafkaSource final : public RecordSource {
       }
     }
     if (started_) return Internal(c_.describe + ": Seek after the first Next");
-    std::lock_guard lock(mu_);
     for (const auto& [partition, offset] : p.offsets) next_[partition] = offset;
     held_dirty_ = true;
     return true;
@@ -237,7 +246,7 @@ class KafkaSource final : public RecordSource {
       std::lock_guard lock(mu_);
       h = health_;
       held = assigned_;
-      next = next_;
+      next = shown_next_;
     }
     for (std::int32_t p : held) {
       SourceHealth::Partition ph;
@@ -349,6 +358,7 @@ class KafkaSource final : public RecordSource {
         rd_kafka_topic_partition_list_add(all.get(), c_.topic.c_str(), p)->offset = next_[p];
         assigned_.insert(p);
       }
+      shown_next_ = next_;
     }
     const rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), all.get());
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -449,6 +459,8 @@ class KafkaSource final : public RecordSource {
       if (n < 0) {
         return Unavailable(c_.describe + ": " + kafka::ErrorText(rd_kafka_last_error()));
       }
+      taken_ += static_cast<std::uint64_t>(n);
+      ObserveQueue();
       {
         std::lock_guard lock(mu_);
         for (ssize_t i = 0; i < n; ++i) {
@@ -492,6 +504,7 @@ class KafkaSource final : public RecordSource {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
       kafka::Message m(rd_kafka_consumer_poll(rk_.get(), timeout_ms));
+      if (m && (++taken_ & 63) == 0) ObserveQueue();
       if (m) {
         if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
           if (!origins_.contains(m->partition)) continue;  // a partition added since start
@@ -517,6 +530,56 @@ class KafkaSource final : public RecordSource {
   }
 
   std::string_view Origin(std::int32_t p) const { return origins_.at(p); }
+
+  // Shows other threads (Health) what was handed out: now and then, not
+  // for every message.
+  void Publish() {
+    std::lock_guard lock(mu_);
+    shown_next_ = next_;
+    health_.bytes = bytes_handed_;
+  }
+
+  bool Ended() {
+    Publish();
+    return false;
+  }
+
+  // An integer property as the consumer will run with it (0 if unreadable).
+  static std::uint64_t ConfNumber(const rd_kafka_conf_t* conf, const char* name) {
+    char value[32];
+    std::size_t size = sizeof value;
+    if (rd_kafka_conf_get(conf, name, value, &size) != RD_KAFKA_CONF_OK) return 0;
+    std::uint64_t n = 0;
+    const auto r = std::from_chars(value, value + std::strlen(value), n);
+    return r.ec == std::errc() ? n : 0;
+  }
+
+  // The reading thread, after taking from librdkafka's queue: tells the
+  // fetch waker how full it is now, and was at most since the last look
+  // (what was taken since, plus what is left).
+  void ObserveQueue() {
+    if (!waker_) return;
+    const std::uint64_t now = rd_kafka_queue_length(queue_);
+    const std::uint64_t per = handed_ > 0 ? bytes_handed_ / handed_ : 0;
+    const bool wake = wake_rule_->Observe(taken_ - taken_seen_ + now, now, per);
+    taken_seen_ = taken_;
+    if (wake) waker_->Wake();
+  }
+
+  // The waker's thread: a request to the leaders of the partitions held
+  // here wakes their broker threads (kafka/fetch_waker.h).
+  void WakeBrokers() {
+    kafka::PartitionList list;
+    {
+      std::lock_guard lock(mu_);
+      list.reset(rd_kafka_topic_partition_list_new(static_cast<int>(assigned_.size())));
+      for (std::int32_t p : assigned_) {
+        rd_kafka_topic_partition_list_add(list.get(), c_.topic.c_str(), p)->offset =
+            RD_KAFKA_OFFSET_END;
+      }
+    }
+    if (list->cnt > 0) (void)rd_kafka_offsets_for_times(rk_.get(), list.get(), kWakeTimeoutMs);
+  }
 
   void NoteError(std::string text) {
     std::lock_guard lock(mu_);
@@ -550,6 +613,7 @@ class KafkaSource final : public RecordSource {
                           ? at->second
                           : (self->c_.latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING);
         }
+        self->shown_next_ = self->next_;
       }
       error = cooperative ? rd_kafka_incremental_assign(rk, partitions) : nullptr;
       if (!cooperative) (void)rd_kafka_assign(rk, partitions);
@@ -609,9 +673,14 @@ class KafkaSource final : public RecordSource {
   // Read in the batch after pending_ (no group): messages and partition ends.
   std::deque<kafka::Message> ready_;
   rd_kafka_queue_t* queue_ = nullptr;  // the consumer's queue
-  std::string buf_;                    // the record Next handed out, with its padding
+  kafka::Message handed_out_;          // the record Next handed out last
   std::uint64_t line_ = 0;
-  std::uint64_t handed_ = 0;  // records handed out (max_rate)
+  std::uint64_t handed_ = 0;        // records handed out (max_rate)
+  std::uint64_t bytes_handed_ = 0;  // their payloads' bytes
+  std::uint64_t taken_ = 0;         // messages and events taken from librdkafka's queue
+  std::uint64_t taken_seen_ = 0;    // taken_ at ObserveQueue's last look
+  std::optional<kafka::WakeRule> wake_rule_;
+  std::unique_ptr<kafka::FetchWaker> waker_;  // from Open on
   std::chrono::steady_clock::time_point rate_start_{};
   // PartitionEpoch's view (the reading thread's only).
   mutable std::vector<std::int32_t> held_;
@@ -621,9 +690,13 @@ class KafkaSource final : public RecordSource {
   // the runtime's thread before the first Next.
   mutable std::atomic<bool> held_dirty_{true};
 
-  // Read by Position, Health and CheckpointDurable from other threads.
+  // Partition -> the next offset to read (a seek's, or past the last message
+  // handed out). The reading thread's (Seek comes before it starts).
+  Offsets next_;
+
+  // Read by Health and the fetch waker from other threads.
   mutable std::mutex mu_;
-  Offsets next_;  // partition -> next offset to read (a seek's, or past the last message)
+  Offsets shown_next_;  // next_, as Publish last copied it
   std::set<std::int32_t> assigned_;
   bool ever_assigned_ = false;
   SourceHealth health_;
