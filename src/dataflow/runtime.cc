@@ -509,8 +509,8 @@ class Run {
     };
     const std::size_t first_chunk = std::max<std::size_t>(1, options_.chunk_records);
     // With checkpoints, chunks keep their size: a resumed run then cuts its
-    // input where an uninterrupted one did, and its watermark (so any
-    // early or updated result) moves at the same records.
+    // input where an uninterrupted one did, so it emits the same previews
+    // (the open windows a chunk changed, at the end of each chunk).
     const std::size_t last_chunk = options_.checkpoint_dir.empty()
                                        ? std::max(first_chunk, options_.max_chunk_records)
                                        : first_chunk;

@@ -128,7 +128,8 @@ struct RunOptions {
   // backlog: a topic, a file read in order) doubles the next one, up to
   // max_chunk_records and about a MiB; a chunk cut short starts over at
   // chunk_records, so a live source keeps its latency. Not with
-  // checkpoints: a resumed run must cut the input where the first did.
+  // checkpoints: a resumed run must cut the input where the first did
+  // (previews of the windows a chunk changed come at its end).
   std::size_t chunk_records = 64;
   std::size_t max_chunk_records = 1024;
   // Chunks in flight (bounds memory); 0: 4 per worker + 4 (2 per worker

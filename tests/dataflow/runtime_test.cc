@@ -572,8 +572,8 @@ TEST(Runtime, TwoPhaseOutputIsExactlyOnceAroundItsCommit) {
     CollectingResults uninterrupted;
     {
       // With checkpoints too: they keep the chunks' size (RunOptions::
-      // chunk_records), and results updated within the allowed lateness
-      // come where the watermark moves, at the ends of chunks.
+      // chunk_records), and the previews compared here (the open windows
+      // a chunk changed) come at the end of each chunk.
       const std::string dir = std::string(STARLING_TEST_TMP) + "/ckpt-two-phase-uninterrupted";
       std::filesystem::remove_all(dir);
       MemorySource source(in.lines);
