@@ -43,6 +43,7 @@ using internal::Collector;
 using internal::FillFromBlock;
 using internal::InOrder;
 using internal::LatencyHistogram;
+using internal::NextChunkRecords;
 using internal::ParseStage;
 using internal::Partition;
 using internal::PartitionOutput;
@@ -51,18 +52,6 @@ using internal::ReadCheckpoint;
 using internal::Reader;
 using internal::Router;
 using internal::WriteCheckpoint;
-
-// The record count of a reader's next chunk (RunOptions::chunk_records): a
-// chunk that filled doubles it while it stays near a MiB, any other (the
-// source would have waited, or the run stops) starts over at `first`.
-std::size_t NextChunkRecords(const Chunk& c, std::size_t now, std::size_t first, std::size_t last) {
-  if (c.records.size() < now) return first;
-  constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
-  std::size_t bytes = 0;
-  for (const internal::RawRecord& r : c.records) bytes += r.size;
-  if (2 * bytes > kChunkBytes) return now;
-  return std::min(2 * now, last);
-}
 
 class Run {
  public:

@@ -78,7 +78,7 @@ TEST(PartitionWatermarks, EveryInterleavingGivesTheSameResults) {
     s.batch_interval = std::chrono::milliseconds(1);
     RunOptions options;
     options.workers = v.workers;
-    if (v.chunk > 0) options.chunk_records = v.chunk;
+    if (v.chunk > 0) options.chunk_records = options.max_chunk_records = v.chunk;
     ExpectSameResults(RunPartitioned(s, parts, v.order, options), reference,
                       "order " + std::to_string(v.order) + " workers " + std::to_string(v.workers));
   }

@@ -181,7 +181,7 @@ TEST(Runtime, RealDataGivesIdenticalResultsInEveryModel) {
       s.batch_interval = std::chrono::milliseconds(1);
       RunOptions options;
       options.workers = workers;
-      options.chunk_records = 3;
+      options.chunk_records = options.max_chunk_records = 3;
       auto got = RunOnce(s, in, options, 5);
       ExpectSameResults(
           got, reference,
@@ -372,7 +372,7 @@ TEST(Runtime, GeneratorStreamGivesIdenticalResultsInEveryModel) {
       s.batch_interval = std::chrono::milliseconds(2);
       RunOptions options;
       options.workers = workers;
-      options.chunk_records = 17;
+      options.chunk_records = options.max_chunk_records = 17;
       auto got = RunOnce(s, in, options, 41);
       ExpectSameResults(
           got, reference,

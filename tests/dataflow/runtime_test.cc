@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 
+#include "dataflow/internal/reader.h"
 #include "model/post_json.h"
 #include "sink/registry.h"
 #include "source/file_blocks.h"
@@ -68,12 +69,15 @@ TEST(Runtime, RecordAndMicroBatchAndWorkersGiveIdenticalResults) {
     std::size_t idle_every;
     std::size_t chunk;
     int partition_threads = -1;  // RunOptions::partition_threads
+    bool grow = false;           // chunks grow past `chunk` (else they keep it)
   };
   for (const Variant v :
        {Variant{ProcessingMode::kMicroBatch, 1, 0, 0},
         Variant{ProcessingMode::kMicroBatch, 1, 97, 0}, Variant{ProcessingMode::kRecord, 2, 0, 64},
         Variant{ProcessingMode::kRecord, 2, 0, 64, 2}, Variant{ProcessingMode::kRecord, 3, 31, 7},
         Variant{ProcessingMode::kRecord, 3, 31, 7, 3}, Variant{ProcessingMode::kRecord, 4, 0, 16},
+        Variant{ProcessingMode::kRecord, 2, 0, 16, -1, true},
+        Variant{ProcessingMode::kRecord, 3, 31, 16, -1, true},
         Variant{ProcessingMode::kMicroBatch, 2, 53, 0},
         Variant{ProcessingMode::kMicroBatch, 3, 53, 0, 2}}) {
     PipelineSpec s = spec;
@@ -82,7 +86,10 @@ TEST(Runtime, RecordAndMicroBatchAndWorkersGiveIdenticalResults) {
     RunOptions options;
     options.workers = v.workers;
     options.partition_threads = v.partition_threads;
-    if (v.chunk > 0) options.chunk_records = v.chunk;
+    if (v.chunk > 0) {
+      options.chunk_records = v.chunk;
+      options.max_chunk_records = v.grow ? 1024 : v.chunk;
+    }
     auto got = RunOnce(s, in, options, v.idle_every);
     ExpectSameResults(got, reference,
                       std::string(ProcessingModeName(v.mode)) + " workers " +
@@ -763,6 +770,39 @@ TEST(Runtime, LatePostsGoToTheSideOutput) {
   EXPECT_EQ(stats->late_posts, 1u);
   ASSERT_EQ(late.posts.size(), 1u);
   EXPECT_EQ(late.posts[0].id, "3");
+}
+
+// A reader's chunks (RunOptions::chunk_records): a full chunk doubles the
+// next up to the limit and about a MiB, bigger records shrink it, a chunk
+// cut short starts over.
+TEST(ChunkRecords, GrowWhileFullShrinkForBigRecordsAndStartOverWhenCutShort) {
+  internal::Chunk c;
+  auto fill = [&](std::size_t n, std::uint32_t size) {
+    c.Reset();
+    for (std::size_t i = 0; i < n; ++i) {
+      internal::RawRecord r;
+      r.size = size;
+      c.records.push_back(r);
+    }
+  };
+  fill(64, 500);
+  EXPECT_EQ(internal::NextChunkRecords(c, 64, 64, 1024), 128u);
+  fill(512, 500);
+  EXPECT_EQ(internal::NextChunkRecords(c, 512, 64, 1024), 1024u);
+  fill(1024, 500);
+  EXPECT_EQ(internal::NextChunkRecords(c, 1024, 64, 1024), 1024u) << "at the limit";
+  fill(64, 10);
+  EXPECT_EQ(internal::NextChunkRecords(c, 64, 64, 100), 100u) << "never past the limit";
+  fill(1024, 800);  // 800 KB: another doubling would pass a MiB
+  EXPECT_EQ(internal::NextChunkRecords(c, 1024, 64, 1024), 1024u);
+  fill(1024, 4096);  // 4 MiB: back to about a MiB
+  EXPECT_EQ(internal::NextChunkRecords(c, 1024, 64, 1024), 256u);
+  fill(64, 100000);  // never below the first size
+  EXPECT_EQ(internal::NextChunkRecords(c, 64, 64, 1024), 64u);
+  fill(10, 500);  // the source would have waited: cut short
+  EXPECT_EQ(internal::NextChunkRecords(c, 1024, 64, 1024), 64u);
+  fill(0, 0);
+  EXPECT_EQ(internal::NextChunkRecords(c, 256, 64, 1024), 64u);
 }
 
 }  // namespace

@@ -167,24 +167,25 @@ TEST(KafkaSource, BoundedReadGivesEveryMessageOnceWithItsPartitionAndOffset) {
 }
 
 TEST(KafkaFetchWaker, WakesOnceEachTimeAFullQueueFallsBackUnderHalf) {
-  kafka::WakeRule rule({.messages = 100, .bytes = 0});
-  EXPECT_FALSE(rule.Observe(40, 10, 0)) << "never over half: the broker is not held back";
-  EXPECT_FALSE(rule.Observe(50, 50, 0)) << "half is not over half";
-  EXPECT_FALSE(rule.Observe(90, 60, 0)) << "over half, still over half now";
-  EXPECT_FALSE(rule.Observe(60, 55, 0));
-  EXPECT_TRUE(rule.Observe(55, 50, 0)) << "back under half after being over it";
-  EXPECT_FALSE(rule.Observe(50, 0, 0)) << "one wake per fill";
-  EXPECT_FALSE(rule.Observe(30, 0, 0));
+  using L = kafka::QueueLevel;
+  kafka::WakeRule rule(L{.messages = 100, .bytes = 0});
+  EXPECT_FALSE(rule.Observe({40, 0}, {10, 0})) << "never over half: the broker is not held back";
+  EXPECT_FALSE(rule.Observe({50, 0}, {50, 0})) << "half is not over half";
+  EXPECT_FALSE(rule.Observe({90, 0}, {60, 0})) << "over half, still over half now";
+  EXPECT_FALSE(rule.Observe({60, 0}, {55, 0}));
+  EXPECT_TRUE(rule.Observe({55, 0}, {50, 0})) << "back under half after being over it";
+  EXPECT_FALSE(rule.Observe({50, 0}, {0, 0})) << "one wake per fill";
+  EXPECT_FALSE(rule.Observe({30, 0}, {0, 0}));
   // Over half and drained within one look (a batch read took it all).
-  EXPECT_TRUE(rule.Observe(100, 0, 0));
-  // The byte limit, from the average message size.
-  kafka::WakeRule bytes({.messages = 1000000, .bytes = 1000});
-  EXPECT_FALSE(bytes.Observe(20, 20, 0)) << "no size known yet: bytes not judged";
-  EXPECT_FALSE(bytes.Observe(20, 20, 30)) << "600 bytes, over half of 1000";
-  EXPECT_TRUE(bytes.Observe(20, 10, 30)) << "300 bytes";
+  EXPECT_TRUE(rule.Observe({100, 0}, {0, 0}));
+  // The byte limit alone.
+  kafka::WakeRule bytes(L{.messages = 1000000, .bytes = 1000});
+  EXPECT_FALSE(bytes.Observe({20, 400}, {10, 200}));
+  EXPECT_FALSE(bytes.Observe({20, 600}, {20, 600})) << "600 bytes, over half of 1000";
+  EXPECT_TRUE(bytes.Observe({20, 600}, {10, 300})) << "300 bytes";
   // Limits not known (0) are never reached.
-  kafka::WakeRule unknown({});
-  EXPECT_FALSE(unknown.Observe(1u << 30, 0, 1000));
+  kafka::WakeRule unknown(L{});
+  EXPECT_FALSE(unknown.Observe({1u << 30, 1u << 30}, {0, 0}));
 }
 
 TEST(KafkaFetchWaker, CallsOnItsOwnThreadAndCoalescesWakes) {
@@ -222,44 +223,51 @@ TEST(KafkaFetchWaker, CallsOnItsOwnThreadAndCoalescesWakes) {
 
 // librdkafka 2.0.2 stops fetching once its queue passes
 // queued.max.messages.kbytes and looks again after a fixed second unless
-// woken. Here every fetch fills the 8 KB queue (batches of 8 messages of a
-// KB), and the reader is slower than the fetches (a millisecond's pause
+// woken. Here every fetch fills the 8 kB queue (batches of 8 messages of a
+// kB), and the reader is slower than the fetches (a millisecond's pause
 // every 8 messages), so the queue is full whenever the reader comes back
-// for more: without the fetch waker, 1,000 messages take about 125 s (a
-// second per fill); with it, well under a second.
+// for more. With the fetch waker 2,000 messages take about a second
+// (without it, 12 to 16 a second came: over two minutes); without and with
+// a consumer group (which reads a message per poll).
 TEST(KafkaSource, ASmallPrefetchQueueKeepsFetching) {
   KafkaMockCluster cluster;
   cluster.CreateTopic("posts", 1);
   std::vector<std::pair<std::string, std::string>> messages;
-  for (int i = 0; i < 1000; ++i) {
+  for (int i = 0; i < 2000; ++i) {
     messages.emplace_back(
         "k", R"({"id":")" + std::to_string(i) + R"(","pad":")" + std::string(1000, 'x') + R"("})");
   }
   ProduceAll(cluster.bootstraps(), "posts", messages, 0, /*flush_every=*/8);
-  auto s = Open(cluster.Spec("posts",
-                             "stop=end&rdkafka.queued.max.messages.kbytes=8&"
-                             "rdkafka.max.partition.fetch.bytes=4096"));
-  ASSERT_NE(s, nullptr);
-  std::vector<std::string> got;
-  bool ended = false;
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (!ended && Clock::now() < deadline) {
-    Record r;
-    Result<bool> more = s->Next(&r);
-    if (!more.ok()) {
-      ASSERT_EQ(more.status().code(), StatusCode::kTryAgain) << more.status().ToString();
-      continue;
+  for (const std::string group : {"", "group=small-queue&"}) {
+    auto s = Open(cluster.Spec("posts", group + "stop=end&rdkafka.queued.max.messages.kbytes=8&"
+                                                "rdkafka.max.partition.fetch.bytes=4096"));
+    ASSERT_NE(s, nullptr);
+    std::vector<std::string> got;
+    bool ended = false;
+    Clock::time_point first{};  // from the first message (a group's join takes 3 s)
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (!ended && Clock::now() < deadline) {
+      Record r;
+      Result<bool> more = s->Next(&r);
+      if (!more.ok()) {
+        ASSERT_EQ(more.status().code(), StatusCode::kTryAgain) << more.status().ToString();
+        continue;
+      }
+      if (!*more) {
+        ended = true;
+        break;
+      }
+      if (got.empty()) first = Clock::now();
+      got.emplace_back(r.bytes);
+      if (got.size() % 8 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    if (!*more) {
-      ended = true;
-      break;
-    }
-    got.emplace_back(r.bytes);
-    if (got.size() % 8 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const auto took = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - first);
+    EXPECT_TRUE(ended) << "[" << group << "] " << got.size() << " of 2000 messages in 60 s";
+    // A bound far from both: about 1 s with the waker, minutes without.
+    EXPECT_LT(took.count(), 30) << "[" << group << "] the queue waited for librdkafka's second";
+    ASSERT_EQ(got.size(), messages.size()) << "[" << group << "]";
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], messages[i].second);
   }
-  EXPECT_TRUE(ended) << got.size() << " of 1000 messages in 60 s";
-  ASSERT_EQ(got.size(), messages.size());
-  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], messages[i].second);
 }
 
 TEST(KafkaSource, EmptyTopicEndsAtOnceAndLatestStartsAtTheEnd) {

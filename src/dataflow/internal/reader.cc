@@ -193,6 +193,16 @@ Result<bool> Reader::Fill(Chunk& c, std::size_t max_records) {
   return more;
 }
 
+std::size_t NextChunkRecords(const Chunk& c, std::size_t now, std::size_t first, std::size_t last) {
+  if (c.records.size() < now) return first;
+  constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+  std::size_t bytes = 0;
+  for (const RawRecord& r : c.records) bytes += r.size;
+  if (bytes > kChunkBytes) return std::max(first, now * kChunkBytes / bytes);
+  if (2 * bytes > kChunkBytes) return now;
+  return std::min(2 * now, last);
+}
+
 std::optional<BlockClaims::Claim> BlockClaims::Next() {
   std::lock_guard lock(mu_);
   if (ended_) return std::nullopt;

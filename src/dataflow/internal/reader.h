@@ -27,6 +27,13 @@
 
 namespace starling::dataflow::internal {
 
+// The record count of a reader's next chunk (RunOptions::chunk_records),
+// after `c` was filled with at most `now`: a chunk that filled doubles it,
+// up to `last` and while the chunk stays within about a MiB (bigger records
+// shrink it, never below `first`); any other chunk (the source would have
+// waited, or the run stops) starts over at `first`.
+std::size_t NextChunkRecords(const Chunk& c, std::size_t now, std::size_t first, std::size_t last);
+
 // Used by one thread at a time, except Stopping (see BlockClaims).
 class Reader {
  public:

@@ -104,8 +104,9 @@ class KafkaSource final : public RecordSource {
     }
     STARLING_RETURN_IF_ERROR(
         kafka::SetProperties(conf.get(), c_.properties, kReserved, c_.describe));
-    const kafka::QueueLimits limits{ConfNumber(conf.get(), "queued.min.messages"),
-                                    ConfNumber(conf.get(), "queued.max.messages.kbytes") * 1024};
+    // librdkafka's kilobytes are 1,000 bytes.
+    const kafka::QueueLevel limits{ConfNumber(conf.get(), "queued.min.messages"),
+                                   ConfNumber(conf.get(), "queued.max.messages.kbytes") * 1000};
     rd_kafka_conf_set_error_cb(conf.get(), &KafkaSource::OnError);
     kafka::RouteLogs(conf.get());
     rd_kafka_conf_set_opaque(conf.get(), this);
@@ -460,6 +461,7 @@ class KafkaSource final : public RecordSource {
         return Unavailable(c_.describe + ": " + kafka::ErrorText(rd_kafka_last_error()));
       }
       taken_ += static_cast<std::uint64_t>(n);
+      for (ssize_t i = 0; i < n; ++i) taken_bytes_ += raw[static_cast<std::size_t>(i)]->len;
       ObserveQueue();
       {
         std::lock_guard lock(mu_);
@@ -504,7 +506,10 @@ class KafkaSource final : public RecordSource {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
       kafka::Message m(rd_kafka_consumer_poll(rk_.get(), timeout_ms));
-      if (m && (++taken_ & 63) == 0) ObserveQueue();
+      if (m) {
+        taken_bytes_ += m->len;
+        if ((++taken_ & 63) == 0) ObserveQueue();
+      }
       if (m) {
         if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
           if (!origins_.contains(m->partition)) continue;  // a partition added since start
@@ -556,14 +561,18 @@ class KafkaSource final : public RecordSource {
 
   // The reading thread, after taking from librdkafka's queue: tells the
   // fetch waker how full it is now, and was at most since the last look
-  // (what was taken since, plus what is left).
+  // (what was taken since, plus what is left). Its bytes are estimated from
+  // the size of what was taken last.
   void ObserveQueue() {
     if (!waker_) return;
-    const std::uint64_t now = rd_kafka_queue_length(queue_);
-    const std::uint64_t per = handed_ > 0 ? bytes_handed_ / handed_ : 0;
-    const bool wake = wake_rule_->Observe(taken_ - taken_seen_ + now, now, per);
+    const std::uint64_t took = taken_ - taken_seen_;
+    const std::uint64_t took_bytes = taken_bytes_ - taken_bytes_seen_;
     taken_seen_ = taken_;
-    if (wake) waker_->Wake();
+    taken_bytes_seen_ = taken_bytes_;
+    if (took > 0) bytes_per_message_ = took_bytes / took;
+    const std::uint64_t queued = rd_kafka_queue_length(queue_);
+    const kafka::QueueLevel now{queued, queued * bytes_per_message_};
+    if (wake_rule_->Observe({took + now.messages, took_bytes + now.bytes}, now)) waker_->Wake();
   }
 
   // The waker's thread: a request to the leaders of the partitions held
@@ -677,8 +686,13 @@ class KafkaSource final : public RecordSource {
   std::uint64_t line_ = 0;
   std::uint64_t handed_ = 0;        // records handed out (max_rate)
   std::uint64_t bytes_handed_ = 0;  // their payloads' bytes
-  std::uint64_t taken_ = 0;         // messages and events taken from librdkafka's queue
-  std::uint64_t taken_seen_ = 0;    // taken_ at ObserveQueue's last look
+  // Messages (and events) taken from librdkafka's queue, their bytes, and
+  // both at ObserveQueue's last look.
+  std::uint64_t taken_ = 0;
+  std::uint64_t taken_bytes_ = 0;
+  std::uint64_t taken_seen_ = 0;
+  std::uint64_t taken_bytes_seen_ = 0;
+  std::uint64_t bytes_per_message_ = 0;  // of what was taken before the last look
   std::optional<kafka::WakeRule> wake_rule_;
   std::unique_ptr<kafka::FetchWaker> waker_;  // from Open on
   std::chrono::steady_clock::time_point rate_start_{};

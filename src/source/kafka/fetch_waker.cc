@@ -5,15 +5,15 @@
 
 namespace starling::source::kafka {
 
-bool WakeRule::OverHalf(std::uint64_t messages, std::uint64_t bytes_per_message) const {
+bool WakeRule::OverHalf(QueueLevel level) const {
   // A limit of 0 (not known) is never reached.
-  return (limits_.messages > 0 && 2 * messages > limits_.messages) ||
-         (limits_.bytes > 0 && 2 * messages * bytes_per_message > limits_.bytes);
+  return (limits_.messages > 0 && 2 * level.messages > limits_.messages) ||
+         (limits_.bytes > 0 && 2 * level.bytes > limits_.bytes);
 }
 
-bool WakeRule::Observe(std::uint64_t peak, std::uint64_t now, std::uint64_t bytes_per_message) {
-  if (OverHalf(peak, bytes_per_message)) armed_ = true;
-  if (!armed_ || OverHalf(now, bytes_per_message)) return false;
+bool WakeRule::Observe(QueueLevel peak, QueueLevel now) {
+  if (OverHalf(peak)) armed_ = true;
+  if (!armed_ || OverHalf(now)) return false;
   armed_ = false;
   return true;
 }

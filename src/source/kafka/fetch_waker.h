@@ -21,27 +21,28 @@
 
 namespace starling::source::kafka {
 
-// The queue's limits, as the consumer was configured (both count).
-struct QueueLimits {
-  std::uint64_t messages = 0;  // queued.min.messages
-  std::uint64_t bytes = 0;     // queued.max.messages.kbytes * 1024
+// How much a queue holds; also its limits, as the consumer was configured
+// (queued.min.messages, and queued.max.messages.kbytes, in librdkafka's
+// kilobytes of 1,000 bytes); either limit counts, 0 is none.
+struct QueueLevel {
+  std::uint64_t messages = 0;
+  std::uint64_t bytes = 0;
 };
 
 // When to wake: a queue's state, seen by its one reader after each read.
 // Pure bookkeeping (no thread), so that the rule is testable alone.
 class WakeRule {
  public:
-  explicit WakeRule(QueueLimits limits) : limits_(limits) {}
-  // `now`: messages in librdkafka's queue now; `peak`: at most how many it
-  // held since the last look (taken since, plus `now`); `bytes_per_message`:
-  // the average payload so far (bytes are estimated from it). true: wake
-  // the broker threads now.
-  bool Observe(std::uint64_t peak, std::uint64_t now, std::uint64_t bytes_per_message);
+  explicit WakeRule(QueueLevel limits) : limits_(limits) {}
+  // `now`: what librdkafka's queue holds now; `peak`: at most what it held
+  // since the last look (what was taken since, plus `now`). true: wake the
+  // broker threads now.
+  bool Observe(QueueLevel peak, QueueLevel now);
 
  private:
-  bool OverHalf(std::uint64_t messages, std::uint64_t bytes_per_message) const;
+  bool OverHalf(QueueLevel level) const;
 
-  QueueLimits limits_;
+  QueueLevel limits_;
   bool armed_ = false;  // the queue was more than half full since the last wake
 };
 
