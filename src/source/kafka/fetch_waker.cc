@@ -38,11 +38,6 @@ void FetchWaker::Wake() {
   cv_.notify_one();
 }
 
-std::uint64_t FetchWaker::wakes() const {
-  std::lock_guard lock(mu_);
-  return wakes_;
-}
-
 void FetchWaker::Loop() {
   std::unique_lock lock(mu_);
   for (;;) {
@@ -52,7 +47,6 @@ void FetchWaker::Loop() {
     lock.unlock();
     wake_();
     lock.lock();
-    ++wakes_;
   }
 }
 

@@ -56,18 +56,16 @@ class FetchWaker {
   FetchWaker(const FetchWaker&) = delete;
   FetchWaker& operator=(const FetchWaker&) = delete;
 
-  void Wake();                  // never blocks
-  std::uint64_t wakes() const;  // calls made (tests, stats)
+  void Wake();  // never blocks
 
  private:
   void Loop();
 
   std::function<void()> wake_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_ = false;
   bool stop_ = false;
-  std::uint64_t wakes_ = 0;
   std::thread thread_;  // last: starts once the rest is set
 };
 
