@@ -58,9 +58,17 @@ std::vector<TopKEntry> ExactCounter::Top(std::size_t k) const {
   items.reserve(counts_.size());
   for (const auto& kv : counts_) items.push_back(&kv);
   if (k == 0 || k > items.size()) k = items.size();
-  std::partial_sort(
-      items.begin(), items.begin() + static_cast<std::ptrdiff_t>(k), items.end(),
-      [](Item a, Item b) { return Before(a->second, a->first, b->second, b->first); });
+  const auto before = [](Item a, Item b) {
+    return Before(a->second, a->first, b->second, b->first);
+  };
+  // partial_sort is a heap sort: for most of the keys (every key, as a
+  // scale-out partition keeps them) a full sort is several times faster.
+  if (2 * k >= items.size()) {
+    std::sort(items.begin(), items.end(), before);
+  } else {
+    std::partial_sort(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(k), items.end(),
+                      before);
+  }
   std::vector<TopKEntry> out;
   out.reserve(k);
   for (std::size_t i = 0; i < k; ++i) out.push_back({items[i]->first, items[i]->second, 0});
@@ -87,14 +95,17 @@ void ExactCounter::Merge(const ExactCounter& other) {
 }
 
 void ExactCounter::Save(ByteWriter& w) const {
-  std::vector<TopKEntry> all = Top(0);
-  std::sort(all.begin(), all.end(),
-            [](const TopKEntry& a, const TopKEntry& b) { return a.key < b.key; });
+  // In key order (the bytes depend on the contents only), without copying.
+  using Item = const std::pair<const std::string, std::uint64_t>*;
+  std::vector<Item> all;
+  all.reserve(counts_.size());
+  for (const auto& kv : counts_) all.push_back(&kv);
+  std::sort(all.begin(), all.end(), [](Item a, Item b) { return a->first < b->first; });
   w.PutU8(kExactFormat);
   w.PutVarint(all.size());
-  for (const TopKEntry& e : all) {
-    w.PutString(e.key);
-    w.PutVarint(e.count);
+  for (Item e : all) {
+    w.PutString(e->first);
+    w.PutVarint(e->second);
   }
 }
 

@@ -103,6 +103,11 @@ class AnalysisState {
   // that changed since they were last emitted, as previews. Sessions have
   // none (a session's bounds are known only when it ends).
   virtual void EmitEarly(TimestampUs /*watermark*/, std::vector<Partial>* /*out*/) {}
+  // Finals only (a scale-out partition, whose updates nobody reads): Emit
+  // leaves out the updates of windows past their end, which stay marked
+  // changed, and EmitEarly then emits every changed window, whatever its
+  // end. Before any Add or Load.
+  virtual void FinalsOnly() {}
   // Items dropped because all of their windows were closed.
   virtual std::uint64_t late_items() const = 0;
   virtual std::size_t open_windows() const = 0;

@@ -91,7 +91,9 @@ class Run {
       STARLING_RETURN_IF_ERROR(internal::RemoveCandidate(options_.checkpoint_dir));
     }
     for (std::uint32_t p = 0; p < partition_count_; ++p) {
-      partitions_.push_back(std::make_unique<Partition>(spec_, p, partition_count_));
+      partitions_.push_back(
+          std::make_unique<Partition>(spec_, p, partition_count_,
+                                      /*finals_only=*/options_.on_final_partials != nullptr));
     }
     collector_ = std::make_unique<Collector>(spec_, options_, partition_count_, &stats_);
     if (checkpoint) STARLING_RETURN_IF_ERROR(Resume(*checkpoint));
@@ -414,8 +416,9 @@ class Run {
       }
       return Status::Ok();
     }
-    reader_.KeepViews();              // each chunk is processed before the next Fill
-    const std::size_t per_chunk = 1;  // record mode; micro-batches cut their own chunks
+    reader_.KeepViews();  // each chunk is processed before the next Fill
+    // Record mode (micro-batches cut their own chunks).
+    const std::size_t per_chunk = std::max<std::size_t>(1, options_.inline_chunk_records);
     std::uint64_t seq = 0;
     bool more = true;
     while (more) {

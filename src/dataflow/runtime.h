@@ -94,8 +94,10 @@ struct RunOptions {
   // Scale-out (dataflow/scale_out.h): a final window's partials, as the
   // keyed stage made them (every key its state kept, with sketches), go
   // here instead of being merged into a result for the result sinks; no
-  // preview is emitted. Called on the collector's thread, in window-end
-  // order, for the analysis numbered `analysis`.
+  // preview is emitted, and the keyed stage makes none either (its windows
+  // emit when they close: AnalysisState::FinalsOnly). Called on the
+  // collector's thread, in window-end order, for the analysis numbered
+  // `analysis`.
   std::function<Status(std::uint32_t analysis, model::TimestampUs start, model::TimestampUs end,
                        const std::vector<const Partial*>& partials)>
       on_final_partials;
@@ -132,6 +134,12 @@ struct RunOptions {
   // (previews of the windows a chunk changed come at its end).
   std::size_t chunk_records = 64;
   std::size_t max_chunk_records = 1024;
+  // One worker: records per chunk. 1 (the default): each record goes
+  // through every stage before the next is read, the lowest latency. More
+  // spreads the per-chunk work (routing, the windows' emits, the
+  // collector, the clock) over a backlog; a chunk is still cut as soon as
+  // the source would make it wait. A scale-out partition's engine uses 64.
+  std::size_t inline_chunk_records = 1;
   // Chunks in flight (bounds memory); 0: 4 per worker + 4 (2 per worker
   // for a parallel scan, whose chunks are blocks of a MiB).
   std::size_t max_chunks = 0;

@@ -302,6 +302,9 @@ class PartitionWork {
     const PipelineSpec own = scale_out::PartitionSpec(spec_);
     RunOptions o;
     o.workers = 1;
+    // A backlog in chunks, not record by record: a partition's engine
+    // keeps every key, so each chunk's emits cost more than one process's.
+    o.inline_chunk_records = 64;
     o.parse = options_.parse;
     o.stop = &stop_;
     o.checkpoint_dir = dir;
@@ -429,6 +432,9 @@ class MergeWork {
     if (thread_.joinable()) thread_.join();
   }
   bool done() const { return done_; }
+  // A bounded run's merger that has written every window (every partition
+  // ended): the whole group's work is done.
+  bool finished() const { return finished_; }
   const Status& status() const { return status_; }
   scale_out::MergerStats stats() const {
     std::lock_guard lock(mu_);
@@ -491,7 +497,10 @@ class MergeWork {
         last = now;
         dirty = false;
       }
-      if (finished && setup_.bounded) return Status::Ok();
+      if (finished && setup_.bounded) {
+        finished_ = true;
+        return Status::Ok();
+      }
     }
     // Stopped (revoked, or Ctrl-C): no last publish. The next merger may
     // already be past this one; it replays from the last periodic state,
@@ -505,6 +514,7 @@ class MergeWork {
   const std::vector<std::int32_t> partitions_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{false};
+  std::atomic<bool> finished_{false};
   Status status_ = Status::Ok();
   mutable std::mutex mu_;
   scale_out::MergerStats stats_;
@@ -619,8 +629,14 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
     status.rebalances = member->rebalances();
     status.source_health = SourceHealthOf(options.source, work, status.rebalances);
     if (merge) status.merger = merge->stats();
-    // A bounded run ends when the merger has written everything: known from
-    // the state topic (another process may hold the merger).
+    // A bounded run ends when the merger has written everything: at once
+    // in the process that holds it (partitions it was given since, say by
+    // a process that ended before it, would only read again what was
+    // merged), else known from the state topic.
+    if (setup.bounded && merge && merge->finished()) {
+      status.merged_watermark = kMaxTime;
+      break;
+    }
     if (setup.bounded && now - last_check >= std::chrono::milliseconds(500)) {
       last_check = now;
       bool mine_done = true;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ostream>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -119,6 +120,7 @@ TEST(ExactCounter, CountsAndOrdersTiesByKey) {
   EXPECT_EQ(c.count("nope"), 0u);
   const std::vector<TopKEntry> want = {{"zz", 5, 0}, {"a", 3, 0}, {"b", 3, 0}, {"c", 1, 0}};
   EXPECT_EQ(c.Top(0), want);
+  EXPECT_EQ(c.Top(1), std::vector<TopKEntry>(want.begin(), want.begin() + 1));
   EXPECT_EQ(c.Top(2), std::vector<TopKEntry>(want.begin(), want.begin() + 2));
   EXPECT_EQ(c.Top(10), want);
   // Byte order: '\xc3' (UTF-8 lead byte) sorts after ASCII.
@@ -130,6 +132,25 @@ TEST(ExactCounter, CountsAndOrdersTiesByKey) {
   EXPECT_EQ(c.size(), 0u);
   EXPECT_EQ(c.total(), 0u);
   EXPECT_TRUE(c.Top(0).empty());
+}
+
+// Top(k) takes a partial sort for few keys and a full sort for most of
+// them: every k gives the first k of one ordering, with many ties.
+TEST(ExactCounter, EveryKIsAPrefixOfTheWholeOrder) {
+  ExactCounter c;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 3000; ++i) c.Add("k" + std::to_string(rng() % 400), 1 + rng() % 3);
+  std::vector<TopKEntry> all = c.Top(0);
+  ASSERT_EQ(all.size(), c.size());
+  std::vector<TopKEntry> naive = all;
+  std::sort(naive.begin(), naive.end(), [](const TopKEntry& a, const TopKEntry& b) {
+    return a.count != b.count ? a.count > b.count : a.key < b.key;
+  });
+  EXPECT_EQ(all, naive);
+  for (std::size_t k : {1u, 10u, 150u, 199u, 200u, 201u, 399u, 400u}) {
+    const std::size_t n = std::min(k, all.size());
+    EXPECT_EQ(c.Top(k), std::vector<TopKEntry>(all.begin(), all.begin() + n)) << "k " << k;
+  }
 }
 
 TEST(ExactCounter, MergeAddsCounts) {

@@ -112,5 +112,80 @@ TEST(AnalysisKinds, DefaultsAreValidAndStateSurvivesASnapshot) {
   }
 }
 
+// A scale-out partition's state (AnalysisState::FinalsOnly): a window past
+// its end but within the allowed lateness makes no update when it changes;
+// it emits once, final, when it closes, or (EmitEarly, the partition gone
+// idle) as it stands, with every change in, whatever its end. A normal
+// state makes the updates, and both end with the same final.
+TEST(AnalysisKinds, FinalsOnlyEmitsAWindowWhenItClosesOrWhenAsked) {
+  AnalysisSpec spec;
+  spec.name = "langs";
+  spec.kind = ResultKind::kCount;
+  spec.window = ParseWindowSpec("1m").value();
+  ASSERT_TRUE(ValidateAnalysis(spec).ok());
+  const TimestampUs t0 = 1617235200000000;  // a window's start
+  const TimestampUs minute = 60000000;
+  const auto lateness = std::chrono::seconds(30);
+  auto normal = NewAnalysisState(spec, 0, lateness);
+  auto finals = NewAnalysisState(spec, 0, lateness);
+  finals->FinalsOnly();
+  Item item;
+  auto add = [&](TimestampUs t, const char* key, TimestampUs watermark) {
+    normal->Add(t, key, item, watermark);
+    finals->Add(t, key, item, watermark);
+  };
+  add(t0 + 1, "en", INT64_MIN);
+  add(t0 + 2, "de", INT64_MIN);
+  // The watermark past the window's end, within its lateness; a late post.
+  const TimestampUs past = t0 + minute + 10000000;
+  std::vector<Partial> n, f;
+  normal->Emit(past, &n);
+  finals->Emit(past, &f);
+  EXPECT_EQ(n.size(), 1u) << "an update (not final) once the watermark passes the end";
+  EXPECT_FALSE(n.at(0).final);
+  EXPECT_TRUE(f.empty()) << "finals only: no update";
+  add(t0 + 3, "en", past);
+  n.clear();
+  normal->Emit(past + 1, &n);
+  finals->Emit(past + 1, &f);
+  EXPECT_EQ(n.size(), 1u) << "the late post: another update";
+  EXPECT_TRUE(f.empty());
+  // Gone idle: every changed window, past its end or not, as it stands.
+  finals->EmitEarly(past + 1, &f);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_FALSE(f[0].final);
+  EXPECT_EQ(f[0].result.total, 3u);
+  f.clear();
+  finals->EmitEarly(past + 1, &f);
+  EXPECT_TRUE(f.empty()) << "nothing changed since";
+  // A snapshot taken now, restored into a finals-only state, goes on alike.
+  add(t0 + 4, "fr", past);
+  std::string snapshot;
+  ByteWriter w(&snapshot);
+  finals->Save(w);
+  auto restored = NewAnalysisState(spec, 0, lateness);
+  restored->FinalsOnly();
+  ByteReader r(snapshot);
+  ASSERT_TRUE(restored->Load(r).ok());
+  std::vector<Partial> g;
+  restored->Emit(past + 2, &g);
+  EXPECT_TRUE(g.empty()) << "restored: still no update";
+  // Closed: one final each, the same.
+  const TimestampUs closed = t0 + minute + 30000000;
+  n.clear();
+  normal->Emit(closed, &n);
+  finals->Emit(closed, &f);
+  restored->Emit(closed, &g);
+  ASSERT_EQ(n.size(), 1u);
+  ASSERT_EQ(f.size(), 1u);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_TRUE(f[0].final);
+  EXPECT_EQ(f[0].result, n[0].result);
+  EXPECT_EQ(g[0].result, n[0].result);
+  EXPECT_EQ(f[0].result.total, 4u);
+  EXPECT_EQ(normal->open_windows(), 0u);
+  EXPECT_EQ(finals->open_windows(), 0u);
+}
+
 }  // namespace
 }  // namespace starling::dataflow

@@ -82,14 +82,17 @@ void SendMessages(RunOptions* options, std::int32_t partition,
   };
 }
 
-// One partition's engine: the messages it sends, in order.
+// One partition's engine: the messages it sends, in order. One worker
+// reads `inline_chunk` records per chunk (the scale-out runtime: 64).
 std::vector<std::string> RunPartition(const PipelineSpec& spec, const Input& part,
-                                      std::int32_t partition, int workers) {
+                                      std::int32_t partition, int workers,
+                                      std::size_t inline_chunk = 1) {
   const PipelineSpec own = PartitionSpec(spec);
   std::vector<std::string> out;
   MemorySource source(part.lines);
   RunOptions options;
   options.workers = workers;
+  options.inline_chunk_records = inline_chunk;
   SendMessages(&options, partition, [&](std::string m) { out.push_back(std::move(m)); });
   auto stats = RunPipeline(own, source, options);
   EXPECT_TRUE(stats.ok()) << stats.status().ToString();
@@ -127,7 +130,9 @@ std::map<CollectingResults::Key, model::WindowResult> Merge(
   for (const std::string& bytes : messages) {
     auto m = DecodeMessage(bytes);
     EXPECT_TRUE(m.ok()) << m.status().ToString();
-    if (m.ok()) EXPECT_TRUE(merger.Add(*m).ok());
+    if (m.ok()) {
+      EXPECT_TRUE(merger.Add(*m).ok());
+    }
   }
   EXPECT_EQ(merger.watermark(), kMaxTime) << "every partition ended";
   for (const auto& r : results.all) EXPECT_TRUE(r.final);
@@ -145,7 +150,11 @@ TEST(ScaleOut, PartitionsMergedGiveTheResultsOfOneProcess) {
     ASSERT_FALSE(reference.empty());
     std::vector<std::vector<std::string>> streams;
     for (std::size_t p = 0; p < n; ++p) {
-      streams.push_back(RunPartition(spec, parts[p], static_cast<std::int32_t>(p), 1 + p % 2));
+      // One worker record by record, or in chunks of 64 as the runtime's
+      // partitions read; or two workers.
+      const int workers = p % 3 == 2 ? 2 : 1;
+      streams.push_back(
+          RunPartition(spec, parts[p], static_cast<std::int32_t>(p), workers, p % 3 == 1 ? 64 : 1));
     }
     for (std::uint64_t seed : {1u, 2u}) {
       MergerStats stats;
@@ -261,9 +270,10 @@ class TimelineSource final : public source::RecordSource {
 // judges partition 1's posts after its return by the pipeline's watermark.
 // The merged partitions must give exactly its results: with the idle
 // partials, and (the check that this test can fail) not without them.
-void MergeWithAnIdlePartition(std::uint64_t seed, ProcessingMode mode) {
+void MergeWithAnIdlePartition(std::uint64_t seed, ProcessingMode mode, std::size_t inline_chunk) {
   SCOPED_TRACE("seed " + std::to_string(seed) +
-               (mode == ProcessingMode::kMicroBatch ? ", micro-batches" : ", records"));
+               (mode == ProcessingMode::kMicroBatch ? ", micro-batches" : ", records") +
+               ", chunks of " + std::to_string(inline_chunk));
   PipelineSpec spec = ScalableSpec();
   spec.idle_timeout = std::chrono::seconds(2);
   spec.mode = mode;
@@ -298,6 +308,7 @@ void MergeWithAnIdlePartition(std::uint64_t seed, ProcessingMode mode) {
     TimelineSource source(script, &own_clock, p);
     RunOptions o;
     o.clock = &own_clock;
+    o.inline_chunk_records = inline_chunk;
     SendMessages(&o, p, [&](std::string m) { sent.push_back({source.step(), std::move(m)}); });
     auto st = RunPipeline(PartitionSpec(spec), source, o);
     ASSERT_TRUE(st.ok()) << st.status().ToString();
@@ -359,8 +370,9 @@ void MergeWithAnIdlePartition(std::uint64_t seed, ProcessingMode mode) {
 
 TEST(ScaleOut, AnIdlePartitionsOpenWindowsAreMergedAsOneProcessCountsThem) {
   for (std::uint64_t seed : {63u, 64u, 65u, 66u}) {
-    MergeWithAnIdlePartition(seed, ProcessingMode::kRecord);
-    MergeWithAnIdlePartition(seed, ProcessingMode::kMicroBatch);
+    MergeWithAnIdlePartition(seed, ProcessingMode::kRecord, 1);
+    MergeWithAnIdlePartition(seed, ProcessingMode::kRecord, 64);
+    MergeWithAnIdlePartition(seed, ProcessingMode::kMicroBatch, 1);
   }
 }
 

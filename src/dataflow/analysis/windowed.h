@@ -154,7 +154,7 @@ class WindowedState final : public AnalysisState {
       if (it == windows_.end()) it = windows_.emplace(w, Entry{policy_.NewAcc(), false}).first;
       policy_.Add(it->second.acc, key, item);
       it->second.dirty = true;
-      next_due_ = std::min(next_due_, w.end);
+      next_due_ = std::min(next_due_, Due(w, it->second));
     }
     if (!any) ++late_;
   }
@@ -165,14 +165,14 @@ class WindowedState final : public AnalysisState {
     for (auto it = windows_.begin(); it != windows_.end();) {
       const Window& w = it->first;
       const TimestampUs closes = SaturatingAdd(w.end, lateness_);
-      if (w.end <= watermark && (it->second.dirty || closes <= watermark)) {
+      if (w.end <= watermark && ((it->second.dirty && !finals_only_) || closes <= watermark)) {
         EmitWindow(w, it->second, closes <= watermark, out);
         if (closes <= watermark) {
           it = windows_.erase(it);
           continue;
         }
       }
-      next = std::min(next, it->second.dirty ? w.end : closes);
+      next = std::min(next, Due(w, it->second));
       ++it;
     }
     next_due_ = next;
@@ -180,9 +180,13 @@ class WindowedState final : public AnalysisState {
 
   void EmitEarly(TimestampUs watermark, std::vector<Partial>* out) override {
     for (auto& [w, entry] : windows_) {
-      if (w.end > watermark && entry.dirty) EmitWindow(w, entry, /*final=*/false, out);
+      if ((w.end > watermark || finals_only_) && entry.dirty) {
+        EmitWindow(w, entry, /*final=*/false, out);
+      }
     }
   }
+
+  void FinalsOnly() override { finals_only_ = true; }
 
   std::uint64_t late_items() const override { return late_; }
   std::size_t open_windows() const override { return windows_.size(); }
@@ -210,7 +214,7 @@ class WindowedState final : public AnalysisState {
       if (!LoadWindow(r, &win) || !r.GetU8(&dirty)) return r.status(spec_.name);
       Entry entry{policy_.NewAcc(), dirty != 0};
       STARLING_RETURN_IF_ERROR(policy_.LoadAcc(r, &entry.acc));
-      next_due_ = std::min(next_due_, entry.dirty ? win.end : SaturatingAdd(win.end, lateness_));
+      next_due_ = std::min(next_due_, Due(win, entry));
       windows_.emplace(win, std::move(entry));
     }
     return Status::Ok();
@@ -241,8 +245,15 @@ class WindowedState final : public AnalysisState {
     entry.dirty = false;
   }
 
+  // When Emit next has something of this window to do: its update once the
+  // watermark passes its end (not in finals-only mode), else its close.
+  TimestampUs Due(const Window& w, const Entry& entry) const {
+    return entry.dirty && !finals_only_ ? w.end : SaturatingAdd(w.end, lateness_);
+  }
+
   TimestampUs next_due_ = kMaxTime;
   std::uint64_t late_ = 0;
+  bool finals_only_ = false;
 };
 
 }  // namespace starling::dataflow

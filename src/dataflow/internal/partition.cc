@@ -5,10 +5,12 @@
 
 namespace starling::dataflow::internal {
 
-Partition::Partition(const PipelineSpec& spec, std::uint32_t index, std::uint32_t count)
+Partition::Partition(const PipelineSpec& spec, std::uint32_t index, std::uint32_t count,
+                     bool finals_only)
     : index_(index), count_(count) {
   for (std::uint32_t a = 0; a < spec.analyses.size(); ++a) {
     states_.push_back(NewAnalysisState(spec.analyses[a], a, spec.allowed_lateness));
+    if (finals_only) states_.back()->FinalsOnly();
   }
 }
 

@@ -19,7 +19,9 @@ namespace starling::dataflow::internal {
 
 class Partition {
  public:
-  Partition(const PipelineSpec& spec, std::uint32_t index, std::uint32_t count);
+  // finals_only: AnalysisState::FinalsOnly (RunOptions::finals_only).
+  Partition(const PipelineSpec& spec, std::uint32_t index, std::uint32_t count,
+            bool finals_only = false);
 
   // Adds the chunk's items of this partition (posts the router found late
   // are skipped), emits the windows the watermark closed (and, for an early
