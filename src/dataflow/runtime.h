@@ -94,8 +94,9 @@ struct RunOptions {
   // Scale-out (dataflow/scale_out.h): a final window's partials, as the
   // keyed stage made them (every key its state kept, with sketches), go
   // here instead of being merged into a result for the result sinks; no
-  // preview is emitted, and the keyed stage makes none either (its windows
-  // emit when they close: AnalysisState::FinalsOnly). Called on the
+  // preview is emitted, and the keyed stage makes none either, but when its
+  // partition goes idle (its windows emit when they close, or then:
+  // AnalysisState::FinalsOnly). Called on the
   // collector's thread, in window-end order, for the analysis numbered
   // `analysis`.
   std::function<Status(std::uint32_t analysis, model::TimestampUs start, model::TimestampUs end,

@@ -188,6 +188,17 @@ TEST(ExactCounter, SaveLoadRoundTripAndRejectsCorruptInput) {
   c.Add("beta", 2);
   c.Add("alpha", 7);
   EXPECT_EQ(SaveToString(c), bytes);
+  // Keys in byte order, not by count ('\xc3' after ASCII).
+  ExactCounter d;
+  d.Add("\xc3\xa9t\xc3\xa9", 9);
+  d.Add("banana", 5);
+  d.Add("apple", 1);
+  const std::string saved = SaveToString(d);
+  const std::size_t apple = saved.find("apple"), banana = saved.find("banana"),
+                    ete = saved.find("\xc3\xa9t\xc3\xa9");
+  ASSERT_NE(ete, std::string::npos);
+  EXPECT_LT(apple, banana);
+  EXPECT_LT(banana, ete);
 
   // Every truncation is refused and leaves the counter unchanged.
   for (std::size_t len = 0; len < bytes.size(); ++len) {

@@ -170,6 +170,10 @@ TEST(AnalysisKinds, FinalsOnlyEmitsAWindowWhenItClosesOrWhenAsked) {
   std::vector<Partial> g;
   restored->Emit(past + 2, &g);
   EXPECT_TRUE(g.empty()) << "restored: still no update";
+  restored->EmitEarly(past + 2, &g);
+  ASSERT_EQ(g.size(), 1u) << "the late post's change survived the snapshot";
+  EXPECT_EQ(g[0].result.total, 4u);
+  g.clear();
   // Closed: one final each, the same.
   const TimestampUs closed = t0 + minute + 30000000;
   n.clear();

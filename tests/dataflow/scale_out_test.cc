@@ -283,9 +283,11 @@ void MergeWithAnIdlePartition(std::uint64_t seed, ProcessingMode mode, std::size
   for (std::size_t i = 0; i < in.lines.size(); ++i) {
     // Partition 1 quiet for 10 s (posts 1000 to 2000), and for 2.5 s (2500
     // to 2750: let go after 2 s, back before partition 0 closed all of its
-    // windows).
+    // windows). Just before the first quiet, a run of its own posts (read
+    // in chunks of more than one when chunks are bigger).
     const bool quiet = (i >= 1000 && i < 2000) || (i >= 2500 && i < 2750);
-    script.emplace_back(quiet ? 0 : static_cast<std::int32_t>(i % 2), in.lines[i]);
+    const bool own_run = i >= 900 && i < 1000;
+    script.emplace_back(quiet ? 0 : own_run ? 1 : static_cast<std::int32_t>(i % 2), in.lines[i]);
   }
   ManualClock clock;
   TimelineSource one(script, &clock);

@@ -19,7 +19,8 @@ namespace starling::dataflow::internal {
 
 class Partition {
  public:
-  // finals_only: AnalysisState::FinalsOnly (RunOptions::finals_only).
+  // finals_only: AnalysisState::FinalsOnly (on when RunOptions::on_final_partials
+  // is set).
   Partition(const PipelineSpec& spec, std::uint32_t index, std::uint32_t count,
             bool finals_only = false);
 
