@@ -2,10 +2,13 @@
 #include "common/failpoint.h"
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <thread>
+#include <utility>
 
 namespace starling {
 namespace {
@@ -39,6 +42,20 @@ void Failpoint(std::string_view name) {
   Armed& a = Point();
   if (a.name.empty() || a.name != name) return;
   if (a.hits.fetch_add(1) + 1 == a.at) std::raise(SIGKILL);
+}
+
+void DelayPoint(std::string_view name) {
+  static const std::pair<std::string, std::int64_t> armed = [] {
+    const char* env = std::getenv("STARLING_DELAYPOINT");
+    std::string spec = env != nullptr ? env : "";
+    const std::size_t colon = spec.rfind(':');
+    if (colon == std::string::npos) return std::pair<std::string, std::int64_t>{};
+    const std::int64_t ms = std::strtoll(spec.c_str() + colon + 1, nullptr, 10);
+    spec.resize(colon);
+    return std::pair<std::string, std::int64_t>{spec, ms};
+  }();
+  if (armed.first.empty() || armed.first != name || armed.second <= 0) return;
+  std::this_thread::sleep_for(std::chrono::milliseconds(armed.second));
 }
 
 }  // namespace starling

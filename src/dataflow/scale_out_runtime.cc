@@ -11,6 +11,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/failpoint.h"
 #include "common/log.h"
 #include "common/spec.h"
 #include "dataflow/internal/checkpoint_format.h"
@@ -219,6 +220,9 @@ class PartitionWork {
   }
   ~PartitionWork() { Stop(); }
   void Stop() {
+    // Tests: a slow stop, so that a next owner that did not wait for this
+    // one's state would start from an older one (scale_out_test.py).
+    if (thread_.joinable()) DelayPoint("scale-out-stop");
     stop_ = true;
     if (thread_.joinable()) thread_.join();
   }
@@ -565,14 +569,29 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
   auto last_check = last_progress;
   Status failed = Status::Ok();
   std::uint64_t records_before = 0;  // read by partitions this process no longer holds
+  // Stopping a partition's work publishes its state for the next owner.
+  auto drop = [&](std::map<std::int32_t, std::unique_ptr<PartitionWork>>::iterator it) {
+    it->second->Stop();
+    records_before += it->second->records();
+    return work.erase(it);
+  };
+  // A partition given up in a rebalance: its work stops and publishes its
+  // state before the group hands it on, so that its next owner goes on
+  // from there instead of reading again from an older state (inside Poll,
+  // on this thread).
+  member->SetOnRevoke([&](const std::vector<std::int32_t>& revoked) {
+    for (std::int32_t p : revoked) {
+      const auto it = work.find(p);
+      if (it != work.end()) drop(it);
+    }
+  });
+  // Forgotten before `work` goes (closing the member revokes too).
+  struct ForgetOnRevoke {
+    source::kafka::GroupMember* member;
+    ~ForgetOnRevoke() { member->SetOnRevoke(nullptr); }
+  } forget{member.get()};
   while (options.stop == nullptr || !options.stop->load()) {
     STARLING_ASSIGN_OR_RETURN(auto change, member->Poll(std::chrono::milliseconds(50)));
-    // Stopping a partition's work publishes its state for the next owner.
-    auto drop = [&](std::map<std::int32_t, std::unique_ptr<PartitionWork>>::iterator it) {
-      it->second->Stop();
-      records_before += it->second->records();
-      return work.erase(it);
-    };
     // The state topic, read once for the partitions assigned together (read
     // again after a drop, which publishes a state).
     std::optional<std::map<std::string, std::string>> states;

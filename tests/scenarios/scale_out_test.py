@@ -62,12 +62,13 @@ class Runs:
             s += "&max_rate=400"
         return s
 
-    def start(self, name, group, slow=False, extra=()):
+    def start(self, name, group, slow=False, extra=(), env=None):
         log = open(os.path.join(self.work, f"{name}.log"), "w")
         p = subprocess.Popen(
             [self.starling, "run", "pipeline.yaml", "--scale-out", "--source",
              self.source(group, slow), "--results", f"sqlite:{name}.db", "--checkpoint-dir",
-             f"ck-{name}", *extra], cwd=self.work, stdout=log, stderr=subprocess.STDOUT)
+             f"ck-{name}", *extra], cwd=self.work, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})})
         p.name, p.log = name, log
         return p
 
@@ -180,9 +181,13 @@ def main():
 
     # Rebalances: a second and a third process join while the first runs.
     # The first serves its dashboard: its partitions, their lag, and the
-    # rebalances, through the API and /metrics.
+    # rebalances, through the API and /metrics. A partition's work takes
+    # 1.5 s more to stop (common/failpoint.h): a next owner that did not
+    # wait for the state it publishes would read its partition again.
     names = ["r-a", "r-b", "r-c"]
-    procs = [runs.start("r-a", "grebalance", slow=True, extra=["--serve", "--port", "0"])]
+    slow_stop = {"STARLING_DELAYPOINT": "scale-out-stop:1500"}
+    procs = [runs.start("r-a", "grebalance", slow=True, extra=["--serve", "--port", "0"],
+                        env=slow_stop)]
     url = None
     if runs.until(lambda: re.search(r"http://127\.0\.0\.1:\d+/", runs.log("r-a")),
                   "r-a prints its dashboard's address"):
@@ -202,7 +207,7 @@ def main():
                           metrics, re.M)
         check(sorted(int(p) for p, _ in lags) == list(range(PARTITIONS)),
               f"/metrics has a lag gauge for each of r-a's partitions ({lags})")
-    procs.append(runs.start("r-b", "grebalance", slow=True))
+    procs.append(runs.start("r-b", "grebalance", slow=True, env=slow_stop))
     runs.until(lambda: runs.checkpointed("r-b"), "r-b gets a partition and checkpoints it")
     if url:
         runs.until(lambda: 0 < len(source_health(url)[0]) < PARTITIONS and
@@ -210,7 +215,7 @@ def main():
                    "r-a's dashboard shows fewer partitions and more rebalances once r-b holds some")
         print(f"     r-a's dashboard: partitions {alone} and {before} rebalance(s) alone; "
               f"{source_health(url)} with r-b", flush=True)
-    procs.append(runs.start("r-c", "grebalance", slow=True))
+    procs.append(runs.start("r-c", "grebalance", slow=True, env=slow_stop))
     check(procs[0].poll() is None, "r-a still runs when r-c joins (a rebalance mid-run)")
     if url:
         # Served, r-a stays up once done, until Ctrl-C.
@@ -219,6 +224,14 @@ def main():
         procs[0].send_signal(signal.SIGINT)
     if runs.wait(procs):
         same(tables(runs.dbs(names)), reference, "processes joining mid-run")
+        # A partition given up in a rebalance publishes its state before the
+        # group hands it on, and its next owner goes on from there: over
+        # both rebalances every post was read once, by one of the three.
+        read = [int(n.replace(",", "")) for name in names
+                for n in re.findall(r"done; ([\d,]+) records read here", runs.log(name))]
+        check(len(read) == 3 and sum(read) == POSTS,
+              f"every post read once over the rebalances: {read} records read by r-a, r-b "
+              f"and r-c, for {POSTS} posts")
 
     # kill -9: one of two processes dies mid-run; a third one takes its place.
     names = ["k-a", "k-b", "k-c"]

@@ -74,6 +74,7 @@ struct GroupMember::Impl {
   bool synced = false;  // a rebalance callback came (the first join is complete)
   std::set<std::int32_t> held;
   Change pending;  // filled by the rebalance callback, inside Poll
+  std::function<void(const std::vector<std::int32_t>&)> on_revoke;
 
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* list, void* opaque) {
@@ -92,9 +93,15 @@ struct GroupMember::Impl {
       // Never read here: the partitions' work reads them on its own.
       (void)rd_kafka_pause_partitions(rk, list);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+      std::vector<std::int32_t> revoked;
       for (int i = 0; i < list->cnt; ++i) {
         self->pending.events.push_back({false, list->elems[i].partition});
         self->held.erase(list->elems[i].partition);
+        revoked.push_back(list->elems[i].partition);
+      }
+      // Given up, not lost: done with them before the group hands them on.
+      if (self->on_revoke && !revoked.empty() && rd_kafka_assignment_lost(rk) == 0) {
+        self->on_revoke(revoked);
       }
       error = cooperative ? rd_kafka_incremental_unassign(rk, list) : nullptr;
       if (!cooperative) (void)rd_kafka_assign(rk, nullptr);
@@ -155,6 +162,10 @@ Result<GroupMember::Change> GroupMember::Poll(std::chrono::milliseconds wait) {
   Change out = std::move(impl_->pending);
   impl_->pending = {};
   return out;
+}
+
+void GroupMember::SetOnRevoke(std::function<void(const std::vector<std::int32_t>&)> on_revoke) {
+  impl_->on_revoke = std::move(on_revoke);
 }
 
 const std::vector<std::int32_t>& GroupMember::partitions() const { return impl_->partitions; }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,6 +54,14 @@ class GroupMember {
   // Serves the group for up to `wait` and returns what changed since the
   // last call (usually nothing).
   Result<Change> Poll(std::chrono::milliseconds wait);
+  // Called inside Poll with the partitions this member gives up in a
+  // rebalance, before the group is told: the group hands them on only
+  // once it returns, so their next owner starts after what it leaves
+  // (the scale-out process publishes their state here). Not for
+  // partitions lost (the member was away past its session: others may
+  // hold them already); those come only as Poll's events. Revoked
+  // partitions are in Poll's events too.
+  void SetOnRevoke(std::function<void(const std::vector<std::int32_t>&)> on_revoke);
   // The topic's partitions when the member joined.
   const std::vector<std::int32_t>& partitions() const;
   std::uint64_t rebalances() const;
