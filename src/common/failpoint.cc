@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -47,14 +48,24 @@ void Failpoint(std::string_view name) {
 void DelayPoint(std::string_view name) {
   static const std::pair<std::string, std::int64_t> armed = [] {
     const char* env = std::getenv("STARLING_DELAYPOINT");
-    std::string spec = env != nullptr ? env : "";
+    if (env == nullptr || *env == '\0') return std::pair<std::string, std::int64_t>{};
+    std::string spec = env;
     const std::size_t colon = spec.rfind(':');
-    if (colon == std::string::npos) return std::pair<std::string, std::int64_t>{};
-    const std::int64_t ms = std::strtoll(spec.c_str() + colon + 1, nullptr, 10);
+    char* end = nullptr;
+    const std::int64_t ms =
+        colon == std::string::npos ? 0 : std::strtoll(spec.c_str() + colon + 1, &end, 10);
+    // At most ten minutes; anything else is said, not guessed at.
+    if (colon == 0 || colon == std::string::npos || end == nullptr || *end != '\0' || ms <= 0 ||
+        ms > 600000) {
+      std::fprintf(stderr,
+                   "starling: STARLING_DELAYPOINT=%s ignored: expected NAME:MS (1 to 600000)\n",
+                   env);
+      return std::pair<std::string, std::int64_t>{};
+    }
     spec.resize(colon);
     return std::pair<std::string, std::int64_t>{spec, ms};
   }();
-  if (armed.first.empty() || armed.first != name || armed.second <= 0) return;
+  if (armed.first.empty() || armed.first != name) return;
   std::this_thread::sleep_for(std::chrono::milliseconds(armed.second));
 }
 

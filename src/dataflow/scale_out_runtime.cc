@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -219,15 +220,16 @@ class PartitionWork {
     });
   }
   ~PartitionWork() { Stop(); }
+  // Asks the engine to stop (it checkpoints and publishes its state), and
+  // returns at once: several partitions given up together stop together.
+  void RequestStop() { stop_ = true; }
   void Stop() {
-    // Tests: a slow stop, so that a next owner that did not wait for this
-    // one's state would start from an older one (scale_out_test.py).
-    if (thread_.joinable()) DelayPoint("scale-out-stop");
     stop_ = true;
     if (thread_.joinable()) thread_.join();
   }
   bool done() const { return done_; }
   const Status& status() const { return status_; }  // once done()
+  std::int32_t partition() const { return partition_; }
   std::uint64_t records() const { return records_.load(std::memory_order_relaxed); }
   // The partition's source as it stands (offset, lag); none before it opens.
   std::optional<source::SourceHealth> Health() const {
@@ -270,6 +272,10 @@ class PartitionWork {
     PublishingSource source(
         std::move(inner),
         [&] {
+          // Tests: the last state (at a stop) published late, so that a next
+          // owner that did not wait for it would start from an older one
+          // (scale_out_test.py).
+          if (stop_) DelayPoint("scale-out-stop");
           // Only once every partial before the checkpoint is acknowledged:
           // the next owner starts after them and never sends them again.
           std::unique_lock lock(producer_mu_);
@@ -571,25 +577,40 @@ Result<ScaleOutStatus> RunScaleOut(const PipelineSpec& spec, const ScaleOutOptio
   std::uint64_t records_before = 0;  // read by partitions this process no longer holds
   // Stopping a partition's work publishes its state for the next owner.
   auto drop = [&](std::map<std::int32_t, std::unique_ptr<PartitionWork>>::iterator it) {
-    it->second->Stop();
-    records_before += it->second->records();
+    PartitionWork& w = *it->second;
+    w.Stop();
+    if (!w.status().ok()) {
+      log::Warn(
+          "scale-out: partition {}: {}; its next owner starts from the state published "
+          "before",
+          w.partition(), w.status().ToString());
+    }
+    records_before += w.records();
     return work.erase(it);
   };
   // A partition given up in a rebalance: its work stops and publishes its
   // state before the group hands it on, so that its next owner goes on
   // from there instead of reading again from an older state (inside Poll,
-  // on this thread).
-  member->SetOnRevoke([&](const std::vector<std::int32_t>& revoked) {
+  // on this thread). All of them asked first, so they stop together.
+  // Cleared before `work` goes (closing the member revokes too).
+  struct RevokeHook {
+    RevokeHook(source::kafka::GroupMember* m,
+               std::function<void(const std::vector<std::int32_t>&)> f)
+        : member(m) {
+      member->SetOnRevoke(std::move(f));
+    }
+    ~RevokeHook() { member->SetOnRevoke(nullptr); }
+    RevokeHook(const RevokeHook&) = delete;
+    RevokeHook& operator=(const RevokeHook&) = delete;
+    source::kafka::GroupMember* member;
+  } hook(member.get(), [&](const std::vector<std::int32_t>& revoked) {
     for (std::int32_t p : revoked) {
-      const auto it = work.find(p);
-      if (it != work.end()) drop(it);
+      if (const auto it = work.find(p); it != work.end()) it->second->RequestStop();
+    }
+    for (std::int32_t p : revoked) {
+      if (const auto it = work.find(p); it != work.end()) drop(it);
     }
   });
-  // Forgotten before `work` goes (closing the member revokes too).
-  struct ForgetOnRevoke {
-    source::kafka::GroupMember* member;
-    ~ForgetOnRevoke() { member->SetOnRevoke(nullptr); }
-  } forget{member.get()};
   while (options.stop == nullptr || !options.stop->load()) {
     STARLING_ASSIGN_OR_RETURN(auto change, member->Poll(std::chrono::milliseconds(50)));
     // The state topic, read once for the partitions assigned together (read

@@ -2,6 +2,7 @@
 #include "source/kafka/cluster.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 #include "source/kafka/client.h"
@@ -95,9 +96,19 @@ struct GroupMember::Impl {
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
       std::vector<std::int32_t> revoked;
       for (int i = 0; i < list->cnt; ++i) {
-        self->pending.events.push_back({false, list->elems[i].partition});
-        self->held.erase(list->elems[i].partition);
-        revoked.push_back(list->elems[i].partition);
+        const std::int32_t p = list->elems[i].partition;
+        self->held.erase(p);
+        // Assigned and revoked within one Poll (several rebalances): the
+        // caller never saw it, and need not start work on it.
+        auto& events = self->pending.events;
+        const auto assigned = std::find_if(events.rbegin(), events.rend(),
+                                           [p](const Event& e) { return e.partition == p; });
+        if (assigned != events.rend() && assigned->assigned) {
+          events.erase(std::next(assigned).base());
+          continue;
+        }
+        events.push_back({false, p});
+        revoked.push_back(p);
       }
       // Given up, not lost: done with them before the group hands them on.
       if (self->on_revoke && !revoked.empty() && rd_kafka_assignment_lost(rk) == 0) {
