@@ -443,8 +443,9 @@ class MergeWork {
   }
   bool done() const { return done_; }
   // A bounded run's merger that has written every window (every partition
-  // ended): the whole group's work is done.
-  bool finished() const { return finished_; }
+  // ended): the whole group's work is done. (Its Run returns Ok on its own
+  // only then; a stop comes from Stop(), after which it is not asked.)
+  bool finished() const { return done_ && status_.ok(); }
   const Status& status() const { return status_; }
   scale_out::MergerStats stats() const {
     std::lock_guard lock(mu_);
@@ -507,10 +508,7 @@ class MergeWork {
         last = now;
         dirty = false;
       }
-      if (finished && setup_.bounded) {
-        finished_ = true;
-        return Status::Ok();
-      }
+      if (finished && setup_.bounded) return Status::Ok();
     }
     // Stopped (revoked, or Ctrl-C): no last publish. The next merger may
     // already be past this one; it replays from the last periodic state,
@@ -524,7 +522,6 @@ class MergeWork {
   const std::vector<std::int32_t> partitions_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{false};
-  std::atomic<bool> finished_{false};
   Status status_ = Status::Ok();
   mutable std::mutex mu_;
   scale_out::MergerStats stats_;
